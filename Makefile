@@ -1,0 +1,66 @@
+# 社区通 — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+RESIDENTS ?= 3000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-pg test-e2e lint install assets migrate seed serve clean bench
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(PYTHON) || $(PY) -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+assets: install
+	$(PYTHON) scripts/build_assets.py
+
+.env:
+	$(PY) scripts/make_env.py
+
+migrate: install assets .env
+	mkdir -p var
+	$(PYTHON) manage.py migrate --no-input -v0
+
+seed: migrate
+	$(PYTHON) manage.py seed_demo --if-empty --residents $(RESIDENTS)
+
+serve:
+	@$(PYTHON) manage.py demo_logins
+	$(PYTHON) manage.py runserver $(HOST):$(PORT)
+
+## Set up everything, load the demo district if the database is empty, serve it.
+run: seed serve
+
+## The whole suite on SQLite (browser tests run by test-e2e).
+test: assets
+	$(BIN)/pytest -q -p no:cacheprovider
+
+## The whole suite against PostgreSQL.
+test-pg: assets
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+## Browser tests: Playwright driving Debian's Chromium.
+test-e2e: assets
+	$(BIN)/pytest -q -p no:cacheprovider -m e2e tests/e2e
+
+lint: install
+	$(BIN)/ruff check shequtong tests bench scripts
+	DJANGO_DEBUG=1 $(BIN)/mypy shequtong
+
+bench: assets
+	$(PYTHON) bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles shequtong/static/vendor

@@ -1,0 +1,124 @@
+"""/api/v1/accounts: the same actions as the account pages, through the same services."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from shequtong.common.errors import NotFound, ValidationFailed
+from shequtong.places.models import Community, Estate, Subdistrict
+
+from . import scope, selectors, services
+from .models import Membership, RoleGrant
+from .schemas import (
+    GrantIn,
+    GrantOut,
+    MembershipIn,
+    MembershipOut,
+    MeOut,
+    RegisterIn,
+    ReviewIn,
+    SmsCodeIn,
+    TokenIn,
+    TokenOut,
+)
+from .typing import AuthedRequest
+
+router = Router(tags=["accounts"])
+
+
+def _membership_out(m: Membership) -> MembershipOut:
+    return MembershipOut(
+        id=m.pk, community_id=m.community_id, community=m.community.name, estate=m.estate.name if m.estate else None,
+        status=m.status, status_label=str(m.get_status_display()), applicant=m.user.display_name,
+        requested_at=m.requested_at, reviewed_at=m.reviewed_at, reason=m.reason,
+    )
+
+
+def _grant_out(g: RoleGrant) -> GrantOut:
+    return GrantOut(id=g.pk, user=g.user.display_name, role=g.role, role_label=str(g.get_role_display()), place=g.place_name)
+
+
+@router.get("/me", response=MeOut)
+def me(request: AuthedRequest) -> MeOut:
+    u = request.user
+    return MeOut(
+        id=u.pk, username=u.username, display_name=u.display_name, masked_phone=u.masked_phone,
+        masked_id_number=u.masked_id_number, versions=scope.versions_of(u), current_version=scope.current_version(u),
+        elder_mode=u.elder_mode,
+    )
+
+
+@router.post("/sms-codes", auth=None, response={202: dict})
+def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict]:
+    services.send_sms_code(phone=payload.phone, purpose="register")
+    return 202, {"code": "ok", "message": "验证码已发送，5分钟内有效"}
+
+
+@router.post("/register", auth=None, response={201: MeOut})
+def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, MeOut]:
+    user = services.register(data=services.Registration(**payload.dict()), request=request)
+    return 201, MeOut(id=user.pk, username=user.username, display_name=user.display_name, masked_phone=user.masked_phone,
+                      masked_id_number=user.masked_id_number, versions=[], current_version=None, elder_mode=False)
+
+
+@router.get("/memberships", response=list[MembershipOut])
+def my_memberships(request: AuthedRequest) -> list[MembershipOut]:
+    return [_membership_out(m) for m in selectors.memberships_of(request.user).select_related("user")]
+
+
+@router.post("/memberships", response={201: MembershipOut})
+def request_membership(request: AuthedRequest, payload: MembershipIn) -> tuple[int, MembershipOut]:
+    community = Community.objects.filter(pk=payload.community_id).first()
+    if community is None:
+        raise ValidationFailed("居村委不存在", field="community_id")
+    estate = Estate.objects.filter(pk=payload.estate_id).first() if payload.estate_id else None
+    m = services.request_membership(actor=request.user, community=community, estate=estate, note=payload.note)
+    return 201, _membership_out(m)
+
+
+@router.get("/reviews", response=list[MembershipOut])
+def pending_reviews(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[MembershipOut]:
+    limit = max(1, min(limit, 200))
+    return [_membership_out(m) for m in selectors.pending_reviews_for(request.user)[offset : offset + limit]]
+
+
+@router.post("/reviews/{membership_id}", response=MembershipOut)
+def review(request: AuthedRequest, membership_id: int, payload: ReviewIn) -> MembershipOut:
+    m = services.review_membership(actor=request.user, membership_id=membership_id, approve=payload.approve,
+                                   reason=payload.reason, request=request)
+    return _membership_out(m)
+
+
+@router.get("/grants", response=list[GrantOut])
+def grants(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[GrantOut]:
+    limit = max(1, min(limit, 200))
+    return [_grant_out(g) for g in selectors.grants_manageable_by(request.user)[offset : offset + limit]]
+
+
+@router.post("/grants", response={201: GrantOut})
+def grant(request: AuthedRequest, payload: GrantIn) -> tuple[int, GrantOut]:
+    target = selectors.find_user(payload.user)
+    if target is None:
+        raise NotFound("未找到该用户")
+    g = services.grant_role(
+        actor=request.user, user=target, role=payload.role,
+        subdistrict=get_object_or_404(Subdistrict, pk=payload.subdistrict_id) if payload.subdistrict_id else None,
+        community=get_object_or_404(Community, pk=payload.community_id) if payload.community_id else None,
+        estate=get_object_or_404(Estate, pk=payload.estate_id) if payload.estate_id else None,
+        request=request,
+    )
+    return 201, _grant_out(g)
+
+
+@router.delete("/grants/{grant_id}", response={204: None})
+def revoke(request: AuthedRequest, grant_id: int) -> tuple[int, None]:
+    services.revoke_role(actor=request.user, grant_id=grant_id, request=request)
+    return 204, None
+
+
+@router.post("/tokens", response={201: TokenOut})
+def create_token(request: AuthedRequest, payload: TokenIn) -> tuple[int, TokenOut]:
+    token, key = services.create_api_token(actor=request.user, name=payload.name, token_scope=payload.scope)
+    return 201, TokenOut(id=token.pk, name=token.name, scope=token.scope, key=key, expires_at=token.expires_at)

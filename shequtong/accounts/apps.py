@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "shequtong.accounts"
+    label = "accounts"
+    verbose_name = "账户与权限"
+
+    def ready(self) -> None:
+        from shequtong.web import registry
+
+        from . import (
+            selectors,
+            signals,  # noqa: F401  (login audit)
+        )
+
+        def pending(user):  # type: ignore[no-untyped-def]
+            return selectors.pending_reviews_for(user).count()
+
+        for section in ("manage", "committee_home"):
+            registry.register(registry.Tile(section=section, label="新成员审核", url_name="accounts:reviews",
+                                            capability="review_members", icon="people", order=20, count=pending))
+        for section in ("manage", "observe"):
+            registry.register(registry.Tile(section=section, label="权限管理", url_name="accounts:grants",
+                                            capability="grant_roles", icon="key", order=90))

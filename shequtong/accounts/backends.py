@@ -1,0 +1,52 @@
+"""Log in with a username or a mobile number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from shequtong.common import crypto
+from shequtong.common.phones import InvalidPhone, normalise_phone
+
+from .models import User
+
+
+class UsernameOrPhoneBackend(ModelBackend):
+    def authenticate(  # type: ignore[override]
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> User | None:
+        if not username or not password:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            try:
+                phone = normalise_phone(username)
+            except InvalidPhone:
+                phone = None
+            if phone:
+                user = User.objects.filter(phone_index=crypto.blind_index(phone, purpose="phone")).first()
+        if user is None:
+            User().set_password(password)  # same work whether or not the user exists
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The key axes counts failures under: the account, however it was named.
+
+    Logging in by phone and by username hit the same counter, so alternating
+    them does not double the allowed guesses.
+    """
+    typed = str((credentials or {}).get("username") or (request.POST.get("username", "") if request else ""))
+    user = User.objects.filter(username=typed).only("username").first()
+    if user is None:
+        try:
+            phone = normalise_phone(typed)
+        except InvalidPhone:
+            return typed
+        user = User.objects.filter(phone_index=crypto.blind_index(phone, purpose="phone")).only("username").first()
+    return user.username if user else typed

@@ -1,0 +1,95 @@
+"""Input validation for account pages (Chinese messages at the edge)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from shequtong.places.models import Community, Estate, Subdistrict
+
+from .roles import Role
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(label="用户名或手机号", max_length=50, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    error_messages = {
+        "invalid_login": "用户名/手机号或密码不正确",
+        "inactive": "该账户已停用",
+    }
+
+
+class RegisterForm(forms.Form):
+    real_name = forms.CharField(label="真实姓名", max_length=30)
+    id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18,
+                                error_messages={"min_length": "身份证号码应为18位", "max_length": "身份证号码应为18位"})
+    phone = forms.CharField(label="手机号码", max_length=20, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    sms_code = forms.CharField(label="短信验证码", max_length=6)
+    username = forms.CharField(label="用户名", max_length=30, help_text="用于登录，字母、数字、下划线或短横线")
+    password = forms.CharField(label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="至少8位，包含大写字母、小写字母、数字、符号中的至少3类")
+    password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致")
+        return data
+
+
+class JoinForm(forms.Form):
+    subdistrict = forms.ModelChoiceField(label="街镇", queryset=Subdistrict.objects.all(), empty_label="请选择街镇")
+    community = forms.ModelChoiceField(label="居村委", queryset=Community.objects.none(), empty_label="请选择居村委")
+    estate = forms.ModelChoiceField(label="小区/村民小组", queryset=Estate.objects.none(), required=False, empty_label="请选择小区")
+    note = forms.CharField(label="申请说明", max_length=200, required=False, widget=forms.TextInput(attrs={"placeholder": "如：门牌号、联系方式（选填）"}))
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["subdistrict"].widget.attrs.update({
+            "data-children-url": "/places/communities/?subdistrict=", "data-children-target": "id_community",
+        })
+        self.fields["community"].widget.attrs.update({
+            "data-children-url": "/places/estates/?community=", "data-children-target": "id_estate",
+            "data-placeholder": "请选择居村委",
+        })
+        self.fields["estate"].widget.attrs.update({"data-placeholder": "请选择小区"})
+        sub = self.data.get("subdistrict") or self.initial.get("subdistrict")
+        if sub and str(sub).isdigit():
+            self.fields["community"].queryset = Community.objects.filter(subdistrict_id=int(sub))
+        comm = self.data.get("community") or self.initial.get("community")
+        if comm and str(comm).isdigit():
+            self.fields["estate"].queryset = Estate.objects.filter(community_id=int(comm))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "通过"), ("reject", "不通过")])
+    reason = forms.CharField(label="审核意见", max_length=200, required=False)
+
+
+class GrantForm(forms.Form):
+    who = forms.CharField(label="用户（用户名或手机号）", max_length=50)
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    subdistrict = forms.ModelChoiceField(label="街镇", queryset=Subdistrict.objects.all(), required=False, empty_label="全区")
+    community = forms.ModelChoiceField(label="居村委", queryset=Community.objects.none(), required=False, empty_label="（不限）")
+    estate = forms.ModelChoiceField(label="小区/村民小组", queryset=Estate.objects.none(), required=False, empty_label="（不限）")
+
+    def __init__(self, *args, roles=None, communities=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = [(r, label) for r, label in Role.choices if r in roles]
+        if communities is not None:
+            self.fields["community"].queryset = communities
+        self.fields["subdistrict"].widget.attrs.update({
+            "data-children-url": "/places/communities/?subdistrict=", "data-children-target": "id_community",
+        })
+        self.fields["community"].widget.attrs.update({
+            "data-children-url": "/places/estates/?community=", "data-children-target": "id_estate",
+            "data-placeholder": "（不限）",
+        })
+        self.fields["estate"].widget.attrs.update({"data-placeholder": "（不限）"})
+        comm = self.data.get("community")
+        if comm and str(comm).isdigit():
+            self.fields["estate"].queryset = Estate.objects.filter(community_id=int(comm))
+            if communities is None:
+                self.fields["community"].queryset = Community.objects.all()

@@ -1,0 +1,91 @@
+"""API input and output shapes for accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    masked_phone: str
+    masked_id_number: str
+    versions: list[str]
+    current_version: str | None
+    elder_mode: bool
+
+
+class SmsCodeIn(Schema):
+    phone: str = Field(max_length=20)
+
+
+class RegisterIn(Schema):
+    username: str = Field(max_length=30)
+    real_name: str = Field(max_length=30)
+    id_number: str = Field(max_length=18)
+    phone: str = Field(max_length=20)
+    sms_code: str = Field(max_length=6)
+    password: str = Field(max_length=128)
+
+
+class MembershipIn(Schema):
+    community_id: int
+    estate_id: int | None = None
+    note: str = Field(default="", max_length=200)
+
+
+class MembershipOut(Schema):
+    id: int
+    community_id: int
+    community: str
+    estate: str | None
+    status: str
+    status_label: str
+    applicant: str
+    requested_at: dt.datetime
+    reviewed_at: dt.datetime | None
+    reason: str
+
+
+class ReviewIn(Schema):
+    approve: bool
+    reason: str = Field(default="", max_length=200)
+
+
+class GrantIn(Schema):
+    user: str = Field(description="用户名或手机号", max_length=50)
+    role: str
+    subdistrict_id: int | None = None
+    community_id: int | None = None
+    estate_id: int | None = None
+
+
+class GrantOut(Schema):
+    id: int
+    user: str
+    role: str
+    role_label: str
+    place: str
+
+
+class TokenIn(Schema):
+    name: str = Field(max_length=50)
+    scope: str = "read"
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    scope: str
+    key: str = Field(description="只显示一次，请妥善保存")
+    expires_at: dt.datetime | None
+
+
+class PlaceOut(Schema):
+    id: int
+    name: str
+    kind: str | None = None

@@ -1,0 +1,187 @@
+"""The one place that answers what a user may see and do, and where.
+
+`scope_for(user, capability)` returns a `Scope`: the places on which the user
+holds a role with that capability, grants inherited down the tree. Every
+selector that lists, counts or exports filters through `Scope.filter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from shequtong.places.models import Community, Subdistrict
+
+from .roles import CAPABILITIES, FLAG_ROLES, GRANTABLE_BY, VERSION_OF_ROLE, Version
+
+M = TypeVar("M", bound=Model)
+_CACHE_ATTR = "_shequtong_grants"
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    subdistrict_ids: frozenset[int] = field(default_factory=frozenset)
+    community_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.subdistrict_ids or self.community_ids)
+
+    def covers(self, *, community_id: int | None = None, subdistrict_id: int | None = None) -> bool:
+        """Does the scope cover this community (give its subdistrict too) or this subdistrict?"""
+        if self.everything:
+            return True
+        if community_id is not None:
+            if community_id in self.community_ids:
+                return True
+            if subdistrict_id is None and self.subdistrict_ids:
+                subdistrict_id = Community.objects.filter(pk=community_id).values_list("subdistrict_id", flat=True).first()
+            return subdistrict_id in self.subdistrict_ids
+        if subdistrict_id is not None:
+            return subdistrict_id in self.subdistrict_ids
+        return False
+
+    def covers_community(self, community: Community) -> bool:
+        return self.covers(community_id=community.pk, subdistrict_id=community.subdistrict_id)
+
+    def q(self, community_field: str = "community") -> Q:
+        """A filter over rows that carry a community foreign key at `community_field`."""
+        if self.everything:
+            return Q()
+        if self.is_empty:
+            return Q(pk__in=[])
+        q = Q()
+        if self.community_ids:
+            q |= Q(**{f"{community_field}_id__in": sorted(self.community_ids)})
+        if self.subdistrict_ids:
+            q |= Q(**{f"{community_field}__subdistrict_id__in": sorted(self.subdistrict_ids)})
+        return q
+
+    def filter(self, qs: QuerySet[M], community_field: str = "community") -> QuerySet[M]:
+        if self.is_empty:
+            return qs.none()
+        return qs.filter(self.q(community_field))
+
+    def communities(self) -> QuerySet[Community]:
+        qs = Community.objects.all()
+        if self.everything:
+            return qs
+        if self.is_empty:
+            return qs.none()
+        return qs.filter(Q(pk__in=sorted(self.community_ids)) | Q(subdistrict_id__in=sorted(self.subdistrict_ids)))
+
+    def subdistricts(self) -> QuerySet[Subdistrict]:
+        """Subdistricts the scope covers entirely or in part."""
+        if self.everything:
+            return Subdistrict.objects.all()
+        ids = set(self.subdistrict_ids)
+        if self.community_ids:
+            ids |= set(Community.objects.filter(pk__in=self.community_ids).values_list("subdistrict_id", flat=True))
+        return Subdistrict.objects.filter(pk__in=sorted(ids))
+
+
+def grants_of(user: Any) -> list[Any]:
+    """The user's role grants, loaded once per user object (i.e. per request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        from .models import RoleGrant
+
+        cached = list(RoleGrant.objects.filter(user_id=user.pk).select_related("subdistrict", "community", "estate"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the cached grants (after grant/revoke in the same request)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _scope_from(grants: Iterable[Any]) -> Scope:
+    everything = False
+    subs: set[int] = set()
+    comms: set[int] = set()
+    for g in grants:
+        if g.community_id:
+            comms.add(g.community_id)
+        elif g.subdistrict_id:
+            subs.add(g.subdistrict_id)
+        else:
+            everything = True
+    if everything:
+        return Scope(everything=True)
+    return Scope(subdistrict_ids=frozenset(subs), community_ids=frozenset(comms))
+
+
+def scope_for(user: Any, capability: str) -> Scope:
+    roles = CAPABILITIES.get(capability)
+    if roles is None:
+        raise KeyError(f"unknown capability {capability!r}")
+    return _scope_from(g for g in grants_of(user) if g.role in roles)
+
+
+def has_capability(user: Any, capability: str) -> bool:
+    roles = CAPABILITIES.get(capability, frozenset())
+    return any(g.role in roles for g in grants_of(user))
+
+
+def can(user: Any, capability: str, *, community: Community) -> bool:
+    return scope_for(user, capability).covers_community(community)
+
+
+def versions_of(user: Any) -> list[str]:
+    """The versions (居民版/居委版/观察版) this user may switch between, in tab order.
+
+    Flag roles (党员) add capabilities but open no version of their own.
+    """
+    have = {VERSION_OF_ROLE[g.role] for g in grants_of(user) if g.role not in FLAG_ROLES}
+    return [v for v in Version.values if v in have]
+
+
+# A person who works for the platform lands on their work version by default.
+_DEFAULT_PRIORITY = (Version.OBSERVER, Version.COMMITTEE, Version.RESIDENT)
+
+
+def current_version(user: Any) -> str | None:
+    versions = versions_of(user)
+    if not versions:
+        return None
+    if user.active_version in versions:
+        return str(user.active_version)
+    return next(str(v) for v in _DEFAULT_PRIORITY if v in versions)
+
+
+def grantable_roles(user: Any) -> frozenset[str]:
+    roles: set[str] = set()
+    for g in grants_of(user):
+        roles |= GRANTABLE_BY.get(g.role, frozenset())
+    return frozenset(roles)
+
+
+def grant_scope(user: Any, role: str) -> Scope:
+    """Where `user` may grant `role`: the union of places of grants that allow it."""
+    return _scope_from(g for g in grants_of(user) if role in GRANTABLE_BY.get(g.role, frozenset()))
+
+
+def home_community(user: Any) -> Community | None:
+    """The community a resident belongs to (first approved membership)."""
+    from .roles import Role
+
+    for g in grants_of(user):
+        if g.role == Role.RESIDENT and g.community_id:
+            return g.community  # type: ignore[no-any-return]
+    return None
+
+
+def work_community(user: Any) -> Community | None:
+    """The community a committee-version user works for."""
+    for g in grants_of(user):
+        if VERSION_OF_ROLE[g.role] == Version.COMMITTEE and g.community_id:
+            return g.community  # type: ignore[no-any-return]
+    return None

@@ -1,0 +1,382 @@
+"""Every state change of accounts: registration, joining, review, roles, tokens, reveal."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from shequtong.common import clock, crypto
+from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
+from shequtong.common.idcard import InvalidIdNumber, parse_id_number
+from shequtong.common.phones import InvalidPhone, normalise_phone
+from shequtong.integrations import sms
+from shequtong.places import services as places_services
+from shequtong.places.models import Community, Estate, Subdistrict
+
+from . import audit, scope
+from .models import ApiToken, AuditEvent, Membership, RoleGrant, SmsCode, User
+from .roles import LEVELS, MIN_LEVEL, VERSION_OF_ROLE, Role
+
+SMS_MAX_ATTEMPTS = 5
+SMS_RESEND_SECONDS = 60
+
+
+def phone_index(phone: str) -> str:
+    return crypto.blind_index(phone, purpose="phone")
+
+
+def id_number_index(id_number: str) -> str:
+    return crypto.blind_index(id_number, purpose="id_number")
+
+
+# --- SMS verification ------------------------------------------------------
+
+def send_sms_code(*, phone: str, purpose: str = "register") -> None:
+    """Send a 6-digit code; at most one a minute per phone."""
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhone as exc:
+        raise ValidationFailed(str(exc), field="phone") from exc
+    index = phone_index(phone)
+    now = clock.now()
+    recent = SmsCode.objects.filter(phone_index=index, purpose=purpose, created_at__gt=now - timedelta(seconds=SMS_RESEND_SECONDS))
+    if recent.exists():
+        raise ValidationFailed("验证码发送过于频繁，请1分钟后再试", code="sms_throttled", field="phone")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        SmsCode.objects.create(
+            phone_index=index,
+            purpose=purpose,
+            code_hash=SmsCode.hash_code(index, code),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+        )
+    try:
+        sms.get_gateway().send(phone, f"【社区通】您的验证码是{code}，5分钟内有效。如非本人操作，请忽略本短信。")
+    except sms.SmsDeliveryError as exc:
+        raise ValidationFailed("短信发送失败，请稍后重试", code="sms_failed", field="phone") from exc
+
+
+def _check_sms_code(*, index: str, code: str, purpose: str) -> int:
+    """Check a code and return its row id; a wrong guess is counted (and committed)."""
+    now = clock.now()
+    wrong = False
+    with transaction.atomic():
+        row = (
+            SmsCode.objects.select_for_update()
+            .filter(phone_index=index, purpose=purpose, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None or row.attempts >= SMS_MAX_ATTEMPTS:
+            raise ValidationFailed("验证码已失效，请重新获取", code="sms_expired", field="sms_code")
+        if not hmac.compare_digest(row.code_hash, SmsCode.hash_code(index, (code or "").strip())):
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+            wrong = True
+    if wrong:
+        raise ValidationFailed("验证码不正确", code="sms_wrong", field="sms_code")
+    return row.pk
+
+
+def _use_sms_code(pk: int) -> None:
+    """Mark a checked code used; inside the caller's transaction, exactly once."""
+    if SmsCode.objects.filter(pk=pk, used_at__isnull=True).update(used_at=clock.now()) != 1:
+        raise ValidationFailed("验证码已失效，请重新获取", code="sms_expired", field="sms_code")
+
+
+# --- Registration ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Registration:
+    username: str
+    real_name: str
+    id_number: str
+    phone: str
+    sms_code: str
+    password: str
+
+
+def register(*, data: Registration, request: HttpRequest | None = None) -> User:
+    """Create a real-name account; refuse bad or duplicate identity data, write nothing then."""
+    errors: dict[str, str] = {}
+    real_name = data.real_name.strip()
+    if not (2 <= len(real_name) <= 30):
+        errors["real_name"] = "请输入真实姓名"
+    try:
+        info = parse_id_number(data.id_number)
+    except InvalidIdNumber as exc:
+        errors["id_number"] = str(exc)
+        info = None
+    try:
+        phone = normalise_phone(data.phone)
+    except InvalidPhone as exc:
+        errors["phone"] = str(exc)
+        phone = ""
+    username = data.username.strip()
+    if not username or len(username) > 30 or not username.isascii() or not username.replace("-", "").replace("_", "").isalnum():
+        errors["username"] = "用户名由字母、数字、下划线或短横线组成，最多30位"
+    elif username.isdigit():
+        errors["username"] = "用户名不能全是数字"
+    elif User.objects.filter(username=username).exists():
+        errors["username"] = "该用户名已被使用"
+    if info and User.objects.filter(id_number_index=id_number_index(info.number)).exists():
+        errors["id_number"] = "该身份证号码已注册，请直接登录或找回密码"
+    if phone and User.objects.filter(phone_index=phone_index(phone)).exists():
+        errors["phone"] = "该手机号码已注册，请直接登录"
+    try:
+        validate_password(data.password)
+    except ValidationError as exc:
+        errors["password"] = "；".join(exc.messages)
+    if errors:
+        field, message = next(iter(errors.items()))
+        err = ValidationFailed(message, field=field)
+        err.errors = errors  # type: ignore[attr-defined]
+        raise err
+    assert info is not None
+    code_pk = _check_sms_code(index=phone_index(phone), code=data.sms_code, purpose="register")
+    try:
+        with transaction.atomic():
+            _use_sms_code(code_pk)
+            user = User(
+                username=username,
+                real_name=real_name,
+                id_number=info.number,
+                id_number_index=id_number_index(info.number),
+                phone=phone,
+                phone_index=phone_index(phone),
+                birth_date=info.birth_date,
+                sex=info.sex,
+            )
+            user.set_password(data.password)
+            user.save()
+            audit.record(AuditEvent.Action.REGISTER, actor=user, target=user, request=request)
+    except IntegrityError as exc:  # a concurrent registration with the same ID or phone
+        raise ValidationFailed("该身份证号码或手机号码已注册", code="duplicate") from exc
+    return user
+
+
+# --- Joining a community ----------------------------------------------------
+
+def request_membership(*, actor: User, community: Community, estate: Estate | None = None, note: str = "") -> Membership:
+    if estate is not None and estate.community_id != community.pk:
+        raise ValidationFailed("所选小区不属于该居村委", field="estate")
+    with transaction.atomic():
+        if Membership.objects.select_for_update().filter(user=actor, community=community, status__in=["pending", "approved"]).exists():
+            raise ValidationFailed("您已申请加入该居村委，请等待审核", code="duplicate_request")
+        membership = Membership.objects.create(
+            user=actor, community=community, estate=estate, note=note.strip()[:200], requested_at=clock.now()
+        )
+    return membership
+
+
+def review_membership(*, actor: User, membership_id: int, approve: bool, reason: str = "", request: HttpRequest | None = None) -> Membership:
+    """Approve or reject a join request in the reviewer's community; tell the applicant in 信箱."""
+    from shequtong.inbox.services import send_system_message
+
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationFailed("请填写不通过的原因", field="reason")
+    with transaction.atomic():
+        membership = (
+            scope.scope_for(actor, "review_members")
+            .filter(Membership.objects.select_for_update().select_related("community", "estate", "user"))
+            .filter(pk=membership_id)
+            .first()
+        )
+        if membership is None:
+            raise NotFound("该申请不存在或不在您的管辖范围内")
+        if membership.status != Membership.Status.PENDING:
+            raise ValidationFailed("该申请已审核", code="already_reviewed")
+        now = clock.now()
+        membership.status = Membership.Status.APPROVED if approve else Membership.Status.REJECTED
+        membership.reason = reason[:200]
+        membership.reviewed_at = now
+        membership.reviewed_by = actor
+        membership.review_seconds = max(0, int((now - membership.requested_at).total_seconds()))
+        membership.save(update_fields=["status", "reason", "reviewed_at", "reviewed_by", "review_seconds"])
+        community = membership.community
+        if approve:
+            _, created = RoleGrant.objects.get_or_create(
+                user=membership.user,
+                role=Role.RESIDENT,
+                subdistrict_id=community.subdistrict_id,
+                community=community,
+                estate=membership.estate,
+                defaults={"granted_by": actor},
+            )
+            if created:
+                places_services.bump(community, "residents", 1)
+            send_system_message(
+                recipient=membership.user,
+                subject=f"您已成功加入{community.name}",
+                body=f"您申请加入{community.name}的请求已通过审核，欢迎参与社区生活。",
+            )
+        else:
+            send_system_message(
+                recipient=membership.user,
+                subject=f"您加入{community.name}的申请未通过",
+                body=f"审核意见：{membership.reason}。如有疑问，请联系{community.committee_label}。",
+            )
+        audit.record(
+            AuditEvent.Action.MEMBER_REVIEW,
+            actor=actor,
+            target=membership,
+            detail={"approved": approve, "community": community.pk},
+            request=request,
+        )
+    return membership
+
+
+# --- Roles -------------------------------------------------------------------
+
+def _place_ids(*, subdistrict: Subdistrict | None, community: Community | None, estate: Estate | None) -> dict[str, Any]:
+    if estate is not None:
+        community = estate.community
+    if community is not None:
+        subdistrict = community.subdistrict
+    return {
+        "subdistrict_id": subdistrict.pk if subdistrict else None,
+        "community_id": community.pk if community else None,
+        "estate_id": estate.pk if estate else None,
+    }
+
+
+def _level(ids: dict[str, Any]) -> str:
+    if ids["estate_id"]:
+        return "estate"
+    if ids["community_id"]:
+        return "community"
+    if ids["subdistrict_id"]:
+        return "subdistrict"
+    return "district"
+
+
+def _place_in_scope(s: scope.Scope, ids: dict[str, Any]) -> bool:
+    if s.everything:
+        return True
+    if ids["community_id"]:
+        return s.covers(community_id=ids["community_id"], subdistrict_id=ids["subdistrict_id"])
+    if ids["subdistrict_id"]:
+        return ids["subdistrict_id"] in s.subdistrict_ids
+    return False
+
+
+def grant_role(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    subdistrict: Subdistrict | None = None,
+    community: Community | None = None,
+    estate: Estate | None = None,
+    request: HttpRequest | None = None,
+) -> RoleGrant:
+    """Grant `role` on a place; only inside the actor's own scope and never above it."""
+    if role not in Role.values:
+        raise ValidationFailed("未知角色", field="role")
+    if role not in scope.grantable_roles(actor):
+        raise PermissionRefused("您无权授予该角色")
+    ids = _place_ids(subdistrict=subdistrict, community=community, estate=estate)
+    level = _level(ids)
+    if role in MIN_LEVEL and LEVELS.index(level) > LEVELS.index(MIN_LEVEL[role]):
+        raise ValidationFailed("该角色需授予在更高一级的辖区", field="place")
+    if role not in MIN_LEVEL and level in ("district", "subdistrict"):
+        raise ValidationFailed("该角色需授予在具体的居村委", field="place")
+    if not _place_in_scope(scope.grant_scope(actor, role), ids):
+        raise PermissionRefused("只能在本人管辖范围内授予角色")
+    with transaction.atomic():
+        grant, created = RoleGrant.objects.get_or_create(user=user, role=role, **ids, defaults={"granted_by": actor})
+        if not created:
+            raise ValidationFailed("该用户在此辖区已拥有该角色", code="duplicate_grant")
+        if role == Role.PARTY_MEMBER and grant.community is not None:
+            places_services.bump(grant.community, "party_members", 1)
+        audit.record(
+            AuditEvent.Action.ROLE_GRANT, actor=actor, target=user,
+            detail={"role": role, **ids}, request=request,
+        )
+    scope.forget(user)
+    return grant
+
+
+def revoke_role(*, actor: User, grant_id: int, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        grant = RoleGrant.objects.select_for_update().filter(pk=grant_id).first()
+        if grant is None:
+            raise NotFound("该授权不存在")
+        ids = {"subdistrict_id": grant.subdistrict_id, "community_id": grant.community_id, "estate_id": grant.estate_id}
+        if grant.role not in scope.grantable_roles(actor) or not _place_in_scope(scope.grant_scope(actor, grant.role), ids):
+            raise NotFound("该授权不存在或不在您的管辖范围内")
+        if grant.user_id == actor.pk and grant.role in ("sysadmin", "district_observer"):
+            raise ValidationFailed("不能撤销自己的管理员角色", code="self_revoke")
+        user = grant.user
+        if grant.role in (Role.PARTY_MEMBER, Role.RESIDENT) and grant.community is not None:
+            places_services.bump(grant.community, "party_members" if grant.role == Role.PARTY_MEMBER else "residents", -1)
+        grant.delete()
+        audit.record(AuditEvent.Action.ROLE_REVOKE, actor=actor, target=user, detail={"role": grant.role, **ids}, request=request)
+    scope.forget(user)
+
+
+# --- Preferences ---------------------------------------------------------------
+
+def switch_version(*, actor: User, version: str) -> None:
+    if version not in scope.versions_of(actor):
+        raise PermissionRefused("您没有该版本的使用权限")
+    actor.active_version = version
+    actor.save(update_fields=["active_version"])
+
+
+def set_elder_mode(*, actor: User, enabled: bool) -> None:
+    actor.elder_mode = enabled
+    actor.save(update_fields=["elder_mode"])
+
+
+# --- Personal data -------------------------------------------------------------
+
+def reveal_personal_data(*, actor: User, subject: User, request: HttpRequest | None = None) -> dict[str, str]:
+    """Return a user's clear ID number and phone; only to oneself or a role that needs it; logged."""
+    if actor.pk != subject.pk:
+        allowed = scope.scope_for(actor, "reveal_personal_data")
+        communities = {g.community_id for g in subject.role_grants.all() if g.community_id}
+        communities |= set(subject.memberships.values_list("community_id", flat=True))
+        if not (allowed.everything or any(allowed.covers(community_id=c) for c in communities)):
+            raise NotFound("该用户不存在或不在您的管辖范围内")
+    audit.record(AuditEvent.Action.REVEAL, actor=actor, target=subject, detail={"fields": ["id_number", "phone"]}, request=request)
+    return {"id_number": subject.id_number or "", "phone": subject.phone or ""}
+
+
+# --- API tokens ------------------------------------------------------------------
+
+def create_api_token(*, actor: User, name: str, token_scope: str = "read", days: int = 365) -> tuple[ApiToken, str]:  # noqa: S107
+    """Create a token; the clear key is returned once and only its hash is stored."""
+    if token_scope not in ApiToken.Scope.values:
+        raise ValidationFailed("未知权限", field="scope")
+    key = "sqt_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor,
+            name=name.strip()[:50] or "token",
+            prefix=key[4:12],
+            key_hash=crypto.blind_index(key, purpose="api_token"),
+            scope=token_scope,
+            expires_at=clock.now() + timedelta(days=days),
+        )
+        audit.record(AuditEvent.Action.TOKEN, actor=actor, target=token, detail={"scope": token_scope})
+    return token, key
+
+
+def version_label_roles(user: User) -> dict[str, list[str]]:
+    """Roles per version, for 我的 (role names, not places)."""
+    out: dict[str, list[str]] = {}
+    for g in scope.grants_of(user):
+        out.setdefault(VERSION_OF_ROLE[g.role], []).append(str(Role(g.role).label))
+    return out

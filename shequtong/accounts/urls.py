@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("register/", views.register, name="register"),
+    path("register/sms/", views.register_sms, name="register_sms"),
+    path("join/", views.join, name="join"),
+    path("me/", views.me, name="me"),
+    path("me/reveal/", views.reveal_mine, name="reveal_mine"),
+    path("me/version/", views.switch_version, name="switch_version"),
+    path("me/elder/", views.elder_mode, name="elder_mode"),
+    path("manage/reviews/", views.reviews, name="reviews"),
+    path("manage/reviews/<int:membership_id>/", views.review_action, name="review_action"),
+    path("manage/roles/", views.grants, name="grants"),
+    path("manage/roles/<int:grant_id>/revoke/", views.grant_revoke, name="grant_revoke"),
+]

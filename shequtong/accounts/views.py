@@ -1,0 +1,187 @@
+"""Account pages: login, registration, joining a community, member review, roles, 我的."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shequtong.common import access
+from shequtong.common.errors import DomainError
+from shequtong.common.pagination import paginate
+
+from . import scope, selectors, services
+from .forms import GrantForm, JoinForm, LoginForm, RegisterForm, ReviewForm
+from .roles import Version
+from .typing import AuthedRequest
+
+
+class ShequtongLoginView(LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+login_view = access.public(ShequtongLoginView.as_view())
+
+
+@access.login
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.success(request, "您已安全退出")
+    return redirect("accounts:login")
+
+
+@access.public
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = services.Registration(**{k: form.cleaned_data[k] for k in ("username", "real_name", "id_number", "phone", "sms_code", "password")})
+        try:
+            user = services.register(data=data, request=request)
+        except DomainError as exc:
+            for field, message in getattr(exc, "errors", {exc.field or "__all__": exc.message}).items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            auth_login(request, user, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")
+            messages.success(request, "注册成功，请申请加入您所在的社区")
+            return redirect("accounts:join")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@access.public
+@require_POST
+def register_sms(request: HttpRequest) -> JsonResponse:
+    try:
+        services.send_sms_code(phone=request.POST.get("phone", ""), purpose="register")
+    except DomainError as exc:
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+    return JsonResponse({"code": "ok", "message": "验证码已发送，5分钟内有效"})
+
+
+@access.login
+def join(request: AuthedRequest) -> HttpResponse:
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_membership(
+                actor=request.user, community=form.cleaned_data["community"],
+                estate=form.cleaned_data["estate"], note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "申请已提交，请等待居村委审核，结果将通过信箱通知您")
+            return redirect("accounts:me")
+    return render(request, "accounts/join.html", {"form": form, "memberships": selectors.memberships_of(request.user)})
+
+
+@access.login
+def me(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    return render(request, "accounts/me.html", {
+        "memberships": selectors.memberships_of(user),
+        "grants": scope.grants_of(user),
+        "versions": [(v, Version(v).label) for v in scope.versions_of(user)],
+        "current": scope.current_version(user),
+        "revealed": request.session.pop("revealed", None),
+    })
+
+
+@access.login
+@require_POST
+def reveal_mine(request: AuthedRequest) -> HttpResponse:
+    data = services.reveal_personal_data(actor=request.user, subject=request.user, request=request)
+    request.session["revealed"] = data  # shown once on the next page, then dropped
+    return redirect("accounts:me")
+
+
+@access.login
+@require_POST
+def switch_version(request: AuthedRequest) -> HttpResponse:
+    try:
+        services.switch_version(actor=request.user, version=request.POST.get("version", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:me")
+    return redirect("web:home")
+
+
+@access.login
+@require_POST
+def elder_mode(request: AuthedRequest) -> HttpResponse:
+    services.set_elder_mode(actor=request.user, enabled=request.POST.get("enabled") == "1")
+    messages.success(request, "已开启长辈模式" if request.user.elder_mode else "已关闭长辈模式")
+    return redirect("accounts:me")
+
+
+@access.capability("review_members")
+def reviews(request: AuthedRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "pending")
+    qs = selectors.reviewed_for(request.user) if tab == "done" else selectors.pending_reviews_for(request.user)
+    return render(request, "accounts/reviews.html", {"page_obj": paginate(request, qs), "tab": tab,
+                                                     "pending_count": selectors.pending_reviews_for(request.user).count()})
+
+
+@access.capability("review_members")
+@require_POST
+def review_action(request: AuthedRequest, membership_id: int) -> HttpResponse:
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择审核结果")
+        return redirect("accounts:reviews")
+    try:
+        m = services.review_membership(
+            actor=request.user, membership_id=membership_id,
+            approve=form.cleaned_data["decision"] == "approve", reason=form.cleaned_data["reason"], request=request,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已{'通过' if m.status == 'approved' else '拒绝'}{m.user.display_name}的申请")
+    return redirect("accounts:reviews")
+
+
+@access.capability("grant_roles")
+def grants(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    form = GrantForm(request.POST or None, roles=scope.grantable_roles(user), communities=scope.scope_for(user, "grant_roles").communities())
+    if request.method == "POST" and form.is_valid():
+        target = selectors.find_user(form.cleaned_data["who"])
+        if target is None:
+            form.add_error("who", "未找到该用户，请核对用户名或手机号")
+        else:
+            try:
+                services.grant_role(
+                    actor=user, user=target, role=form.cleaned_data["role"],
+                    subdistrict=form.cleaned_data["subdistrict"], community=form.cleaned_data["community"],
+                    estate=form.cleaned_data["estate"], request=request,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"已为{target.display_name}授予角色")
+                return redirect("accounts:grants")
+    q = request.GET.get("q", "").strip()
+    qs = selectors.grants_manageable_by(user)
+    if q:
+        found = selectors.find_user(q)
+        qs = qs.filter(user=found) if found else qs.filter(user__real_name__contains=q)
+    return render(request, "accounts/grants.html", {"form": form, "page_obj": paginate(request, qs), "q": q})
+
+
+@access.capability("grant_roles")
+@require_POST
+def grant_revoke(request: AuthedRequest, grant_id: int) -> HttpResponse:
+    try:
+        services.revoke_role(actor=request.user, grant_id=grant_id, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已撤销该角色")
+    return redirect("accounts:grants")

@@ -1,0 +1,40 @@
+"""/api/v1: the JSON API (django-ninja). Docs at /api/v1/docs.
+
+Every app that has an `api.py` with a `router` is mounted at /api/v1/<app label>/.
+Authentication is required by default (session with CSRF, or a bearer token);
+an operation that must be public says `auth=None` and is listed in
+tests/api/test_api_auth.py's PUBLIC_OPERATIONS.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.apps import apps
+from ninja import NinjaAPI
+
+from . import errors
+from .auth import DEFAULT_AUTH
+
+api = NinjaAPI(
+    title="社区通 API",
+    version="1.0.0",
+    description="宝山社区通开放接口。错误统一为 {code, message, field}。",
+    urls_namespace="api",
+    auth=DEFAULT_AUTH,
+    docs_url="/docs",
+)
+errors.install(api)
+
+for config in apps.get_app_configs():
+    if not config.name.startswith("shequtong."):
+        continue
+    try:
+        module = import_module(f"{config.name}.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{config.name}.api":
+            raise
+        continue
+    router = getattr(module, "router", None)
+    if router is not None:
+        api.add_router(f"/{config.label}/", router)

@@ -1,0 +1,101 @@
+"""Every URL declares who may open it (STYLE.md: "Every URL declares who may open it").
+
+A view is decorated with one of `public`, `login`, `capability(...)` or
+`version(...)`. `AccessRuleMiddleware` enforces the rule before the view runs
+and refuses (fail-closed) any view that declares nothing; the test
+tests/web/test_url_access.py walks the URL conf and fails for a URL without a
+rule. Object-level checks (is this case in my jurisdiction?) live in selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+ATTR = "access_rule"
+# URL namespaces that bring their own access control: Django's admin (staff
+# only) and the ninja API (every operation declares its auth; tested in
+# tests/api/test_api_auth.py).
+SELF_GUARDED_NAMESPACES = {"admin", "api"}
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    public: bool = False
+    capabilities: tuple[str, ...] = ()
+    description: str = ""
+
+    def allows(self, request: HttpRequest) -> bool:
+        if self.public:
+            return True
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        if not self.capabilities:
+            return True
+        from shequtong.accounts import scope
+
+        return any(scope.has_capability(user, cap) for cap in self.capabilities)
+
+
+def _mark(rule: AccessRule) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(view, ATTR, rule)
+        return view
+
+    return decorator
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Anyone, logged in or not (login, registration, health check)."""
+    return _mark(AccessRule(public=True, description="public"))(view)
+
+
+def login(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Any logged-in user; the view's selectors restrict what they see."""
+    return _mark(AccessRule(description="login"))(view)
+
+
+def capability(*caps: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A logged-in user holding at least one of these capabilities somewhere.
+
+    Which places the capability covers is answered by accounts.scope.
+    """
+    return _mark(AccessRule(capabilities=tuple(caps), description="capability:" + ",".join(caps)))
+
+
+def rule_of(view: Callable[..., Any]) -> AccessRule | None:
+    rule = getattr(view, ATTR, None)
+    if rule is None and hasattr(view, "view_class"):
+        rule = getattr(view.view_class, ATTR, None)
+    return rule
+
+
+class AccessRuleMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any) -> HttpResponse | None:
+        match = request.resolver_match
+        if match is not None and set(match.namespaces) & SELF_GUARDED_NAMESPACES:
+            return None
+        if request.path.startswith(settings.STATIC_URL):
+            return None
+        rule = rule_of(view_func)
+        if rule is None:
+            # Fail closed: a view that declares nothing is open to no one.
+            raise PermissionDenied("no access rule declared")
+        if rule.allows(request):
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied

@@ -1,0 +1,17 @@
+"""System checks: production must have real keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+
+@register(deploy=True)
+def personal_data_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
+    errors = []
+    for name in ("FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
+        if not getattr(settings, name, ""):
+            errors.append(Error(f"{name} is not set", hint="see .env.example", id="shequtong.E001"))
+    return errors

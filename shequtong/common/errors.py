@@ -1,0 +1,42 @@
+"""Domain errors raised by services; views and the API turn them into messages.
+
+Each carries a stable `code` (for API clients) and a Chinese `message` (for people).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "error"
+    status = 400
+    default_message = "操作失败"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None) -> None:
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        self.field = field
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    code = "invalid"
+    default_message = "输入有误，请检查后重试"
+
+
+class PermissionRefused(DomainError):
+    code = "forbidden"
+    status = 403
+    default_message = "您没有权限进行此操作"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = "内容不存在或您无权查看"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    default_message = "操作冲突，请刷新后重试"

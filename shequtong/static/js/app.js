@@ -1,0 +1,67 @@
+// 社区通 front-end glue. No inline scripts (CSP script-src 'self').
+(function () {
+  "use strict";
+  function csrf() { return document.body.dataset.csrf || ""; }
+
+  // Send the CSRF token with every htmx request.
+  document.addEventListener("htmx:configRequest", function (e) {
+    e.detail.headers["X-CSRFToken"] = csrf();
+  });
+
+  // Confirmation before destructive actions: <form data-confirm="确定撤销该角色？">
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { e.preventDefault(); }
+  }, true);
+
+  // Send-code button with a 60-second countdown: <button data-sms-button data-phone-field="id_phone">
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-sms-button]");
+    if (!btn) { return; }
+    e.preventDefault();
+    var phone = document.getElementById(btn.getAttribute("data-phone-field"));
+    var out = document.getElementById(btn.getAttribute("data-result"));
+    var body = new URLSearchParams();
+    body.set("phone", phone ? phone.value : "");
+    btn.disabled = true;
+    fetch(btn.getAttribute("data-url"), {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: body.toString(),
+      credentials: "same-origin"
+    }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, json: j }; }); })
+      .then(function (res) {
+        if (out) { out.textContent = res.json.message || ""; out.className = res.ok ? "form-hint" : "form-error"; }
+        if (!res.ok) { btn.disabled = false; return; }
+        var left = 60;
+        var label = btn.textContent;
+        var timer = setInterval(function () {
+          left -= 1;
+          btn.textContent = left + "秒后重发";
+          if (left <= 0) { clearInterval(timer); btn.textContent = label; btn.disabled = false; }
+        }, 1000);
+      })
+      .catch(function () { btn.disabled = false; if (out) { out.textContent = "网络异常，请稍后重试"; out.className = "form-error"; } });
+  });
+
+  // Dependent selects: <select data-children-url="/places/communities/?subdistrict=" data-children-target="id_community">
+  document.addEventListener("change", function (e) {
+    var sel = e.target;
+    if (!sel.matches || !sel.matches("select[data-children-url]")) { return; }
+    var target = document.getElementById(sel.getAttribute("data-children-target"));
+    if (!target) { return; }
+    fetch(sel.getAttribute("data-children-url") + encodeURIComponent(sel.value), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (items) {
+        target.innerHTML = "";
+        var first = document.createElement("option");
+        first.value = ""; first.textContent = target.getAttribute("data-placeholder") || "请选择";
+        target.appendChild(first);
+        items.forEach(function (it) {
+          var o = document.createElement("option"); o.value = it.id; o.textContent = it.name; target.appendChild(o);
+        });
+        target.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+  });
+})();

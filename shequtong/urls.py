@@ -1,0 +1,21 @@
+"""Root URL conf. Every view declares its access rule (shequtong/common/access.py)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from shequtong.api.v1 import api
+
+urlpatterns: list = [
+    path("", include("shequtong.web.urls")),
+    path("accounts/", include("shequtong.accounts.urls")),
+    path("places/", include("shequtong.places.urls")),
+    path("inbox/", include("shequtong.inbox.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

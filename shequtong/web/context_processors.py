@@ -1,0 +1,42 @@
+"""The shell around every page: current version, its tab bar, unread 信箱 count, 长辈模式."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shequtong.accounts import scope
+from shequtong.accounts.roles import Version
+
+TABS: dict[str, list[tuple[str, str, str]]] = {
+    # version: [(label, url name, icon)]
+    Version.RESIDENT: [("首页", "web:home", "home"), ("信箱", "inbox:list", "mail"), ("我的", "accounts:me", "me")],
+    Version.COMMITTEE: [("首页", "web:home", "home"), ("管理", "web:manage", "manage"), ("我的", "accounts:me", "me")],
+    Version.OBSERVER: [
+        ("首页", "web:home", "home"), ("观察", "web:observe", "observe"),
+        ("数据", "web:data", "data"), ("我的", "accounts:me", "me"),
+    ],
+}
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"shell_version": None}
+    version = scope.current_version(user)
+    path = request.path
+    tabs = []
+    for label, url_name, icon in TABS.get(version or "", []):
+        url = reverse(url_name)
+        active = path == url if url == "/" else path.startswith(url)
+        tabs.append({"label": _(label), "url": url, "icon": icon, "active": active})
+    return {
+        "shell_version": version,
+        "shell_version_label": Version(version).label if version else "",
+        "shell_versions": scope.versions_of(user),
+        "shell_tabs": tabs,
+        "elder_mode": user.elder_mode,
+    }

@@ -1,0 +1,89 @@
+"""Reads for the shell pages: observer drill-down over rollups, scoped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from shequtong.accounts import scope
+from shequtong.accounts.models import Membership
+from shequtong.common import clock
+from shequtong.common.errors import NotFound
+from shequtong.places.models import Community, CommunityStats, Subdistrict
+
+
+def subdistrict_overview(user: Any) -> list[dict[str, Any]]:
+    """Per subdistrict in the observer's scope: communities (urban/rural), residents, party members."""
+    s = scope.scope_for(user, "observe")
+    communities = s.communities()
+    comm_counts = {
+        row["subdistrict_id"]: row
+        for row in communities.values("subdistrict_id").annotate(
+            total=Count("id"), rural=Count("id", filter=Q(kind=Community.Kind.RURAL))
+        )
+    }
+    stats = {
+        row["subdistrict_id"]: row
+        for row in s.filter(CommunityStats.objects.all()).values("subdistrict_id").annotate(
+            residents=Sum("residents"), party=Sum("party_members")
+        )
+    }
+    out = []
+    for sub in s.subdistricts():
+        c = comm_counts.get(sub.pk, {})
+        st = stats.get(sub.pk, {})
+        out.append({
+            "subdistrict": sub,
+            "communities": c.get("total", 0),
+            "rural": c.get("rural", 0),
+            "urban": c.get("total", 0) - c.get("rural", 0),
+            "residents": st.get("residents") or 0,
+            "party_members": st.get("party") or 0,
+        })
+    return out
+
+
+def subdistrict_for(user: Any, subdistrict_id: int) -> Subdistrict:
+    s = scope.scope_for(user, "observe")
+    sub = s.subdistricts().filter(pk=subdistrict_id).first()
+    if sub is None:
+        raise NotFound("该街镇不存在或不在您的观察范围内")
+    return sub
+
+
+def communities_overview(user: Any, subdistrict: Subdistrict) -> list[Community]:
+    s = scope.scope_for(user, "observe")
+    return list(
+        s.communities().filter(subdistrict=subdistrict).select_related("stats").annotate(estate_count=Count("estates")).order_by("id")
+    )
+
+
+def community_for_observer(user: Any, community_id: int) -> Community:
+    s = scope.scope_for(user, "observe")
+    community = s.communities().select_related("subdistrict", "stats").filter(pk=community_id).first()
+    if community is None:
+        raise NotFound("该居村委不存在或不在您的观察范围内")
+    return community
+
+
+def totals(user: Any) -> dict[str, Any]:
+    """The 数据 tab's headline figures for the observer's scope."""
+    s = scope.scope_for(user, "observe")
+    agg = s.filter(CommunityStats.objects.all()).aggregate(residents=Sum("residents"), party=Sum("party_members"))
+    comm = s.communities().aggregate(total=Count("id"), rural=Count("id", filter=Q(kind=Community.Kind.RURAL)))
+    since = clock.now() - timedelta(days=30)
+    reviews = s.filter(Membership.objects.filter(reviewed_at__gte=since)).aggregate(
+        total=Count("id"), timely=Count("id", filter=Q(review_seconds__lte=24 * 3600))
+    )
+    rate = (reviews["timely"] / reviews["total"] * 100) if reviews["total"] else None
+    return {
+        "communities": comm["total"],
+        "rural": comm["rural"],
+        "urban": comm["total"] - comm["rural"],
+        "residents": agg["residents"] or 0,
+        "party_members": agg["party"] or 0,
+        "reviews_30d": reviews["total"],
+        "timely_rate": rate,
+    }

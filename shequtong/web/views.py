@@ -1,0 +1,78 @@
+"""Home pages per version, 管理, and the observer's 观察/数据 tabs."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from shequtong.accounts import scope
+from shequtong.accounts import selectors as account_selectors
+from shequtong.accounts.roles import Version
+from shequtong.common import access
+
+from . import registry, selectors
+
+
+@access.public
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@access.login
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    version = scope.current_version(user)
+    if version == Version.RESIDENT:
+        community = scope.home_community(user)
+        return render(request, "web/home_resident.html", {
+            "community": community,
+            "tiles": registry.tiles_for("resident_home", user, community_kind=community.kind if community else None),
+        })
+    if version == Version.COMMITTEE:
+        community = scope.work_community(user)
+        return render(request, "web/home_committee.html", {
+            "community": community,
+            "pending": account_selectors.pending_reviews_for(user).count() if scope.has_capability(user, "review_members") else None,
+            "tiles": registry.tiles_for("committee_home", user, community_kind=community.kind if community else None),
+        })
+    if version == Version.OBSERVER:
+        return render(request, "web/home_observer.html", {
+            "totals": selectors.totals(user),
+            "tiles": registry.tiles_for("observer_home", user),
+        })
+    return render(request, "web/home_newcomer.html", {"memberships": account_selectors.memberships_of(user)})
+
+
+@access.login
+def manage(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/manage.html", {
+        "tiles": registry.tiles_for("manage", request.user),
+        "community": scope.work_community(request.user),
+    })
+
+
+@access.capability("observe")
+def observe(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/observe.html", {"rows": selectors.subdistrict_overview(request.user),
+                                                "tiles": registry.tiles_for("observe", request.user)})
+
+
+@access.capability("observe")
+def observe_subdistrict(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
+    sub = selectors.subdistrict_for(request.user, subdistrict_id)
+    return render(request, "web/observe_subdistrict.html", {
+        "subdistrict": sub, "communities": selectors.communities_overview(request.user, sub),
+    })
+
+
+@access.capability("observe")
+def observe_community(request: HttpRequest, community_id: int) -> HttpResponse:
+    community = selectors.community_for_observer(request.user, community_id)
+    return render(request, "web/observe_community.html", {"community": community, "estates": community.estates.all()})
+
+
+@access.capability("observe")
+def data(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/data.html", {"totals": selectors.totals(request.user),
+                                             "rows": selectors.subdistrict_overview(request.user),
+                                             "tiles": registry.tiles_for("data", request.user)})

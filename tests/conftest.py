@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+
+from shequtong.integrations.sms import ConsoleSmsGateway
+
+from .factories import Tree, make_tree
+
+
+@pytest.fixture
+def tree(db) -> Tree:  # type: ignore[no-untyped-def]
+    return make_tree()
+
+
+@pytest.fixture(autouse=True)
+def _clear_sms_outbox():  # type: ignore[no-untyped-def]
+    ConsoleSmsGateway.sent.clear()
+    yield
+    ConsoleSmsGateway.sent.clear()
+
+
+def last_sms_code() -> str:
+    import re
+
+    phone, text = ConsoleSmsGateway.sent[-1]
+    match = re.search(r"验证码是(\d{6})", text)
+    assert match, text
+    return match.group(1)

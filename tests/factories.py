@@ -1,0 +1,93 @@
+"""Test data through the real models and services.
+
+`Tree` is a small jurisdiction tree: two subdistricts, each with an urban and
+(one of them) a rural community, each community with two estates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from shequtong.accounts import scope
+from shequtong.accounts import services as account_services
+from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts.roles import Role
+from shequtong.common.idcard import make_id_number
+from shequtong.places.models import Community, CommunityStats, District, Estate, Subdistrict
+
+PASSWORD = "Test@2026pw"
+_seq = itertools.count(1)
+
+
+@dataclass
+class Tree:
+    district: District
+    sub_a: Subdistrict
+    sub_b: Subdistrict
+    comm_a1: Community  # urban, in sub_a
+    comm_a2: Community  # rural, in sub_a
+    comm_b1: Community  # urban, in sub_b
+
+    def estate(self, community: Community) -> Estate:
+        return community.estates.order_by("id").first()  # type: ignore[return-value]
+
+
+def make_tree() -> Tree:
+    district = District.objects.create(name="宝山区", code="310113")
+    sub_a = Subdistrict.objects.create(district=district, name="友谊路街道", kind="street", sort_order=1)
+    sub_b = Subdistrict.objects.create(district=district, name="罗店镇", kind="town", sort_order=2)
+    comm_a1 = Community.objects.create(subdistrict=sub_a, name="友谊一村居委", kind="urban")
+    comm_a2 = Community.objects.create(subdistrict=sub_a, name="沈杨村村委", kind="rural")
+    comm_b1 = Community.objects.create(subdistrict=sub_b, name="罗南新村居委", kind="urban")
+    for c in (comm_a1, comm_a2, comm_b1):
+        CommunityStats.objects.create(community=c, subdistrict=c.subdistrict)
+        for n in range(2):
+            Estate.objects.create(community=c, name=f"{c.name}{n + 1}号小区" if c.kind == "urban" else f"第{n + 1}村民小组")
+    return Tree(district, sub_a, sub_b, comm_a1, comm_a2, comm_b1)
+
+
+def new_identity() -> tuple[str, str]:
+    n = next(_seq)
+    id_number = make_id_number("310113", dt.date(1960, 1, 1) + dt.timedelta(days=n * 37), 100 + (n % 800))
+    phone = f"139{n:08d}"
+    return id_number, phone
+
+
+def make_user(username: str | None = None, *, real_name: str = "张三丰", **extra: Any) -> User:
+    id_number, phone = new_identity()
+    username = username or f"user{next(_seq)}"
+    user = User(
+        username=username, real_name=real_name,
+        id_number=id_number, id_number_index=account_services.id_number_index(id_number),
+        phone=phone, phone_index=account_services.phone_index(phone), **extra,
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def grant(user: User, role: str, place: Any = None) -> RoleGrant:
+    """Grant directly (test set-up of who holds which role; grant_role itself is tested separately)."""
+    kwargs: dict[str, Any] = {}
+    if isinstance(place, Subdistrict):
+        kwargs = {"subdistrict": place}
+    elif isinstance(place, Community):
+        kwargs = {"subdistrict_id": place.subdistrict_id, "community": place}
+    elif isinstance(place, Estate):
+        kwargs = {"subdistrict_id": place.community.subdistrict_id, "community": place.community, "estate": place}
+    g = RoleGrant.objects.create(user=user, role=role, **kwargs)
+    scope.forget(user)
+    return g
+
+
+def make_with_role(role: str, place: Any = None, username: str | None = None, **kw: Any) -> User:
+    user = make_user(username, **kw)
+    grant(user, role, place)
+    return user
+
+
+def resident_of(community: Community, username: str | None = None) -> User:
+    return make_with_role(Role.RESIDENT, community, username)
