@@ -55,6 +55,11 @@ INSTALLED_APPS = [
     "shequtong.places",
     "shequtong.accounts",
     "shequtong.inbox",
+    "shequtong.notifications",
+    "shequtong.boards",
+    "shequtong.chats",
+    "shequtong.letters",
+    "shequtong.cases",
     "shequtong.web",
 ]
 

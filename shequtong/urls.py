@@ -11,6 +11,10 @@ urlpatterns: list = [
     path("accounts/", include("shequtong.accounts.urls")),
     path("places/", include("shequtong.places.urls")),
     path("inbox/", include("shequtong.inbox.urls")),
+    path("boards/", include("shequtong.boards.urls")),
+    path("chats/", include("shequtong.chats.urls")),
+    path("letters/", include("shequtong.letters.urls")),
+    path("cases/", include("shequtong.cases.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -185,3 +185,23 @@ def work_community(user: Any) -> Community | None:
         if VERSION_OF_ROLE[g.role] == Version.COMMITTEE and g.community_id:
             return g.community  # type: ignore[no-any-return]
     return None
+
+
+def patrol_level(user: Any, community: Community) -> str | None:
+    """The patrol level at which `user` acts on `community`'s boards, if any (CT-5).
+
+    District observers patrol at "district", subdistrict observers at
+    "subdistrict", committee staff/secretaries at "committee"; anyone else
+    (a resident) is not patrolling. The highest level wins.
+    """
+    from .roles import Role
+
+    best: str | None = None
+    for g in grants_of(user):
+        if g.role in (Role.DISTRICT_OBSERVER, Role.SYSADMIN) and not g.subdistrict_id:
+            return "district"
+        if g.role == Role.SUBDISTRICT_OBSERVER and g.subdistrict_id == community.subdistrict_id and not g.community_id:
+            best = "subdistrict"
+        elif g.role in (Role.COMMITTEE_STAFF, Role.COMMITTEE_SECRETARY) and g.community_id == community.pk and best is None:
+            best = "committee"
+    return best

@@ -1,0 +1,81 @@
+"""In-process hooks: one app publishes an event, others subscribe (no import cycle).
+
+Publishers call `hook.publish(event)` inside the transaction of the change
+that caused it, so a subscriber's writes (a case created from a mention)
+commit or roll back together with the cause. Subscribers register in their
+AppConfig.ready():
+
+    from shequtong.common import hooks
+    hooks.mention_recorded.subscribe(cases.services.on_mention)
+
+Contracts:
+- `mention_recorded` (MentionEvent): someone pressed @居委/@村委 under a reply
+  box, beside a reply, or beside a group-chat message. A resident's own
+  mention has patrol_level=None; staff patrolling a board they do not author
+  in set patrol_level to "committee", "subdistrict" or "district"
+  (accounts.scope.patrol_level).
+- `post_tagged` (PostTaggedEvent): a 身边事 post was given one of the five
+  problem categories, by its author when posting (patrol_level=None) or by
+  patrol staff afterwards (patrol_level set).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+E = TypeVar("E")
+
+
+class Hook(Generic[E]):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._subscribers: list[Callable[[E], None]] = []
+
+    def subscribe(self, fn: Callable[[E], None]) -> Callable[[E], None]:
+        if fn not in self._subscribers:
+            self._subscribers.append(fn)
+        return fn
+
+    def unsubscribe(self, fn: Callable[[E], None]) -> None:
+        if fn in self._subscribers:
+            self._subscribers.remove(fn)
+
+    def publish(self, event: E) -> None:
+        for fn in list(self._subscribers):
+            fn(event)
+
+
+@dataclass(frozen=True)
+class MentionEvent:
+    mention_id: int          # the row that records the mention (boards.Mention)
+    community_id: int
+    actor_id: int            # who pressed @居委
+    author_id: int | None    # who wrote the mentioned content (the resident raising it)
+    source_type: str         # "reply" | "post" | "group_message"
+    source_id: int
+    board: str               # board code, e.g. "notice", "neighbours", "group_chat"
+    text: str                # the mentioned content (plain text, may be truncated to 2000 chars)
+    url: str                 # link back to the content
+    patrol_level: str | None  # None, "committee", "subdistrict" or "district"
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PostTaggedEvent:
+    post_id: int
+    community_id: int
+    actor_id: int            # who set the category
+    author_id: int           # the post's author
+    category: str            # shequtong.common.categories.Category value
+    title: str
+    text: str
+    url: str
+    patrol_level: str | None
+    created_at: dt.datetime
+
+
+mention_recorded: Hook[MentionEvent] = Hook("mention_recorded")
+post_tagged: Hook[PostTaggedEvent] = Hook("post_tagged")
