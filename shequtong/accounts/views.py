@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shequtong.common import access
+from shequtong.web import registry
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate
 
@@ -90,6 +91,7 @@ def me(request: AuthedRequest) -> HttpResponse:
         "versions": [(v, Version(v).label) for v in scope.versions_of(user)],
         "current": scope.current_version(user),
         "revealed": request.session.pop("revealed", None),
+        "tiles": registry.tiles_for("me", user),
     })
 
 

@@ -50,7 +50,7 @@ class Hook(Generic[E]):
 
 @dataclass(frozen=True)
 class MentionEvent:
-    mention_id: int          # the row that records the mention (boards.Mention)
+    mention_id: int          # the row that records the mention in the publishing app (boards or chats)
     community_id: int
     actor_id: int            # who pressed @居委
     author_id: int | None    # who wrote the mentioned content (the resident raising it)
