@@ -1,0 +1,72 @@
+"""Browser journey (issue: platform foundation): register → SMS code → join → secretary approves → community home."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from shequtong.accounts.roles import Role
+from shequtong.integrations.sms import ConsoleSmsGateway
+
+from ..factories import PASSWORD, make_tree, make_with_role
+from .conftest import login, shot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_register_join_approve_and_see_the_community_home(live_server, new_page):
+    tree = make_tree()
+    secretary = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1, username="sec-e2e")
+    base = live_server.url
+
+    # A newcomer registers with real name, ID number and an SMS-verified phone.
+    page = new_page()
+    page.goto(base + "/accounts/login/")
+    shot(page, "01-login")
+    page.click("text=实名注册")
+    page.fill("#id_real_name", "王小红")
+    page.fill("#id_id_number", "11010519491231002X")
+    page.fill("#id_phone", "13912345678")
+    page.click("text=获取验证码")
+    page.wait_for_selector("#sms-result:has-text('验证码已发送')")
+    code = re.search(r"验证码是(\d{6})", ConsoleSmsGateway.sent[-1][1]).group(1)
+    page.fill("#id_sms_code", code)
+    page.fill("#id_username", "wangxh")
+    page.fill("#id_password", "Good#pass1")
+    page.fill("#id_password2", "Good#pass1")
+    shot(page, "02-register")
+    page.click("button:has-text('注册')")
+
+    # Registered and logged in: asked to join a community.
+    page.wait_for_url("**/accounts/join/")
+    page.select_option("#id_subdistrict", str(tree.sub_a.pk))
+    page.wait_for_selector(f"#id_community option[value='{tree.comm_a1.pk}']", state="attached")
+    page.select_option("#id_community", str(tree.comm_a1.pk))
+    estate = tree.estate(tree.comm_a1)
+    page.wait_for_selector(f"#id_estate option[value='{estate.pk}']", state="attached")
+    page.select_option("#id_estate", str(estate.pk))
+    shot(page, "03-join")
+    page.click("button:has-text('提交申请')")
+    page.wait_for_selector("text=申请已提交")
+    page.goto(base + "/")
+    assert page.locator("text=待审核").count() >= 1
+
+    # The secretary approves in the review queue.
+    staff = new_page()
+    login(staff, base, secretary.username, PASSWORD)
+    staff.click("text=新成员审核")
+    item = staff.locator("[data-testid=review-item]", has_text="王*红")
+    assert item.count() == 1
+    assert "13912345678" not in staff.content()  # phone masked
+    shot(staff, "04-review-queue")
+    item.locator("button:has-text('通过')").first.click()
+    staff.wait_for_selector("text=已通过王*红的申请")
+
+    # The resident now lands on their community's home page, and 信箱 tells them.
+    page.goto(base + "/")
+    assert page.locator(".hero__title", has_text=tree.comm_a1.name).count() == 1
+    assert page.locator(".weui-tabbar__label", has_text="信箱").count() == 1
+    shot(page, "05-resident-home")
+    page.goto(base + "/inbox/")
+    assert page.locator("[data-testid=inbox-item]", has_text="成功加入").count() == 1
