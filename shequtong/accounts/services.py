@@ -189,7 +189,7 @@ def review_membership(*, actor: User, membership_id: int, approve: bool, reason:
     with transaction.atomic():
         membership = (
             scope.scope_for(actor, "review_members")
-            .filter(Membership.objects.select_for_update().select_related("community", "estate", "user"))
+            .filter(Membership.objects.select_for_update(of=("self",)).select_related("community", "estate", "user"))
             .filter(pk=membership_id)
             .first()
         )
