@@ -87,6 +87,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Seeing a clear ID number or phone (audit-logged on every read).
     "reveal_personal_data": frozenset({Role.COMMITTEE_SECRETARY, Role.SYSADMIN}),
     "sysadmin": frozenset({Role.SYSADMIN}),
+    # Subdistrict/district patrol staff reading group chats in their scope,
+    # read-only apart from the @居委 patrol button (CT-5, OB-8).
+    "observe_chats": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER, Role.SYSADMIN}),
+    # Subdistrict/district observers writing 信箱 letters to committee staff in their scope.
+    "observer_letters": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER}),
 }
 
 _COMMUNITY_ROLES = frozenset({
