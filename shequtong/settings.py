@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "shequtong.chats",
     "shequtong.letters",
     "shequtong.cases",
+    "shequtong.visits",
+    "shequtong.open311",
     "shequtong.web",
 ]
 
@@ -240,3 +242,23 @@ SILENCED_SYSTEM_CHECKS = [
     # in a transaction, and PostgreSQL (production) enforces the constraint.
     "models.W047",
 ]
+
+# --- Outbox, worker, grid and reminders (letters/cases) --------------------
+# The grid adapter (integrations/grid.py); the local backend keeps requests in
+# a table that staff close in the admin. The Open311 adapter replaces it.
+GRID_GATEWAY = os.environ.get("GRID_GATEWAY", "shequtong.integrations.grid_local.LocalGridGateway")
+# Reminder pushes (WeChat/SMS adapters later); the console backend logs them.
+PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "shequtong.notifications.channels.ConsolePushChannel")
+# Outbox retries: exponential from the base, capped, ±50% jitter; a row is
+# given up (and can be re-queued in the admin) after OUTBOX_MAX_ATTEMPTS,
+# about three days of an outage at the capped pace.
+OUTBOX_BACKOFF_BASE_SECONDS = 30
+OUTBOX_BACKOFF_MAX_SECONDS = 3600
+OUTBOX_MAX_ATTEMPTS = 80
+# `manage.py worker`: idle sleep between passes, and how often each periodic job runs (seconds).
+WORKER_IDLE_SECONDS = 5
+WORKER_DEFAULT_INTERVAL_SECONDS = 300
+WORKER_SCHEDULE = {
+    "cases.overdue_scan": 600,
+    "cases.grid_poll": 120,
+}

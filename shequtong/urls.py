@@ -15,6 +15,8 @@ urlpatterns: list = [
     path("chats/", include("shequtong.chats.urls")),
     path("letters/", include("shequtong.letters.urls")),
     path("cases/", include("shequtong.cases.urls")),
+    path("visits/", include("shequtong.visits.urls")),
+    path("open311/", include("shequtong.open311.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
