@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves Swagger UI from our static files (no CDN, no inline script)
     "axes",
     "csp",
     "django_tasks",
