@@ -92,6 +92,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "observe_chats": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER, Role.SYSADMIN}),
     # Subdistrict/district observers writing 信箱 letters to committee staff in their scope.
     "observer_letters": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER}),
+    # Subdistrict/district patrol and supervision of cases (CT-3..CT-7): lists
+    # and exports of every case in their area, overdue reminders, rating
+    # averages. Handling a case stays with its committee.
+    "patrol": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER}),
 }
 
 _COMMUNITY_ROLES = frozenset({
