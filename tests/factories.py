@@ -91,3 +91,29 @@ def make_with_role(role: str, place: Any = None, username: str | None = None, **
 
 def resident_of(community: Community, username: str | None = None) -> User:
     return make_with_role(Role.RESIDENT, community, username)
+
+
+# --- boards ---------------------------------------------------------------------------
+
+
+def image_upload(name: str = "photo.png", *, fmt: str = "PNG", size: tuple[int, int] = (40, 30)) -> Any:
+    """A real small image as an uploaded file (Pillow draws it)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (217, 51, 46)).save(buf, format=fmt)
+    return SimpleUploadedFile(name, buf.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+def make_post(author: User, community: Community, board: str = "neighbours", **kw: Any) -> Any:
+    """A post through the real service (the author must be allowed to publish there)."""
+    from shequtong.boards import services as board_services
+
+    kw.setdefault("title", "楼道灯坏了")
+    kw.setdefault("body", "3号楼2单元楼道灯不亮，晚上走路不方便。")
+    if board == "services" and "offer" not in kw:
+        kw["offer"] = board_services.OfferDetails(service_time="每周六上午", place="活动室")
+    return board_services.create_post(actor=author, community=community, board=board, **kw)

@@ -1,0 +1,229 @@
+"""/api/v1/boards: the same board actions as the pages, through the same services and permissions."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from ninja import Router
+
+from shequtong.accounts.typing import AuthedRequest
+from shequtong.common.errors import NotFound
+
+from . import catalogue, selectors, services
+from .models import Booking, Post, Reply
+from .permissions import Access
+from .schemas import (
+    BallotIn,
+    BoardOut,
+    BookingIn,
+    BookingOut,
+    CloseVoteIn,
+    DecisionIn,
+    HideIn,
+    ImageOut,
+    LikeOut,
+    MentionIn,
+    MentionOut,
+    PostIn,
+    PostOut,
+    PostPage,
+    ReplyIn,
+    ReplyOut,
+    TagIn,
+    VoteIn,
+    VoteOptionOut,
+    VoteOut,
+)
+
+router = Router(tags=["boards"])
+
+
+def _access(request: AuthedRequest, community_id: int | None) -> Access:
+    if community_id:
+        return selectors.community_access(request.user, community_id)
+    return selectors.own_access(request.user)
+
+
+def _post_out(p: Post) -> PostOut:
+    return PostOut(
+        id=p.pk, community_id=p.community_id, board=p.board, title=p.title, body=p.body,
+        author=p.author.display_name, is_mutual_aid=p.is_mutual_aid, category=p.category, stage=p.stage,
+        hidden=p.is_hidden, reply_count=p.reply_count, like_count=p.like_count, read_count=p.read_count,
+        created_at=p.created_at,
+        images=[ImageOut(url=i.image.url, width=i.width, height=i.height) for i in p.images.all()],
+    )
+
+
+def _reply_out(r: Reply) -> ReplyOut:
+    return ReplyOut(id=r.pk, post_id=r.post_id, author=r.author.display_name, body=r.body, hidden=r.is_hidden,
+                    created_at=r.created_at)
+
+
+def _vote_out(post: Post, request: AuthedRequest) -> VoteOut:
+    info = selectors.vote_of(post, request.user)
+    if info is None:
+        raise NotFound("该议题没有投票")
+    v = info["vote"]
+    return VoteOut(
+        id=v.pk, question=v.question, deadline=v.deadline, ballot_count=v.ballot_count, closed=v.closed_at is not None,
+        outcome=v.outcome, my_option_id=info["my_option_id"],
+        options=[VoteOptionOut(id=o.pk, label=o.label, ballot_count=o.ballot_count) for o in info["options"]],
+    )
+
+
+def _booking_out(b: Booking, post_id: int) -> BookingOut:
+    return BookingOut(id=b.pk, post_id=post_id, status=b.status, status_label=str(b.get_status_display()),
+                      created_at=b.created_at)
+
+
+def _fresh(request: AuthedRequest, post_id: int) -> Post:
+    return selectors.post_for(request.user, post_id)[0]
+
+
+@router.get("/boards", response=list[BoardOut])
+def boards(request: AuthedRequest, community_id: int | None = None) -> list[BoardOut]:
+    acc = _access(request, community_id)
+    kind = acc.community.kind
+    return [
+        BoardOut(code=s.code, label=s.label_for(kind), parent=s.parent,
+                 can_publish=acc.can_publish(s.code), can_reply=acc.can_reply(s.code))
+        for s in catalogue.boards_for(kind)
+    ]
+
+
+@router.get("/posts", response=PostPage)
+def list_posts(
+    request: AuthedRequest, board: str, community_id: int | None = None, q: str = "", mutual_aid: bool = False,
+    stage: str = "", page: int = 1,
+) -> PostPage:
+    acc = _access(request, community_id)
+    if not acc.has_board(board):
+        raise NotFound("该版块不存在")
+    paginator = Paginator(selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage), 20)
+    p = paginator.get_page(page)
+    return PostPage(count=paginator.count, page=p.number, num_pages=paginator.num_pages,
+                    items=[_post_out(x) for x in p.object_list])
+
+
+@router.post("/posts", response={201: PostOut})
+def create_post(request: AuthedRequest, payload: PostIn) -> tuple[int, PostOut]:
+    acc = _access(request, payload.community_id)
+    offer = None
+    if payload.board == catalogue.Board.SERVICES:
+        offer = services.OfferDetails(service_time=payload.service_time or "", place=payload.place,
+                                      capacity=payload.capacity)
+    post = services.create_post(
+        actor=request.user, community=acc.community, board=payload.board, title=payload.title, body=payload.body,
+        is_mutual_aid=payload.is_mutual_aid, category=payload.category, convention=payload.convention, offer=offer,
+    )
+    return 201, _post_out(_fresh(request, post.pk))
+
+
+@router.get("/posts/{post_id}", response=PostOut)
+def read_post(request: AuthedRequest, post_id: int) -> PostOut:
+    post, _ = selectors.post_for(request.user, post_id)
+    services.record_read(actor=request.user, post=post)
+    return _post_out(_fresh(request, post_id))
+
+
+@router.get("/posts/{post_id}/replies", response=list[ReplyOut])
+def list_replies(request: AuthedRequest, post_id: int, page: int = 1) -> list[ReplyOut]:
+    post, acc = selectors.post_for(request.user, post_id)
+    p = Paginator(selectors.replies(post, acc), 50).get_page(page)
+    return [_reply_out(r) for r in p.object_list]
+
+
+@router.post("/posts/{post_id}/replies", response={201: ReplyOut})
+def reply(request: AuthedRequest, post_id: int, payload: ReplyIn) -> tuple[int, ReplyOut]:
+    post, _ = selectors.post_for(request.user, post_id)
+    r = services.reply_to(actor=request.user, post=post, body=payload.body, mention=payload.mention)
+    return 201, _reply_out(r)
+
+
+@router.post("/posts/{post_id}/like", response=LikeOut)
+def like(request: AuthedRequest, post_id: int) -> LikeOut:
+    post, _ = selectors.post_for(request.user, post_id)
+    liked = services.toggle_like(actor=request.user, post=post)
+    return LikeOut(liked=liked, like_count=_fresh(request, post_id).like_count)
+
+
+@router.post("/mentions", response={201: MentionOut})
+def mention(request: AuthedRequest, payload: MentionIn) -> tuple[int, MentionOut]:
+    post, _ = selectors.post_for(request.user, payload.post_id)
+    r = None
+    if payload.reply_id is not None:
+        r, _ = selectors.reply_for(request.user, payload.reply_id)
+    m = services.mention_committee(actor=request.user, post=post, reply=r)
+    return 201, MentionOut(id=m.pk, source_type=m.source_type, patrol_level=m.patrol_level or None)
+
+
+@router.post("/posts/{post_id}/tag", response=PostOut)
+def tag(request: AuthedRequest, post_id: int, payload: TagIn) -> PostOut:
+    post, _ = selectors.post_for(request.user, post_id)
+    services.tag_post(actor=request.user, post=post, category=payload.category)
+    return _post_out(_fresh(request, post_id))
+
+
+@router.get("/posts/{post_id}/vote", response=VoteOut)
+def get_vote(request: AuthedRequest, post_id: int) -> VoteOut:
+    return _vote_out(_fresh(request, post_id), request)
+
+
+@router.post("/posts/{post_id}/vote", response={201: VoteOut})
+def open_vote(request: AuthedRequest, post_id: int, payload: VoteIn) -> tuple[int, VoteOut]:
+    post, _ = selectors.post_for(request.user, post_id)
+    services.open_vote(actor=request.user, post=post, question=payload.question, options=payload.options,
+                       deadline=payload.deadline)
+    return 201, _vote_out(_fresh(request, post_id), request)
+
+
+@router.post("/posts/{post_id}/ballots", response={201: VoteOut})
+def vote(request: AuthedRequest, post_id: int, payload: BallotIn) -> tuple[int, VoteOut]:
+    post, _ = selectors.post_for(request.user, post_id)
+    services.cast_ballot(actor=request.user, post=post, option_id=payload.option_id)
+    return 201, _vote_out(_fresh(request, post_id), request)
+
+
+@router.post("/posts/{post_id}/vote/close", response=VoteOut)
+def close_vote(request: AuthedRequest, post_id: int, payload: CloseVoteIn) -> VoteOut:
+    post, _ = selectors.post_for(request.user, post_id)
+    services.close_vote(actor=request.user, post=post, outcome=payload.outcome)
+    return _vote_out(_fresh(request, post_id), request)
+
+
+@router.post("/posts/{post_id}/bookings", response={201: BookingOut})
+def book(request: AuthedRequest, post_id: int, payload: BookingIn) -> tuple[int, BookingOut]:
+    post, _ = selectors.post_for(request.user, post_id)
+    b = services.book_service(actor=request.user, post=post, note=payload.note)
+    return 201, _booking_out(b, post.pk)
+
+
+@router.post("/bookings/{booking_id}/decision", response=BookingOut)
+def decide_booking(request: AuthedRequest, booking_id: int, payload: DecisionIn) -> BookingOut:
+    b = services.decide_booking(actor=request.user, booking_id=booking_id, confirm=payload.confirm)
+    return _booking_out(b, b.offer.post_id)
+
+
+@router.post("/posts/{post_id}/hide", response=PostOut)
+def hide_post(request: AuthedRequest, post_id: int, payload: HideIn) -> PostOut:
+    post, _ = selectors.post_for(request.user, post_id)
+    services.hide_post(actor=request.user, post=post, reason=payload.reason)
+    return _post_out(_fresh(request, post_id))
+
+
+@router.post("/posts/{post_id}/restore", response=PostOut)
+def restore_post(request: AuthedRequest, post_id: int) -> PostOut:
+    post, _ = selectors.post_for(request.user, post_id)
+    services.restore_post(actor=request.user, post=post)
+    return _post_out(_fresh(request, post_id))
+
+
+@router.post("/replies/{reply_id}/hide", response=ReplyOut)
+def hide_reply(request: AuthedRequest, reply_id: int, payload: HideIn) -> ReplyOut:
+    r, _ = selectors.reply_for(request.user, reply_id)
+    return _reply_out(services.hide_reply(actor=request.user, reply=r, reason=payload.reason))
+
+
+@router.post("/replies/{reply_id}/restore", response=ReplyOut)
+def restore_reply(request: AuthedRequest, reply_id: int) -> ReplyOut:
+    r, _ = selectors.reply_for(request.user, reply_id)
+    return _reply_out(services.restore_reply(actor=request.user, reply=r))

@@ -1,0 +1,621 @@
+"""Every change to boards and 爱宝山: one function per user action, `actor` first.
+
+Each checks the actor's rights on the post's community through
+boards.permissions (which asks accounts.scope), runs in one transaction,
+keeps the denormalised counters with F() expressions, writes history rows
+(ModerationAction) and publishes the cross-app hooks (mention_recorded,
+post_tagged) inside the same transaction so subscribers commit with it.
+Something the actor may not read is NotFound, exactly like a missing row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from shequtong.accounts import scope
+from shequtong.common import clock, hooks
+from shequtong.common.categories import Category
+from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from shequtong.inbox.services import send_system_message
+from shequtong.places.models import Community
+
+from . import catalogue, images
+from .catalogue import Board
+from .models import (
+    Announcement,
+    AnnouncementComment,
+    Ballot,
+    Booking,
+    Like,
+    Mention,
+    ModerationAction,
+    Post,
+    PostImage,
+    Read,
+    Reply,
+    ServiceOffer,
+    Visibility,
+    Vote,
+    VoteOption,
+)
+from .permissions import Access, access_for
+
+MENTION_TEXT_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class OfferDetails:
+    service_time: str
+    place: str = ""
+    capacity: int | None = None
+
+
+def _clean(text: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationFailed(f"请填写{label}", field=field)
+    if len(text) > max_length:
+        raise ValidationFailed(f"{label}不能超过{max_length}字", field=field)
+    return text
+
+
+def _readable(actor: Any, post: Post) -> Access:
+    """The actor's access to the post's community; NotFound when they may not see the post."""
+    access = access_for(actor, post.community)
+    if not access.can_read:
+        raise NotFound()
+    if post.is_hidden and not (access.is_moderator or access.is_observer or post.author_id == actor.pk):
+        raise NotFound()
+    return access
+
+
+def _require_visible(post: Post) -> None:
+    if post.is_hidden:
+        raise Conflict("该内容已被隐藏")
+
+
+# --- posts -------------------------------------------------------------------
+
+
+def create_post(
+    *,
+    actor: Any,
+    community: Community,
+    board: str,
+    title: str,
+    body: str,
+    is_mutual_aid: bool = False,
+    category: str = "",
+    image_files: list[Any] | None = None,
+    convention: bool = False,
+    offer: OfferDetails | None = None,
+) -> Post:
+    """Publish a post on a board of the community (who may: boards.catalogue)."""
+    access = access_for(actor, community)
+    if not access.can_read or not access.has_board(board):
+        raise NotFound("该版块不存在或您无权查看")
+    if not access.can_publish(board):
+        raise PermissionRefused(f"您没有在{catalogue.spec(board).label_for(community.kind)}发布的权限")
+    title = _clean(title, field="title", label="标题", max_length=100)
+    body = _clean(body, field="body", label="内容", max_length=5000)
+    if board != Board.NEIGHBOURS and (is_mutual_aid or category):
+        raise ValidationFailed("只有身边事可以选择互助或问题标签", field="category")
+    if category and category not in Category.values:
+        raise ValidationFailed("问题标签无效", field="category")
+    stage = ""
+    if board == Board.COUNCIL:
+        stage = Post.Stage.DISCUSSING
+        if convention:
+            # The committee may publish a convention directly (§3.4.1 item 3.5).
+            if not access.is_moderator:
+                raise PermissionRefused("只有居村委可以直接发布公约")
+            stage = Post.Stage.CONVENTION
+    elif convention:
+        raise ValidationFailed("只有议事厅可以发布公约", field="convention")
+    if board == Board.SERVICES:
+        if offer is None:
+            raise ValidationFailed("请填写服务时间", field="service_time")
+        offer = OfferDetails(
+            service_time=_clean(offer.service_time, field="service_time", label="服务时间", max_length=100),
+            place=_clean(offer.place, field="place", label="服务地点", max_length=100, required=False),
+            capacity=offer.capacity,
+        )
+        if offer.capacity is not None and offer.capacity < 1:
+            raise ValidationFailed("名额至少为1", field="capacity")
+    checked = images.check_images(list(image_files or []))
+    now = clock.now()
+    with transaction.atomic():
+        post = Post.objects.create(
+            community=community, board=board, author=actor, title=title, body=body,
+            is_mutual_aid=bool(is_mutual_aid), category=category, stage=stage, created_at=now,
+            tagged_by=actor if category else None, tagged_at=now if category else None,
+        )
+        for position, (f, ext) in enumerate(checked):
+            row = PostImage(post=post, community=community, position=position)
+            row.image.save(f"{uuid.uuid4().hex}.{ext}", f, save=False)
+            row.save()
+        if board == Board.SERVICES and offer is not None:
+            ServiceOffer.objects.create(
+                post=post, community=community, provider=actor, service_time=offer.service_time,
+                place=offer.place, capacity=offer.capacity,
+            )
+        if category:
+            _publish_tagged(post=post, actor=actor, patrol_level=None)
+    return post
+
+
+def _publish_tagged(*, post: Post, actor: Any, patrol_level: str | None) -> None:
+    hooks.post_tagged.publish(hooks.PostTaggedEvent(
+        post_id=post.pk, community_id=post.community_id, actor_id=actor.pk, author_id=post.author_id,
+        category=post.category, title=post.title, text=post.body[:MENTION_TEXT_LIMIT],
+        url=post.get_absolute_url(), patrol_level=patrol_level, created_at=post.tagged_at or clock.now(),
+    ))
+
+
+def record_read(*, actor: Any, post: Post) -> bool:
+    """Count the actor once as a reader of the post; True if this was their first read.
+
+    Observers browsing read-only are not counted: the count says how many of
+    the community's people saw it.
+    """
+    access = _readable(actor, post)
+    if not access.is_reader:
+        return False
+    if Read.objects.filter(post=post, user=actor).exists():
+        return False
+    try:
+        with transaction.atomic():
+            Read.objects.create(post=post, community_id=post.community_id, user=actor, created_at=clock.now())
+            Post.objects.filter(pk=post.pk).update(read_count=F("read_count") + 1)
+    except IntegrityError:
+        return False  # a second tab read it at the same moment
+    return True
+
+
+def toggle_like(*, actor: Any, post: Post) -> bool:
+    """Like the post, or take the like back; returns whether the actor now likes it."""
+    access = _readable(actor, post)
+    if not access.can_interact:
+        raise PermissionRefused("观察模式下不能点赞")
+    _require_visible(post)
+    with transaction.atomic():
+        deleted, _ = Like.objects.filter(post=post, user=actor).delete()
+        if deleted:
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+            return False
+        try:
+            with transaction.atomic():
+                Like.objects.create(post=post, community_id=post.community_id, user=actor, created_at=clock.now())
+        except IntegrityError:
+            return True
+        Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+    return True
+
+
+def reply_to(*, actor: Any, post: Post, body: str, mention: bool = False) -> Reply:
+    """Reply to a post; with `mention` the reply is also sent to the committee (@居委 under the reply box)."""
+    access = _readable(actor, post)
+    if not access.can_reply(post.board):
+        raise PermissionRefused("您没有在该版块回复的权限")
+    _require_visible(post)
+    body = _clean(body, field="body", label="回复内容", max_length=2000)
+    with transaction.atomic():
+        reply = Reply.objects.create(
+            post=post, community_id=post.community_id, author=actor, body=body, created_at=clock.now(),
+        )
+        Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") + 1)
+        if mention:
+            _record_mention(actor=actor, post=post, reply=reply, patrol_level=access.patrol_level)
+    return reply
+
+
+# --- @居委 and problem tags (PC-7, CT-5) -------------------------------------------
+
+
+def mention_committee(*, actor: Any, post: Post, reply: Reply | None = None) -> Mention:
+    """Press @居委/@村委 on a post or a reply: record it once and tell case tracking.
+
+    Residents may do it on content they can reply to; patrol staff (committee,
+    subdistrict and district observers) beside any reply in their scope.
+    """
+    access = _readable(actor, post)
+    if reply is not None and (reply.post_id != post.pk or (reply.is_hidden and not access.is_moderator)):
+        raise NotFound()
+    if not (access.can_reply(post.board) or access.can_patrol):
+        raise PermissionRefused("您没有权限@" + post.community.committee_label)
+    _require_visible(post)
+    if reply is not None and reply.is_hidden:
+        raise Conflict("该内容已被隐藏")
+    with transaction.atomic():
+        return _record_mention(actor=actor, post=post, reply=reply, patrol_level=access.patrol_level)
+
+
+def _record_mention(*, actor: Any, post: Post, reply: Reply | None, patrol_level: str | None) -> Mention:
+    existing = Mention.objects.filter(actor=actor, post=post, reply=reply).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            mention = Mention.objects.create(
+                community_id=post.community_id, actor=actor, post=post, reply=reply,
+                source_type=Mention.Source.REPLY if reply else Mention.Source.POST,
+                patrol_level=patrol_level or "", created_at=clock.now(),
+            )
+    except IntegrityError:
+        return Mention.objects.get(actor=actor, post=post, reply=reply)
+    if reply is not None:
+        text, author_id, url = reply.body, reply.author_id, f"{post.get_absolute_url()}#reply-{reply.pk}"
+    else:
+        text, author_id, url = f"{post.title}\n{post.body}", post.author_id, post.get_absolute_url()
+    hooks.mention_recorded.publish(hooks.MentionEvent(
+        mention_id=mention.pk, community_id=post.community_id, actor_id=actor.pk, author_id=author_id,
+        source_type=mention.source_type, source_id=reply.pk if reply else post.pk, board=post.board,
+        text=text[:MENTION_TEXT_LIMIT], url=url, patrol_level=patrol_level, created_at=mention.created_at,
+    ))
+    return mention
+
+
+def tag_post(*, actor: Any, post: Post, category: str) -> Post:
+    """Patrol staff give an untagged 身边事 post one of the five problem categories (CT-5)."""
+    access = _readable(actor, post)
+    if not access.can_patrol:
+        raise PermissionRefused("只有居村委、街镇和区级巡查人员可以添加问题标签")
+    if post.board != Board.NEIGHBOURS:
+        raise ValidationFailed("只有身边事可以添加问题标签", field="category")
+    if category not in Category.values:
+        raise ValidationFailed("请选择问题标签", field="category")
+    _require_visible(post)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.category:
+            raise Conflict("该主题已有问题标签")
+        locked.category, locked.tagged_by, locked.tagged_at = category, actor, clock.now()
+        locked.save(update_fields=["category", "tagged_by", "tagged_at", "updated_at"])
+        ModerationAction.objects.create(
+            community_id=post.community_id, actor=actor, action=ModerationAction.Action.TAG, post=locked,
+            reason=str(Category(category).label), created_at=locked.tagged_at,
+        )
+        _publish_tagged(post=locked, actor=actor, patrol_level=access.patrol_level)
+    return locked
+
+
+# --- 议事厅: votes ------------------------------------------------------------------
+
+
+def open_vote(*, actor: Any, post: Post, question: str, options: list[str], deadline: dt.datetime) -> Vote:
+    """The committee opens a vote on a topic under discussion (§3.4.1 item 3.5)."""
+    access = _readable(actor, post)
+    if post.board != Board.COUNCIL:
+        raise ValidationFailed("只有议事厅的议题可以发起投票")
+    if not access.is_moderator:
+        raise PermissionRefused("只有居村委可以发起投票")
+    _require_visible(post)
+    question = _clean(question, field="question", label="投票事项", max_length=200)
+    labels = [o.strip() for o in options if o and o.strip()]
+    if len(labels) < 2 or len(labels) > 10 or len(set(labels)) != len(labels):
+        raise ValidationFailed("请填写2至10个不重复的选项", field="options")
+    if any(len(label) > 60 for label in labels):
+        raise ValidationFailed("选项不能超过60字", field="options")
+    now = clock.now()
+    if deadline <= now:
+        raise ValidationFailed("截止时间须晚于现在", field="deadline")
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.stage != Post.Stage.DISCUSSING:
+            raise Conflict("该议题不在讨论阶段，不能发起投票")
+        vote = Vote.objects.create(
+            post=locked, community_id=post.community_id, question=question, deadline=deadline,
+            opened_by=actor, opened_at=now,
+        )
+        VoteOption.objects.bulk_create([VoteOption(vote=vote, label=label, position=i) for i, label in enumerate(labels)])
+        locked.stage = Post.Stage.VOTING
+        locked.save(update_fields=["stage", "updated_at"])
+    return vote
+
+
+def cast_ballot(*, actor: Any, post: Post, option_id: int) -> Ballot:
+    """One ballot per member: the vote row is locked and a unique constraint backs it up."""
+    access = _readable(actor, post)
+    if not access.can_comment:
+        raise PermissionRefused("只有本社区居村民和居村委可以投票")
+    _require_visible(post)
+    vote_id = Vote.objects.filter(post=post).values_list("pk", flat=True).first()
+    if vote_id is None:
+        raise NotFound("该议题没有投票")
+    with transaction.atomic():
+        vote = Vote.objects.select_for_update().get(pk=vote_id)
+        if vote.closed_at is not None or clock.now() >= vote.deadline:
+            raise Conflict("投票已结束")
+        option = VoteOption.objects.filter(vote=vote, pk=option_id).first()
+        if option is None:
+            raise ValidationFailed("请选择一个选项", field="option_id")
+        if Ballot.objects.filter(vote=vote, user=actor).exists():
+            raise Conflict("您已投过票")
+        try:
+            with transaction.atomic():
+                ballot = Ballot.objects.create(
+                    vote=vote, option=option, community_id=post.community_id, user=actor, created_at=clock.now(),
+                )
+        except IntegrityError as exc:
+            raise Conflict("您已投过票") from exc
+        VoteOption.objects.filter(pk=option.pk).update(ballot_count=F("ballot_count") + 1)
+        Vote.objects.filter(pk=vote.pk).update(ballot_count=F("ballot_count") + 1)
+    return ballot
+
+
+_STAGE_OF_OUTCOME = {
+    Vote.Outcome.CONVENTION: Post.Stage.CONVENTION,
+    Vote.Outcome.PROJECT: Post.Stage.PROJECT,
+    Vote.Outcome.REJECTED: Post.Stage.REJECTED,
+}
+
+
+def close_vote(*, actor: Any, post: Post, outcome: str) -> Vote:
+    """The committee closes the vote and records what the topic became: 公约, 项目 or 未通过."""
+    access = _readable(actor, post)
+    if not access.is_moderator:
+        raise PermissionRefused("只有居村委可以结束投票")
+    if outcome not in Vote.Outcome.values:
+        raise ValidationFailed("请选择投票结果", field="outcome")
+    vote_id = Vote.objects.filter(post=post).values_list("pk", flat=True).first()
+    if vote_id is None:
+        raise NotFound("该议题没有投票")
+    with transaction.atomic():
+        vote = Vote.objects.select_for_update().get(pk=vote_id)
+        if vote.closed_at is not None:
+            raise Conflict("投票已结束")
+        vote.closed_at, vote.closed_by, vote.outcome = clock.now(), actor, outcome
+        vote.save(update_fields=["closed_at", "closed_by", "outcome"])
+        Post.objects.filter(pk=post.pk).update(stage=_STAGE_OF_OUTCOME[Vote.Outcome(outcome)], updated_at=clock.now())
+    return vote
+
+
+# --- 社区服务: bookings -----------------------------------------------------------
+
+
+def book_service(*, actor: Any, post: Post, note: str = "") -> Booking:
+    access = _readable(actor, post)
+    if not access.can_comment:
+        raise PermissionRefused("只有本社区居村民和居村委可以预约服务")
+    _require_visible(post)
+    offer_id = ServiceOffer.objects.filter(post=post).values_list("pk", flat=True).first()
+    if offer_id is None:
+        raise NotFound("该主题不是服务")
+    note = _clean(note, field="note", label="备注", max_length=200, required=False)
+    with transaction.atomic():
+        offer = ServiceOffer.objects.select_for_update().get(pk=offer_id)
+        if offer.provider_id == actor.pk:
+            raise ValidationFailed("不能预约自己提供的服务")
+        if not offer.is_open:
+            raise Conflict("该服务已停止预约")
+        if offer.capacity is not None and offer.confirmed_count >= offer.capacity:
+            raise Conflict("名额已满")
+        active = (Booking.Status.PENDING, Booking.Status.CONFIRMED)
+        if Booking.objects.filter(offer=offer, user=actor, status__in=active).exists():
+            raise Conflict("您已预约该服务")
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    offer=offer, community_id=post.community_id, user=actor, note=note, created_at=clock.now(),
+                )
+        except IntegrityError as exc:
+            raise Conflict("您已预约该服务") from exc
+        send_system_message(
+            recipient=offer.provider, subject=f"有人预约了您的服务：{post.title}"[:120],
+            body=f"{actor.display_name} 预约了您在社区服务发布的「{post.title}」，请及时确认。",
+            link=post.get_absolute_url(),
+        )
+    return booking
+
+
+def _booking_for_provider(actor: Any, booking_id: int) -> Booking:
+    booking = Booking.objects.select_related("offer__post__community", "user").filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound()
+    _readable(actor, booking.offer.post)
+    if booking.offer.provider_id != actor.pk:
+        raise PermissionRefused("只有服务提供者可以确认预约")
+    return booking
+
+
+def decide_booking(*, actor: Any, booking_id: int, confirm: bool) -> Booking:
+    """The provider confirms or declines a pending booking; the booker hears in 信箱."""
+    booking = _booking_for_provider(actor, booking_id)
+    with transaction.atomic():
+        offer = ServiceOffer.objects.select_for_update().get(pk=booking.offer_id)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status != Booking.Status.PENDING:
+            raise Conflict("该预约已处理")
+        if confirm and offer.capacity is not None and offer.confirmed_count >= offer.capacity:
+            raise Conflict("名额已满")
+        booking.status = Booking.Status.CONFIRMED if confirm else Booking.Status.DECLINED
+        booking.decided_at = clock.now()
+        booking.save(update_fields=["status", "decided_at"])
+        if confirm:
+            ServiceOffer.objects.filter(pk=offer.pk).update(confirmed_count=F("confirmed_count") + 1)
+        post = Post.objects.get(pk=offer.post_id)
+        send_system_message(
+            recipient=booking.user,
+            subject=(f"您的服务预约已确认：{post.title}" if confirm else f"您的服务预约未能安排：{post.title}")[:120],
+            body=(f"「{post.title}」的提供者{'已确认您的预约' if confirm else '婉拒了您的预约'}。服务时间：{offer.service_time}"),
+            link=post.get_absolute_url(),
+        )
+    return booking
+
+
+def cancel_booking(*, actor: Any, booking_id: int) -> Booking:
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().filter(pk=booking_id, user=actor).first()
+        if booking is None:
+            raise NotFound()
+        if booking.status not in (Booking.Status.PENDING, Booking.Status.CONFIRMED):
+            raise Conflict("该预约已结束")
+        if booking.status == Booking.Status.CONFIRMED:
+            ServiceOffer.objects.filter(pk=booking.offer_id).update(confirmed_count=F("confirmed_count") - 1)
+        booking.status, booking.decided_at = Booking.Status.CANCELLED, clock.now()
+        booking.save(update_fields=["status", "decided_at"])
+    return booking
+
+
+# --- moderation -------------------------------------------------------------------
+
+
+def _moderator_access(actor: Any, post: Post) -> Access:
+    access = _readable(actor, post)
+    if not access.is_moderator:
+        raise PermissionRefused("只有本社区居村委可以管理版块内容")
+    return access
+
+
+def hide_post(*, actor: Any, post: Post, reason: str) -> Post:
+    """Hide a post from its community; it stays in the database and in the history, and can be restored."""
+    _moderator_access(actor, post)
+    reason = _clean(reason, field="reason", label="隐藏原因", max_length=200)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.is_hidden:
+            raise Conflict("该主题已隐藏")
+        locked.visibility, locked.hidden_reason = Visibility.HIDDEN, reason
+        locked.save(update_fields=["visibility", "hidden_reason", "updated_at"])
+        ModerationAction.objects.create(
+            community_id=post.community_id, actor=actor, action=ModerationAction.Action.HIDE, post=locked,
+            reason=reason, created_at=clock.now(),
+        )
+        send_system_message(
+            recipient=locked.author, subject=f"您发布的主题已被隐藏：{locked.title}"[:120],
+            body=f"您在{catalogue.spec(locked.board).label_for(post.community.kind)}发布的「{locked.title}」已被"
+                 f"{post.community.committee_label}隐藏。原因：{reason}",
+            link=locked.get_absolute_url(),
+        )
+    return locked
+
+
+def restore_post(*, actor: Any, post: Post) -> Post:
+    _moderator_access(actor, post)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if not locked.is_hidden:
+            raise Conflict("该主题未被隐藏")
+        locked.visibility, locked.hidden_reason = Visibility.VISIBLE, ""
+        locked.save(update_fields=["visibility", "hidden_reason", "updated_at"])
+        ModerationAction.objects.create(
+            community_id=post.community_id, actor=actor, action=ModerationAction.Action.RESTORE, post=locked,
+            created_at=clock.now(),
+        )
+        send_system_message(
+            recipient=locked.author, subject=f"您发布的主题已恢复显示：{locked.title}"[:120],
+            body=f"您发布的「{locked.title}」已恢复显示。", link=locked.get_absolute_url(),
+        )
+    return locked
+
+
+def hide_reply(*, actor: Any, reply: Reply, reason: str) -> Reply:
+    post = reply.post
+    _moderator_access(actor, post)
+    reason = _clean(reason, field="reason", label="隐藏原因", max_length=200)
+    with transaction.atomic():
+        locked = Reply.objects.select_for_update().get(pk=reply.pk)
+        if locked.is_hidden:
+            raise Conflict("该回复已隐藏")
+        locked.visibility, locked.hidden_reason = Visibility.HIDDEN, reason
+        locked.save(update_fields=["visibility", "hidden_reason"])
+        # reply_count counts what readers can see.
+        Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") - 1)
+        ModerationAction.objects.create(
+            community_id=post.community_id, actor=actor, action=ModerationAction.Action.HIDE, post=post,
+            reply=locked, reason=reason, created_at=clock.now(),
+        )
+        send_system_message(
+            recipient=locked.author, subject=f"您的回复已被隐藏：{post.title}"[:120],
+            body=f"您在「{post.title}」下的回复「{locked.body[:50]}」已被{post.community.committee_label}隐藏。原因：{reason}",
+            link=post.get_absolute_url(),
+        )
+    return locked
+
+
+def restore_reply(*, actor: Any, reply: Reply) -> Reply:
+    post = reply.post
+    _moderator_access(actor, post)
+    with transaction.atomic():
+        locked = Reply.objects.select_for_update().get(pk=reply.pk)
+        if not locked.is_hidden:
+            raise Conflict("该回复未被隐藏")
+        locked.visibility, locked.hidden_reason = Visibility.VISIBLE, ""
+        locked.save(update_fields=["visibility", "hidden_reason"])
+        Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") + 1)
+        ModerationAction.objects.create(
+            community_id=post.community_id, actor=actor, action=ModerationAction.Action.RESTORE, post=post,
+            reply=locked, created_at=clock.now(),
+        )
+        send_system_message(
+            recipient=locked.author, subject=f"您的回复已恢复显示：{post.title}"[:120],
+            body=f"您在「{post.title}」下的回复已恢复显示。", link=post.get_absolute_url(),
+        )
+    return locked
+
+
+# --- 爱宝山 (PC-6) ---------------------------------------------------------------
+
+
+def can_announce(actor: Any) -> bool:
+    """District staff with the permission: the capability held at district level."""
+    return scope.scope_for(actor, "district_announce").everything
+
+
+def publish_announcement(*, actor: Any, title: str, body: str, comments_open: bool) -> Announcement:
+    if not can_announce(actor):
+        raise PermissionRefused("只有具有权限的区级人员可以发布爱宝山公告")
+    title = _clean(title, field="title", label="标题", max_length=100)
+    body = _clean(body, field="body", label="内容", max_length=10000)
+    return Announcement.objects.create(
+        author=actor, title=title, body=body, comments_open=bool(comments_open), created_at=clock.now(),
+    )
+
+
+def commenter_community(actor: Any) -> Community | None:
+    """The community a comment is filed under: the resident's own, else the committee's."""
+    if scope.has_capability(actor, "member"):
+        return scope.home_community(actor)
+    if scope.has_capability(actor, "committee"):
+        return scope.work_community(actor)
+    return None
+
+
+def comment_on_announcement(*, actor: Any, announcement: Announcement, body: str) -> AnnouncementComment:
+    """Residents and committees leave a comment; it waits for the district to choose whether to show it."""
+    community = commenter_community(actor)
+    if community is None:
+        raise PermissionRefused("只有居村民和居村委可以留言")
+    if not announcement.comments_open:
+        raise Conflict("该公告未开放评论")
+    body = _clean(body, field="body", label="留言", max_length=1000)
+    with transaction.atomic():
+        comment = AnnouncementComment.objects.create(
+            announcement=announcement, community=community, author=actor, body=body, created_at=clock.now(),
+        )
+        Announcement.objects.filter(pk=announcement.pk).update(comment_count=F("comment_count") + 1)
+    return comment
+
+
+def moderate_comment(*, actor: Any, comment_id: int, status: str, audience: str) -> AnnouncementComment:
+    """The district chooses whether a comment is shown, and to whom (§4.2.7.4 (2)(3))."""
+    if not can_announce(actor):
+        raise NotFound()
+    if status not in (AnnouncementComment.Status.SHOWN, AnnouncementComment.Status.HIDDEN):
+        raise ValidationFailed("请选择是否公开", field="status")
+    if audience not in AnnouncementComment.Audience.values:
+        raise ValidationFailed("请选择查看范围", field="audience")
+    with transaction.atomic():
+        comment = AnnouncementComment.objects.select_for_update().filter(pk=comment_id).first()
+        if comment is None:
+            raise NotFound()
+        comment.status, comment.audience = status, audience
+        comment.reviewed_by, comment.reviewed_at = actor, clock.now()
+        comment.save(update_fields=["status", "audience", "reviewed_by", "reviewed_at"])
+    return comment

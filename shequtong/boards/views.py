@@ -1,0 +1,453 @@
+"""Board pages (居民版/居委版), the observers' read-only view, 我的, and 爱宝山. Thin: services decide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
+from shequtong.common.categories import Category
+from shequtong.common.errors import DomainError, NotFound
+from shequtong.common.pagination import paginate, query_without_page
+
+from . import catalogue, selectors, services
+from .catalogue import Board
+from .forms import (
+    AnnouncementForm,
+    BookingForm,
+    CloseVoteForm,
+    CommentFilterForm,
+    CommentForm,
+    CommentModerationForm,
+    HideForm,
+    PostForm,
+    ReplyForm,
+    TagForm,
+    VoteForm,
+)
+from .models import AnnouncementComment, Post
+from .permissions import Access
+
+
+def _act(request: AuthedRequest, back: str, action: Callable[[], Any], success: str) -> HttpResponse:
+    """Run a service; a refusal becomes a message on the page the user came from.
+
+    NotFound is left to propagate: outside the user's scope the answer is 404.
+    """
+    try:
+        action()
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if success:
+            messages.success(request, success)
+    return redirect(back)
+
+
+def _safe_next(request: AuthedRequest, default: str) -> str:
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return nxt
+    return default
+
+
+def _board_links(acc: Access, community_id: int | None) -> list[dict[str, Any]]:
+    kind = acc.community.kind
+    out = []
+    for s in catalogue.top_boards_for(kind):
+        url = (reverse("boards:community_board", args=[community_id, s.code]) if community_id
+               else reverse("boards:board", args=[s.code]))
+        out.append({"code": s.code, "label": s.label_for(kind), "icon": s.icon, "hint": s.hint, "url": url})
+    return out
+
+
+# --- board index and lists ---------------------------------------------------------
+
+
+@access.login
+def index(request: AuthedRequest, community_id: int | None = None) -> HttpResponse:
+    """A community's boards: the resident's own, or (with an id) any community the user may read."""
+    acc = selectors.community_access(request.user, community_id) if community_id else selectors.own_access(request.user)
+    notices = selectors.posts(acc, Board.NOTICE)[:3]
+    return render(request, "boards/index.html", {
+        "acc": acc, "community": acc.community, "boards": _board_links(acc, community_id),
+        "observing": bool(community_id) and acc.is_observer, "community_id": community_id, "notices": notices,
+    })
+
+
+@access.login
+def board(request: AuthedRequest, board: str, community_id: int | None = None) -> HttpResponse:
+    acc = selectors.community_access(request.user, community_id) if community_id else selectors.own_access(request.user)
+    if not acc.has_board(board):
+        raise Http404
+    spec = catalogue.spec(board)
+    kind = acc.community.kind
+    q = request.GET.get("q", "")
+    mutual_aid = request.GET.get("filter") == "aid"
+    stage = request.GET.get("stage", "")
+    qs = selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage)
+    # 社区公告 and its sub-board 居务公开/办事指南 share one page with a switch (§4.2.7.1).
+    siblings = []
+    root = spec.parent or spec.code
+    for s in catalogue.boards_for(kind):
+        if s.code == root or s.parent == root:
+            url = (reverse("boards:community_board", args=[community_id, s.code]) if community_id
+                   else reverse("boards:board", args=[s.code]))
+            siblings.append({"code": s.code, "label": s.label_for(kind), "url": url})
+    back = reverse("boards:community", args=[community_id]) if community_id else reverse("boards:index")
+    return render(request, "boards/board.html", {
+        "acc": acc, "community": acc.community, "board": board, "spec": spec, "label": spec.label_for(kind),
+        "page_obj": paginate(request, qs), "keep_query": query_without_page(request), "q": q,
+        "mutual_aid": mutual_aid, "stage": stage, "stages": Post.Stage.choices, "siblings": siblings if len(siblings) > 1 else [],
+        "can_publish": acc.can_publish(board) and not community_id, "observing": acc.is_observer,
+        "community_id": community_id, "back": back,
+    })
+
+
+@access.login
+def new_post(request: AuthedRequest, board: str) -> HttpResponse:
+    acc = selectors.own_access(request.user)
+    if not acc.has_board(board):
+        raise Http404
+    spec = catalogue.spec(board)
+    label = spec.label_for(acc.community.kind)
+    if not acc.can_publish(board):
+        messages.error(request, f"您没有在{label}发布的权限")
+        return redirect("boards:board", board=board)
+    form = PostForm(request.POST or None, request.FILES or None, board=board, can_convention=acc.is_moderator)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        offer = None
+        if board == Board.SERVICES:
+            offer = services.OfferDetails(service_time=d["service_time"], place=d.get("place") or "", capacity=d.get("capacity"))
+        try:
+            post = services.create_post(
+                actor=request.user, community=acc.community, board=board, title=d["title"], body=d["body"],
+                is_mutual_aid=d.get("is_mutual_aid", False), category=d.get("category", ""),
+                image_files=d.get("images") or [], convention=d.get("convention", False), offer=offer,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "发布成功")
+            return redirect(post)
+    return render(request, "boards/new.html", {"form": form, "board": board, "label": label, "acc": acc})
+
+
+# --- a post ------------------------------------------------------------------------
+
+
+@access.login
+def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, acc = selectors.post_for(request.user, post_id)
+    services.record_read(actor=request.user, post=post)
+    kind = post.community.kind
+    user = request.user
+    replies_page = paginate(request, selectors.replies(post, acc), per_page=50)
+    show_history = acc.is_moderator or acc.is_observer
+    return render(request, "boards/post.html", {
+        "post": post, "acc": acc, "label": catalogue.spec(post.board).label_for(kind),
+        "images": list(post.images.all()),
+        "page_obj": replies_page,
+        "liked": selectors.liked(user, post) if acc.can_interact else False,
+        "can_reply": acc.can_reply(post.board) and not post.is_hidden,
+        "can_like": acc.can_interact and not post.is_hidden,
+        "can_moderate": acc.is_moderator,
+        "can_patrol": acc.can_patrol and not post.is_hidden,
+        "can_tag": acc.can_patrol and post.board == Board.NEIGHBOURS and not post.category and not post.is_hidden,
+        "can_vote": acc.can_comment and not post.is_hidden,
+        "committee_label": post.community.committee_label,
+        "categories": Category.choices,
+        "vote": selectors.vote_of(post, user),
+        "offer": selectors.offer_of(post, user),
+        "history": list(selectors.history(post)[:50]) if show_history else [],
+        "reply_form": ReplyForm(), "vote_form": VoteForm(), "close_form": CloseVoteForm(),
+        "outcomes": CloseVoteForm.base_fields["outcome"].choices,  # type: ignore[attr-defined]
+        "back": (reverse("boards:community_board", args=[post.community_id, post.board]) if acc.is_observer
+                 else reverse("boards:board", args=[post.board])),
+    })
+
+
+@access.login
+@require_POST
+def reply(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, acc = selectors.post_for(request.user, post_id)
+    form = ReplyForm(request.POST)
+    body = form.cleaned_data["body"].strip() if form.is_valid() else ""
+    mention = request.POST.get("mention") == "1"
+    back = post.get_absolute_url()
+    label = post.community.committee_label
+    if mention and not body:
+        # @居委 with an empty box asks the committee to look at the post itself.
+        return _act(request, back, lambda: services.mention_committee(actor=request.user, post=post),
+                    f"已@{label}，{label}会尽快处理")
+    return _act(request, back + "#replies", lambda: services.reply_to(actor=request.user, post=post, body=body, mention=mention),
+                f"回复成功，已@{label}" if mention else "回复成功")
+
+
+@access.login
+@require_POST
+def like(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = selectors.post_for(request.user, post_id)
+    return _act(request, post.get_absolute_url(), lambda: services.toggle_like(actor=request.user, post=post), "")
+
+
+@access.login
+@require_POST
+def mention_reply(request: AuthedRequest, reply_id: int) -> HttpResponse:
+    r, _ = selectors.reply_for(request.user, reply_id)
+    label = r.post.community.committee_label
+    return _act(request, f"{r.post.get_absolute_url()}#reply-{r.pk}",
+                lambda: services.mention_committee(actor=request.user, post=r.post, reply=r), f"已@{label}，已记入问题跟踪")
+
+
+@access.login
+@require_POST
+def tag(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = selectors.post_for(request.user, post_id)
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择问题标签")
+        return redirect(post)
+    return _act(request, post.get_absolute_url(),
+                lambda: services.tag_post(actor=request.user, post=post, category=form.cleaned_data["category"]),
+                "已添加问题标签，已记入问题跟踪")
+
+
+@access.login
+@require_POST
+def hide_post(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = selectors.post_for(request.user, post_id)
+    form = HideForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(request, post.get_absolute_url(), lambda: services.hide_post(actor=request.user, post=post, reason=reason),
+                "已隐藏，已通过信箱告知发布人")
+
+
+@access.login
+@require_POST
+def restore_post(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = selectors.post_for(request.user, post_id)
+    return _act(request, post.get_absolute_url(), lambda: services.restore_post(actor=request.user, post=post), "已恢复显示")
+
+
+@access.login
+@require_POST
+def hide_reply(request: AuthedRequest, reply_id: int) -> HttpResponse:
+    r, _ = selectors.reply_for(request.user, reply_id)
+    form = HideForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(request, f"{r.post.get_absolute_url()}#reply-{r.pk}",
+                lambda: services.hide_reply(actor=request.user, reply=r, reason=reason), "已隐藏该回复，已通过信箱告知回复人")
+
+
+@access.login
+@require_POST
+def restore_reply(request: AuthedRequest, reply_id: int) -> HttpResponse:
+    r, _ = selectors.reply_for(request.user, reply_id)
+    return _act(request, f"{r.post.get_absolute_url()}#reply-{r.pk}",
+                lambda: services.restore_reply(actor=request.user, reply=r), "已恢复该回复")
+
+
+# --- 议事厅 votes, 社区服务 bookings ---------------------------------------------------
+
+
+@access.login
+@require_POST
+def open_vote(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = selectors.post_for(request.user, post_id)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请完整填写投票事项、选项和截止时间")
+        return redirect(post)
+    return _act(request, post.get_absolute_url(), lambda: services.open_vote(
+        actor=request.user, post=post, question=form.cleaned_data["question"], options=form.option_list(),
+        deadline=form.cleaned_data["deadline"]), "投票已发起")
+
+
+@access.login
+@require_POST
+def ballot(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = selectors.post_for(request.user, post_id)
+    try:
+        option_id = int(request.POST.get("option", ""))
+    except ValueError:
+        messages.error(request, "请选择一个选项")
+        return redirect(post)
+    return _act(request, post.get_absolute_url(),
+                lambda: services.cast_ballot(actor=request.user, post=post, option_id=option_id), "投票成功")
+
+
+@access.login
+@require_POST
+def close_vote(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = selectors.post_for(request.user, post_id)
+    outcome = request.POST.get("outcome", "")
+    return _act(request, post.get_absolute_url(),
+                lambda: services.close_vote(actor=request.user, post=post, outcome=outcome), "投票已结束")
+
+
+@access.login
+@require_POST
+def book(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = selectors.post_for(request.user, post_id)
+    form = BookingForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _act(request, post.get_absolute_url(), lambda: services.book_service(actor=request.user, post=post, note=note),
+                "预约已提交，等待提供者确认")
+
+
+@access.login
+@require_POST
+def decide_booking(request: AuthedRequest, booking_id: int) -> HttpResponse:
+    confirm = request.POST.get("decision") == "confirm"
+    back = _safe_next(request, reverse("boards:mine", args=["bookings"]))
+    return _act(request, back, lambda: services.decide_booking(actor=request.user, booking_id=booking_id, confirm=confirm),
+                "已确认预约" if confirm else "已婉拒预约")
+
+
+@access.login
+@require_POST
+def cancel_booking(request: AuthedRequest, booking_id: int) -> HttpResponse:
+    return _act(request, reverse("boards:mine", args=["bookings"]),
+                lambda: services.cancel_booking(actor=request.user, booking_id=booking_id), "已取消预约")
+
+
+# --- 我的 -----------------------------------------------------------------------------
+
+MINE = {"posts": "我的发布", "replies": "我的回复", "bookings": "我的预约", "votes": "我的投票"}
+
+
+@access.login
+def mine(request: AuthedRequest, kind: str) -> HttpResponse:
+    if kind not in MINE:
+        raise Http404
+    user = request.user
+    qs: Any = {
+        "posts": selectors.my_posts, "replies": selectors.my_replies,
+        "bookings": selectors.my_bookings, "votes": selectors.my_ballots,
+    }[kind](user)
+    provided = list(selectors.bookings_of_my_services(user)[:50]) if kind == "bookings" else []
+    return render(request, "boards/mine.html", {
+        "kind": kind, "tabs": MINE.items(), "title": MINE[kind], "page_obj": paginate(request, qs), "provided": provided,
+    })
+
+
+# --- committee: moderation history ------------------------------------------------------
+
+
+@access.capability("committee")
+def moderation_log(request: AuthedRequest) -> HttpResponse:
+    acc = selectors.own_access(request.user)
+    if not acc.is_moderator:
+        raise Http404
+    return render(request, "boards/log.html", {"community": acc.community,
+                                               "page_obj": paginate(request, selectors.moderation_log(acc))})
+
+
+# --- observers (逐级观察, OB-8) ---------------------------------------------------------
+
+
+@access.capability("observe")
+def observe(request: AuthedRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    try:
+        sub_id = int(request.GET.get("subdistrict") or 0) or None
+    except ValueError:
+        sub_id = None
+    from shequtong.accounts import scope
+
+    return render(request, "boards/observe.html", {
+        "page_obj": paginate(request, selectors.observable_communities(request.user, subdistrict_id=sub_id, q=q)),
+        "subdistricts": scope.scope_for(request.user, "observe").subdistricts(), "q": q, "subdistrict_id": sub_id,
+        "keep_query": query_without_page(request),
+    })
+
+
+# --- 爱宝山 ---------------------------------------------------------------------------
+
+
+@access.login
+def announcements(request: AuthedRequest) -> HttpResponse:
+    return render(request, "boards/announcements.html", {
+        "page_obj": paginate(request, selectors.announcements()), "can_announce": services.can_announce(request.user),
+    })
+
+
+@access.capability("district_announce")
+def new_announcement(request: AuthedRequest) -> HttpResponse:
+    form = AnnouncementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            a = services.publish_announcement(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "爱宝山公告已发布")
+            return redirect(a)
+    return render(request, "boards/announcement_new.html", {"form": form})
+
+
+@access.login
+def announcement(request: AuthedRequest, announcement_id: int) -> HttpResponse:
+    a = selectors.announcement(announcement_id)
+    return render(request, "boards/announcement.html", {
+        "a": a, "page_obj": paginate(request, selectors.visible_comments(request.user, a)),
+        "can_comment": a.comments_open and services.commenter_community(request.user) is not None,
+        "can_announce": services.can_announce(request.user), "form": CommentForm(),
+    })
+
+
+@access.login
+@require_POST
+def comment(request: AuthedRequest, announcement_id: int) -> HttpResponse:
+    a = selectors.announcement(announcement_id)
+    form = CommentForm(request.POST)
+    body = form.cleaned_data["body"] if form.is_valid() else ""
+    return _act(request, a.get_absolute_url(),
+                lambda: services.comment_on_announcement(actor=request.user, announcement=a, body=body),
+                "留言已提交，经筛选后公开展示")
+
+
+@access.capability("district_announce")
+def comment_moderation(request: AuthedRequest, announcement_id: int) -> HttpResponse:
+    if not services.can_announce(request.user):
+        raise Http404
+    a = selectors.announcement(announcement_id)
+    communities = list(
+        AnnouncementComment.objects.filter(announcement=a).values_list("community_id", "community__name")
+        .distinct().order_by("community_id")[:600]
+    )
+    form = CommentFilterForm(request.GET or None, communities=communities)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = {"since": d["since"], "until": d["until"], "community_id": d["community"], "q": d["q"], "status": d["status"]}
+    return render(request, "boards/comment_moderation.html", {
+        "a": a, "form": form, "page_obj": paginate(request, selectors.comments_for_moderation(a, **filters)),
+        "keep_query": query_without_page(request), "audiences": AnnouncementComment.Audience.choices,
+    })
+
+
+@access.capability("district_announce")
+@require_POST
+def moderate_comment(request: AuthedRequest, comment_id: int) -> HttpResponse:
+    form = CommentModerationForm(request.POST)
+    back = _safe_next(request, reverse("boards:announcements"))
+    if not form.is_valid():
+        messages.error(request, "请选择是否公开")
+        return redirect(back)
+    status = form.cleaned_data["status"]
+    audience = form.cleaned_data["audience"] or AnnouncementComment.Audience.EVERYONE
+    return _act(request, back, lambda: services.moderate_comment(actor=request.user, comment_id=comment_id,
+                                                                 status=status, audience=audience), "已保存")
