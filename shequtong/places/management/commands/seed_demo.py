@@ -1,4 +1,4 @@
-"""Load the demo district: places, demo accounts and N synthetic residents (bulk inserts)."""
+"""Load the demo district: places, demo accounts, N synthetic residents; `--scale full` loads the specification's size."""
 
 from __future__ import annotations
 
@@ -9,26 +9,28 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 
 from shequtong.accounts import services as account_services
 from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import Role
-from shequtong.common import clock, crypto
+from shequtong.common import clock
 from shequtong.common.idcard import make_id_number
 from shequtong.places import demo_data as D
+from shequtong.places import fullscale
 from shequtong.places.models import Community, CommunityStats, District, Estate, Subdistrict
-
-BATCH = 5000
-SYNTHETIC_PHONE_PREFIX = "170"  # a virtual-operator prefix: never a demo account's phone
 
 
 class Command(BaseCommand):
     help = "Load the demo district 宝山区 (13 subdistricts, 568 communities, 788 estates) and synthetic residents."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--residents", type=int, default=3000, help="synthetic residents to create (default 3000)")
+        parser.add_argument("--residents", type=int, default=None,
+                            help="synthetic residents to create (default 3000, or the scale's size)")
+        parser.add_argument("--scale", choices=sorted(fullscale.SCALES), default="demo",
+                            help="demo: --residents residents; small/medium/full: 20k/100k/800k residents, "
+                                 "committee staff in every community (full is the specification's district)")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="do nothing if the district already exists")
 
@@ -43,7 +45,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             district = self._places(rng)
             self._demo_accounts(district)
-        self._residents(opts["residents"], rng)
+        scale = fullscale.SCALES[opts["scale"]]
+        residents = opts["residents"] if opts["residents"] is not None else (scale.residents or 3000)
+        self._residents(residents, rng, scale.staff_per_community)
         self._rollups()
         self.stdout.write(self.style.SUCCESS(
             f"demo district loaded: {Subdistrict.objects.count()} subdistricts, {Community.objects.count()} communities, "
@@ -142,59 +146,9 @@ class Command(BaseCommand):
             Membership.objects.create(user=user, community=home, estate=home.estates.first(),
                                       note="新搬入，申请加入", requested_at=now - dt.timedelta(hours=3 + j * 9))
 
-    # --- synthetic residents (bulk) -------------------------------------------
-    def _residents(self, n: int, rng: random.Random) -> None:
-        if n <= 0:
-            return
-        communities = list(Community.objects.values_list("id", "subdistrict_id"))
-        estates: dict[int, list[int]] = {}
-        for eid, cid in Estate.objects.values_list("id", "community_id"):
-            estates.setdefault(cid, []).append(eid)
-        # Skew: a few communities are far busier than others (Zipf-like weights).
-        weights = [1 / (1 + (i % 97)) ** 0.6 for i in range(len(communities))]
-        unusable = make_password(None)
-        start_day = dt.date(1940, 1, 1)
-        days = (dt.date(2008, 12, 31) - start_day).days
-        now = clock.now()
-        made = 0
-        sqlite = connection.vendor == "sqlite"
-        while made < n:
-            size = min(BATCH, n - made)
-            picks = rng.choices(communities, weights=weights, k=size)
-            users = []
-            for k in range(size):
-                idx = made + k
-                birth = start_day + dt.timedelta(days=idx % days)
-                seq = 100 + (idx // days)  # unique (birth, seq) for up to ~22 million residents
-                id_number = make_id_number("310113", birth, seq)
-                phone = f"{SYNTHETIC_PHONE_PREFIX}{idx:08d}"
-                users.append(User(
-                    username=f"r{idx:07d}", real_name=rng.choice(D.SURNAMES) + "".join(rng.choices(D.GIVEN, k=rng.choice((1, 2)))),
-                    password=unusable, id_number=id_number, id_number_index=crypto.blind_index(id_number, purpose="id_number"),
-                    phone=phone, phone_index=crypto.blind_index(phone, purpose="phone"),
-                    birth_date=birth, sex="M" if seq % 2 else "F", date_joined=now,
-                ))
-            with transaction.atomic():
-                created = User.objects.bulk_create(users, batch_size=1000 if sqlite else BATCH)
-                if created[0].pk is None:  # backends without RETURNING
-                    created = list(User.objects.filter(username__in=[u.username for u in users]).order_by("id"))
-                grants, memberships = [], []
-                for user, (cid, sid) in zip(created, picks, strict=True):
-                    eid = rng.choice(estates[cid])
-                    grants.append(RoleGrant(user=user, role=Role.RESIDENT, subdistrict_id=sid, community_id=cid, estate_id=eid))
-                    if rng.random() < 0.08:
-                        grants.append(RoleGrant(user=user, role=Role.PARTY_MEMBER, subdistrict_id=sid, community_id=cid))
-                    asked = now - dt.timedelta(days=rng.randint(1, 4 * 365), hours=rng.randint(0, 23))
-                    wait = rng.choice((600, 3600, 5 * 3600, 20 * 3600, 30 * 3600, 3 * 86400))
-                    memberships.append(Membership(
-                        user=user, community_id=cid, estate_id=eid, status=Membership.Status.APPROVED,
-                        requested_at=asked, reviewed_at=asked + dt.timedelta(seconds=wait), review_seconds=wait,
-                    ))
-                RoleGrant.objects.bulk_create(grants, batch_size=BATCH)
-                Membership.objects.bulk_create(memberships, batch_size=BATCH)
-            made += size
-            if n >= 50_000:
-                self.stdout.write(f"  residents: {made}/{n}")
+    # --- synthetic residents (COPY on PostgreSQL, bulk inserts elsewhere) -------
+    def _residents(self, n: int, rng: random.Random, staff_per_community: int = 0) -> None:
+        fullscale.load_people(n, staff_per_community, rng, lambda line: self.stdout.write(line))
 
     # --- rollups ----------------------------------------------------------------
     def _rollups(self) -> None:

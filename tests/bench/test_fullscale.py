@@ -1,0 +1,97 @@
+"""The district-scale generator at tiny scale: counts, skew, constraints, rollups, both back ends."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from shequtong.accounts import services as account_services
+from shequtong.accounts.models import Membership, RoleGrant, User
+from shequtong.accounts.roles import Role
+from shequtong.common.idcard import parse_id_number
+from shequtong.places import fullscale
+from shequtong.places.models import Community, CommunityStats
+
+pytestmark = pytest.mark.django_db
+
+
+def _indexes() -> set[tuple[str, ...]]:
+    """Index names with their uniqueness, and constraints with their definitions.
+
+    (PostgreSQL re-prints a rebuilt partial index's predicate in another but
+    equivalent spelling, so index definitions are compared by name and kind.)
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, i.relname, x.indisunique, x.indnatts FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid "
+            "WHERE c.relname IN ('accounts_user', 'accounts_rolegrant', 'accounts_membership')"
+        )
+        rows = {tuple(map(str, r)) for r in cur.fetchall()}
+        cur.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid::regclass::text IN ('accounts_user', 'accounts_rolegrant', 'accounts_membership')"
+        )
+        return rows | {tuple(r) for r in cur.fetchall()}
+
+
+def test_small_scale_people_are_consistent(monkeypatch):
+    monkeypatch.setitem(fullscale.SCALES, "small", fullscale.Scale("small", residents=600, staff_per_community=1))
+    call_command("seed_demo", scale="small", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    residents = User.objects.filter(username__startswith="r")
+    assert residents.count() == 600
+    communities = Community.objects.count()
+    assert User.objects.filter(username__startswith="s").count() == communities
+    assert RoleGrant.objects.filter(role=Role.COMMITTEE_SECRETARY, user__username__startswith="s").count() == communities
+    # Every resident has one resident grant and one approved membership in the same community and estate.
+    assert RoleGrant.objects.filter(role=Role.RESIDENT, user__username__startswith="r").count() == 600
+    assert Membership.objects.filter(user__username__startswith="r", status="approved").count() == 600
+    for g in RoleGrant.objects.filter(role=Role.RESIDENT, user__username__startswith="r").select_related("estate")[:100]:
+        m = Membership.objects.get(user_id=g.user_id)
+        assert (m.community_id, m.estate_id) == (g.community_id, g.estate_id)
+        assert g.estate.community_id == g.community_id
+        assert m.reviewed_at > m.requested_at
+    # Personal data is encrypted and findable through the blind index, and the ID number is valid.
+    user = residents.order_by("id")[123]
+    info = parse_id_number(user.id_number)
+    assert info.birth_date == user.birth_date and info.sex == user.sex
+    assert User.objects.get(phone_index=account_services.phone_index(user.phone)) == user
+    with connection.cursor() as cur:
+        cur.execute("SELECT id_number FROM accounts_user WHERE id = %s", [user.pk])
+        assert user.id_number.encode() not in bytes(cur.fetchone()[0])
+    # Rollups match the grants.
+    assert sum(CommunityStats.objects.values_list("residents", flat=True)) == RoleGrant.objects.filter(role=Role.RESIDENT).count()
+    # New rows after the load get fresh ids (sequences were moved past the explicit ids).
+    newcomer = User.objects.create(username="after-load")
+    assert newcomer.pk > residents.order_by("-id")[0].pk
+
+
+def test_skew_some_communities_are_far_busier():
+    weights = fullscale.community_weights(568)
+    rng = random.Random(1)
+    picks = Counter(rng.choices(range(568), weights=weights, k=100_000))
+    counts = sorted(picks.values())
+    assert counts[-1] > 8 * counts[0]
+    assert max(weights) / min(weights) > 10
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="index deferral is PostgreSQL-only")
+def test_deferred_indexes_are_rebuilt_identically(tree):
+    before = _indexes()
+    with fullscale.deferred_indexes(["accounts_user", "accounts_rolegrant", "accounts_membership"],
+                                    enabled=True, log=lambda _line: None):
+        assert _indexes() < before
+        fullscale.load_people(50, 0, random.Random(3), log=lambda _line: None)
+    assert _indexes() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="index deferral is PostgreSQL-only")
+def test_deferred_indexes_are_rebuilt_after_a_failure(tree):
+    before = _indexes()
+    with pytest.raises(RuntimeError), fullscale.deferred_indexes(["accounts_user"], enabled=True, log=lambda _l: None):
+        raise RuntimeError("load failed")
+    assert _indexes() == before
