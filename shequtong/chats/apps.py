@@ -5,3 +5,18 @@ class ChatsConfig(AppConfig):
     name = "shequtong.chats"
     label = "chats"
     verbose_name = "小区群"
+
+    def ready(self) -> None:
+        from shequtong.web import registry
+
+        from . import selectors
+
+        registry.register(registry.Tile(section="resident_home", label="小区群", url_name="chats:list",
+                                        capability="member", icon="chat", order=70, count=selectors.unread_groups))
+        registry.register(registry.Tile(section="committee_home", label="小区群", url_name="chats:list",
+                                        capability="committee", icon="chat", order=70, count=selectors.unread_groups))
+        registry.register(registry.Tile(section="manage", label="小区群管理", url_name="chats:manage",
+                                        capability="committee", icon="chat", order=70))
+        for section in ("observe", "observer_home"):
+            registry.register(registry.Tile(section=section, label="小区群巡查", url_name="chats:observe",
+                                            capability="observe_chats", icon="chat", order=70))

@@ -1,18 +1,28 @@
-"""Writing to 信箱."""
+"""Writing to 信箱: system notices from other apps, and letters between people."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from shequtong.common import clock
-from shequtong.common.errors import NotFound
+from shequtong.common.errors import NotFound, ValidationFailed
+from shequtong.places.models import Community
 
+from . import reach, selectors
 from .models import Message
+
+SUBJECT_MAX = 120
+BODY_MAX = 5000
+# Letters a person may send in an hour: generous for real use, a brake on spam.
+LETTERS_PER_HOUR = 60
 
 
 def send_system_message(*, recipient: Any, subject: str, body: str, link: str = "", kind: str = Message.Kind.SYSTEM) -> Message:
+    """Deliver a notice from the platform (other apps call this; keep the signature)."""
     return Message.objects.create(
         recipient=recipient, kind=kind, subject=subject[:120], body=body[:5000], link=link[:200], created_at=clock.now()
     )
@@ -27,3 +37,77 @@ def mark_read(*, actor: Any, message_id: int) -> Message:
             message.read_at = clock.now()
             message.save(update_fields=["read_at"])
     return message
+
+
+def open_message(*, actor: Any, message_id: int) -> Message:
+    """Open a message: a notice is marked read; for a letter, every unread letter to the actor in its conversation."""
+    message = selectors.message_for(actor, message_id)
+    now = clock.now()
+    if message.is_letter:
+        root_id = message.root_id
+        Message.objects.filter(Q(pk=root_id) | Q(thread_id=root_id), recipient=actor, read_at__isnull=True).update(read_at=now)
+    elif message.read_at is None and message.recipient_id == actor.pk:
+        Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now)
+    if message.recipient_id == actor.pk and message.read_at is None:
+        message.read_at = now
+    return message
+
+
+def _clean(subject: str | None, body: str) -> tuple[str, str]:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed("请输入信件内容", field="body")
+    if len(body) > BODY_MAX:
+        raise ValidationFailed(f"信件内容不能超过{BODY_MAX}字", field="body")
+    if subject is not None:
+        subject = subject.strip()
+        if not subject:
+            raise ValidationFailed("请输入标题", field="subject")
+        if len(subject) > SUBJECT_MAX:
+            raise ValidationFailed(f"标题不能超过{SUBJECT_MAX}字", field="subject")
+    return subject or "", body
+
+
+def _throttle(actor: Any) -> None:
+    since = clock.now() - timedelta(hours=1)
+    if Message.objects.filter(sender=actor, kind=Message.Kind.LETTER, created_at__gte=since).count() >= LETTERS_PER_HOUR:
+        raise ValidationFailed("发信过于频繁，请稍后再试", code="letters_throttled")
+
+
+def send_letter(*, actor: Any, recipient: Any, subject: str, body: str) -> Message:
+    """Write a new letter to someone inside the actor's community (or, for observers, scope)."""
+    subject, body = _clean(subject, body)
+    community_id = reach.letter_community_id(actor, recipient)
+    if community_id is None:
+        raise NotFound("收信人不存在或不在您的社区")
+    community = Community.objects.get(pk=community_id)
+    with transaction.atomic():
+        _throttle(actor)
+        return Message.objects.create(
+            recipient=recipient, sender=actor, sender_label=reach.sender_label(actor, community),
+            kind=Message.Kind.LETTER, subject=subject, body=body, community=community, created_at=clock.now(),
+        )
+
+
+def reply_letter(*, actor: Any, message_id: int, body: str) -> Message:
+    """Answer inside a conversation; the reply goes to the other person of the conversation."""
+    _, body = _clean(None, body)
+    message = selectors.message_for(actor, message_id)
+    if not message.is_letter:
+        raise ValidationFailed("系统通知无法回复", code="not_a_letter")
+    root = message.thread or message
+    other = root.recipient if root.sender_id == actor.pk else root.sender
+    if other is None:
+        raise ValidationFailed("对方账户已不存在，无法回复", code="no_recipient")
+    community_id = reach.may_converse(actor, other)
+    if community_id is None:
+        raise NotFound("对方已不在您的社区，无法回复")
+    community = Community.objects.get(pk=community_id)
+    subject = root.subject if root.subject.startswith("回复：") else f"回复：{root.subject}"
+    with transaction.atomic():
+        _throttle(actor)
+        return Message.objects.create(
+            recipient=other, sender=actor, sender_label=reach.sender_label(actor, community),
+            kind=Message.Kind.LETTER, subject=subject[:SUBJECT_MAX], body=body, community=community,
+            thread=root, created_at=clock.now(),
+        )

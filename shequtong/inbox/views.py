@@ -1,22 +1,106 @@
-"""信箱 pages: one's own messages only."""
+"""信箱 pages: one's own letters and notices; writing and answering letters."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
+from shequtong.common.errors import DomainError, NotFound
 from shequtong.common.pagination import paginate
 
 from . import selectors, services
+from .forms import LetterForm, ReplyForm
+
+
+def _box(request: AuthedRequest) -> str:
+    box = request.GET.get("box", "all")
+    return box if box in selectors.BOXES else "all"
 
 
 @access.login
-def message_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "inbox/list.html", {"page_obj": paginate(request, selectors.messages_for(request.user))})
+def message_list(request: AuthedRequest) -> HttpResponse:
+    box = _box(request)
+    return render(request, "inbox/list.html", {
+        "box": box,
+        "page_obj": paginate(request, selectors.messages_for(request.user, box)),
+        "unread": selectors.unread_count(request.user),
+    })
 
 
 @access.login
-def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
-    message = services.mark_read(actor=request.user, message_id=message_id)
-    return render(request, "inbox/detail.html", {"message": message})
+def message_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
+    message = services.open_message(actor=request.user, message_id=message_id)
+    return render(request, "inbox/detail.html", {
+        "message": message,
+        "thread": selectors.thread_of(request.user, message),
+        "form": ReplyForm() if message.is_letter else None,
+    })
+
+
+@access.login
+@require_POST
+def reply(request: AuthedRequest, message_id: int) -> HttpResponse:
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            sent = services.reply_letter(actor=request.user, message_id=message_id, body=form.cleaned_data["body"])
+        except NotFound:
+            raise
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "回复已发送")
+            return redirect(reverse("inbox:detail", args=[message_id]) + f"#m{sent.pk}")
+    else:
+        messages.error(request, "请输入回复内容")
+    return redirect("inbox:detail", message_id=message_id)
+
+
+def _recipient_id(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise NotFound("收信人不存在或不在您的社区") from None
+
+
+@access.login
+def write(request: AuthedRequest) -> HttpResponse:
+    """写信: pick a recipient (search by name, masked), then write."""
+    recipient_id = _recipient_id(request.POST.get("to") or request.GET.get("to"))
+    if recipient_id is None:
+        q = request.GET.get("q", "")
+        return render(request, "inbox/pick.html", {"q": q, "people": _people(request, q)})
+    recipient = selectors.recipient_for(request.user, recipient_id)
+    form = LetterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            letter = services.send_letter(actor=request.user, recipient=recipient, **form.cleaned_data)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "信件已发送")
+            return redirect("inbox:detail", message_id=letter.pk)
+    return render(request, "inbox/write.html", {"form": form, "recipient": recipient})
+
+
+def _people(request: AuthedRequest, q: str) -> list[dict]:
+    return [
+        {"user": u, "labels": sorted({selectors.grant_label(g) for g in u.reach_grants})}  # type: ignore[attr-defined]
+        for u in selectors.recipients_for(request.user, q)
+    ]
+
+
+@access.login
+def recipients(request: AuthedRequest) -> HttpResponse:
+    """The picker's result list (HTMX live search)."""
+    q = request.GET.get("q", "")
+    return render(request, "inbox/_people.html", {"q": q, "people": _people(request, q)})

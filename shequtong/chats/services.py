@@ -1,0 +1,321 @@
+"""Every state change of 小区群: messages, @居委, moderation, committee groups, announcements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+
+from shequtong.accounts import scope
+from shequtong.accounts.models import RoleGrant
+from shequtong.accounts.roles import roles_with
+from shequtong.common import clock, hooks
+from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from shequtong.inbox.services import send_system_message
+from shequtong.places.models import Community, Estate
+
+from . import live, selectors
+from .models import GroupChat, GroupHistory, GroupMember, GroupMention, GroupMessage, GroupReadState
+
+BODY_MAX = 1000
+ANNOUNCEMENT_MAX = 1000
+NAME_MAX = 50
+# A brake on flooding a group, far above what people type.
+MESSAGES_PER_MINUTE = 30
+MENTION_PREFIXES = ("@居委", "@村委")
+
+
+# --- estate groups ------------------------------------------------------------
+
+def estate_group_name(estate: Estate, community: Community) -> str:
+    if community.is_rural:
+        return f"{community.name.removesuffix('村委')}{estate.name}群"
+    return f"{estate.name}群" if estate.name.endswith("小区") else f"{estate.name}小区群"
+
+
+def ensure_estate_groups(*, estate_ids: Iterable[int] = (), community_ids: Iterable[int] = ()) -> int:
+    """Create the estate group of every given estate (or every estate of the communities) that has none.
+
+    Estate groups are created lazily, when someone first lists them, so
+    estates loaded in bulk (seed_demo, imports) need no extra step. Safe to
+    call concurrently: the unique constraint on estate settles races.
+    """
+    q = Q()
+    estate_ids, community_ids = sorted(set(estate_ids)), sorted(set(community_ids))
+    if not estate_ids and not community_ids:
+        return 0
+    if estate_ids:
+        q |= Q(pk__in=estate_ids)
+    if community_ids:
+        q |= Q(community_id__in=community_ids)
+    missing = list(
+        Estate.objects.filter(q).filter(~Exists(GroupChat.objects.filter(estate_id=OuterRef("pk"))))
+        .select_related("community")
+    )
+    if not missing:
+        return 0
+    now = clock.now()
+    GroupChat.objects.bulk_create(
+        [GroupChat(community=e.community, estate=e, kind=GroupChat.Kind.ESTATE, name=estate_group_name(e, e.community),
+                   created_at=now) for e in missing],
+        ignore_conflicts=True,
+    )
+    return len(missing)
+
+
+def ensure_groups_for(user: Any) -> None:
+    """Make sure the estate groups a person may see as resident or staff exist."""
+    ensure_estate_groups(
+        estate_ids=selectors.resident_estate_ids(user),
+        community_ids=scope.scope_for(user, "committee").community_ids,
+    )
+
+
+# --- messages -------------------------------------------------------------------
+
+def _clean_body(body: str, *, limit: int = BODY_MAX, what: str = "消息") -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(f"请输入{what}内容", field="body")
+    if len(body) > limit:
+        raise ValidationFailed(f"{what}不能超过{limit}字", field="body")
+    return body
+
+
+def _post(group: GroupChat, *, author: Any, body: str, kind: str = GroupMessage.Kind.TEXT, author_role: str = "") -> GroupMessage:
+    now = clock.now()
+    message = GroupMessage.objects.create(
+        group=group, community_id=group.community_id, author=author, author_role=author_role,
+        kind=kind, body=body, created_at=now,
+    )
+    GroupChat.objects.filter(pk=group.pk, last_message_id__lt=message.pk).update(last_message_id=message.pk, last_message_at=now)
+    transaction.on_commit(lambda: live.publish(group.pk, message.pk))
+    return message
+
+
+def send_message(*, actor: Any, group_id: int, body: str) -> GroupMessage:
+    """Send a text message. Typing @居委/@村委 first also records the message for the committee (CT-1)."""
+    body = _clean_body(body)
+    access = selectors.group_access(actor, group_id)
+    if not access.can_send:
+        raise PermissionRefused("观察模式下只能查看群聊，不能发言")
+    group = access.group
+    with transaction.atomic():
+        since = clock.now() - timedelta(minutes=1)
+        if GroupMessage.objects.filter(group=group, author=actor, created_at__gte=since).count() >= MESSAGES_PER_MINUTE:
+            raise ValidationFailed("发言过于频繁，请稍后再试", code="messages_throttled")
+        role = group.community.committee_label if access.role == selectors.STAFF else ""
+        message = _post(group, author=actor, body=body, author_role=role)
+        if body.startswith(MENTION_PREFIXES):
+            _record_mention(actor=actor, message=message, group=group)
+    mark_read(actor=actor, group=group, last_id=message.pk)
+    return message
+
+
+def mark_read(*, actor: Any, group: GroupChat, last_id: int) -> None:
+    """Move the person's read marker forward (never back)."""
+    if last_id <= 0:
+        return
+    if GroupReadState.objects.filter(group=group, user_id=actor.pk, last_read_id__lt=last_id).update(last_read_id=last_id):
+        return
+    try:
+        with transaction.atomic():
+            GroupReadState.objects.get_or_create(group=group, user_id=actor.pk, defaults={"last_read_id": last_id})
+    except IntegrityError:  # a concurrent request created it first
+        pass
+
+
+# --- @居委 ------------------------------------------------------------------------
+
+def _record_mention(*, actor: Any, message: GroupMessage, group: GroupChat) -> GroupMention:
+    community = group.community
+    try:
+        with transaction.atomic():
+            mention = GroupMention.objects.create(
+                message=message, community=community, actor=actor,
+                patrol_level=scope.patrol_level(actor, community), created_at=clock.now(),
+            )
+    except IntegrityError:
+        raise Conflict(f"您已@{community.committee_label}过这条消息", code="already_mentioned") from None
+    hooks.mention_recorded.publish(hooks.MentionEvent(
+        mention_id=mention.pk,
+        community_id=community.pk,
+        actor_id=actor.pk,
+        author_id=message.author_id,
+        source_type="group_message",
+        source_id=message.pk,
+        board="group_chat",
+        text=message.body[:2000],
+        url=message.get_absolute_url(),
+        patrol_level=mention.patrol_level,
+        created_at=mention.created_at,
+    ))
+    return mention
+
+
+def mention_message(*, actor: Any, message_id: int) -> GroupMention:
+    """Press @居委/@村委 beside a message: record it so the committee tracks it as a case (CT-1, CT-5).
+
+    Residents, committee staff and patrol observers may press it; staff and
+    observers carry their patrol level.
+    """
+    message, access = selectors.message_access(actor, message_id)
+    if not access.can_mention:
+        raise PermissionRefused()
+    if message.is_hidden:
+        raise ValidationFailed("该消息已被隐藏", code="message_hidden")
+    if message.kind != GroupMessage.Kind.TEXT:
+        raise ValidationFailed("群公告无需提醒", code="not_a_message")
+    with transaction.atomic():
+        return _record_mention(actor=actor, message=message, group=access.group)
+
+
+# --- moderation -----------------------------------------------------------------
+
+def _moderated(actor: Any, message_id: int) -> tuple[GroupMessage, GroupChat]:
+    message, access = selectors.message_access(actor, message_id)
+    if not access.can_moderate:
+        raise PermissionRefused("只有居村委工作人员可以管理群消息")
+    return message, access.group
+
+
+def hide_message(*, actor: Any, message_id: int, reason: str) -> GroupMessage:
+    """Hide a message from the group; it stays in the database and history, and the author is told in 信箱."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写隐藏原因", field="reason")
+    message, group = _moderated(actor, message_id)
+    with transaction.atomic():
+        locked = GroupMessage.objects.select_for_update().get(pk=message.pk)
+        if locked.hidden_at is not None:
+            raise Conflict("该消息已被隐藏", code="already_hidden")
+        locked.hidden_at = clock.now()
+        locked.hidden_by = actor
+        locked.hidden_reason = reason[:200]
+        locked.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        GroupHistory.objects.create(group=group, message=locked, actor=actor, action=GroupHistory.Action.HIDDEN,
+                                    detail={"reason": locked.hidden_reason}, created_at=locked.hidden_at)
+        if locked.author_id and locked.author_id != actor.pk:
+            send_system_message(
+                recipient=locked.author,
+                subject=f"您在“{group.name}”的一条消息已被隐藏",
+                body=f"隐藏原因：{locked.hidden_reason}\n原消息：{locked.body[:200]}\n如有疑问，请联系{group.community.committee_label}。",
+                link=group.get_absolute_url(),
+            )
+    locked.group = group
+    return locked
+
+
+def restore_message(*, actor: Any, message_id: int) -> GroupMessage:
+    message, group = _moderated(actor, message_id)
+    with transaction.atomic():
+        locked = GroupMessage.objects.select_for_update().get(pk=message.pk)
+        if locked.hidden_at is None:
+            raise Conflict("该消息未被隐藏", code="not_hidden")
+        old_reason = locked.hidden_reason
+        locked.hidden_at = None
+        locked.hidden_by = None
+        locked.hidden_reason = ""
+        locked.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        GroupHistory.objects.create(group=group, message=locked, actor=actor, action=GroupHistory.Action.RESTORED,
+                                    detail={"previous_reason": old_reason}, created_at=clock.now())
+        if locked.author_id and locked.author_id != actor.pk:
+            send_system_message(
+                recipient=locked.author,
+                subject=f"您在“{group.name}”的消息已恢复显示",
+                body=f"您的消息已恢复显示：{locked.body[:200]}",
+                link=locked.get_absolute_url(),
+            )
+    locked.group = group
+    return locked
+
+
+# --- committee groups and announcements ----------------------------------------------
+
+def _check_residents(community: Community, user_ids: Iterable[int]) -> list[int]:
+    ids = sorted({int(u) for u in user_ids})
+    if not ids:
+        return []
+    residents = set(
+        RoleGrant.objects.filter(role__in=sorted(roles_with("member")), community=community, user_id__in=ids)
+        .values_list("user_id", flat=True)
+    )
+    if set(ids) - residents:
+        raise ValidationFailed("只能添加本社区的居民", field="members")
+    return ids
+
+
+def create_group(*, actor: Any, community: Community, name: str, member_ids: Iterable[int] = ()) -> GroupChat:
+    """The committee creates a group and chooses its members among the community's residents."""
+    if not scope.can(actor, "committee", community=community):
+        raise NotFound("居村委不存在或不在您的管辖范围内")
+    name = (name or "").strip()
+    if not (2 <= len(name) <= NAME_MAX):
+        raise ValidationFailed(f"群名称为2到{NAME_MAX}个字", field="name")
+    ids = _check_residents(community, member_ids)
+    now = clock.now()
+    with transaction.atomic():
+        group = GroupChat.objects.create(community=community, kind=GroupChat.Kind.CUSTOM, name=name, created_by=actor, created_at=now)
+        GroupMember.objects.bulk_create([GroupMember(group=group, user_id=u, added_by=actor, added_at=now) for u in ids])
+        GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.CREATED,
+                                    detail={"name": name, "members": ids}, created_at=now)
+    return group
+
+
+def _managed(actor: Any, group_id: int) -> GroupChat:
+    access = selectors.group_access(actor, group_id)
+    if not access.can_moderate:
+        raise PermissionRefused("只有居村委工作人员可以管理群聊")
+    return access.group
+
+
+def add_members(*, actor: Any, group_id: int, user_ids: Iterable[int]) -> int:
+    group = _managed(actor, group_id)
+    if group.is_estate:
+        raise ValidationFailed("小区群成员由该小区的居民自动组成", code="estate_group")
+    ids = _check_residents(group.community, user_ids)
+    now = clock.now()
+    with transaction.atomic():
+        existing = set(GroupMember.objects.filter(group=group, user_id__in=ids).values_list("user_id", flat=True))
+        new = [u for u in ids if u not in existing]
+        GroupMember.objects.bulk_create([GroupMember(group=group, user_id=u, added_by=actor, added_at=now) for u in new],
+                                        ignore_conflicts=True)
+        if new:
+            GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.MEMBER_ADDED,
+                                        detail={"members": new}, created_at=now)
+    return len(new)
+
+
+def remove_member(*, actor: Any, group_id: int, user_id: int) -> None:
+    group = _managed(actor, group_id)
+    if group.is_estate:
+        raise ValidationFailed("小区群成员由该小区的居民自动组成", code="estate_group")
+    with transaction.atomic():
+        deleted, _ = GroupMember.objects.filter(group=group, user_id=user_id).delete()
+        if not deleted:
+            raise NotFound("该成员不在群中")
+        GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.MEMBER_REMOVED,
+                                    detail={"members": [user_id]}, created_at=clock.now())
+
+
+def set_announcement(*, actor: Any, group_id: int, text: str) -> GroupChat:
+    """Post (or, with empty text, withdraw) the 群公告; a new one also appears in the conversation."""
+    group = _managed(actor, group_id)
+    text = (text or "").strip()
+    if len(text) > ANNOUNCEMENT_MAX:
+        raise ValidationFailed(f"群公告不能超过{ANNOUNCEMENT_MAX}字", field="announcement")
+    now = clock.now()
+    with transaction.atomic():
+        GroupChat.objects.filter(pk=group.pk).update(
+            announcement=text, announcement_at=now if text else None, announcement_by=actor if text else None,
+        )
+        GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.ANNOUNCEMENT,
+                                    detail={"text": text}, created_at=now)
+        if text:
+            _post(group, author=actor, body=text, kind=GroupMessage.Kind.ANNOUNCEMENT,
+                  author_role=group.community.committee_label)
+    group.refresh_from_db()
+    return group

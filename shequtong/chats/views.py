@@ -1,0 +1,331 @@
+"""小区群 pages and HTMX fragments; thin over selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from shequtong.accounts import scope
+from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
+from shequtong.common.errors import Conflict, DomainError, NotFound, PermissionRefused
+from shequtong.common.pagination import paginate
+
+from . import live, selectors, services
+from .forms import AnnouncementForm, GroupForm, HideForm, MessageForm
+from .models import GroupMessage
+from .selectors import GroupAccess
+
+POLL_SECONDS = 3
+# With a live stream the poller is only a safety net.
+POLL_SECONDS_WITH_STREAM = 30
+
+
+def _int(raw: str | None) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)  # type: ignore[arg-type]
+    except ValueError:
+        raise NotFound() from None
+    return value if value >= 0 else None
+
+
+def _message_context(request: AuthedRequest, ga: GroupAccess, rows: list[GroupMessage]) -> dict[str, Any]:
+    return {
+        "group": ga.group,
+        "ga": ga,
+        "rows": rows,
+        "mentioned": selectors.mentioned_by(request.user, rows),
+        "at_label": "@" + ga.group.community.committee_label,
+    }
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _poll_seconds() -> int:
+    return POLL_SECONDS_WITH_STREAM if live.enabled() else POLL_SECONDS
+
+
+# --- lists -----------------------------------------------------------------------
+
+@access.login
+def group_list(request: AuthedRequest) -> HttpResponse:
+    """小区群: the groups I belong to (as resident or committee staff)."""
+    services.ensure_groups_for(request.user)
+    return render(request, "chats/list.html", {
+        "page_obj": paginate(request, selectors.groups_for(request.user)),
+        "is_staff": scope.has_capability(request.user, "committee"),
+    })
+
+
+@access.capability("committee")
+def manage(request: AuthedRequest) -> HttpResponse:
+    """小区群管理: every group of my community, and the messages we have hidden."""
+    services.ensure_groups_for(request.user)
+    tab = "hidden" if request.GET.get("tab") == "hidden" else "groups"
+    qs = selectors.hidden_messages_for(request.user) if tab == "hidden" else selectors.managed_groups(request.user)
+    return render(request, "chats/manage.html", {"tab": tab, "page_obj": paginate(request, qs)})
+
+
+@access.capability("committee")
+def create_group(request: AuthedRequest) -> HttpResponse:
+    communities = list(scope.scope_for(request.user, "committee").communities().order_by("id"))
+    if not communities:
+        raise PermissionRefused("您不在任何居村委任职")
+    chosen = _int(request.POST.get("community") or request.GET.get("community"))
+    community = next((c for c in communities if c.pk == chosen), communities[0])
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.create_group(actor=request.user, community=community, name=form.cleaned_data["name"])
+        except DomainError as exc:
+            form.add_error("name" if exc.field == "name" else None, exc.message)
+        else:
+            messages.success(request, "群聊已创建，请添加成员")
+            return redirect("chats:members", group_id=group.pk)
+    return render(request, "chats/create.html", {"form": form, "communities": communities, "community": community})
+
+
+@access.capability("observe_chats")
+def observe(request: AuthedRequest) -> HttpResponse:
+    """Patrol staff choose a community in their scope to look at its groups (read-only)."""
+    q = request.GET.get("q", "")
+    return render(request, "chats/observe.html", {
+        "q": q, "page_obj": paginate(request, selectors.observable_communities(request.user, q)),
+    })
+
+
+@access.capability("observe_chats")
+def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse:
+    community = selectors.observable_community(request.user, community_id)
+    services.ensure_estate_groups(community_ids=[community.pk])
+    return render(request, "chats/observe_community.html", {
+        "community": community, "page_obj": paginate(request, selectors.community_groups(request.user, community)),
+    })
+
+
+# --- one group ---------------------------------------------------------------------
+
+@access.login
+def group_detail(request: AuthedRequest, group_id: int) -> HttpResponse:
+    ga = selectors.group_access(request.user, group_id)
+    before = _int(request.GET.get("before"))
+    rows, has_more = selectors.messages_before(ga.group, before=before, with_mentions=ga.can_moderate)
+    if rows and before is None and ga.role != selectors.OBSERVER:
+        services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
+    context = _message_context(request, ga, rows)
+    context.update({
+        "has_more": has_more,
+        "first_id": rows[0].pk if rows else None,
+        "after": rows[-1].pk if rows else (ga.group.last_message_id if before is None else 0),
+        "paging_back": before is not None,
+        "form": MessageForm(),
+        "poll_seconds": _poll_seconds(),
+        "stream_url": reverse("chats:stream", args=[ga.group.pk]) if live.enabled() and before is None else "",
+    })
+    return render(request, "chats/detail.html", context)
+
+
+@access.login
+def messages_fragment(request: AuthedRequest, group_id: int) -> HttpResponse:
+    """`?after=ID`: newer messages for the live poller; `?before=ID`: the previous page (load earlier)."""
+    ga = selectors.group_access(request.user, group_id)
+    before = _int(request.GET.get("before"))
+    if before is not None:
+        rows, has_more = selectors.messages_before(ga.group, before=before, with_mentions=ga.can_moderate)
+        context = _message_context(request, ga, rows)
+        context.update({"has_more": has_more, "first_id": rows[0].pk if rows else None})
+        return render(request, "chats/_older.html", context)
+    after = _int(request.GET.get("after")) or 0
+    rows = selectors.messages_after(ga.group, after=after, with_mentions=ga.can_moderate)
+    if rows and ga.role != selectors.OBSERVER:
+        services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
+    context = _message_context(request, ga, rows)
+    context.update({"after": rows[-1].pk if rows else after, "poll_seconds": _poll_seconds()})
+    return render(request, "chats/_poll.html", context)
+
+
+@access.login
+@require_POST
+def send(request: AuthedRequest, group_id: int) -> HttpResponse:
+    form = MessageForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.send_message(actor=request.user, group_id=group_id, body=form.cleaned_data["body"])
+        except (NotFound, PermissionRefused):
+            raise
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = str(next(iter(form.errors.get("body", [])), "请输入消息内容"))
+    if _is_htmx(request):
+        response = HttpResponse(escape(error))
+        if not error:
+            response["HX-Trigger"] = "chat:sent, chat:poll"
+        return response
+    if error:
+        messages.error(request, error)
+    return redirect("chats:detail", group_id=group_id)
+
+
+@access.login
+async def stream(request: HttpRequest, group_id: int) -> StreamingHttpResponse:
+    """Server-Sent Events for one group (only when Redis is configured)."""
+    if not live.enabled():
+        raise Http404
+    user = await request.auser()
+    await sync_to_async(selectors.group_access)(user, group_id)
+    response = StreamingHttpResponse(live.events(group_id), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@access.login
+def group_info(request: AuthedRequest, group_id: int) -> HttpResponse:
+    ga = selectors.group_access(request.user, group_id)
+    group = ga.group
+    return render(request, "chats/info.html", {
+        "group": group, "ga": ga,
+        "page_obj": paginate(request, selectors.members_of(group)),
+        "staff": list(selectors.staff_of(group.community)[:50]),
+        "history": list(selectors.history_of(group)[:20]) if ga.can_moderate else [],
+        "announcement_form": AnnouncementForm(initial={"announcement": group.announcement}) if ga.can_moderate else None,
+    })
+
+
+@access.capability("committee")
+@require_POST
+def announcement(request: AuthedRequest, group_id: int) -> HttpResponse:
+    form = AnnouncementForm(request.POST)
+    if form.is_valid():
+        try:
+            group = services.set_announcement(actor=request.user, group_id=group_id, text=form.cleaned_data["announcement"])
+        except (NotFound, PermissionRefused):
+            raise
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "群公告已发布" if group.announcement else "群公告已撤下")
+    else:
+        messages.error(request, "群公告不能超过1000字")
+    return redirect("chats:info", group_id=group_id)
+
+
+@access.capability("committee")
+def add_members(request: AuthedRequest, group_id: int) -> HttpResponse:
+    ga = selectors.group_access(request.user, group_id)
+    if not ga.can_moderate:
+        raise PermissionRefused("只有居村委工作人员可以管理群聊")
+    if request.method == "POST":
+        ids = [i for i in (_int(v) for v in request.POST.getlist("user")) if i]
+        try:
+            added = services.add_members(actor=request.user, group_id=group_id, user_ids=ids)
+        except (NotFound, PermissionRefused):
+            raise
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已添加{added}位成员" if added else "请选择要添加的居民")
+        return redirect(reverse("chats:members", args=[group_id]) + (f"?q={request.POST.get('q', '')}" if request.POST.get("q") else ""))
+    q = request.GET.get("q", "")
+    return render(request, "chats/members.html", {
+        "group": ga.group, "q": q,
+        "candidates": selectors.member_candidates(ga.group, q) if not ga.group.is_estate else [],
+        "member_count": selectors.members_of(ga.group).count(),
+    })
+
+
+@access.capability("committee")
+@require_POST
+def remove_member(request: AuthedRequest, group_id: int, user_id: int) -> HttpResponse:
+    try:
+        services.remove_member(actor=request.user, group_id=group_id, user_id=user_id)
+    except (NotFound, PermissionRefused):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已移出群聊")
+    return redirect("chats:info", group_id=group_id)
+
+
+# --- one message ------------------------------------------------------------------
+
+@access.login
+@require_POST
+def mention(request: AuthedRequest, message_id: int) -> HttpResponse:
+    """The @居委/@村委 button beside a message."""
+    message, ga = selectors.message_access(request.user, message_id)
+    label = "@" + ga.group.community.committee_label
+    error = ""
+    try:
+        services.mention_message(actor=request.user, message_id=message_id)
+    except Conflict:
+        pass  # pressed twice: it is recorded either way
+    except (NotFound, PermissionRefused):
+        raise
+    except DomainError as exc:
+        error = exc.message
+    if _is_htmx(request):
+        return render(request, "chats/_mention_button.html", {
+            "m": message, "done": not error, "error": error, "at_label": label,
+        })
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"已{label}，{ga.group.community.committee_label}将跟踪处理")
+    return redirect(message.get_absolute_url())
+
+
+def _back(request: AuthedRequest, message: GroupMessage) -> HttpResponse:
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(nxt)
+    return redirect(message.get_absolute_url())
+
+
+@access.capability("committee")
+@require_POST
+def hide(request: AuthedRequest, message_id: int) -> HttpResponse:
+    form = HideForm(request.POST)
+    message, _ = selectors.message_access(request.user, message_id)
+    if not form.is_valid():
+        messages.error(request, "请填写隐藏原因")
+        return _back(request, message)
+    try:
+        services.hide_message(actor=request.user, message_id=message_id, reason=form.cleaned_data["reason"])
+    except (NotFound, PermissionRefused):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "消息已隐藏，已通过信箱告知发送人")
+    return _back(request, message)
+
+
+@access.capability("committee")
+@require_POST
+def restore(request: AuthedRequest, message_id: int) -> HttpResponse:
+    message, _ = selectors.message_access(request.user, message_id)
+    try:
+        services.restore_message(actor=request.user, message_id=message_id)
+    except (NotFound, PermissionRefused):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "消息已恢复显示")
+    return _back(request, message)
