@@ -5,3 +5,35 @@ class CasesConfig(AppConfig):
     name = "shequtong.cases"
     label = "cases"
     verbose_name = "问题跟踪"
+
+    def ready(self) -> None:
+        from shequtong.common import hooks
+        from shequtong.notifications import outbox, scheduler
+        from shequtong.web import registry
+
+        from . import selectors, services
+
+        # Cases from the boards and chats (CT-1, CT-5): their services publish, we record.
+        hooks.mention_recorded.subscribe(services.on_mention)
+        hooks.post_tagged.subscribe(services.on_post_tagged)
+
+        outbox.register(services.GRID_SUBMIT, services.deliver_escalation, on_dead=services.escalation_failed)
+        scheduler.register("cases.overdue_scan", services.scan_overdue)
+        scheduler.register("cases.grid_poll", services.poll_grid)
+
+        def overdue_badge(user):  # type: ignore[no-untyped-def]
+            return selectors.overdue_count(user, "committee")
+
+        Tile = registry.Tile
+        for section in ("manage", "committee_home"):
+            registry.register(Tile(section=section, label="问题提醒", url_name="cases:list", capability="committee",
+                                   icon="warn", order=10, count=overdue_badge))
+        registry.register(Tile(section="manage", label="问题评分", url_name="cases:ratings", capability="committee",
+                               icon="heart", order=12))
+        registry.register(Tile(section="me", label="我的问题", url_name="cases:mine", capability="member",
+                               icon="warn", order=10))
+        for section in ("observer_home", "observe", "data"):
+            registry.register(Tile(section=section, label="问题跟踪", url_name="cases:list", capability="patrol",
+                                   icon="warn", order=21))
+            registry.register(Tile(section=section, label="评分", url_name="cases:ratings", capability="patrol",
+                                   icon="heart", order=22))

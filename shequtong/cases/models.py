@@ -1,0 +1,263 @@
+"""Case tracking (问题跟踪): one case model for every source, its history, ratings and reminders.
+
+A case's public status (what the resident follows) and its delivery state to
+the grid (`send_state`) are separate fields, as in FixMyStreet: the grid may
+be down while the case is, publicly, 已上报网格化.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from shequtong.common.categories import Category
+from shequtong.places.models import Community, Subdistrict
+
+from . import overdue
+
+
+class Source(models.TextChoices):
+    """Where a case came from (问题来源, CT-1); the label is the list tag."""
+
+    MENTION = "mention", _("@居委")
+    TAG = "tag", _("身边事标签")
+    LETTER = "letter", _("人民信箱")
+    VISIT = "visit", _("面对面")
+    PATROL_COMMITTEE = "patrol_committee", _("居委巡查")
+    PATROL_SUBDISTRICT = "patrol_subdistrict", _("街镇巡查")
+    PATROL_DISTRICT = "patrol_district", _("区巡查")
+
+
+# The filter options use the specification's wording (§4.2.2.2.1).
+SOURCE_FILTER_LABELS: dict[str, str] = {
+    Source.MENTION: "来自@居委",
+    Source.TAG: "来自身边事",
+    Source.LETTER: "来自人民信箱",
+    Source.VISIT: "来自面对面",
+    Source.PATROL_COMMITTEE: "来自居委巡查",
+    Source.PATROL_SUBDISTRICT: "来自街镇巡查",
+    Source.PATROL_DISTRICT: "来自区巡查",
+}
+PATROL_SOURCES = {"committee": Source.PATROL_COMMITTEE, "subdistrict": Source.PATROL_SUBDISTRICT,
+                  "district": Source.PATROL_DISTRICT}
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    IN_PROGRESS = "in_progress", _("处理中")
+    ESCALATED = "escalated", _("已上报网格化")
+    RESOLVED = "resolved", _("已解决")
+    CLOSED = "closed", _("已关闭")
+
+
+# Not yet resolved: these count towards the overdue buckets.
+OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.ESCALATED)
+RATEABLE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+class SendState(models.TextChoices):
+    """Delivery of an escalation to the grid, independent of the public status."""
+
+    NONE = "none", _("未上报")
+    PENDING = "pending", _("待送达网格化")
+    SENT = "sent", _("已送达网格化")
+    DONE = "done", _("网格化已反馈")
+    FAILED = "failed", _("上报失败")
+
+
+class Case(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="cases")
+    # Denormalised from the community so subdistrict lists and rollups need no join.
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    # Blank only until the committee tags a case from an @ mention (CT-2).
+    category = models.CharField(_("问题标签"), max_length=20, choices=Category.choices, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    content = models.TextField(_("内容"), max_length=5000)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="raised_cases", verbose_name=_("提出人"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("记录人"))
+    # The link back to what the case was recorded from (a letter, a reply, a post, a visit).
+    origin_type = models.CharField(max_length=30, blank=True)
+    origin_id = models.BigIntegerField(null=True, blank=True)
+    origin_url = models.CharField(max_length=300, blank=True)
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.NEW)
+    send_state = models.CharField(_("网格化送达"), max_length=10, choices=SendState.choices, default=SendState.NONE)
+    escalation_key = models.CharField(max_length=120, blank=True)
+    external_id = models.CharField(_("网格化工单号"), max_length=60, blank=True)
+    grid_status = models.CharField(_("网格化状态"), max_length=30, blank=True)
+    grid_result = models.TextField(_("网格化办理结果"), blank=True)
+    grid_checked_at = models.DateTimeField(null=True, blank=True)
+
+    first_response_at = models.DateTimeField(_("首次回应时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("提出时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        constraints = [
+            # One case per recorded thing: a mention or post published twice makes one case.
+            models.UniqueConstraint(fields=["origin_type", "origin_id"], condition=Q(origin_id__isnull=False),
+                                    name="uniq_case_origin"),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="case_source_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(category__in=[*Category.values, ""]), name="case_category_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status", "created_at"], name="case_comm_status"),
+            models.Index(fields=["subdistrict", "status", "created_at"], name="case_sub_status"),
+            models.Index(fields=["status", "created_at"], name="case_status_created"),
+            models.Index(fields=["raised_by", "created_at"], name="case_raised_by"),
+            models.Index(fields=["send_state", "grid_checked_at"], name="case_send_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def needs_category(self) -> bool:
+        return not self.category
+
+    @property
+    def overdue_buckets(self) -> list[str]:
+        return overdue.buckets_of(self)
+
+    @property
+    def overdue_labels(self) -> list[str]:
+        return [str(overdue.Overdue(b).label) for b in self.overdue_buckets]
+
+    @property
+    def source_filter_label(self) -> str:
+        return SOURCE_FILTER_LABELS.get(self.source, "")
+
+    @property
+    def grid_title(self) -> str:
+        """The title sent to the grid: a letter carries 【人民信箱】 (LB-4)."""
+        prefix = "【人民信箱】" if self.source == Source.LETTER else ""
+        return prefix + self.title
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history (append-only); all of it is shown to the resident who raised it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("记录问题")
+        CATEGORY = "category", _("设置问题标签")
+        ACCEPTED = "accepted", _("受理")
+        REPLY = "reply", _("回复")
+        UPDATE = "update", _("更新进度")
+        ESCALATED = "escalated", _("上报网格化")
+        GRID_SENT = "grid_sent", _("网格化已接收")
+        GRID_UPDATE = "grid_update", _("网格化处理进度")
+        GRID_RESULT = "grid_result", _("网格化反馈结果")
+        GRID_FAILED = "grid_failed", _("上报网格化失败")
+        RESOLVED = "resolved", _("已解决")
+        REOPENED = "reopened", _("重新处理")
+        CLOSED = "closed", _("关闭")
+        RATED = "rated", _("评分")
+        REMINDER = "reminder", _("逾期提醒")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status_from = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    status_to = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    note = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("处理记录")
+        verbose_name_plural = _("处理记录")
+
+    def __str__(self) -> str:
+        return f"#{self.case_id} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None and not self._state.adding:
+            raise RuntimeError("case history is append-only")
+        super().save(*args, **kwargs)
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor_id is None:
+            return str(_("网格化系统")) if self.kind.startswith("grid") else str(_("社区通"))
+        return self.actor.display_name if self.actor else ""
+
+
+class CaseRating(models.Model):
+    """The raiser's 1–5 stars and feedback on a resolved case (CT-7); one per case."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="rating")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
+    stars = models.PositiveSmallIntegerField(_("评分"))
+    feedback = models.TextField(_("意见/建议"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("问题评分")
+        verbose_name_plural = _("问题评分")
+        constraints = [models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_1_5")]
+        indexes = [models.Index(fields=["community", "-created_at"], name="rating_comm")]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id}: {self.stars}★"
+
+
+class RatingStat(models.Model):
+    """Per-community rating rollup (count and star total), kept by `rate_case`."""
+
+    community = models.OneToOneField(Community, on_delete=models.CASCADE, primary_key=True, related_name="rating_stat")
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
+    ratings = models.PositiveIntegerField(default=0)
+    stars_total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("评分统计")
+        verbose_name_plural = _("评分统计")
+
+    def __str__(self) -> str:
+        return f"{self.community_id}: {self.average}"
+
+    @property
+    def average(self) -> float | None:
+        return self.stars_total / self.ratings if self.ratings else None
+
+
+class OverdueReminder(models.Model):
+    """That a case's reminder for one overdue bucket was sent; never twice (CT-6)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders")
+    bucket = models.CharField(max_length=20, choices=overdue.Overdue.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("逾期提醒")
+        verbose_name_plural = _("逾期提醒")
+        constraints = [models.UniqueConstraint(fields=["case", "bucket"], name="uniq_reminder_per_bucket")]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id} {self.bucket}"

@@ -1,0 +1,226 @@
+"""Every read of cases, scoped by jurisdiction.
+
+Who sees which cases:
+- the committee ("committee" capability): its community's cases, to handle them;
+- subdistrict/district patrol staff ("patrol"): every case in their area;
+- the resident who raised a case: that case (我的问题).
+Anything else is NotFound, the same answer as for a case that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from shequtong.accounts import scope
+from shequtong.accounts.roles import Version
+from shequtong.common import clock
+from shequtong.common.errors import NotFound
+from shequtong.notifications.models import Outbox
+from shequtong.places.models import Community, Subdistrict
+
+from . import overdue
+from .models import Case, CaseEvent, CaseRating, RatingStat
+
+LIST_CAPABILITIES = ("committee", "patrol")
+
+
+def list_capability(user: Any) -> str | None:
+    """Which hat the user wears on the case lists: the committee's or the patrol's.
+
+    A person with both (rare) gets the one of the version they are using.
+    """
+    committee = scope.has_capability(user, "committee")
+    patrol = scope.has_capability(user, "patrol")
+    if committee and (not patrol or scope.current_version(user) == Version.COMMITTEE):
+        return "committee"
+    if patrol:
+        return "patrol"
+    return None
+
+
+def _base() -> QuerySet[Case]:
+    return Case.objects.select_related("community", "subdistrict", "raised_by", "rating")
+
+
+def cases_for(user: Any, capability: str | None = None) -> QuerySet[Case]:
+    capability = capability or list_capability(user)
+    if capability not in LIST_CAPABILITIES:
+        return Case.objects.none()
+    return scope.scope_for(user, capability).filter(_base())
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The filters of every case list (CT-3): status incl. the overdue buckets, source, tag, keyword, place, time."""
+
+    status: str = ""
+    source: str = ""
+    category: str = ""
+    q: str = ""
+    subdistrict_id: int | None = None
+    community_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def filter_cases(qs: QuerySet[Case], f: CaseFilter, now: dt.datetime | None = None) -> QuerySet[Case]:
+    now = now or clock.now()
+    if f.status in overdue.Overdue.values:
+        qs = qs.filter(overdue.q(f.status, now))
+    elif f.status == "overdue":
+        qs = qs.filter(overdue.any_q(now))
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.category == "none":
+        qs = qs.filter(category="")
+    elif f.category:
+        qs = qs.filter(category=f.category)
+    if f.q:
+        qs = qs.filter(Q(title__icontains=f.q) | Q(content__icontains=f.q))
+    if f.subdistrict_id:
+        qs = qs.filter(subdistrict_id=f.subdistrict_id)
+    if f.community_id:
+        qs = qs.filter(community_id=f.community_id)
+    if f.date_from:
+        qs = qs.filter(created_at__gte=_day_start(f.date_from))
+    if f.date_to:
+        qs = qs.filter(created_at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+    return qs
+
+
+def overdue_count(user: Any, capability: str = "committee") -> int:
+    """The badge on 问题提醒: cases in the user's area in any overdue bucket (an indexed count)."""
+    if not scope.has_capability(user, capability):
+        return 0
+    return scope.scope_for(user, capability).filter(Case.objects.filter(overdue.any_q())).count()
+
+
+def case_for_viewer(user: Any, case_id: int) -> Case:
+    """A case the user may read: raised it, or the committee/patrol scope covers it."""
+    case = _base().filter(pk=case_id).first()
+    if case is None or not can_view(user, case):
+        raise NotFound("该问题不存在或您无权查看")
+    return case
+
+
+def can_view(user: Any, case: Case) -> bool:
+    if case.raised_by_id is not None and case.raised_by_id == getattr(user, "pk", None):
+        return True
+    return any(
+        scope.scope_for(user, cap).covers(community_id=case.community_id, subdistrict_id=case.subdistrict_id)
+        for cap in LIST_CAPABILITIES
+    )
+
+
+def can_handle(user: Any, case: Case) -> bool:
+    return scope.scope_for(user, "committee").covers(community_id=case.community_id, subdistrict_id=case.subdistrict_id)
+
+
+def history(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("created_at", "id")
+
+
+def escalation_delivery(case: Case) -> Outbox | None:
+    """The outbox row of the case's latest escalation (attempts, next try, last error)."""
+    if not case.escalation_key:
+        return None
+    return Outbox.objects.filter(idempotency_key=case.escalation_key).first()
+
+
+def my_cases(user: Any) -> QuerySet[Case]:
+    return _base().filter(raised_by=user)
+
+
+# --- Ratings (CT-7) ---------------------------------------------------------------
+
+def rating_stat(community_id: int) -> RatingStat | None:
+    return RatingStat.objects.filter(pk=community_id).first()
+
+
+def _avg(stars: int | None, count: int | None) -> float | None:
+    return (stars or 0) / count if count else None
+
+
+def subdistrict_averages(user: Any) -> list[dict[str, Any]]:
+    """Per subdistrict in the patrol scope: ratings and average (from the rollup)."""
+    s = scope.scope_for(user, "patrol")
+    rows = {
+        r["subdistrict_id"]: r
+        for r in s.filter(RatingStat.objects.all()).values("subdistrict_id").annotate(n=Sum("ratings"), total=Sum("stars_total"))
+    }
+    out = []
+    for sub in s.subdistricts():
+        r = rows.get(sub.pk, {})
+        out.append({"subdistrict": sub, "ratings": r.get("n") or 0, "average": _avg(r.get("total"), r.get("n"))})
+    return out
+
+
+def community_averages(user: Any, subdistrict: Subdistrict | None = None) -> list[dict[str, Any]]:
+    """Per community in the patrol scope (optionally one subdistrict): ratings and average."""
+    s = scope.scope_for(user, "patrol")
+    communities = s.communities().select_related("rating_stat").order_by("subdistrict_id", "id")
+    if subdistrict is not None:
+        communities = communities.filter(subdistrict=subdistrict)
+    out = []
+    for c in communities:
+        stat = getattr(c, "rating_stat", None)
+        out.append({"community": c, "ratings": stat.ratings if stat else 0, "average": stat.average if stat else None})
+    return out
+
+
+def overall_average(user: Any, capability: str) -> dict[str, Any]:
+    agg = scope.scope_for(user, capability).filter(RatingStat.objects.all()).aggregate(n=Sum("ratings"), total=Sum("stars_total"))
+    return {"ratings": agg["n"] or 0, "average": _avg(agg["total"], agg["n"])}
+
+
+def ratings_for(user: Any, capability: str, *, community_id: int | None = None,
+                subdistrict_id: int | None = None) -> QuerySet[CaseRating]:
+    qs = scope.scope_for(user, capability).filter(CaseRating.objects.select_related("case", "community", "rater"))
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    if subdistrict_id:
+        qs = qs.filter(subdistrict_id=subdistrict_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def subdistrict_for(user: Any, capability: str, subdistrict_id: int) -> Subdistrict:
+    sub = scope.scope_for(user, capability).subdistricts().filter(pk=subdistrict_id).first()
+    if sub is None:
+        raise NotFound("该街镇不存在或不在您的管辖范围内")
+    return sub
+
+
+def community_for(user: Any, capability: str, community_id: int) -> Community:
+    community = scope.scope_for(user, capability).communities().select_related("subdistrict").filter(pk=community_id).first()
+    if community is None:
+        raise NotFound("该居村委不存在或不在您的管辖范围内")
+    return community
+
+
+def filter_choices(user: Any, capability: str, subdistrict_id: int | None = None) -> dict[str, Any]:
+    """Places the list's subdistrict/community selectors offer (communities of one subdistrict at a time)."""
+    s = scope.scope_for(user, capability)
+    subs = list(s.subdistricts())
+    if capability != "patrol":
+        return {"subdistricts": [], "communities": []}
+    if subdistrict_id is None and len(subs) == 1:
+        subdistrict_id = subs[0].pk
+    communities = (
+        list(s.communities().filter(subdistrict_id=subdistrict_id).only("id", "name", "subdistrict_id").order_by("id"))
+        if subdistrict_id else []
+    )
+    return {"subdistricts": subs if len(subs) > 1 else [], "communities": communities}

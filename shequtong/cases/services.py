@@ -1,0 +1,540 @@
+"""Every state change of a case: recording it (from any source), handling, the grid, ratings, reminders.
+
+Rules that hold here:
+- handling is the committee's: the actor's "committee" scope must cover the
+  case's community; anything outside it is NotFound;
+- a case from an @ mention has no category until the committee sets one,
+  and nothing else can be done with it before (CT-2);
+- every step writes a CaseEvent, shown to the resident who raised the case;
+- escalation writes the outbox row in the same transaction; the worker
+  delivers it (deliver_escalation) and polls for results (poll_grid).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils.module_loading import import_string
+
+from shequtong.accounts import scope
+from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts.roles import CAPABILITIES, Role
+from shequtong.common import clock
+from shequtong.common.categories import Category
+from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from shequtong.common.hooks import MentionEvent, PostTaggedEvent
+from shequtong.inbox.services import send_system_message
+from shequtong.integrations.grid import (
+    GridGateway,
+    GridRejected,
+    GridRequest,
+    GridStatus,
+    GridUnavailable,
+)
+from shequtong.notifications import outbox
+from shequtong.notifications.models import Outbox
+from shequtong.places.models import Community
+
+from . import overdue
+from .models import (
+    PATROL_SOURCES,
+    RATEABLE_STATUSES,
+    Case,
+    CaseEvent,
+    CaseRating,
+    OverdueReminder,
+    RatingStat,
+    SendState,
+    Source,
+    Status,
+)
+
+logger = logging.getLogger("shequtong.cases")
+
+GRID_SUBMIT = "grid.submit"
+TITLE_MAX = 60
+
+
+def _title_from(content: str) -> str:
+    first = content.strip().splitlines()[0] if content.strip() else ""
+    return first[:TITLE_MAX] + ("…" if len(first) > TITLE_MAX else "")
+
+
+def _event(case: Case, *, actor: Any, kind: str, status_from: str = "", status_to: str = "", note: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
+        status_from=status_from, status_to=status_to, note=note[:5000], created_at=clock.now(),
+    )
+
+
+def _tell_raiser(case: Case, subject: str, body: str) -> None:
+    if case.raised_by_id is None:
+        return
+    link = case.origin_url if case.source == Source.LETTER and case.origin_url else case.get_absolute_url()
+    send_system_message(recipient=case.raised_by, subject=subject, body=body, link=link)
+
+
+# --- Recording a case ---------------------------------------------------------
+
+def create_case(
+    *,
+    actor: Any,
+    community: Community,
+    source: str,
+    category: str,
+    title: str,
+    content: str,
+    raised_by: Any = None,
+    origin_type: str = "",
+    origin_id: int | None = None,
+    origin_url: str = "",
+) -> Case:
+    """Record a case from any source; the one entry point (letters, hooks, visits call it).
+
+    - `source`: a `Source` value. Patrol sources need the actor to patrol the
+      community at that level (accounts.scope.patrol_level); "visit" needs
+      the committee capability there; "letter" a resident or committee member
+      of the community. "mention"/"tag" come from in-process hooks whose
+      publisher has already authorised the actor.
+    - `category`: a `Category` value; may be "" only for mentions (also
+      patrol mentions): the committee must set it when it first opens the case.
+    - `raised_by`: the resident the problem comes from (may rate it later);
+      defaults to the actor for letters.
+    - `origin_type`/`origin_id`/`origin_url`: the link back. With an
+      origin_id the call is idempotent: the same origin returns the same case.
+
+    Call it inside the transaction of the change that causes it.
+    """
+    if source not in Source.values:
+        raise ValidationFailed("未知的问题来源", field="source")
+    if category and category not in Category.values:
+        raise ValidationFailed("请选择问题标签", field="category")
+    if not category and origin_type != "mention":
+        raise ValidationFailed("请选择问题标签", field="category")
+    content = (content or "").strip()
+    if not content:
+        raise ValidationFailed("请填写问题内容", field="content")
+    level = next((lvl for lvl, src in PATROL_SOURCES.items() if src == source), None)
+    if level is not None and scope.patrol_level(actor, community) != level:
+        raise PermissionRefused("您不能在该居村委进行此级别的巡查")
+    if source == Source.VISIT and not scope.can(actor, "committee", community=community):
+        raise PermissionRefused("只有本居村委的工作人员可以记录面对面问题")
+    if source == Source.LETTER and not (
+        scope.can(actor, "member", community=community) or scope.can(actor, "committee", community=community)
+    ):
+        raise PermissionRefused("您不能向该居村委提交问题")
+    if source == Source.LETTER and raised_by is None:
+        raised_by = actor
+    now = clock.now()
+    with transaction.atomic():
+        if origin_id is not None:
+            existing = Case.objects.filter(origin_type=origin_type, origin_id=origin_id).first()
+            if existing is not None:
+                return existing
+        case = Case.objects.create(
+            community=community, subdistrict_id=community.subdistrict_id, source=source, category=category,
+            title=(title or "").strip()[:200] or _title_from(content), content=content[:5000],
+            raised_by=raised_by, created_by=actor if getattr(actor, "pk", None) else None,
+            origin_type=origin_type, origin_id=origin_id, origin_url=origin_url[:300],
+            created_at=now, updated_at=now,
+        )
+        _event(case, actor=actor, kind=CaseEvent.Kind.CREATED, status_to=case.status,
+               note=f"{case.get_source_display()}" + (f" · {case.get_category_display()}" if category else ""))
+    return case
+
+
+def _user(pk: int | None) -> User | None:
+    return User.objects.filter(pk=pk).first() if pk else None
+
+
+def on_mention(event: MentionEvent) -> None:
+    """hooks.mention_recorded: an @居委 press becomes a case (a patrol case when patrol_level is set)."""
+    community = Community.objects.get(pk=event.community_id)
+    source = PATROL_SOURCES[event.patrol_level] if event.patrol_level else Source.MENTION
+    create_case(
+        actor=_user(event.actor_id), community=community, source=source, category="",
+        title=_title_from(event.text), content=event.text or "（无文字内容）", raised_by=_user(event.author_id),
+        origin_type="mention", origin_id=event.mention_id, origin_url=event.url,
+    )
+
+
+def on_post_tagged(event: PostTaggedEvent) -> None:
+    """hooks.post_tagged: a 身边事 post with a problem tag becomes a case (patrol when tagged by staff)."""
+    community = Community.objects.get(pk=event.community_id)
+    source = PATROL_SOURCES[event.patrol_level] if event.patrol_level else Source.TAG
+    create_case(
+        actor=_user(event.actor_id), community=community, source=source, category=event.category,
+        title=event.title, content=event.text or event.title, raised_by=_user(event.author_id),
+        origin_type="post", origin_id=event.post_id, origin_url=event.url,
+    )
+
+
+# --- Handling ---------------------------------------------------------------------
+
+def _case_for_committee(actor: Any, case_id: int) -> Case:
+    """Lock the case if the actor's committee scope covers it; NotFound otherwise."""
+    case = (
+        scope.scope_for(actor, "committee")
+        .filter(Case.objects.select_for_update(of=("self",)).select_related("community", "raised_by"))
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("该问题不存在或不在您的管辖范围内")
+    return case
+
+
+def set_category(*, actor: Any, case_id: int, category: str) -> Case:
+    """Give a case its problem tag (required before handling a case from an @ mention, CT-2)."""
+    if category not in Category.values:
+        raise ValidationFailed("请选择问题标签", field="category")
+    with transaction.atomic():
+        case = _case_for_committee(actor, case_id)
+        if case.category == category:
+            return case
+        old = case.get_category_display() if case.category else "未设置"
+        case.category = category
+        case.updated_at = clock.now()
+        case.save(update_fields=["category", "updated_at"])
+        _event(case, actor=actor, kind=CaseEvent.Kind.CATEGORY, note=f"{old} → {case.get_category_display()}")
+    return case
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    event: str
+    moves: dict[str, str]  # status before → status after
+    note_required: bool = False
+    note_label: str = "说明"
+
+
+# The committee's handling actions and the transitions they may make (CT-4).
+# A status missing from `moves` refuses the action.
+ACTIONS: dict[str, Action] = {
+    "accept": Action("受理", CaseEvent.Kind.ACCEPTED, {Status.NEW: Status.ACCEPTED}),
+    # A reply is a response: it accepts a new case.
+    "reply": Action("回复", CaseEvent.Kind.REPLY, {
+        Status.NEW: Status.ACCEPTED, Status.ACCEPTED: Status.ACCEPTED, Status.IN_PROGRESS: Status.IN_PROGRESS,
+        Status.ESCALATED: Status.ESCALATED, Status.RESOLVED: Status.RESOLVED,
+    }, note_required=True, note_label="回复内容"),
+    "update": Action("更新进度", CaseEvent.Kind.UPDATE, {
+        Status.ACCEPTED: Status.IN_PROGRESS, Status.IN_PROGRESS: Status.IN_PROGRESS, Status.ESCALATED: Status.ESCALATED,
+    }, note_required=True, note_label="处理进度"),
+    "escalate": Action("上报网格化", CaseEvent.Kind.ESCALATED, {
+        Status.ACCEPTED: Status.ESCALATED, Status.IN_PROGRESS: Status.ESCALATED,
+    }, note_label="上报说明"),
+    "resolve": Action("标记已解决", CaseEvent.Kind.RESOLVED, {
+        Status.ACCEPTED: Status.RESOLVED, Status.IN_PROGRESS: Status.RESOLVED, Status.ESCALATED: Status.RESOLVED,
+    }, note_required=True, note_label="处理结果"),
+    "reopen": Action("重新处理", CaseEvent.Kind.REOPENED, {Status.RESOLVED: Status.IN_PROGRESS},
+                     note_required=True, note_label="重新处理原因"),
+    "close": Action("关闭", CaseEvent.Kind.CLOSED, {Status.RESOLVED: Status.CLOSED}),
+}
+# Actions that count as the committee responding (ends 24小时未回应).
+_RESPONSES = {"accept", "reply", "update", "escalate", "resolve"}
+
+
+def allowed_actions(case: Case) -> list[str]:
+    if case.needs_category:
+        return []
+    return [name for name, a in ACTIONS.items() if case.status in a.moves]
+
+
+def handle_case(*, actor: Any, case_id: int, action: str, note: str = "") -> Case:
+    """The committee acts on a case: accept, reply, update, escalate, resolve, reopen or close."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise ValidationFailed("未知的操作", field="action")
+    note = (note or "").strip()
+    if spec.note_required and not note:
+        raise ValidationFailed(f"请填写{spec.note_label}", field="note")
+    with transaction.atomic():
+        case = _case_for_committee(actor, case_id)
+        if case.needs_category:
+            raise ValidationFailed("请先为该问题设置问题标签", code="category_required", field="category")
+        if case.status not in spec.moves:
+            raise Conflict(f"该问题当前状态为“{case.get_status_display()}”，不能{spec.label}", code="illegal_transition")
+        now = clock.now()
+        before = case.status
+        case.status = spec.moves[before]
+        fields = ["status", "updated_at"]
+        case.updated_at = now
+        if action in _RESPONSES and case.first_response_at is None:
+            case.first_response_at = now
+            fields.append("first_response_at")
+        if action == "resolve":
+            case.resolved_at = now
+            fields.append("resolved_at")
+        elif action == "close":
+            case.closed_at = now
+            fields.append("closed_at")
+        elif action == "reopen":
+            case.resolved_at = None
+            fields.append("resolved_at")
+        elif action == "escalate":
+            _escalate(case, note=note, now=now)
+            fields += ["send_state", "escalation_key", "escalated_at", "external_id", "grid_status", "grid_result"]
+        case.save(update_fields=fields)
+        _event(case, actor=actor, kind=spec.event, status_from=before,
+               status_to=case.status if case.status != before else "", note=note)
+        if action == "reply":
+            _tell_raiser(case, "居委回复了您的问题", f"您的问题“{case.title}”收到回复：{note}")
+        elif action == "resolve":
+            _tell_raiser(case, "您的问题已解决", f"您的问题“{case.title}”已解决：{note}。欢迎您对处理结果进行评价。")
+    return case
+
+
+def _escalate(case: Case, *, note: str, now: dt.datetime) -> None:
+    """Prepare the grid request and write it to the outbox (inside handle_case's transaction)."""
+    tries = case.events.filter(kind=CaseEvent.Kind.ESCALATED).count() + 1
+    key = f"case-{case.pk}-grid-{tries}"
+    description = case.content + (f"\n\n居委说明：{note}" if note else "")
+    request = {
+        "idempotency_key": key,
+        "service_code": case.category,
+        "title": case.grid_title,
+        "description": description,
+        "address": f"宝山区{case.community.subdistrict.name}{case.community.name}",
+        "attributes": {"case_id": case.pk, "source": case.source, "community_id": case.community_id,
+                       "subdistrict_id": case.subdistrict_id},
+    }
+    outbox.enqueue(kind=GRID_SUBMIT, payload={"case_id": case.pk, "request": request}, idempotency_key=key)
+    case.send_state = SendState.PENDING
+    case.escalation_key = key
+    case.escalated_at = now
+    case.external_id = ""
+    case.grid_status = ""
+    case.grid_result = ""
+
+
+# --- The grid (called by the worker) ----------------------------------------------
+
+def get_gateway() -> GridGateway:
+    """The configured grid adapter (settings.GRID_GATEWAY, a dotted class path)."""
+    gateway: GridGateway = import_string(settings.GRID_GATEWAY)()
+    return gateway
+
+
+GRID_STATUS_LABELS = {"open": "已受理", "in_progress": "处理中", "closed": "已办结"}
+
+
+def deliver_escalation(row: Outbox) -> None:
+    """Outbox handler for grid.submit: send the request, then record the grid's receipt on the case."""
+    request = GridRequest(**row.payload["request"])
+    try:
+        status = get_gateway().submit(request)
+    except GridUnavailable as exc:
+        raise outbox.RetryLater(f"网格化系统暂不可用：{exc}") from exc
+    except GridRejected as exc:
+        raise outbox.PermanentFailure(f"网格化系统拒收：{exc}") from exc
+    mark_escalation_sent(case_id=int(row.payload["case_id"]), key=row.idempotency_key, status=status)
+
+
+def mark_escalation_sent(*, case_id: int, key: str, status: GridStatus) -> None:
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or case.escalation_key != key or case.send_state != SendState.PENDING:
+            return  # a stale or repeated delivery: the grid deduplicated it, nothing to record
+        case.send_state = SendState.SENT
+        case.external_id = status.external_id
+        case.grid_status = status.status
+        case.updated_at = clock.now()
+        case.save(update_fields=["send_state", "external_id", "grid_status", "updated_at"])
+        _event(case, actor=None, kind=CaseEvent.Kind.GRID_SENT, note=f"工单编号 {status.external_id}")
+
+
+def escalation_failed(row: Outbox) -> None:
+    """Outbox on_dead for grid.submit: the grid refused it or stayed down too long; hand it back."""
+    case = Case.objects.select_for_update().filter(pk=int(row.payload["case_id"])).select_related("community").first()
+    if case is None or case.escalation_key != row.idempotency_key or case.send_state != SendState.PENDING:
+        return
+    before = case.status
+    case.send_state = SendState.FAILED
+    if case.status == Status.ESCALATED:
+        case.status = Status.IN_PROGRESS
+    case.updated_at = clock.now()
+    case.save(update_fields=["send_state", "status", "updated_at"])
+    _event(case, actor=None, kind=CaseEvent.Kind.GRID_FAILED, status_from=before,
+           status_to=case.status if case.status != before else "",
+           note=f"{row.last_error}。问题已退回居委，可再次上报或自行处理。")
+    for user in _secretaries([case.community_id]).get(case.community_id, []):
+        send_system_message(recipient=user, subject="上报网格化失败", body=f"问题“{case.title}”上报网格化失败：{row.last_error}",
+                            link=case.get_absolute_url())
+
+
+def apply_grid_status(*, case_id: int, status: GridStatus) -> None:
+    """Record what the grid says about an escalated case; a closed request resolves it."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or case.send_state != SendState.SENT or case.external_id != status.external_id:
+            return
+        now = clock.now()
+        case.grid_checked_at = now
+        fields = ["grid_checked_at"]
+        if status.status == "closed":
+            before = case.status
+            case.send_state = SendState.DONE
+            case.grid_status = status.status
+            case.grid_result = status.result
+            fields += ["send_state", "grid_status", "grid_result", "updated_at"]
+            if case.status == Status.ESCALATED:
+                case.status = Status.RESOLVED
+                case.resolved_at = now
+                fields += ["status", "resolved_at"]
+            case.updated_at = now
+            case.save(update_fields=fields)
+            _event(case, actor=None, kind=CaseEvent.Kind.GRID_RESULT, status_from=before,
+                   status_to=case.status if case.status != before else "", note=status.result or "已办结")
+            if case.status == Status.RESOLVED and before != Status.RESOLVED:
+                _tell_raiser(case, "您的问题已解决",
+                             f"您的问题“{case.title}”经网格化处理已办结：{status.result}。欢迎您对处理结果进行评价。")
+            return
+        if status.status != case.grid_status:
+            case.grid_status = status.status
+            case.updated_at = now
+            fields += ["grid_status", "updated_at"]
+            _event(case, actor=None, kind=CaseEvent.Kind.GRID_UPDATE,
+                   note=GRID_STATUS_LABELS.get(status.status, status.status))
+        case.save(update_fields=fields)
+
+
+def poll_grid(limit: int = 200) -> int:
+    """Scheduled job: ask the grid about escalated cases, least recently checked first."""
+    gateway = get_gateway()
+    ids = list(
+        Case.objects.filter(send_state=SendState.SENT)
+        .order_by(F("grid_checked_at").asc(nulls_first=True), "id")
+        .values_list("id", "external_id")[:limit]
+    )
+    checked = 0
+    for case_id, external_id in ids:
+        try:
+            status = gateway.fetch(external_id)
+        except GridUnavailable:
+            logger.warning("grid unavailable; polling again next round")
+            break
+        except GridRejected as exc:
+            logger.warning("grid does not know %s: %s", external_id, exc)
+            Case.objects.filter(pk=case_id).update(grid_checked_at=clock.now())
+            continue
+        apply_grid_status(case_id=case_id, status=status)
+        checked += 1
+    return checked
+
+
+# --- Ratings ------------------------------------------------------------------------
+
+def rate_case(*, actor: Any, case_id: int, stars: int, feedback: str = "") -> CaseRating:
+    """The resident who raised a resolved case rates it, once (CT-7)."""
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise ValidationFailed("请选择1到5星", field="stars")
+    feedback = (feedback or "").strip()
+    if len(feedback) > 1000:
+        raise ValidationFailed("意见/建议不能超过1000字", field="feedback")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id, raised_by=actor).first() if getattr(actor, "pk", None) else None
+        if case is None:
+            raise NotFound("该问题不存在或不是您提出的")
+        if case.status not in RATEABLE_STATUSES:
+            raise Conflict("只能对已解决的问题进行评分", code="not_resolved")
+        if CaseRating.objects.filter(case=case).exists():
+            raise Conflict("您已评价过该问题", code="already_rated")
+        rating = CaseRating.objects.create(case=case, rater=actor, community_id=case.community_id,
+                                           subdistrict_id=case.subdistrict_id, stars=stars, feedback=feedback,
+                                           created_at=clock.now())
+        updated = RatingStat.objects.filter(pk=case.community_id).update(
+            ratings=F("ratings") + 1, stars_total=F("stars_total") + stars
+        )
+        if not updated:
+            RatingStat.objects.create(community_id=case.community_id, subdistrict_id=case.subdistrict_id,
+                                      ratings=1, stars_total=stars)
+        _event(case, actor=actor, kind=CaseEvent.Kind.RATED, note=f"{stars}星" + (f"：{feedback}" if feedback else ""))
+    return rating
+
+
+# --- Overdue reminders ----------------------------------------------------------------
+
+def _secretaries(community_ids: list[int]) -> dict[int, list[User]]:
+    out: dict[int, list[User]] = defaultdict(list)
+    grants = RoleGrant.objects.filter(role=Role.COMMITTEE_SECRETARY, community_id__in=community_ids).select_related("user")
+    for g in grants:
+        if g.community_id is not None and g.user.is_active and g.user not in out[g.community_id]:
+            out[g.community_id].append(g.user)
+    return out
+
+
+def _patrol_staff(subdistrict_ids: list[int]) -> tuple[dict[int, list[User]], list[User]]:
+    """Subdistrict patrol staff per subdistrict, and district patrol staff."""
+    per_sub: dict[int, list[User]] = defaultdict(list)
+    district: list[User] = []
+    grants = RoleGrant.objects.filter(role__in=sorted(CAPABILITIES["patrol"]), community_id__isnull=True).filter(
+        Q(subdistrict_id__in=subdistrict_ids) | Q(subdistrict_id__isnull=True)
+    ).select_related("user")
+    for g in grants:
+        if not g.user.is_active:
+            continue
+        target = district if g.subdistrict_id is None else per_sub[g.subdistrict_id]
+        if g.user not in target:
+            target.append(g.user)
+    return per_sub, district
+
+
+def _remind(user: User, subject: str, body: str, link: str, key: str) -> None:
+    send_system_message(recipient=user, subject=subject, body=body, link=link)
+    outbox.enqueue(kind="push", payload={"user_id": user.pk, "subject": subject, "body": body[:500], "link": link},
+                   idempotency_key=key)
+
+
+BATCH = 200
+
+
+def scan_overdue(now: dt.datetime | None = None) -> int:
+    """Scheduled job: remind once per case per overdue bucket (CT-6); return reminders written.
+
+    The committee secretary gets one message per case and bucket; subdistrict
+    and district patrol staff get one digest per run listing the cases in
+    their area. The unique (case, bucket) row makes a reminder never repeat.
+    """
+    now = now or clock.now()
+    total = 0
+    list_url = reverse("cases:list")
+    for bucket in overdue.Overdue.values:
+        label = str(overdue.Overdue(bucket).label)
+        while True:
+            due = list(
+                Case.objects.filter(overdue.q(bucket, now))
+                .filter(~Exists(OverdueReminder.objects.filter(case=OuterRef("pk"), bucket=bucket)))
+                .select_related("community")
+                .order_by("created_at", "id")[:BATCH]
+            )
+            if not due:
+                break
+            with transaction.atomic():
+                OverdueReminder.objects.bulk_create([OverdueReminder(case=c, bucket=bucket, created_at=now) for c in due])
+                secretaries = _secretaries(sorted({c.community_id for c in due}))
+                per_sub, district = _patrol_staff(sorted({c.subdistrict_id for c in due}))
+                digests: dict[int, tuple[User, list[Case]]] = {}
+                for case in due:
+                    for user in secretaries.get(case.community_id, []):
+                        _remind(user, f"逾期提醒：{label}", f"问题“{case.title}”（{case.community.name}）已{label}，请及时处理。",
+                                case.get_absolute_url(), f"overdue:{case.pk}:{bucket}:{user.pk}")
+                    for user in [*per_sub.get(case.subdistrict_id, []), *district]:
+                        digests.setdefault(user.pk, (user, []))[1].append(case)
+                for user, cases in digests.values():
+                    lines = [f"· {c.community.name}：{c.title}" for c in cases[:10]]
+                    more = f"\n等共{len(cases)}个问题" if len(cases) > 10 else ""
+                    _remind(user, f"逾期提醒：{len(cases)}个问题{label}",
+                            "以下问题已" + label + "，请督促处理：\n" + "\n".join(lines) + more,
+                            f"{list_url}?status={bucket}", f"overdue-digest:{bucket}:{user.pk}:{due[0].pk}:{due[-1].pk}:{len(due)}")
+            total += len(due)
+    return total
+

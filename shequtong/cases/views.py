@@ -1,0 +1,198 @@
+"""Case pages: 问题提醒/问题跟踪 lists, 我的问题, detail with handling, ratings, export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from shequtong.accounts import audit, scope
+from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access, clock
+from shequtong.common.categories import Category
+from shequtong.common.errors import DomainError, PermissionRefused
+from shequtong.common.pagination import paginate, query_without_page
+
+from . import export, overdue, selectors, services
+from .forms import ActionForm, CaseFilterForm, CategoryForm, RatingForm
+from .models import SOURCE_FILTER_LABELS, Source, Status
+
+
+def _capability(request: AuthedRequest) -> str:
+    cap = selectors.list_capability(request.user)
+    if cap is None:
+        raise PermissionRefused
+    return cap
+
+
+def _back(request: AuthedRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@access.capability("committee", "patrol")
+def case_list(request: AuthedRequest) -> HttpResponse:
+    cap = _capability(request)
+    form = CaseFilterForm(request.GET or None)
+    f = form.to_filter() if request.GET else selectors.CaseFilter()
+    base = selectors.cases_for(request.user, cap)
+    now = clock.now()
+    qs = selectors.filter_cases(base, f, now)
+    counts = {b.value: base.filter(overdue.q(b.value, now)).count() for b in overdue.Overdue}
+    return render(request, "cases/list.html", {
+        "cap": cap, "form": form, "filter": f, "page_obj": paginate(request, qs), "keep_query": query_without_page(request),
+        "overdue_counts": [(b.value, b.label, counts[b.value]) for b in overdue.Overdue],
+        "choices": selectors.filter_choices(request.user, cap, f.subdistrict_id),
+        "title": "问题提醒" if cap == "committee" else "问题跟踪", "show_place": cap == "patrol",
+    })
+
+
+@access.capability("committee", "patrol")
+def case_export(request: AuthedRequest) -> HttpResponse:
+    cap = _capability(request)
+    form = CaseFilterForm(request.GET or None)
+    f = form.to_filter() if request.GET else selectors.CaseFilter()
+    cases = list(selectors.filter_cases(selectors.cases_for(request.user, cap), f)[: export.MAX_ROWS])
+    data = export.cases_xlsx(cases)
+    audit.record("export", actor=request.user, detail={"what": "cases", "filters": f.as_dict(), "rows": len(cases),
+                                                      "capability": cap}, request=request)
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
+    return response
+
+
+@access.login
+def my_cases(request: AuthedRequest) -> HttpResponse:
+    qs = selectors.my_cases(request.user)
+    source = request.GET.get("source", "")
+    status = request.GET.get("status", "")
+    if source in Source.values:
+        qs = qs.filter(source=source)
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    return render(request, "cases/mine.html", {
+        "page_obj": paginate(request, qs), "keep_query": query_without_page(request), "source": source, "status": status,
+        "sources": SOURCE_FILTER_LABELS.items(), "statuses": Status.choices,
+    })
+
+
+@access.login
+def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_for_viewer(request.user, case_id)
+    can_handle = selectors.can_handle(request.user, case)
+    is_raiser = case.raised_by_id == request.user.pk
+    rating = getattr(case, "rating", None)
+    return render(request, "cases/detail.html", {
+        "case": case, "events": selectors.history(case), "can_handle": can_handle, "is_raiser": is_raiser,
+        "rating": rating,
+        "actions": [(name, services.ACTIONS[name]) for name in services.allowed_actions(case)] if can_handle else [],
+        "category_form": CategoryForm(initial={"category": case.category}) if can_handle else None,
+        "categories": Category.choices,
+        "rating_form": RatingForm() if is_raiser and rating is None and case.status in ("resolved", "closed") else None,
+        "delivery": selectors.escalation_delivery(case) if can_handle or scope.has_capability(request.user, "patrol") else None,
+        "community_rating": selectors.rating_stat(case.community_id) if can_handle else None,
+    })
+
+
+@access.capability("committee")
+@require_POST
+def set_category(request: AuthedRequest, case_id: int) -> HttpResponse:
+    form = CategoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择问题标签")
+    else:
+        try:
+            services.set_category(actor=request.user, case_id=case_id, category=form.cleaned_data["category"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已设置问题标签")
+    return redirect("cases:detail", case_id)
+
+
+@access.capability("committee")
+@require_POST
+def act(request: AuthedRequest, case_id: int) -> HttpResponse:
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作有误，请重试")
+        return redirect("cases:detail", case_id)
+    action = form.cleaned_data["action"]
+    try:
+        services.handle_case(actor=request.user, case_id=case_id, action=action, note=form.cleaned_data["note"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        spec = services.ACTIONS[action]
+        messages.success(request, f"已{spec.label}")
+    return redirect("cases:detail", case_id)
+
+
+@access.login
+@require_POST
+def rate(request: AuthedRequest, case_id: int) -> HttpResponse:
+    form = RatingForm(request.POST)
+    fallback = f"/cases/{case_id}/"
+    if not form.is_valid():
+        messages.error(request, "请选择1到5星")
+        return redirect(_back(request, fallback))
+    try:
+        services.rate_case(actor=request.user, case_id=case_id, stars=form.cleaned_data["stars"],
+                           feedback=form.cleaned_data["feedback"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "感谢您的评价")
+    return redirect(_back(request, fallback))
+
+
+@access.capability("committee", "patrol")
+def ratings(request: AuthedRequest) -> HttpResponse:
+    """评分: the committee's own; per community for a subdistrict; per subdistrict and community for the district."""
+    cap = _capability(request)
+    user = request.user
+    ctx: dict[str, object] = {"cap": cap}
+    if cap == "committee":
+        community = scope.work_community(user)
+        ctx.update(summary=selectors.overall_average(user, cap), community=community,
+                   page_obj=paginate(request, selectors.ratings_for(user, cap)), mode="list")
+        return render(request, "cases/ratings.html", ctx)
+    community_id = _int(request.GET.get("community"))
+    subdistrict_id = _int(request.GET.get("subdistrict"))
+    if community_id:
+        community = selectors.community_for(user, cap, community_id)
+        ctx.update(mode="list", community=community, subdistrict=community.subdistrict,
+                   summary=_summary(selectors.rating_stat(community.pk)),
+                   page_obj=paginate(request, selectors.ratings_for(user, cap, community_id=community.pk)),
+                   keep_query=query_without_page(request))
+        return render(request, "cases/ratings.html", ctx)
+    if request.GET.get("all"):
+        sub = selectors.subdistrict_for(user, cap, subdistrict_id) if subdistrict_id else None
+        ctx.update(mode="list", subdistrict=sub, summary=selectors.overall_average(user, cap),
+                   page_obj=paginate(request, selectors.ratings_for(user, cap, subdistrict_id=sub.pk if sub else None)),
+                   keep_query=query_without_page(request))
+        return render(request, "cases/ratings.html", ctx)
+    subs = selectors.subdistrict_averages(user)
+    if subdistrict_id or len(subs) == 1:
+        sub = selectors.subdistrict_for(user, cap, subdistrict_id or subs[0]["subdistrict"].pk)
+        row = next((r for r in subs if r["subdistrict"].pk == sub.pk), None)
+        ctx.update(mode="communities", subdistrict=sub, rows=selectors.community_averages(user, sub),
+                   summary=row or {"ratings": 0, "average": None}, show_back=len(subs) > 1)
+        return render(request, "cases/ratings.html", ctx)
+    ctx.update(mode="subdistricts", rows=subs, summary=selectors.overall_average(user, cap))
+    return render(request, "cases/ratings.html", ctx)
+
+
+def _summary(stat: object) -> dict[str, object]:
+    if stat is None:
+        return {"ratings": 0, "average": None}
+    return {"ratings": stat.ratings, "average": stat.average}  # type: ignore[attr-defined]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None

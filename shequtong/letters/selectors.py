@@ -1,0 +1,178 @@
+"""Reads of 人民信箱: one's own letters, and the observers' drill-down over the rollup.
+
+Observer counts come from `LetterStat` (per day, community, category), never
+from COUNT(*) over letters: per subdistrict, per community, per category and
+per category × subdistrict are GROUP BYs of the rollup (ARCHITECTURE rule 7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from shequtong.accounts import scope
+from shequtong.accounts.roles import Version
+from shequtong.common.categories import Category
+from shequtong.common.errors import NotFound
+from shequtong.places.models import Community, Subdistrict
+
+from .models import Letter, LetterStat, SubCategory
+
+OBSERVE = "observe"
+
+
+def writer_for(user: Any) -> tuple[Community | None, bool]:
+    """Where and as whom the user writes: the committee in the 居委版, else a resident of their community.
+
+    Observers get (None, False): they cannot submit (LB-5).
+    """
+    if scope.current_version(user) == Version.COMMITTEE and scope.has_capability(user, "committee"):
+        return scope.work_community(user), True
+    if scope.has_capability(user, "member"):
+        return scope.home_community(user), False
+    return None, False
+
+
+def subcategories_by_category(active_only: bool = True) -> dict[str, list[SubCategory]]:
+    qs = SubCategory.objects.all()
+    if active_only:
+        qs = qs.filter(is_active=True)
+    out: dict[str, list[SubCategory]] = {c: [] for c in Category.values}
+    for sub in qs.order_by("category", "sort_order", "id"):
+        out[sub.category].append(sub)
+    return out
+
+
+def _letters() -> QuerySet[Letter]:
+    return Letter.objects.select_related("community", "subdistrict", "author", "case").prefetch_related("subcategories")
+
+
+def my_letters(user: Any, q: str = "") -> QuerySet[Letter]:
+    qs = _letters().filter(author=user)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(content__icontains=q))
+    return qs
+
+
+def letter_for(user: Any, letter_id: int) -> Letter:
+    """The author, observers, and the committee/patrol staff over the community may read a letter."""
+    letter = _letters().filter(pk=letter_id).first()
+    if letter is None:
+        raise NotFound("该问题/建议不存在或您无权查看")
+    if letter.author_id == getattr(user, "pk", None):
+        return letter
+    for cap in (OBSERVE, "committee", "patrol"):
+        if scope.scope_for(user, cap).covers(community_id=letter.community_id, subdistrict_id=letter.subdistrict_id):
+            return letter
+    raise NotFound("该问题/建议不存在或您无权查看")
+
+
+# --- Drill-down (LB-5) ------------------------------------------------------------
+
+def _stats(user: Any, date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[LetterStat]:
+    qs = scope.scope_for(user, OBSERVE).filter(LetterStat.objects.all())
+    if date_from:
+        qs = qs.filter(day__gte=date_from)
+    if date_to:
+        qs = qs.filter(day__lte=date_to)
+    return qs
+
+
+def _share(n: int, total: int) -> float:
+    return n / total * 100 if total else 0.0
+
+
+def subdistrict_rows(user: Any, **dates: Any) -> tuple[list[dict[str, Any]], int]:
+    """Per subdistrict: communities, communities that wrote, letters, share of the total."""
+    s = scope.scope_for(user, OBSERVE)
+    comm_counts = dict(s.communities().values("subdistrict_id").annotate(n=Count("id")).values_list("subdistrict_id", "n"))
+    agg = {
+        r["subdistrict_id"]: r
+        for r in _stats(user, **dates).values("subdistrict_id").annotate(
+            letters=Sum("letters"), writing=Count("community_id", distinct=True))
+    }
+    total = sum(r["letters"] or 0 for r in agg.values())
+    rows = []
+    for sub in s.subdistricts():
+        r = agg.get(sub.pk, {})
+        n = r.get("letters") or 0
+        rows.append({"subdistrict": sub, "communities": comm_counts.get(sub.pk, 0), "writing": r.get("writing", 0),
+                     "letters": n, "share": _share(n, total)})
+    return rows, total
+
+
+def community_rows(user: Any, subdistrict: Subdistrict, **dates: Any) -> tuple[list[dict[str, Any]], int]:
+    """Per community of one subdistrict: letters and share of the subdistrict's letters."""
+    counts = dict(
+        _stats(user, **dates).filter(subdistrict=subdistrict).values("community_id").annotate(n=Sum("letters"))
+        .values_list("community_id", "n")
+    )
+    total = sum(counts.values())
+    communities = scope.scope_for(user, OBSERVE).communities().filter(subdistrict=subdistrict).order_by("id")
+    rows = [{"community": c, "letters": counts.get(c.pk, 0), "share": _share(counts.get(c.pk, 0), total)} for c in communities]
+    rows.sort(key=lambda r: (-r["letters"], r["community"].pk))
+    return rows, total
+
+
+def category_rows(user: Any, subdistrict: Subdistrict | None = None, community: Community | None = None,
+                  **dates: Any) -> tuple[list[dict[str, Any]], int]:
+    """Per category (within a subdistrict or community if given): letters and share."""
+    qs = _stats(user, **dates)
+    if subdistrict is not None:
+        qs = qs.filter(subdistrict=subdistrict)
+    if community is not None:
+        qs = qs.filter(community=community)
+    counts = dict(qs.values("category").annotate(n=Sum("letters")).values_list("category", "n"))
+    total = sum(counts.values())
+    rows = [{"category": c, "label": c.label, "letters": counts.get(c.value, 0), "share": _share(counts.get(c.value, 0), total)}
+            for c in Category]
+    return rows, total
+
+
+def category_subdistrict_rows(user: Any, category: str, **dates: Any) -> tuple[list[dict[str, Any]], int]:
+    """One category broken down by subdistrict: letters and share of that category's letters."""
+    counts = dict(
+        _stats(user, **dates).filter(category=category).values("subdistrict_id").annotate(n=Sum("letters"))
+        .values_list("subdistrict_id", "n")
+    )
+    total = sum(counts.values())
+    rows = [{"subdistrict": s, "letters": counts.get(s.pk, 0), "share": _share(counts.get(s.pk, 0), total)}
+            for s in scope.scope_for(user, OBSERVE).subdistricts()]
+    return rows, total
+
+
+def observed_letters(user: Any, *, subdistrict: Subdistrict | None = None, community: Community | None = None,
+                     category: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None,
+                     q: str = "") -> QuerySet[Letter]:
+    """Letters in the observer's scope, narrowed like the drill-down level being looked at."""
+    qs = scope.scope_for(user, OBSERVE).filter(_letters())
+    if subdistrict is not None:
+        qs = qs.filter(subdistrict=subdistrict)
+    if community is not None:
+        qs = qs.filter(community=community)
+    if category:
+        qs = qs.filter(category=category)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(content__icontains=q))
+    return qs
+
+
+def subdistrict_for(user: Any, subdistrict_id: int) -> Subdistrict:
+    sub = scope.scope_for(user, OBSERVE).subdistricts().filter(pk=subdistrict_id).first()
+    if sub is None:
+        raise NotFound("该街镇不存在或不在您的观察范围内")
+    return sub
+
+
+def community_for(user: Any, community_id: int) -> Community:
+    c = scope.scope_for(user, OBSERVE).communities().select_related("subdistrict").filter(pk=community_id).first()
+    if c is None:
+        raise NotFound("该居村委不存在或不在您的观察范围内")
+    return c

@@ -1,0 +1,141 @@
+"""Every state change of 人民信箱: submitting a letter, the sub-category list, the rollup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from shequtong.accounts import scope
+from shequtong.cases import services as case_services
+from shequtong.cases.models import Source
+from shequtong.common import clock
+from shequtong.common.categories import Category
+from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
+from shequtong.places.models import Community
+
+from .models import Letter, LetterStat, SubCategory
+
+CONTENT_MIN, CONTENT_MAX = 5, 2000
+TITLE_MAX = 60
+
+
+def submit_letter(
+    *,
+    actor: Any,
+    community: Community,
+    category: str,
+    subcategory_ids: list[int],
+    content: str,
+    title: str = "",
+    kind: str = Letter.Kind.PROBLEM,
+    by_committee: bool = False,
+) -> Letter:
+    """Submit one problem or suggestion; it becomes a case in the community's 问题提醒 (LB-1, LB-2, LB-4).
+
+    Residents choose exactly one sub-category; a committee (`by_committee`)
+    one or more. Observers cannot submit (LB-5): they are neither members
+    nor committee staff of a community.
+    """
+    capability = "committee" if by_committee else "member"
+    if not scope.can(actor, capability, community=community):
+        raise PermissionRefused("您不能向该居村委提交问题/建议" if not by_committee else "您不是该居村委的工作人员")
+    if category not in Category.values:
+        raise ValidationFailed("请选择问题大类", field="category")
+    if kind not in Letter.Kind.values:
+        raise ValidationFailed("请选择问题或建议", field="kind")
+    ids = sorted({int(i) for i in subcategory_ids})
+    if not ids:
+        raise ValidationFailed("请选择问题小类", field="subcategories")
+    if not by_committee and len(ids) > 1:
+        raise ValidationFailed("小类只能选择一个", field="subcategories")
+    subs = list(SubCategory.objects.filter(pk__in=ids, category=category, is_active=True))
+    if len(subs) != len(ids):
+        raise ValidationFailed("所选小类不属于该大类", field="subcategories")
+    content = (content or "").strip()
+    if not CONTENT_MIN <= len(content) <= CONTENT_MAX:
+        raise ValidationFailed(f"内容请填写{CONTENT_MIN}到{CONTENT_MAX}个字", field="content")
+    title = (title or "").strip()
+    if len(title) > TITLE_MAX:
+        raise ValidationFailed(f"标题不能超过{TITLE_MAX}个字", field="title")
+    if not title:
+        first = content.splitlines()[0]
+        title = first[:30] + ("…" if len(first) > 30 else "")
+    now = clock.now()
+    with transaction.atomic():
+        letter = Letter.objects.create(
+            community=community, subdistrict_id=community.subdistrict_id, author=actor, by_committee=by_committee,
+            kind=kind, category=category, title=title, content=content, created_at=now,
+        )
+        letter.subcategories.set(subs)
+        names = "、".join(s.name for s in subs)
+        case = case_services.create_case(
+            actor=actor, community=community, source=Source.LETTER, category=category, title=title,
+            content=f"【{Letter.Kind(kind).label}·{names}】{content}", raised_by=actor,
+            origin_type="letter", origin_id=letter.pk, origin_url=letter.get_absolute_url(),
+        )
+        letter.case = case
+        letter.save(update_fields=["case"])
+        _bump(letter)
+    return letter
+
+
+def _bump(letter: Letter) -> None:
+    day = timezone.localdate(letter.created_at)
+    updated = LetterStat.objects.filter(day=day, community_id=letter.community_id, category=letter.category).update(
+        letters=F("letters") + 1
+    )
+    if not updated:
+        LetterStat.objects.create(day=day, community_id=letter.community_id, subdistrict_id=letter.subdistrict_id,
+                                  category=letter.category, letters=1)
+
+
+def rebuild_stats() -> int:
+    """Recompute the whole rollup from the letters (after a bulk load or a repair); returns rows written."""
+    rows = (
+        Letter.objects.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "community_id", "subdistrict_id", "category")
+        .annotate(n=Count("id"))
+    )
+    with transaction.atomic():
+        LetterStat.objects.all().delete()
+        stats = [LetterStat(day=r["day"], community_id=r["community_id"], subdistrict_id=r["subdistrict_id"],
+                            category=r["category"], letters=r["n"]) for r in rows]
+        LetterStat.objects.bulk_create(stats, batch_size=1000)
+    return len(stats)
+
+
+# --- Sub-categories (administrators) ------------------------------------------------
+
+def _require_admin(actor: Any) -> None:
+    if not scope.has_capability(actor, "sysadmin"):
+        raise PermissionRefused("只有系统管理员可以维护问题小类")
+
+
+def save_subcategory(*, actor: Any, category: str, name: str, sort_order: int = 0, is_active: bool = True,
+                     subcategory_id: int | None = None) -> SubCategory:
+    _require_admin(actor)
+    name = (name or "").strip()
+    if category not in Category.values:
+        raise ValidationFailed("请选择大类", field="category")
+    if not name or len(name) > 40:
+        raise ValidationFailed("请填写小类名称（最多40字）", field="name")
+    with transaction.atomic():
+        clash = SubCategory.objects.filter(category=category, name=name)
+        if subcategory_id is not None:
+            sub = SubCategory.objects.select_for_update().filter(pk=subcategory_id).first()
+            if sub is None:
+                raise NotFound("该小类不存在")
+            clash = clash.exclude(pk=sub.pk)
+        else:
+            sub = SubCategory()
+        if sub.pk and sub.category != category and sub.letters.exists():
+            raise ValidationFailed("已有来信使用该小类，不能改到其他大类；可停用后新建", field="category")
+        if clash.exists():
+            raise ValidationFailed("该大类下已有同名小类", field="name")
+        sub.category, sub.name, sub.sort_order, sub.is_active = category, name, sort_order, is_active
+        sub.save()
+    return sub

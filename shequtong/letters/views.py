@@ -1,0 +1,186 @@
+"""人民信箱 pages: home, 我要提问题/建议, 我的问题/建议, detail, the observers' drill-down, sub-categories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from shequtong.accounts import scope
+from shequtong.accounts.typing import AuthedRequest
+from shequtong.cases import selectors as case_selectors
+from shequtong.cases.forms import RatingForm
+from shequtong.common import access
+from shequtong.common.categories import Category
+from shequtong.common.errors import DomainError, NotFound, PermissionRefused
+from shequtong.common.pagination import paginate, query_without_page
+
+from . import selectors, services
+from .forms import LetterForm, SubCategoryForm
+from .models import SubCategory
+
+
+@access.login
+def home(request: AuthedRequest) -> HttpResponse:
+    community, by_committee = selectors.writer_for(request.user)
+    if community is None:
+        if scope.has_capability(request.user, "observe"):
+            return redirect("letters:observe")
+        raise PermissionRefused("加入社区后才能使用人民信箱")
+    return render(request, "letters/home.html", {
+        "community": community, "by_committee": by_committee,
+        "recent": selectors.my_letters(request.user)[:3],
+    })
+
+
+@access.capability("member", "committee")
+def new(request: AuthedRequest) -> HttpResponse:
+    community, by_committee = selectors.writer_for(request.user)
+    if community is None:
+        raise PermissionRefused("观察版不能在人民信箱提出问题")
+    form = LetterForm(request.POST or None, multi=by_committee)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            letter = services.submit_letter(
+                actor=request.user, community=community, category=d["category"], subcategory_ids=d["subcategories"],
+                content=d["content"], title=d["title"], kind=d["kind"], by_committee=by_committee,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "提交成功，居委将尽快处理")
+            return redirect("letters:detail", letter.pk)
+    return render(request, "letters/new.html", {
+        "form": form, "community": community, "by_committee": by_committee,
+        "groups": [(c, c.label, subs) for c, subs in zip(Category, selectors.subcategories_by_category().values(), strict=True)],
+        "chosen_category": form.data.get("category", "") if form.is_bound else "",
+        "chosen_subs": {int(i) for i in request.POST.getlist("subcategories") if str(i).isdigit()},
+    })
+
+
+@access.login
+def mine(request: AuthedRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:50]
+    community, _ = selectors.writer_for(request.user)
+    return render(request, "letters/mine.html", {
+        "page_obj": paginate(request, selectors.my_letters(request.user, q)), "q": q,
+        "keep_query": query_without_page(request), "can_write": community is not None,
+    })
+
+
+@access.login
+def detail(request: AuthedRequest, letter_id: int) -> HttpResponse:
+    letter = selectors.letter_for(request.user, letter_id)
+    case = letter.case
+    is_author = letter.author_id == request.user.pk
+    rating = getattr(case, "rating", None) if case else None
+    return render(request, "letters/detail.html", {
+        "letter": letter, "case": case, "is_author": is_author, "rating": rating,
+        "events": case_selectors.history(case) if case else [],
+        "can_handle": bool(case and case_selectors.can_handle(request.user, case)),
+        "rating_form": RatingForm() if is_author and case and rating is None and case.status in ("resolved", "closed") else None,
+    })
+
+
+# --- Observers (LB-5) ---------------------------------------------------------------
+
+def _dates(request: AuthedRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("date_from", "date_to"):
+        try:
+            out[key] = dt.date.fromisoformat(request.GET.get(key, ""))
+        except ValueError:
+            out[key] = None
+    return out
+
+
+def _with_urls(rows: list[dict[str, Any]], url: Any) -> list[dict[str, Any]]:
+    for r in rows:
+        r["url"] = url(r["category"].value)
+    return rows
+
+
+def _observe_ctx(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
+    dates = _dates(request)
+    return {"dates": dates, "date_query": "&".join(f"{k}={v.isoformat()}" for k, v in dates.items() if v), **extra}
+
+
+@access.capability("observe")
+def observe(request: AuthedRequest) -> HttpResponse:
+    dates = _dates(request)
+    subs, total = selectors.subdistrict_rows(request.user, **dates)
+    cats, _ = selectors.category_rows(request.user, **dates)
+    q = _observe_ctx(request)["date_query"]
+    _with_urls(cats, lambda c: reverse("letters:observe_category", args=[c]) + (f"?{q}" if q else ""))
+    return render(request, "letters/observe.html", _observe_ctx(request, rows=subs, total=total, categories=cats))
+
+
+@access.capability("observe")
+def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
+    sub = selectors.subdistrict_for(request.user, subdistrict_id)
+    dates = _dates(request)
+    rows, total = selectors.community_rows(request.user, sub, **dates)
+    cats, _ = selectors.category_rows(request.user, subdistrict=sub, **dates)
+    q = _observe_ctx(request)["date_query"]
+    _with_urls(cats, lambda c: reverse("letters:observe_category", args=[c]) + f"?subdistrict={sub.pk}" + (f"&{q}" if q else ""))
+    return render(request, "letters/observe_subdistrict.html",
+                  _observe_ctx(request, subdistrict=sub, rows=rows, total=total, categories=cats))
+
+
+@access.capability("observe")
+def observe_category(request: AuthedRequest, category: str) -> HttpResponse:
+    if category not in Category.values:
+        raise NotFound("该分类不存在")
+    dates = _dates(request)
+    sub_id = request.GET.get("subdistrict", "")
+    sub = selectors.subdistrict_for(request.user, int(sub_id)) if sub_id.isdigit() else None
+    rows, total = selectors.category_subdistrict_rows(request.user, category, **dates)
+    letters = selectors.observed_letters(request.user, category=category, subdistrict=sub, **dates)
+    return render(request, "letters/observe_category.html", _observe_ctx(
+        request, category=category, category_label=Category(category).label, rows=rows, total=total, subdistrict=sub,
+        page_obj=paginate(request, letters), keep_query=query_without_page(request)))
+
+
+@access.capability("observe")
+def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse:
+    community = selectors.community_for(request.user, community_id)
+    dates = _dates(request)
+    category = request.GET.get("category", "")
+    category = category if category in Category.values else ""
+    cats, total = selectors.category_rows(request.user, community=community, **dates)
+    q = _observe_ctx(request)["date_query"]
+    _with_urls(cats, lambda c: f"?category={c}" + (f"&{q}" if q else ""))
+    letters = selectors.observed_letters(request.user, community=community, category=category, **dates)
+    return render(request, "letters/observe_community.html", _observe_ctx(
+        request, community=community, categories=cats, total=total, category=category,
+        page_obj=paginate(request, letters), keep_query=query_without_page(request)))
+
+
+# --- Sub-categories (administrators) -------------------------------------------------
+
+@access.capability("sysadmin")
+def subcategories(request: AuthedRequest) -> HttpResponse:
+    edit_id = request.GET.get("edit", "")
+    instance = SubCategory.objects.filter(pk=int(edit_id)).first() if edit_id.isdigit() else None
+    form = SubCategoryForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.save_subcategory(actor=request.user, category=d["category"], name=d["name"],
+                                      sort_order=d["sort_order"] or 0, is_active=d["is_active"],
+                                      subcategory_id=instance.pk if instance else None)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已保存")
+            return redirect("letters:subcategories")
+    groups = selectors.subcategories_by_category(active_only=False)
+    return render(request, "letters/subcategories.html", {
+        "form": form, "editing": instance, "groups": [(c.label, groups[c.value]) for c in Category],
+    })
+

@@ -1,0 +1,51 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from shequtong.common import clock
+
+from . import outbox
+from .models import DeliveryAttempt, LocalGridRequest, Outbox, ScheduledJob
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ("attempt", "ok", "error", "created_at")
+
+
+@admin.register(Outbox)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "status", "attempts", "next_attempt_at", "delivered_at", "last_error")
+    list_filter = ("status", "kind")
+    search_fields = ("idempotency_key",)
+    readonly_fields = ("kind", "payload", "idempotency_key", "attempts", "delivered_at", "last_error", "created_at")
+    inlines = [DeliveryAttemptInline]
+    actions = ["requeue"]
+
+    @admin.action(description="重新投递")
+    def requeue(self, request: HttpRequest, queryset: QuerySet[Outbox]) -> None:
+        for row in queryset:
+            outbox.requeue(row)
+        messages.success(request, f"已重新排队 {queryset.count()} 条")
+
+
+@admin.register(ScheduledJob)
+class ScheduledJobAdmin(admin.ModelAdmin):
+    list_display = ("name", "next_run_at", "last_run_at", "last_error")
+
+
+@admin.register(LocalGridRequest)
+class LocalGridRequestAdmin(admin.ModelAdmin):
+    """Staff stand in for the grid centre: set 状态 to 已办结 and write 办理结果."""
+
+    list_display = ("id", "title", "service_code", "status", "created_at", "updated_at")
+    list_filter = ("status", "service_code")
+    search_fields = ("title", "description")
+    readonly_fields = ("idempotency_key", "service_code", "title", "description", "address", "attributes", "created_at", "updated_at")
+    fields = ("status", "result", *readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: LocalGridRequest, form: object, change: bool) -> None:
+        obj.updated_at = clock.now()
+        super().save_model(request, obj, form, change)

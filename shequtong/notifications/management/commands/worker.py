@@ -1,0 +1,48 @@
+"""The background worker: delivers the outbox and runs periodic jobs.
+
+    manage.py worker            # run until stopped (SIGTERM/SIGINT finish the current pass)
+    manage.py worker --once     # one pass: due outbox rows, then due jobs (cron, tests)
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from shequtong.notifications import outbox, scheduler
+
+
+class Command(BaseCommand):
+    help = "Deliver the outbox (grid escalations, reminders) and run scheduled jobs (overdue scan, grid polling)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="run one pass and exit")
+        parser.add_argument("--sleep", type=float, default=None, help="seconds between passes when idle")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        sleep = opts["sleep"] if opts["sleep"] is not None else settings.WORKER_IDLE_SECONDS
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        if not opts["once"]:
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            self.stdout.write(f"worker started; jobs: {', '.join(sorted(scheduler.jobs())) or '-'}")
+        while True:
+            close_old_connections()
+            delivered = outbox.deliver_due()
+            ran = scheduler.run_due()
+            if delivered or ran or opts["once"]:
+                self.stdout.write(f"delivered {delivered}; jobs run: {', '.join(ran) or '-'}")
+            if opts["once"] or stopping:
+                return
+            if not delivered:
+                time.sleep(sleep)

@@ -1,0 +1,113 @@
+"""Outbox, delivery log, scheduled-job state and the local grid's request table.
+
+The outbox makes "state change + the messages it causes" one transaction
+(ARCHITECTURE rule 3): a service writes an `Outbox` row next to its own
+change; the `worker` command delivers it later with retries, exponential
+backoff and jitter. An external system being down never loses a message.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Outbox(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待投递")
+        DELIVERED = "delivered", _("已投递")
+        DEAD = "dead", _("投递失败")
+
+    kind = models.CharField(_("类型"), max_length=40)
+    payload = models.JSONField(_("内容"), default=dict)
+    # One per logical message: enqueueing twice with the same key is a no-op,
+    # and receivers that support it (the grid) deduplicate on it too.
+    idempotency_key = models.CharField(_("幂等键"), max_length=120, unique=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    delivered_at = models.DateTimeField(_("投递时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("待发消息")
+        verbose_name_plural = _("待发消息")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key} ({self.get_status_display()})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at delivering an outbox row (the delivery log)."""
+
+    outbox = models.ForeignKey(Outbox, on_delete=models.CASCADE, related_name="log")
+    attempt = models.PositiveIntegerField()
+    ok = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["outbox_id", "attempt", "id"]
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")
+
+    def __str__(self) -> str:
+        return f"#{self.outbox_id} attempt {self.attempt}: {'ok' if self.ok else self.error[:40]}"
+
+
+class ScheduledJob(models.Model):
+    """When each periodic job last ran and runs next; shared by all worker processes."""
+
+    name = models.CharField(max_length=60, unique=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LocalGridRequest(models.Model):
+    """A request held by the local grid backend (integrations/grid_local.py).
+
+    It stands in for the district grid system when none is configured; staff
+    (Django admin) or tests close a request with a result, and the worker's
+    poll brings that result back to the case. Kept here because
+    `integrations` is a package of adapters, not an installed app.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("已受理")
+        IN_PROGRESS = "in_progress", _("处理中")
+        CLOSED = "closed", _("已办结")
+
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    service_code = models.CharField(_("类别"), max_length=40)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("描述"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    result = models.TextField(_("办理结果"), blank=True)
+    created_at = models.DateTimeField(_("接收时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("网格化工单（本地）")
+        verbose_name_plural = _("网格化工单（本地）")
+
+    def __str__(self) -> str:
+        return f"GRID-{self.pk} {self.title}"
+
+    @property
+    def external_id(self) -> str:
+        return f"LOCAL-{self.pk}"
