@@ -36,7 +36,7 @@ STAFF_PHONE_PREFIX = "171"
 CHUNK = 50_000
 # Below this many rows a table keeps its indexes during the load: rebuilding
 # them would cost more than maintaining them.
-DEFER_INDEXES_FROM = 200_000
+DEFER_INDEXES_FROM = 10_000
 # History spread: memberships, posts and cases fall over the last four years.
 HISTORY_DAYS = 4 * 365
 _BIRTH_START = dt.date(1940, 1, 1)
@@ -52,14 +52,15 @@ class Scale:
     name: str
     residents: int
     staff_per_community: int  # committee staff (one of them the secretary) per community
+    content: bool  # posts, replies, reads, likes (and cases, letters, ratings once those apps land)
 
 
 SCALES: dict[str, Scale] = {
     # `--residents N` decides the size of the demo scale; no synthetic staff.
-    "demo": Scale("demo", residents=0, staff_per_community=0),
-    "small": Scale("small", residents=20_000, staff_per_community=3),
-    "medium": Scale("medium", residents=100_000, staff_per_community=4),
-    "full": Scale("full", residents=800_000, staff_per_community=4),
+    "demo": Scale("demo", residents=0, staff_per_community=0, content=False),
+    "small": Scale("small", residents=20_000, staff_per_community=3, content=True),
+    "medium": Scale("medium", residents=100_000, staff_per_community=4, content=True),
+    "full": Scale("full", residents=800_000, staff_per_community=4, content=True),
 }
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from shequtong.accounts import services as account_services
 from shequtong.accounts.models import Membership, RoleGrant, User
@@ -40,7 +41,8 @@ def _indexes() -> set[tuple[str, ...]]:
 
 
 def test_small_scale_people_are_consistent(monkeypatch):
-    monkeypatch.setitem(fullscale.SCALES, "small", fullscale.Scale("small", residents=600, staff_per_community=1))
+    monkeypatch.setitem(fullscale.SCALES, "small", fullscale.Scale("small", residents=600, staff_per_community=1,
+                                                                   content=False))
     call_command("seed_demo", scale="small", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
     residents = User.objects.filter(username__startswith="r")
     assert residents.count() == 600
@@ -95,3 +97,59 @@ def test_deferred_indexes_are_rebuilt_after_a_failure(tree):
     with pytest.raises(RuntimeError), fullscale.deferred_indexes(["accounts_user"], enabled=True, log=lambda _l: None):
         raise RuntimeError("load failed")
     assert _indexes() == before
+
+
+def test_board_content_respects_the_boards_rules_and_counters(monkeypatch):
+
+    from shequtong.boards import catalogue
+    from shequtong.boards.models import Like, Post, Read, Reply
+
+    monkeypatch.setitem(fullscale.SCALES, "small", fullscale.Scale("small", residents=1500, staff_per_community=2,
+                                                                   content=True))
+    call_command("seed_demo", scale="small", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    posts = Post.objects.all()
+    assert posts.count() > 1000 and Reply.objects.count() > 3 * posts.count() // 2
+    assert Read.objects.count() > Like.objects.count() > 0
+    # Denormalised counters equal the rows.
+    wrong = posts.annotate(
+        r=Count("replies", distinct=True), lk=Count("likes", distinct=True), rd=Count("reads", distinct=True)
+    ).exclude(Q(reply_count=F("r")) & Q(like_count=F("lk")) & Q(read_count=F("rd")))
+    assert not wrong.exists()
+    # Boards exist in the community's version; authors may publish there.
+    for p in posts.select_related("community")[:300]:
+        assert catalogue.exists_in(p.board, p.community.kind)
+    staff_boards = posts.filter(board__in=["notice", "affairs"])
+    assert staff_boards.exists()
+    assert not staff_boards.exclude(
+        Exists(RoleGrant.objects.filter(user_id=OuterRef("author_id"), community_id=OuterRef("community_id"),
+                                        role__in=[Role.COMMITTEE_STAFF, Role.COMMITTEE_SECRETARY]))
+    ).exists()
+    assert not posts.filter(board="party").exclude(
+        Exists(RoleGrant.objects.filter(user_id=OuterRef("author_id"), community_id=OuterRef("community_id"),
+                                        role=Role.PARTY_MEMBER))
+    ).exists()
+    assert not Reply.objects.filter(post__board="affairs").exists()
+    # Reads and likes come from the community's own people, a like only after a read; replies follow posts.
+    assert not Read.objects.exclude(
+        Exists(Membership.objects.filter(user_id=OuterRef("user_id"), community_id=OuterRef("community_id")))
+    ).exists()
+    assert not Like.objects.exclude(
+        Exists(Read.objects.filter(user_id=OuterRef("user_id"), post_id=OuterRef("post_id")))
+    ).exists()
+    assert not Reply.objects.filter(created_at__lt=F("post__created_at")).exists()
+    assert not Reply.objects.exclude(community_id=F("post__community_id")).exists()
+    # Four years of history, and busy posts: the most read post has many times the median.
+    first, last = posts.order_by("created_at").first(), posts.order_by("created_at").last()
+    assert (last.created_at - first.created_at).days > 3 * 365
+    reads = sorted(posts.values_list("read_count", flat=True))
+    assert reads[-1] >= 5 * max(1, reads[len(reads) // 2])
+
+
+def test_copy_columns_cover_every_column():
+    from shequtong.boards.models import Like, Post, Read, Reply
+    from shequtong.places import fullscale_content as fc
+
+    for model, columns in [(User, fullscale.USER_COLUMNS), (RoleGrant, fullscale.GRANT_COLUMNS),
+                           (Membership, fullscale.MEMBERSHIP_COLUMNS), (Post, fc.POST_COLUMNS),
+                           (Reply, fc.REPLY_COLUMNS), (Read, fc.INTERACTION_COLUMNS), (Like, fc.INTERACTION_COLUMNS)]:
+        assert set(columns) == {f.column for f in model._meta.concrete_fields}, model

@@ -18,7 +18,7 @@ from shequtong.accounts.roles import Role
 from shequtong.common import clock
 from shequtong.common.idcard import make_id_number
 from shequtong.places import demo_data as D
-from shequtong.places import fullscale
+from shequtong.places import fullscale, fullscale_content
 from shequtong.places.models import Community, CommunityStats, District, Estate, Subdistrict
 
 
@@ -31,6 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=sorted(fullscale.SCALES), default="demo",
                             help="demo: --residents residents; small/medium/full: 20k/100k/800k residents, "
                                  "committee staff in every community (full is the specification's district)")
+        parser.add_argument("--no-content", action="store_true",
+                            help="people only: no posts, replies, reads, likes (small/medium/full scales)")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="do nothing if the district already exists")
 
@@ -49,6 +51,9 @@ class Command(BaseCommand):
         residents = opts["residents"] if opts["residents"] is not None else (scale.residents or 3000)
         self._residents(residents, rng, scale.staff_per_community)
         self._rollups()
+        if scale.content and not opts["no_content"]:
+            fullscale_content.load_content(rng, lambda line: self.stdout.write(line),
+                                           defer=residents >= fullscale.DEFER_INDEXES_FROM)
         self.stdout.write(self.style.SUCCESS(
             f"demo district loaded: {Subdistrict.objects.count()} subdistricts, {Community.objects.count()} communities, "
             f"{Estate.objects.count()} estates, {User.objects.count()} users in {time.monotonic() - started:.1f}s"
