@@ -117,3 +117,27 @@ def make_post(author: User, community: Community, board: str = "neighbours", **k
     if board == "services" and "offer" not in kw:
         kw["offer"] = board_services.OfferDetails(service_time="每周六上午", place="活动室")
     return board_services.create_post(actor=author, community=community, board=board, **kw)
+
+
+# --- chats and 信箱 ---------------------------------------------------------------------
+
+
+def resident_of_estate(estate: Estate, username: str | None = None, **kw: Any) -> User:
+    """A resident whose grant names the estate (so they are in its 小区群)."""
+    return make_with_role(Role.RESIDENT, estate, username, **kw)
+
+
+def estate_group(estate: Estate) -> Any:
+    """The estate's 小区群 (created lazily, as the pages do)."""
+    from shequtong.chats import services as chat_services
+    from shequtong.chats.models import GroupChat
+
+    chat_services.ensure_estate_groups(estate_ids=[estate.pk])
+    return GroupChat.objects.get(estate=estate)
+
+
+def chat_message(author: User, group: Any, body: str = "今天小区停水吗？") -> Any:
+    """A group message through the real service (the author must be allowed to send there)."""
+    from shequtong.chats import services as chat_services
+
+    return chat_services.send_message(actor=author, group_id=group.pk, body=body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.urls import reverse
 from ninja import Router
 
 from shequtong.accounts.typing import AuthedRequest
@@ -49,7 +50,7 @@ def _post_out(p: Post) -> PostOut:
         author=p.author.display_name, is_mutual_aid=p.is_mutual_aid, category=p.category, stage=p.stage,
         hidden=p.is_hidden, reply_count=p.reply_count, like_count=p.like_count, read_count=p.read_count,
         created_at=p.created_at,
-        images=[ImageOut(url=i.image.url, width=i.width, height=i.height) for i in p.images.all()],
+        images=[ImageOut(url=reverse("boards:image", args=[i.pk]), width=i.width, height=i.height) for i in p.images.all()],
     )
 
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,7 +34,7 @@ from .forms import (
     TagForm,
     VoteForm,
 )
-from .models import AnnouncementComment, Post
+from .models import AnnouncementComment, Post, PostImage
 from .permissions import Access
 
 
@@ -147,10 +148,28 @@ def new_post(request: AuthedRequest, board: str) -> HttpResponse:
 # --- a post ------------------------------------------------------------------------
 
 
+_IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
+
+
+@access.login
+def image(request: AuthedRequest, image_id: int) -> FileResponse:
+    """A post's image, served only to those who may read the post (not from a public media URL)."""
+    row = PostImage.objects.filter(pk=image_id).values_list("post_id", "image").first()
+    if row is None:
+        raise Http404
+    selectors.post_for(request.user, row[0])
+    ext = row[1].rsplit(".", 1)[-1].lower()
+    response = FileResponse(default_storage.open(row[1], "rb"), content_type=_IMAGE_TYPES.get(ext, "application/octet-stream"))
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @access.login
 def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
     post, acc = selectors.post_for(request.user, post_id)
-    services.record_read(actor=request.user, post=post)
+    if services.record_read(actor=request.user, post=post):
+        post.read_count += 1
     kind = post.community.kind
     user = request.user
     replies_page = paginate(request, selectors.replies(post, acc), per_page=50)

@@ -8,7 +8,16 @@ import pytest
 
 from shequtong.boards import catalogue, services
 from shequtong.boards.catalogue import Board
-from shequtong.boards.models import Booking, Like, Mention, ModerationAction, Post, PostImage, Read, Reply
+from shequtong.boards.models import (
+    Booking,
+    Like,
+    Mention,
+    ModerationAction,
+    Post,
+    PostImage,
+    Read,
+    Reply,
+)
 from shequtong.common import clock
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.inbox.models import Message
