@@ -279,3 +279,9 @@ def test_a_new_resident_of_another_community_sees_only_their_own_boards(client, 
     other = resident_of(tree.comm_b1)
     html = login(client, other).get(reverse("boards:board", args=["neighbours"])).content.decode()
     assert "友谊一村的事" not in html and "这里还没有内容" in html
+
+
+def test_observer_community_page_links_to_its_boards(client, tree, people):
+    html = login(client, people.sub_observer).get(reverse("web:observe_community", args=[tree.comm_a1.pk])).content.decode()
+    assert reverse("boards:community", args=[tree.comm_a1.pk]) in html
+    assert client.get(reverse("boards:community", args=[tree.comm_a1.pk])).status_code == 200
