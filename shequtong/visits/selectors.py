@@ -1,0 +1,168 @@
+"""Jurisdiction-scoped reads of visit records, the member picker and the observer rollups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from shequtong.accounts import scope
+from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts.roles import Role
+from shequtong.common import crypto
+from shequtong.common.errors import NotFound
+from shequtong.common.phones import InvalidPhone, normalise_phone
+from shequtong.places.models import Community, Subdistrict
+
+from .models import PUBLISHED_STATUSES, Status, Visit, VisitStats, VisitType
+
+
+@dataclass(frozen=True)
+class Filters:
+    visit_type: str = ""
+    status: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params: Any) -> Filters:
+        visit_type = params.get("type", "")
+        status = params.get("status", "")
+        return cls(
+            visit_type=visit_type if visit_type in VisitType.values else "",
+            status=status if status in Status.values else "",
+            q=(params.get("q", "") or "").strip()[:50],
+        )
+
+    def apply(self, qs: QuerySet[Visit]) -> QuerySet[Visit]:
+        if self.visit_type:
+            qs = qs.filter(visit_type=self.visit_type)
+        if self.status:
+            qs = qs.filter(status=self.status)
+        for word in self.q.lower().split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+
+def _list_qs(qs: QuerySet[Visit]) -> QuerySet[Visit]:
+    return qs.select_related("community", "person", "created_by").order_by("-created_at", "-id")
+
+
+def _committee_q(user: Any) -> Q:
+    """What a committee member reads: published records, their own, and (secretary) those awaiting review."""
+    q = Q(status__in=PUBLISHED_STATUSES) | Q(created_by_id=user.pk)
+    secretary = scope.scope_for(user, "secretary")
+    if not secretary.is_empty:
+        q |= secretary.q("community") & Q(status__in=[Status.SUBMITTED, Status.RETURNED])
+    return q
+
+
+def committee_visits(user: Any, filters: Filters | None = None) -> QuerySet[Visit]:
+    """The 面对面 list of the committee version (FV-1)."""
+    qs = scope.scope_for(user, "committee").filter(Visit.objects.filter(_committee_q(user)))
+    return _list_qs((filters or Filters()).apply(qs))
+
+
+def review_queue(user: Any) -> QuerySet[Visit]:
+    return _list_qs(scope.scope_for(user, "secretary").filter(Visit.objects.filter(status=Status.SUBMITTED)))
+
+
+def observer_visits(user: Any, filters: Filters | None = None, *, subdistrict_id: int | None = None,
+                    community_id: int | None = None) -> QuerySet[Visit]:
+    """Approved and archived records in the observer's scope (FV-5)."""
+    qs = scope.scope_for(user, "observe").filter(Visit.objects.filter(status__in=PUBLISHED_STATUSES))
+    if subdistrict_id:
+        qs = qs.filter(subdistrict_id=subdistrict_id)
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    f = filters or Filters()
+    if f.status and f.status not in PUBLISHED_STATUSES:
+        return qs.none()
+    return _list_qs(f.apply(qs))
+
+
+def visit_for(user: Any, visit_id: int) -> Visit:
+    """The record if `user` may read it; the same NotFound whether it is missing or out of reach."""
+    visit = (
+        Visit.objects.select_related("community", "subdistrict", "person", "created_by", "reviewed_by")
+        .filter(pk=visit_id).first()
+    )
+    if visit is None:
+        raise NotFound("面对面记录不存在或您无权查看")
+    where = {"community_id": visit.community_id, "subdistrict_id": visit.subdistrict_id}
+    if visit.created_by_id == user.pk and scope.scope_for(user, "committee").covers(**where):
+        return visit
+    if visit.is_published and (
+        scope.scope_for(user, "committee").covers(**where) or scope.scope_for(user, "observe").covers(**where)
+    ):
+        return visit
+    if visit.status in (Status.SUBMITTED, Status.RETURNED) and scope.scope_for(user, "secretary").covers(**where):
+        return visit
+    raise NotFound("面对面记录不存在或您无权查看")
+
+
+def work_communities(user: Any) -> QuerySet[Community]:
+    return scope.scope_for(user, "committee").communities().order_by("subdistrict_id", "id")
+
+
+def members_matching(user: Any, community: Community, query: str, limit: int = 10) -> list[User]:
+    """Members of `community` whose name contains `query` or whose phone is `query` (the picker)."""
+    query = (query or "").strip()
+    if not query or not scope.can(user, "committee", community=community):
+        return []
+    members = RoleGrant.objects.filter(role=Role.RESIDENT, community_id=community.pk).values("user_id")
+    q = Q(real_name__contains=query) if len(query) >= 1 and not query.isdigit() else Q(pk__in=[])
+    try:
+        q |= Q(phone_index=crypto.blind_index(normalise_phone(query), purpose="phone"))
+    except InvalidPhone:
+        pass
+    return list(User.objects.filter(q, is_active=True, pk__in=members).order_by("real_name", "id")[:limit])
+
+
+# --- observer rollups (never COUNT(*) over visits at request time) -------------------------
+
+_SUMS = {"published": Sum("published"), "archived": Sum("archived"), "problems": Sum("problems"), "cases": Sum("cases")}
+
+
+def _zero() -> dict[str, int]:
+    return {k: 0 for k in _SUMS}
+
+
+def observer_totals(user: Any) -> dict[str, int]:
+    agg = scope.scope_for(user, "observe").filter(VisitStats.objects.all()).aggregate(**_SUMS)
+    return {k: v or 0 for k, v in agg.items()}
+
+
+def subdistrict_counts(user: Any) -> list[dict[str, Any]]:
+    s = scope.scope_for(user, "observe")
+    rows = {r["subdistrict_id"]: r for r in s.filter(VisitStats.objects.all()).values("subdistrict_id").annotate(**_SUMS)}
+    out = []
+    for sub in s.subdistricts().order_by("sort_order", "id"):
+        r = rows.get(sub.pk, {})
+        out.append({"subdistrict": sub, **{k: r.get(k) or 0 for k in _SUMS}})
+    return out
+
+
+def subdistrict_for(user: Any, subdistrict_id: int) -> Subdistrict:
+    sub = scope.scope_for(user, "observe").subdistricts().filter(pk=subdistrict_id).first()
+    if sub is None:
+        raise NotFound("该街镇不存在或不在您的观察范围内")
+    return sub
+
+
+def community_counts(user: Any, subdistrict: Subdistrict) -> list[dict[str, Any]]:
+    s = scope.scope_for(user, "observe")
+    communities = list(s.communities().filter(subdistrict=subdistrict).order_by("id"))
+    stats = {st.community_id: st for st in VisitStats.objects.filter(community__in=communities)}
+    out = []
+    for c in communities:
+        st = stats.get(c.pk)
+        out.append({"community": c, **({k: getattr(st, k) for k in _SUMS} if st else _zero())})
+    return out
+
+
+def community_for(user: Any, community_id: int) -> Community:
+    community = scope.scope_for(user, "observe").communities().select_related("subdistrict").filter(pk=community_id).first()
+    if community is None:
+        raise NotFound("该居村委不存在或不在您的观察范围内")
+    return community

@@ -1,0 +1,405 @@
+"""Every state change of 我与群众面对面: record, edit, submit, review, archive, send on, contact.
+
+Each function is one user action: it checks the actor's scope, runs in a
+transaction, writes a VisitEvent, and keeps the VisitStats rollup that
+observer counts read (FV-5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from shequtong.accounts import scope
+from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts.roles import Role
+from shequtong.common import clock
+from shequtong.common.categories import Category
+from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from shequtong.places.models import Community
+
+from . import audio as audio_check
+from .models import Status, Visit, VisitEvent, VisitProblem, VisitStats, VisitTag, VisitType
+
+MAX_PROBLEMS = 10
+TITLE_MAX = 100
+CONTENT_MAX = 5000
+PROBLEM_MAX = 2000
+
+
+@dataclass(frozen=True)
+class ProblemInput:
+    category: str
+    content: str
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    community_id: int
+    visit_type: str
+    title: str
+    content: str
+    visited_on: dt.date
+    person_id: int | None = None
+    person_name: str = ""
+    person_address: str = ""
+    tags: tuple[str, ...] = ()
+    problems: tuple[ProblemInput, ...] = ()
+    audio: Any = None            # an UploadedFile, or None to keep the current clip
+    remove_audio: bool = False
+
+
+# --- helpers -------------------------------------------------------------------
+
+def _event(visit: Visit, actor: Any, kind: str, note: str = "") -> VisitEvent:
+    return VisitEvent.objects.create(visit=visit, actor=actor, kind=kind, note=note[:2000], created_at=clock.now())
+
+
+def _bump(visit: Visit, **deltas: int) -> None:
+    """Add to the community's rollup counters; inside the transaction of the change they count."""
+    updated = VisitStats.objects.filter(pk=visit.community_id).update(**{k: F(k) + v for k, v in deltas.items()})
+    if not updated:
+        VisitStats.objects.create(community_id=visit.community_id, subdistrict_id=visit.subdistrict_id,
+                                  **{k: max(0, v) for k, v in deltas.items()})
+
+
+def _locked(visit_id: int) -> Visit:
+    visit = Visit.objects.select_for_update().filter(pk=visit_id).first()
+    if visit is None:
+        raise NotFound("面对面记录不存在或您无权查看")
+    return visit
+
+
+def _search_text(visit: Visit, problems: list[ProblemInput] | list[VisitProblem]) -> str:
+    parts = [visit.title, visit.content, *(p.content for p in problems)]
+    return "\n".join(parts).lower()
+
+
+def is_member_of(user_id: int, community: Community) -> bool:
+    return RoleGrant.objects.filter(user_id=user_id, role=Role.RESIDENT, community_id=community.pk).exists()
+
+
+def _clean(actor: Any, data: VisitInput) -> tuple[Community, User | None, list[ProblemInput]]:
+    community = Community.objects.filter(pk=data.community_id).first()
+    if community is None or not scope.can(actor, "committee", community=community):
+        raise NotFound("居村委不存在或不在您的工作范围内")
+    errors: dict[str, str] = {}
+    if data.visit_type not in VisitType.values:
+        errors["visit_type"] = "请选择类型"
+    bad_tags = [t for t in data.tags if t not in VisitTag.values]
+    if bad_tags:
+        errors["tags"] = "标签无效"
+    title = data.title.strip()
+    if not title:
+        errors["title"] = "请输入标题"
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"标题不能超过{TITLE_MAX}字"
+    content = data.content.strip()
+    if not content:
+        errors["content"] = "请输入内容"
+    elif len(content) > CONTENT_MAX:
+        errors["content"] = f"内容不能超过{CONTENT_MAX}字"
+    if data.visited_on > clock.today():
+        errors["visited_on"] = "走访日期不能晚于今天"
+    person: User | None = None
+    if data.person_id:
+        person = User.objects.filter(pk=data.person_id, is_active=True).first()
+        if person is None or not is_member_of(person.pk, community):
+            errors["person"] = "所选居民不是本社区成员"
+    elif not data.person_name.strip():
+        errors["person_name"] = "请选择社区通用户，或填写面对面对象的姓名"
+    elif len(data.person_name.strip()) > 30:
+        errors["person_name"] = "姓名不能超过30字"
+    elif len(data.person_address.strip()) > 200:
+        errors["person_address"] = "地址不能超过200字"
+    problems = [p for p in data.problems if p.content.strip()]
+    if len(problems) > MAX_PROBLEMS:
+        errors["problems"] = f"每条记录最多{MAX_PROBLEMS}个问题"
+    for p in problems:
+        if p.category not in Category.values:
+            errors["problems"] = "请为每个问题选择问题标签"
+        elif len(p.content.strip()) > PROBLEM_MAX:
+            errors["problems"] = f"问题描述不能超过{PROBLEM_MAX}字"
+    if errors:
+        name, message = next(iter(errors.items()))
+        err = ValidationFailed(message, field=name)
+        err.errors = errors  # type: ignore[attr-defined]
+        raise err
+    return community, person, [ProblemInput(p.category, p.content.strip()) for p in problems]
+
+
+def _apply(visit: Visit, data: VisitInput, person: User | None, problems: list[ProblemInput]) -> None:
+    visit.visit_type = data.visit_type
+    visit.tags = sorted(set(data.tags), key=VisitTag.values.index)
+    visit.title = data.title.strip()
+    visit.content = data.content.strip()
+    visit.visited_on = data.visited_on
+    visit.person = person
+    # A member's identity lives on the account; only a non-member's name and address are stored here.
+    visit.person_name = "" if person else data.person_name.strip()
+    visit.person_address = "" if person else data.person_address.strip()
+    if data.audio is not None:
+        ext, content_type = audio_check.check_audio(data.audio)
+        if visit.audio:
+            visit.audio.delete(save=False)
+        visit.audio.save(f"{uuid.uuid4().hex}.{ext}", data.audio, save=False)
+        visit.audio_type = content_type
+    elif data.remove_audio and visit.audio:
+        visit.audio.delete(save=False)
+        visit.audio_type = ""
+    visit.search_text = _search_text(visit, problems)
+    visit.updated_at = clock.now()
+
+
+def _replace_problems(visit: Visit, problems: list[ProblemInput]) -> None:
+    visit.problems.all().delete()
+    VisitProblem.objects.bulk_create(
+        VisitProblem(visit=visit, category=p.category, content=p.content, position=i) for i, p in enumerate(problems)
+    )
+
+
+# --- staff: record, edit, delete, submit -------------------------------------------------
+
+def create_visit(*, actor: Any, data: VisitInput, submit: bool = False) -> Visit:
+    """Record a visit as a draft, or submit it for the secretary's review straight away."""
+    community, person, problems = _clean(actor, data)
+    now = clock.now()
+    with transaction.atomic():
+        visit = Visit(community=community, subdistrict_id=community.subdistrict_id, created_by=actor, created_at=now)
+        _apply(visit, data, person, problems)
+        visit.save()
+        _replace_problems(visit, problems)
+        _event(visit, actor, VisitEvent.Kind.CREATED)
+        if submit:
+            _submit(visit, actor)
+    return visit
+
+
+def update_visit(*, actor: Any, visit_id: int, data: VisitInput, submit: bool = False) -> Visit:
+    """Change a draft or a returned record (only its author may)."""
+    community, person, problems = _clean(actor, data)
+    with transaction.atomic():
+        visit = _locked(visit_id)
+        if visit.created_by_id != actor.pk:
+            raise NotFound("面对面记录不存在或您无权查看")
+        if not visit.is_editable:
+            raise Conflict("该记录已提交，不能再修改", code="visit_not_editable")
+        if community.pk != visit.community_id:
+            raise ValidationFailed("记录所属居村委不能修改", field="community")
+        _apply(visit, data, person, problems)
+        visit.save()
+        _replace_problems(visit, problems)
+        _event(visit, actor, VisitEvent.Kind.UPDATED)
+        if submit:
+            _submit(visit, actor)
+    return visit
+
+
+def delete_visit(*, actor: Any, visit_id: int) -> None:
+    """Delete a draft (only its author may; submitted records stay)."""
+    with transaction.atomic():
+        visit = _locked(visit_id)
+        if visit.created_by_id != actor.pk:
+            raise NotFound("面对面记录不存在或您无权查看")
+        if visit.status != Status.DRAFT:
+            raise Conflict("只有草稿可以删除", code="visit_not_draft")
+        if visit.audio:
+            name = visit.audio.name
+            storage = visit.audio.storage
+            transaction.on_commit(lambda: storage.delete(name))
+        visit.delete()
+
+
+def _submit(visit: Visit, actor: Any) -> None:
+    visit.status = Status.SUBMITTED
+    visit.submitted_at = clock.now()
+    visit.return_reason = ""
+    visit.save(update_fields=["status", "submitted_at", "return_reason", "updated_at"])
+    _event(visit, actor, VisitEvent.Kind.SUBMITTED)
+
+
+def submit_visit(*, actor: Any, visit_id: int) -> Visit:
+    with transaction.atomic():
+        visit = _locked(visit_id)
+        if visit.created_by_id != actor.pk:
+            raise NotFound("面对面记录不存在或您无权查看")
+        if not visit.is_editable:
+            raise Conflict("该记录已提交", code="visit_not_editable")
+        visit.updated_at = clock.now()
+        _submit(visit, actor)
+    return visit
+
+
+# --- secretary: review, archive, send on to case tracking ---------------------------------
+
+def _secretary_visit(actor: Any, visit_id: int) -> Visit:
+    visit = _locked(visit_id)
+    if not scope.scope_for(actor, "secretary").covers(community_id=visit.community_id, subdistrict_id=visit.subdistrict_id):
+        # Staff of the same committee may read the record but not review it.
+        if scope.scope_for(actor, "committee").covers(community_id=visit.community_id, subdistrict_id=visit.subdistrict_id):
+            raise PermissionRefused("只有居村委书记可以审核")
+        raise NotFound("面对面记录不存在或您无权查看")
+    return visit
+
+
+def approve_visit(*, actor: Any, visit_id: int) -> Visit:
+    with transaction.atomic():
+        visit = _secretary_visit(actor, visit_id)
+        if visit.status != Status.SUBMITTED:
+            raise Conflict("该记录不在待审核状态", code="visit_not_submitted")
+        now = clock.now()
+        visit.status = Status.APPROVED
+        visit.reviewed_at = now
+        visit.reviewed_by = actor
+        visit.updated_at = now
+        visit.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
+        _event(visit, actor, VisitEvent.Kind.APPROVED)
+        _bump(visit, published=1, problems=visit.problems.count())
+    return visit
+
+
+def return_visit(*, actor: Any, visit_id: int, reason: str) -> Visit:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写退回原因", field="reason")
+    if len(reason) > 200:
+        raise ValidationFailed("退回原因不能超过200字", field="reason")
+    with transaction.atomic():
+        visit = _secretary_visit(actor, visit_id)
+        if visit.status != Status.SUBMITTED:
+            raise Conflict("该记录不在待审核状态", code="visit_not_submitted")
+        now = clock.now()
+        visit.status = Status.RETURNED
+        visit.return_reason = reason
+        visit.reviewed_at = now
+        visit.reviewed_by = actor
+        visit.updated_at = now
+        visit.save(update_fields=["status", "return_reason", "reviewed_at", "reviewed_by", "updated_at"])
+        _event(visit, actor, VisitEvent.Kind.RETURNED, reason)
+    from shequtong.inbox import services as inbox_services
+
+    inbox_services.send_system_message(
+        recipient=visit.created_by, subject=f"面对面记录被退回：{visit.title}"[:120],
+        body=f"退回原因：{reason}", link=visit.get_absolute_url(),
+    )
+    return visit
+
+
+def archive_visit(*, actor: Any, visit_id: int) -> Visit:
+    with transaction.atomic():
+        visit = _secretary_visit(actor, visit_id)
+        if visit.status != Status.APPROVED:
+            raise Conflict("只有审核通过的记录可以归档", code="visit_not_approved")
+        now = clock.now()
+        visit.status = Status.ARCHIVED
+        visit.archived_at = now
+        visit.updated_at = now
+        visit.save(update_fields=["status", "archived_at", "updated_at"])
+        _event(visit, actor, VisitEvent.Kind.ARCHIVED)
+        _bump(visit, archived=1)
+    return visit
+
+
+def case_title(visit: Visit, problem: VisitProblem) -> str:
+    return f"{visit.title}：{problem.content}"[:60]
+
+
+def send_to_cases(*, actor: Any, visit_id: int, problem_ids: list[int]) -> list[VisitProblem]:
+    """Record chosen problems in case tracking (source 面对面); each problem becomes one case, once."""
+    from shequtong.cases import services as case_services
+
+    if not problem_ids:
+        raise ValidationFailed("请选择要记录到问题跟踪的问题", field="problems")
+    with transaction.atomic():
+        visit = _secretary_visit(actor, visit_id)
+        if not visit.is_published:
+            raise Conflict("记录审核通过后才能记录到问题跟踪", code="visit_not_approved")
+        problems = list(visit.problems.select_for_update().filter(pk__in=problem_ids).order_by("position", "id"))
+        if len(problems) != len(set(problem_ids)):
+            raise ValidationFailed("所选问题不属于该记录", field="problems")
+        if any(p.is_sent for p in problems):
+            raise Conflict("所选问题已记录到问题跟踪", code="problem_already_sent")
+        now = clock.now()
+        person = visit.person if visit.person_id else None
+        for problem in problems:
+            case = case_services.create_case(
+                actor=actor, community=visit.community, source="visit", category=problem.category,
+                title=case_title(visit, problem),
+                content=f"{problem.content}\n\n（面对面对象：{visit.person_display}；走访日期：{visit.visited_on:%Y-%m-%d}）",
+                raised_by=person, origin_type="visit_problem", origin_id=problem.pk, origin_url=visit.get_absolute_url(),
+            )
+            problem.case_id = case.pk
+            problem.sent_at = now
+            problem.sent_by = actor
+            problem.save(update_fields=["case_id", "sent_at", "sent_by"])
+            _event(visit, actor, VisitEvent.Kind.CASE, f"#{case.pk} {problem.get_category_display()}：{problem.content[:60]}")
+        _bump(visit, cases=len(problems))
+    return problems
+
+
+# --- contacting the person visited (FV-4) ------------------------------------------------
+
+def _member_visit(actor: Any, visit_id: int) -> Visit:
+    visit = Visit.objects.select_related("person", "community").filter(pk=visit_id).first()
+    if visit is None or not scope.scope_for(actor, "committee").covers(
+        community_id=visit.community_id, subdistrict_id=visit.subdistrict_id
+    ):
+        raise NotFound("面对面记录不存在或您无权查看")
+    if visit.status == Status.DRAFT and visit.created_by_id != actor.pk:
+        raise NotFound("面对面记录不存在或您无权查看")
+    if visit.person is None:
+        raise ValidationFailed("面对面对象不是社区通用户，无法在线联系", code="not_a_member")
+    return visit
+
+
+def _message(subject: str, body: str) -> tuple[str, str]:
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject:
+        raise ValidationFailed("请输入标题", field="subject")
+    if len(subject) > 100:
+        raise ValidationFailed("标题不能超过100字", field="subject")
+    if not body:
+        raise ValidationFailed("请输入内容", field="body")
+    if len(body) > 2000:
+        raise ValidationFailed("内容不能超过2000字", field="body")
+    return subject, body
+
+
+def write_letter(*, actor: Any, visit_id: int, subject: str, body: str) -> Any:
+    """Write to the member visited in 信箱, as committee staff of the visit's community."""
+    from shequtong.inbox import services as inbox_services
+
+    subject, body = _message(subject, body)
+    visit = _member_visit(actor, visit_id)
+    with transaction.atomic():
+        message = inbox_services.send_letter(actor=actor, recipient=visit.person, subject=subject, body=body)
+        _event(visit, actor, VisitEvent.Kind.LETTER, subject)
+    return message
+
+
+def send_email(*, actor: Any, visit_id: int, subject: str, body: str) -> Any:
+    """E-mail the member visited through the outbox (delivered by the worker; never lost if SMTP is down)."""
+    from shequtong.notifications import outbox
+
+    subject, body = _message(subject, body)
+    visit = _member_visit(actor, visit_id)
+    person = visit.person
+    assert person is not None
+    if not person.email:
+        raise ValidationFailed("该居民未登记电子邮箱，请通过信箱联系", code="no_email")
+    import shequtong.integrations.email as email_channel
+
+    if not email_channel.accepts(person):
+        raise ValidationFailed("该居民未开启邮件通知，请通过信箱联系", code="email_declined")
+    with transaction.atomic():
+        event = _event(visit, actor, VisitEvent.Kind.EMAIL, subject)
+        return outbox.enqueue(
+            kind=email_channel.OUTBOX_KIND,
+            payload={"user_id": person.pk, "subject": f"【{visit.community.name}】{subject}", "body": body},
+            idempotency_key=f"visit-email:{visit.pk}:{event.pk}",
+        )
