@@ -263,3 +263,49 @@ WORKER_SCHEDULE = {
     "cases.overdue_scan": 600,
     "cases.grid_poll": 120,
 }
+
+# --- Grid link over Open311 (CT-8), our Open311 server, notification channels (NF-6) ---
+# The real grid adapter: GRID_GATEWAY=shequtong.integrations.open311_client.Open311GridGateway
+# with the grid's GeoReport v2 base URL, API key and jurisdiction id.
+GRID_OPEN311_URL = os.environ.get("GRID_OPEN311_URL", "")
+GRID_OPEN311_API_KEY = os.environ.get("GRID_OPEN311_API_KEY", "")
+GRID_OPEN311_JURISDICTION = os.environ.get("GRID_OPEN311_JURISDICTION", "")
+GRID_OPEN311_TIMEOUT_SECONDS = float(os.environ.get("GRID_OPEN311_TIMEOUT_SECONDS", "10"))
+# Secret the grid signs its result callbacks with (Standard Webhooks, "whsec_<base64>");
+# empty: the callback endpoint refuses everything and results arrive by polling only.
+GRID_WEBHOOK_SECRET = os.environ.get("GRID_WEBHOOK_SECRET", "")
+if PRODUCTION and GRID_GATEWAY.endswith("Open311GridGateway") and not GRID_OPEN311_URL:
+    raise RuntimeError("GRID_OPEN311_URL must be set when the Open311 grid gateway is used")
+WORKER_SCHEDULE.setdefault("open311.pull_grid_updates", 300)
+WORKER_SCHEDULE.setdefault("open311.prune_webhook_receipts", 3600)
+# Our own read-only Open311 server (/open311/).
+OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "baoshan.shanghai")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "宝山区社区通平台运维")
+
+# E-mail through Django's SMTP backend; the console backend in development.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "社区通 <noreply@localhost>")
+
+# SMS over an HTTP provider (SMS_BACKEND=shequtong.integrations.sms_http.HttpSmsGateway).
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_API_KEY = os.environ.get("SMS_HTTP_API_KEY", "")
+SMS_HTTP_SIGN_NAME = os.environ.get("SMS_HTTP_SIGN_NAME", "宝山社区通")
+SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "10"))
+
+# WeChat template messages (WECHAT_BACKEND=shequtong.integrations.wechat.WeChatTemplateChannel).
+WECHAT_BACKEND = os.environ.get("WECHAT_BACKEND", "shequtong.integrations.wechat.ConsoleWeChatChannel")
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "")
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")
+WECHAT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_TIMEOUT_SECONDS", "10"))

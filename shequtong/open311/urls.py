@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from . import views
 
 app_name = "open311"
 
-urlpatterns: list = []
+FMT = r"(?P<fmt>json|xml)"
+
+urlpatterns = [
+    re_path(rf"^discovery\.{FMT}$", views.discovery, name="discovery"),
+    re_path(rf"^v2/services\.{FMT}$", views.service_list, name="services"),
+    re_path(rf"^v2/requests\.{FMT}$", views.request_list, name="requests"),
+    re_path(rf"^v2/requests/(?P<request_id>[^/.]+)\.{FMT}$", views.request_detail, name="request"),
+    path("grid/callback", views.grid_callback, name="grid_callback"),
+]
