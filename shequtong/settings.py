@@ -309,3 +309,5 @@ WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
 WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
 WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")
 WECHAT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_TIMEOUT_SECONDS", "10"))
+# Absolute links in messages that leave the platform (WeChat, e-mail), e.g. "https://sqt.example".
+SITE_URL = os.environ.get("SITE_URL", "")

@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("accounts/", include("shequtong.accounts.urls")),
     path("places/", include("shequtong.places.urls")),
     path("inbox/", include("shequtong.inbox.urls")),
+    path("notifications/", include("shequtong.notifications.urls")),
     path("boards/", include("shequtong.boards.urls")),
     path("chats/", include("shequtong.chats.urls")),
     path("letters/", include("shequtong.letters.urls")),

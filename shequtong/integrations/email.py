@@ -44,7 +44,9 @@ class EmailChannel:
 
 def accepts(user: Any) -> bool:
     """Does this user take e-mail from the platform? (an address, and e-mail not switched off)."""
-    return bool(getattr(user, "email", ""))
+    from shequtong.notifications import preferences
+
+    return preferences.accepts(user, "email")
 
 
 def deliver(row: Any) -> None:

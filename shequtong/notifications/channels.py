@@ -36,6 +36,11 @@ def get_channel() -> PushChannel:
 
 
 def deliver_push(row: Outbox) -> None:
+    from . import preferences
+
+    # E-mail, SMS and WeChat each get their own outbox row (NF-6): one channel being down
+    # delays only its own message; enqueueing is idempotent, so a retried push adds nothing.
+    preferences.fan_out(row)
     p = row.payload
     get_channel().push(user_id=int(p["user_id"]), subject=str(p["subject"]), body=str(p.get("body", "")),
                        link=str(p.get("link", "")))

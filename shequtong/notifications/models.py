@@ -8,6 +8,7 @@ backoff and jitter. An external system being down never loses a message.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -111,3 +112,28 @@ class LocalGridRequest(models.Model):
     @property
     def external_id(self) -> str:
         return f"LOCAL-{self.pk}"
+
+
+class ChannelPreference(models.Model):
+    """Which channels besides 信箱 a person accepts messages on (NF-6); no row means the defaults.
+
+    信箱 is always on. E-mail and WeChat are on by default wherever the
+    person has an address (an e-mail, a bound WeChat); SMS costs money per
+    message and is opt-in.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="channel_preference")
+    email = models.BooleanField(_("邮件"), default=True)
+    sms = models.BooleanField(_("短信"), default=False)
+    wechat = models.BooleanField(_("微信"), default=True)
+    # Set by the WeChat binding (OAuth on the official account); empty: not bound.
+    wechat_openid = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知方式")
+        verbose_name_plural = _("通知方式")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: email={self.email} sms={self.sms} wechat={self.wechat}"

@@ -7,12 +7,7 @@ class VisitsConfig(AppConfig):
     verbose_name = "我与群众面对面"
 
     def ready(self) -> None:
-        from shequtong.integrations import email
-        from shequtong.notifications import outbox
         from shequtong.web.registry import Tile, register
-
-        # Staff e-mail the person visited through the outbox (FV-4, NF-6).
-        outbox.register(email.OUTBOX_KIND, email.deliver)
 
         # The 面对面 entry of the committee version (FV-1) and of the observer version (FV-5).
         register(Tile(section="committee_home", label="面对面", url_name="visits:list", capability="committee",

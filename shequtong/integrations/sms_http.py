@@ -1,0 +1,89 @@
+"""SMS over an HTTP provider (NF-6), implementing integrations.sms.SmsGateway.
+
+settings.SMS_BACKEND = "shequtong.integrations.sms_http.HttpSmsGateway" with
+SMS_HTTP_URL, SMS_HTTP_API_KEY and SMS_HTTP_SIGN_NAME from the environment.
+The provider contract (what our gateway sends and expects):
+
+    POST {SMS_HTTP_URL}   Authorization: Bearer {API key}   Content-Type: application/json
+    {"phone": "13912345678", "sign_name": "宝山社区通", "content": "…"}
+    → 200 {"code": "OK", "message_id": "…"}
+    → 200 {"code": "<error code>", "message": "…"}   refused (bad number, blacklisted …)
+
+Most Chinese SMS providers fit this with a thin relay; a provider with its
+own signature scheme gets its own class implementing the same interface.
+Connection failures, timeouts, 5xx and 429 are `SmsUnavailable` (retry);
+anything else is `SmsRejected` (do not retry). Both are SmsDeliveryError,
+which is all that code sending verification codes needs to know.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from django.conf import settings
+
+from .sms import SmsDeliveryError, get_gateway
+
+OUTBOX_KIND = "sms"
+
+
+class SmsUnavailable(SmsDeliveryError):
+    """The provider could not be reached or is overloaded: try again later."""
+
+
+class SmsRejected(SmsDeliveryError):
+    """The provider refused this message for good."""
+
+
+class HttpSmsGateway:
+    def __init__(self, url: str | None = None, *, api_key: str | None = None, sign_name: str | None = None,
+                 timeout: float | None = None) -> None:
+        self.url = url if url is not None else settings.SMS_HTTP_URL
+        self.api_key = api_key if api_key is not None else settings.SMS_HTTP_API_KEY
+        self.sign_name = sign_name if sign_name is not None else settings.SMS_HTTP_SIGN_NAME
+        self.timeout = timeout if timeout is not None else settings.SMS_HTTP_TIMEOUT_SECONDS
+
+    def send(self, phone: str, text: str) -> str:
+        if not self.url:
+            raise SmsUnavailable("SMS_HTTP_URL is not configured")
+        body = json.dumps({"phone": phone, "sign_name": self.sign_name, "content": text}, ensure_ascii=False).encode()
+        req = urllib.request.Request(self.url, data=body, method="POST", headers={  # noqa: S310 - configured provider URL
+            "Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {self.api_key}",
+        })
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
+                raw = resp.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code >= 500 or exc.code in (408, 429):
+                raise SmsUnavailable(f"HTTP {exc.code}") from exc
+            raise SmsRejected(f"HTTP {exc.code}") from exc
+        except (TimeoutError, urllib.error.URLError, OSError) as exc:
+            raise SmsUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
+        try:
+            answer: dict[str, Any] = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise SmsUnavailable("the provider answered with something that is not JSON") from exc
+        if str(answer.get("code")) != "OK":
+            raise SmsRejected(f"{answer.get('code')}: {answer.get('message', '')}")
+        return str(answer.get("message_id") or "")
+
+
+def deliver(row: Any) -> None:
+    """Outbox handler for kind "sms": payload {user_id, subject, body}; the phone is read at delivery."""
+    from shequtong.accounts.models import User
+    from shequtong.notifications.outbox import PermanentFailure, RetryLater
+
+    user = User.objects.filter(pk=row.payload.get("user_id"), is_active=True).first()
+    if user is None or not user.phone:
+        raise PermanentFailure("收信人没有手机号码")
+    subject, body = str(row.payload.get("subject", "")), str(row.payload.get("body", ""))
+    text = f"【社区通】{subject}" + (f"：{body}" if body else "")
+    try:
+        get_gateway().send(user.phone, text[:300])
+    except SmsRejected as exc:
+        raise PermanentFailure(str(exc)) from exc
+    except SmsDeliveryError as exc:
+        raise RetryLater(str(exc)) from exc

@@ -1,0 +1,95 @@
+"""Which channels a person accepts (NF-6), and the fan-out of a reminder to those channels.
+
+A reminder (outbox kind "push") reaches 信箱 through the service that wrote
+it; its delivery enqueues one outbox row per external channel the person
+accepts — e-mail, SMS, WeChat — each with its own retries, so a channel
+that is down delays its own message and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from shequtong.common.errors import ValidationFailed
+
+from . import outbox
+from .models import ChannelPreference, Outbox
+
+CHANNELS = ("email", "sms", "wechat")
+_DEFAULTS = {"email": True, "sms": False, "wechat": True}
+
+
+def preference_of(user: Any) -> ChannelPreference:
+    """The stored choice, or an unsaved row carrying the defaults."""
+    pref = ChannelPreference.objects.filter(user_id=user.pk).first()
+    return pref or ChannelPreference(user_id=user.pk, **_DEFAULTS)
+
+
+def has_address(user: Any, channel: str, pref: ChannelPreference | None = None) -> bool:
+    if channel == "email":
+        return bool(user.email)
+    if channel == "sms":
+        return bool(user.phone)
+    if channel == "wechat":
+        return bool((pref or preference_of(user)).wechat_openid)
+    return False
+
+
+def accepts(user: Any, channel: str) -> bool:
+    """Does `user` take messages on `channel` (chosen, and an address to send to)?"""
+    if channel not in CHANNELS:
+        return False
+    pref = preference_of(user)
+    return bool(getattr(pref, channel)) and has_address(user, channel, pref)
+
+
+def wechat_openid(user_id: int) -> str:
+    pref = ChannelPreference.objects.filter(user_id=user_id, wechat=True).first()
+    return pref.wechat_openid if pref else ""
+
+
+def set_preferences(*, actor: Any, email: bool, sms: bool, wechat: bool, email_address: str | None = None) -> ChannelPreference:
+    """The person's own choice of channels (and, optionally, their e-mail address)."""
+    if email_address is not None:
+        email_address = email_address.strip()
+        if email_address:
+            try:
+                validate_email(email_address)
+            except ValidationError as exc:
+                raise ValidationFailed("请输入有效的电子邮箱", field="email_address") from exc
+        if len(email_address) > 254:
+            raise ValidationFailed("电子邮箱过长", field="email_address")
+    with transaction.atomic():
+        if email_address is not None and email_address != actor.email:
+            actor.email = email_address
+            actor.save(update_fields=["email"])
+        pref, _ = ChannelPreference.objects.select_for_update().get_or_create(user_id=actor.pk, defaults=_DEFAULTS)
+        pref.email, pref.sms, pref.wechat = email, sms, wechat
+        pref.save(update_fields=["email", "sms", "wechat", "updated_at"])
+    return pref
+
+
+def fan_out(row: Outbox) -> list[Outbox]:
+    """Enqueue a reminder on each external channel its recipient accepts (idempotent per channel)."""
+    from shequtong.accounts.models import User
+
+    user = User.objects.filter(pk=row.payload.get("user_id"), is_active=True).first()
+    if user is None:
+        return []
+    payload = {k: row.payload.get(k, "") for k in ("user_id", "subject", "body", "link")}
+    return [
+        outbox.enqueue(kind=channel, payload=payload, idempotency_key=_channel_key(row.idempotency_key, channel))
+        for channel in CHANNELS if accepts(user, channel)
+    ]
+
+
+def _channel_key(key: str, channel: str) -> str:
+    out = f"{key}:{channel}"
+    if len(out) > 120:  # the column's size: a digest keeps long keys distinct
+        out = hashlib.sha256(key.encode()).hexdigest() + f":{channel}"
+    return out

@@ -1,0 +1,42 @@
+"""The person's choice of notification channels (我的 → 消息通知设置, NF-6)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
+from shequtong.common.errors import DomainError
+
+from . import preferences
+
+
+class PreferenceForm(forms.Form):
+    email_address = forms.EmailField(label="电子邮箱", required=False, max_length=254)
+    email = forms.BooleanField(label="邮件", required=False)
+    sms = forms.BooleanField(label="短信", required=False)
+    wechat = forms.BooleanField(label="微信", required=False)
+
+
+@access.login
+def preference_page(request: AuthedRequest) -> HttpResponse:
+    pref = preferences.preference_of(request.user)
+    form = PreferenceForm(request.POST or None, initial={
+        "email_address": request.user.email, "email": pref.email, "sms": pref.sms, "wechat": pref.wechat,
+    })
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            preferences.set_preferences(actor=request.user, email=d["email"], sms=d["sms"], wechat=d["wechat"],
+                                        email_address=d["email_address"])
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "通知设置已保存")
+            return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {
+        "form": form, "wechat_bound": bool(pref.wechat_openid), "masked_phone": request.user.masked_phone,
+    })
