@@ -121,11 +121,9 @@ def mark_read(*, actor: Any, group: GroupChat, last_id: int) -> None:
         return
     if GroupReadState.objects.filter(group=group, user_id=actor.pk, last_read_id__lt=last_id).update(last_read_id=last_id):
         return
-    try:
-        with transaction.atomic():
-            GroupReadState.objects.get_or_create(group=group, user_id=actor.pk, defaults={"last_read_id": last_id})
-    except IntegrityError:  # a concurrent request created it first
-        pass
+    # No row yet, or already at/after last_id: insert, and let an existing row win.
+    GroupReadState.objects.bulk_create([GroupReadState(group=group, user_id=actor.pk, last_read_id=last_id)],
+                                       ignore_conflicts=True)
 
 
 # --- @居委 ------------------------------------------------------------------------
