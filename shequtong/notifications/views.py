@@ -15,7 +15,8 @@ from . import preferences
 
 
 class PreferenceForm(forms.Form):
-    email_address = forms.EmailField(label="电子邮箱", required=False, max_length=254)
+    email_address = forms.EmailField(label="电子邮箱", required=False, max_length=254, widget=forms.TextInput(
+        attrs={"inputmode": "email", "autocomplete": "email", "placeholder": "name@example.com"}))
     email = forms.BooleanField(label="邮件", required=False)
     sms = forms.BooleanField(label="短信", required=False)
     wechat = forms.BooleanField(label="微信", required=False)
