@@ -1,0 +1,22 @@
+"""The demo boards command fills every board of the demo community, through the services, and is safe twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from shequtong.boards.catalogue import SPECS
+from shequtong.boards.models import Announcement, Post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_boards_fills_each_board_and_runs_twice():
+    call_command("seed_demo", residents=40, verbosity=0)
+    call_command("seed_demo_boards", verbosity=0)
+    posts = Post.objects.count()
+    community_id = Post.objects.values_list("community_id", flat=True).first()
+    boards = set(Post.objects.filter(community_id=community_id).values_list("board", flat=True))
+    assert boards == set(SPECS) and posts >= 18 and Announcement.objects.count() == 2
+    call_command("seed_demo_boards", verbosity=0)
+    assert Post.objects.count() == posts
