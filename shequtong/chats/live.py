@@ -3,8 +3,9 @@
 The event only says "group N has a new message M"; the page then fetches
 new messages through the same scoped `?after=` endpoint that polling uses,
 so permissions and rendering live in one place. Without REDIS_URL (the
-embedded mode) nothing is published and pages poll every few seconds; with
-it, pages hold an EventSource and poll rarely, as a safety net.
+embedded mode) nothing is published and pages poll every few seconds. With
+it, and when served under ASGI (Django would buffer an async stream to its
+end under WSGI), pages hold an EventSource and poll rarely, as a safety net.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -53,8 +54,17 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _poll_seconds() -> int:
-    return POLL_SECONDS_WITH_STREAM if live.enabled() else POLL_SECONDS
+def _streams(request: HttpRequest) -> bool:
+    """Offer Server-Sent Events only with Redis and under ASGI.
+
+    Under WSGI Django would buffer an async stream to its end, so the page
+    would learn nothing live and a worker would be held: poll instead.
+    """
+    return live.enabled() and isinstance(request, ASGIRequest)
+
+
+def _poll_seconds(request: HttpRequest) -> int:
+    return POLL_SECONDS_WITH_STREAM if _streams(request) else POLL_SECONDS
 
 
 # --- lists -----------------------------------------------------------------------
@@ -131,8 +141,8 @@ def group_detail(request: AuthedRequest, group_id: int) -> HttpResponse:
         "after": rows[-1].pk if rows else (ga.group.last_message_id if before is None else 0),
         "paging_back": before is not None,
         "form": MessageForm(),
-        "poll_seconds": _poll_seconds(),
-        "stream_url": reverse("chats:stream", args=[ga.group.pk]) if live.enabled() and before is None else "",
+        "poll_seconds": _poll_seconds(request),
+        "stream_url": reverse("chats:stream", args=[ga.group.pk]) if _streams(request) and before is None else "",
     })
     return render(request, "chats/detail.html", context)
 
@@ -152,7 +162,7 @@ def messages_fragment(request: AuthedRequest, group_id: int) -> HttpResponse:
     if rows and ga.role != selectors.OBSERVER:
         services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
     context = _message_context(request, ga, rows)
-    context.update({"after": rows[-1].pk if rows else after, "poll_seconds": _poll_seconds()})
+    context.update({"after": rows[-1].pk if rows else after, "poll_seconds": _poll_seconds(request)})
     return render(request, "chats/_poll.html", context)
 
 
@@ -182,12 +192,12 @@ def send(request: AuthedRequest, group_id: int) -> HttpResponse:
 
 @access.login
 async def stream(request: HttpRequest, group_id: int) -> StreamingHttpResponse:
-    """Server-Sent Events for one group (only when Redis is configured)."""
-    if not live.enabled():
+    """Server-Sent Events for one group (with Redis, under ASGI); each event says "poll now"."""
+    if not _streams(request):
         raise Http404
     user = await request.auser()
     await sync_to_async(selectors.group_access)(user, group_id)
-    response = StreamingHttpResponse(live.events(group_id), content_type="text/event-stream")
+    response = StreamingHttpResponse(live.events(group_id, seconds=live.STREAM_SECONDS), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
