@@ -59,8 +59,15 @@ lint: install
 	$(BIN)/ruff check shequtong tests bench scripts
 	DJANGO_DEBUG=1 $(BIN)/mypy shequtong
 
+## Benchmark (docs/performance.md): a short run on a small district in a few minutes;
+## bench-full loads the specification's district (800,000 residents) and runs up to 2,000 users.
 bench: assets
+	$(PYTHON) -m pip install -q -e ".[dev,bench]"
 	$(PYTHON) bench/run.py --quick
+
+bench-full: assets
+	$(PYTHON) -m pip install -q -e ".[dev,bench]"
+	$(PYTHON) bench/run.py --full
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles shequtong/static/vendor

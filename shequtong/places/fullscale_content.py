@@ -221,5 +221,175 @@ def load_boards(rng: random.Random, log: Log, *, ratios: ContentRatios | None = 
 
 
 def load_content(rng: random.Random, log: Log, *, defer: bool = False) -> dict[str, int]:
-    """Everything generated after the people: board content now; cases, letters and ratings when their apps land."""
-    return load_boards(rng, log, defer=defer)
+    """Everything generated after the people: board content, then letters, cases and ratings."""
+    totals = load_boards(rng, log, defer=defer)
+    totals.update(load_cases(rng, log, defer=defer))
+    return totals
+
+
+# --- letters, cases, ratings ------------------------------------------------------------
+
+CASE_COLUMNS = (
+    "id", "community_id", "subdistrict_id", "source", "category", "title", "content", "raised_by_id", "created_by_id",
+    "origin_type", "origin_id", "origin_url", "status", "send_state", "escalation_key", "external_id", "grid_status",
+    "grid_result", "grid_checked_at", "first_response_at", "escalated_at", "resolved_at", "closed_at", "created_at",
+    "updated_at",
+)
+EVENT_COLUMNS = ("id", "case_id", "actor_id", "kind", "status_from", "status_to", "note", "created_at")
+RATING_COLUMNS = ("id", "case_id", "rater_id", "community_id", "subdistrict_id", "stars", "feedback", "created_at")
+LETTER_COLUMNS = ("id", "community_id", "subdistrict_id", "author_id", "by_committee", "kind", "category", "title",
+                  "content", "case_id", "created_at")
+LETTER_SUB_COLUMNS = ("id", "letter_id", "subcategory_id")
+
+CASES_PER_RESIDENT = 0.175  # 140,000 cases at 800,000 residents
+LETTER_SHARE = 0.6  # the rest: committee patrol and 面对面 records
+RATED_SHARE = 0.35  # of resolved letters, the writer rates
+CASE_TEXT = ["小区门口路灯不亮", "楼道堆放杂物有安全隐患", "垃圾清运不及时", "绿化带被占用停车", "电梯经常故障",
+             "噪音扰民", "下水道堵塞", "共享单车乱停放", "外墙渗水", "菜场周边交通拥堵"]
+
+
+@dataclass
+class CaseBatch:
+    cases: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    ratings: list[tuple[Any, ...]] = field(default_factory=list)
+    letters: list[tuple[Any, ...]] = field(default_factory=list)
+    letter_subs: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _status_for(age: dt.timedelta, rng: random.Random) -> str:
+    """Older cases are mostly settled; a stubborn few stay open for months (the overdue buckets)."""
+    r = rng.random()
+    if age > dt.timedelta(days=180):
+        return "closed" if r < 0.45 else "resolved" if r < 0.92 else "in_progress" if r < 0.98 else "accepted"
+    if age > dt.timedelta(days=30):
+        return "closed" if r < 0.25 else "resolved" if r < 0.75 else "in_progress" if r < 0.93 else "accepted"
+    if age > dt.timedelta(days=1):
+        return "resolved" if r < 0.4 else "in_progress" if r < 0.7 else "accepted" if r < 0.9 else "new"
+    return "new" if r < 0.6 else "accepted"
+
+
+def community_cases(cid: int, sid: int, people: People, *, first_case_id: int, first_letter_id: int,
+                    subcategories: dict[str, list[int]], rng: random.Random, now: dt.datetime) -> CaseBatch:
+    from shequtong.common.categories import Category
+
+    out = CaseBatch()
+    if not people.members or not people.staff:
+        return out
+    n = round(len(people.members) * CASES_PER_RESIDENT * rng.uniform(0.7, 1.3))
+    categories = list(Category.values)
+    earliest = now - dt.timedelta(days=HISTORY_DAYS)
+    letter_id = first_letter_id
+    for k in range(n):
+        case_id = first_case_id + k
+        category = rng.choice(categories)
+        is_letter = rng.random() < LETTER_SHARE and bool(subcategories.get(category))
+        staff = rng.choice(people.staff)
+        # Recent months carry more cases than the first year (the platform grew).
+        created = earliest + (now - earliest) * (rng.random() ** 0.7)
+        status = _status_for(now - created, rng)
+        text = rng.choice(CASE_TEXT)
+        content = f"{text}，已经持续一段时间，请居委协调处理。"
+        events: list[tuple[str, str, str, int | None, dt.datetime, str]] = []
+        origin: tuple[str, int | None, str]
+        if is_letter:
+            author = rng.choice(people.members)
+            created = max(created, people.joined.get(author, created))
+            status = _status_for(now - created, rng)
+            source, raised_by, created_by = "letter", author, author
+            origin = ("letter", letter_id, f"/letters/{letter_id}/")
+            sub = rng.choice(subcategories[category])
+            kind = "problem" if rng.random() < 0.8 else "suggestion"
+            out.letters.append((letter_id, cid, sid, author, False, kind, category, text, content, case_id, created))
+            out.letter_subs.append((0, letter_id, sub))
+            content = f"【{'问题' if kind == 'problem' else '建议'}】{content}"
+            letter_id += 1
+        else:
+            source = "patrol_committee" if rng.random() < 0.5 else "visit"
+            raised_by, created_by = None, staff
+            origin = ("", None, "")
+        events.append(("created", "", "new", created_by, created, ""))
+        first_response = resolved = closed = None
+        t = created
+        if status != "new":
+            t = first_response = _when(rng, created, now, 10)
+            events.append(("accepted", "new", "accepted", staff, t, ""))
+            if status in ("in_progress", "resolved", "closed"):
+                t = _when(rng, t, now, 48)
+                events.append(("update", "accepted", "in_progress", staff, t, "已联系相关部门，正在处理"))
+            if status in ("resolved", "closed"):
+                t = resolved = _when(rng, t, now, 120)
+                events.append(("resolved", "in_progress", "resolved", staff, t, "问题已处理完毕"))
+            if status == "closed":
+                t = closed = _when(rng, t, now, 72)
+                events.append(("closed", "resolved", "closed", staff, t, ""))
+        if resolved is not None and raised_by is not None and rng.random() < RATED_SHARE:
+            stars = rng.choices((1, 2, 3, 4, 5), weights=(3, 4, 10, 30, 53))[0]
+            rated = _when(rng, resolved, now, 24)
+            out.ratings.append((0, case_id, raised_by, cid, sid, stars, "" if rng.random() < 0.6 else "处理及时，谢谢",
+                                rated))
+            events.append(("rated", "", "", raised_by, rated, f"{stars}星"))
+            t = max(t, rated)
+        out.cases.append((
+            case_id, cid, sid, source, category, text, content, raised_by, created_by, origin[0], origin[1], origin[2],
+            status, "none", "", "", "", "", None, first_response, None, resolved, closed, created, t,
+        ))
+        for kind_, s_from, s_to, actor, at, note in events:
+            out.events.append((0, case_id, actor, kind_, s_from, s_to, note, at))
+    return out
+
+
+def load_cases(rng: random.Random, log: Log, *, defer: bool = False) -> dict[str, int]:
+    """Letters (each with its case), patrol and 面对面 cases, their history and ratings, and the rollups."""
+    from django.db.models import Count, Sum
+
+    from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat
+    from shequtong.letters import services as letter_services
+    from shequtong.letters.models import Letter, SubCategory
+
+    now = clock.now()
+    people = _people()
+    subcategories: dict[str, list[int]] = {}
+    for cat, pk in SubCategory.objects.filter(is_active=True).values_list("category", "id"):
+        subcategories.setdefault(cat, []).append(pk)
+    through = Letter.subcategories.through
+    communities = list(Community.objects.order_by("id").values_list("id", "subdistrict_id"))
+    totals = {"cases": 0, "case_events": 0, "ratings": 0, "letters": 0}
+    tables = [m._meta.db_table for m in (Case, CaseEvent, CaseRating, Letter, through)]
+    group = 50
+    with bulk_session(), deferred_indexes(tables, enabled=defer, log=log):
+        for start in range(0, len(communities), group):
+            present = [(cid, sid, people[cid]) for cid, sid in communities[start:start + group] if cid in people]
+            bound = sum(round(len(p.members) * CASES_PER_RESIDENT * 1.3) + 1 for _c, _s, p in present)
+            with transaction.atomic():
+                next_case = reserve_ids(Case._meta.db_table, bound)
+                next_letter = reserve_ids(Letter._meta.db_table, bound)
+                batch = CaseBatch()
+                for cid, sid, p in present:
+                    one = community_cases(cid, sid, p, first_case_id=next_case, first_letter_id=next_letter,
+                                          subcategories=subcategories, rng=rng, now=now)
+                    next_case += len(one.cases)
+                    next_letter += len(one.letters)
+                    for name in ("cases", "events", "ratings", "letters", "letter_subs"):
+                        getattr(batch, name).extend(getattr(one, name))
+                # Cases first: letters point at them.
+                write(Case, CASE_COLUMNS, batch.cases)
+                write(Letter, LETTER_COLUMNS, batch.letters)
+                write(through, LETTER_SUB_COLUMNS, _with_ids(through._meta.db_table, batch.letter_subs))
+                write(CaseEvent, EVENT_COLUMNS, _with_ids(CaseEvent._meta.db_table, batch.events))
+                write(CaseRating, RATING_COLUMNS, _with_ids(CaseRating._meta.db_table, batch.ratings))
+            totals["cases"] += len(batch.cases)
+            totals["case_events"] += len(batch.events)
+            totals["ratings"] += len(batch.ratings)
+            totals["letters"] += len(batch.letters)
+    # Rollups, as the services would have kept them.
+    with transaction.atomic():
+        RatingStat.objects.all().delete()
+        RatingStat.objects.bulk_create([
+            RatingStat(community_id=r["community_id"], subdistrict_id=r["subdistrict_id"], ratings=r["n"],
+                       stars_total=r["stars"])
+            for r in CaseRating.objects.values("community_id", "subdistrict_id").annotate(n=Count("id"), stars=Sum("stars"))
+        ], batch_size=1000)
+    totals["letter_stats"] = letter_services.rebuild_stats()
+    log("  cases: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    return totals

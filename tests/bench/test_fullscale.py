@@ -99,7 +99,7 @@ def test_deferred_indexes_are_rebuilt_after_a_failure(tree):
     assert _indexes() == before
 
 
-def test_board_content_respects_the_boards_rules_and_counters(monkeypatch):
+def test_content_respects_the_apps_rules_counters_and_rollups(monkeypatch):
 
     from shequtong.boards import catalogue
     from shequtong.boards.models import Like, Post, Read, Reply
@@ -143,13 +143,45 @@ def test_board_content_respects_the_boards_rules_and_counters(monkeypatch):
     assert (last.created_at - first.created_at).days > 3 * 365
     reads = sorted(posts.values_list("read_count", flat=True))
     assert reads[-1] >= 5 * max(1, reads[len(reads) // 2])
+    _check_letters_and_cases()
+
+
+def _check_letters_and_cases() -> None:
+    from django.db.models import Sum
+
+    from shequtong.cases import overdue
+    from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat
+    from shequtong.letters.models import Letter, LetterStat
+
+    cases = Case.objects.all()
+    assert cases.count() > 100 and Letter.objects.count() > 50
+    # Every letter is a case of its own community, raised by its writer, with one sub-category of its category.
+    for letter in Letter.objects.select_related("case").prefetch_related("subcategories")[:100]:
+        assert letter.case.origin_type == "letter" and letter.case.origin_id == letter.pk
+        assert letter.case.raised_by_id == letter.author_id and letter.case.community_id == letter.community_id
+        assert [s.category for s in letter.subcategories.all()] == [letter.category]
+    # History follows the status; ratings only on resolved cases by the raiser; rollups equal the rows.
+    assert not cases.exclude(Exists(CaseEvent.objects.filter(case=OuterRef("pk"), kind="created"))).exists()
+    assert not cases.filter(status__in=["resolved", "closed"], resolved_at__isnull=True).exists()
+    assert not cases.exclude(status="new").filter(first_response_at__isnull=True).exists()
+    assert not CaseRating.objects.exclude(case__status__in=["resolved", "closed"]).exists()
+    assert not CaseRating.objects.exclude(rater_id=F("case__raised_by_id")).exists()
+    assert RatingStat.objects.aggregate(n=Sum("ratings"))["n"] == CaseRating.objects.count()
+    assert RatingStat.objects.aggregate(n=Sum("stars_total"))["n"] == CaseRating.objects.aggregate(n=Sum("stars"))["n"]
+    assert LetterStat.objects.aggregate(n=Sum("letters"))["n"] == Letter.objects.count()
+    # Some cases sit in the overdue buckets the observer filters use.
+    assert cases.filter(overdue.any_q()).exists()
+    assert not cases.filter(category="").exists()
 
 
 def test_copy_columns_cover_every_column():
     from shequtong.boards.models import Like, Post, Read, Reply
+    from shequtong.cases.models import Case, CaseEvent, CaseRating
+    from shequtong.letters.models import Letter
     from shequtong.places import fullscale_content as fc
 
-    for model, columns in [(User, fullscale.USER_COLUMNS), (RoleGrant, fullscale.GRANT_COLUMNS),
+    for model, columns in [(Case, fc.CASE_COLUMNS), (CaseEvent, fc.EVENT_COLUMNS), (CaseRating, fc.RATING_COLUMNS),
+                           (Letter, fc.LETTER_COLUMNS), (Letter.subcategories.through, fc.LETTER_SUB_COLUMNS),(User, fullscale.USER_COLUMNS), (RoleGrant, fullscale.GRANT_COLUMNS),
                            (Membership, fullscale.MEMBERSHIP_COLUMNS), (Post, fc.POST_COLUMNS),
                            (Reply, fc.REPLY_COLUMNS), (Read, fc.INTERACTION_COLUMNS), (Like, fc.INTERACTION_COLUMNS)]:
         assert set(columns) == {f.column for f in model._meta.concrete_fields}, model

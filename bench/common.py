@@ -1,0 +1,38 @@
+"""Helpers shared by the load generator, the SQL-limit driver and the profiler (no HTTP client imported)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    for k, v in values.items():
+        template = template.replace("{" + k + "}", str(v))
+    return template
+
+
+def values_for(user: dict[str, Any], plan: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """What one request acts on: a post of the user's community, a case of their committee, a letter category."""
+    values: dict[str, Any] = {}
+    if user["posts"]:
+        values["post"] = rng.choice(user["posts"])
+    if user["cases"]:
+        values["case"] = rng.choice(user["cases"])
+    subs = plan.get("subcategories") or {}
+    if subs:
+        category = rng.choice(sorted(subs))
+        values["category"] = category
+        values["subcategory"] = rng.choice(subs[category])
+    return values
+
+
+def run_loop(coro: Any) -> Any:
+    """asyncio.run on uvloop when it is installed (less client CPU on a machine shared with the server)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)

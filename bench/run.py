@@ -1,0 +1,302 @@
+"""The benchmark, end to end: data, server, load at rising concurrency, the SQL limit, observer pages.
+
+    python bench/run.py --quick          # make bench: small district, a few minutes
+    python bench/run.py --full           # make bench-full: the specification's district (800,000 residents)
+    python bench/run.py --scale medium --levels 50,100,200 --duration 40
+
+Steps (each prints as it goes; everything lands in var/bench/<time>/):
+1. create a PostgreSQL database (dropped at the end unless --keep-db), migrate,
+   ``seed_demo --scale …``, collectstatic;
+2. start Redis and gunicorn (bench/server.py) with DEBUG off and fresh keys;
+3. bench/prepare.py: sessions for the simulated users, their targets, and
+   the SQL of every operation captured from the real views;
+4. per concurrency level, bench/load.py (think time between operations);
+5. bench/sqllimit.py: the captured SQL straight at PostgreSQL with as many
+   connections as the app holds; the app's best throughput as a share of it;
+6. bench/observer.py: observer pages, 5 at a time;
+7. bench/hotspots.py: a profile of the slowest endpoint;
+8. report.md (Markdown tables) and results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import psycopg  # noqa: E402
+import server  # noqa: E402
+import stats  # noqa: E402
+
+ROOT = server.ROOT
+PY = sys.executable
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "quick": {"scale": "small", "levels": [10, 50, 100], "duration": 20, "warmup": 5, "limit_duration": 15,
+              "observer_rounds": 5, "profile_requests": 50},
+    "medium": {"scale": "medium", "levels": [50, 100, 200], "duration": 40, "warmup": 10, "limit_duration": 30,
+               "observer_rounds": 10, "profile_requests": 100},
+    "full": {"scale": "full", "levels": [50, 200, 500, 1000, 2000], "duration": 120, "warmup": 20,
+             "limit_duration": 60, "observer_rounds": 20, "profile_requests": 200},
+}
+TARGETS = {"ops": 1000.0, "p95_ms": 100.0, "ratio": 0.25, "observer_p95_ms": 300.0, "p95_at_2000_ms": 1000.0}
+BIG_TABLES = ("accounts_user", "accounts_rolegrant", "accounts_membership", "boards_post", "boards_reply",
+              "boards_read", "boards_like", "letters_letter", "cases_case", "cases_caseevent", "cases_caserating",
+              "django_session")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def sh(cmd: list[str], env: dict[str, str], **kw: Any) -> None:
+    log("$ " + " ".join(cmd))
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kw)
+
+
+def ensure_postgres() -> None:
+    """Start the local cluster if it is down (as .ci/run does); the benchmark needs 127.0.0.1:5432."""
+    try:
+        psycopg.connect(f"{server.PG}/postgres", connect_timeout=3).close()
+        return
+    except psycopg.OperationalError:
+        pass
+    versions = sorted(p.name for p in Path("/etc/postgresql").glob("*")) if Path("/etc/postgresql").exists() else []
+    if versions:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"], check=False)
+    for _ in range(30):
+        try:
+            psycopg.connect(f"{server.PG}/postgres", connect_timeout=3).close()
+            return
+        except psycopg.OperationalError:
+            time.sleep(1)
+    raise SystemExit(f"PostgreSQL is not reachable at {server.PG} (user postgres, trust auth expected)")
+
+
+def admin_conn() -> psycopg.Connection:
+    return psycopg.connect(f"{server.PG}/postgres", autocommit=True)
+
+
+def database_exists(db: str) -> bool:
+    with admin_conn() as c:
+        return c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone() is not None
+
+
+def drop_database(db: str) -> None:
+    with admin_conn() as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def create_database(db: str) -> None:
+    drop_database(db)
+    with admin_conn() as c:
+        c.execute(f'CREATE DATABASE "{db}"')
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
+                            "cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()
+        info["memory_gib"] = round(int(mem[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    with admin_conn() as c:
+        info["postgresql"] = c.execute("SHOW server_version").fetchone()[0]
+        info["pg_settings"] = {k: c.execute(f"SHOW {k}").fetchone()[0]
+                               for k in ("shared_buffers", "max_connections", "synchronous_commit", "work_mem")}
+    return info
+
+
+def table_rows(db: str) -> dict[str, int]:
+    with psycopg.connect(f"{server.PG}/{db}", autocommit=True) as c:
+        c.execute("ANALYZE")
+        rows = c.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r' AND relname = ANY(%s)",
+                         [list(BIG_TABLES)]).fetchall()
+    return {name: max(0, n) for name, n in sorted(rows)}
+
+
+def report(res: dict[str, Any]) -> str:
+    out = [f"# Benchmark run {res['started']}", ""]
+    out += [f"Command: `{res['command']}`", "", "## Machine and set-up", ""]
+    m = res["machine"]
+    out += [f"- {m.get('cpu', '?')}, {m['cpus']} CPUs, {m.get('memory_gib', '?')} GiB; load average at start "
+            f"{', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}",
+            f"- PostgreSQL {m['postgresql']} ({', '.join(f'{k}={v}' for k, v in m['pg_settings'].items())}); "
+            f"Python {m['python']}",
+            f"- gunicorn gthread, {res['workers']} workers x {res['threads']} threads, DEBUG off, "
+            f"Redis cache: {'yes' if res['redis'] else 'NO (redis-server missing)'}; app, PostgreSQL and load "
+            f"generator on this one machine",
+            f"- data: scale `{res['scale']}`: " + ", ".join(f"{k} {v:,}" for k, v in res["rows"].items()),
+            f"- seed time: {res['seed_seconds']:.0f} s", ""]
+    if res["plan"]["unavailable"]:
+        out += ["Operations not measured (not in this build or nothing to act on): "
+                + "; ".join(f"{k}: {v}" for k, v in res["plan"]["unavailable"].items()), ""]
+    out += ["## Operation mix at rising concurrency (think time "
+            f"{res['think']} s mean, {res['duration']} s measured per level)", ""]
+    rows = []
+    for lv in res["levels"]:
+        o = lv["summaries"][-1]
+        mix = ", ".join(f"{k} {v:.0%}" for k, v in lv["mix"].items())
+        rows.append([lv["users"], f"{o['throughput']:.1f}", f"{o['p50_ms']:.1f}", f"{o['p95_ms']:.1f}",
+                     f"{o['p99_ms']:.1f}", o["errors"], mix, f"{lv['generator_cpu_seconds'] / lv['duration']:.2f}"])
+    out += [stats.markdown_table(["users", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors", "mix",
+                                  "load generator CPU (cores)"], rows), ""]
+    for lv in res["levels"]:
+        out += [f"### {lv['users']} users, per endpoint", "",
+                stats.summary_table([stats.Summary(**s) for s in lv["summaries"]]), ""]
+    lim = res["limit"]
+    out += [f"## The limit: the same SQL straight at PostgreSQL ({lim['connections']} connections, closed loop)", "",
+            stats.summary_table([stats.Summary(**s) for s in lim["summaries"]]), "",
+            "Operations whose replayed INSERT met an existing unique row and was skipped (the app's update-or-insert "
+            f"and first-read paths): {lim['conflicts'] or 'none'}; failed replays by error: "
+            f"{lim.get('failures') or 'none'}",
+            "", f"App best throughput {res['app_best']:.1f} ops/s / SQL limit {lim['summaries'][-1]['throughput']:.1f} "
+            f"ops/s = **{res['ratio']:.2f}**", ""]
+    out += ["## Observer pages (5 concurrent)", "",
+            stats.summary_table([stats.Summary(**s) for s in res["observer"]["summaries"]]), ""]
+    if res["plan"].get("observer_pages_missing"):
+        out += ["Observer pages not measured: " + "; ".join(
+            f"{k}: {v}" for k, v in res["plan"]["observer_pages_missing"].items()), ""]
+    out += ["## Targets", "", stats.markdown_table(["target", "measured", "verdict"], res["verdicts"]), ""]
+    out += [f"## Profile of the slowest endpoint ({res['profile_op']})", "", "```", res["profile_head"], "```", ""]
+    return "\n".join(out)
+
+
+def main() -> int:  # noqa: C901 - one linear script
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--full", action="store_true")
+    parser.add_argument("--preset", choices=sorted(PRESETS))
+    parser.add_argument("--scale")
+    parser.add_argument("--residents", type=int, help="override the scale's resident count (development runs)")
+    parser.add_argument("--levels")
+    parser.add_argument("--duration", type=float)
+    parser.add_argument("--warmup", type=float)
+    parser.add_argument("--think", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--redis-port", type=int, default=6399)
+    parser.add_argument("--db", default="shequtong_bench")
+    parser.add_argument("--reuse-db", action="store_true", help="keep an existing benchmark database (no reseed)")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    args = parser.parse_args()
+    preset = dict(PRESETS["full" if args.full else args.preset or "quick"])
+    if args.scale:
+        preset["scale"] = args.scale
+    if args.levels:
+        preset["levels"] = [int(x) for x in args.levels.split(",")]
+    if args.duration:
+        preset["duration"] = args.duration
+        preset["limit_duration"] = min(preset["limit_duration"], args.duration)
+    if args.warmup is not None:
+        preset["warmup"] = args.warmup
+    ensure_postgres()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - a folder name in local time
+    out = server.VAR / stamp
+    out.mkdir(parents=True, exist_ok=True)
+    res: dict[str, Any] = {"started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                           "command": " ".join([Path(PY).name, *sys.argv]), "machine": machine(),
+                           "scale": preset["scale"], "workers": args.workers, "threads": args.threads,
+                           "think": args.think, "duration": preset["duration"]}
+    redis = server.start_redis(args.redis_port)
+    res["redis"] = redis is not None
+    env = server.bench_env(args.db, args.redis_port if redis else None)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        return measure(args, preset, res, env, base, out, redis)
+    finally:
+        server.stop(redis)
+        if not args.keep_db:
+            drop_database(args.db)
+
+
+def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any], env: dict[str, str], base: str,
+            out: Path, redis: Any) -> int:
+    proc = None
+    try:
+        t0 = time.monotonic()
+        if not (args.reuse_db and database_exists(args.db)):
+            create_database(args.db)
+            sh([PY, "manage.py", "migrate", "--no-input", "-v0"], env)
+            seed = [PY, "manage.py", "seed_demo", "--scale", preset["scale"]]
+            sh(seed + (["--residents", str(args.residents)] if args.residents else []), env)
+        res["seed_seconds"] = time.monotonic() - t0
+        sh([PY, "manage.py", "collectstatic", "--no-input", "-v0"], env)
+        res["rows"] = table_rows(args.db)
+        proc = server.start_server(env, args.port, args.workers, args.threads)
+        server.wait_ready(base)
+        plan_path, capture_path = out / "plan.json", out / "capture.pkl"
+        sh([PY, "bench/prepare.py", "--users", str(max(preset["levels"])), "--out", str(plan_path),
+            "--capture", str(capture_path)], env)
+        plan = json.loads(plan_path.read_text(encoding="utf-8"))
+        res["plan"] = {k: plan[k] for k in ("available", "unavailable", "capture_statuses", "statements_per_op",
+                                            "observer_pages_missing")}
+        res["levels"] = []
+        for users in preset["levels"]:
+            path = out / f"level-{users}.json"
+            sh([PY, "bench/load.py", "--plan", str(plan_path), "--base", base, "--users", str(users),
+                "--duration", str(preset["duration"]), "--warmup", str(preset["warmup"]), "--think", str(args.think),
+                "--out", str(path)], env)
+            res["levels"].append(json.loads(path.read_text(encoding="utf-8")))
+        conns = args.workers * args.threads
+        sh([PY, "bench/sqllimit.py", "--plan", str(plan_path), "--capture", str(capture_path),
+            "--dsn", env["DATABASE_URL"].replace("postgres://", "postgresql://"), "--connections", str(conns),
+            "--duration", str(preset["limit_duration"]), "--out", str(out / "limit.json")], env)
+        res["limit"] = json.loads((out / "limit.json").read_text(encoding="utf-8"))
+        sh([PY, "bench/observer.py", "--plan", str(plan_path), "--base", base, "--rounds",
+            str(preset["observer_rounds"]), "--out", str(out / "observer.json")], env)
+        res["observer"] = json.loads((out / "observer.json").read_text(encoding="utf-8"))
+    finally:
+        server.stop(proc)
+    # The slowest endpoint at the busiest level, profiled in-process with the server stopped.
+    busiest = res["levels"][-1]["summaries"][:-1]
+    slowest = max(busiest, key=lambda s: s["p95_ms"])["name"] if busiest else "home"
+    res["profile_op"] = slowest
+    sh([PY, "bench/hotspots.py", "--plan", str(out / "plan.json"), "--op", slowest, "--requests",
+        str(preset["profile_requests"]), "--out", str(out / "profile.txt")], env)
+    res["profile_head"] = (out / "profile.txt").read_text(encoding="utf-8")[:6000]
+    best = max(res["levels"], key=lambda lv: lv["summaries"][-1]["throughput"])
+    res["app_best"] = best["summaries"][-1]["throughput"]
+    limit_ops = res["limit"]["summaries"][-1]["throughput"]
+    res["ratio"] = res["app_best"] / limit_ops if limit_ops else float("nan")
+    ok_levels = [lv for lv in res["levels"] if lv["summaries"][-1]["p95_ms"] < TARGETS["p95_ms"]
+                 and lv["summaries"][-1]["errors"] == 0]
+    best_ok = max((lv["summaries"][-1]["throughput"] for lv in ok_levels), default=0.0)
+    top = res["levels"][-1]["summaries"][-1]
+    obs = [s for s in res["observer"]["summaries"] if s["name"] != "overall"]
+    worst_obs = max((s["p95_ms"] for s in obs), default=float("nan"))
+    res["verdicts"] = [
+        ["≥ 1,000 ops/s with p95 < 100 ms and no errors", f"{best_ok:.1f} ops/s",
+         stats.verdict(best_ok, TARGETS["ops"])],
+        ["app/limit ≥ 0.25", f"{res['ratio']:.2f}", stats.verdict(res["ratio"], TARGETS["ratio"])],
+        ["observer pages p95 < 300 ms", f"worst {worst_obs:.1f} ms",
+         stats.verdict(worst_obs, TARGETS["observer_p95_ms"], below=True)],
+        [f"{res['levels'][-1]['users']} simulated users with p95 < 1 s (target: 2,000)", f"p95 {top['p95_ms']:.1f} ms, "
+         f"{top['errors']} errors", stats.verdict(top["p95_ms"], TARGETS["p95_at_2000_ms"], below=True)
+         if res["levels"][-1]["users"] >= 2000 else "not measured at 2,000"],
+    ]
+    (out / "results.json").write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    text = report(res)
+    (out / "report.md").write_text(text, encoding="utf-8")
+    print(text)
+    log(f"report: {out / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

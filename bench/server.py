@@ -1,0 +1,135 @@
+"""A production-like server for benchmarks: gunicorn (gthread) on PostgreSQL with Redis, DEBUG off.
+
+    python bench/server.py --db shequtong_bench --port 8765 --workers 3 --threads 4
+
+Fresh keys (DJANGO_SECRET_KEY, FIELD_ENCRYPTION_KEY, BLIND_INDEX_KEY) are
+generated once per benchmark database and kept in var/bench/<db>.keys.json,
+because the seeded personal data is encrypted with them. The project's .env
+is not read (SHEQUTONG_NO_DOTENV), so a developer's settings never leak into
+a measurement. Redis runs on its own port without persistence when
+redis-server is installed; without it the cache falls back to local memory
+and the report says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+BIN = Path(sys.executable).parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def keys_for(db: str) -> dict[str, str]:
+    VAR.mkdir(parents=True, exist_ok=True)
+    path = VAR / f"{db}.keys.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    keys = {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
+    }
+    path.write_text(json.dumps(keys))
+    path.chmod(0o600)
+    return keys
+
+
+def bench_env(db: str, redis_port: int | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env.update(keys_for(db))
+    env.update({
+        "DATABASE_URL": f"{PG}/{db}",
+        "DJANGO_DEBUG": "0",
+        "SHEQUTONG_NO_DOTENV": "1",
+        "SHEQUTONG_TESTING": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        # Plain HTTP on loopback: secure-only cookies would never come back.
+        "DJANGO_SECURE_COOKIES": "0",
+        "DB_CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    })
+    if redis_port:
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    return env
+
+
+def start_redis(port: int) -> subprocess.Popen[bytes] | None:
+    exe = shutil.which("redis-server")
+    if exe is None:
+        return None
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--loglevel", "warning"], stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return proc
+
+
+def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    cmd = [str(BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
+           "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+           "--worker-connections", "2000", "--backlog", "4096", "--keep-alive", "10",
+           "--log-level", "warning", "--graceful-timeout", "5", "--timeout", "120"]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env)
+
+
+def wait_ready(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:  # noqa: S310 - loopback only
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server at {base} did not answer /healthz within {timeout}s")
+
+
+def stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="shequtong_bench")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--redis-port", type=int, default=6399)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    redis = start_redis(args.redis_port)
+    env = bench_env(args.db, args.redis_port if redis else None)
+    server = start_server(env, args.port, args.workers, args.threads)
+    try:
+        wait_ready(f"http://127.0.0.1:{args.port}")
+        print(f"serving on http://127.0.0.1:{args.port} (Ctrl-C stops)")
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(server)
+        stop(redis)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The benchmark harness's arithmetic: percentiles, summaries, the operation mix, SQL replay mapping."""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import mix  # noqa: E402
+import stats  # noqa: E402
+
+
+def test_percentile_interpolates_like_numpy():
+    values = [15, 20, 35, 40, 50]
+    assert stats.percentile(values, 0) == 15
+    assert stats.percentile(values, 100) == 50
+    assert stats.percentile(values, 50) == 35
+    assert stats.percentile(values, 40) == pytest.approx(29.0)  # numpy.percentile([...], 40)
+    assert stats.percentile([7.0], 99) == 7.0
+    assert math.isnan(stats.percentile([], 50))
+    with pytest.raises(ValueError, match="0..100"):
+        stats.percentile(values, 101)
+
+
+def test_percentile_ignores_input_order():
+    values = list(range(1, 101))
+    shuffled = values[:]
+    random.Random(3).shuffle(shuffled)
+    assert stats.percentile(shuffled, 95) == stats.percentile(values, 95) == pytest.approx(95.05)
+
+
+def test_summaries_count_errors_and_throughput_of_successes():
+    samples = [stats.Sample("home", "read", 0.010, True, 1.0, 200) for _ in range(90)]
+    samples += [stats.Sample("like", "insert", 0.200, False, 2.0, 500) for _ in range(10)]
+    rows = stats.by_endpoint(samples, seconds=10.0)
+    by = {r.name: r for r in rows}
+    assert [r.name for r in rows] == ["home", "like", "overall"]
+    assert by["home"].throughput == pytest.approx(9.0)
+    assert by["like"].errors == 10 and by["like"].error_statuses == {"500": 10}
+    assert by["like"].throughput == 0
+    assert by["overall"].count == 100 and by["overall"].errors == 10
+    assert by["overall"].p50_ms == pytest.approx(10.0)
+    assert by["overall"].p99_ms == pytest.approx(200.0)
+    assert by["overall"].mean_ms == pytest.approx(29.0)
+    assert "| home | 90 | 9.0 |" in stats.summary_table(rows)
+
+
+def test_window_cuts_warm_up_and_tail():
+    samples = [stats.Sample("home", "read", 0.01, True, at) for at in (0.5, 1.0, 5.0, 9.99, 10.0)]
+    assert [s.at for s in stats.window(samples, 1.0, 10.0)] == [1.0, 5.0, 9.99]
+
+
+def test_verdicts():
+    assert stats.verdict(1200, 1000) == "met"
+    assert stats.verdict(80, 100, below=True) == "met"
+    assert stats.verdict(120, 100, below=True) == "missed"
+    assert stats.verdict(float("nan"), 1) == "not measured"
+
+
+def test_the_mix_is_the_specifications_20_15_5():
+    totals = mix.kind_totals(mix.OPS)
+    assert totals == {"read": 20, "insert": 15, "update": 5}
+    assert {op.name for op in mix.OPS} == {"home", "board_list", "post_detail", "my_letters", "case_list", "reply",
+                                          "like", "post", "letter_submit", "case_update"}
+    assert all(op.method == ("GET" if op.kind == "read" else "POST") for op in mix.OPS)
+
+
+def test_roles_are_assigned_so_the_overall_mix_holds():
+    roles = mix.assign_roles(200, mix.OPS)
+    share = mix.role_share(mix.OPS, "committee")
+    assert roles.count("committee") == round(200 * share) == 40
+    # Simulate: every user draws from its role's table; the kinds come out near 20:15:5.
+    rng = random.Random(1)
+    pickers = {r: mix.Picker(mix.for_role(mix.OPS, r), rng) for r in ("resident", "committee")}
+    drawn = [pickers[r]().kind for r in roles for _ in range(100)]
+    shares = {k: drawn.count(k) / len(drawn) for k in ("read", "insert", "update")}
+    assert shares["read"] == pytest.approx(0.5, abs=0.03)
+    assert shares["insert"] == pytest.approx(0.375, abs=0.03)
+    assert shares["update"] == pytest.approx(0.125, abs=0.03)
+
+
+def test_unavailable_operations_are_left_out():
+    ops = mix.available(mix.OPS, {"home", "like"})
+    assert [op.name for op in ops] == ["home", "like"]
+    assert mix.assign_roles(10, ops) == ["resident"] * 10
+
+
+def test_sql_replay_swaps_the_sampled_users_values():
+    pytest.importorskip("psycopg")
+    import sqllimit
+
+    sample = {"user_id": 123456, "session": "abc", "community_id": 321, "post": 99999}
+    user = {"user_id": 777777, "session": "xyz", "community_id": 400}
+    mapping = sqllimit.variable_map(sample, user, {"post": 55555})
+    params = [123456, "abc", 321, 99999, "99999", True, 20, None]
+    assert sqllimit.substitute(params, mapping) == [777777, "xyz", 400, 55555, "55555", True, 20, None]
+    assert sqllimit.substitute({"a": 321}, mapping) == {"a": 400}
+    assert sqllimit.substitute(None, mapping) is None
