@@ -104,8 +104,9 @@ def create_case(
       the committee capability there; "letter" a resident or committee member
       of the community. "mention"/"tag" come from in-process hooks whose
       publisher has already authorised the actor.
-    - `category`: a `Category` value; may be "" only for mentions (also
-      patrol mentions): the committee must set it when it first opens the case.
+    - `category`: a `Category` value; may be "" only for @ mentions (a
+      resident's or a patrol's): the committee must set it when it first
+      opens the case (CT-2).
     - `raised_by`: the resident the problem comes from (may rate it later);
       defaults to the actor for letters.
     - `origin_type`/`origin_id`/`origin_url`: the link back. With an
@@ -117,7 +118,7 @@ def create_case(
         raise ValidationFailed("未知的问题来源", field="source")
     if category and category not in Category.values:
         raise ValidationFailed("请选择问题标签", field="category")
-    if not category and origin_type != "mention":
+    if not category and source not in _UNTAGGED_SOURCES:
         raise ValidationFailed("请选择问题标签", field="category")
     content = (content or "").strip()
     if not content:
@@ -151,6 +152,10 @@ def create_case(
     return case
 
 
+# Sources whose case may start without a category: a mention carries none.
+_UNTAGGED_SOURCES = {Source.MENTION, *PATROL_SOURCES.values()}
+
+
 def _user(pk: int | None) -> User | None:
     return User.objects.filter(pk=pk).first() if pk else None
 
@@ -162,8 +167,17 @@ def on_mention(event: MentionEvent) -> None:
     create_case(
         actor=_user(event.actor_id), community=community, source=source, category="",
         title=_title_from(event.text), content=event.text or "（无文字内容）", raised_by=_user(event.author_id),
-        origin_type="mention", origin_id=event.mention_id, origin_url=event.url,
+        origin_type=mention_origin(event.source_type), origin_id=event.mention_id, origin_url=event.url,
     )
+
+
+def mention_origin(source_type: str) -> str:
+    """The origin_type of a mention's case.
+
+    Boards (replies, posts) and chats (group messages) number their mention
+    rows independently, so the id alone does not identify a mention.
+    """
+    return f"{source_type}_mention"[:30]
 
 
 def on_post_tagged(event: PostTaggedEvent) -> None:

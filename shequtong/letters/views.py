@@ -79,10 +79,18 @@ def detail(request: AuthedRequest, letter_id: int) -> HttpResponse:
     case = letter.case
     is_author = letter.author_id == request.user.pk
     rating = getattr(case, "rating", None) if case else None
+    can_handle = bool(case and case_selectors.can_handle(request.user, case))
+    if is_author:
+        back = reverse("letters:mine")
+    elif scope.has_capability(request.user, "observe"):
+        back = reverse("letters:observe_community", args=[letter.community_id])
+    else:
+        back = reverse("cases:list")
     return render(request, "letters/detail.html", {
+        "back": back,
         "letter": letter, "case": case, "is_author": is_author, "rating": rating,
         "events": case_selectors.history(case) if case else [],
-        "can_handle": bool(case and case_selectors.can_handle(request.user, case)),
+        "can_handle": can_handle,
         "rating_form": RatingForm() if is_author and case and rating is None and case.status in ("resolved", "closed") else None,
     })
 

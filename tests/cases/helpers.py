@@ -43,15 +43,16 @@ def now() -> dt.datetime:
 
 
 def mention(*, actor: User, community: Community, author: User | None = None, patrol_level: str | None = None,
-            text: str = "@居委 楼下垃圾桶满了好几天没人清运", mention_id: int | None = None) -> Case:
+            text: str = "@居委 楼下垃圾桶满了好几天没人清运", mention_id: int | None = None,
+            source_type: str = "reply") -> Case:
     """Publish a mention the way boards/chats do, and return the case our subscriber made."""
     mid = mention_id if mention_id is not None else next(_ids)
     hooks.mention_recorded.publish(hooks.MentionEvent(
         mention_id=mid, community_id=community.pk, actor_id=actor.pk, author_id=(author or actor).pk,
-        source_type="reply", source_id=mid, board="neighbours", text=text, url=f"/boards/replies/{mid}/",
+        source_type=source_type, source_id=mid, board="group_chat" if source_type == "group_message" else "neighbours", text=text, url=f"/boards/replies/{mid}/",
         patrol_level=patrol_level, created_at=now(),
     ))
-    return Case.objects.get(origin_type="mention", origin_id=mid)
+    return Case.objects.get(origin_type=f"{source_type}_mention", origin_id=mid)
 
 
 def tagged_post(*, actor: User, community: Community, author: User | None = None, patrol_level: str | None = None,

@@ -89,6 +89,13 @@ def test_the_same_origin_published_twice_makes_one_case(tree, people):
     assert first.pk == again.pk and Case.objects.count() == 1
 
 
+def test_a_board_mention_and_a_chat_mention_with_the_same_id_are_two_cases(tree, people):
+    board = helpers.mention(actor=people.resident, community=tree.comm_a1, mention_id=77, source_type="reply")
+    chat = helpers.mention(actor=people.resident, community=tree.comm_a1, mention_id=77, source_type="group_message")
+    assert board.pk != chat.pk and Case.objects.count() == 2
+    assert chat.origin_type == "group_message_mention" and board.origin_type == "reply_mention"
+
+
 def test_patrol_level_must_match_the_actor(tree, people):
     # A committee member of another community cannot record a committee patrol here.
     with pytest.raises(PermissionRefused):

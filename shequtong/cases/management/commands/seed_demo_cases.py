@@ -129,12 +129,12 @@ class Command(BaseCommand):
         # A resident's @居委 (no category yet: the committee must tag it when opening it).
         c = services.create_case(actor=resident, community=home, source="mention", category="", title="@居委 5号楼电梯经常停运",
                                  content="@居委 5号楼电梯这周停了三次，楼里老人多，上下楼太难了。", raised_by=resident,
-                                 origin_type="mention")
+                                 origin_type="reply_mention")
         _shift(c, 0)
         # Committee patrol of a group-chat message, tagged and accepted.
         c = services.create_case(actor=staff, community=home, source="patrol_committee", category="",
                                  title="群里反映地下车库渗水", content="地下车库B区顶部渗水，车辆被污水滴到。",
-                                 raised_by=neighbours[0], origin_type="mention")
+                                 raised_by=neighbours[0], origin_type="reply_mention")
         services.set_category(actor=secretary, case_id=c.pk, category="construction")
         services.handle_case(actor=secretary, case_id=c.pk, action="accept", note=NOTES["accept"])
         _shift(Case.objects.get(pk=c.pk), 5)

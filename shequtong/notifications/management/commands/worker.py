@@ -37,7 +37,6 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, stop)
             self.stdout.write(f"worker started; jobs: {', '.join(sorted(scheduler.jobs())) or '-'}")
         while True:
-            close_old_connections()
             delivered = outbox.deliver_due()
             ran = scheduler.run_due()
             if delivered or ran or opts["once"]:
@@ -46,3 +45,5 @@ class Command(BaseCommand):
                 return
             if not delivered:
                 time.sleep(sleep)
+            # Between passes, as a request would: drop connections that broke or aged out.
+            close_old_connections()
