@@ -92,7 +92,7 @@ def messages(request: AuthedRequest, group_id: int, since: int | None = None, be
         rows = selectors.messages_after(ga.group, after=since, limit=limit, with_mentions=ga.can_moderate)
     else:
         rows, has_more = selectors.messages_before(ga.group, before=before, limit=limit, with_mentions=ga.can_moderate)
-    if rows and before is None and ga.role != selectors.OBSERVER:
+    if rows and before is None:
         services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
     mentioned = selectors.mentioned_by(request.user, rows)
     return MessagePageOut(

@@ -132,7 +132,7 @@ def group_detail(request: AuthedRequest, group_id: int) -> HttpResponse:
     ga = selectors.group_access(request.user, group_id)
     before = _int(request.GET.get("before"))
     rows, has_more = selectors.messages_before(ga.group, before=before, with_mentions=ga.can_moderate)
-    if rows and before is None and ga.role != selectors.OBSERVER:
+    if rows and before is None:
         services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
     context = _message_context(request, ga, rows)
     context.update({
@@ -159,7 +159,7 @@ def messages_fragment(request: AuthedRequest, group_id: int) -> HttpResponse:
         return render(request, "chats/_older.html", context)
     after = _int(request.GET.get("after")) or 0
     rows = selectors.messages_after(ga.group, after=after, with_mentions=ga.can_moderate)
-    if rows and ga.role != selectors.OBSERVER:
+    if rows:
         services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
     context = _message_context(request, ga, rows)
     context.update({"after": rows[-1].pk if rows else after, "poll_seconds": _poll_seconds(request)})
