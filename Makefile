@@ -35,10 +35,12 @@ migrate: install assets .env
 
 seed: migrate
 	$(PYTHON) manage.py seed_demo --if-empty --residents $(RESIDENTS)
+	$(PYTHON) manage.py seed_demo_boards
+	$(PYTHON) manage.py seed_demo_chats
+	$(PYTHON) manage.py seed_demo_cases
 
 serve:
-	@$(PYTHON) manage.py demo_logins
-	$(PYTHON) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run_demo.sh
 
 ## Set up everything, load the demo district if the database is empty, serve it.
 run: seed serve
