@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp  # noqa: E402
 import mix  # noqa: E402
 import stats  # noqa: E402
-from common import fill, run_loop, values_for  # noqa: E402
+from common import fill, raise_open_files, run_loop, values_for  # noqa: E402
 
 TIMEOUT = 30.0
 
@@ -120,6 +120,7 @@ def main() -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+    raise_open_files()
     result = run_loop(run(plan, args.base, args.users, args.duration, args.warmup, args.think, args.seed))
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     overall = result["summaries"][-1]

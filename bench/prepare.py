@@ -270,8 +270,14 @@ def capture(plan: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         spec = mix.OPS_BY_NAME[op]
         pool = [u for u in plan["users"] if u["role"] == spec.role]
         samples = []
-        for user in rng.sample(pool, min(SAMPLES_PER_OP, len(pool))):
+        users = rng.sample(pool, len(pool))
+        if op == "like":
+            # Capture a like, not its undo: the replay must insert as most presses do.
+            users = [u for u in users if unliked_post(u) is not None] or users
+        for user in users[:SAMPLES_PER_OP]:
             values = request_values(op, user, plan, rng)
+            if op == "like":
+                values["post"] = unliked_post(user) or values["post"]
             url = fill(plan["urls"][op], values)
             form = {k: fill(v, values) for k, v in REQUESTS[op].get("form", {}).items()}
             client = Client()
@@ -285,6 +291,13 @@ def capture(plan: dict[str, Any], rng: random.Random) -> dict[str, Any]:
                             "url": url})
         captured[op] = samples
     return captured
+
+
+def unliked_post(user: dict[str, Any]) -> int | None:
+    from shequtong.boards.models import Like
+
+    liked = set(Like.objects.filter(user_id=user["user_id"], post_id__in=user["posts"]).values_list("post_id", flat=True))
+    return next((p for p in user["posts"] if p not in liked), None)
 
 
 def request_values(op: str, user: dict[str, Any], plan: dict[str, Any], rng: random.Random) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def report(res: dict[str, Any]) -> str:
             stats.summary_table([stats.Summary(**s) for s in lim["summaries"]]), "",
             "Operations whose replayed INSERT met an existing unique row and was skipped (the app's update-or-insert "
             f"and first-read paths): {lim['conflicts'] or 'none'}; failed replays by error: "
-            f"{lim.get('failures') or 'none'}",
+            f"{lim.get('failures') or 'none'} {lim.get('failure_examples') or ''}; driver CPU {lim['driver_cpu_seconds'] / lim['duration']:.2f} cores",
             "", f"App best throughput {res['app_best']:.1f} ops/s / SQL limit {lim['summaries'][-1]['throughput']:.1f} "
             f"ops/s = **{res['ratio']:.2f}**", ""]
     out += ["## Observer pages (5 concurrent)", "",

@@ -27,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 VAR = ROOT / "var" / "bench"
 BIN = Path(sys.executable).parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -78,6 +79,9 @@ def start_redis(port: int) -> subprocess.Popen[bytes] | None:
 
 
 def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    from common import raise_open_files
+
+    raise_open_files()  # inherited by gunicorn: its workers hold the users' keep-alive connections
     cmd = [str(BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
            "--worker-connections", "2000", "--backlog", "4096", "--keep-alive", "10",

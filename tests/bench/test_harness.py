@@ -94,10 +94,13 @@ def test_sql_replay_swaps_the_sampled_users_values():
     pytest.importorskip("psycopg")
     import sqllimit
 
-    sample = {"user_id": 123456, "session": "abc", "community_id": 321, "post": 99999}
-    user = {"user_id": 777777, "session": "xyz", "community_id": 400}
+    sample = {"user_id": 123456, "session": "abc", "community_id": 1321, "post": 99999}
+    user = {"user_id": 777777, "session": "xyz", "community_id": 1400}
     mapping = sqllimit.variable_map(sample, user, {"post": 55555})
-    params = [123456, "abc", 321, 99999, "99999", True, 20, None]
-    assert sqllimit.substitute(params, mapping) == [777777, "xyz", 400, 55555, "55555", True, 20, None]
-    assert sqllimit.substitute({"a": 321}, mapping) == {"a": 400}
+    params = [123456, "abc", 1321, 99999, "99999", True, 20, None]
+    assert sqllimit.substitute(params, mapping) == [777777, "xyz", 1400, 55555, "55555", True, 20, None]
+    assert sqllimit.substitute({"a": 1321}, mapping) == {"a": 1400}
+    # Small ids are not swapped: they could be a constant such as the 1 of "like_count + 1".
+    small = sqllimit.variable_map({"community_id": 1}, {"user_id": 5, "session": "s", "community_id": 7}, {})
+    assert sqllimit.substitute([1], small) == [1]
     assert sqllimit.substitute(None, mapping) is None
