@@ -311,3 +311,20 @@ WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")
 WECHAT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_TIMEOUT_SECONDS", "10"))
 # Absolute links in messages that leave the platform (WeChat, e-mail), e.g. "https://sqt.example".
 SITE_URL = os.environ.get("SITE_URL", "")
+
+# --- Delivery log, outbox alerts, what our Open311 server publishes ------------
+# After this many consecutive failed attempts of one outbox row, every system
+# administrator is told once in 信箱 (and the log gets a WARNING); giving a row up alerts once more.
+OUTBOX_ALERT_AFTER_ATTEMPTS = int(os.environ.get("OUTBOX_ALERT_AFTER_ATTEMPTS", "5"))
+# Successful calls made outside an outbox delivery (the grid poll, the updates feed) are
+# forgotten after this many days; failures and outbox attempts are kept.
+DELIVERY_LOG_RETENTION_DAYS = int(os.environ.get("DELIVERY_LOG_RETENTION_DAYS", "30"))
+WORKER_SCHEDULE.setdefault("notifications.prune_delivery_log", 86400)
+# Case sources our public Open311 server lists (shequtong/open311/README.md). Not "mention":
+# an @居委 press quotes a reply or a group-chat message, written for neighbours, not the public.
+# Cases recorded from a group-chat message are never published, whatever their source.
+OPEN311_PUBLISHED_SOURCES = tuple(
+    s.strip() for s in os.environ.get(
+        "OPEN311_PUBLISHED_SOURCES", "letter,tag,visit,patrol_committee,patrol_subdistrict,patrol_district",
+    ).split(",") if s.strip()
+)

@@ -141,6 +141,13 @@ def escalation_delivery(case: Case) -> Outbox | None:
     return Outbox.objects.filter(idempotency_key=case.escalation_key).first()
 
 
+def escalation_attempts(case: Case) -> list[Any]:
+    """The delivery log of the case's latest escalation: its submit attempts and the polls of its grid request."""
+    from shequtong.notifications.selectors import escalation_attempts as attempts
+
+    return attempts(idempotency_key=case.escalation_key, external_id=case.external_id)
+
+
 def my_cases(user: Any) -> QuerySet[Case]:
     return _base().filter(raised_by=user)
 

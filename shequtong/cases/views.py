@@ -87,6 +87,8 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     can_handle = selectors.can_handle(request.user, case)
     is_raiser = case.raised_by_id == request.user.pk
     rating = getattr(case, "rating", None)
+    # The escalation's delivery and its log: for the committee and patrol staff, never the raiser.
+    sees_delivery = can_handle or scope.has_capability(request.user, "patrol")
     return render(request, "cases/detail.html", {
         "case": case, "events": selectors.history(case), "can_handle": can_handle, "is_raiser": is_raiser,
         "rating": rating,
@@ -94,7 +96,8 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         "category_form": CategoryForm(initial={"category": case.category}) if can_handle else None,
         "categories": Category.choices,
         "rating_form": RatingForm() if is_raiser and rating is None and case.status in ("resolved", "closed") else None,
-        "delivery": selectors.escalation_delivery(case) if can_handle or scope.has_capability(request.user, "patrol") else None,
+        "delivery": selectors.escalation_delivery(case) if sees_delivery else None,
+        "attempts": selectors.escalation_attempts(case) if sees_delivery else [],
         "community_rating": selectors.rating_stat(case.community_id) if can_handle else None,
     })
 

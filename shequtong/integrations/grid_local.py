@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from shequtong.common import clock
 
+from . import exchange
 from .grid import GridRejected, GridRequest, GridStatus, GridUnavailable
 
 _state = {"available": True}
@@ -37,6 +38,18 @@ def _status(row: object) -> GridStatus:
 
 class LocalGridGateway:
     def submit(self, request: GridRequest) -> GridStatus:
+        with exchange.call("grid.submit", request.idempotency_key) as call:
+            status = self._submit(request)
+            call.answer = _answer(status)
+        return status
+
+    def fetch(self, external_id: str) -> GridStatus:
+        with exchange.call("grid.fetch", external_id) as call:
+            status = self._fetch(external_id)
+            call.answer = _answer(status)
+        return status
+
+    def _submit(self, request: GridRequest) -> GridStatus:
         from shequtong.notifications.models import LocalGridRequest
 
         if not _state["available"]:
@@ -58,7 +71,7 @@ class LocalGridGateway:
             row = LocalGridRequest.objects.get(idempotency_key=request.idempotency_key)
         return _status(row)
 
-    def fetch(self, external_id: str) -> GridStatus:
+    def _fetch(self, external_id: str) -> GridStatus:
         from shequtong.notifications.models import LocalGridRequest
 
         if not _state["available"]:
@@ -69,6 +82,14 @@ class LocalGridGateway:
         if row is None:
             raise GridRejected(f"unknown request {external_id}")
         return _status(row)
+
+
+def _answer(status: GridStatus) -> dict[str, str]:
+    """What the local grid "answers", shaped like the grid's own reply, for the delivery log."""
+    out = {"service_request_id": status.external_id, "status": status.status, "updated_datetime": status.updated_at}
+    if status.result:
+        out["status_notes"] = status.result
+    return out
 
 
 def close_request(external_id: str, result: str, *, status: str = "closed") -> None:

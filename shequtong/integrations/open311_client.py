@@ -32,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 
+from . import exchange
 from .grid import GridRejected, GridRequest, GridStatus, GridUnavailable
 
 DESCRIPTION_MAX = 4000
@@ -93,8 +94,8 @@ class Open311Client:
         params.update(extra or {})
         return params
 
-    def _call(self, method: str, path: str, *, query: dict[str, Any] | None = None, form: dict[str, Any] | None = None,
-              headers: dict[str, str] | None = None) -> Any:
+    def _call(self, method: str, path: str, *, operation: str, reference: str = "", query: dict[str, Any] | None = None,
+              form: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
         url = f"{self.base_url}{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
@@ -102,26 +103,30 @@ class Open311Client:
         req = urllib.request.Request(url, data=data, method=method, headers={"Accept": "application/json", **(headers or {})})  # noqa: S310 - the configured grid URL
         if data is not None:
             req.add_header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                body = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = _error_text(exc)
-            if exc.code >= 500 or exc.code in (408, 429):
-                raise GridUnavailable(f"HTTP {exc.code}: {detail}") from exc
-            raise GridRejected(f"HTTP {exc.code}: {detail}") from exc
-        except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
-            raise GridUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
-        try:
-            return json.loads(body.decode("utf-8") or "null")
-        except (UnicodeDecodeError, ValueError) as exc:
-            # A proxy's HTML error page: the grid itself did not answer.
-            raise GridUnavailable("the grid answered with something that is not JSON") from exc
+        # Timed and logged (the delivery log): the answer's start, or the error.
+        with exchange.call(operation, reference) as call:
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
+                    body = resp.read()
+            except urllib.error.HTTPError as exc:
+                detail = _error_text(exc)
+                call.answer = f"HTTP {exc.code}: {detail}"
+                if exc.code >= 500 or exc.code in (408, 429):
+                    raise GridUnavailable(f"HTTP {exc.code}: {detail}") from exc
+                raise GridRejected(f"HTTP {exc.code}: {detail}") from exc
+            except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
+                raise GridUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
+            call.answer = body
+            try:
+                return json.loads(body.decode("utf-8") or "null")
+            except (UnicodeDecodeError, ValueError) as exc:
+                # A proxy's HTML error page: the grid itself did not answer.
+                raise GridUnavailable("the grid answered with something that is not JSON") from exc
 
     # --- GeoReport v2 ---------------------------------------------------------------
 
     def services(self) -> list[dict[str, Any]]:
-        return list(self._call("GET", "/services.json", query=self._params()) or [])
+        return list(self._call("GET", "/services.json", operation="grid.services", query=self._params()) or [])
 
     def create_request(self, *, service_code: str, description: str, address: str = "",
                        attributes: dict[str, Any] | None = None, idempotency_key: str = "") -> dict[str, Any]:
@@ -133,26 +138,29 @@ class Open311Client:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         if idempotency_key:
             form["attribute[idempotency_key]"] = idempotency_key
-        answer = self._call("POST", "/requests.json", form=form, headers=headers)
+        answer = self._call("POST", "/requests.json", operation="grid.submit", reference=idempotency_key, form=form,
+                            headers=headers)
         if not isinstance(answer, list) or not answer or not isinstance(answer[0], dict):
             raise GridUnavailable("unexpected answer to POST /requests")
         return dict(answer[0])
 
     def request_id_for_token(self, token: str) -> str:
-        answer = self._call("GET", f"/tokens/{urllib.parse.quote(token, safe='')}.json", query=self._params())
+        answer = self._call("GET", f"/tokens/{urllib.parse.quote(token, safe='')}.json", operation="grid.token",
+                            reference=token, query=self._params())
         first = answer[0] if isinstance(answer, list) and answer else {}
         return str(first.get("service_request_id") or "")
 
     def get_request(self, request_id: str) -> dict[str, Any]:
-        answer = self._call("GET", f"/requests/{urllib.parse.quote(request_id, safe='')}.json",
-                            query=self._params({"extensions": "true"}))
+        answer = self._call("GET", f"/requests/{urllib.parse.quote(request_id, safe='')}.json", operation="grid.fetch",
+                            reference=request_id, query=self._params({"extensions": "true"}))
         if not isinstance(answer, list) or not answer:
             raise GridRejected(f"unknown request {request_id}")
         return dict(answer[0])
 
     def updates(self, start: dt.datetime, end: dt.datetime) -> list[GridUpdate]:
         """The updates extension: state changes between two times (oldest first)."""
-        answer = self._call("GET", "/servicerequestupdates.json", query=self._params(
+        answer = self._call("GET", "/servicerequestupdates.json", operation="grid.updates",
+                            reference=f"{start:%Y-%m-%d %H:%M}", query=self._params(
             {"start_date": start.isoformat(), "end_date": end.isoformat()}, with_key=True))
         rows = [GridUpdate.from_open311(u) for u in (answer or []) if isinstance(u, dict)]
         return sorted(rows, key=lambda u: (u.updated_at, u.update_id))

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 
+from . import exchange
 from .sms import SmsDeliveryError, get_gateway
 
 OUTBOX_KIND = "sms"
@@ -53,25 +54,38 @@ class HttpSmsGateway:
         req = urllib.request.Request(self.url, data=body, method="POST", headers={  # noqa: S310 - configured provider URL
             "Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {self.api_key}",
         })
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code >= 500 or exc.code in (408, 429):
-                raise SmsUnavailable(f"HTTP {exc.code}") from exc
-            raise SmsRejected(f"HTTP {exc.code}") from exc
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
-            raise SmsUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
-        try:
-            answer: dict[str, Any] = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise SmsUnavailable("the provider answered with something that is not JSON") from exc
-        if str(answer.get("code")) != "OK":
-            raise SmsRejected(f"{answer.get('code')}: {answer.get('message', '')}")
+        # Timed and logged (the delivery log) under the masked number, never the number itself.
+        with exchange.call("sms", exchange.mask_phone(phone)) as call:
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
+                    raw = resp.read()
+            except urllib.error.HTTPError as exc:
+                call.answer = f"HTTP {exc.code}: {_body(exc)}"
+                if exc.code >= 500 or exc.code in (408, 429):
+                    raise SmsUnavailable(f"HTTP {exc.code}") from exc
+                raise SmsRejected(f"HTTP {exc.code}") from exc
+            except (TimeoutError, urllib.error.URLError, OSError) as exc:
+                raise SmsUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
+            call.answer = raw
+            try:
+                answer: dict[str, Any] = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise SmsUnavailable("the provider answered with something that is not JSON") from exc
+            if not isinstance(answer, dict):
+                raise SmsUnavailable("the provider answered with something that is not an object")
+            if str(answer.get("code")) != "OK":
+                raise SmsRejected(f"{answer.get('code')}: {answer.get('message', '')}")
         return str(answer.get("message_id") or "")
 
 
-def deliver(row: Any) -> None:
+def _body(exc: urllib.error.HTTPError) -> str:
+    try:
+        return exc.read()[:600].decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def deliver(row: Any) -> str:
     """Outbox handler for kind "sms": payload {user_id, subject, body}; the phone is read at delivery."""
     from shequtong.accounts.models import User
     from shequtong.notifications.outbox import PermanentFailure, RetryLater
@@ -82,8 +96,9 @@ def deliver(row: Any) -> None:
     subject, body = str(row.payload.get("subject", "")), str(row.payload.get("body", ""))
     text = f"【社区通】{subject}" + (f"：{body}" if body else "")
     try:
-        get_gateway().send(user.phone, text[:300])
+        message_id = get_gateway().send(user.phone, text[:300])
     except SmsRejected as exc:
         raise PermanentFailure(str(exc)) from exc
     except SmsDeliveryError as exc:
         raise RetryLater(str(exc)) from exc
+    return f"message_id {message_id}" if message_id else ""

@@ -30,6 +30,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
 
+from . import exchange
+
 logger = logging.getLogger("shequtong.wechat")
 
 OUTBOX_KIND = "wechat"
@@ -66,24 +68,32 @@ class WeChatTemplateChannel:
         self.template_id = template_id if template_id is not None else settings.WECHAT_TEMPLATE_ID
         self.timeout = timeout if timeout is not None else settings.WECHAT_TIMEOUT_SECONDS
 
-    def _call(self, method: str, path: str, query: dict[str, str], payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _call(self, method: str, path: str, query: dict[str, str], payload: dict[str, Any] | None = None, *,
+              operation: str = "wechat", reference: str = "") -> dict[str, Any]:
         if not self.base:
             raise WeChatDeliveryError("WECHAT_API_BASE is not configured", retryable=True)
         url = f"{self.base}{path}?{urllib.parse.urlencode(query)}"
         data = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else None
         req = urllib.request.Request(url, data=data, method=method,  # noqa: S310 - configured API base
                                      headers={"Content-Type": "application/json; charset=utf-8"})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            raise WeChatDeliveryError(f"HTTP {exc.code}", retryable=exc.code >= 500 or exc.code == 429) from exc
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
-            raise WeChatDeliveryError(f"{exc.__class__.__name__}: {exc}", retryable=True) from exc
-        try:
-            answer: dict[str, Any] = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise WeChatDeliveryError("WeChat answered with something that is not JSON", retryable=True) from exc
+        # Timed and logged (the delivery log); the token in the URL and in the answer is redacted there.
+        with exchange.call(operation, reference) as call:
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
+                    raw = resp.read()
+            except urllib.error.HTTPError as exc:
+                call.answer = f"HTTP {exc.code}"
+                raise WeChatDeliveryError(f"HTTP {exc.code}", retryable=exc.code >= 500 or exc.code == 429) from exc
+            except (TimeoutError, urllib.error.URLError, OSError) as exc:
+                raise WeChatDeliveryError(f"{exc.__class__.__name__}: {exc}", retryable=True) from exc
+            call.answer = raw
+            try:
+                answer: dict[str, Any] = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise WeChatDeliveryError("WeChat answered with something that is not JSON", retryable=True) from exc
+            if not isinstance(answer, dict):
+                raise WeChatDeliveryError("WeChat answered with something that is not an object", retryable=True)
+            call.refused = bool(answer.get("errcode"))
         return answer
 
     def access_token(self, *, refresh: bool = False) -> str:
@@ -91,7 +101,7 @@ class WeChatTemplateChannel:
         if token:
             return str(token)
         answer = self._call("GET", "/cgi-bin/token", {"grant_type": "client_credential", "appid": self.app_id,
-                                                       "secret": self.app_secret})
+                                                       "secret": self.app_secret}, operation="wechat.token")
         if not answer.get("access_token"):
             code = int(answer.get("errcode") or 0)
             raise WeChatDeliveryError(f"token: {code} {answer.get('errmsg', '')}", retryable=code in _RETRYABLE)
@@ -106,7 +116,8 @@ class WeChatTemplateChannel:
         }
         for attempt in (1, 2):
             answer = self._call("POST", "/cgi-bin/message/template/send",
-                                {"access_token": self.access_token(refresh=attempt == 2)}, payload)
+                                {"access_token": self.access_token(refresh=attempt == 2)}, payload,
+                                operation="wechat", reference=_masked_openid(openid))
             code = int(answer.get("errcode") or 0)
             if code == 0:
                 return str(answer.get("msgid") or "")
@@ -116,12 +127,16 @@ class WeChatTemplateChannel:
         raise WeChatDeliveryError("access token refused twice", retryable=True)
 
 
+def _masked_openid(openid: str) -> str:
+    return openid[:6] + "…" if openid else ""
+
+
 def get_channel() -> WeChatChannel:
     channel: WeChatChannel = import_string(settings.WECHAT_BACKEND)()
     return channel
 
 
-def deliver(row: Any) -> None:
+def deliver(row: Any) -> str:
     """Outbox handler for kind "wechat": payload {user_id, subject, body, link}; the openid is read at delivery."""
     from shequtong.notifications import preferences
     from shequtong.notifications.outbox import PermanentFailure, RetryLater
@@ -133,9 +148,10 @@ def deliver(row: Any) -> None:
     if link.startswith("/") and settings.SITE_URL:
         link = settings.SITE_URL.rstrip("/") + link
     try:
-        get_channel().send(openid=openid, title=str(row.payload.get("subject", "")),
-                           body=str(row.payload.get("body", "")), link=link)
+        msgid = get_channel().send(openid=openid, title=str(row.payload.get("subject", "")),
+                                   body=str(row.payload.get("body", "")), link=link)
     except WeChatDeliveryError as exc:
         if exc.retryable:
             raise RetryLater(str(exc)) from exc
         raise PermanentFailure(str(exc)) from exc
+    return f"msgid {msgid}" if msgid else ""

@@ -7,10 +7,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = "通知"
 
     def ready(self) -> None:
-        from shequtong.integrations import email, sms_http, wechat
+        from shequtong.integrations import email, exchange, sms_http, wechat
         from shequtong.web.registry import Tile, register
 
-        from . import channels, outbox
+        from . import channels, delivery_log, outbox, scheduler
 
         outbox.register("push", channels.deliver_push)
         # The external channels of NF-6, each delivered with its own retries.
@@ -18,3 +18,9 @@ class NotificationsConfig(AppConfig):
         outbox.register(sms_http.OUTBOX_KIND, sms_http.deliver)
         outbox.register(wechat.OUTBOX_KIND, wechat.deliver)
         register(Tile(section="me", label="消息通知设置", url_name="notifications:preferences", icon="notice", order=90))
+        # The delivery log: calls made outside an outbox delivery (grid poll, updates feed) land here too.
+        exchange.add_sink(delivery_log.record_exchange)
+        scheduler.register("notifications.prune_delivery_log", delivery_log.prune)
+        for section in ("observe", "manage"):
+            register(Tile(section=section, label="投递日志", url_name="notifications:log", capability="sysadmin",
+                          icon="log", order=95))

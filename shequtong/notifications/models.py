@@ -40,13 +40,39 @@ class Outbox(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.idempotency_key} ({self.get_status_display()})"
 
+    @property
+    def last_error_excerpt(self) -> str:
+        """The last error as staff may read it: secrets removed, personal data masked."""
+        from shequtong.integrations.exchange import redact
+
+        return redact(self.last_error)[:500]
+
 
 class DeliveryAttempt(models.Model):
-    """One try at delivering an outbox row (the delivery log)."""
+    """One try at delivering an outbox row, or one call to an outside system (the delivery log).
 
-    outbox = models.ForeignKey(Outbox, on_delete=models.CASCADE, related_name="log")
-    attempt = models.PositiveIntegerField()
+    An outbox delivery has its row (`outbox`) and its number (`attempt`); a
+    call made outside a delivery (the grid poll and updates feed, a
+    verification SMS) has no row. `latency_ms` is the time the outside took
+    to answer; `response_excerpt` the start of its answer or of the error,
+    with secrets removed and personal data masked before it is stored.
+    """
+
+    class Result(models.TextChoices):
+        OK = "ok", _("成功")
+        FAILED = "failed", _("失败")
+        GAVE_UP = "gave_up", _("失败，已放弃")
+
+    outbox = models.ForeignKey(Outbox, on_delete=models.CASCADE, related_name="log", null=True, blank=True)
+    # The outbox row's kind ("grid.submit", "email", …) or the operation ("grid.fetch", "grid.updates", "sms").
+    kind = models.CharField(_("类型"), max_length=40, blank=True)
+    # What it was about: the row's idempotency key, a grid request id, a masked phone.
+    reference = models.CharField(_("对象"), max_length=120, blank=True)
+    attempt = models.PositiveIntegerField(default=1)
     ok = models.BooleanField(default=False)
+    result = models.CharField(_("结果"), max_length=10, choices=Result.choices, default=Result.OK)
+    latency_ms = models.PositiveIntegerField(_("耗时（毫秒）"), null=True, blank=True)
+    response_excerpt = models.CharField(_("响应摘要"), max_length=500, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
@@ -54,9 +80,50 @@ class DeliveryAttempt(models.Model):
         ordering = ["outbox_id", "attempt", "id"]
         verbose_name = _("投递记录")
         verbose_name_plural = _("投递记录")
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="attempt_recent"),
+            models.Index(fields=["kind", "-created_at"], name="attempt_kind"),
+            models.Index(fields=["reference", "-created_at"], name="attempt_reference"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.outbox_id} attempt {self.attempt}: {'ok' if self.ok else self.error[:40]}"
+        return f"{self.kind} #{self.outbox_id or '-'} attempt {self.attempt}: {'ok' if self.ok else self.error[:40]}"
+
+    @property
+    def kind_label(self) -> str:
+        from .delivery_log import kind_label
+
+        return kind_label(self.kind)
+
+    @property
+    def excerpt(self) -> str:
+        """What to show: the answer's start, or the error (older rows have only the error); redacted again."""
+        from shequtong.integrations.exchange import redact
+
+        return redact(self.response_excerpt or self.error)[:500]
+
+
+class OutboxAlert(models.Model):
+    """That the system administrators were told about a failing outbox row; once per row and reason."""
+
+    class Reason(models.TextChoices):
+        FAILING = "failing", _("连续投递失败")
+        GAVE_UP = "gave_up", _("已放弃投递")
+
+    outbox = models.ForeignKey(Outbox, on_delete=models.CASCADE, related_name="alerts")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    # The consecutive failures counted when the alert went out (the threshold, or the attempts at giving up).
+    failures = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("投递告警")
+        verbose_name_plural = _("投递告警")
+        constraints = [models.UniqueConstraint(fields=["outbox", "reason"], name="uniq_outbox_alert")]
+
+    def __str__(self) -> str:
+        return f"#{self.outbox_id} {self.reason} after {self.failures}"
 
 
 class ScheduledJob(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +23,9 @@ from django.db import transaction
 from django.db.models import F
 
 from shequtong.common import clock
+from shequtong.integrations import exchange
 
+from . import alerts
 from .models import DeliveryAttempt, Outbox
 
 logger = logging.getLogger("shequtong.outbox")
@@ -42,7 +45,8 @@ class PermanentFailure(Exception):
 
 @dataclass(frozen=True)
 class Handler:
-    deliver: Callable[[Outbox], None]
+    # May return a short receipt (a message id) for the delivery log.
+    deliver: Callable[[Outbox], object]
     # Called once, in a transaction, when a row is given up (refused or out of attempts).
     on_dead: Callable[[Outbox], None] | None = None
 
@@ -50,8 +54,12 @@ class Handler:
 _HANDLERS: dict[str, Handler] = {}
 
 
-def register(kind: str, deliver: Callable[[Outbox], None], on_dead: Callable[[Outbox], None] | None = None) -> None:
+def register(kind: str, deliver: Callable[[Outbox], object], on_dead: Callable[[Outbox], None] | None = None) -> None:
     _HANDLERS[kind] = Handler(deliver=deliver, on_dead=on_dead)
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_HANDLERS)
 
 
 def enqueue(*, kind: str, payload: dict[str, Any], idempotency_key: str) -> Outbox:
@@ -86,25 +94,40 @@ def _claim(pk: int) -> Outbox | None:
 
 
 def deliver_one(row: Outbox) -> bool:
-    """Deliver a claimed row; record the attempt. True if delivered."""
+    """Deliver a claimed row; record the attempt (latency, the answer's start) and alert on repeated failure.
+
+    True if delivered.
+    """
     handler = _HANDLERS.get(row.kind)
     error = ""
     permanent = False
-    if handler is None:
-        error, permanent = f"no handler for kind {row.kind!r}", True
-    else:
-        try:
-            handler.deliver(row)
-        except PermanentFailure as exc:
-            error, permanent = str(exc) or exc.__class__.__name__, True
-        except RetryLater as exc:
-            error = str(exc) or exc.__class__.__name__
-        except Exception as exc:  # a bug or an unexpected reply: keep the message and retry
-            logger.exception("outbox %s delivery failed", row.pk)
-            error = f"{exc.__class__.__name__}: {exc}"
+    receipt: object = None
+    started = time.monotonic()
+    with exchange.capture() as calls:
+        if handler is None:
+            error, permanent = f"no handler for kind {row.kind!r}", True
+        else:
+            try:
+                receipt = handler.deliver(row)
+            except PermanentFailure as exc:
+                error, permanent = str(exc) or exc.__class__.__name__, True
+            except RetryLater as exc:
+                error = str(exc) or exc.__class__.__name__
+            except Exception as exc:  # a bug or an unexpected reply: keep the message and retry
+                logger.exception("outbox %s delivery failed", row.pk)
+                error = f"{exc.__class__.__name__}: {exc}"
+    elapsed_ms = round((time.monotonic() - started) * 1000)
     now = clock.now()
+    gave_up = bool(error) and (permanent or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS)
     with transaction.atomic():
-        DeliveryAttempt.objects.create(outbox=row, attempt=row.attempts, ok=not error, error=error[:2000], created_at=now)
+        DeliveryAttempt.objects.create(
+            outbox=row, kind=row.kind[:40], reference=row.idempotency_key[:120], attempt=row.attempts, ok=not error,
+            result=(DeliveryAttempt.Result.GAVE_UP if gave_up else DeliveryAttempt.Result.FAILED) if error
+            else DeliveryAttempt.Result.OK,
+            # The outside's own time when the adapter timed its calls; else the whole handler's.
+            latency_ms=sum(c.latency_ms for c in calls) if calls else elapsed_ms,
+            response_excerpt=_excerpt(calls, error, receipt), error=error[:2000], created_at=now,
+        )
         if not error:
             row.status = Outbox.Status.DELIVERED
             row.delivered_at = now
@@ -112,7 +135,7 @@ def deliver_one(row: Outbox) -> bool:
             row.save(update_fields=["status", "delivered_at", "last_error"])
             return True
         row.last_error = error[:2000]
-        if permanent or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        if gave_up:
             row.status = Outbox.Status.DEAD
             row.save(update_fields=["status", "last_error"])
             if handler is not None and handler.on_dead is not None:
@@ -120,7 +143,21 @@ def deliver_one(row: Outbox) -> bool:
         else:
             row.next_attempt_at = now + backoff(row.attempts)
             row.save(update_fields=["next_attempt_at", "last_error"])
+        alerts.after_failure(row, gave_up=gave_up)
     return False
+
+
+def _excerpt(calls: list[exchange.Exchange], error: str, receipt: object) -> str:
+    """The start of the outside's answer (the failing call's when there is one), else the error or the receipt."""
+    failed = [c for c in calls if not c.ok]
+    chosen = failed[-1] if failed else (calls[-1] if calls else None)
+    if chosen is not None and chosen.excerpt:
+        text = chosen.excerpt
+    elif error:
+        text = error
+    else:
+        text = receipt if isinstance(receipt, str) else ""
+    return exchange.redact(text)[: exchange.EXCERPT_MAX]
 
 
 def deliver_due(limit: int = 100) -> int:

@@ -6,4 +6,5 @@ app_name = "notifications"
 
 urlpatterns = [
     path("preferences/", views.preference_page, name="preferences"),
+    path("log/", views.delivery_log, name="log"),
 ]

@@ -10,8 +10,10 @@ from django.shortcuts import redirect, render
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import DomainError
+from shequtong.common.pagination import paginate, query_without_page
 
-from . import preferences
+from . import preferences, selectors
+from .models import DeliveryAttempt
 
 
 class PreferenceForm(forms.Form):
@@ -40,4 +42,15 @@ def preference_page(request: AuthedRequest) -> HttpResponse:
             return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {
         "form": form, "wechat_bound": bool(pref.wechat_openid), "masked_phone": request.user.masked_phone,
+    })
+
+
+@access.capability("sysadmin")
+def delivery_log(request: AuthedRequest) -> HttpResponse:
+    """投递日志: every attempt at the grid, e-mail, SMS and WeChat, for system administrators."""
+    f = selectors.LogFilter.from_query(request.GET)
+    return render(request, "notifications/delivery_log.html", {
+        "filter": f, "page_obj": paginate(request, selectors.delivery_log(request.user, f)),
+        "keep_query": query_without_page(request), "kinds": selectors.kind_choices(),
+        "results": DeliveryAttempt.Result.choices, "summary": selectors.outbox_summary(request.user),
     })

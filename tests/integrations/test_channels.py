@@ -266,3 +266,20 @@ def test_preferences_page_in_me(client, tree, person):
 def test_preferences_page_needs_a_login(client):
     response = client.get(reverse("notifications:preferences"))
     assert response.status_code == 302 and reverse("accounts:login") in response.url
+
+
+def test_email_attempts_keep_the_servers_answer_without_the_address(tree, person, smtp):
+    _, inbox = smtp
+
+    async def refuse(server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        return f"550 no such user {address}"
+
+    ok = outbox.enqueue(kind="email", payload={"user_id": person.pk, "subject": "a", "body": "b"}, idempotency_key="m3")
+    outbox.deliver_due()
+    inbox.handle_RCPT = refuse  # type: ignore[attr-defined]
+    refused = outbox.enqueue(kind="email", payload={"user_id": person.pk, "subject": "a", "body": "b"}, idempotency_key="m4")
+    outbox.deliver_due()
+    delivered, failed = ok.log.get(), refused.log.get()
+    assert delivered.ok and delivered.response_excerpt == "accepted by smtp backend" and delivered.latency_ms is not None
+    assert not failed.ok and failed.response_excerpt.startswith("550 no such user")
+    assert "c***@sqt.test" in failed.response_excerpt and person.email not in failed.response_excerpt

@@ -9,6 +9,9 @@ import pytest
 from shequtong.integrations.grid import GridRejected, GridRequest, GridUnavailable
 from shequtong.integrations.open311_client import Open311Client, Open311GridGateway
 
+# Every call is written to the delivery log.
+pytestmark = pytest.mark.django_db
+
 
 def _request(key: str = "case-1-grid-1", **kw) -> GridRequest:  # type: ignore[no-untyped-def]
     data = {"idempotency_key": key, "service_code": "construction", "title": "【人民信箱】楼道灯损坏",
