@@ -2,7 +2,8 @@
 
 What is published is what any resident may know about a problem: its
 category, status, dates, the community it belongs to and its text with
-phone and ID numbers masked. Who raised it is never published.
+phone and ID numbers masked. Who raised it is never published. Which cases
+are published at all is decided in selectors.py (settings.OPEN311_PUBLISHED_SOURCES).
 """
 
 from __future__ import annotations

@@ -157,3 +157,74 @@ def test_request_list_query_count_is_flat(client, tree, cases, django_assert_max
                                   title=f"问题{i}", content="内容")
     with django_assert_max_num_queries(3):
         assert len(client.get("/open311/v2/requests.json").json()) == 12
+
+
+# --- What is published (settings.OPEN311_PUBLISHED_SOURCES) -----------------------------
+
+@pytest.fixture
+def mixed(tree, cases):  # type: ignore[no-untyped-def]
+    """Cases from every kind of source, all with a category set by the committee."""
+    from shequtong.cases.models import Case
+    from shequtong.cases.services import set_category
+    from shequtong.chats import services as chat_services
+
+    from ..cases import helpers
+    from ..factories import chat_message, estate_group, resident_of_estate
+
+    staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
+    patrol = make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a)
+    neighbour = resident_of_estate(tree.estate(tree.comm_a1), real_name="周桂兰")
+    group = estate_group(tree.estate(tree.comm_a1))
+
+    def chat_case(actor, body):  # type: ignore[no-untyped-def]
+        """A 小区群 message and an @居委 press beside it, through the chats' own services."""
+        mention = chat_services.mention_message(actor=actor, message_id=chat_message(neighbour, group, body).pk)
+        return Case.objects.get(origin_type="group_message_mention", origin_id=mention.pk)
+
+    out = {
+        "chat": chat_case(neighbour, "我家楼上天天半夜吵，电话13800001111"),
+        "chat_patrol": chat_case(patrol, "群里说东门积水"),
+        "reply": helpers.mention(actor=neighbour, community=tree.comm_a1, text="@居委 回复里说的垃圾桶"),
+        "reply_patrol": helpers.mention(actor=patrol, author=neighbour, community=tree.comm_a1, patrol_level="subdistrict",
+                                        text="@居委 巡查发现垃圾桶满溢"),
+        "letter": helpers.letter(neighbour, tree.comm_a1).case,
+        "tag": helpers.tagged_post(actor=neighbour, community=tree.comm_a1),
+    }
+    assert out["chat_patrol"].source == "patrol_subdistrict" and out["chat"].source == "mention"
+    for key in ("chat", "chat_patrol", "reply", "reply_patrol"):
+        set_category(actor=staff, case_id=out[key].pk, category="safety")
+    return {**cases, **out}
+
+
+def test_only_the_published_sources_are_listed(client, mixed):
+    listed = {r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()}
+    expected = {"open", "closed", "letter", "tag", "reply_patrol"}
+    assert listed == {str(mixed[k].pk) for k in expected}
+
+
+def test_a_chat_mention_case_is_neither_listed_nor_fetchable(client, mixed):
+    for key in ("chat", "chat_patrol"):
+        pk = mixed[key].pk
+        assert str(pk) not in {r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()}
+        assert client.get(f"/open311/v2/requests/{pk}.json").status_code == 404
+        assert client.get(f"/open311/v2/requests/{pk}.xml").status_code == 404
+        assert client.get(f"/open311/v2/requests.json?service_request_id={pk}").json() == []
+    text = client.get("/open311/v2/requests.json").content.decode()
+    assert "半夜吵" not in text and "13800001111" not in text and "群里说" not in text
+
+
+def test_a_board_mention_is_not_published_by_default(client, mixed):
+    assert client.get(f"/open311/v2/requests/{mixed['reply'].pk}.json").status_code == 404
+
+
+def test_the_raiser_is_never_published(client, mixed):
+    text = client.get("/open311/v2/requests.json").content.decode()
+    assert "周桂兰" not in text and "周*兰" not in text
+
+
+def test_the_published_sources_are_a_setting(client, mixed, settings):
+    settings.OPEN311_PUBLISHED_SOURCES = ("letter", "mention", "no-such-source")
+    listed = {r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()}
+    # Mentions from board replies may be opted in; a group chat's never.
+    assert listed == {str(mixed["letter"].pk), str(mixed["reply"].pk)}
+    assert client.get(f"/open311/v2/requests/{mixed['chat'].pk}.json").status_code == 404
