@@ -249,7 +249,8 @@ class Recorder:
             return result
         returned = None
         raw = getattr(context["cursor"], "cursor", None)
-        if not many and " RETURNING " in sql.upper() and raw is not None:
+        # psycopg's client-side cursors can rewind; others (SQLite) keep their rows to themselves.
+        if not many and " RETURNING " in sql.upper() and hasattr(raw, "scroll"):
             returned = raw.fetchall()
             raw.scroll(0, mode="absolute")  # hand the rows back to Django untouched
         if params is None:

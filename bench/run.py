@@ -281,7 +281,9 @@ def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any
     obs = [s for s in res["observer"]["summaries"] if s["name"] != "overall"]
     worst_obs = max((s["p95_ms"] for s in obs), default=float("nan"))
     res["verdicts"] = [
-        ["≥ 1,000 ops/s with p95 < 100 ms and no errors", f"{best_ok:.1f} ops/s",
+        ["≥ 1,000 ops/s with p95 < 100 ms and no errors",
+         f"{best_ok:.1f} ops/s at the best level within p95 < 100 ms" if ok_levels
+         else f"no level within p95 < 100 ms without errors; best throughput {res['app_best']:.1f} ops/s",
          stats.verdict(best_ok, TARGETS["ops"])],
         ["app/limit ≥ 0.25", f"{res['ratio']:.2f}", stats.verdict(res["ratio"], TARGETS["ratio"])],
         ["observer pages p95 < 300 ms", f"worst {worst_obs:.1f} ms",
