@@ -27,7 +27,7 @@ from django.utils.module_loading import import_string
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import CAPABILITIES, Role
-from shequtong.common import clock
+from shequtong.common import clock, counters
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.hooks import MentionEvent, PostTaggedEvent
@@ -465,12 +465,10 @@ def rate_case(*, actor: Any, case_id: int, stars: int, feedback: str = "") -> Ca
         rating = CaseRating.objects.create(case=case, rater=actor, community_id=case.community_id,
                                            subdistrict_id=case.subdistrict_id, stars=stars, feedback=feedback,
                                            created_at=clock.now())
-        updated = RatingStat.objects.filter(pk=case.community_id).update(
-            ratings=F("ratings") + 1, stars_total=F("stars_total") + stars
+        counters.increment(
+            RatingStat, keys={"community_id": case.community_id}, deltas={"ratings": 1, "stars_total": stars},
+            defaults={"subdistrict_id": case.subdistrict_id},
         )
-        if not updated:
-            RatingStat.objects.create(community_id=case.community_id, subdistrict_id=case.subdistrict_id,
-                                      ratings=1, stars_total=stars)
         _event(case, actor=actor, kind=CaseEvent.Kind.RATED, note=f"{stars}星" + (f"：{feedback}" if feedback else ""))
     return rating
 

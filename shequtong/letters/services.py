@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shequtong.accounts import scope
 from shequtong.cases import services as case_services
 from shequtong.cases.models import Source
-from shequtong.common import clock
+from shequtong.common import clock, counters
 from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
 from shequtong.places.models import Community
@@ -85,12 +85,10 @@ def submit_letter(
 
 def _bump(letter: Letter) -> None:
     day = timezone.localdate(letter.created_at)
-    updated = LetterStat.objects.filter(day=day, community_id=letter.community_id, category=letter.category).update(
-        letters=F("letters") + 1
+    counters.increment(
+        LetterStat, keys={"day": day, "community_id": letter.community_id, "category": letter.category},
+        deltas={"letters": 1}, defaults={"subdistrict_id": letter.subdistrict_id},
     )
-    if not updated:
-        LetterStat.objects.create(day=day, community_id=letter.community_id, subdistrict_id=letter.subdistrict_id,
-                                  category=letter.category, letters=1)
 
 
 def rebuild_stats() -> int:

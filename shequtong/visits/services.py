@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
-from shequtong.common import clock
+from shequtong.common import clock, counters
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.places.models import Community
@@ -62,10 +61,8 @@ def _event(visit: Visit, actor: Any, kind: str, note: str = "") -> VisitEvent:
 
 def _bump(visit: Visit, **deltas: int) -> None:
     """Add to the community's rollup counters; inside the transaction of the change they count."""
-    updated = VisitStats.objects.filter(pk=visit.community_id).update(**{k: F(k) + v for k, v in deltas.items()})
-    if not updated:
-        VisitStats.objects.create(community_id=visit.community_id, subdistrict_id=visit.subdistrict_id,
-                                  **{k: max(0, v) for k, v in deltas.items()})
+    counters.increment(VisitStats, keys={"community_id": visit.community_id}, deltas=deltas,
+                       defaults={"subdistrict_id": visit.subdistrict_id})
 
 
 def _locked(visit_id: int) -> Visit:
