@@ -5,14 +5,15 @@ from django.http import HttpRequest
 from shequtong.common import clock
 
 from . import outbox
-from .models import DeliveryAttempt, LocalGridRequest, Outbox, ScheduledJob
+from .models import DeliveryAttempt, LocalGridRequest, Outbox, OutboxAlert, ScheduledJob
 
 
 class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
-    readonly_fields = ("attempt", "ok", "error", "created_at")
+    readonly_fields = ("attempt", "result", "latency_ms", "response_excerpt", "error", "created_at")
+    fields = readonly_fields
 
 
 @admin.register(Outbox)
@@ -29,6 +30,16 @@ class OutboxAdmin(admin.ModelAdmin):
         for row in queryset:
             outbox.requeue(row)
         messages.success(request, f"已重新排队 {queryset.count()} 条")
+
+
+@admin.register(OutboxAlert)
+class OutboxAlertAdmin(admin.ModelAdmin):
+    list_display = ("id", "outbox", "reason", "failures", "created_at")
+    list_filter = ("reason",)
+    readonly_fields = ("outbox", "reason", "failures", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(ScheduledJob)

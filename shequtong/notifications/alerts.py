@@ -68,12 +68,12 @@ def _tell(row: Outbox, alert: OutboxAlert) -> None:
     error = redact(row.last_error)[:300]
     if alert.reason == OutboxAlert.Reason.GAVE_UP:
         logger.warning("outbox row %s (%s) given up after %s attempts: %s", row.pk, row.kind, alert.failures, error)
-        subject = f"投递告警：{label}已放弃投递"
+        subject = f"投递告警：{label}已放弃投递（#{row.pk}）"
         body = (f"待发消息 #{row.pk}（{label}，{row.kind}）尝试{alert.failures}次后已放弃投递。\n最近错误：{error}\n"
                 "排除故障后可在管理后台重新投递。")
     else:
         logger.warning("outbox row %s (%s) failed %s times in a row: %s", row.pk, row.kind, alert.failures, error)
-        subject = f"投递告警：{label}连续{alert.failures}次投递失败"
+        subject = f"投递告警：{label}连续{alert.failures}次投递失败（#{row.pk}）"
         body = (f"待发消息 #{row.pk}（{label}，{row.kind}）已连续{alert.failures}次投递失败，系统仍在按退避策略重试。\n"
                 f"最近错误：{error}")
     link = reverse("notifications:log") + f"?outbox={row.pk}"

@@ -83,7 +83,8 @@ def test_the_admins_are_told_once_after_the_threshold_and_once_when_given_up(
     escalation.refresh_from_db()
     assert escalation.status == Outbox.Status.DEAD and escalation.attempts == 9
     for admin in admins:
-        assert [m.subject for m in _alerts_to(admin)] == ["投递告警：上报网格化连续5次投递失败", "投递告警：上报网格化已放弃投递"]
+        assert [m.subject for m in _alerts_to(admin)] == [f"投递告警：上报网格化连续5次投递失败（#{escalation.pk}）",
+                                                          f"投递告警：上报网格化已放弃投递（#{escalation.pk}）"]
     assert sorted(OutboxAlert.objects.values_list("reason", "failures")) == [("failing", 5), ("gave_up", 9)]
     assert any(f"outbox row {escalation.pk} (grid.submit) given up after 9 attempts" in r.getMessage() for r in caplog.records)
 
@@ -93,7 +94,7 @@ def test_a_permanent_refusal_alerts_once_as_given_up(tree, admins):
     outbox.deliver_due()  # the admin has no e-mail address: refused for good
     row.refresh_from_db()
     assert row.status == Outbox.Status.DEAD
-    assert [m.subject for m in _alerts_to(admins[1])] == ["投递告警：邮件已放弃投递"]
+    assert [m.subject for m in _alerts_to(admins[1])] == [f"投递告警：邮件已放弃投递（#{row.pk}）"]
     assert list(OutboxAlert.objects.values_list("reason", flat=True)) == ["gave_up"]
 
 

@@ -136,3 +136,18 @@ def test_personal_data_is_masked_on_the_page(client, tree, admin):
     html = client.get(URL).content.decode()
     assert "13912345678" not in html and "139****5678" in html
     assert "li@sqt.test" not in html and "chen@sqt.test" not in html and "13800001111" not in html
+
+
+def test_old_successful_polls_are_pruned_failures_and_outbox_attempts_stay(tree, settings, time_machine):
+    from shequtong.notifications import delivery_log, scheduler
+
+    settings.DELIVERY_LOG_RETENTION_DAYS = 30
+    _log("grid.fetch", excerpt="old-ok")
+    _log("grid.fetch", ok=False, excerpt="old-failed")
+    _failing_row("old-row")
+    time_machine.shift(dt.timedelta(days=31))
+    _log("grid.fetch", excerpt="recent-ok")
+    assert "notifications.prune_delivery_log" in scheduler.jobs()
+    assert delivery_log.prune() == 1
+    kept = set(DeliveryAttempt.objects.values_list("response_excerpt", flat=True))
+    assert kept == {"old-failed", "SMTP server unreachable", "recent-ok"}
