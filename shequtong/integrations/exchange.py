@@ -28,6 +28,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from shequtong.common import masking
+
 logger = logging.getLogger("shequtong.exchange")
 
 EXCERPT_MAX = 500
@@ -147,8 +149,6 @@ _JSON_SECRET = re.compile(rf'("{_SECRET_KEYS}"\s*:\s*)"[^"]*"', re.IGNORECASE)
 _PAIR_SECRET = re.compile(rf"(\b{_SECRET_KEYS}=)[^&\s\"']+", re.IGNORECASE)
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 _WHSEC = re.compile(r"whsec_[A-Za-z0-9+/=]+")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dXx])(\d{4})\d{10}(\d{3}[\dXx])(?![\dXx])")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
@@ -174,13 +174,10 @@ def redact(text: str) -> str:
     text = _PAIR_SECRET.sub(r"\1***", text)
     text = _BEARER.sub(r"\1***", text)
     text = _WHSEC.sub("whsec_***", text)
-    text = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)
-    text = _PHONE.sub(r"\1****\2", text)
+    text = masking.mask_text(text)
     return _EMAIL.sub(r"\1***@\2", text)
 
 
 def mask_phone(phone: str) -> str:
     """A reference for a message sent to a phone number (never the number itself)."""
-    from shequtong.common.masking import mask_phone as _mask
-
-    return _mask(phone)
+    return masking.mask_phone(phone)

@@ -9,7 +9,6 @@ are published at all is decided in selectors.py (settings.OPEN311_PUBLISHED_SOUR
 from __future__ import annotations
 
 import datetime as dt
-import re
 import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML here, never parse it
 from typing import Any
 
@@ -20,14 +19,9 @@ from shequtong.common.categories import Category
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 DESCRIPTION_MAX = 4000
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
 
 
-def mask_text(text: str) -> str:
-    """Mask mobile and ID numbers a resident may have typed into a problem's text."""
-    text = _ID_NUMBER.sub(lambda m: masking.mask_id_number(m.group(0)), text or "")
-    return _PHONE.sub(lambda m: masking.mask_phone(m.group(0)), text)
+mask_text = masking.mask_text
 
 
 def iso(value: dt.datetime | None) -> str | None:

@@ -61,3 +61,13 @@ def test_production_settings_module_refuses_to_start_without_keys():
     )
     assert proc.returncode != 0
     assert "FIELD_ENCRYPTION_KEY" in proc.stderr
+
+
+def test_mask_text_masks_numbers_written_in_free_text():
+    from shequtong.common.masking import mask_text
+
+    text = "已办结，联系人13812345678，身份证310113199001011234，电话021-56781234"
+    masked = mask_text(text)
+    assert "13812345678" not in masked and "138****5678" in masked
+    assert "310113199001011234" not in masked and "3101**********1234" in masked
+    assert "021-56781234" in masked  # landlines are public office numbers
