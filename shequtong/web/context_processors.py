@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from shequtong.accounts import scope
@@ -33,7 +34,14 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         url = reverse(url_name)
         active = path == url if url == "/" else path.startswith(url)
         tabs.append({"label": _(label), "url": url, "icon": icon, "active": active})
+    def unread() -> int:
+        from shequtong.inbox.selectors import unread_count
+
+        return unread_count(user)
+
     return {
+        # Evaluated only where the 信箱 tab is drawn (the resident tab bar).
+        "shell_unread": SimpleLazyObject(unread),
         "shell_version": version,
         "shell_version_label": Version(version).label if version else "",
         "shell_versions": scope.versions_of(user),

@@ -122,3 +122,13 @@ def test_list_pages_keep_a_flat_query_count(client, tree, django_assert_max_num_
         services.request_membership(actor=make_user(), community=tree.comm_a1)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("accounts:reviews"))
+
+
+def test_resident_inbox_tab_shows_the_unread_count(client, tree):
+    from shequtong.inbox.services import send_system_message
+
+    resident = make_with_role(Role.RESIDENT, tree.comm_a1)
+    send_system_message(recipient=resident, subject="通知一", body="内容")
+    send_system_message(recipient=resident, subject="通知二", body="内容")
+    html = as_user(client, resident).get("/").content.decode()
+    assert 'data-testid="unread-badge">2<' in html
