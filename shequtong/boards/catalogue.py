@@ -94,8 +94,10 @@ SPECS: dict[str, BoardSpec] = {
 }
 
 # Capabilities that make someone a reader of a community's boards (as opposed
-# to observers, who read-only browse any board in their scope).
-READ_CAPABILITIES = ("member", "party", "committee", "police", "doctor", "property")
+# to observers, who read-only browse any board in their scope). A social
+# organisation bound to a community works with its residents (§3.4.1 item 3.3)
+# and already gets the community's workbench and board lists.
+READ_CAPABILITIES = ("member", "party", "committee", "police", "doctor", "property", "social_org")
 
 
 def spec(code: str) -> BoardSpec:

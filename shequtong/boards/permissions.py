@@ -15,7 +15,7 @@ from shequtong.places.models import Community
 
 from . import catalogue
 
-_CAPS = ("member", "party", "committee", "police", "doctor", "property", "observe")
+_CAPS = ("member", "party", "committee", "police", "doctor", "property", "social_org", "observe")
 
 
 @dataclass(frozen=True)

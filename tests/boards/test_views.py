@@ -285,3 +285,20 @@ def test_observer_community_page_links_to_its_boards(client, tree, people):
     html = login(client, people.sub_observer).get(reverse("web:observe_community", args=[tree.comm_a1.pk])).content.decode()
     assert reverse("boards:community", args=[tree.comm_a1.pk]) in html
     assert client.get(reverse("boards:community", args=[tree.comm_a1.pk])).status_code == 200
+
+
+def test_social_org_of_the_community_opens_the_posts_its_board_lists_show(client, tree, people):
+    # The workbench tiles lead a social organisation to its community's board lists; the posts
+    # listed there must open too (they were a 404, and so were their images).
+    from shequtong.accounts.roles import Role
+
+    from ..factories import make_with_role
+
+    post = make_post(people.resident, tree.comm_a1, image_files=[image_upload()])
+    org = make_with_role(Role.SOCIAL_ORG, tree.comm_a1)
+    login(client, org)
+    assert post.title in client.get(reverse("boards:board", args=["neighbours"])).content.decode()
+    assert client.get(post.get_absolute_url()).status_code == 200
+    assert client.get(reverse("boards:image", args=[post.images.first().pk])).status_code == 200
+    other = make_post(resident_of(tree.comm_b1), tree.comm_b1)
+    assert client.get(other.get_absolute_url()).status_code == 404
