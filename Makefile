@@ -8,6 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 RESIDENTS ?= 3000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+GRID_PORT ?= 8311
+# The demo's grid: the Open311 adapter talking to the simulator that `serve`
+# starts. Seeding uses it too, so the demo's escalations wait in the outbox
+# until the simulator is up and then really travel (scripts/run_demo.sh).
+DEMO_GRID = GRID_GATEWAY=shequtong.integrations.open311_client.Open311GridGateway GRID_OPEN311_URL=http://127.0.0.1:$(GRID_PORT)/open311/v2
 
 .PHONY: run test test-pg test-e2e lint install assets migrate seed serve clean bench
 
@@ -37,10 +42,10 @@ seed: migrate
 	$(PYTHON) manage.py seed_demo --if-empty --residents $(RESIDENTS)
 	$(PYTHON) manage.py seed_demo_boards
 	$(PYTHON) manage.py seed_demo_chats
-	$(PYTHON) manage.py seed_demo_cases
+	$(DEMO_GRID) $(PYTHON) manage.py seed_demo_cases
 
 serve:
-	HOST=$(HOST) PORT=$(PORT) bash scripts/run_demo.sh
+	HOST=$(HOST) PORT=$(PORT) GRID_PORT=$(GRID_PORT) bash scripts/run_demo.sh
 
 ## Set up everything, load the demo district if the database is empty, serve it.
 run: seed serve

@@ -106,7 +106,8 @@ class Command(BaseCommand):
             # username, name, sex digit, grants [(role, place)]
             ("demo-resident", "张晓明", 1, [(Role.RESIDENT, home)]),
             ("demo-villager", "李秀英", 2, [(Role.RESIDENT, rural)]),
-            ("demo-staff", "王丽华", 4, [(Role.COMMITTEE_STAFF, home), (Role.PARTY_MEMBER, home)]),
+            # A 社工 who also lives in the community: 我的 shows the 居民版/居委版 switch.
+            ("demo-staff", "王丽华", 4, [(Role.COMMITTEE_STAFF, home), (Role.PARTY_MEMBER, home), (Role.RESIDENT, home)]),
             ("demo-secretary", "陈建国", 3, [(Role.COMMITTEE_SECRETARY, home), (Role.PARTY_MEMBER, home)]),
             ("demo-subdistrict", "刘志强", 5, [(Role.SUBDISTRICT_OBSERVER, youyi)]),
             ("demo-district", "赵文辉", 7, [(Role.DISTRICT_OBSERVER, None), (Role.SYSADMIN, None)]),
