@@ -74,8 +74,13 @@ class GrantForm(forms.Form):
     community = forms.ModelChoiceField(label="居村委", queryset=Community.objects.none(), required=False, empty_label="（不限）")
     estate = forms.ModelChoiceField(label="小区/村民小组", queryset=Estate.objects.none(), required=False, empty_label="（不限）")
 
-    def __init__(self, *args, roles=None, communities=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, roles=None, communities=None, subdistricts=None, whole_district=True, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        # Offer only the granter's own places; "全区" only to those who hold the whole district.
+        if subdistricts is not None:
+            self.fields["subdistrict"].queryset = subdistricts
+        if not whole_district:
+            self.fields["subdistrict"].empty_label = "请选择街镇"
         if roles is not None:
             self.fields["role"].choices = [(r, label) for r, label in Role.choices if r in roles]
         if communities is not None:

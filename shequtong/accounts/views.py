@@ -152,7 +152,9 @@ def review_action(request: AuthedRequest, membership_id: int) -> HttpResponse:
 @access.capability("grant_roles")
 def grants(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    form = GrantForm(request.POST or None, roles=scope.grantable_roles(user), communities=scope.scope_for(user, "grant_roles").communities())
+    grant_scope = scope.scope_for(user, "grant_roles")
+    form = GrantForm(request.POST or None, roles=scope.grantable_roles(user), communities=grant_scope.communities(),
+                     subdistricts=grant_scope.subdistricts(), whole_district=grant_scope.everything)
     if request.method == "POST" and form.is_valid():
         target = selectors.find_user(form.cleaned_data["who"])
         if target is None:

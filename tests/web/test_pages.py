@@ -132,3 +132,11 @@ def test_resident_inbox_tab_shows_the_unread_count(client, tree):
     send_system_message(recipient=resident, subject="通知二", body="内容")
     html = as_user(client, resident).get("/").content.decode()
     assert 'data-testid="unread-badge">2<' in html
+
+
+def test_grant_form_offers_only_the_granters_places(client, tree):
+    secretary = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1)
+    html = as_user(client, secretary).get(reverse("accounts:grants")).content.decode()
+    assert tree.sub_a.name in html and tree.sub_b.name not in html
+    assert tree.comm_a1.name in html and tree.comm_b1.name not in html
+    assert ">全区<" not in html
