@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequtong.common import masking
 from shequtong.common.fields import EncryptedTextField
+from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate, Subdistrict
 
 from .roles import Role, Version
@@ -189,12 +190,14 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnly, models.Model):
     """Append-only audit log: logins, role changes, clear reads of personal data, exports.
 
     Rows are never updated or deleted: `save` refuses updates, `delete`
     refuses, and database triggers (migration 0002) refuse UPDATE/DELETE.
     """
+
+    append_only_label = "audit events"
 
     class Action(models.TextChoices):
         LOGIN = "login", _("登录")
@@ -224,10 +227,4 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None and not self._state.adding:
-            raise RuntimeError("audit events are append-only")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("audit events are append-only")

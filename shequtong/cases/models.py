@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.common.categories import Category
+from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Subdistrict
 
 from . import overdue
@@ -156,8 +157,10 @@ class Case(models.Model):
         return prefix + self.title
 
 
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnly, models.Model):
     """One step in a case's history (append-only); all of it is shown to the resident who raised it."""
+
+    append_only_label = "case history"
 
     class Kind(models.TextChoices):
         CREATED = "created", _("记录问题")
@@ -192,10 +195,6 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.case_id} {self.get_kind_display()}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None and not self._state.adding:
-            raise RuntimeError("case history is append-only")
-        super().save(*args, **kwargs)
 
     @property
     def actor_name(self) -> str:

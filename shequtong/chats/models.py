@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate
 
 
@@ -138,8 +139,10 @@ class GroupMention(models.Model):
         return f"@{self.message_id} by {self.actor_id}"
 
 
-class GroupHistory(models.Model):
+class GroupHistory(AppendOnly, models.Model):
     """Append-only record of what the committee did in a group (who, what, when)."""
+
+    append_only_label = "group history"
 
     class Action(models.TextChoices):
         CREATED = "created", _("创建群聊")
@@ -164,10 +167,6 @@ class GroupHistory(models.Model):
     def __str__(self) -> str:
         return f"{self.group_id} {self.action}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None and not self._state.adding:
-            raise RuntimeError("group history is append-only")
-        super().save(*args, **kwargs)
 
 
 class GroupReadState(models.Model):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from shequtong.common import masking
 from shequtong.common.categories import Category
 from shequtong.common.fields import EncryptedTextField
+from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Subdistrict
 
 
@@ -170,8 +171,10 @@ class VisitProblem(models.Model):
         return self.case_id is not None
 
 
-class VisitEvent(models.Model):
+class VisitEvent(AppendOnly, models.Model):
     """One step of a visit's history (append-only)."""
+
+    append_only_label = "visit history"
 
     class Kind(models.TextChoices):
         CREATED = "created", _("创建记录")
@@ -198,13 +201,7 @@ class VisitEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.visit_id} {self.get_kind_display()}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None and not self._state.adding:
-            raise RuntimeError("visit history is append-only")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("visit history is append-only")
 
     @property
     def actor_name(self) -> str:
