@@ -55,6 +55,9 @@ class Post(models.Model):
     reply_count = models.PositiveIntegerField(_("回复数"), default=0)
     like_count = models.PositiveIntegerField(_("点赞数"), default=0)
     read_count = models.PositiveIntegerField(_("阅读数"), default=0)
+    # Title and body cut into words by jieba (common/chinese.py), kept by boards.services;
+    # full-text indexed on PostgreSQL (the migration's GIN index, common/fulltext.py).
+    search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("发布时间"))
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,6 +69,8 @@ class Post(models.Model):
             models.Index(fields=["community", "board", "-created_at"], name="post_board_list"),
             models.Index(fields=["community", "board", "is_mutual_aid", "-created_at"], name="post_board_aid"),
             models.Index(fields=["author", "-created_at"], name="post_author"),
+            # Newest first across communities (全局信息穿透 with a frequent keyword or none).
+            models.Index(fields=["-created_at", "-id"], name="post_created"),
         ]
         constraints = [
             models.CheckConstraint(

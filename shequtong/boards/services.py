@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from shequtong.accounts import scope
-from shequtong.common import clock, hooks
+from shequtong.common import chinese, clock, hooks
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.inbox.services import send_system_message
@@ -133,6 +133,7 @@ def create_post(
     with transaction.atomic():
         post = Post.objects.create(
             community=community, board=board, author=actor, title=title, body=body,
+            search_text=chinese.search_text(title, body),
             is_mutual_aid=bool(is_mutual_aid), category=category, stage=stage, created_at=now,
             tagged_by=actor if category else None, tagged_at=now if category else None,
         )

@@ -94,6 +94,9 @@ class Case(models.Model):
     grid_status = models.CharField(_("网格化状态"), max_length=30, blank=True)
     grid_result = models.TextField(_("网格化办理结果"), blank=True)
     grid_checked_at = models.DateTimeField(null=True, blank=True)
+    # Title and content cut into words by jieba (common/chinese.py), kept by cases.services;
+    # full-text indexed on PostgreSQL (the migration's GIN index, common/fulltext.py).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     first_response_at = models.DateTimeField(_("首次回应时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -120,6 +123,8 @@ class Case(models.Model):
             models.Index(fields=["status", "created_at"], name="case_status_created"),
             models.Index(fields=["raised_by", "created_at"], name="case_raised_by"),
             models.Index(fields=["send_state", "grid_checked_at"], name="case_send_state"),
+            # Newest first across the district (全局信息穿透).
+            models.Index(fields=["-created_at", "-id"], name="case_created"),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ from django.utils.module_loading import import_string
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import CAPABILITIES, Role
-from shequtong.common import clock, counters
+from shequtong.common import chinese, clock, counters
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.hooks import MentionEvent, PostTaggedEvent
@@ -140,9 +140,11 @@ def create_case(
             existing = Case.objects.filter(origin_type=origin_type, origin_id=origin_id).first()
             if existing is not None:
                 return existing
+        title = (title or "").strip()[:200] or _title_from(content)
+        content = content[:5000]
         case = Case.objects.create(
             community=community, subdistrict_id=community.subdistrict_id, source=source, category=category,
-            title=(title or "").strip()[:200] or _title_from(content), content=content[:5000],
+            title=title, content=content, search_text=chinese.search_text(title, content),
             raised_by=raised_by, created_by=actor if getattr(actor, "pk", None) else None,
             origin_type=origin_type, origin_id=origin_id, origin_url=origin_url[:300],
             created_at=now, updated_at=now,

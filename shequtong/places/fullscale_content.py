@@ -29,7 +29,7 @@ from django.db import transaction
 
 from shequtong.accounts.models import Membership, RoleGrant
 from shequtong.accounts.roles import Role
-from shequtong.common import clock
+from shequtong.common import chinese, clock
 from shequtong.places.fullscale import (
     HISTORY_DAYS,
     Log,
@@ -54,7 +54,7 @@ class ContentRatios:
 POST_COLUMNS = (
     "id", "community_id", "board", "author_id", "title", "body", "is_mutual_aid", "category", "tagged_by_id",
     "tagged_at", "stage", "visibility", "hidden_reason", "reply_count", "like_count", "read_count",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "search_text",
 )
 REPLY_COLUMNS = ("id", "post_id", "community_id", "author_id", "body", "visibility", "hidden_reason", "created_at")
 INTERACTION_COLUMNS = ("id", "post_id", "community_id", "user_id", "created_at")
@@ -165,10 +165,13 @@ def community_content(cid: int, kind: str, people: People, *, first_post_id: int
                 out.replies.append((0, pid, cid, rng.choice(repliers), rng.choice(REPLIES), "visible", "",
                                     _when(rng, created, now, 12)))
         title = rng.choice(TITLES[board])
+        body = rng.choice(BODIES) * rng.randint(1, 4)
         out.posts.append((
-            pid, cid, board, author, title, rng.choice(BODIES) * rng.randint(1, 4),
+            pid, cid, board, author, title, body,
             board == "neighbours" and rng.random() < 0.15, "", None, None,
             "discussing" if board == "council" else "", "visible", "", n_replies, likes, n_reads, created, created,
+            # As boards.services.create_post writes it; memoised, the few distinct texts are cut once.
+            chinese.search_text(title, body),
         ))
     return out
 
@@ -233,7 +236,7 @@ CASE_COLUMNS = (
     "id", "community_id", "subdistrict_id", "source", "category", "title", "content", "raised_by_id", "created_by_id",
     "origin_type", "origin_id", "origin_url", "status", "send_state", "escalation_key", "external_id", "grid_status",
     "grid_result", "grid_checked_at", "first_response_at", "escalated_at", "resolved_at", "closed_at", "created_at",
-    "updated_at",
+    "updated_at", "search_text",
 )
 EVENT_COLUMNS = ("id", "case_id", "actor_id", "kind", "status_from", "status_to", "note", "created_at")
 RATING_COLUMNS = ("id", "case_id", "rater_id", "community_id", "subdistrict_id", "stars", "feedback", "created_at")
@@ -333,6 +336,7 @@ def community_cases(cid: int, sid: int, people: People, *, first_case_id: int, f
         out.cases.append((
             case_id, cid, sid, source, category, text, content, raised_by, created_by, origin[0], origin[1], origin[2],
             status, "none", "", "", "", "", None, first_response, None, resolved, closed, created, t,
+            chinese.search_text(text, content),  # as cases.services.create_case writes it
         ))
         for kind_, s_from, s_to, actor, at, note in events:
             out.events.append((0, case_id, actor, kind_, s_from, s_to, note, at))

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
-from shequtong.common import crypto
+from shequtong.common import crypto, fulltext
 from shequtong.common.errors import NotFound
 from shequtong.common.phones import InvalidPhone, normalise_phone
 from shequtong.places.models import Community, Subdistrict
@@ -39,8 +39,8 @@ class Filters:
             qs = qs.filter(visit_type=self.visit_type)
         if self.status:
             qs = qs.filter(status=self.status)
-        for word in self.q.lower().split():
-            qs = qs.filter(search_text__contains=word)
+        if self.q:
+            qs = fulltext.matches(qs, self.q)
         return qs
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
-from shequtong.common import clock, counters
+from shequtong.common import chinese, clock, counters
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.places.models import Community
@@ -73,8 +73,7 @@ def _locked(visit_id: int) -> Visit:
 
 
 def _search_text(visit: Visit, problems: list[ProblemInput] | list[VisitProblem]) -> str:
-    parts = [visit.title, visit.content, *(p.content for p in problems)]
-    return "\n".join(parts).lower()
+    return chinese.search_text(visit.title, visit.content, *(p.content for p in problems))
 
 
 def is_member_of(user_id: int, community: Community) -> bool:
