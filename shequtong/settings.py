@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shequtong.cases",
     "shequtong.visits",
     "shequtong.open311",
+    "shequtong.observe",
     "shequtong.web",
 ]
 

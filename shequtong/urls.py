@@ -18,6 +18,8 @@ urlpatterns: list = [
     path("cases/", include("shequtong.cases.urls")),
     path("visits/", include("shequtong.visits.urls")),
     path("open311/", include("shequtong.open311.urls")),
+    # After web's own observe/ pages (the first pattern that matches wins).
+    path("observe/", include("shequtong.observe.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

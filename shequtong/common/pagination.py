@@ -18,3 +18,9 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def page_number(request: HttpRequest) -> int:
+    """`?page=` as a number from 1 (anything else is page 1), for lists paged without a total count."""
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
