@@ -5,8 +5,8 @@
 
 The page list comes from bench/prepare.py (``observer_pages`` in the plan):
 the district overview, a subdistrict drill-down, the case list with each
-overdue filter, the letters drill-down, and a global keyword search once
-that page exists. The specification asks for 5 concurrent analytics users
+overdue filter, the letters drill-down, and 全局信息穿透 (the global search:
+a keyword alone, and the keyword with a type and a one-year time range). The specification asks for 5 concurrent analytics users
 (§3.10), so the rounds run 5 at a time by default.
 """
 

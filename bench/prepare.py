@@ -20,6 +20,7 @@ Run with the benchmark's environment (bench/run.py sets it):
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import pickle
@@ -30,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -200,9 +202,18 @@ def observer_pages(observers: dict[str, Any]) -> tuple[list[dict[str, str]], dic
                     "demo-subdistrict") for b in overdue.Overdue]
     except ImportError:
         pass
-    # 全局信息穿透 (OB-5): the observe app's search, once it exists.
-    wanted += [("global keyword search 全局信息穿透", name, [], "?q=%E6%A5%BC%E9%81%93", "demo-district")
-               for name in ("observe:search",)]
+    # 全局信息穿透 (OB-5): a word of the generated posts and cases (fullscale_content: 楼道灯坏了有人报修吗,
+    # 楼道堆物清理公约, 楼道堆放杂物有安全隐患), alone and with a type and the last year as time range.
+    from shequtong.common import clock
+
+    today = clock.today()
+    keyword = urlencode({"q": "楼道"})
+    narrowed = urlencode({"q": "楼道", "kind": "post", "date_from": (today - datetime.timedelta(days=365)).isoformat(),
+                          "date_to": today.isoformat()})
+    wanted += [
+        ("global search 全局信息穿透, keyword", "observe:search", [], f"?{keyword}", "demo-district"),
+        ("global search, keyword + type + time range", "observe:search", [], f"?{narrowed}", "demo-district"),
+    ]
     pages: list[dict[str, str]] = []
     missing: dict[str, str] = {}
     for label, name, args, query, who in wanted:
