@@ -40,13 +40,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequtong.settings")
 
 import django  # noqa: E402
 import django.db.models  # noqa: E402
+from importlib import import_module  # noqa: E402
 
 django.setup()
 
 import mix  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
@@ -89,7 +89,8 @@ def url_template(op: str) -> str | None:
 
 
 def open_session(user: User) -> str:
-    s = SessionStore()
+    """A session as the login leaves it, in the configured engine (database, or cache and database)."""
+    s = import_module(settings.SESSION_ENGINE).SessionStore()
     s[SESSION_KEY] = str(user.pk)
     s[BACKEND_SESSION_KEY] = BACKEND
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()

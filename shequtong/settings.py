@@ -122,9 +122,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "shequtong.common.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Caches that must agree across processes (a session, who a user is) are only
+# used with a shared cache; local memory is per process (accounts/identity.py).
+SHARED_CACHE = bool(REDIS_URL)
+IDENTITY_CACHE_SECONDS = int(os.environ.get("IDENTITY_CACHE_SECONDS", "300" if SHARED_CACHE else "0"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -158,6 +162,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "shequtong.accounts.backends.axes_username"
 AXES_VERBOSE = False
 
+# With Redis, sessions are read from the cache and written to both (no session
+# query per request); without it, from the database.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if SHARED_CACHE
+                  else "django.contrib.sessions.backends.db")
 SESSION_COOKIE_AGE = 30 * 60  # 30-minute idle timeout ...
 SESSION_SAVE_EVERY_REQUEST = False  # ... refreshed by IdleTimeoutMiddleware at most once a minute
 SESSION_COOKIE_HTTPONLY = True

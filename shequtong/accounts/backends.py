@@ -10,10 +10,16 @@ from django.http import HttpRequest
 from shequtong.common import crypto
 from shequtong.common.phones import InvalidPhone, normalise_phone
 
+from . import identity
 from .models import User
 
 
 class UsernameOrPhoneBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> User | None:
+        """The session's user, through the identity cache (identity.py)."""
+        user = identity.load(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def authenticate(  # type: ignore[override]
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> User | None:

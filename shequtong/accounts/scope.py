@@ -97,6 +97,11 @@ def grants_of(user: Any) -> list[Any]:
     return cached
 
 
+def remember(user: Any, grants: list[Any]) -> None:
+    """Attach grants loaded elsewhere (the identity cache) so this request does not query them."""
+    setattr(user, _CACHE_ATTR, grants)
+
+
 def forget(user: Any) -> None:
     """Drop the cached grants (after grant/revoke in the same request)."""
     if hasattr(user, _CACHE_ATTR):

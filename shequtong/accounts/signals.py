@@ -1,14 +1,25 @@
-"""Audit logins, logouts and failed logins."""
+"""Audit logins, logouts and failed logins; drop cached identities when users or grants change."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import audit
-from .models import AuditEvent
+from . import audit, identity
+from .models import AuditEvent, RoleGrant, User
+
+
+@receiver([post_save, post_delete], sender=User)
+def _user_changed(sender: Any, instance: User, **kwargs: Any) -> None:
+    identity.forget(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=RoleGrant)
+def _grant_changed(sender: Any, instance: RoleGrant, **kwargs: Any) -> None:
+    identity.forget(instance.user_id)
 
 
 @receiver(user_logged_in)
