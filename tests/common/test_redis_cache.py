@@ -1,0 +1,35 @@
+"""The Redis cache backend keeps one client per pool and behaves as Django's."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from shequtong.common.redis_cache import RedisCache
+
+URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def backend():  # type: ignore[no-untyped-def]
+    try:
+        redis.Redis.from_url(URL).ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    cache = RedisCache(URL, {"KEY_PREFIX": "test-redis-cache"})
+    yield cache
+    cache.clear()
+
+
+def test_one_client_per_pool(backend):
+    client = backend._cache
+    assert client.get_client() is client.get_client()
+    assert client.get_client(write=True) is client.get_client()  # one server: one pool
+
+
+def test_values_round_trip(backend):
+    backend.set("k", {"a": [1, 2]}, 30)
+    assert backend.get("k") == {"a": [1, 2]}
+    assert backend.incr("n", 1) if backend.add("n", 1) else True
+    backend.delete("k")
+    assert backend.get("k") is None
