@@ -89,7 +89,11 @@ class Membership(models.Model):
                 name="uniq_open_membership",
             ),
         ]
-        indexes = [models.Index(fields=["community", "status", "requested_at"])]
+        indexes = [
+            models.Index(fields=["community", "status", "requested_at"]),
+            # 数据: reviews of the last 30 days (accounts/selectors review_timeliness).
+            models.Index(fields=["reviewed_at"], include=["review_seconds", "id"], name="membership_reviewed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.community} ({self.get_status_display()})"

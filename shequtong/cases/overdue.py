@@ -21,7 +21,7 @@ from shequtong.common import clock
 
 RESPONSE_LIMIT = dt.timedelta(hours=24)
 MONTH = dt.timedelta(days=30)
-_OPEN = ("new", "accepted", "in_progress", "escalated")
+OPEN = _OPEN = ("new", "accepted", "in_progress", "escalated")
 
 
 class Overdue(models.TextChoices):

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from shequtong.accounts import scope
@@ -44,7 +44,9 @@ def list_capability(user: Any) -> str | None:
 
 
 def _base() -> QuerySet[Case]:
-    return Case.objects.select_related("community", "subdistrict", "raised_by", "rating")
+    # The raiser is shown by name only: their encrypted fields stay in the database (no decryption per row).
+    return Case.objects.select_related("community", "subdistrict", "raised_by", "rating").defer(
+        "raised_by__id_number", "raised_by__phone", "raised_by__password")
 
 
 def cases_for(user: Any, capability: str | None = None) -> QuerySet[Case]:
@@ -100,6 +102,14 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter, now: dt.datetime | None = No
     if f.date_to:
         qs = qs.filter(created_at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
     return qs
+
+
+def bucket_counts(base: QuerySet[Case], now: dt.datetime) -> dict[str, int]:
+    """How many cases of ``base`` sit in each overdue bucket: one pass over the rows, not one per bucket."""
+    aggregates = {f"b{i}": Count("pk", filter=overdue.q(b.value, now)) for i, b in enumerate(overdue.Overdue)}
+    # Every bucket holds open cases only: the (status, created_at) index narrows the pass to them.
+    row = base.filter(status__in=overdue.OPEN).order_by().aggregate(**aggregates)
+    return {b.value: row[f"b{i}"] for i, b in enumerate(overdue.Overdue)}
 
 
 def overdue_count(user: Any, capability: str = "committee") -> int:

@@ -42,7 +42,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     base = selectors.cases_for(request.user, cap)
     now = clock.now()
     qs = selectors.filter_cases(base, f, now)
-    counts = {b.value: base.filter(overdue.q(b.value, now)).count() for b in overdue.Overdue}
+    counts = selectors.bucket_counts(base, now)
     return render(request, "cases/list.html", {
         "cap": cap, "form": form, "filter": f, "page_obj": paginate(request, qs), "keep_query": query_without_page(request),
         "overdue_counts": [(b.value, b.label, counts[b.value]) for b in overdue.Overdue],

@@ -89,11 +89,14 @@ def subdistrict_rows(user: Any, **dates: Any) -> tuple[list[dict[str, Any]], int
     """Per subdistrict: communities, communities that wrote, letters, share of the total."""
     s = scope.scope_for(user, OBSERVE)
     comm_counts = dict(s.communities().values("subdistrict_id").annotate(n=Count("id")).values_list("subdistrict_id", "n"))
-    agg = {
-        r["subdistrict_id"]: r
-        for r in _stats(user, **dates).values("subdistrict_id").annotate(
-            letters=Sum("letters"), writing=Count("community_id", distinct=True))
-    }
+    # Per community first (a hash aggregate over the daily rollup), then per subdistrict here:
+    # COUNT(DISTINCT …) per subdistrict would sort every rollup row.
+    agg: dict[int, dict[str, int]] = {}
+    for sub_id, letters in _stats(user, **dates).values("subdistrict_id", "community_id").annotate(
+            n=Sum("letters")).values_list("subdistrict_id", "n"):
+        r = agg.setdefault(sub_id, {"letters": 0, "writing": 0})
+        r["letters"] += letters or 0
+        r["writing"] += 1 if letters else 0
     total = sum(r["letters"] or 0 for r in agg.values())
     rows = []
     for sub in s.subdistricts():
