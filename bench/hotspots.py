@@ -2,7 +2,7 @@
 
     python bench/hotspots.py --plan var/bench/plan.json --op post_detail --requests 200 --out var/bench/profile.txt
 
-Runs the operation --requests times with Django's test client and the
+Runs the operation (or an observer page, by its name in bench/observer.py's list) --requests times with Django's test client and the
 prepared sessions (bench/prepare.py), under cProfile, and times every SQL
 statement with ``connection.execute_wrapper``. Writes the split (SQL time
 against Python time per request, statements per request) and the top
@@ -53,10 +53,22 @@ class SqlTimer:
             self.count += 1
 
 
+def observer_request(plan: dict[str, Any], page_name: str) -> tuple[str, dict[str, Any]]:
+    """The URL of an observer page (bench/observer.py's list) and the observer who opens it."""
+    page = next(p for p in plan["observer_pages"] if p["name"] == page_name)
+    return page["url"], plan["observers"][page["as"]]
+
+
 def profile(plan: dict[str, Any], op_name: str, n: int) -> str:
     rng = random.Random(5)
-    op = mix.OPS_BY_NAME[op_name]
-    pool = [u for u in plan["users"] if u["role"] == op.role]
+    if op_name not in mix.OPS_BY_NAME:
+        url, who = observer_request(plan, op_name)
+        op = mix.Op(op_name, "read", "observer", 1)
+        pool = [{"session": who["session"], "posts": [], "cases": []}]
+        plan = {**plan, "urls": {**plan["urls"], op_name: url}}
+    else:
+        op = mix.OPS_BY_NAME[op_name]
+        pool = [u for u in plan["users"] if u["role"] == op.role]
     timer = SqlTimer()
     prof = cProfile.Profile()
     wall = 0.0
@@ -94,7 +106,7 @@ def profile(plan: dict[str, Any], op_name: str, n: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--plan", required=True)
-    parser.add_argument("--op", required=True)
+    parser.add_argument("--op", required=True, help="an operation of bench/mix.py, or an observer page's name")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
