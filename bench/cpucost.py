@@ -4,7 +4,7 @@
 
 Against a server with ONE worker process (bench/server.py --workers 1 --threads 1),
 sends each operation --requests times, one at a time, with the prepared
-sessions, and reads the CPU time (user + system) the worker process and the
+sessions (after as many unmeasured requests to warm it), and reads the CPU time (user + system) the worker process and the
 PostgreSQL backends of the benchmark database used meanwhile. CPU seconds do
 not depend on what else the machine is doing the way wall-clock figures do,
 so this is the figure each optimisation is compared by (docs/performance.md):
@@ -93,7 +93,9 @@ def measure(plan: dict[str, Any], base: str, master: int, dsn: str, db: str, n: 
             resp.read()
             return resp.status
 
-        for _ in range(5):  # warm: the worker's caches, the backend's connection
+        # Warm as a running server is: the worker's caches, the backend's connection, and
+        # (with Redis) the users' sessions and identities, cached by their earlier requests.
+        for _ in range(n):
             one()
         pids = worker_pids(master)
         backends = backend_pids(dsn, db)
