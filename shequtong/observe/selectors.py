@@ -198,8 +198,13 @@ def excerpt(text: str, terms: list[str], width: int = EXCERPT_CHARS) -> str:
     """About `width` characters of `text` around the first keyword, whitespace folded."""
     text = " ".join(text.split())
     lower = text.lower()
-    found = [i for i in (lower.find(t) for t in terms) if i >= 0]
-    start = max(0, min(found) - width // 4) if found else 0
+    found = [(i, len(t)) for i, t in ((lower.find(t), t) for t in terms) if i >= 0]
+    start = 0
+    if found:
+        first, length = min(found)
+        # Cut the beginning only when the keyword would not be seen in the first three quarters.
+        if first + length > width * 3 // 4:
+            start = first - width // 4
     piece = text[start:start + width]
     return ("…" if start > 0 else "") + piece + ("…" if start + width < len(text) else "")
 

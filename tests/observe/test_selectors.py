@@ -154,3 +154,12 @@ def test_postgres_uses_the_full_text_index(world: World):
         plan = qs.explain()
     assert "post_search" in plan, plan
     assert Post.objects.filter(pk=world.post_a.pk).exists()
+
+
+def test_excerpt_shows_the_keyword_and_cuts_only_when_it_would_be_out_of_sight():
+    short = "楼道堆放杂物有安全隐患"
+    assert selectors.excerpt(short, ["隐患"]) == short
+    long = "前言" * 60 + "关键的楼道问题" + "后记" * 60
+    cut = selectors.excerpt(long, ["楼道"], width=40)
+    assert cut.startswith("…") and cut.endswith("…") and "楼道" in cut and len(cut) == 42
+    assert selectors.excerpt("  多个\n空白  ", []) == "多个 空白"
