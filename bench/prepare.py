@@ -38,9 +38,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequtong.settings")
 
+from importlib import import_module  # noqa: E402
+
 import django  # noqa: E402
 import django.db.models  # noqa: E402
-from importlib import import_module  # noqa: E402
 
 django.setup()
 

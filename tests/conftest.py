@@ -13,12 +13,11 @@ def tree(db) -> Tree:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():  # type: ignore[no-untyped-def]
+def _clear_cache() -> None:
     """Each test starts with an empty cache (ids are reused after a rollback on SQLite)."""
     from django.core.cache import cache
 
     cache.clear()
-    yield
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import private_fields_of
 from shequtong.accounts.roles import Version
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community
@@ -59,7 +60,7 @@ def own_access(user: Any) -> Access:
 
 
 def _list_qs(qs: QuerySet[Post]) -> QuerySet[Post]:
-    return qs.select_related("author").prefetch_related(
+    return qs.select_related("author").defer(*private_fields_of("author")).prefetch_related(
         Prefetch("images", queryset=PostImage.objects.order_by("position", "id"))
     )
 
@@ -85,7 +86,7 @@ def post_for(user: Any, post_id: int) -> tuple[Post, Access]:
     """The post and the user's access to its community; NotFound outside their scope or when hidden from them."""
     post = (
         Post.objects.select_related("author", "community__subdistrict", "tagged_by")
-        .filter(pk=post_id).first()
+        .defer(*private_fields_of("author", "tagged_by")).filter(pk=post_id).first()
     )
     if post is None:
         raise NotFound()
@@ -109,7 +110,7 @@ def reply_for(user: Any, reply_id: int) -> tuple[Reply, Access]:
 
 
 def replies(post: Post, access: Access) -> QuerySet[Reply]:
-    qs = Reply.objects.filter(post=post).select_related("author")
+    qs = Reply.objects.filter(post=post).select_related("author").defer(*private_fields_of("author"))
     if not (access.is_moderator or access.is_observer):
         qs = qs.filter(visibility=Visibility.VISIBLE)
     return qs.order_by("created_at", "id")

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import private_fields_of
 from shequtong.accounts.roles import Version
 from shequtong.common import clock
 from shequtong.common.errors import NotFound
@@ -46,7 +47,7 @@ def list_capability(user: Any) -> str | None:
 def _base() -> QuerySet[Case]:
     # The raiser is shown by name only: their encrypted fields stay in the database (no decryption per row).
     return Case.objects.select_related("community", "subdistrict", "raised_by", "rating").defer(
-        "raised_by__id_number", "raised_by__phone", "raised_by__password")
+        *private_fields_of("raised_by"))
 
 
 def cases_for(user: Any, capability: str | None = None) -> QuerySet[Case]:
