@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from shequtong.places.models import Community, Subdistrict
@@ -48,8 +49,12 @@ class Scope:
     def covers_community(self, community: Community) -> bool:
         return self.covers(community_id=community.pk, subdistrict_id=community.subdistrict_id)
 
-    def q(self, community_field: str = "community") -> Q:
-        """A filter over rows that carry a community foreign key at `community_field`."""
+    def q(self, community_field: str = "community", subdistrict_field: str | None = None) -> Q:
+        """A filter over rows that carry a community foreign key at `community_field`.
+
+        ``subdistrict_field``: the rows' own (denormalised) subdistrict key, used instead of a join
+        through the community when the scope covers whole subdistricts.
+        """
         if self.everything:
             return Q()
         if self.is_empty:
@@ -58,13 +63,14 @@ class Scope:
         if self.community_ids:
             q |= Q(**{f"{community_field}_id__in": sorted(self.community_ids)})
         if self.subdistrict_ids:
-            q |= Q(**{f"{community_field}__subdistrict_id__in": sorted(self.subdistrict_ids)})
+            key = f"{subdistrict_field}_id__in" if subdistrict_field else f"{community_field}__subdistrict_id__in"
+            q |= Q(**{key: sorted(self.subdistrict_ids)})
         return q
 
     def filter(self, qs: QuerySet[M], community_field: str = "community") -> QuerySet[M]:
         if self.is_empty:
             return qs.none()
-        return qs.filter(self.q(community_field))
+        return qs.filter(self.q(community_field, subdistrict_field=_own_subdistrict_field(qs, community_field)))
 
     def communities(self) -> QuerySet[Community]:
         qs = Community.objects.all()
@@ -82,6 +88,17 @@ class Scope:
         if self.community_ids:
             ids |= set(Community.objects.filter(pk__in=self.community_ids).values_list("subdistrict_id", flat=True))
         return Subdistrict.objects.filter(pk__in=sorted(ids))
+
+
+def _own_subdistrict_field(qs: QuerySet[Any], community_field: str) -> str | None:
+    """``subdistrict`` when the model keeps its community's subdistrict beside it (cases, letters, rollups)."""
+    if community_field != "community":
+        return None
+    try:
+        field = qs.model._meta.get_field("subdistrict")
+    except FieldDoesNotExist:
+        return None
+    return "subdistrict" if getattr(field, "related_model", None) is Subdistrict else None
 
 
 def grants_of(user: Any) -> list[Any]:

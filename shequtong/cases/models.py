@@ -123,6 +123,9 @@ class Case(models.Model):
             models.Index(fields=["status", "created_at"], name="case_status_created"),
             models.Index(fields=["raised_by", "created_at"], name="case_raised_by"),
             models.Index(fields=["send_state", "grid_checked_at"], name="case_send_state"),
+            # The overdue buckets count open cases only: answered from this index alone.
+            models.Index(fields=["subdistrict", "created_at"], include=["first_response_at", "community", "status"],
+                         condition=Q(status__in=["new", "accepted", "in_progress", "escalated"]), name="case_open"),
             # Newest first across the district (全局信息穿透, the district's case list): 20 rows, not a sort.
             models.Index(fields=["-created_at", "-id"], name="case_created"),
         ]

@@ -89,7 +89,12 @@ class LetterStat(models.Model):
         verbose_name = _("人民信箱统计")
         verbose_name_plural = _("人民信箱统计")
         constraints = [models.UniqueConstraint(fields=["day", "community", "category"], name="uniq_letter_stat")]
-        indexes = [models.Index(fields=["subdistrict", "category", "day"], name="letterstat_sub_cat")]
+        indexes = [
+            models.Index(fields=["subdistrict", "category", "day"], name="letterstat_sub_cat"),
+            # The drill-down's sums per category and per community, from the indexes alone.
+            models.Index(fields=["category"], include=["letters"], name="letterstat_cat"),
+            models.Index(fields=["subdistrict", "community"], include=["letters"], name="letterstat_sub_comm"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.community_id} {self.category}: {self.letters}"

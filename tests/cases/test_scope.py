@@ -71,3 +71,16 @@ def test_actions_outside_the_community_via_pages_change_nothing(client, tree, ca
     target.refresh_from_db()
     assert target.status == "new" and target.category == "construction" and not hasattr(target, "rating")
     assert target.raised_by == raiser
+
+
+def test_a_subdistrict_scope_filters_on_the_cases_own_subdistrict(tree, cases):
+    """Cases keep their community's subdistrict beside it: the scope filter uses it, no join to communities."""
+    from shequtong.accounts import scope
+    from shequtong.cases.models import Case
+
+    qs = scope.Scope(subdistrict_ids=frozenset({tree.sub_a.pk})).filter(Case.objects.all())
+    assert {c.community_id for c in qs} == {tree.comm_a1.pk, tree.comm_a2.pk}
+    assert "places_community" not in str(qs.query)
+    # A mixed scope (a whole subdistrict plus one community elsewhere) still covers both.
+    mixed = scope.Scope(subdistrict_ids=frozenset({tree.sub_b.pk}), community_ids=frozenset({tree.comm_a1.pk}))
+    assert {c.community_id for c in mixed.filter(Case.objects.all())} == {tree.comm_a1.pk, tree.comm_b1.pk}
