@@ -296,6 +296,9 @@ def capture(plan: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             form = {k: fill(v, values) for k, v in REQUESTS[op].get("form", {}).items()}
             client = Client()
             client.cookies[settings.SESSION_COOKIE_NAME] = user["session"]
+            # As on a running server, where this user has just been active: their session and
+            # identity sit in the cache (with Redis), so the captured SQL is the steady state's.
+            client.get(plan["urls"]["home"])
             rec = Recorder()
             with connection.execute_wrapper(rec):
                 response = client.post(url, form) if spec.method == "POST" else client.get(url)
