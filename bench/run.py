@@ -280,7 +280,7 @@ def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any
         sh([PY, "manage.py", "collectstatic", "--no-input", "-v0"], env)
         res["rows"] = table_rows(args.db)
         proc = server.start_server(env, args.port, args.workers, args.threads)
-        server.wait_ready(base)
+        server.wait_ready(base, proc=proc)
         plan_path, capture_path = out / "plan.json", out / "capture.pkl"
         sh([PY, "bench/prepare.py", "--users", str(max(preset["levels"])), "--out", str(plan_path),
             "--capture", str(capture_path)], env)

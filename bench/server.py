@@ -20,6 +20,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -72,15 +73,26 @@ def start_redis(port: int) -> subprocess.Popen[bytes] | None:
     exe = shutil.which("redis-server")
     if exe is None:
         return None
+    if port_in_use(port):
+        # Another run's Redis would hand this run its cached sessions and identities.
+        raise SystemExit(f"port {port} (Redis) is already in use: stop that Redis or choose another --redis-port")
     proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--loglevel", "warning"], stdout=subprocess.DEVNULL)
     time.sleep(0.5)
     return proc
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     from common import raise_open_files
 
+    if port_in_use(port):
+        # Measuring whatever else answers there (another run's server, a dev server) would be wrong.
+        raise SystemExit(f"port {port} is already in use: stop that server or choose another --port")
     raise_open_files()  # inherited by gunicorn: its workers hold the users' keep-alive connections
     cmd = [str(BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
@@ -89,9 +101,11 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
 
 
-def wait_ready(base: str, timeout: float = 60) -> None:
+def wait_ready(base: str, timeout: float = 60, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode} before answering")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:  # noqa: S310 - loopback only
                 if r.status == 200:
@@ -120,11 +134,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops gunicorn and Redis too, like Ctrl-C
+
+    signal.signal(signal.SIGTERM, terminate)
     redis = start_redis(args.redis_port)
     env = bench_env(args.db, args.redis_port if redis else None)
     server = start_server(env, args.port, args.workers, args.threads)
     try:
-        wait_ready(f"http://127.0.0.1:{args.port}")
+        wait_ready(f"http://127.0.0.1:{args.port}", proc=server)
         print(f"serving on http://127.0.0.1:{args.port} (Ctrl-C stops)")
         server.wait()
     except KeyboardInterrupt:
