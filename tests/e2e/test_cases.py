@@ -4,6 +4,7 @@ the resident rates 4 stars, the subdistrict observer sees it in the community's 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from shequtong.accounts.roles import Role
 from shequtong.cases.models import Case
@@ -28,10 +29,12 @@ def test_letter_reply_resolve_rate_and_observe_the_average(live_server, new_page
     login(page, base, resident.username, PASSWORD)
     page.click(".tile:has-text('人民信箱')")
     page.click("text=我要提问题/建议")
-    assert page.locator("[data-subcat-group=construction]").is_hidden()
+    # The sub-category groups are folded by the page's script once it has run (expect waits for it;
+    # a bare is_hidden() right after the click raced the deferred script).
+    expect(page.locator("[data-subcat-group=construction]")).to_be_hidden()
     page.click("label.choice:has-text('建设管理')")
-    assert page.locator("[data-subcat-group=construction]").is_visible()
-    assert page.locator("[data-subcat-group=safety]").is_hidden()
+    expect(page.locator("[data-subcat-group=construction]")).to_be_visible()
+    expect(page.locator("[data-subcat-group=safety]")).to_be_hidden()
     page.click("label.choice:has-text('道路交通与停车')")
     page.fill("#id_content", "小区南门口人行道地砖破损翘起，老人推车经过容易绊倒，请尽快修复。")
     shot(page, "cases-01-new-letter")
