@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import private_fields_of
@@ -74,10 +73,6 @@ class CaseFilter:
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.__dict__.items() if v not in ("", None)}
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def filter_cases(qs: QuerySet[Case], f: CaseFilter, now: dt.datetime | None = None) -> QuerySet[Case]:
     now = now or clock.now()
     if f.status in overdue.Overdue.values:
@@ -98,10 +93,7 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter, now: dt.datetime | None = No
         qs = qs.filter(subdistrict_id=f.subdistrict_id)
     if f.community_id:
         qs = qs.filter(community_id=f.community_id)
-    if f.date_from:
-        qs = qs.filter(created_at__gte=_day_start(f.date_from))
-    if f.date_to:
-        qs = qs.filter(created_at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+    qs = clock.within_days(qs, f.date_from, f.date_to)
     return qs
 
 

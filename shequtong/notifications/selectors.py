@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from shequtong.accounts import scope
+from shequtong.common import clock
 from shequtong.common.errors import PermissionRefused
 
 from . import outbox
@@ -51,10 +51,6 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def kind_choices() -> list[tuple[str, str]]:
     """Every kind the log can hold: the outbox's registered kinds and the outside operations."""
     kinds = set(KIND_LABELS) | set(outbox.registered_kinds())
@@ -75,10 +71,7 @@ def delivery_log(user: Any, f: LogFilter | None = None) -> QuerySet[DeliveryAtte
         qs = qs.filter(kind=f.kind)
     if f.result:
         qs = qs.filter(result=f.result)
-    if f.date_from:
-        qs = qs.filter(created_at__gte=_day_start(f.date_from))
-    if f.date_to:
-        qs = qs.filter(created_at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+    qs = clock.within_days(qs, f.date_from, f.date_to)
     if f.outbox_id:
         qs = qs.filter(outbox_id=f.outbox_id)
     return qs

@@ -24,14 +24,13 @@ from typing import Any
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.accounts import scope
 from shequtong.boards import catalogue
 from shequtong.boards.models import Post, Visibility
 from shequtong.cases.models import Case, Source
-from shequtong.common import chinese, fulltext, masking
+from shequtong.common import chinese, clock, fulltext, masking
 from shequtong.places.models import Community
 from shequtong.visits.models import PUBLISHED_STATUSES, Visit
 
@@ -137,15 +136,8 @@ def _in(ids: list[int] | None) -> Q:
     return Q() if ids is None else Q(community_id__in=ids)
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def _common(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
-    if f.date_from:
-        qs = qs.filter(created_at__gte=_day_start(f.date_from))
-    if f.date_to:
-        qs = qs.filter(created_at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+    qs = clock.within_days(qs, f.date_from, f.date_to)
     if f.q.strip():
         qs = fulltext.matches(qs, f.q)
     return qs.order_by("-created_at", "-id")

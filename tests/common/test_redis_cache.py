@@ -30,6 +30,9 @@ def test_one_client_per_pool(backend):
 def test_values_round_trip(backend):
     backend.set("k", {"a": [1, 2]}, 30)
     assert backend.get("k") == {"a": [1, 2]}
-    assert backend.incr("n", 1) if backend.add("n", 1) else True
+    backend.delete("n")
+    assert backend.add("n", 1) is True
+    assert backend.add("n", 5) is False  # add never overwrites
+    assert backend.incr("n", 1) == 2
     backend.delete("k")
     assert backend.get("k") is None
