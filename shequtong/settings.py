@@ -16,15 +16,15 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-if not env_flag("SHEQUTONG_NO_DOTENV"):
-    load_dotenv(BASE_DIR / ".env")
-
-
 def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
 TESTING = "pytest" in sys.modules or env_bool("SHEQUTONG_TESTING")
+# A developer's .env (written by `make run`, DEBUG on) configures their server,
+# never the test suite: tests see only the environment they were started with.
+if not TESTING and not env_flag("SHEQUTONG_NO_DOTENV"):
+    load_dotenv(BASE_DIR / ".env")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # Production is any run that is neither DEBUG nor a test run: it refuses to
 # start without real secrets (see shequtong/common/crypto.py and checks.py).

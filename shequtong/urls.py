@@ -1,6 +1,5 @@
 """Root URL conf. Every view declares its access rule (shequtong/common/access.py)."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -23,8 +22,5 @@ urlpatterns: list = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL, in any mode: each is read
+# through a view that checks the reader's access (boards:image).

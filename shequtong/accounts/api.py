@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from shequtong.common import access
 from shequtong.common.errors import NotFound, ValidationFailed
 from shequtong.places.models import Community, Estate, Subdistrict
 
@@ -41,6 +42,7 @@ def _grant_out(g: RoleGrant) -> GrantOut:
 
 
 @router.get("/me", response=MeOut)
+@access.login
 def me(request: AuthedRequest) -> MeOut:
     u = request.user
     return MeOut(
@@ -51,12 +53,14 @@ def me(request: AuthedRequest) -> MeOut:
 
 
 @router.post("/sms-codes", auth=None, response={202: dict})
+@access.public
 def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict]:
     services.send_sms_code(phone=payload.phone, purpose="register")
     return 202, {"code": "ok", "message": "验证码已发送，5分钟内有效"}
 
 
 @router.post("/register", auth=None, response={201: MeOut})
+@access.public
 def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, MeOut]:
     user = services.register(data=services.Registration(**payload.dict()), request=request)
     return 201, MeOut(id=user.pk, username=user.username, display_name=user.display_name, masked_phone=user.masked_phone,
@@ -64,11 +68,13 @@ def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, MeOut]:
 
 
 @router.get("/memberships", response=list[MembershipOut])
+@access.login
 def my_memberships(request: AuthedRequest) -> list[MembershipOut]:
     return [_membership_out(m) for m in selectors.memberships_of(request.user).select_related("user")]
 
 
 @router.post("/memberships", response={201: MembershipOut})
+@access.login
 def request_membership(request: AuthedRequest, payload: MembershipIn) -> tuple[int, MembershipOut]:
     community = Community.objects.filter(pk=payload.community_id).first()
     if community is None:
@@ -79,12 +85,14 @@ def request_membership(request: AuthedRequest, payload: MembershipIn) -> tuple[i
 
 
 @router.get("/reviews", response=list[MembershipOut])
+@access.login
 def pending_reviews(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[MembershipOut]:
     limit = max(1, min(limit, 200))
     return [_membership_out(m) for m in selectors.pending_reviews_for(request.user)[offset : offset + limit]]
 
 
 @router.post("/reviews/{membership_id}", response=MembershipOut)
+@access.login
 def review(request: AuthedRequest, membership_id: int, payload: ReviewIn) -> MembershipOut:
     m = services.review_membership(actor=request.user, membership_id=membership_id, approve=payload.approve,
                                    reason=payload.reason, request=request)
@@ -92,12 +100,14 @@ def review(request: AuthedRequest, membership_id: int, payload: ReviewIn) -> Mem
 
 
 @router.get("/grants", response=list[GrantOut])
+@access.login
 def grants(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[GrantOut]:
     limit = max(1, min(limit, 200))
     return [_grant_out(g) for g in selectors.grants_manageable_by(request.user)[offset : offset + limit]]
 
 
 @router.post("/grants", response={201: GrantOut})
+@access.login
 def grant(request: AuthedRequest, payload: GrantIn) -> tuple[int, GrantOut]:
     target = selectors.find_user(payload.user)
     if target is None:
@@ -113,12 +123,14 @@ def grant(request: AuthedRequest, payload: GrantIn) -> tuple[int, GrantOut]:
 
 
 @router.delete("/grants/{grant_id}", response={204: None})
+@access.login
 def revoke(request: AuthedRequest, grant_id: int) -> tuple[int, None]:
     services.revoke_role(actor=request.user, grant_id=grant_id, request=request)
     return 204, None
 
 
 @router.post("/tokens", response={201: TokenOut})
+@access.login
 def create_token(request: AuthedRequest, payload: TokenIn) -> tuple[int, TokenOut]:
     token, key = services.create_api_token(actor=request.user, name=payload.name, token_scope=payload.scope)
     return 201, TokenOut(id=token.pk, name=token.name, scope=token.scope, key=key, expires_at=token.expires_at)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
+from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, Subdistrict
 
 from .roles import CAPABILITIES, FLAG_ROLES, GRANTABLE_BY, VERSION_OF_ROLE, Version
@@ -146,6 +147,27 @@ def scope_for(user: Any, capability: str) -> Scope:
     if roles is None:
         raise KeyError(f"unknown capability {capability!r}")
     return _scope_from(g for g in grants_of(user) if g.role in roles)
+
+
+def subdistrict_in_scope(user: Any, capability: str, subdistrict_id: int) -> Subdistrict:
+    """The subdistrict if `capability`'s scope covers it (wholly or in part), else NotFound.
+
+    Missing and out-of-scope answer alike (docs/adr/0001-object-access-policies.md).
+    """
+    sub = scope_for(user, capability).subdistricts().filter(pk=subdistrict_id).first()
+    if sub is None:
+        raise NotFound("该街镇不存在或不在您的管辖范围内", code="subdistrict_not_found")
+    return sub
+
+
+def community_in_scope(user: Any, capability: str, community_id: int, *, related: tuple[str, ...] = ()) -> Community:
+    """The community (with its subdistrict and any `related` rows) if `capability`'s scope covers it, else NotFound."""
+    community = (
+        scope_for(user, capability).communities().select_related("subdistrict", *related).filter(pk=community_id).first()
+    )
+    if community is None:
+        raise NotFound("该居村委不存在或不在您的管辖范围内", code="community_not_found")
+    return community
 
 
 def has_capability(user: Any, capability: str) -> bool:

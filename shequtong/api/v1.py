@@ -2,8 +2,8 @@
 
 Every app that has an `api.py` with a `router` is mounted at /api/v1/<app label>/.
 Authentication is required by default (session with CSRF, or a bearer token);
-an operation that must be public says `auth=None` and is listed in
-tests/api/test_api_auth.py's PUBLIC_OPERATIONS.
+every operation declares its access rule like a page does (api/rules.py), and
+an operation that must be public says `auth=None` with `access.public`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from importlib import import_module
 from django.apps import apps
 from ninja import NinjaAPI
 
-from . import errors
+from . import errors, rules
 from .auth import DEFAULT_AUTH
 
 api = NinjaAPI(
@@ -37,4 +37,5 @@ for config in apps.get_app_configs():
         continue
     router = getattr(module, "router", None)
     if router is not None:
+        rules.guard(router, config.label)
         api.add_router(f"/{config.label}/", router)

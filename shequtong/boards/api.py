@@ -7,6 +7,7 @@ from django.urls import reverse
 from ninja import Router
 
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
 from shequtong.common.errors import NotFound
 
 from . import catalogue, selectors, services
@@ -81,6 +82,7 @@ def _fresh(request: AuthedRequest, post_id: int) -> Post:
 
 
 @router.get("/boards", response=list[BoardOut])
+@access.login
 def boards(request: AuthedRequest, community_id: int | None = None) -> list[BoardOut]:
     acc = _access(request, community_id)
     kind = acc.community.kind
@@ -92,6 +94,7 @@ def boards(request: AuthedRequest, community_id: int | None = None) -> list[Boar
 
 
 @router.get("/posts", response=PostPage)
+@access.login
 def list_posts(
     request: AuthedRequest, board: str, community_id: int | None = None, q: str = "", mutual_aid: bool = False,
     stage: str = "", page: int = 1,
@@ -106,6 +109,7 @@ def list_posts(
 
 
 @router.post("/posts", response={201: PostOut})
+@access.login
 def create_post(request: AuthedRequest, payload: PostIn) -> tuple[int, PostOut]:
     acc = _access(request, payload.community_id)
     offer = None
@@ -120,6 +124,7 @@ def create_post(request: AuthedRequest, payload: PostIn) -> tuple[int, PostOut]:
 
 
 @router.get("/posts/{post_id}", response=PostOut)
+@access.login
 def read_post(request: AuthedRequest, post_id: int) -> PostOut:
     post, _ = selectors.post_for(request.user, post_id)
     services.record_read(actor=request.user, post=post)
@@ -127,6 +132,7 @@ def read_post(request: AuthedRequest, post_id: int) -> PostOut:
 
 
 @router.get("/posts/{post_id}/replies", response=list[ReplyOut])
+@access.login
 def list_replies(request: AuthedRequest, post_id: int, page: int = 1) -> list[ReplyOut]:
     post, acc = selectors.post_for(request.user, post_id)
     p = Paginator(selectors.replies(post, acc), 50).get_page(page)
@@ -134,6 +140,7 @@ def list_replies(request: AuthedRequest, post_id: int, page: int = 1) -> list[Re
 
 
 @router.post("/posts/{post_id}/replies", response={201: ReplyOut})
+@access.login
 def reply(request: AuthedRequest, post_id: int, payload: ReplyIn) -> tuple[int, ReplyOut]:
     post, _ = selectors.post_for(request.user, post_id)
     r = services.reply_to(actor=request.user, post=post, body=payload.body, mention=payload.mention)
@@ -141,6 +148,7 @@ def reply(request: AuthedRequest, post_id: int, payload: ReplyIn) -> tuple[int, 
 
 
 @router.post("/posts/{post_id}/like", response=LikeOut)
+@access.login
 def like(request: AuthedRequest, post_id: int) -> LikeOut:
     post, _ = selectors.post_for(request.user, post_id)
     liked = services.toggle_like(actor=request.user, post=post)
@@ -148,6 +156,7 @@ def like(request: AuthedRequest, post_id: int) -> LikeOut:
 
 
 @router.post("/mentions", response={201: MentionOut})
+@access.login
 def mention(request: AuthedRequest, payload: MentionIn) -> tuple[int, MentionOut]:
     post, _ = selectors.post_for(request.user, payload.post_id)
     r = None
@@ -158,6 +167,7 @@ def mention(request: AuthedRequest, payload: MentionIn) -> tuple[int, MentionOut
 
 
 @router.post("/posts/{post_id}/tag", response=PostOut)
+@access.login
 def tag(request: AuthedRequest, post_id: int, payload: TagIn) -> PostOut:
     post, _ = selectors.post_for(request.user, post_id)
     services.tag_post(actor=request.user, post=post, category=payload.category)
@@ -165,11 +175,13 @@ def tag(request: AuthedRequest, post_id: int, payload: TagIn) -> PostOut:
 
 
 @router.get("/posts/{post_id}/vote", response=VoteOut)
+@access.login
 def get_vote(request: AuthedRequest, post_id: int) -> VoteOut:
     return _vote_out(_fresh(request, post_id), request)
 
 
 @router.post("/posts/{post_id}/vote", response={201: VoteOut})
+@access.login
 def open_vote(request: AuthedRequest, post_id: int, payload: VoteIn) -> tuple[int, VoteOut]:
     post, _ = selectors.post_for(request.user, post_id)
     services.open_vote(actor=request.user, post=post, question=payload.question, options=payload.options,
@@ -178,6 +190,7 @@ def open_vote(request: AuthedRequest, post_id: int, payload: VoteIn) -> tuple[in
 
 
 @router.post("/posts/{post_id}/ballots", response={201: VoteOut})
+@access.login
 def vote(request: AuthedRequest, post_id: int, payload: BallotIn) -> tuple[int, VoteOut]:
     post, _ = selectors.post_for(request.user, post_id)
     services.cast_ballot(actor=request.user, post=post, option_id=payload.option_id)
@@ -185,6 +198,7 @@ def vote(request: AuthedRequest, post_id: int, payload: BallotIn) -> tuple[int, 
 
 
 @router.post("/posts/{post_id}/vote/close", response=VoteOut)
+@access.login
 def close_vote(request: AuthedRequest, post_id: int, payload: CloseVoteIn) -> VoteOut:
     post, _ = selectors.post_for(request.user, post_id)
     services.close_vote(actor=request.user, post=post, outcome=payload.outcome)
@@ -192,6 +206,7 @@ def close_vote(request: AuthedRequest, post_id: int, payload: CloseVoteIn) -> Vo
 
 
 @router.post("/posts/{post_id}/bookings", response={201: BookingOut})
+@access.login
 def book(request: AuthedRequest, post_id: int, payload: BookingIn) -> tuple[int, BookingOut]:
     post, _ = selectors.post_for(request.user, post_id)
     b = services.book_service(actor=request.user, post=post, note=payload.note)
@@ -199,12 +214,14 @@ def book(request: AuthedRequest, post_id: int, payload: BookingIn) -> tuple[int,
 
 
 @router.post("/bookings/{booking_id}/decision", response=BookingOut)
+@access.login
 def decide_booking(request: AuthedRequest, booking_id: int, payload: DecisionIn) -> BookingOut:
     b = services.decide_booking(actor=request.user, booking_id=booking_id, confirm=payload.confirm)
     return _booking_out(b, b.offer.post_id)
 
 
 @router.post("/posts/{post_id}/hide", response=PostOut)
+@access.login
 def hide_post(request: AuthedRequest, post_id: int, payload: HideIn) -> PostOut:
     post, _ = selectors.post_for(request.user, post_id)
     services.hide_post(actor=request.user, post=post, reason=payload.reason)
@@ -212,6 +229,7 @@ def hide_post(request: AuthedRequest, post_id: int, payload: HideIn) -> PostOut:
 
 
 @router.post("/posts/{post_id}/restore", response=PostOut)
+@access.login
 def restore_post(request: AuthedRequest, post_id: int) -> PostOut:
     post, _ = selectors.post_for(request.user, post_id)
     services.restore_post(actor=request.user, post=post)
@@ -219,12 +237,14 @@ def restore_post(request: AuthedRequest, post_id: int) -> PostOut:
 
 
 @router.post("/replies/{reply_id}/hide", response=ReplyOut)
+@access.login
 def hide_reply(request: AuthedRequest, reply_id: int, payload: HideIn) -> ReplyOut:
     r, _ = selectors.reply_for(request.user, reply_id)
     return _reply_out(services.hide_reply(actor=request.user, reply=r, reason=payload.reason))
 
 
 @router.post("/replies/{reply_id}/restore", response=ReplyOut)
+@access.login
 def restore_reply(request: AuthedRequest, reply_id: int) -> ReplyOut:
     r, _ = selectors.reply_for(request.user, reply_id)
     return _reply_out(services.restore_reply(actor=request.user, reply=r))

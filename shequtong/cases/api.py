@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Query, Router, Schema
 
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
 from shequtong.common.errors import PermissionRefused
 
 from . import selectors, services
@@ -64,6 +65,7 @@ def _detail(request: AuthedRequest, c: Case) -> CaseDetailOut:
 
 
 @router.get("/list", response=list[CaseOut])
+@access.login
 def list_cases(request: AuthedRequest, filters: Query[CaseQuery]) -> list[dict]:
     cap = selectors.list_capability(request.user)
     if cap is None:
@@ -77,6 +79,7 @@ def list_cases(request: AuthedRequest, filters: Query[CaseQuery]) -> list[dict]:
 
 
 @router.get("/mine", response=list[CaseOut])
+@access.login
 def my_cases(request: AuthedRequest, source: str = "", limit: int = 50, offset: int = 0) -> list[dict]:
     qs = selectors.my_cases(request.user)
     if source:
@@ -86,6 +89,7 @@ def my_cases(request: AuthedRequest, source: str = "", limit: int = 50, offset: 
 
 
 @router.get("/ratings/communities", response=list[AverageOut])
+@access.login
 def community_averages(request: AuthedRequest, subdistrict_id: int | None = None) -> list[AverageOut]:
     if selectors.list_capability(request.user) != "patrol":
         raise PermissionRefused("只有街镇、区级巡查人员可以查看各居村平均评分")
@@ -95,6 +99,7 @@ def community_averages(request: AuthedRequest, subdistrict_id: int | None = None
 
 
 @router.get("/ratings/subdistricts", response=list[AverageOut])
+@access.login
 def subdistrict_averages(request: AuthedRequest) -> list[AverageOut]:
     if selectors.list_capability(request.user) != "patrol":
         raise PermissionRefused("只有街镇、区级巡查人员可以查看各街镇平均评分")
@@ -103,23 +108,27 @@ def subdistrict_averages(request: AuthedRequest) -> list[AverageOut]:
 
 
 @router.get("/{case_id}", response=CaseDetailOut)
+@access.login
 def case_detail(request: AuthedRequest, case_id: int) -> CaseDetailOut:
     return _detail(request, selectors.case_for_viewer(request.user, case_id))
 
 
 @router.post("/{case_id}/category", response=CaseDetailOut)
+@access.login
 def set_category(request: AuthedRequest, case_id: int, payload: CategoryIn) -> CaseDetailOut:
     services.set_category(actor=request.user, case_id=case_id, category=payload.category)
     return _detail(request, selectors.case_for_viewer(request.user, case_id))
 
 
 @router.post("/{case_id}/actions", response=CaseDetailOut)
+@access.login
 def act(request: AuthedRequest, case_id: int, payload: ActionIn) -> CaseDetailOut:
     services.handle_case(actor=request.user, case_id=case_id, action=payload.action, note=payload.note)
     return _detail(request, selectors.case_for_viewer(request.user, case_id))
 
 
 @router.post("/{case_id}/rating", response={201: RatingOut})
+@access.login
 def rate(request: AuthedRequest, case_id: int, payload: RatingIn) -> tuple[int, RatingOut]:
     r = services.rate_case(actor=request.user, case_id=case_id, stars=payload.stars, feedback=payload.feedback)
     return 201, RatingOut(stars=r.stars, feedback=r.feedback, created_at=r.created_at)

@@ -6,6 +6,7 @@ from ninja import Router
 
 from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
 from shequtong.common.errors import NotFound, ValidationFailed
 from shequtong.places.models import Community
 
@@ -52,6 +53,7 @@ def _limit(limit: int, top: int = 100) -> int:
 
 
 @router.get("/groups", response=list[GroupOut])
+@access.login
 def my_groups(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[GroupOut]:
     """The groups I belong to, as a resident or as committee staff; most recent activity first."""
     services.ensure_groups_for(request.user)
@@ -59,6 +61,7 @@ def my_groups(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[
 
 
 @router.get("/communities/{community_id}/groups", response=list[GroupOut])
+@access.login
 def community_groups(request: AuthedRequest, community_id: int, limit: int = 50, offset: int = 0) -> list[GroupOut]:
     """Every group of one community: for its committee staff and for patrol observers in scope."""
     community = Community.objects.filter(pk=community_id).first()
@@ -72,6 +75,7 @@ def community_groups(request: AuthedRequest, community_id: int, limit: int = 50,
 
 
 @router.get("/groups/{group_id}", response=GroupDetailOut)
+@access.login
 def group(request: AuthedRequest, group_id: int) -> GroupDetailOut:
     ga = selectors.group_access(request.user, group_id)
     base = _group_out(ga.group).dict()
@@ -80,6 +84,7 @@ def group(request: AuthedRequest, group_id: int) -> GroupDetailOut:
 
 
 @router.get("/groups/{group_id}/messages", response=MessagePageOut)
+@access.login
 def messages(request: AuthedRequest, group_id: int, since: int | None = None, before: int | None = None,
              limit: int = 30) -> MessagePageOut:
     """Messages oldest first. `since=ID`: newer than ID (live updates); `before=ID`: the page before ID."""
@@ -103,6 +108,7 @@ def messages(request: AuthedRequest, group_id: int, since: int | None = None, be
 
 
 @router.post("/groups/{group_id}/messages", response={201: MessageOut})
+@access.login
 def send(request: AuthedRequest, group_id: int, payload: MessageIn) -> tuple[int, MessageOut]:
     message = services.send_message(actor=request.user, group_id=group_id, body=payload.body)
     ga = selectors.group_access(request.user, group_id)
@@ -110,6 +116,7 @@ def send(request: AuthedRequest, group_id: int, payload: MessageIn) -> tuple[int
 
 
 @router.post("/messages/{message_id}/mention", response={201: MentionOut})
+@access.login
 def mention(request: AuthedRequest, message_id: int) -> tuple[int, MentionOut]:
     """The @居委/@村委 button: record the message for case tracking (409 if already pressed)."""
     m = services.mention_message(actor=request.user, message_id=message_id)
@@ -122,16 +129,19 @@ def _moderated_out(request: AuthedRequest, message: GroupMessage) -> MessageOut:
 
 
 @router.post("/messages/{message_id}/hide", response=MessageOut)
+@access.login
 def hide(request: AuthedRequest, message_id: int, payload: HideIn) -> MessageOut:
     return _moderated_out(request, services.hide_message(actor=request.user, message_id=message_id, reason=payload.reason))
 
 
 @router.post("/messages/{message_id}/restore", response=MessageOut)
+@access.login
 def restore(request: AuthedRequest, message_id: int) -> MessageOut:
     return _moderated_out(request, services.restore_message(actor=request.user, message_id=message_id))
 
 
 @router.post("/groups", response={201: GroupOut})
+@access.login
 def create_group(request: AuthedRequest, payload: GroupIn) -> tuple[int, GroupOut]:
     community = Community.objects.filter(pk=payload.community_id).first()
     if community is None:
@@ -141,16 +151,19 @@ def create_group(request: AuthedRequest, payload: GroupIn) -> tuple[int, GroupOu
 
 
 @router.post("/groups/{group_id}/members", response=AddedOut)
+@access.login
 def add_members(request: AuthedRequest, group_id: int, payload: MembersIn) -> AddedOut:
     return AddedOut(added=services.add_members(actor=request.user, group_id=group_id, user_ids=payload.user_ids))
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", response={204: None})
+@access.login
 def remove_member(request: AuthedRequest, group_id: int, user_id: int) -> tuple[int, None]:
     services.remove_member(actor=request.user, group_id=group_id, user_id=user_id)
     return 204, None
 
 
 @router.put("/groups/{group_id}/announcement", response=GroupOut)
+@access.login
 def announcement(request: AuthedRequest, group_id: int, payload: AnnouncementIn) -> GroupOut:
     return _group_out(services.set_announcement(actor=request.user, group_id=group_id, text=payload.text))

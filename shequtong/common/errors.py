@@ -1,9 +1,19 @@
 """Domain errors raised by services; views and the API turn them into messages.
 
 Each carries a stable `code` (for API clients) and a Chinese `message` (for people).
+The codes an app raises are one `StrEnum` in its own `<app>/errors.py`
+(Saleor's error_codes.py): pages and the API read the same member, and a client
+may switch on the value. The four generic codes below stay for refusals that
+are not specific to one app.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Base of every app's error-code enum; a member's value is the stable wire code."""
 
 
 class DomainError(Exception):
@@ -11,10 +21,10 @@ class DomainError(Exception):
     status = 400
     default_message = "操作失败"
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, code: str | ErrorCode | None = None, field: str | None = None) -> None:
         self.message = message or self.default_message
         if code:
-            self.code = code
+            self.code = str(code)
         self.field = field
         super().__init__(self.message)
 

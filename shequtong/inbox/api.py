@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Router
 
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
 
 from . import selectors, services
 from .models import Message
@@ -27,6 +28,7 @@ def _out(m: Message, user: Any) -> MessageOut:
 
 
 @router.get("/messages", response=list[MessageOut])
+@access.login
 def list_messages(request: AuthedRequest, box: str = "all", limit: int = 20, offset: int = 0) -> list[MessageOut]:
     """全部 / 私信 (letter) / 系统通知 (system) / 已发送 (sent)."""
     box = box if box in selectors.BOXES else "all"
@@ -40,11 +42,13 @@ def list_messages(request: AuthedRequest, box: str = "all", limit: int = 20, off
 
 
 @router.get("/unread", response=UnreadOut)
+@access.login
 def unread(request: AuthedRequest) -> UnreadOut:
     return UnreadOut(count=selectors.unread_count(request.user))
 
 
 @router.get("/messages/{message_id}", response=ThreadOut)
+@access.login
 def read_message(request: AuthedRequest, message_id: int) -> ThreadOut:
     """Open a message (marks it, or its whole conversation, read) with its conversation."""
     message = services.open_message(actor=request.user, message_id=message_id)
@@ -53,6 +57,7 @@ def read_message(request: AuthedRequest, message_id: int) -> ThreadOut:
 
 
 @router.post("/letters", response={201: MessageOut})
+@access.login
 def send_letter(request: AuthedRequest, payload: LetterIn) -> tuple[int, MessageOut]:
     recipient = selectors.recipient_for(request.user, payload.recipient_id)
     letter = services.send_letter(actor=request.user, recipient=recipient, subject=payload.subject, body=payload.body)
@@ -60,12 +65,14 @@ def send_letter(request: AuthedRequest, payload: LetterIn) -> tuple[int, Message
 
 
 @router.post("/messages/{message_id}/replies", response={201: MessageOut})
+@access.login
 def reply(request: AuthedRequest, message_id: int, payload: ReplyIn) -> tuple[int, MessageOut]:
     letter = services.reply_letter(actor=request.user, message_id=message_id, body=payload.body)
     return 201, _out(letter, request.user)
 
 
 @router.get("/recipients", response=list[RecipientOut])
+@access.login
 def recipients(request: AuthedRequest, q: str = "") -> list[RecipientOut]:
     """People the user may write to (masked names), searched by name."""
     return [

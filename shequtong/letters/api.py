@@ -6,6 +6,7 @@ from ninja import Router
 
 from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
 from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused
 
@@ -29,6 +30,7 @@ def _out(letter: Letter) -> LetterOut:
 
 
 @router.get("/subcategories", response=list[SubCategoryOut])
+@access.login
 def subcategories(request: AuthedRequest, category: str = "") -> list[SubCategory]:
     qs = SubCategory.objects.filter(is_active=True)
     if category:
@@ -37,6 +39,7 @@ def subcategories(request: AuthedRequest, category: str = "") -> list[SubCategor
 
 
 @router.post("/mine", response={201: LetterOut})
+@access.login
 def submit(request: AuthedRequest, payload: LetterIn) -> tuple[int, LetterOut]:
     community, by_committee = selectors.writer_for(request.user)
     if community is None:
@@ -48,6 +51,7 @@ def submit(request: AuthedRequest, payload: LetterIn) -> tuple[int, LetterOut]:
 
 
 @router.get("/mine", response=list[LetterOut])
+@access.login
 def mine(request: AuthedRequest, q: str = "", limit: int = 50, offset: int = 0) -> list[LetterOut]:
     limit = max(1, min(limit, 200))
     return [_out(x) for x in selectors.my_letters(request.user, q)[offset : offset + limit]]
@@ -59,6 +63,7 @@ def _observer(request: AuthedRequest) -> None:
 
 
 @router.get("/stats/subdistricts", response=DrillDownOut)
+@access.login
 def stats_subdistricts(request: AuthedRequest) -> DrillDownOut:
     _observer(request)
     rows, total = selectors.subdistrict_rows(request.user)
@@ -67,6 +72,7 @@ def stats_subdistricts(request: AuthedRequest) -> DrillDownOut:
 
 
 @router.get("/stats/subdistricts/{subdistrict_id}", response=DrillDownOut)
+@access.login
 def stats_communities(request: AuthedRequest, subdistrict_id: int) -> DrillDownOut:
     _observer(request)
     rows, total = selectors.community_rows(request.user, selectors.subdistrict_for(request.user, subdistrict_id))
@@ -75,6 +81,7 @@ def stats_communities(request: AuthedRequest, subdistrict_id: int) -> DrillDownO
 
 
 @router.get("/stats/categories", response=DrillDownOut)
+@access.login
 def stats_categories(request: AuthedRequest, subdistrict_id: int | None = None) -> DrillDownOut:
     _observer(request)
     sub = selectors.subdistrict_for(request.user, subdistrict_id) if subdistrict_id else None
@@ -84,6 +91,7 @@ def stats_categories(request: AuthedRequest, subdistrict_id: int | None = None) 
 
 
 @router.get("/stats/categories/{category}", response=DrillDownOut)
+@access.login
 def stats_category_subdistricts(request: AuthedRequest, category: str) -> DrillDownOut:
     _observer(request)
     if category not in Category.values:
@@ -94,5 +102,6 @@ def stats_category_subdistricts(request: AuthedRequest, category: str) -> DrillD
 
 
 @router.get("/{letter_id}", response=LetterOut)
+@access.login
 def detail(request: AuthedRequest, letter_id: int) -> LetterOut:
     return _out(selectors.letter_for(request.user, letter_id))

@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema
 
 from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
 from shequtong.common.errors import PermissionRefused, ValidationFailed
 
 from . import selectors
@@ -59,6 +60,7 @@ class SearchOut(Schema):
 
 
 @router.get("/search", response=SearchOut)
+@access.login
 def search(request: AuthedRequest, params: Query[SearchQuery]) -> dict:
     """Posts, cases (with 人民信箱 letters) and 面对面 records in the caller's scope, newest first, 20 a page."""
     if not scope.has_capability(request.user, "observe"):

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from shequtong.accounts.schemas import PlaceOut
+from shequtong.common import access
 
 from . import selectors
 
@@ -13,15 +14,18 @@ router = Router(tags=["places"])
 
 
 @router.get("/subdistricts", response=list[PlaceOut], auth=None)
+@access.public
 def subdistricts(request: HttpRequest) -> list[PlaceOut]:
     return [PlaceOut(id=s.pk, name=s.name, kind=s.kind) for s in selectors.subdistricts()]
 
 
 @router.get("/subdistricts/{subdistrict_id}/communities", response=list[PlaceOut], auth=None)
+@access.public
 def communities(request: HttpRequest, subdistrict_id: int) -> list[PlaceOut]:
     return [PlaceOut(id=c.pk, name=c.name, kind=c.kind) for c in selectors.communities_of(subdistrict_id)]
 
 
 @router.get("/communities/{community_id}/estates", response=list[PlaceOut], auth=None)
+@access.public
 def estates(request: HttpRequest, community_id: int) -> list[PlaceOut]:
     return [PlaceOut(id=e.pk, name=e.name) for e in selectors.estates_of(community_id)]

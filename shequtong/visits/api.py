@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 
 from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
 from shequtong.common.errors import PermissionRefused, ValidationFailed
 
 from . import selectors, services
@@ -92,6 +93,7 @@ def _input(request: AuthedRequest, payload: VisitIn, community_id: int | None) -
 
 
 @router.get("/list", response=list[VisitOut])
+@access.login
 def list_visits(request: AuthedRequest, filters: Query[VisitQuery]) -> list[dict]:
     """Staff: the committee's list (FV-1); observers: approved and archived records in their scope (FV-5)."""
     f = selectors.Filters.from_query({"type": filters.type, "status": filters.status, "q": filters.q})
@@ -110,6 +112,7 @@ def list_visits(request: AuthedRequest, filters: Query[VisitQuery]) -> list[dict
 
 
 @router.post("/drafts", response={201: VisitDetailOut})
+@access.login
 def create_visit(request: AuthedRequest, payload: VisitIn) -> Status[VisitDetailOut]:
     """Record a visit as a draft; `POST /{visit_id}/submit` sends it for review."""
     _require(request, "committee")
@@ -119,12 +122,14 @@ def create_visit(request: AuthedRequest, payload: VisitIn) -> Status[VisitDetail
 
 # Fixed paths (/list, /drafts) come before /{visit_id}: the first pattern that matches wins.
 @router.get("/{visit_id}", response=VisitDetailOut)
+@access.login
 def visit_detail(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
     _require(request, "committee", "observe")
     return _detail(request, visit_id)
 
 
 @router.put("/{visit_id}", response=VisitDetailOut)
+@access.login
 def update_visit(request: AuthedRequest, visit_id: int, payload: VisitIn) -> VisitDetailOut:
     """Change one's own draft or returned record (its community stays)."""
     _require(request, "committee")
@@ -136,6 +141,7 @@ def update_visit(request: AuthedRequest, visit_id: int, payload: VisitIn) -> Vis
 
 
 @router.delete("/{visit_id}", response={204: None})
+@access.login
 def delete_visit(request: AuthedRequest, visit_id: int) -> Status[None]:
     _require(request, "committee")
     services.delete_visit(actor=request.user, visit_id=visit_id)
@@ -143,6 +149,7 @@ def delete_visit(request: AuthedRequest, visit_id: int) -> Status[None]:
 
 
 @router.post("/{visit_id}/submit", response=VisitDetailOut)
+@access.login
 def submit_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
     _require(request, "committee")
     services.submit_visit(actor=request.user, visit_id=visit_id)
@@ -150,6 +157,7 @@ def submit_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
 
 
 @router.post("/{visit_id}/approve", response=VisitDetailOut)
+@access.login
 def approve_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
     _require(request, "secretary")
     services.approve_visit(actor=request.user, visit_id=visit_id)
@@ -157,6 +165,7 @@ def approve_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
 
 
 @router.post("/{visit_id}/return", response=VisitDetailOut)
+@access.login
 def return_visit(request: AuthedRequest, visit_id: int, payload: ReturnIn) -> VisitDetailOut:
     _require(request, "secretary")
     services.return_visit(actor=request.user, visit_id=visit_id, reason=payload.reason)
@@ -164,6 +173,7 @@ def return_visit(request: AuthedRequest, visit_id: int, payload: ReturnIn) -> Vi
 
 
 @router.post("/{visit_id}/archive", response=VisitDetailOut)
+@access.login
 def archive_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
     _require(request, "secretary")
     services.archive_visit(actor=request.user, visit_id=visit_id)
@@ -171,6 +181,7 @@ def archive_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
 
 
 @router.post("/{visit_id}/cases", response=VisitDetailOut)
+@access.login
 def send_to_cases(request: AuthedRequest, visit_id: int, payload: SendIn) -> VisitDetailOut:
     """Record chosen problems in case tracking (source 面对面); each problem once."""
     _require(request, "secretary")
