@@ -14,7 +14,7 @@ GRID_PORT ?= 8311
 # until the simulator is up and then really travel (scripts/run_demo.sh).
 DEMO_GRID = GRID_GATEWAY=shequtong.integrations.open311_client.Open311GridGateway GRID_OPEN311_URL=http://127.0.0.1:$(GRID_PORT)/open311/v2
 
-.PHONY: run test test-pg test-e2e lint install assets migrate seed serve clean bench
+.PHONY: run test test-pg test-e2e lint install assets migrate seed serve clean bench bench-full nginx
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
@@ -68,11 +68,16 @@ lint: install
 
 ## Benchmark (docs/performance.md): a short run on a small district in a few minutes;
 ## bench-full loads the specification's district (800,000 residents) and runs up to 2,000 users.
-bench: assets
+# nginx fronts the app in benchmarks as in production (deploy/nginx): Debian's nginx-light.
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light)
+
+bench: assets nginx
 	$(PYTHON) -m pip install -q -e ".[dev,bench]"
 	$(PYTHON) bench/run.py --quick
 
-bench-full: assets
+bench-full: assets nginx
 	$(PYTHON) -m pip install -q -e ".[dev,bench]"
 	$(PYTHON) bench/run.py --full
 

@@ -137,7 +137,8 @@ def report(res: dict[str, Any]) -> str:
             f"{', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}",
             f"- PostgreSQL {m['postgresql']} ({', '.join(f'{k}={v}' for k, v in m['pg_settings'].items())}); "
             f"Python {m['python']}",
-            f"- gunicorn gthread, {res['workers']} workers x {res['threads']} threads, DEBUG off, "
+            f"- gunicorn gthread, {res['workers']} workers x {res['threads']} threads, DEBUG off; "
+            f"front proxy: {res.get('proxy', 'none')}; "
             f"Redis cache: {'yes' if res['redis'] else 'NO (redis-server missing)'}; app, PostgreSQL and load "
             f"generator on this one machine",
             f"- data: scale `{res['scale']}`: " + ", ".join(f"{k} {v:,}" for k, v in res["rows"].items()),
@@ -152,9 +153,15 @@ def report(res: dict[str, Any]) -> str:
     for lv in res["levels"]:
         o = lv["summaries"][-1]
         mix = ", ".join(f"{k} {v:.0%}" for k, v in lv["mix"].items())
+        shed = o.get("shed", 0)
         rows.append([lv["users"], f"{o['throughput']:.1f}", f"{o['p50_ms']:.1f}", f"{o['p95_ms']:.1f}",
-                     f"{o['p99_ms']:.1f}", o["errors"], mix, f"{lv['generator_cpu_seconds'] / lv['duration']:.2f}"])
-    out += [stats.markdown_table(["users", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors", "mix",
+                     f"{o['p99_ms']:.1f}", o["errors"] - shed,
+                     f"{shed / o['count']:.1%} (p95 {o.get('shed_p95_ms', float('nan')):.0f} ms)" if shed else "0",
+                     f"{o.get('served_max_ms', float('nan')):.0f}", f"{res.get('ratio_at', {}).get(str(lv['users']), '')}",
+                     mix, f"{lv['generator_cpu_seconds'] / lv['duration']:.2f}"])
+    out += [stats.markdown_table(["users", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors (not 503)",
+                                  "503 share (answered in)", "slowest served ms",
+                                  f"ops/s ÷ SQL limit ({res['limit']['summaries'][-1]['throughput']:.0f} ops/s)", "mix",
                                   "load generator CPU (cores)"], rows), ""]
     for lv in res["levels"]:
         out += [f"### {lv['users']} users, per endpoint", "",
@@ -191,6 +198,10 @@ def main() -> int:  # noqa: C901 - one linear script
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--proxy-port", type=int, default=8764,
+                        help="nginx in front of the app (load shedding, as deployed); 0 measures gunicorn directly")
+    parser.add_argument("--max-conns", type=int, default=0,
+                        help="nginx's cap of requests in flight to the app (default workers x threads x 4)")
     parser.add_argument("--redis-port", type=int, default=6399)
     parser.add_argument("--db", default="shequtong_bench")
     parser.add_argument("--reuse-db", action="store_true", help="keep an existing benchmark database (no reseed)")
@@ -222,7 +233,9 @@ def main() -> int:  # noqa: C901 - one linear script
     redis = server.start_redis(args.redis_port)
     res["redis"] = redis is not None
     env = server.bench_env(args.db, args.redis_port if redis else None)
-    base = f"http://127.0.0.1:{args.port}"
+    base = f"http://127.0.0.1:{args.proxy_port or args.port}"
+    res["proxy"] = (f"nginx on :{args.proxy_port}, at most {args.max_conns or args.workers * args.threads * 4} "
+                    "requests in flight to the app" if args.proxy_port else "none (gunicorn directly)")
     try:
         return measure(args, preset, res, env, base, out, redis)
     finally:
@@ -266,7 +279,7 @@ def seed_only(args: argparse.Namespace, preset: dict[str, Any]) -> int:
 
 def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any], env: dict[str, str], base: str,
             out: Path, redis: Any) -> int:
-    proc = None
+    proc = proxy = None
     try:
         if args.reuse_db and database_exists(args.db):
             # Migrations added since the seed (indexes, say) apply to the kept data.
@@ -280,7 +293,10 @@ def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any
         sh([PY, "manage.py", "collectstatic", "--no-input", "-v0"], env)
         res["rows"] = table_rows(args.db)
         proc = server.start_server(env, args.port, args.workers, args.threads)
-        server.wait_ready(base, proc=proc)
+        server.wait_ready(f"http://127.0.0.1:{args.port}", proc=proc)
+        if args.proxy_port:
+            proxy = server.start_proxy(args.proxy_port, args.port, args.max_conns or args.workers * args.threads * 4)
+            server.wait_ready(base, proc=proxy)
         plan_path, capture_path = out / "plan.json", out / "capture.pkl"
         sh([PY, "bench/prepare.py", "--users", str(max(preset["levels"])), "--out", str(plan_path),
             "--capture", str(capture_path)], env)
@@ -303,6 +319,7 @@ def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any
             str(preset["observer_rounds"]), "--out", str(out / "observer.json")], env)
         res["observer"] = json.loads((out / "observer.json").read_text(encoding="utf-8"))
     finally:
+        server.stop(proxy)
         server.stop(proc)
     # The slowest endpoint at the busiest level, profiled in-process with the server stopped.
     busiest = res["levels"][-1]["summaries"][:-1]
@@ -315,6 +332,8 @@ def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any
     res["app_best"] = best["summaries"][-1]["throughput"]
     limit_ops = res["limit"]["summaries"][-1]["throughput"]
     res["ratio"] = res["app_best"] / limit_ops if limit_ops else float("nan")
+    res["ratio_at"] = {str(lv["users"]): f"{lv['summaries'][-1]['throughput'] / limit_ops:.2f}" if limit_ops else ""
+                       for lv in res["levels"]}
     ok_levels = [lv for lv in res["levels"] if lv["summaries"][-1]["p95_ms"] < TARGETS["p95_ms"]
                  and lv["summaries"][-1]["errors"] == 0]
     best_ok = max((lv["summaries"][-1]["throughput"] for lv in ok_levels), default=0.0)

@@ -82,6 +82,40 @@ def start_redis(port: int) -> subprocess.Popen[bytes] | None:
     return proc
 
 
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "shequtong.conf.template"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def render_nginx(listen: str, upstream: str, max_conns: int) -> str:
+    """deploy/nginx's server block with its four placeholders filled (nginx's own $variables untouched)."""
+    text = NGINX_TEMPLATE.read_text(encoding="utf-8")
+    for name, value in {"LISTEN": listen, "UPSTREAM": upstream, "MAX_CONNS": str(max_conns),
+                        "BUSY_ROOT": str(NGINX_TEMPLATE.parent)}.items():
+        text = text.replace("${" + name + "}", value)
+    return text
+
+
+def start_proxy(port: int, upstream_port: int, max_conns: int) -> subprocess.Popen[bytes]:
+    """nginx in front of gunicorn, as in production: the first stage of load shedding."""
+    exe = nginx_binary()
+    if exe is None:
+        raise SystemExit("nginx is not installed: apt-get install nginx-light (make bench does), or pass --no-proxy")
+    if port_in_use(port):
+        raise SystemExit(f"port {port} (nginx) is already in use: stop that server or choose another --proxy-port")
+    prefix = VAR / "nginx"
+    (prefix / "logs").mkdir(parents=True, exist_ok=True)
+    conf = prefix / "nginx.conf"
+    conf.write_text("\n".join([
+        "worker_processes 1;", "pid " + str(prefix / "nginx.pid") + ";", "error_log " + str(prefix / "logs" / "error.log") + " warn;",
+        "events { worker_connections 8192; }",
+        "http {", "  access_log off;", "  keepalive_timeout 10s;", "  keepalive_requests 100000;",
+        render_nginx(f"127.0.0.1:{port}", f"127.0.0.1:{upstream_port}", max_conns), "}", ""]), encoding="utf-8")
+    return subprocess.Popen([exe, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -133,6 +167,8 @@ def main() -> int:
     parser.add_argument("--redis-port", type=int, default=6399)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--proxy-port", type=int, default=0, help="also start nginx in front on this port")
+    parser.add_argument("--max-conns", type=int, default=0, help="nginx's cap of requests in flight (default workers x threads x 4)")
     args = parser.parse_args()
     def terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM stops gunicorn and Redis too, like Ctrl-C
@@ -141,13 +177,18 @@ def main() -> int:
     redis = start_redis(args.redis_port)
     env = bench_env(args.db, args.redis_port if redis else None)
     server = start_server(env, args.port, args.workers, args.threads)
+    proxy = None
     try:
         wait_ready(f"http://127.0.0.1:{args.port}", proc=server)
-        print(f"serving on http://127.0.0.1:{args.port} (Ctrl-C stops)")
+        if args.proxy_port:
+            proxy = start_proxy(args.proxy_port, args.port, args.max_conns or args.workers * args.threads * 4)
+            wait_ready(f"http://127.0.0.1:{args.proxy_port}", proc=proxy)
+        print(f"serving on http://127.0.0.1:{args.proxy_port or args.port} (Ctrl-C stops)")
         server.wait()
     except KeyboardInterrupt:
         pass
     finally:
+        stop(proxy)
         stop(server)
         stop(redis)
     return 0

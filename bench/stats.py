@@ -53,6 +53,15 @@ class Summary:
     max_ms: float
     mean_ms: float
     error_statuses: dict[str, int] = field(default_factory=dict)
+    # Load shedding: requests refused with 503 (counted among the errors too), how fast the
+    # refusal came, and the slowest request that was served (nobody should wait > 2 s).
+    shed: int = 0
+    shed_p95_ms: float = math.nan
+    served_max_ms: float = math.nan
+
+    @property
+    def shed_share(self) -> float:
+        return self.shed / self.count if self.count else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,12 +75,16 @@ def summarise(name: str, samples: Sequence[Sample], seconds: float) -> Summary:
     for s in errors:
         statuses[str(s.status)] = statuses.get(str(s.status), 0) + 1
     ok = len(samples) - len(errors)
+    shed = [s.latency for s in errors if s.status == 503]
+    served = [s.latency for s in samples if s.ok]
     return Summary(
         name=name, count=len(samples), errors=len(errors),
         throughput=ok / seconds if seconds > 0 else 0.0,
         p50_ms=percentile(lat, 50) * 1000, p95_ms=percentile(lat, 95) * 1000, p99_ms=percentile(lat, 99) * 1000,
         max_ms=max(lat) * 1000 if lat else math.nan, mean_ms=(sum(lat) / len(lat) * 1000) if lat else math.nan,
         error_statuses=statuses,
+        shed=len(shed), shed_p95_ms=percentile(shed, 95) * 1000 if shed else math.nan,
+        served_max_ms=max(served) * 1000 if served else math.nan,
     )
 
 

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a shed request costs no session, database or template work.
+    "shequtong.common.shedding.LoadSheddingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,6 +85,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Load shedding (common/shedding.py): a request the front proxy stamped (X-Request-Start)
+# that waited longer than this in the app server's queue is answered 503 at once. 0 turns it off.
+SHED_QUEUE_MS = float(os.environ.get("SHED_QUEUE_MS", "1000"))
+SHED_RETRY_AFTER = int(os.environ.get("SHED_RETRY_AFTER", "3"))
 
 ROOT_URLCONF = "shequtong.urls"
 WSGI_APPLICATION = "shequtong.wsgi.application"

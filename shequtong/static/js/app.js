@@ -64,4 +64,26 @@
         target.dispatchEvent(new Event("change", { bubbles: true }));
       });
   });
+
+  // Load shedding (common/shedding.py): a partial update refused with 503 says so and, for a
+  // read, tries again after Retry-After by itself; a refused write was not done and is left to the user.
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr;
+    if (!xhr || xhr.status !== 503) { return; }
+    var wait = parseInt(xhr.getResponseHeader("Retry-After") || "3", 10);
+    var box = document.querySelector(".toasts");
+    if (!box) { box = document.createElement("div"); box.className = "toasts"; document.body.prepend(box); }
+    var toast = document.createElement("div");
+    toast.className = "toast toast--warning";
+    toast.setAttribute("role", "status");
+    toast.textContent = "人多，请稍后再试";
+    box.appendChild(toast);
+    setTimeout(function () { toast.remove(); }, wait * 1000 + 2000);
+    var cfg = e.detail.requestConfig || {};
+    if ((cfg.verb || "get").toLowerCase() === "get" && window.htmx && e.detail.pathInfo) {
+      setTimeout(function () {
+        window.htmx.ajax("GET", e.detail.pathInfo.requestPath, { source: e.detail.elt, target: e.detail.target });
+      }, wait * 1000);
+    }
+  });
 })();
