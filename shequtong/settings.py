@@ -109,6 +109,15 @@ TEMPLATES = [
             ],
         },
     },
+    # Hot list fragments (docs/architecture.md "Rendering a list"): compiled Jinja2 templates
+    # under <app>/jinja2/, rendered from a Django template by {% fragment %}. No context
+    # processors: a fragment gets exactly what its caller passes.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "shequtong.common.jinja.environment", "autoescape": True},
+    },
 ]
 
 # --- Database -------------------------------------------------------------

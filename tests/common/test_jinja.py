@@ -1,0 +1,43 @@
+"""Jinja2 list fragments: the same URLs, escaping and times as the Django templates they replace."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.template import Context, Template, engines
+from django.urls import reverse
+
+from shequtong.common.jinja import localtime, url
+
+
+def test_url_formats_the_reversed_pattern_for_integer_ids():
+    for pk in (1, 42, 900_000_000_001, 10**15):
+        assert url("boards:post", pk) == reverse("boards:post", args=[pk])
+    assert url("boards:community_board", 7, "neighbours") == reverse("boards:community_board", args=[7, "neighbours"])
+    assert url("boards:index") == reverse("boards:index")
+
+
+def test_localtime_shows_shanghai_time_as_the_date_filter_does():
+    utc = dt.datetime(2026, 12, 31, 17, 5, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    assert localtime(utc) == "01-01 01:05"
+    assert localtime(None) == ""
+    django = Template('{{ t|date:"m-d H:i" }}').render(Context({"t": utc}))
+    assert localtime(utc) == django
+
+
+@pytest.mark.django_db
+def test_a_fragment_escapes_user_text_and_translates(rf):
+    tpl = engines["jinja2"].from_string("{{ title }}|{{ _('阅读') }}|{{ body|truncatechars(5) }}")
+    html = tpl.render({"title": "<script>alert(1)</script>", "body": "一二三四五六七"})
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    django = Template("{{ body|truncatechars:5 }}").render(Context({"body": "一二三四五六七"}))
+    assert html.endswith("|阅读|" + django)
+
+
+@pytest.mark.django_db
+def test_the_fragment_tag_renders_in_place(rf):
+    out = Template('{% load fragments %}<ul>{% fragment "boards/post_items.jinja" posts=posts %}</ul>').render(
+        Context({"posts": [], "request": rf.get("/")}))
+    assert out.replace("\n", "") == "<ul></ul>"
