@@ -25,8 +25,10 @@ from shequtong.places.models import Subdistrict
 
 from . import overdue
 from .models import Case, CaseEvent, CaseRating, RatingStat
+from .policies import VIEW_CAPABILITIES
 
-LIST_CAPABILITIES = ("committee", "patrol")
+# The hats under which staff list cases are the ones under which they see one (policies.py).
+LIST_CAPABILITIES = VIEW_CAPABILITIES
 
 
 def list_capability(user: User) -> str | None:
