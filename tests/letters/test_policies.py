@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from shequtong.accounts.roles import Role
 from shequtong.cases import services as case_services
@@ -80,3 +81,11 @@ def test_the_author_rates_once_the_case_is_resolved(cast):
     assert not access_letter(cast.staff, cast.letter.pk)[1].can_rate
     case_services.rate_case(actor=cast.author, case_id=cast.letter.case.pk, stars=4)
     assert not access_letter(cast.author, cast.letter.pk)[1].can_rate
+
+
+def test_for_update_locks_and_answers_the_same(cast):
+    with transaction.atomic():
+        letter, access = access_letter(cast.author, cast.letter.pk, for_update=True)
+        assert letter.pk == cast.letter.pk and access.is_author
+        with pytest.raises(NotFound):
+            access_letter(cast.neighbour, cast.letter.pk, for_update=True)
