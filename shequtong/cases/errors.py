@@ -4,7 +4,9 @@ from shequtong.common.errors import ErrorCode
 
 
 class CaseError(ErrorCode):
-    NOT_FOUND = "case_not_found"
+    # A missing case, one the actor may not see, and one they may see but not act on answer alike;
+    # "not_found" is the value API clients have always received for it.
+    NOT_FOUND = "not_found"
     CATEGORY_REQUIRED = "category_required"
     ILLEGAL_TRANSITION = "illegal_transition"
     NOT_RESOLVED = "not_resolved"

@@ -4,7 +4,8 @@ Who sees which cases:
 - the committee ("committee" capability): its community's cases, to handle them;
 - subdistrict/district patrol staff ("patrol"): every case in their area;
 - the resident who raised a case: that case (我的问题).
-Anything else is NotFound, the same answer as for a case that does not exist.
+One case at a time is fetched and authorised by ``policies.access_case``; places
+by ``accounts.scope.community_in_scope``/``subdistrict_in_scope``.
 """
 
 from __future__ import annotations
@@ -16,20 +17,21 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from shequtong.accounts import scope
-from shequtong.accounts.models import private_fields_of
+from shequtong.accounts.models import User, private_fields_of
 from shequtong.accounts.roles import Version
 from shequtong.common import clock
-from shequtong.common.errors import NotFound
 from shequtong.notifications.models import Outbox
-from shequtong.places.models import Community, Subdistrict
+from shequtong.places.models import Subdistrict
 
 from . import overdue
 from .models import Case, CaseEvent, CaseRating, RatingStat
+from .policies import VIEW_CAPABILITIES
 
-LIST_CAPABILITIES = ("committee", "patrol")
+# The hats under which staff list cases are the ones under which they see one (policies.py).
+LIST_CAPABILITIES = VIEW_CAPABILITIES
 
 
-def list_capability(user: Any) -> str | None:
+def list_capability(user: User) -> str | None:
     """Which hat the user wears on the case lists: the committee's or the patrol's.
 
     A person with both (rare) gets the one of the version they are using.
@@ -49,7 +51,7 @@ def _base() -> QuerySet[Case]:
         *private_fields_of("raised_by"))
 
 
-def cases_for(user: Any, capability: str | None = None) -> QuerySet[Case]:
+def cases_for(user: User, capability: str | None = None) -> QuerySet[Case]:
     capability = capability or list_capability(user)
     if capability not in LIST_CAPABILITIES:
         return Case.objects.none()
@@ -106,32 +108,11 @@ def bucket_counts(base: QuerySet[Case], now: dt.datetime) -> dict[str, int]:
     return {b.value: row[f"b{i}"] for i, b in enumerate(overdue.Overdue)}
 
 
-def overdue_count(user: Any, capability: str = "committee") -> int:
+def overdue_count(user: User, capability: str = "committee") -> int:
     """The badge on 问题提醒: cases in the user's area in any overdue bucket (an indexed count)."""
     if not scope.has_capability(user, capability):
         return 0
     return scope.scope_for(user, capability).filter(Case.objects.filter(overdue.any_q())).count()
-
-
-def case_for_viewer(user: Any, case_id: int) -> Case:
-    """A case the user may read: raised it, or the committee/patrol scope covers it."""
-    case = _base().filter(pk=case_id).first()
-    if case is None or not can_view(user, case):
-        raise NotFound("该问题不存在或您无权查看")
-    return case
-
-
-def can_view(user: Any, case: Case) -> bool:
-    if case.raised_by_id is not None and case.raised_by_id == getattr(user, "pk", None):
-        return True
-    return any(
-        scope.scope_for(user, cap).covers(community_id=case.community_id, subdistrict_id=case.subdistrict_id)
-        for cap in LIST_CAPABILITIES
-    )
-
-
-def can_handle(user: Any, case: Case) -> bool:
-    return scope.scope_for(user, "committee").covers(community_id=case.community_id, subdistrict_id=case.subdistrict_id)
 
 
 def history(case: Case) -> QuerySet[CaseEvent]:
@@ -152,7 +133,7 @@ def escalation_attempts(case: Case) -> list[Any]:
     return attempts(idempotency_key=case.escalation_key, external_id=case.external_id)
 
 
-def my_cases(user: Any) -> QuerySet[Case]:
+def my_cases(user: User) -> QuerySet[Case]:
     return _base().filter(raised_by=user)
 
 
@@ -166,7 +147,7 @@ def _avg(stars: int | None, count: int | None) -> float | None:
     return (stars or 0) / count if count else None
 
 
-def subdistrict_averages(user: Any) -> list[dict[str, Any]]:
+def subdistrict_averages(user: User) -> list[dict[str, Any]]:
     """Per subdistrict in the patrol scope: ratings and average (from the rollup)."""
     s = scope.scope_for(user, "patrol")
     rows = {
@@ -180,7 +161,7 @@ def subdistrict_averages(user: Any) -> list[dict[str, Any]]:
     return out
 
 
-def community_averages(user: Any, subdistrict: Subdistrict | None = None) -> list[dict[str, Any]]:
+def community_averages(user: User, subdistrict: Subdistrict | None = None) -> list[dict[str, Any]]:
     """Per community in the patrol scope (optionally one subdistrict): ratings and average."""
     s = scope.scope_for(user, "patrol")
     communities = s.communities().select_related("rating_stat").order_by("subdistrict_id", "id")
@@ -193,12 +174,12 @@ def community_averages(user: Any, subdistrict: Subdistrict | None = None) -> lis
     return out
 
 
-def overall_average(user: Any, capability: str) -> dict[str, Any]:
+def overall_average(user: User, capability: str) -> dict[str, Any]:
     agg = scope.scope_for(user, capability).filter(RatingStat.objects.all()).aggregate(n=Sum("ratings"), total=Sum("stars_total"))
     return {"ratings": agg["n"] or 0, "average": _avg(agg["total"], agg["n"])}
 
 
-def ratings_for(user: Any, capability: str, *, community_id: int | None = None,
+def ratings_for(user: User, capability: str, *, community_id: int | None = None,
                 subdistrict_id: int | None = None) -> QuerySet[CaseRating]:
     qs = scope.scope_for(user, capability).filter(CaseRating.objects.select_related("case", "community", "rater"))
     if community_id:
@@ -208,21 +189,7 @@ def ratings_for(user: Any, capability: str, *, community_id: int | None = None,
     return qs.order_by("-created_at", "-id")
 
 
-def subdistrict_for(user: Any, capability: str, subdistrict_id: int) -> Subdistrict:
-    sub = scope.scope_for(user, capability).subdistricts().filter(pk=subdistrict_id).first()
-    if sub is None:
-        raise NotFound("该街镇不存在或不在您的管辖范围内")
-    return sub
-
-
-def community_for(user: Any, capability: str, community_id: int) -> Community:
-    community = scope.scope_for(user, capability).communities().select_related("subdistrict").filter(pk=community_id).first()
-    if community is None:
-        raise NotFound("该居村委不存在或不在您的管辖范围内")
-    return community
-
-
-def filter_choices(user: Any, capability: str, subdistrict_id: int | None = None) -> dict[str, Any]:
+def filter_choices(user: User, capability: str, subdistrict_id: int | None = None) -> dict[str, Any]:
     """Places the list's subdistrict/community selectors offer (communities of one subdistrict at a time)."""
     s = scope.scope_for(user, capability)
     subs = list(s.subdistricts())

@@ -1,8 +1,9 @@
 """Every state change of a case: recording it (from any source), handling, the grid, ratings, reminders.
 
 Rules that hold here:
-- handling is the committee's: the actor's "committee" scope must cover the
-  case's community; anything outside it is NotFound;
+- who may do what to a case is answered by ``policies.access_case`` alone:
+  handling is the committee's (``access.can_handle``), rating the raiser's;
+  a case the actor may not see, or may see but not act on, is NotFound;
 - a case from an @ mention has no category until the committee sets one,
   and nothing else can be done with it before (CT-2);
 - every step writes a CaseEvent, shown to the resident who raised the case;
@@ -16,15 +17,15 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from shequtong.accounts import scope
+from shequtong.accounts import audit, scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import CAPABILITIES, Role
 from shequtong.common import chinese, clock, counters
@@ -43,7 +44,8 @@ from shequtong.notifications import outbox
 from shequtong.notifications.models import Outbox
 from shequtong.places.models import Community
 
-from . import overdue
+from . import export, overdue, selectors
+from .errors import CaseError
 from .models import (
     PATROL_SOURCES,
     RATEABLE_STATUSES,
@@ -56,6 +58,7 @@ from .models import (
     Source,
     Status,
 )
+from .policies import access_case
 
 logger = logging.getLogger("shequtong.cases")
 
@@ -68,7 +71,7 @@ def _title_from(content: str) -> str:
     return first[:TITLE_MAX] + ("…" if len(first) > TITLE_MAX else "")
 
 
-def _event(case: Case, *, actor: Any, kind: str, status_from: str = "", status_to: str = "", note: str = "") -> CaseEvent:
+def _event(case: Case, *, actor: User | None, kind: str, status_from: str = "", status_to: str = "", note: str = "") -> CaseEvent:
     return CaseEvent.objects.create(
         case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
         status_from=status_from, status_to=status_to, note=note[:5000], created_at=clock.now(),
@@ -86,13 +89,13 @@ def _tell_raiser(case: Case, subject: str, body: str) -> None:
 
 def create_case(
     *,
-    actor: Any,
+    actor: User | None,
     community: Community,
     source: str,
     category: str,
     title: str,
     content: str,
-    raised_by: Any = None,
+    raised_by: User | None = None,
     origin_type: str = "",
     origin_id: int | None = None,
     origin_url: str = "",
@@ -195,20 +198,19 @@ def on_post_tagged(event: PostTaggedEvent) -> None:
 
 # --- Handling ---------------------------------------------------------------------
 
-def _case_for_committee(actor: Any, case_id: int) -> Case:
-    """Lock the case if the actor's committee scope covers it; NotFound otherwise."""
-    case = (
-        scope.scope_for(actor, "committee")
-        .filter(Case.objects.select_for_update(of=("self",)).select_related("community", "raised_by"))
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is None:
-        raise NotFound("该问题不存在或不在您的管辖范围内")
+def _case_for_committee(actor: User, case_id: int) -> Case:
+    """Lock the case for handling; NotFound unless the policy lets the actor handle it.
+
+    Patrol staff and the raiser see the case but do not handle it: for them, too,
+    it is not found here, as it always was.
+    """
+    case, access = access_case(actor, case_id, for_update=True)
+    if not access.can_handle:
+        raise NotFound("该问题不存在或不在您的管辖范围内", code=CaseError.NOT_FOUND)
     return case
 
 
-def set_category(*, actor: Any, case_id: int, category: str) -> Case:
+def set_category(*, actor: User, case_id: int, category: str) -> Case:
     """Give a case its problem tag (required before handling a case from an @ mention, CT-2)."""
     if category not in Category.values:
         raise ValidationFailed("请选择问题标签", field="category")
@@ -265,7 +267,7 @@ def allowed_actions(case: Case) -> list[str]:
     return [name for name, a in ACTIONS.items() if case.status in a.moves]
 
 
-def handle_case(*, actor: Any, case_id: int, action: str, note: str = "") -> Case:
+def handle_case(*, actor: User, case_id: int, action: str, note: str = "") -> Case:
     """The committee acts on a case: accept, reply, update, escalate, resolve, reopen or close."""
     spec = ACTIONS.get(action)
     if spec is None:
@@ -276,9 +278,9 @@ def handle_case(*, actor: Any, case_id: int, action: str, note: str = "") -> Cas
     with transaction.atomic():
         case = _case_for_committee(actor, case_id)
         if case.needs_category:
-            raise ValidationFailed("请先为该问题设置问题标签", code="category_required", field="category")
+            raise ValidationFailed("请先为该问题设置问题标签", code=CaseError.CATEGORY_REQUIRED, field="category")
         if case.status not in spec.moves:
-            raise Conflict(f"该问题当前状态为“{case.get_status_display()}”，不能{spec.label}", code="illegal_transition")
+            raise Conflict(f"该问题当前状态为“{case.get_status_display()}”，不能{spec.label}", code=CaseError.ILLEGAL_TRANSITION)
         now = clock.now()
         before = case.status
         case.status = spec.moves[before]
@@ -449,7 +451,7 @@ def poll_grid(limit: int = 200) -> int:
 
 # --- Ratings ------------------------------------------------------------------------
 
-def rate_case(*, actor: Any, case_id: int, stars: int, feedback: str = "") -> CaseRating:
+def rate_case(*, actor: User, case_id: int, stars: int, feedback: str = "") -> CaseRating:
     """The resident who raised a resolved case rates it, once (CT-7)."""
     if not isinstance(stars, int) or not 1 <= stars <= 5:
         raise ValidationFailed("请选择1到5星", field="stars")
@@ -457,13 +459,13 @@ def rate_case(*, actor: Any, case_id: int, stars: int, feedback: str = "") -> Ca
     if len(feedback) > 1000:
         raise ValidationFailed("意见/建议不能超过1000字", field="feedback")
     with transaction.atomic():
-        case = Case.objects.select_for_update().filter(pk=case_id, raised_by=actor).first() if getattr(actor, "pk", None) else None
-        if case is None:
-            raise NotFound("该问题不存在或不是您提出的")
-        if case.status not in RATEABLE_STATUSES:
-            raise Conflict("只能对已解决的问题进行评分", code="not_resolved")
-        if CaseRating.objects.filter(case=case).exists():
-            raise Conflict("您已评价过该问题", code="already_rated")
+        case, access = access_case(actor, case_id, for_update=True)
+        if not access.is_raiser:
+            raise NotFound("该问题不存在或不是您提出的", code=CaseError.NOT_FOUND)
+        if access.status not in RATEABLE_STATUSES:
+            raise Conflict("只能对已解决的问题进行评分", code=CaseError.NOT_RESOLVED)
+        if access.has_rating:
+            raise Conflict("您已评价过该问题", code=CaseError.ALREADY_RATED)
         rating = CaseRating.objects.create(case=case, rater=actor, community_id=case.community_id,
                                            subdistrict_id=case.subdistrict_id, stars=stars, feedback=feedback,
                                            created_at=clock.now())
@@ -473,6 +475,25 @@ def rate_case(*, actor: Any, case_id: int, stars: int, feedback: str = "") -> Ca
         )
         _event(case, actor=actor, kind=CaseEvent.Kind.RATED, note=f"{stars}星" + (f"：{feedback}" if feedback else ""))
     return rating
+
+
+# --- Export -----------------------------------------------------------------------------
+
+def export_cases(*, actor: User, filters: selectors.CaseFilter, request: HttpRequest | None = None) -> bytes:
+    """The filtered case list of the actor's area as XLSX (masked); every export is audit-logged.
+
+    The list is the one the actor's case list shows (committee or patrol hat,
+    selectors.list_capability); ``request`` only lends the audit row its address.
+    """
+    capability = selectors.list_capability(actor)
+    if capability is None:
+        raise PermissionRefused("您没有导出问题列表的权限")
+    cases = list(selectors.filter_cases(selectors.cases_for(actor, capability), filters)[: export.MAX_ROWS])
+    data = export.cases_xlsx(cases)
+    audit.record("export", actor=actor, request=request, detail={
+        "what": "cases", "filters": filters.as_dict(), "rows": len(cases), "capability": capability,
+    })
+    return data
 
 
 # --- Overdue reminders ----------------------------------------------------------------

@@ -8,16 +8,18 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from shequtong.accounts import audit, scope
+from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access, clock
 from shequtong.common.categories import Category
-from shequtong.common.errors import DomainError, PermissionRefused
+from shequtong.common.errors import PermissionRefused
 from shequtong.common.pagination import paginate, query_without_page
+from shequtong.common.perform import perform
 
-from . import export, overdue, selectors, services
+from . import overdue, selectors, services
 from .forms import ActionForm, CaseFilterForm, CategoryForm, RatingForm
 from .models import SOURCE_FILTER_LABELS, Source, Status
+from .policies import access_case
 
 
 def _capability(request: AuthedRequest) -> str:
@@ -53,13 +55,9 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 
 @access.capability("committee", "patrol")
 def case_export(request: AuthedRequest) -> HttpResponse:
-    cap = _capability(request)
     form = CaseFilterForm(request.GET or None)
     f = form.to_filter() if request.GET else selectors.CaseFilter()
-    cases = list(selectors.filter_cases(selectors.cases_for(request.user, cap), f)[: export.MAX_ROWS])
-    data = export.cases_xlsx(cases)
-    audit.record("export", actor=request.user, detail={"what": "cases", "filters": f.as_dict(), "rows": len(cases),
-                                                      "capability": cap}, request=request)
+    data = services.export_cases(actor=request.user, filters=f, request=request)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
@@ -83,21 +81,17 @@ def my_cases(request: AuthedRequest) -> HttpResponse:
 
 @access.login
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
-    case = selectors.case_for_viewer(request.user, case_id)
-    can_handle = selectors.can_handle(request.user, case)
-    is_raiser = case.raised_by_id == request.user.pk
-    rating = getattr(case, "rating", None)
-    # The escalation's delivery and its log: for the committee and patrol staff, never the raiser.
-    sees_delivery = can_handle or scope.has_capability(request.user, "patrol")
+    case, case_access = access_case(request.user, case_id)
+    can_handle = case_access.can_handle
     return render(request, "cases/detail.html", {
-        "case": case, "events": selectors.history(case), "can_handle": can_handle, "is_raiser": is_raiser,
-        "rating": rating,
+        "case": case, "access": case_access, "events": selectors.history(case),
+        "rating": getattr(case, "rating", None),
         "actions": [(name, services.ACTIONS[name]) for name in services.allowed_actions(case)] if can_handle else [],
         "category_form": CategoryForm(initial={"category": case.category}) if can_handle else None,
         "categories": Category.choices,
-        "rating_form": RatingForm() if is_raiser and rating is None and case.status in ("resolved", "closed") else None,
-        "delivery": selectors.escalation_delivery(case) if sees_delivery else None,
-        "attempts": selectors.escalation_attempts(case) if sees_delivery else [],
+        "rating_form": RatingForm() if case_access.can_rate else None,
+        "delivery": selectors.escalation_delivery(case) if case_access.sees_delivery else None,
+        "attempts": selectors.escalation_attempts(case) if case_access.sees_delivery else [],
         "community_rating": selectors.rating_stat(case.community_id) if can_handle else None,
     })
 
@@ -109,12 +103,9 @@ def set_category(request: AuthedRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请选择问题标签")
     else:
-        try:
-            services.set_category(actor=request.user, case_id=case_id, category=form.cleaned_data["category"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "已设置问题标签")
+        perform(request, lambda: services.set_category(actor=request.user, case_id=case_id,
+                                                       category=form.cleaned_data["category"]),
+                success="已设置问题标签")
     return redirect("cases:detail", case_id)
 
 
@@ -126,13 +117,9 @@ def act(request: AuthedRequest, case_id: int) -> HttpResponse:
         messages.error(request, "操作有误，请重试")
         return redirect("cases:detail", case_id)
     action = form.cleaned_data["action"]
-    try:
-        services.handle_case(actor=request.user, case_id=case_id, action=action, note=form.cleaned_data["note"])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        spec = services.ACTIONS[action]
-        messages.success(request, f"已{spec.label}")
+    perform(request, lambda: services.handle_case(actor=request.user, case_id=case_id, action=action,
+                                                  note=form.cleaned_data["note"]),
+            success=f"已{services.ACTIONS[action].label}")
     return redirect("cases:detail", case_id)
 
 
@@ -144,13 +131,9 @@ def rate(request: AuthedRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请选择1到5星")
         return redirect(_back(request, fallback))
-    try:
-        services.rate_case(actor=request.user, case_id=case_id, stars=form.cleaned_data["stars"],
-                           feedback=form.cleaned_data["feedback"])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "感谢您的评价")
+    perform(request, lambda: services.rate_case(actor=request.user, case_id=case_id, stars=form.cleaned_data["stars"],
+                                                feedback=form.cleaned_data["feedback"]),
+            success="感谢您的评价")
     return redirect(_back(request, fallback))
 
 
@@ -168,21 +151,21 @@ def ratings(request: AuthedRequest) -> HttpResponse:
     community_id = _int(request.GET.get("community"))
     subdistrict_id = _int(request.GET.get("subdistrict"))
     if community_id:
-        community = selectors.community_for(user, cap, community_id)
+        community = scope.community_in_scope(user, cap, community_id)
         ctx.update(mode="list", community=community, subdistrict=community.subdistrict,
                    summary=_summary(selectors.rating_stat(community.pk)),
                    page_obj=paginate(request, selectors.ratings_for(user, cap, community_id=community.pk)),
                    keep_query=query_without_page(request))
         return render(request, "cases/ratings.html", ctx)
     if request.GET.get("all"):
-        sub = selectors.subdistrict_for(user, cap, subdistrict_id) if subdistrict_id else None
+        sub = scope.subdistrict_in_scope(user, cap, subdistrict_id) if subdistrict_id else None
         ctx.update(mode="list", subdistrict=sub, summary=selectors.overall_average(user, cap),
                    page_obj=paginate(request, selectors.ratings_for(user, cap, subdistrict_id=sub.pk if sub else None)),
                    keep_query=query_without_page(request))
         return render(request, "cases/ratings.html", ctx)
     subs = selectors.subdistrict_averages(user)
     if subdistrict_id or len(subs) == 1:
-        sub = selectors.subdistrict_for(user, cap, subdistrict_id or subs[0]["subdistrict"].pk)
+        sub = scope.subdistrict_in_scope(user, cap, subdistrict_id or subs[0]["subdistrict"].pk)
         row = next((r for r in subs if r["subdistrict"].pk == sub.pk), None)
         ctx.update(mode="communities", subdistrict=sub, rows=selectors.community_averages(user, sub),
                    summary=row or {"ratings": 0, "average": None}, show_back=len(subs) > 1)

@@ -11,7 +11,9 @@ from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused
 
 from . import selectors, services
+from .errors import LetterError
 from .models import Letter, SubCategory
+from .policies import OBSERVE, access_letter
 from .schemas import CountRow, DrillDownOut, LetterIn, LetterOut, SubCategoryOut
 
 router = Router(tags=["letters"])
@@ -39,7 +41,7 @@ def subcategories(request: AuthedRequest, category: str = "") -> list[SubCategor
 
 
 @router.post("/mine", response={201: LetterOut})
-@access.login
+@access.capability("member", "committee")
 def submit(request: AuthedRequest, payload: LetterIn) -> tuple[int, LetterOut]:
     community, by_committee = selectors.writer_for(request.user)
     if community is None:
@@ -47,7 +49,7 @@ def submit(request: AuthedRequest, payload: LetterIn) -> tuple[int, LetterOut]:
     letter = services.submit_letter(actor=request.user, community=community, category=payload.category,
                                     subcategory_ids=payload.subcategory_ids, content=payload.content, title=payload.title,
                                     kind=payload.kind, by_committee=by_committee)
-    return 201, _out(selectors.letter_for(request.user, letter.pk))
+    return 201, _out(access_letter(request.user, letter.pk)[0])
 
 
 @router.get("/mine", response=list[LetterOut])
@@ -57,45 +59,36 @@ def mine(request: AuthedRequest, q: str = "", limit: int = 50, offset: int = 0) 
     return [_out(x) for x in selectors.my_letters(request.user, q)[offset : offset + limit]]
 
 
-def _observer(request: AuthedRequest) -> None:
-    if not scope.has_capability(request.user, "observe"):
-        raise PermissionRefused("只有观察版用户可以查看人民信箱统计")
-
-
 @router.get("/stats/subdistricts", response=DrillDownOut)
-@access.login
+@access.capability("observe")
 def stats_subdistricts(request: AuthedRequest) -> DrillDownOut:
-    _observer(request)
     rows, total = selectors.subdistrict_rows(request.user)
     return DrillDownOut(total=total, rows=[CountRow(id=r["subdistrict"].pk, name=r["subdistrict"].name, letters=r["letters"],
                                                      share=round(r["share"], 2)) for r in rows])
 
 
 @router.get("/stats/subdistricts/{subdistrict_id}", response=DrillDownOut)
-@access.login
+@access.capability("observe")
 def stats_communities(request: AuthedRequest, subdistrict_id: int) -> DrillDownOut:
-    _observer(request)
-    rows, total = selectors.community_rows(request.user, selectors.subdistrict_for(request.user, subdistrict_id))
+    rows, total = selectors.community_rows(request.user, scope.subdistrict_in_scope(request.user, OBSERVE, subdistrict_id))
     return DrillDownOut(total=total, rows=[CountRow(id=r["community"].pk, name=r["community"].name, letters=r["letters"],
                                                      share=round(r["share"], 2)) for r in rows])
 
 
 @router.get("/stats/categories", response=DrillDownOut)
-@access.login
+@access.capability("observe")
 def stats_categories(request: AuthedRequest, subdistrict_id: int | None = None) -> DrillDownOut:
-    _observer(request)
-    sub = selectors.subdistrict_for(request.user, subdistrict_id) if subdistrict_id else None
+    sub = scope.subdistrict_in_scope(request.user, OBSERVE, subdistrict_id) if subdistrict_id else None
     rows, total = selectors.category_rows(request.user, subdistrict=sub)
     return DrillDownOut(total=total, rows=[CountRow(id=r["category"].value, name=str(r["label"]), letters=r["letters"],
                                                      share=round(r["share"], 2)) for r in rows])
 
 
 @router.get("/stats/categories/{category}", response=DrillDownOut)
-@access.login
+@access.capability("observe")
 def stats_category_subdistricts(request: AuthedRequest, category: str) -> DrillDownOut:
-    _observer(request)
     if category not in Category.values:
-        raise NotFound("该分类不存在")
+        raise NotFound("该分类不存在", code=LetterError.NOT_FOUND)
     rows, total = selectors.category_subdistrict_rows(request.user, category)
     return DrillDownOut(total=total, rows=[CountRow(id=r["subdistrict"].pk, name=r["subdistrict"].name, letters=r["letters"],
                                                      share=round(r["share"], 2)) for r in rows])
@@ -104,4 +97,4 @@ def stats_category_subdistricts(request: AuthedRequest, category: str) -> DrillD
 @router.get("/{letter_id}", response=LetterOut)
 @access.login
 def detail(request: AuthedRequest, letter_id: int) -> LetterOut:
-    return _out(selectors.letter_for(request.user, letter_id))
+    return _out(access_letter(request.user, letter_id)[0])

@@ -1,5 +1,8 @@
 """Reads of 人民信箱: one's own letters, and the observers' drill-down over the rollup.
 
+One letter at a time is fetched and authorised by ``policies.access_letter``;
+places by ``accounts.scope.community_in_scope``/``subdistrict_in_scope``.
+
 Observer counts come from `LetterStat` (per day, community, category), never
 from COUNT(*) over letters: per subdistrict, per community, per category and
 per category × subdistrict are GROUP BYs of the rollup (ARCHITECTURE rule 7).
@@ -13,17 +16,16 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import User
 from shequtong.accounts.roles import Version
 from shequtong.common.categories import Category
-from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, Subdistrict
 
 from .models import Letter, LetterStat, SubCategory
+from .policies import OBSERVE
 
-OBSERVE = "observe"
 
-
-def writer_for(user: Any) -> tuple[Community | None, bool]:
+def writer_for(user: User) -> tuple[Community | None, bool]:
     """Where and as whom the user writes: the committee in the 居委版, else a resident of their community.
 
     Observers get (None, False): they cannot submit (LB-5).
@@ -49,7 +51,7 @@ def _letters() -> QuerySet[Letter]:
     return Letter.objects.select_related("community", "subdistrict", "author", "case").prefetch_related("subcategories")
 
 
-def my_letters(user: Any, q: str = "") -> QuerySet[Letter]:
+def my_letters(user: User, q: str = "") -> QuerySet[Letter]:
     qs = _letters().filter(author=user)
     q = (q or "").strip()
     if q:
@@ -57,22 +59,9 @@ def my_letters(user: Any, q: str = "") -> QuerySet[Letter]:
     return qs
 
 
-def letter_for(user: Any, letter_id: int) -> Letter:
-    """The author, observers, and the committee/patrol staff over the community may read a letter."""
-    letter = _letters().filter(pk=letter_id).first()
-    if letter is None:
-        raise NotFound("该问题/建议不存在或您无权查看")
-    if letter.author_id == getattr(user, "pk", None):
-        return letter
-    for cap in (OBSERVE, "committee", "patrol"):
-        if scope.scope_for(user, cap).covers(community_id=letter.community_id, subdistrict_id=letter.subdistrict_id):
-            return letter
-    raise NotFound("该问题/建议不存在或您无权查看")
-
-
 # --- Drill-down (LB-5) ------------------------------------------------------------
 
-def _stats(user: Any, date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[LetterStat]:
+def _stats(user: User, date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[LetterStat]:
     qs = scope.scope_for(user, OBSERVE).filter(LetterStat.objects.all())
     if date_from:
         qs = qs.filter(day__gte=date_from)
@@ -85,7 +74,7 @@ def _share(n: int, total: int) -> float:
     return n / total * 100 if total else 0.0
 
 
-def subdistrict_rows(user: Any, **dates: Any) -> tuple[list[dict[str, Any]], int]:
+def subdistrict_rows(user: User, **dates: Any) -> tuple[list[dict[str, Any]], int]:
     """Per subdistrict: communities, communities that wrote, letters, share of the total."""
     s = scope.scope_for(user, OBSERVE)
     comm_counts = dict(s.communities().values("subdistrict_id").annotate(n=Count("id")).values_list("subdistrict_id", "n"))
@@ -107,7 +96,7 @@ def subdistrict_rows(user: Any, **dates: Any) -> tuple[list[dict[str, Any]], int
     return rows, total
 
 
-def community_rows(user: Any, subdistrict: Subdistrict, **dates: Any) -> tuple[list[dict[str, Any]], int]:
+def community_rows(user: User, subdistrict: Subdistrict, **dates: Any) -> tuple[list[dict[str, Any]], int]:
     """Per community of one subdistrict: letters and share of the subdistrict's letters."""
     counts = dict(
         _stats(user, **dates).filter(subdistrict=subdistrict).values("community_id").annotate(n=Sum("letters"))
@@ -120,7 +109,7 @@ def community_rows(user: Any, subdistrict: Subdistrict, **dates: Any) -> tuple[l
     return rows, total
 
 
-def category_rows(user: Any, subdistrict: Subdistrict | None = None, community: Community | None = None,
+def category_rows(user: User, subdistrict: Subdistrict | None = None, community: Community | None = None,
                   **dates: Any) -> tuple[list[dict[str, Any]], int]:
     """Per category (within a subdistrict or community if given): letters and share."""
     qs = _stats(user, **dates)
@@ -135,7 +124,7 @@ def category_rows(user: Any, subdistrict: Subdistrict | None = None, community: 
     return rows, total
 
 
-def category_subdistrict_rows(user: Any, category: str, **dates: Any) -> tuple[list[dict[str, Any]], int]:
+def category_subdistrict_rows(user: User, category: str, **dates: Any) -> tuple[list[dict[str, Any]], int]:
     """One category broken down by subdistrict: letters and share of that category's letters."""
     counts = dict(
         _stats(user, **dates).filter(category=category).values("subdistrict_id").annotate(n=Sum("letters"))
@@ -147,7 +136,7 @@ def category_subdistrict_rows(user: Any, category: str, **dates: Any) -> tuple[l
     return rows, total
 
 
-def observed_letters(user: Any, *, subdistrict: Subdistrict | None = None, community: Community | None = None,
+def observed_letters(user: User, *, subdistrict: Subdistrict | None = None, community: Community | None = None,
                      category: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None,
                      q: str = "") -> QuerySet[Letter]:
     """Letters in the observer's scope, narrowed like the drill-down level being looked at."""
@@ -167,15 +156,6 @@ def observed_letters(user: Any, *, subdistrict: Subdistrict | None = None, commu
     return qs
 
 
-def subdistrict_for(user: Any, subdistrict_id: int) -> Subdistrict:
-    sub = scope.scope_for(user, OBSERVE).subdistricts().filter(pk=subdistrict_id).first()
-    if sub is None:
-        raise NotFound("该街镇不存在或不在您的观察范围内")
-    return sub
-
-
-def community_for(user: Any, community_id: int) -> Community:
-    c = scope.scope_for(user, OBSERVE).communities().select_related("subdistrict").filter(pk=community_id).first()
-    if c is None:
-        raise NotFound("该居村委不存在或不在您的观察范围内")
-    return c
+def subcategory(subcategory_id: int) -> SubCategory | None:
+    """A sub-category to edit (administrators' page; the service checks who may save it)."""
+    return SubCategory.objects.filter(pk=subcategory_id).first()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import User
 from shequtong.cases import services as case_services
 from shequtong.cases.models import Source
 from shequtong.common import clock, counters
@@ -17,6 +16,7 @@ from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
 from shequtong.places.models import Community
 
+from .errors import LetterError
 from .models import Letter, LetterStat, SubCategory
 
 CONTENT_MIN, CONTENT_MAX = 5, 2000
@@ -25,7 +25,7 @@ TITLE_MAX = 60
 
 def submit_letter(
     *,
-    actor: Any,
+    actor: User,
     community: Community,
     category: str,
     subcategory_ids: list[int],
@@ -108,12 +108,12 @@ def rebuild_stats() -> int:
 
 # --- Sub-categories (administrators) ------------------------------------------------
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: User) -> None:
     if not scope.has_capability(actor, "sysadmin"):
         raise PermissionRefused("只有系统管理员可以维护问题小类")
 
 
-def save_subcategory(*, actor: Any, category: str, name: str, sort_order: int = 0, is_active: bool = True,
+def save_subcategory(*, actor: User, category: str, name: str, sort_order: int = 0, is_active: bool = True,
                      subcategory_id: int | None = None) -> SubCategory:
     _require_admin(actor)
     name = (name or "").strip()
@@ -126,7 +126,7 @@ def save_subcategory(*, actor: Any, category: str, name: str, sort_order: int = 
         if subcategory_id is not None:
             sub = SubCategory.objects.select_for_update().filter(pk=subcategory_id).first()
             if sub is None:
-                raise NotFound("该小类不存在")
+                raise NotFound("该小类不存在", code=LetterError.NOT_FOUND)
             clash = clash.exclude(pk=sub.pk)
         else:
             sub = SubCategory()

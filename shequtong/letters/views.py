@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +15,14 @@ from shequtong.cases import selectors as case_selectors
 from shequtong.cases.forms import RatingForm
 from shequtong.common import access
 from shequtong.common.categories import Category
-from shequtong.common.errors import DomainError, NotFound, PermissionRefused
+from shequtong.common.errors import NotFound, PermissionRefused
 from shequtong.common.pagination import paginate, query_without_page
+from shequtong.common.perform import perform
 
 from . import selectors, services
+from .errors import LetterError
 from .forms import LetterForm, SubCategoryForm
-from .models import SubCategory
+from .policies import OBSERVE, access_letter
 
 
 @access.login
@@ -45,16 +46,12 @@ def new(request: AuthedRequest) -> HttpResponse:
     form = LetterForm(request.POST or None, multi=by_committee)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            letter = services.submit_letter(
-                actor=request.user, community=community, category=d["category"], subcategory_ids=d["subcategories"],
-                content=d["content"], title=d["title"], kind=d["kind"], by_committee=by_committee,
-            )
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "提交成功，居委将尽快处理")
-            return redirect("letters:detail", letter.pk)
+        done = perform(request, lambda: services.submit_letter(
+            actor=request.user, community=community, category=d["category"], subcategory_ids=d["subcategories"],
+            content=d["content"], title=d["title"], kind=d["kind"], by_committee=by_committee,
+        ), success="提交成功，居委将尽快处理", form=form)
+        if done.value is not None:
+            return redirect("letters:detail", done.value.pk)
     return render(request, "letters/new.html", {
         "form": form, "community": community, "by_committee": by_committee,
         "groups": [(c, c.label, subs) for c, subs in zip(Category, selectors.subcategories_by_category().values(), strict=True)],
@@ -75,23 +72,19 @@ def mine(request: AuthedRequest) -> HttpResponse:
 
 @access.login
 def detail(request: AuthedRequest, letter_id: int) -> HttpResponse:
-    letter = selectors.letter_for(request.user, letter_id)
+    letter, letter_access = access_letter(request.user, letter_id)
     case = letter.case
-    is_author = letter.author_id == request.user.pk
-    rating = getattr(case, "rating", None) if case else None
-    can_handle = bool(case and case_selectors.can_handle(request.user, case))
-    if is_author:
+    if letter_access.is_author:
         back = reverse("letters:mine")
-    elif scope.has_capability(request.user, "observe"):
+    elif letter_access.can_observe:
         back = reverse("letters:observe_community", args=[letter.community_id])
     else:
         back = reverse("cases:list")
     return render(request, "letters/detail.html", {
-        "back": back,
-        "letter": letter, "case": case, "is_author": is_author, "rating": rating,
+        "back": back, "letter": letter, "case": case, "access": letter_access,
+        "rating": getattr(case, "rating", None) if case else None,
         "events": case_selectors.history(case) if case else [],
-        "can_handle": can_handle,
-        "rating_form": RatingForm() if is_author and case and rating is None and case.status in ("resolved", "closed") else None,
+        "rating_form": RatingForm() if letter_access.can_rate else None,
     })
 
 
@@ -130,7 +123,7 @@ def observe(request: AuthedRequest) -> HttpResponse:
 
 @access.capability("observe")
 def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
-    sub = selectors.subdistrict_for(request.user, subdistrict_id)
+    sub = scope.subdistrict_in_scope(request.user, OBSERVE, subdistrict_id)
     dates = _dates(request)
     rows, total = selectors.community_rows(request.user, sub, **dates)
     cats, _ = selectors.category_rows(request.user, subdistrict=sub, **dates)
@@ -143,10 +136,10 @@ def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResp
 @access.capability("observe")
 def observe_category(request: AuthedRequest, category: str) -> HttpResponse:
     if category not in Category.values:
-        raise NotFound("该分类不存在")
+        raise NotFound("该分类不存在", code=LetterError.NOT_FOUND)
     dates = _dates(request)
     sub_id = request.GET.get("subdistrict", "")
-    sub = selectors.subdistrict_for(request.user, int(sub_id)) if sub_id.isdigit() else None
+    sub = scope.subdistrict_in_scope(request.user, OBSERVE, int(sub_id)) if sub_id.isdigit() else None
     rows, total = selectors.category_subdistrict_rows(request.user, category, **dates)
     letters = selectors.observed_letters(request.user, category=category, subdistrict=sub, **dates)
     return render(request, "letters/observe_category.html", _observe_ctx(
@@ -156,7 +149,7 @@ def observe_category(request: AuthedRequest, category: str) -> HttpResponse:
 
 @access.capability("observe")
 def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse:
-    community = selectors.community_for(request.user, community_id)
+    community = scope.community_in_scope(request.user, OBSERVE, community_id)
     dates = _dates(request)
     category = request.GET.get("category", "")
     category = category if category in Category.values else ""
@@ -174,18 +167,13 @@ def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse
 @access.capability("sysadmin")
 def subcategories(request: AuthedRequest) -> HttpResponse:
     edit_id = request.GET.get("edit", "")
-    instance = SubCategory.objects.filter(pk=int(edit_id)).first() if edit_id.isdigit() else None
+    instance = selectors.subcategory(int(edit_id)) if edit_id.isdigit() else None
     form = SubCategoryForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            services.save_subcategory(actor=request.user, category=d["category"], name=d["name"],
-                                      sort_order=d["sort_order"] or 0, is_active=d["is_active"],
-                                      subcategory_id=instance.pk if instance else None)
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "已保存")
+        if perform(request, lambda: services.save_subcategory(
+                actor=request.user, category=d["category"], name=d["name"], sort_order=d["sort_order"] or 0,
+                is_active=d["is_active"], subcategory_id=instance.pk if instance else None), success="已保存", form=form):
             return redirect("letters:subcategories")
     groups = selectors.subcategories_by_category(active_only=False)
     return render(request, "letters/subcategories.html", {

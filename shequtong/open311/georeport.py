@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from shequtong.cases.models import Case
 from shequtong.common import masking
 from shequtong.common.categories import Category
 
@@ -36,7 +37,7 @@ def services() -> list[dict[str, Any]]:
     ]
 
 
-def request_of(case: Any) -> dict[str, Any]:
+def request_of(case: Case) -> dict[str, Any]:
     closed = not case.is_open
     status_notes = case.get_status_display()
     if case.grid_result and closed:

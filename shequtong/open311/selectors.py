@@ -12,28 +12,24 @@ raised a case is never published (georeport.request_of).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 
+from shequtong.cases.models import OPEN_STATUSES, Case, Source
+from shequtong.cases.services import mention_origin
+
 
 def published_sources() -> list[str]:
-    from shequtong.cases.models import Source
-
     return [s for s in getattr(settings, "OPEN311_PUBLISHED_SOURCES", ()) if s in Source.values]
 
 
 def private_origin_types() -> list[str]:
     """Origins whose text was a private conversation: never published."""
-    from shequtong.cases.services import mention_origin
-
     return [mention_origin("group_message")]
 
 
-def _published() -> QuerySet[Any]:
-    from shequtong.cases.models import Case
-
+def _published() -> QuerySet[Case]:
     # A case from an @ mention has no category until the committee sets one: it is not
     # a service request of any type yet.
     return (
@@ -45,9 +41,7 @@ def _published() -> QuerySet[Any]:
 
 
 def public_cases(*, start: dt.datetime | None = None, end: dt.datetime | None = None, status: str = "",
-                 service_codes: list[str] | None = None) -> QuerySet[Any]:
-    from shequtong.cases.models import OPEN_STATUSES
-
+                 service_codes: list[str] | None = None) -> QuerySet[Case]:
     qs = _published().order_by("-created_at", "-id")
     if start is not None:
         qs = qs.filter(created_at__gte=start)
@@ -62,7 +56,7 @@ def public_cases(*, start: dt.datetime | None = None, end: dt.datetime | None = 
     return qs
 
 
-def public_case(request_id: str) -> Any:
+def public_case(request_id: str) -> Case | None:
     if not request_id.isdigit():
         return None
     return _published().filter(pk=int(request_id)).first()

@@ -15,6 +15,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from shequtong.cases import services as case_services
+from shequtong.cases.models import Case
 from shequtong.common import clock
 from shequtong.common.errors import Conflict, PermissionRefused, ValidationFailed
 from shequtong.integrations import webhooks
@@ -24,6 +26,7 @@ from shequtong.integrations.open311_client import (
     client_from_settings,
 )
 
+from .errors import Open311Error
 from .models import SyncCursor, WebhookReceipt
 
 logger = logging.getLogger("shequtong.open311")
@@ -38,8 +41,6 @@ FEED_FIRST_LOOKBACK = timedelta(days=1)
 
 
 def _case_id_for(external_id: str) -> int | None:
-    from shequtong.cases.models import Case
-
     if not external_id:
         return None
     return Case.objects.filter(external_id=external_id).values_list("id", flat=True).order_by("-id").first()
@@ -47,8 +48,6 @@ def _case_id_for(external_id: str) -> int | None:
 
 def apply_update(update: GridUpdate) -> bool:
     """Record one grid update on its case; False when no case carries that request id (yet)."""
-    from shequtong.cases import services as case_services
-
     case_id = _case_id_for(update.external_id)
     if case_id is None:
         return False
@@ -66,18 +65,18 @@ def receive_callback(*, headers: Mapping[str, str], body: bytes) -> str:
     """
     secret = settings.GRID_WEBHOOK_SECRET
     if not secret:
-        raise PermissionRefused("未配置网格化回调密钥", code="webhook_disabled")
+        raise PermissionRefused("未配置网格化回调密钥", code=Open311Error.WEBHOOK_DISABLED)
     try:
         msg_id = webhooks.verify(secret, headers, body, now=clock.now().timestamp())
     except webhooks.WebhookVerificationError as exc:
         logger.warning("grid callback refused: %s", exc)
-        raise PermissionRefused("回调签名无效或已过期", code="bad_signature") from exc
+        raise PermissionRefused("回调签名无效或已过期", code=Open311Error.BAD_SIGNATURE) from exc
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ValidationFailed("回调内容不是有效的JSON", code="bad_body") from exc
+        raise ValidationFailed("回调内容不是有效的JSON", code=Open311Error.BAD_BODY) from exc
     if not isinstance(data, dict) or not data.get("service_request_id"):
-        raise ValidationFailed("回调内容缺少 service_request_id", code="bad_body")
+        raise ValidationFailed("回调内容缺少 service_request_id", code=Open311Error.BAD_BODY)
     update = GridUpdate.from_open311(data)
     with transaction.atomic():
         try:
@@ -88,7 +87,7 @@ def receive_callback(*, headers: Mapping[str, str], body: bytes) -> str:
             return DUPLICATE
         if not apply_update(update):
             # Rolls the receipt back too, so the grid's retry is processed.
-            raise Conflict("未找到对应的网格化工单", code="unknown_request")
+            raise Conflict("未找到对应的网格化工单", code=Open311Error.UNKNOWN_REQUEST)
     return APPLIED
 
 

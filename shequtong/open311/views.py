@@ -118,6 +118,8 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
 def grid_callback(request: HttpRequest) -> HttpResponse:
     """The grid pushes a result here (signed); 2xx tells it to stop retrying."""
     headers = {k.lower(): v for k, v in request.headers.items()}
+    # Not common.perform: the caller is a machine, answered in the webhook's own JSON
+    # (Open311Error codes), with 401 for a bad signature so the grid stops retrying it.
     try:
         outcome = services.receive_callback(headers=headers, body=request.body)
     except DomainError as exc:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.db import transaction
+from openpyxl import load_workbook
 
+from shequtong.accounts.models import AuditEvent
 from shequtong.accounts.roles import Role
 from shequtong.cases import services
 from shequtong.cases.models import (
@@ -16,6 +20,7 @@ from shequtong.cases.models import (
     Source,
     Status,
 )
+from shequtong.cases.selectors import CaseFilter
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.integrations import grid_local
 from shequtong.notifications import outbox
@@ -366,3 +371,19 @@ def test_rating_rollup_keeps_count_and_total(tree, people):
     stat = RatingStat.objects.get(pk=tree.comm_a1.pk)
     assert (stat.ratings, stat.stars_total) == (3, 11)
     assert stat.average == pytest.approx(11 / 3)
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+def test_export_writes_the_audit_row_and_lists_only_the_actors_area(tree, people):
+    mine = helpers.letter(people.resident).case
+    helpers.letter(resident_of(tree.comm_b1), tree.comm_b1)
+    data = services.export_cases(actor=people.sub_observer, filters=CaseFilter(source="letter"))
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [mine.pk]
+    event = AuditEvent.objects.get(action="export")
+    assert event.actor == people.sub_observer and event.detail == {
+        "what": "cases", "filters": {"source": "letter"}, "rows": 1, "capability": "patrol"}
+    with pytest.raises(PermissionRefused):
+        services.export_cases(actor=people.resident, filters=CaseFilter())
+    assert AuditEvent.objects.filter(action="export").count() == 1
