@@ -7,6 +7,7 @@ with its own context stack, ~20 variable resolutions and a ``reverse()``.
 
 What a fragment may use, beyond Jinja2's own:
 - ``_("…")`` / ``gettext`` / ``ngettext``: Django's translations (i18n extension);
+- ``icon("home")``: the shell's inline SVG icon (common/icons.py);
 - ``url("app:name", pk)``: ``reverse()`` once per URL name and argument count, then
   string formatting for every row (integer arguments only; anything else falls back
   to ``reverse()``);
@@ -26,6 +27,8 @@ from django.template.defaultfilters import truncatechars
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from jinja2 import Environment
+
+from .icons import svg
 
 _SENTINEL = 900_000_000_000  # an id no table reaches; replaced by the real one
 _patterns: dict[tuple[str, int, str], str] = {}
@@ -60,6 +63,6 @@ def environment(**options: Any) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     env = Environment(**options)  # noqa: S701 - autoescape is set in settings.TEMPLATES
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(url=url, gettext=translation.gettext)
+    env.globals.update(url=url, gettext=translation.gettext, icon=svg)
     env.filters.update(truncatechars=truncatechars, localtime=localtime, urlencode=urlencode)
     return env
