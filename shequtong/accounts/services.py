@@ -263,16 +263,6 @@ def _level(ids: dict[str, Any]) -> str:
     return "district"
 
 
-def _place_in_scope(s: scope.Scope, ids: dict[str, Any]) -> bool:
-    if s.everything:
-        return True
-    if ids["community_id"]:
-        return s.covers(community_id=ids["community_id"], subdistrict_id=ids["subdistrict_id"])
-    if ids["subdistrict_id"]:
-        return ids["subdistrict_id"] in s.subdistrict_ids
-    return False
-
-
 def grant_role(
     *,
     actor: User,
@@ -294,7 +284,7 @@ def grant_role(
         raise ValidationFailed("该角色需授予在更高一级的辖区", field="place")
     if role not in MIN_LEVEL and level in ("district", "subdistrict"):
         raise ValidationFailed("该角色需授予在具体的居村委", field="place")
-    if not _place_in_scope(scope.grant_scope(actor, role), ids):
+    if not scope.grant_scope(actor, role).covers(community_id=ids["community_id"], subdistrict_id=ids["subdistrict_id"]):
         raise PermissionRefused("只能在本人管辖范围内授予角色")
     with transaction.atomic():
         grant, created = RoleGrant.objects.get_or_create(user=user, role=role, **ids, defaults={"granted_by": actor})
