@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 
 from shequtong.common import access
-from shequtong.common.errors import NotFound, ValidationFailed
+from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, Estate, Subdistrict
 
 from . import scope, selectors, services
@@ -76,23 +76,20 @@ def my_memberships(request: AuthedRequest) -> list[MembershipOut]:
 @router.post("/memberships", response={201: MembershipOut})
 @access.login
 def request_membership(request: AuthedRequest, payload: MembershipIn) -> tuple[int, MembershipOut]:
-    community = Community.objects.filter(pk=payload.community_id).first()
-    if community is None:
-        raise ValidationFailed("居村委不存在", field="community_id")
-    estate = Estate.objects.filter(pk=payload.estate_id).first() if payload.estate_id else None
-    m = services.request_membership(actor=request.user, community=community, estate=estate, note=payload.note)
+    m = services.request_membership(actor=request.user, community_id=payload.community_id, estate_id=payload.estate_id,
+                                    note=payload.note)
     return 201, _membership_out(m)
 
 
 @router.get("/reviews", response=list[MembershipOut])
-@access.login
+@access.capability("review_members")
 def pending_reviews(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[MembershipOut]:
     limit = max(1, min(limit, 200))
     return [_membership_out(m) for m in selectors.pending_reviews_for(request.user)[offset : offset + limit]]
 
 
 @router.post("/reviews/{membership_id}", response=MembershipOut)
-@access.login
+@access.capability("review_members")
 def review(request: AuthedRequest, membership_id: int, payload: ReviewIn) -> MembershipOut:
     m = services.review_membership(actor=request.user, membership_id=membership_id, approve=payload.approve,
                                    reason=payload.reason, request=request)
@@ -100,14 +97,14 @@ def review(request: AuthedRequest, membership_id: int, payload: ReviewIn) -> Mem
 
 
 @router.get("/grants", response=list[GrantOut])
-@access.login
+@access.capability("grant_roles")
 def grants(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[GrantOut]:
     limit = max(1, min(limit, 200))
     return [_grant_out(g) for g in selectors.grants_manageable_by(request.user)[offset : offset + limit]]
 
 
 @router.post("/grants", response={201: GrantOut})
-@access.login
+@access.capability("grant_roles")
 def grant(request: AuthedRequest, payload: GrantIn) -> tuple[int, GrantOut]:
     target = selectors.find_user(payload.user)
     if target is None:
@@ -123,7 +120,7 @@ def grant(request: AuthedRequest, payload: GrantIn) -> tuple[int, GrantOut]:
 
 
 @router.delete("/grants/{grant_id}", response={204: None})
-@access.login
+@access.capability("grant_roles")
 def revoke(request: AuthedRequest, grant_id: int) -> tuple[int, None]:
     services.revoke_role(actor=request.user, grant_id=grant_id, request=request)
     return 204, None

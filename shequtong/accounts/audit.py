@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
 from django.http import HttpRequest
 
 from shequtong.common import clock
 
-from .models import AuditEvent
+from .models import AuditEvent, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -20,8 +21,8 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def record(
     action: str,
     *,
-    actor: Any = None,
-    target: Any = None,
+    actor: User | None = None,
+    target: Model | None = None,
     detail: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
@@ -17,7 +17,16 @@ from django.db.models import Model, Q, QuerySet
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, Subdistrict
 
+from .errors import AccountError
 from .roles import CAPABILITIES, FLAG_ROLES, GRANTABLE_BY, VERSION_OF_ROLE, Version
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import RoleGrant, User
+
+    # Pages pass request.user, which may be anonymous (every answer is then "nothing").
+    AnyUser = User | AnonymousUser
 
 M = TypeVar("M", bound=Model)
 _CACHE_ATTR = "_shequtong_grants"
@@ -102,9 +111,9 @@ def _own_subdistrict_field(qs: QuerySet[Any], community_field: str) -> str | Non
     return "subdistrict" if getattr(field, "related_model", None) is Subdistrict else None
 
 
-def grants_of(user: Any) -> list[Any]:
+def grants_of(user: AnyUser | None) -> list[Any]:
     """The user's role grants, loaded once per user object (i.e. per request)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
@@ -115,12 +124,12 @@ def grants_of(user: Any) -> list[Any]:
     return cached
 
 
-def remember(user: Any, grants: list[Any]) -> None:
+def remember(user: AnyUser, grants: list[RoleGrant]) -> None:
     """Attach grants loaded elsewhere (the identity cache) so this request does not query them."""
     setattr(user, _CACHE_ATTR, grants)
 
 
-def forget(user: Any) -> None:
+def forget(user: AnyUser) -> None:
     """Drop the cached grants (after grant/revoke in the same request)."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
@@ -142,44 +151,44 @@ def _scope_from(grants: Iterable[Any]) -> Scope:
     return Scope(subdistrict_ids=frozenset(subs), community_ids=frozenset(comms))
 
 
-def scope_for(user: Any, capability: str) -> Scope:
+def scope_for(user: AnyUser, capability: str) -> Scope:
     roles = CAPABILITIES.get(capability)
     if roles is None:
         raise KeyError(f"unknown capability {capability!r}")
     return _scope_from(g for g in grants_of(user) if g.role in roles)
 
 
-def subdistrict_in_scope(user: Any, capability: str, subdistrict_id: int) -> Subdistrict:
+def subdistrict_in_scope(user: AnyUser, capability: str, subdistrict_id: int) -> Subdistrict:
     """The subdistrict if `capability`'s scope covers it (wholly or in part), else NotFound.
 
     Missing and out-of-scope answer alike (docs/adr/0001-object-access-policies.md).
     """
     sub = scope_for(user, capability).subdistricts().filter(pk=subdistrict_id).first()
     if sub is None:
-        raise NotFound("该街镇不存在或不在您的管辖范围内", code="subdistrict_not_found")
+        raise NotFound("该街镇不存在或不在您的管辖范围内", code=AccountError.SUBDISTRICT_NOT_FOUND)
     return sub
 
 
-def community_in_scope(user: Any, capability: str, community_id: int, *, related: tuple[str, ...] = ()) -> Community:
+def community_in_scope(user: AnyUser, capability: str, community_id: int, *, related: tuple[str, ...] = ()) -> Community:
     """The community (with its subdistrict and any `related` rows) if `capability`'s scope covers it, else NotFound."""
     community = (
         scope_for(user, capability).communities().select_related("subdistrict", *related).filter(pk=community_id).first()
     )
     if community is None:
-        raise NotFound("该居村委不存在或不在您的管辖范围内", code="community_not_found")
+        raise NotFound("该居村委不存在或不在您的管辖范围内", code=AccountError.COMMUNITY_NOT_FOUND)
     return community
 
 
-def has_capability(user: Any, capability: str) -> bool:
+def has_capability(user: AnyUser, capability: str) -> bool:
     roles = CAPABILITIES.get(capability, frozenset())
     return any(g.role in roles for g in grants_of(user))
 
 
-def can(user: Any, capability: str, *, community: Community) -> bool:
+def can(user: AnyUser, capability: str, *, community: Community) -> bool:
     return scope_for(user, capability).covers_community(community)
 
 
-def versions_of(user: Any) -> list[str]:
+def versions_of(user: AnyUser) -> list[str]:
     """The versions (居民版/居委版/观察版) this user may switch between, in tab order.
 
     Flag roles (党员) add capabilities but open no version of their own.
@@ -192,28 +201,29 @@ def versions_of(user: Any) -> list[str]:
 _DEFAULT_PRIORITY = (Version.OBSERVER, Version.COMMITTEE, Version.RESIDENT)
 
 
-def current_version(user: Any) -> str | None:
+def current_version(user: AnyUser) -> str | None:
     versions = versions_of(user)
     if not versions:
         return None
-    if user.active_version in versions:
-        return str(user.active_version)
+    active = getattr(user, "active_version", None)  # versions_of is empty for an anonymous user
+    if active in versions:
+        return str(active)
     return next(str(v) for v in _DEFAULT_PRIORITY if v in versions)
 
 
-def grantable_roles(user: Any) -> frozenset[str]:
+def grantable_roles(user: AnyUser) -> frozenset[str]:
     roles: set[str] = set()
     for g in grants_of(user):
         roles |= GRANTABLE_BY.get(g.role, frozenset())
     return frozenset(roles)
 
 
-def grant_scope(user: Any, role: str) -> Scope:
+def grant_scope(user: AnyUser, role: str) -> Scope:
     """Where `user` may grant `role`: the union of places of grants that allow it."""
     return _scope_from(g for g in grants_of(user) if role in GRANTABLE_BY.get(g.role, frozenset()))
 
 
-def home_community(user: Any) -> Community | None:
+def home_community(user: AnyUser) -> Community | None:
     """The community a resident belongs to (first approved membership)."""
     from .roles import Role
 
@@ -223,7 +233,7 @@ def home_community(user: Any) -> Community | None:
     return None
 
 
-def work_community(user: Any) -> Community | None:
+def work_community(user: AnyUser) -> Community | None:
     """The community a committee-version user works for."""
     for g in grants_of(user):
         if VERSION_OF_ROLE[g.role] == Version.COMMITTEE and g.community_id:
@@ -231,7 +241,7 @@ def work_community(user: Any) -> Community | None:
     return None
 
 
-def patrol_level(user: Any, community: Community) -> str | None:
+def patrol_level(user: AnyUser, community: Community) -> str | None:
     """The patrol level at which `user` acts on `community`'s boards, if any (CT-5).
 
     District observers patrol at "district", subdistrict observers at

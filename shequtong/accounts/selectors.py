@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from shequtong.common import crypto
@@ -13,7 +11,7 @@ from . import scope
 from .models import Membership, RoleGrant, User
 
 
-def pending_reviews_for(user: Any) -> QuerySet[Membership]:
+def pending_reviews_for(user: User) -> QuerySet[Membership]:
     return (
         scope.scope_for(user, "review_members")
         .filter(Membership.objects.filter(status=Membership.Status.PENDING))
@@ -22,7 +20,7 @@ def pending_reviews_for(user: Any) -> QuerySet[Membership]:
     )
 
 
-def reviewed_for(user: Any) -> QuerySet[Membership]:
+def reviewed_for(user: User) -> QuerySet[Membership]:
     return (
         scope.scope_for(user, "review_members")
         .filter(Membership.objects.exclude(status=Membership.Status.PENDING))
@@ -31,7 +29,7 @@ def reviewed_for(user: Any) -> QuerySet[Membership]:
     )
 
 
-def grants_manageable_by(user: Any) -> QuerySet[RoleGrant]:
+def grants_manageable_by(user: User) -> QuerySet[RoleGrant]:
     """Role grants the user may see in 权限管理: those on places inside their grant scope."""
     roles = scope.grantable_roles(user)
     s = scope.scope_for(user, "grant_roles")
@@ -63,5 +61,5 @@ def find_user(who: str) -> User | None:
     return user
 
 
-def memberships_of(user: Any) -> QuerySet[Membership]:
+def memberships_of(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("community", "estate")

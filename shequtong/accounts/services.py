@@ -23,7 +23,9 @@ from shequtong.places import services as places_services
 from shequtong.places.models import Community, Estate, Subdistrict
 
 from . import audit, scope
+from .errors import AccountError
 from .models import ApiToken, AuditEvent, Membership, RoleGrant, SmsCode, User
+from .policies import MEMBERSHIP_NOT_FOUND, access_grant, access_membership
 from .roles import LEVELS, MIN_LEVEL, VERSION_OF_ROLE, Role
 
 SMS_MAX_ATTEMPTS = 5
@@ -50,7 +52,7 @@ def send_sms_code(*, phone: str, purpose: str = "register") -> None:
     now = clock.now()
     recent = SmsCode.objects.filter(phone_index=index, purpose=purpose, created_at__gt=now - timedelta(seconds=SMS_RESEND_SECONDS))
     if recent.exists():
-        raise ValidationFailed("验证码发送过于频繁，请1分钟后再试", code="sms_throttled", field="phone")
+        raise ValidationFailed("验证码发送过于频繁，请1分钟后再试", code=AccountError.SMS_THROTTLED, field="phone")
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         SmsCode.objects.create(
@@ -63,7 +65,7 @@ def send_sms_code(*, phone: str, purpose: str = "register") -> None:
     try:
         sms.get_gateway().send(phone, f"【社区通】您的验证码是{code}，5分钟内有效。如非本人操作，请忽略本短信。")
     except sms.SmsDeliveryError as exc:
-        raise ValidationFailed("短信发送失败，请稍后重试", code="sms_failed", field="phone") from exc
+        raise ValidationFailed("短信发送失败，请稍后重试", code=AccountError.SMS_FAILED, field="phone") from exc
 
 
 def _check_sms_code(*, index: str, code: str, purpose: str) -> int:
@@ -78,20 +80,20 @@ def _check_sms_code(*, index: str, code: str, purpose: str) -> int:
             .first()
         )
         if row is None or row.attempts >= SMS_MAX_ATTEMPTS:
-            raise ValidationFailed("验证码已失效，请重新获取", code="sms_expired", field="sms_code")
+            raise ValidationFailed("验证码已失效，请重新获取", code=AccountError.SMS_EXPIRED, field="sms_code")
         if not hmac.compare_digest(row.code_hash, SmsCode.hash_code(index, (code or "").strip())):
             row.attempts += 1
             row.save(update_fields=["attempts"])
             wrong = True
     if wrong:
-        raise ValidationFailed("验证码不正确", code="sms_wrong", field="sms_code")
+        raise ValidationFailed("验证码不正确", code=AccountError.SMS_WRONG, field="sms_code")
     return row.pk
 
 
 def _use_sms_code(pk: int) -> None:
     """Mark a checked code used; inside the caller's transaction, exactly once."""
     if SmsCode.objects.filter(pk=pk, used_at__isnull=True).update(used_at=clock.now()) != 1:
-        raise ValidationFailed("验证码已失效，请重新获取", code="sms_expired", field="sms_code")
+        raise ValidationFailed("验证码已失效，请重新获取", code=AccountError.SMS_EXPIRED, field="sms_code")
 
 
 # --- Registration ------------------------------------------------------------
@@ -161,18 +163,23 @@ def register(*, data: Registration, request: HttpRequest | None = None) -> User:
             user.save()
             audit.record(AuditEvent.Action.REGISTER, actor=user, target=user, request=request)
     except IntegrityError as exc:  # a concurrent registration with the same ID or phone
-        raise ValidationFailed("该身份证号码或手机号码已注册", code="duplicate") from exc
+        raise ValidationFailed("该身份证号码或手机号码已注册", code=AccountError.DUPLICATE) from exc
     return user
 
 
 # --- Joining a community ----------------------------------------------------
 
-def request_membership(*, actor: User, community: Community, estate: Estate | None = None, note: str = "") -> Membership:
-    if estate is not None and estate.community_id != community.pk:
+def request_membership(*, actor: User, community_id: int, estate_id: int | None = None, note: str = "") -> Membership:
+    """Ask to join a community (and an estate of it); its committee reviews the request."""
+    community = Community.objects.filter(pk=community_id).first()
+    if community is None:
+        raise ValidationFailed("居村委不存在", field="community_id")
+    estate = Estate.objects.filter(pk=estate_id).first() if estate_id else None
+    if estate_id and (estate is None or estate.community_id != community.pk):
         raise ValidationFailed("所选小区不属于该居村委", field="estate")
     with transaction.atomic():
         if Membership.objects.select_for_update().filter(user=actor, community=community, status__in=["pending", "approved"]).exists():
-            raise ValidationFailed("您已申请加入该居村委，请等待审核", code="duplicate_request")
+            raise ValidationFailed("您已申请加入该居村委，请等待审核", code=AccountError.DUPLICATE_REQUEST)
         membership = Membership.objects.create(
             user=actor, community=community, estate=estate, note=note.strip()[:200], requested_at=clock.now()
         )
@@ -187,16 +194,11 @@ def review_membership(*, actor: User, membership_id: int, approve: bool, reason:
     if not approve and not reason:
         raise ValidationFailed("请填写不通过的原因", field="reason")
     with transaction.atomic():
-        membership = (
-            scope.scope_for(actor, "review_members")
-            .filter(Membership.objects.select_for_update(of=("self",)).select_related("community", "estate", "user"))
-            .filter(pk=membership_id)
-            .first()
-        )
-        if membership is None:
-            raise NotFound("该申请不存在或不在您的管辖范围内")
-        if membership.status != Membership.Status.PENDING:
-            raise ValidationFailed("该申请已审核", code="already_reviewed")
+        membership, access = access_membership(actor, membership_id, for_update=True)
+        if not access.is_reviewer:  # the applicant sees their request but does not review it
+            raise NotFound(MEMBERSHIP_NOT_FOUND)
+        if not access.can_review:
+            raise ValidationFailed("该申请已审核", code=AccountError.ALREADY_REVIEWED)
         now = clock.now()
         membership.status = Membership.Status.APPROVED if approve else Membership.Status.REJECTED
         membership.reason = reason[:200]
@@ -261,16 +263,6 @@ def _level(ids: dict[str, Any]) -> str:
     return "district"
 
 
-def _place_in_scope(s: scope.Scope, ids: dict[str, Any]) -> bool:
-    if s.everything:
-        return True
-    if ids["community_id"]:
-        return s.covers(community_id=ids["community_id"], subdistrict_id=ids["subdistrict_id"])
-    if ids["subdistrict_id"]:
-        return ids["subdistrict_id"] in s.subdistrict_ids
-    return False
-
-
 def grant_role(
     *,
     actor: User,
@@ -292,12 +284,12 @@ def grant_role(
         raise ValidationFailed("该角色需授予在更高一级的辖区", field="place")
     if role not in MIN_LEVEL and level in ("district", "subdistrict"):
         raise ValidationFailed("该角色需授予在具体的居村委", field="place")
-    if not _place_in_scope(scope.grant_scope(actor, role), ids):
+    if not scope.grant_scope(actor, role).covers(community_id=ids["community_id"], subdistrict_id=ids["subdistrict_id"]):
         raise PermissionRefused("只能在本人管辖范围内授予角色")
     with transaction.atomic():
         grant, created = RoleGrant.objects.get_or_create(user=user, role=role, **ids, defaults={"granted_by": actor})
         if not created:
-            raise ValidationFailed("该用户在此辖区已拥有该角色", code="duplicate_grant")
+            raise ValidationFailed("该用户在此辖区已拥有该角色", code=AccountError.DUPLICATE_GRANT)
         if role == Role.PARTY_MEMBER and grant.community is not None:
             places_services.bump(grant.community, "party_members", 1)
         audit.record(
@@ -310,14 +302,10 @@ def grant_role(
 
 def revoke_role(*, actor: User, grant_id: int, request: HttpRequest | None = None) -> None:
     with transaction.atomic():
-        grant = RoleGrant.objects.select_for_update().filter(pk=grant_id).first()
-        if grant is None:
-            raise NotFound("该授权不存在")
+        grant, access = access_grant(actor, grant_id, for_update=True)
+        if not access.can_revoke:
+            raise ValidationFailed("不能撤销自己的管理员角色", code=AccountError.SELF_REVOKE)
         ids = {"subdistrict_id": grant.subdistrict_id, "community_id": grant.community_id, "estate_id": grant.estate_id}
-        if grant.role not in scope.grantable_roles(actor) or not _place_in_scope(scope.grant_scope(actor, grant.role), ids):
-            raise NotFound("该授权不存在或不在您的管辖范围内")
-        if grant.user_id == actor.pk and grant.role in ("sysadmin", "district_observer"):
-            raise ValidationFailed("不能撤销自己的管理员角色", code="self_revoke")
         user = grant.user
         if grant.role in (Role.PARTY_MEMBER, Role.RESIDENT) and grant.community is not None:
             places_services.bump(grant.community, "party_members" if grant.role == Role.PARTY_MEMBER else "residents", -1)
@@ -342,8 +330,11 @@ def set_elder_mode(*, actor: User, enabled: bool) -> None:
 
 # --- Personal data -------------------------------------------------------------
 
-def reveal_personal_data(*, actor: User, subject: User, request: HttpRequest | None = None) -> dict[str, str]:
+def reveal_personal_data(*, actor: User, subject_id: int, request: HttpRequest | None = None) -> dict[str, str]:
     """Return a user's clear ID number and phone; only to oneself or a role that needs it; logged."""
+    subject = actor if subject_id == actor.pk else User.objects.filter(pk=subject_id).first()
+    if subject is None:
+        raise NotFound("该用户不存在或不在您的管辖范围内")
     if actor.pk != subject.pk:
         allowed = scope.scope_for(actor, "reveal_personal_data")
         communities = {g.community_id for g in subject.role_grants.all() if g.community_id}

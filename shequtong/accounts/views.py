@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from shequtong.common import access
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate
+from shequtong.common.perform import perform
 from shequtong.web import registry
 
 from . import scope, selectors, services
@@ -43,15 +44,14 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = services.Registration(**{k: form.cleaned_data[k] for k in ("username", "real_name", "id_number", "phone", "sms_code", "password")})
-        try:
-            user = services.register(data=data, request=request)
-        except DomainError as exc:
-            for field, message in getattr(exc, "errors", {exc.field or "__all__": exc.message}).items():
-                form.add_error(field if field in form.fields else None, message)
-        else:
-            auth_login(request, user, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")
+        done = perform(request, lambda: services.register(data=data, request=request), form=form)
+        if done.value is not None:
+            auth_login(request, done.value, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")
             messages.success(request, "注册成功，请申请加入您所在的社区")
             return redirect("accounts:join")
+        # register checks every field at once: perform put the first refusal on the form, these are the rest.
+        for field, message in list(getattr(done.error, "errors", {}).items())[1:]:
+            form.add_error(field if field in form.fields else None, message)
     return render(request, "accounts/register.html", {"form": form})
 
 
@@ -69,15 +69,11 @@ def register_sms(request: HttpRequest) -> JsonResponse:
 def join(request: AuthedRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.request_membership(
-                actor=request.user, community=form.cleaned_data["community"],
-                estate=form.cleaned_data["estate"], note=form.cleaned_data["note"],
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "申请已提交，请等待居村委审核，结果将通过信箱通知您")
+        d = form.cleaned_data
+        if perform(request, lambda: services.request_membership(
+            actor=request.user, community_id=d["community"].pk, estate_id=d["estate"].pk if d["estate"] else None,
+            note=d["note"],
+        ), success="申请已提交，请等待居村委审核，结果将通过信箱通知您", form=form):
             return redirect("accounts:me")
     return render(request, "accounts/join.html", {"form": form, "memberships": selectors.memberships_of(request.user)})
 
@@ -98,7 +94,7 @@ def me(request: AuthedRequest) -> HttpResponse:
 @access.login
 @require_POST
 def reveal_mine(request: AuthedRequest) -> HttpResponse:
-    data = services.reveal_personal_data(actor=request.user, subject=request.user, request=request)
+    data = services.reveal_personal_data(actor=request.user, subject_id=request.user.pk, request=request)
     request.session["revealed"] = data  # shown once on the next page, then dropped
     return redirect("accounts:me")
 
@@ -106,12 +102,9 @@ def reveal_mine(request: AuthedRequest) -> HttpResponse:
 @access.login
 @require_POST
 def switch_version(request: AuthedRequest) -> HttpResponse:
-    try:
-        services.switch_version(actor=request.user, version=request.POST.get("version", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("accounts:me")
-    return redirect("web:home")
+    if perform(request, lambda: services.switch_version(actor=request.user, version=request.POST.get("version", ""))):
+        return redirect("web:home")
+    return redirect("accounts:me")
 
 
 @access.login
@@ -137,14 +130,11 @@ def review_action(request: AuthedRequest, membership_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请选择审核结果")
         return redirect("accounts:reviews")
-    try:
-        m = services.review_membership(
-            actor=request.user, membership_id=membership_id,
-            approve=form.cleaned_data["decision"] == "approve", reason=form.cleaned_data["reason"], request=request,
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
+    done = perform(request, lambda: services.review_membership(
+        actor=request.user, membership_id=membership_id,
+        approve=form.cleaned_data["decision"] == "approve", reason=form.cleaned_data["reason"], request=request,
+    ))
+    if (m := done.value) is not None:
         messages.success(request, f"已{'通过' if m.status == 'approved' else '拒绝'}{m.user.display_name}的申请")
     return redirect("accounts:reviews")
 
@@ -160,16 +150,11 @@ def grants(request: AuthedRequest) -> HttpResponse:
         if target is None:
             form.add_error("who", "未找到该用户，请核对用户名或手机号")
         else:
-            try:
-                services.grant_role(
-                    actor=user, user=target, role=form.cleaned_data["role"],
-                    subdistrict=form.cleaned_data["subdistrict"], community=form.cleaned_data["community"],
-                    estate=form.cleaned_data["estate"], request=request,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"已为{target.display_name}授予角色")
+            d = form.cleaned_data
+            if perform(request, lambda: services.grant_role(
+                actor=user, user=target, role=d["role"], subdistrict=d["subdistrict"], community=d["community"],
+                estate=d["estate"], request=request,
+            ), success=f"已为{target.display_name}授予角色", form=form):
                 return redirect("accounts:grants")
     q = request.GET.get("q", "").strip()
     qs = selectors.grants_manageable_by(user)
@@ -182,10 +167,6 @@ def grants(request: AuthedRequest) -> HttpResponse:
 @access.capability("grant_roles")
 @require_POST
 def grant_revoke(request: AuthedRequest, grant_id: int) -> HttpResponse:
-    try:
-        services.revoke_role(actor=request.user, grant_id=grant_id, request=request)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已撤销该角色")
+    perform(request, lambda: services.revoke_role(actor=request.user, grant_id=grant_id, request=request),
+            success="已撤销该角色")
     return redirect("accounts:grants")

@@ -1,7 +1,7 @@
 """/api/v1/observe: 全局信息穿透 (OB-5) — the search page's selector and filters as JSON.
 
-Observers only ("observe" capability); results are limited to the caller's
-scope exactly as on the page. Bad input (end before start, an out-of-scope
+Observers only: the operation declares the page's "observe" capability;
+results are limited to the caller's scope exactly as on the page. Bad input (end before start, an out-of-scope
 subdistrict, a keyword without any word) is a 400 with the page's message.
 """
 
@@ -11,10 +11,9 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
-from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
-from shequtong.common.errors import PermissionRefused, ValidationFailed
+from shequtong.common.errors import ValidationFailed
 
 from . import selectors
 from .forms import SearchForm
@@ -60,11 +59,9 @@ class SearchOut(Schema):
 
 
 @router.get("/search", response=SearchOut)
-@access.login
+@access.capability("observe")
 def search(request: AuthedRequest, params: Query[SearchQuery]) -> dict:
     """Posts, cases (with 人民信箱 letters) and 面对面 records in the caller's scope, newest first, 20 a page."""
-    if not scope.has_capability(request.user, "observe"):
-        raise PermissionRefused("只有观察员可以使用全局信息穿透")
     data = params.dict()
     page = max(1, data.pop("page") or 1)
     form = SearchForm({k: v for k, v in data.items() if v not in ("", None)}, user=request.user)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import User
 from shequtong.boards.catalogue import Board
 from shequtong.cases.models import Status as CaseStatus
 from shequtong.common import chinese
@@ -29,7 +30,7 @@ class SearchForm(forms.Form):
     date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, data: Any, *, user: Any) -> None:
+    def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data)
         s = scope.scope_for(user, "observe")
         self.subdistricts = list(s.subdistricts().order_by("sort_order", "id"))

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import User
 from shequtong.boards import catalogue
 from shequtong.boards.models import Post, Visibility
 from shequtong.cases.models import Case, Source
@@ -119,7 +120,7 @@ class ResultPage:
 
 # --- scope ---------------------------------------------------------------------------------
 
-def _community_ids(user: Any, capability: str, f: SearchFilters) -> list[int] | None:
+def _community_ids(user: User, capability: str, f: SearchFilters) -> list[int] | None:
     """Communities of `capability`'s scope that the place filters leave; None = every community."""
     s = scope.scope_for(user, capability)
     if s.everything and not (f.subdistrict_id or f.community_id):
@@ -145,7 +146,7 @@ def _common(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
 
 # --- one query per kind ------------------------------------------------------------------------
 
-def posts(user: Any, f: SearchFilters) -> QuerySet[Post]:
+def posts(user: User, f: SearchFilters) -> QuerySet[Post]:
     ids = _community_ids(user, "observe", f)
     if ids == []:
         return Post.objects.none()
@@ -155,7 +156,7 @@ def posts(user: Any, f: SearchFilters) -> QuerySet[Post]:
     return _common(qs, f).only("id", "community_id", "board", "title", "body", "created_at")
 
 
-def cases(user: Any, f: SearchFilters, *, letters_only: bool = False) -> QuerySet[Case]:
+def cases(user: User, f: SearchFilters, *, letters_only: bool = False) -> QuerySet[Case]:
     patrol = _community_ids(user, "patrol", f)
     observe = _community_ids(user, "observe", f)
     if patrol == [] and observe == []:
@@ -176,7 +177,7 @@ def cases(user: Any, f: SearchFilters, *, letters_only: bool = False) -> QuerySe
                                "created_at")
 
 
-def visits(user: Any, f: SearchFilters) -> QuerySet[Visit]:
+def visits(user: User, f: SearchFilters) -> QuerySet[Visit]:
     ids = _community_ids(user, "observe", f)
     if ids == []:
         return Visit.objects.none()
@@ -238,7 +239,7 @@ def _place_names(hits: list[Hit]) -> None:
             h.board_label = catalogue.spec(h.board).label_for(c.kind)
 
 
-def search(user: Any, f: SearchFilters, *, page: int = 1, per_page: int = PER_PAGE) -> ResultPage:
+def search(user: User, f: SearchFilters, *, page: int = 1, per_page: int = PER_PAGE) -> ResultPage:
     """One page of results, newest first, across the kinds the filters ask for."""
     capped = page > MAX_PAGES
     page = max(1, min(page, MAX_PAGES))

@@ -1,4 +1,8 @@
-"""Jurisdiction-scoped reads of visit records, the member picker and the observer rollups."""
+"""Jurisdiction-scoped reads of visit records, the member picker and the observer rollups.
+
+One record with what the actor may do to it comes from ``policies.access_visit``; places in
+scope from ``accounts.scope.subdistrict_in_scope`` / ``community_in_scope``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
 from shequtong.common import crypto, fulltext
-from shequtong.common.errors import NotFound
 from shequtong.common.phones import InvalidPhone, normalise_phone
 from shequtong.places.models import Community, Subdistrict
 
@@ -48,7 +51,7 @@ def _list_qs(qs: QuerySet[Visit]) -> QuerySet[Visit]:
     return qs.select_related("community", "person", "created_by").order_by("-created_at", "-id")
 
 
-def _committee_q(user: Any) -> Q:
+def _committee_q(user: User) -> Q:
     """What a committee member reads: published records, their own, and (secretary) those awaiting review."""
     q = Q(status__in=PUBLISHED_STATUSES) | Q(created_by_id=user.pk)
     secretary = scope.scope_for(user, "secretary")
@@ -57,17 +60,17 @@ def _committee_q(user: Any) -> Q:
     return q
 
 
-def committee_visits(user: Any, filters: Filters | None = None) -> QuerySet[Visit]:
+def committee_visits(user: User, filters: Filters | None = None) -> QuerySet[Visit]:
     """The 面对面 list of the committee version (FV-1)."""
     qs = scope.scope_for(user, "committee").filter(Visit.objects.filter(_committee_q(user)))
     return _list_qs((filters or Filters()).apply(qs))
 
 
-def review_queue(user: Any) -> QuerySet[Visit]:
+def review_queue(user: User) -> QuerySet[Visit]:
     return _list_qs(scope.scope_for(user, "secretary").filter(Visit.objects.filter(status=Status.SUBMITTED)))
 
 
-def observer_visits(user: Any, filters: Filters | None = None, *, subdistrict_id: int | None = None,
+def observer_visits(user: User, filters: Filters | None = None, *, subdistrict_id: int | None = None,
                     community_id: int | None = None) -> QuerySet[Visit]:
     """Approved and archived records in the observer's scope (FV-5)."""
     qs = scope.scope_for(user, "observe").filter(Visit.objects.filter(status__in=PUBLISHED_STATUSES))
@@ -81,31 +84,11 @@ def observer_visits(user: Any, filters: Filters | None = None, *, subdistrict_id
     return _list_qs(f.apply(qs))
 
 
-def visit_for(user: Any, visit_id: int) -> Visit:
-    """The record if `user` may read it; the same NotFound whether it is missing or out of reach."""
-    visit = (
-        Visit.objects.select_related("community", "subdistrict", "person", "created_by", "reviewed_by")
-        .filter(pk=visit_id).first()
-    )
-    if visit is None:
-        raise NotFound("面对面记录不存在或您无权查看")
-    where = {"community_id": visit.community_id, "subdistrict_id": visit.subdistrict_id}
-    if visit.created_by_id == user.pk and scope.scope_for(user, "committee").covers(**where):
-        return visit
-    if visit.is_published and (
-        scope.scope_for(user, "committee").covers(**where) or scope.scope_for(user, "observe").covers(**where)
-    ):
-        return visit
-    if visit.status in (Status.SUBMITTED, Status.RETURNED) and scope.scope_for(user, "secretary").covers(**where):
-        return visit
-    raise NotFound("面对面记录不存在或您无权查看")
-
-
-def work_communities(user: Any) -> QuerySet[Community]:
+def work_communities(user: User) -> QuerySet[Community]:
     return scope.scope_for(user, "committee").communities().order_by("subdistrict_id", "id")
 
 
-def members_matching(user: Any, community: Community, query: str, limit: int = 10) -> list[User]:
+def members_matching(user: User, community: Community, query: str, limit: int = 10) -> list[User]:
     """Members of `community` whose name contains `query` or whose phone is `query` (the picker)."""
     query = (query or "").strip()
     if not query or not scope.can(user, "committee", community=community):
@@ -128,12 +111,12 @@ def _zero() -> dict[str, int]:
     return {k: 0 for k in _SUMS}
 
 
-def observer_totals(user: Any) -> dict[str, int]:
+def observer_totals(user: User) -> dict[str, int]:
     agg = scope.scope_for(user, "observe").filter(VisitStats.objects.all()).aggregate(**_SUMS)
     return {k: v or 0 for k, v in agg.items()}
 
 
-def subdistrict_counts(user: Any) -> list[dict[str, Any]]:
+def subdistrict_counts(user: User) -> list[dict[str, Any]]:
     s = scope.scope_for(user, "observe")
     rows = {r["subdistrict_id"]: r for r in s.filter(VisitStats.objects.all()).values("subdistrict_id").annotate(**_SUMS)}
     out = []
@@ -143,14 +126,7 @@ def subdistrict_counts(user: Any) -> list[dict[str, Any]]:
     return out
 
 
-def subdistrict_for(user: Any, subdistrict_id: int) -> Subdistrict:
-    sub = scope.scope_for(user, "observe").subdistricts().filter(pk=subdistrict_id).first()
-    if sub is None:
-        raise NotFound("该街镇不存在或不在您的观察范围内")
-    return sub
-
-
-def community_counts(user: Any, subdistrict: Subdistrict) -> list[dict[str, Any]]:
+def community_counts(user: User, subdistrict: Subdistrict) -> list[dict[str, Any]]:
     s = scope.scope_for(user, "observe")
     communities = list(s.communities().filter(subdistrict=subdistrict).order_by("id"))
     stats = {st.community_id: st for st in VisitStats.objects.filter(community__in=communities)}
@@ -159,10 +135,3 @@ def community_counts(user: Any, subdistrict: Subdistrict) -> list[dict[str, Any]
         st = stats.get(c.pk)
         out.append({"community": c, **({k: getattr(st, k) for k in _SUMS} if st else _zero())})
     return out
-
-
-def community_for(user: Any, community_id: int) -> Community:
-    community = scope.scope_for(user, "observe").communities().select_related("subdistrict").filter(pk=community_id).first()
-    if community is None:
-        raise NotFound("该居村委不存在或不在您的观察范围内")
-    return community

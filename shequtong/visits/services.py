@@ -1,6 +1,7 @@
 """Every state change of 我与群众面对面: record, edit, submit, review, archive, send on, contact.
 
-Each function is one user action: it checks the actor's scope, runs in a
+Each function is one user action: it authorises through
+``policies.access_visit`` (the rule pages and the API read too), runs in a
 transaction, writes a VisitEvent, and keeps the VisitStats rollup that
 observer counts read (FV-5).
 """
@@ -19,11 +20,13 @@ from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
 from shequtong.common import chinese, clock, counters
 from shequtong.common.categories import Category
-from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from shequtong.common.errors import Conflict, NotFound, ValidationFailed
 from shequtong.places.models import Community
 
 from . import audio as audio_check
+from .errors import VisitError
 from .models import Status, Visit, VisitEvent, VisitProblem, VisitStats, VisitTag, VisitType
+from .policies import NOT_FOUND_MESSAGE, VisitAccess, access_visit, access_visit_to_review
 
 MAX_PROBLEMS = 10
 TITLE_MAX = 100
@@ -55,7 +58,7 @@ class VisitInput:
 
 # --- helpers -------------------------------------------------------------------
 
-def _event(visit: Visit, actor: Any, kind: str, note: str = "") -> VisitEvent:
+def _event(visit: Visit, actor: User, kind: str, note: str = "") -> VisitEvent:
     return VisitEvent.objects.create(visit=visit, actor=actor, kind=kind, note=note[:2000], created_at=clock.now())
 
 
@@ -65,11 +68,12 @@ def _bump(visit: Visit, **deltas: int) -> None:
                        defaults={"subdistrict_id": visit.subdistrict_id})
 
 
-def _locked(visit_id: int) -> Visit:
-    visit = Visit.objects.select_for_update().filter(pk=visit_id).first()
-    if visit is None:
-        raise NotFound("面对面记录不存在或您无权查看")
-    return visit
+def _own(actor: User, visit_id: int) -> tuple[Visit, VisitAccess]:
+    """The author's own record, locked; anyone else's is not found (a colleague's draft is invisible)."""
+    visit, access = access_visit(actor, visit_id, for_update=True)
+    if not access.is_author:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return visit, access
 
 
 def _search_text(visit: Visit, problems: list[ProblemInput] | list[VisitProblem]) -> str:
@@ -80,10 +84,8 @@ def is_member_of(user_id: int, community: Community) -> bool:
     return RoleGrant.objects.filter(user_id=user_id, role=Role.RESIDENT, community_id=community.pk).exists()
 
 
-def _clean(actor: Any, data: VisitInput) -> tuple[Community, User | None, list[ProblemInput]]:
-    community = Community.objects.filter(pk=data.community_id).first()
-    if community is None or not scope.can(actor, "committee", community=community):
-        raise NotFound("居村委不存在或不在您的工作范围内")
+def _clean(actor: User, data: VisitInput) -> tuple[Community, User | None, list[ProblemInput]]:
+    community = scope.community_in_scope(actor, "committee", data.community_id)
     errors: dict[str, str] = {}
     if data.visit_type not in VisitType.values:
         errors["visit_type"] = "请选择类型"
@@ -161,7 +163,7 @@ def _replace_problems(visit: Visit, problems: list[ProblemInput]) -> None:
 
 # --- staff: record, edit, delete, submit -------------------------------------------------
 
-def create_visit(*, actor: Any, data: VisitInput, submit: bool = False) -> Visit:
+def create_visit(*, actor: User, data: VisitInput, submit: bool = False) -> Visit:
     """Record a visit as a draft, or submit it for the secretary's review straight away."""
     community, person, problems = _clean(actor, data)
     now = clock.now()
@@ -176,15 +178,13 @@ def create_visit(*, actor: Any, data: VisitInput, submit: bool = False) -> Visit
     return visit
 
 
-def update_visit(*, actor: Any, visit_id: int, data: VisitInput, submit: bool = False) -> Visit:
+def update_visit(*, actor: User, visit_id: int, data: VisitInput, submit: bool = False) -> Visit:
     """Change a draft or a returned record (only its author may)."""
     community, person, problems = _clean(actor, data)
     with transaction.atomic():
-        visit = _locked(visit_id)
-        if visit.created_by_id != actor.pk:
-            raise NotFound("面对面记录不存在或您无权查看")
-        if not visit.is_editable:
-            raise Conflict("该记录已提交，不能再修改", code="visit_not_editable")
+        visit, access = _own(actor, visit_id)
+        if not access.can_edit:
+            raise Conflict("该记录已提交，不能再修改", code=VisitError.NOT_EDITABLE)
         if community.pk != visit.community_id:
             raise ValidationFailed("记录所属居村委不能修改", field="community")
         _apply(visit, data, person, problems)
@@ -196,14 +196,12 @@ def update_visit(*, actor: Any, visit_id: int, data: VisitInput, submit: bool = 
     return visit
 
 
-def delete_visit(*, actor: Any, visit_id: int) -> None:
+def delete_visit(*, actor: User, visit_id: int) -> None:
     """Delete a draft (only its author may; submitted records stay)."""
     with transaction.atomic():
-        visit = _locked(visit_id)
-        if visit.created_by_id != actor.pk:
-            raise NotFound("面对面记录不存在或您无权查看")
-        if visit.status != Status.DRAFT:
-            raise Conflict("只有草稿可以删除", code="visit_not_draft")
+        visit, access = _own(actor, visit_id)
+        if not access.can_delete:
+            raise Conflict("只有草稿可以删除", code=VisitError.NOT_DRAFT)
         if visit.audio:
             name = visit.audio.name
             storage = visit.audio.storage
@@ -211,7 +209,7 @@ def delete_visit(*, actor: Any, visit_id: int) -> None:
         visit.delete()
 
 
-def _submit(visit: Visit, actor: Any) -> None:
+def _submit(visit: Visit, actor: User) -> None:
     visit.status = Status.SUBMITTED
     visit.submitted_at = clock.now()
     visit.return_reason = ""
@@ -219,13 +217,11 @@ def _submit(visit: Visit, actor: Any) -> None:
     _event(visit, actor, VisitEvent.Kind.SUBMITTED)
 
 
-def submit_visit(*, actor: Any, visit_id: int) -> Visit:
+def submit_visit(*, actor: User, visit_id: int) -> Visit:
     with transaction.atomic():
-        visit = _locked(visit_id)
-        if visit.created_by_id != actor.pk:
-            raise NotFound("面对面记录不存在或您无权查看")
-        if not visit.is_editable:
-            raise Conflict("该记录已提交", code="visit_not_editable")
+        visit, access = _own(actor, visit_id)
+        if not access.can_submit:
+            raise Conflict("该记录已提交", code=VisitError.NOT_EDITABLE)
         visit.updated_at = clock.now()
         _submit(visit, actor)
     return visit
@@ -233,21 +229,11 @@ def submit_visit(*, actor: Any, visit_id: int) -> Visit:
 
 # --- secretary: review, archive, send on to case tracking ---------------------------------
 
-def _secretary_visit(actor: Any, visit_id: int) -> Visit:
-    visit = _locked(visit_id)
-    if not scope.scope_for(actor, "secretary").covers(community_id=visit.community_id, subdistrict_id=visit.subdistrict_id):
-        # Staff of the same committee may read the record but not review it.
-        if scope.scope_for(actor, "committee").covers(community_id=visit.community_id, subdistrict_id=visit.subdistrict_id):
-            raise PermissionRefused("只有居村委书记可以审核")
-        raise NotFound("面对面记录不存在或您无权查看")
-    return visit
-
-
-def approve_visit(*, actor: Any, visit_id: int) -> Visit:
+def approve_visit(*, actor: User, visit_id: int) -> Visit:
     with transaction.atomic():
-        visit = _secretary_visit(actor, visit_id)
-        if visit.status != Status.SUBMITTED:
-            raise Conflict("该记录不在待审核状态", code="visit_not_submitted")
+        visit, access = access_visit_to_review(actor, visit_id)
+        if not access.can_review:
+            raise Conflict("该记录不在待审核状态", code=VisitError.NOT_SUBMITTED)
         now = clock.now()
         visit.status = Status.APPROVED
         visit.reviewed_at = now
@@ -259,16 +245,16 @@ def approve_visit(*, actor: Any, visit_id: int) -> Visit:
     return visit
 
 
-def return_visit(*, actor: Any, visit_id: int, reason: str) -> Visit:
+def return_visit(*, actor: User, visit_id: int, reason: str) -> Visit:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写退回原因", field="reason")
     if len(reason) > 200:
         raise ValidationFailed("退回原因不能超过200字", field="reason")
     with transaction.atomic():
-        visit = _secretary_visit(actor, visit_id)
-        if visit.status != Status.SUBMITTED:
-            raise Conflict("该记录不在待审核状态", code="visit_not_submitted")
+        visit, access = access_visit_to_review(actor, visit_id)
+        if not access.can_review:
+            raise Conflict("该记录不在待审核状态", code=VisitError.NOT_SUBMITTED)
         now = clock.now()
         visit.status = Status.RETURNED
         visit.return_reason = reason
@@ -286,11 +272,11 @@ def return_visit(*, actor: Any, visit_id: int, reason: str) -> Visit:
     return visit
 
 
-def archive_visit(*, actor: Any, visit_id: int) -> Visit:
+def archive_visit(*, actor: User, visit_id: int) -> Visit:
     with transaction.atomic():
-        visit = _secretary_visit(actor, visit_id)
-        if visit.status != Status.APPROVED:
-            raise Conflict("只有审核通过的记录可以归档", code="visit_not_approved")
+        visit, access = access_visit_to_review(actor, visit_id)
+        if not access.can_archive:
+            raise Conflict("只有审核通过的记录可以归档", code=VisitError.NOT_APPROVED)
         now = clock.now()
         visit.status = Status.ARCHIVED
         visit.archived_at = now
@@ -305,21 +291,21 @@ def case_title(visit: Visit, problem: VisitProblem) -> str:
     return f"{visit.title}：{problem.content}"[:60]
 
 
-def send_to_cases(*, actor: Any, visit_id: int, problem_ids: list[int]) -> list[VisitProblem]:
+def send_to_cases(*, actor: User, visit_id: int, problem_ids: list[int]) -> list[VisitProblem]:
     """Record chosen problems in case tracking (source 面对面); each problem becomes one case, once."""
     from shequtong.cases import services as case_services
 
     if not problem_ids:
         raise ValidationFailed("请选择要记录到问题跟踪的问题", field="problems")
     with transaction.atomic():
-        visit = _secretary_visit(actor, visit_id)
-        if not visit.is_published:
-            raise Conflict("记录审核通过后才能记录到问题跟踪", code="visit_not_approved")
+        visit, access = access_visit_to_review(actor, visit_id)
+        if not access.can_send:
+            raise Conflict("记录审核通过后才能记录到问题跟踪", code=VisitError.NOT_APPROVED)
         problems = list(visit.problems.select_for_update().filter(pk__in=problem_ids).order_by("position", "id"))
         if len(problems) != len(set(problem_ids)):
             raise ValidationFailed("所选问题不属于该记录", field="problems")
         if any(p.is_sent for p in problems):
-            raise Conflict("所选问题已记录到问题跟踪", code="problem_already_sent")
+            raise Conflict("所选问题已记录到问题跟踪", code=VisitError.PROBLEM_ALREADY_SENT)
         now = clock.now()
         person = visit.person if visit.person_id else None
         for problem in problems:
@@ -340,16 +326,19 @@ def send_to_cases(*, actor: Any, visit_id: int, problem_ids: list[int]) -> list[
 
 # --- contacting the person visited (FV-4) ------------------------------------------------
 
-def _member_visit(actor: Any, visit_id: int) -> Visit:
-    visit = Visit.objects.select_related("person", "community").filter(pk=visit_id).first()
-    if visit is None or not scope.scope_for(actor, "committee").covers(
-        community_id=visit.community_id, subdistrict_id=visit.subdistrict_id
-    ):
-        raise NotFound("面对面记录不存在或您无权查看")
-    if visit.status == Status.DRAFT and visit.created_by_id != actor.pk:
-        raise NotFound("面对面记录不存在或您无权查看")
-    if visit.person is None:
-        raise ValidationFailed("面对面对象不是社区通用户，无法在线联系", code="not_a_member")
+def _member_visit(actor: User, visit_id: int) -> Visit:
+    """The record whose member the actor may contact (``VisitAccess.can_contact``, the page's button).
+
+    Not locked: contacting writes an event and a message, never the record itself.
+    """
+    visit, access = access_visit(actor, visit_id)
+    if not access.is_staff:
+        # Observers read the record but do not speak for the committee.
+        raise NotFound(NOT_FOUND_MESSAGE)
+    if not access.is_member:
+        raise ValidationFailed("面对面对象不是社区通用户，无法在线联系", code=VisitError.NOT_A_MEMBER)
+    if not access.can_contact:
+        raise Conflict("记录提交后才能联系居民", code=VisitError.IS_DRAFT)
     return visit
 
 
@@ -366,19 +355,19 @@ def _message(subject: str, body: str) -> tuple[str, str]:
     return subject, body
 
 
-def write_letter(*, actor: Any, visit_id: int, subject: str, body: str) -> Any:
+def write_letter(*, actor: User, visit_id: int, subject: str, body: str) -> Any:
     """Write to the member visited in 信箱, as committee staff of the visit's community."""
     from shequtong.inbox import services as inbox_services
 
     subject, body = _message(subject, body)
-    visit = _member_visit(actor, visit_id)
     with transaction.atomic():
+        visit = _member_visit(actor, visit_id)
         message = inbox_services.send_letter(actor=actor, recipient=visit.person, subject=subject, body=body)
         _event(visit, actor, VisitEvent.Kind.LETTER, subject)
     return message
 
 
-def send_email(*, actor: Any, visit_id: int, subject: str, body: str) -> Any:
+def send_email(*, actor: User, visit_id: int, subject: str, body: str) -> Any:
     """E-mail the member visited through the outbox (delivered by the worker; never lost if SMTP is down)."""
     from shequtong.notifications import outbox
 
@@ -387,11 +376,11 @@ def send_email(*, actor: Any, visit_id: int, subject: str, body: str) -> Any:
     person = visit.person
     assert person is not None
     if not person.email:
-        raise ValidationFailed("该居民未登记电子邮箱，请通过信箱联系", code="no_email")
+        raise ValidationFailed("该居民未登记电子邮箱，请通过信箱联系", code=VisitError.NO_EMAIL)
     import shequtong.integrations.email as email_channel
 
     if not email_channel.accepts(person):
-        raise ValidationFailed("该居民未开启邮件通知，请通过信箱联系", code="email_declined")
+        raise ValidationFailed("该居民未开启邮件通知，请通过信箱联系", code=VisitError.EMAIL_DECLINED)
     with transaction.atomic():
         event = _event(visit, actor, VisitEvent.Kind.EMAIL, subject)
         return outbox.enqueue(

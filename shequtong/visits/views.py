@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -15,10 +16,12 @@ from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate, query_without_page
+from shequtong.common.perform import perform
 
 from . import selectors, services
 from .forms import ContactForm, ReturnForm, VisitForm
 from .models import PUBLISHED_STATUSES, Status, Visit, VisitType
+from .policies import access_visit
 
 
 def _filter_context(request: AuthedRequest, filters: selectors.Filters, statuses: Any) -> dict[str, Any]:
@@ -56,23 +59,30 @@ def _selected_person(request: AuthedRequest, form: VisitForm, visit: Visit | Non
     return person
 
 
+def _further_errors(form: Form, error: DomainError | None) -> None:
+    """The service checks every field at once; perform put the first on the form, these are the rest."""
+    for name, message in list(getattr(error, "errors", {}).items())[1:]:
+        form.add_error(name if name in form.fields else None, message)
+
+
 def _form_page(request: AuthedRequest, visit: Visit | None) -> HttpResponse:
     community_qs = selectors.work_communities(request.user)
     communities = list(community_qs)
     form = VisitForm(request.POST or None, request.FILES or None, communities=community_qs, instance=visit)
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("action") == "submit"
-        try:
-            if visit is None:
-                visit = services.create_visit(actor=request.user, data=form.to_input(), submit=submit)
-            else:
-                visit = services.update_visit(actor=request.user, visit_id=visit.pk, data=form.to_input(), submit=submit)
-        except DomainError as exc:
-            for name, message in getattr(exc, "errors", {exc.field or "__all__": exc.message}).items():
-                form.add_error(name if name in form.fields else None, message)
+        data = form.to_input()
+        if visit is None:
+            done = perform(request, lambda: services.create_visit(actor=request.user, data=data, submit=submit),
+                           success="已提交审核" if submit else "已保存草稿", form=form)
         else:
-            messages.success(request, "已提交审核" if submit else "已保存草稿")
-            return redirect(visit.get_absolute_url())
+            visit_id = visit.pk
+            done = perform(request, lambda: services.update_visit(actor=request.user, visit_id=visit_id, data=data,
+                                                                  submit=submit),
+                           success="已提交审核" if submit else "已保存草稿", form=form)
+        if done.value is not None:
+            return redirect(done.value.get_absolute_url())
+        _further_errors(form, done.error)
     return render(request, "visits/form.html", {
         "form": form, "visit": visit, "single_community": len(communities) == 1,
         "community_id": visit.community_id if visit else (communities[0].pk if communities else ""),
@@ -87,8 +97,8 @@ def visit_create(request: AuthedRequest) -> HttpResponse:
 
 @access.capability("committee")
 def visit_edit(request: AuthedRequest, visit_id: int) -> HttpResponse:
-    visit = selectors.visit_for(request.user, visit_id)
-    if visit.created_by_id != request.user.pk or not visit.is_editable:
+    visit, access_ = access_visit(request.user, visit_id)
+    if not access_.can_edit:
         messages.error(request, "该记录已提交，不能再修改")
         return redirect(visit.get_absolute_url())
     return _form_page(request, visit)
@@ -108,36 +118,18 @@ def people(request: AuthedRequest) -> HttpResponse:
 
 @access.capability("committee", "observe")
 def visit_detail(request: AuthedRequest, visit_id: int) -> HttpResponse:
-    visit = selectors.visit_for(request.user, visit_id)
-    user = request.user
-    where = {"community_id": visit.community_id, "subdistrict_id": visit.subdistrict_id}
-    is_author = visit.created_by_id == user.pk
-    is_secretary = scope.scope_for(user, "secretary").covers(**where)
-    is_staff = scope.scope_for(user, "committee").covers(**where)
+    visit, access_ = access_visit(request.user, visit_id)
     problems = list(visit.problems.all())
     return render(request, "visits/detail.html", {
-        "visit": visit, "problems": problems,
+        "visit": visit, "problems": problems, "access": access_,
         "events": visit.events.select_related("actor"),
-        "can_edit": is_author and visit.is_editable,
-        "can_delete": is_author and visit.status == Status.DRAFT,
-        "can_review": is_secretary and visit.status == Status.SUBMITTED,
-        "can_archive": is_secretary and visit.status == Status.APPROVED,
-        "can_send": is_secretary and visit.is_published and any(not p.is_sent for p in problems),
-        "can_contact": is_staff and visit.is_member and visit.status != Status.DRAFT,
+        "can_send": access_.can_send_any(problems),
         "return_form": ReturnForm(),
-        "observer_view": not is_staff,
     })
 
 
 def _act(request: AuthedRequest, visit_id: int, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
-    try:
-        fn(actor=request.user, visit_id=visit_id, **kwargs)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, ok)
+    perform(request, lambda: fn(actor=request.user, visit_id=visit_id, **kwargs), success=ok)
     return redirect("visits:detail", visit_id=visit_id)
 
 
@@ -150,15 +142,9 @@ def visit_submit(request: AuthedRequest, visit_id: int) -> HttpResponse:
 @access.capability("committee")
 @require_POST
 def visit_delete(request: AuthedRequest, visit_id: int) -> HttpResponse:
-    try:
-        services.delete_visit(actor=request.user, visit_id=visit_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, exc.message)
-        return redirect("visits:detail", visit_id=visit_id)
-    messages.success(request, "草稿已删除")
-    return redirect("visits:list")
+    if perform(request, lambda: services.delete_visit(actor=request.user, visit_id=visit_id), success="草稿已删除"):
+        return redirect("visits:list")
+    return redirect("visits:detail", visit_id=visit_id)
 
 
 @access.capability("secretary")
@@ -184,19 +170,13 @@ def visit_send(request: AuthedRequest, visit_id: int) -> HttpResponse:
 
 @access.capability("committee")
 def visit_contact(request: AuthedRequest, visit_id: int) -> HttpResponse:
-    visit = selectors.visit_for(request.user, visit_id)
+    visit, _ = access_visit(request.user, visit_id)
     form = ContactForm(request.POST or None, initial={"subject": f"关于“{visit.title}”"[:100]})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         fn = services.send_email if d["channel"] == "email" else services.write_letter
-        try:
-            fn(actor=request.user, visit_id=visit.pk, subject=d["subject"], body=d["body"])
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "邮件已进入发送队列" if d["channel"] == "email" else "信件已发送到对方信箱")
+        if perform(request, lambda: fn(actor=request.user, visit_id=visit_id, subject=d["subject"], body=d["body"]),
+                   success="邮件已进入发送队列" if d["channel"] == "email" else "信件已发送到对方信箱", form=form):
             return redirect(visit.get_absolute_url())
     return render(request, "visits/contact.html", {"visit": visit, "form": form})
 
@@ -204,7 +184,7 @@ def visit_contact(request: AuthedRequest, visit_id: int) -> HttpResponse:
 @access.capability("committee", "observe")
 def visit_audio(request: AuthedRequest, visit_id: int) -> FileResponse:
     """The clip, only to those who may read the record (never a public media URL)."""
-    visit = selectors.visit_for(request.user, visit_id)
+    visit, _ = access_visit(request.user, visit_id)
     if not visit.audio:
         raise Http404
     response = FileResponse(visit.audio.open("rb"), content_type=visit.audio_type or "application/octet-stream")
@@ -226,7 +206,7 @@ def observe(request: AuthedRequest) -> HttpResponse:
 
 @access.capability("observe")
 def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
-    sub = selectors.subdistrict_for(request.user, subdistrict_id)
+    sub = scope.subdistrict_in_scope(request.user, "observe", subdistrict_id)
     return render(request, "visits/observe_subdistrict.html", {
         "subdistrict": sub, "rows": selectors.community_counts(request.user, sub),
     })
@@ -237,8 +217,8 @@ def observe_list(request: AuthedRequest) -> HttpResponse:
     filters = selectors.Filters.from_query(request.GET)
     sub_id = request.GET.get("subdistrict", "")
     comm_id = request.GET.get("community", "")
-    subdistrict = selectors.subdistrict_for(request.user, int(sub_id)) if sub_id.isdigit() else None
-    community = selectors.community_for(request.user, int(comm_id)) if comm_id.isdigit() else None
+    subdistrict = scope.subdistrict_in_scope(request.user, "observe", int(sub_id)) if sub_id.isdigit() else None
+    community = scope.community_in_scope(request.user, "observe", int(comm_id)) if comm_id.isdigit() else None
     qs = selectors.observer_visits(request.user, filters, subdistrict_id=subdistrict.pk if subdistrict else None,
                                    community_id=community.pk if community else None)
     return render(request, "visits/observe_list.html", {

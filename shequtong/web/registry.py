@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
+
+if TYPE_CHECKING:  # apps import the registry from AppConfig.ready(); models load lazily
+    from shequtong.accounts.models import User
 
 SECTIONS = ("resident_home", "committee_home", "manage", "observer_home", "observe", "data", "me")
 
@@ -30,7 +33,7 @@ class Tile:
     capability: str | None = None
     icon: str = "dot"
     order: int = 100
-    count: Callable[[Any], int] | None = None
+    count: Callable[[User], int] | None = None
     url_kwargs: dict[str, Any] = field(default_factory=dict)
     # Only show in urban (居委) or rural (村委) communities; None = both.
     community_kind: str | None = None
@@ -47,7 +50,7 @@ def register(tile: Tile) -> None:
     _TILES.append(tile)
 
 
-def tiles_for(section: str, user: Any, *, community_kind: str | None = None) -> list[dict[str, Any]]:
+def tiles_for(section: str, user: User, *, community_kind: str | None = None) -> list[dict[str, Any]]:
     from shequtong.accounts import scope
 
     out = []

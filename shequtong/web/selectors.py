@@ -1,4 +1,8 @@
-"""Reads for the shell pages: observer drill-down over rollups, scoped."""
+"""Reads for the shell pages: observer drill-down over rollups, scoped.
+
+The subdistrict or community a drill-down opens comes from ``accounts.scope``
+(``subdistrict_in_scope`` / ``community_in_scope``), NotFound alike for missing and out of scope.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,12 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from shequtong.accounts import scope
-from shequtong.accounts.models import Membership
+from shequtong.accounts.models import Membership, User
 from shequtong.common import clock
-from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, CommunityStats, Subdistrict
 
 
-def subdistrict_overview(user: Any) -> list[dict[str, Any]]:
+def subdistrict_overview(user: User) -> list[dict[str, Any]]:
     """Per subdistrict in the observer's scope: communities (urban/rural), residents, party members."""
     s = scope.scope_for(user, "observe")
     communities = s.communities()
@@ -45,30 +48,14 @@ def subdistrict_overview(user: Any) -> list[dict[str, Any]]:
     return out
 
 
-def subdistrict_for(user: Any, subdistrict_id: int) -> Subdistrict:
-    s = scope.scope_for(user, "observe")
-    sub = s.subdistricts().filter(pk=subdistrict_id).first()
-    if sub is None:
-        raise NotFound("该街镇不存在或不在您的观察范围内")
-    return sub
-
-
-def communities_overview(user: Any, subdistrict: Subdistrict) -> list[Community]:
+def communities_overview(user: User, subdistrict: Subdistrict) -> list[Community]:
     s = scope.scope_for(user, "observe")
     return list(
         s.communities().filter(subdistrict=subdistrict).select_related("stats").annotate(estate_count=Count("estates")).order_by("id")
     )
 
 
-def community_for_observer(user: Any, community_id: int) -> Community:
-    s = scope.scope_for(user, "observe")
-    community = s.communities().select_related("subdistrict", "stats").filter(pk=community_id).first()
-    if community is None:
-        raise NotFound("该居村委不存在或不在您的观察范围内")
-    return community
-
-
-def totals(user: Any) -> dict[str, Any]:
+def totals(user: User) -> dict[str, Any]:
     """The 数据 tab's headline figures for the observer's scope."""
     s = scope.scope_for(user, "observe")
     agg = s.filter(CommunityStats.objects.all()).aggregate(residents=Sum("residents"), party=Sum("party_members"))

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from shequtong.accounts import scope
 from shequtong.accounts import selectors as account_selectors
 from shequtong.accounts.roles import Version
+from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 
 from . import registry, selectors
@@ -19,7 +20,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @access.login
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     version = scope.current_version(user)
     if version == Version.RESIDENT:
@@ -44,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @access.login
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/manage.html", {
         "tiles": registry.tiles_for("manage", request.user),
         "community": scope.work_community(request.user),
@@ -52,27 +53,27 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 @access.capability("observe")
-def observe(request: HttpRequest) -> HttpResponse:
+def observe(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/observe.html", {"rows": selectors.subdistrict_overview(request.user),
                                                 "tiles": registry.tiles_for("observe", request.user)})
 
 
 @access.capability("observe")
-def observe_subdistrict(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
-    sub = selectors.subdistrict_for(request.user, subdistrict_id)
+def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
+    sub = scope.subdistrict_in_scope(request.user, "observe", subdistrict_id)
     return render(request, "web/observe_subdistrict.html", {
         "subdistrict": sub, "communities": selectors.communities_overview(request.user, sub),
     })
 
 
 @access.capability("observe")
-def observe_community(request: HttpRequest, community_id: int) -> HttpResponse:
-    community = selectors.community_for_observer(request.user, community_id)
+def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse:
+    community = scope.community_in_scope(request.user, "observe", community_id, related=("stats",))
     return render(request, "web/observe_community.html", {"community": community, "estates": community.estates.all()})
 
 
 @access.capability("observe")
-def data(request: HttpRequest) -> HttpResponse:
+def data(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/data.html", {"totals": selectors.totals(request.user),
                                              "rows": selectors.subdistrict_overview(request.user),
                                              "tiles": registry.tiles_for("data", request.user)})

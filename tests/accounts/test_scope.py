@@ -125,11 +125,11 @@ def test_reveal_is_logged_and_scoped(tree):
     resident = make_with_role(Role.RESIDENT, tree.comm_a1)
     secretary_a = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1)
     secretary_b = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_b1)
-    data = services.reveal_personal_data(actor=secretary_a, subject=resident)
+    data = services.reveal_personal_data(actor=secretary_a, subject_id=resident.pk)
     assert data["id_number"] == resident.id_number
     assert AuditEvent.objects.filter(action="reveal", actor=secretary_a, target_id=str(resident.pk)).exists()
     with pytest.raises(NotFound):
-        services.reveal_personal_data(actor=secretary_b, subject=resident)
+        services.reveal_personal_data(actor=secretary_b, subject_id=resident.pk)
     assert not AuditEvent.objects.filter(action="reveal", actor=secretary_b).exists()
 
 

@@ -78,7 +78,7 @@ def test_bearer_token_read_scope_cannot_write(client, tree):
     _, key = services.create_api_token(actor=secretary, name="integration", token_scope="read")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     assert client.get("/api/v1/accounts/reviews", **headers).status_code == 200
-    m = services.request_membership(actor=make_user(), community=tree.comm_a1)
+    m = services.request_membership(actor=make_user(), community_id=tree.comm_a1.pk)
     response = client.post(f"/api/v1/accounts/reviews/{m.pk}", {"approve": True}, content_type="application/json", **headers)
     assert response.status_code == 401
     m.refresh_from_db()
@@ -89,8 +89,8 @@ def test_write_token_reviews_inside_scope_only(client, tree):
     secretary = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1)
     _, key = services.create_api_token(actor=secretary, name="integration", token_scope="write")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-    mine = services.request_membership(actor=make_user(), community=tree.comm_a1)
-    theirs = services.request_membership(actor=make_user(), community=tree.comm_b1)
+    mine = services.request_membership(actor=make_user(), community_id=tree.comm_a1.pk)
+    theirs = services.request_membership(actor=make_user(), community_id=tree.comm_b1.pk)
     listed = client.get("/api/v1/accounts/reviews", **headers).json()
     assert [r["id"] for r in listed] == [mine.pk]
     response = client.post(f"/api/v1/accounts/reviews/{theirs.pk}", {"approve": True}, content_type="application/json", **headers)

@@ -9,6 +9,7 @@ from shequtong.cases.models import Case
 from shequtong.common.errors import NotFound
 from shequtong.visits import selectors
 from shequtong.visits.models import Status, Visit
+from shequtong.visits.policies import access_visit
 
 from .conftest import approved, record
 
@@ -25,17 +26,17 @@ def test_observers_see_published_records_in_their_scope_only(tree, people):
     assert list(selectors.observer_visits(people.sub_observer, selectors.Filters(status="draft"))) == []
 
 
-def test_visit_for_hides_drafts_and_other_jurisdictions(tree, people):
+def test_access_visit_hides_drafts_and_other_jurisdictions(tree, people):
     draft = record(people.staff, tree.comm_a1)
     pending = record(people.staff, tree.comm_a1, submit=True)
-    assert selectors.visit_for(people.staff, draft.pk) == draft
+    assert access_visit(people.staff, draft.pk)[0] == draft
     for user in (people.staff2, people.secretary, people.sub_observer, people.other_staff):
         with pytest.raises(NotFound):
-            selectors.visit_for(user, draft.pk)
-    assert selectors.visit_for(people.secretary, pending.pk) == pending
+            access_visit(user, draft.pk)
+    assert access_visit(people.secretary, pending.pk)[0] == pending
     for user in (people.staff2, people.sub_observer, people.other_secretary):
         with pytest.raises(NotFound):
-            selectors.visit_for(user, pending.pk)
+            access_visit(user, pending.pk)
 
 
 def test_observer_counts_come_from_the_rollup_per_subdistrict_and_community(tree, people):

@@ -215,3 +215,13 @@ def test_no_online_contact_for_non_members_or_without_email(tree, people):
     with pytest.raises(NotFound):
         services.write_letter(actor=people.other_staff, visit_id=m.pk, subject="a", body="b")
     assert not Outbox.objects.filter(kind="email").exists()
+
+
+def test_no_contact_from_a_draft_nor_by_observers(tree, people):
+    draft = record(people.staff, tree.comm_a1, person_id=people.member.pk, person_name="")
+    with pytest.raises(Conflict):
+        services.write_letter(actor=people.staff, visit_id=draft.pk, subject="a", body="b")
+    v = approved(people, tree.comm_a1, person_id=people.member.pk, person_name="")
+    with pytest.raises(NotFound):
+        services.write_letter(actor=people.sub_observer, visit_id=v.pk, subject="a", body="b")
+    assert not Message.objects.filter(recipient=people.member).exists()

@@ -66,7 +66,7 @@ def test_me_page_masks_personal_data_and_reveal_is_logged(client, tree):
 def test_review_queue_page_masks_and_approves(client, tree):
     secretary = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1)
     applicant = make_user(real_name="李秀英")
-    m = services.request_membership(actor=applicant, community=tree.comm_a1)
+    m = services.request_membership(actor=applicant, community_id=tree.comm_a1.pk)
     html = as_user(client, secretary).get(reverse("accounts:reviews")).content.decode()
     assert "李*英" in html and applicant.phone not in html and applicant.masked_phone in html
     client.post(reverse("accounts:review_action", args=[m.pk]), {"decision": "approve"})
@@ -76,7 +76,7 @@ def test_review_queue_page_masks_and_approves(client, tree):
 
 def test_review_of_another_community_via_page_changes_nothing(client, tree):
     secretary_b = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_b1)
-    m = services.request_membership(actor=make_user(), community=tree.comm_a1)
+    m = services.request_membership(actor=make_user(), community_id=tree.comm_a1.pk)
     as_user(client, secretary_b).post(reverse("accounts:review_action", args=[m.pk]), {"decision": "approve"})
     m.refresh_from_db()
     assert m.status == "pending"
@@ -115,11 +115,11 @@ def test_list_pages_keep_a_flat_query_count(client, tree, django_assert_max_num_
     secretary = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1)
     as_user(client, secretary)
     for _ in range(3):
-        services.request_membership(actor=make_user(), community=tree.comm_a1)
+        services.request_membership(actor=make_user(), community_id=tree.comm_a1.pk)
     with django_assert_max_num_queries(12) as small:
         client.get(reverse("accounts:reviews"))
     for _ in range(15):
-        services.request_membership(actor=make_user(), community=tree.comm_a1)
+        services.request_membership(actor=make_user(), community_id=tree.comm_a1.pk)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("accounts:reviews"))
 

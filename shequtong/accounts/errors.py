@@ -1,0 +1,17 @@
+"""Stable error codes of accounts (clients switch on the value; messages may be reworded)."""
+
+from shequtong.common.errors import ErrorCode
+
+
+class AccountError(ErrorCode):
+    SMS_THROTTLED = "sms_throttled"
+    SMS_FAILED = "sms_failed"
+    SMS_EXPIRED = "sms_expired"
+    SMS_WRONG = "sms_wrong"
+    DUPLICATE = "duplicate"  # a concurrent registration with the same ID number or phone
+    DUPLICATE_REQUEST = "duplicate_request"
+    ALREADY_REVIEWED = "already_reviewed"
+    DUPLICATE_GRANT = "duplicate_grant"
+    SELF_REVOKE = "self_revoke"
+    SUBDISTRICT_NOT_FOUND = "subdistrict_not_found"
+    COMMUNITY_NOT_FOUND = "community_not_found"
