@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",
+    "shequtong.demo",  # seed_demo and the other generators: nothing imports it
 ]
 
 MIDDLEWARE = [

@@ -15,12 +15,11 @@ from django.db import transaction
 
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
+from shequtong.boards import services
+from shequtong.boards.catalogue import Board
+from shequtong.boards.models import Announcement, Post
 from shequtong.common import clock
 from shequtong.places.models import Community
-
-from . import services
-from .catalogue import Board
-from .models import Announcement, Post
 
 
 def _picture(colour: tuple[int, int, int], name: str) -> SimpleUploadedFile:
