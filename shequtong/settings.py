@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "shequtong.common",
+    "shequtong.integrations.grid_local",  # the local grid adapter's request table
     "shequtong.places",
     "shequtong.accounts",
     "shequtong.inbox",
