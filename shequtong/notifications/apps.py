@@ -7,8 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "通知"
 
     def ready(self) -> None:
+        from shequtong.common.registry import Tile, register
         from shequtong.integrations import exchange
-        from shequtong.web.registry import Tile, register
 
         from . import channels, delivery_log, handlers, outbox, scheduler
 

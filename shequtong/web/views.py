@@ -8,9 +8,9 @@ from django.shortcuts import render
 from shequtong.accounts import scope
 from shequtong.accounts import selectors as account_selectors
 from shequtong.accounts.roles import Version
-from shequtong.common import access
+from shequtong.common import access, registry
 
-from . import registry, selectors
+from . import selectors
 
 
 @access.public

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from .access import has_capability
+
 SECTIONS = ("resident_home", "committee_home", "manage", "observer_home", "observe", "data", "me")
 
 
@@ -48,11 +50,9 @@ def register(tile: Tile) -> None:
 
 
 def tiles_for(section: str, user: Any, *, community_kind: str | None = None) -> list[dict[str, Any]]:
-    from shequtong.accounts import scope
-
     out = []
     for tile in sorted((t for t in _TILES if t.section == section), key=lambda t: (t.order, t.label)):
-        if tile.capability and not scope.has_capability(user, tile.capability):
+        if tile.capability and not has_capability(user, tile.capability):
             continue
         if tile.community_kind and community_kind and tile.community_kind != community_kind:
             continue
