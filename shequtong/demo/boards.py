@@ -64,7 +64,7 @@ def seed_demo_boards() -> int:
     n1, n2, n3 = (others + [resident] * 3)[:3]
     created = 0
     with transaction.atomic():
-        def post(actor: Any, board: str, title: str, body: str, **kw: Any) -> Post:
+        def post(actor: User, board: str, title: str, body: str, **kw: Any) -> Post:
             nonlocal created
             created += 1
             return services.create_post(actor=actor, community=community, board=board, title=title, body=body, **kw)

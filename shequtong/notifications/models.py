@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shequtong.integrations.exchange import redact
+
 
 class Outbox(models.Model):
     class Status(models.TextChoices):
@@ -43,8 +45,6 @@ class Outbox(models.Model):
     @property
     def last_error_excerpt(self) -> str:
         """The last error as staff may read it: secrets removed, personal data masked."""
-        from shequtong.integrations.exchange import redact
-
         return redact(self.last_error)[:500]
 
 
@@ -98,8 +98,6 @@ class DeliveryAttempt(models.Model):
     @property
     def excerpt(self) -> str:
         """What to show: the answer's start, or the error (older rows have only the error); redacted again."""
-        from shequtong.integrations.exchange import redact
-
         return redact(self.response_excerpt or self.error)[:500]
 
 
