@@ -14,6 +14,8 @@ exercised without patching the code under test.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
 from shequtong.common import clock
@@ -22,6 +24,8 @@ from shequtong.integrations.grid import GridRejected, GridRequest, GridStatus, G
 
 # This module is the app's package, imported while the app registry is being
 # filled: the model is imported inside the functions that use it.
+if TYPE_CHECKING:
+    from .models import LocalGridRequest
 
 _state = {"available": True}
 _PREFIX = "LOCAL-"
@@ -31,10 +35,7 @@ def set_available(available: bool) -> None:
     _state["available"] = available
 
 
-def _status(row: object) -> GridStatus:
-    from .models import LocalGridRequest
-
-    assert isinstance(row, LocalGridRequest)
+def _status(row: LocalGridRequest) -> GridStatus:
     return GridStatus(external_id=row.external_id, status=row.status, result=row.result,
                       updated_at=row.updated_at.isoformat())
 
