@@ -65,6 +65,7 @@ test-e2e: assets
 lint: install
 	$(BIN)/ruff check shequtong tests bench scripts
 	DJANGO_DEBUG=1 $(BIN)/mypy shequtong
+	$(BIN)/lint-imports --no-logo
 
 ## Benchmark (docs/performance.md): a short run on a small district in a few minutes;
 ## bench-full loads the specification's district (800,000 residents) and runs up to 2,000 users.

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "shequtong.common",
+    "shequtong.integrations.grid_local",  # the local grid adapter's request table
     "shequtong.places",
     "shequtong.accounts",
     "shequtong.inbox",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",
+    "shequtong.demo",  # seed_demo and the other generators: nothing imports it
 ]
 
 MIDDLEWARE = [

@@ -7,12 +7,16 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户与权限"
 
     def ready(self) -> None:
-        from shequtong.web import registry
+        from shequtong.common import access, registry
 
         from . import (
+            scope,
             selectors,
             signals,  # noqa: F401  (login audit)
         )
+
+        # The URL rules and the shell's tiles (common) ask accounts who holds a capability.
+        access.set_capability_check(scope.has_capability)
 
         def pending(user):  # type: ignore[no-untyped-def]
             return selectors.pending_reviews_for(user).count()

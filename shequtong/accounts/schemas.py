@@ -83,9 +83,3 @@ class TokenOut(Schema):
     scope: str
     key: str = Field(description="只显示一次，请妥善保存")
     expires_at: dt.datetime | None
-
-
-class PlaceOut(Schema):
-    id: int
-    name: str
-    kind: str | None = None

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
     from .models import RoleGrant, User
 
-    # Pages pass request.user, which may be anonymous (every answer is then "nothing").
-    AnyUser = User | AnonymousUser
+    # Pages pass request.user, which may be anonymous, and system actions pass None: both get "nothing".
+    AnyUser = User | AnonymousUser | None
 
 M = TypeVar("M", bound=Model)
 _CACHE_ATTR = "_shequtong_grants"

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from shequtong.common import clock, crypto
+from shequtong.common import clock, crypto, hooks
 from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
 from shequtong.common.phones import InvalidPhone, normalise_phone
@@ -188,8 +188,6 @@ def request_membership(*, actor: User, community_id: int, estate_id: int | None 
 
 def review_membership(*, actor: User, membership_id: int, approve: bool, reason: str = "", request: HttpRequest | None = None) -> Membership:
     """Approve or reject a join request in the reviewer's community; tell the applicant in 信箱."""
-    from shequtong.inbox.services import send_system_message
-
     reason = reason.strip()
     if not approve and not reason:
         raise ValidationFailed("请填写不通过的原因", field="reason")
@@ -218,17 +216,18 @@ def review_membership(*, actor: User, membership_id: int, approve: bool, reason:
             )
             if created:
                 places_services.bump(community, "residents", 1)
-            send_system_message(
-                recipient=membership.user,
+            # 信箱 sits above accounts: the notice goes out through the hook inbox subscribes to.
+            hooks.notice_requested.publish(hooks.NoticeEvent(
+                recipient_id=membership.user_id,
                 subject=f"您已成功加入{community.name}",
                 body=f"您申请加入{community.name}的请求已通过审核，欢迎参与社区生活。",
-            )
+            ))
         else:
-            send_system_message(
-                recipient=membership.user,
+            hooks.notice_requested.publish(hooks.NoticeEvent(
+                recipient_id=membership.user_id,
                 subject=f"您加入{community.name}的申请未通过",
                 body=f"审核意见：{membership.reason}。如有疑问，请联系{community.committee_label}。",
-            )
+            ))
         audit.record(
             AuditEvent.Action.MEMBER_REVIEW,
             actor=actor,

@@ -10,11 +10,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from shequtong.common import access
+from shequtong.common import access, registry
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
-from shequtong.web import registry
 
 from . import scope, selectors, services
 from .forms import GrantForm, JoinForm, LoginForm, RegisterForm, ReviewForm

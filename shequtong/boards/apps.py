@@ -7,7 +7,7 @@ class BoardsConfig(AppConfig):
     verbose_name = "版块"
 
     def ready(self) -> None:
-        from shequtong.web.registry import Tile, register
+        from shequtong.common.registry import Tile, register
 
         from . import catalogue
 

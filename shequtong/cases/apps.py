@@ -7,9 +7,8 @@ class CasesConfig(AppConfig):
     verbose_name = "问题跟踪"
 
     def ready(self) -> None:
-        from shequtong.common import hooks
+        from shequtong.common import hooks, registry
         from shequtong.notifications import outbox, scheduler
-        from shequtong.web import registry
 
         from . import selectors, services
 

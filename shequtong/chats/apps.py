@@ -7,7 +7,7 @@ class ChatsConfig(AppConfig):
     verbose_name = "小区群"
 
     def ready(self) -> None:
-        from shequtong.web import registry
+        from shequtong.common import registry
 
         from . import selectors
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 ATTR = "access_rule"
@@ -23,6 +23,24 @@ ATTR = "access_rule"
 # only) and the ninja API (every operation declares its auth; tested in
 # tests/api/test_api_auth.py).
 SELF_GUARDED_NAMESPACES = {"admin", "api"}
+
+# Who holds which capability is accounts' answer (accounts.scope.has_capability).
+# common sits below accounts and does not import it: AccountsConfig.ready()
+# hands the answer in through set_capability_check. Until then a capability
+# check raises instead of answering.
+_capability_check: dict[str, Callable[[Any, str], bool]] = {}
+
+
+def set_capability_check(check: Callable[[Any, str], bool]) -> None:
+    _capability_check["check"] = check
+
+
+def has_capability(user: Any, capability: str) -> bool:
+    """Does `user` hold `capability` anywhere (accounts.scope decides)?"""
+    check = _capability_check.get("check")
+    if check is None:
+        raise ImproperlyConfigured("no capability check registered: is shequtong.accounts installed?")
+    return check(user, capability)
 
 
 @dataclass(frozen=True)
@@ -39,9 +57,7 @@ class AccessRule:
             return False
         if not self.capabilities:
             return True
-        from shequtong.accounts import scope
-
-        return any(scope.has_capability(user, cap) for cap in self.capabilities)
+        return any(has_capability(user, cap) for cap in self.capabilities)
 
 
 def _mark(rule: AccessRule) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

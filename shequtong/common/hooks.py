@@ -17,6 +17,10 @@ Contracts:
 - `post_tagged` (PostTaggedEvent): a 身边事 post was given one of the five
   problem categories, by its author when posting (patrol_level=None) or by
   patrol staff afterwards (patrol_level set).
+- `notice_requested` (NoticeEvent): a service in a layer below 信箱 (accounts:
+  the answer to a join request) tells a person something; inbox subscribes
+  and writes the system notice. Apps above inbox call
+  `inbox.services.send_system_message` directly.
 """
 
 from __future__ import annotations
@@ -77,5 +81,14 @@ class PostTaggedEvent:
     created_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class NoticeEvent:
+    recipient_id: int
+    subject: str
+    body: str
+    link: str = ""
+
+
 mention_recorded: Hook[MentionEvent] = Hook("mention_recorded")
 post_tagged: Hook[PostTaggedEvent] = Hook("post_tagged")
+notice_requested: Hook[NoticeEvent] = Hook("notice_requested")

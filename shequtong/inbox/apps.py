@@ -7,9 +7,12 @@ class InboxConfig(AppConfig):
     verbose_name = "信箱"
 
     def ready(self) -> None:
-        from shequtong.web import registry
+        from shequtong.common import hooks, registry
 
-        from . import selectors
+        from . import selectors, services
+
+        # Notices from the layers below 信箱 (accounts), which cannot import it.
+        hooks.notice_requested.subscribe(services.on_notice_requested)
 
         # Residents reach 信箱 from the tab bar; committee and observer
         # versions have no 信箱 tab, so they get a tile with the unread count.

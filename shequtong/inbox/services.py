@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from shequtong.common import clock
+from shequtong.common import clock, hooks
 from shequtong.common.errors import NotFound, ValidationFailed
 from shequtong.places.models import Community
 
@@ -25,6 +25,14 @@ def send_system_message(*, recipient: Any, subject: str, body: str, link: str = 
     """Deliver a notice from the platform (other apps call this; keep the signature)."""
     return Message.objects.create(
         recipient=recipient, kind=kind, subject=subject[:120], body=body[:5000], link=link[:200], created_at=clock.now()
+    )
+
+
+def on_notice_requested(event: hooks.NoticeEvent) -> None:
+    """A layer below 信箱 (accounts) asked for a notice: common.hooks.notice_requested, subscribed in InboxConfig.ready()."""
+    Message.objects.create(
+        recipient_id=event.recipient_id, kind=Message.Kind.SYSTEM, subject=event.subject[:120], body=event.body[:5000],
+        link=event.link[:200], created_at=clock.now(),
     )
 
 

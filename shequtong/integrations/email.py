@@ -1,29 +1,22 @@
 """E-mail channel (NF-6): Django's mail backends (SMTP in production, console in development).
 
-Every e-mail goes through the outbox (kind "email"); the worker calls
-`deliver`, which reads the recipient's address at delivery time (personal
-data stays out of the outbox payload). An SMTP server that is down or
-answers 4xx means "try again later"; a refused recipient (5xx on RCPT) is
-permanent.
+Every e-mail goes through the outbox (kind "email"); its handler
+(`notifications.handlers.deliver_email`) reads the recipient's address at
+delivery time (personal data stays out of the outbox payload) and calls
+`EmailChannel.send`. An SMTP server that is down or answers 4xx raises a
+retryable `EmailDeliveryError`; a refused recipient (5xx on RCPT) a
+permanent one.
 """
 
 from __future__ import annotations
 
 import smtplib
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 from . import exchange
-
-OUTBOX_KIND = "email"
-
-
-class EmailDeliveryError(Exception):
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
+from .errors import EmailDeliveryError
 
 
 class EmailChannel:
@@ -53,25 +46,3 @@ class EmailChannel:
 def _smtp_text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
-
-def accepts(user: Any) -> bool:
-    """Does this user take e-mail from the platform? (an address, and e-mail not switched off)."""
-    from shequtong.notifications import preferences
-
-    return preferences.accepts(user, "email")
-
-
-def deliver(row: Any) -> None:
-    """Outbox handler for kind "email": payload {user_id, subject, body}."""
-    from shequtong.accounts.models import User
-    from shequtong.notifications.outbox import PermanentFailure, RetryLater
-
-    user = User.objects.filter(pk=row.payload.get("user_id"), is_active=True).first()
-    if user is None or not user.email:
-        raise PermanentFailure("收件人没有电子邮箱")
-    try:
-        EmailChannel().send(to=user.email, subject=str(row.payload["subject"]), body=str(row.payload.get("body", "")))
-    except EmailDeliveryError as exc:
-        if exc.retryable:
-            raise RetryLater(str(exc)) from exc
-        raise PermanentFailure(str(exc)) from exc

@@ -16,13 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-
-class GridUnavailable(Exception):
-    """The grid could not be reached or answered 5xx: retry later."""
-
-
-class GridRejected(Exception):
-    """The grid refused the request permanently (4xx): do not retry."""
+from .errors import GridRejected as GridRejected
+from .errors import GridUnavailable as GridUnavailable
 
 
 @dataclass(frozen=True)

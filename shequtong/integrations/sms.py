@@ -13,11 +13,9 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from .errors import SmsDeliveryError as SmsDeliveryError
+
 logger = logging.getLogger("shequtong.sms")
-
-
-class SmsDeliveryError(Exception):
-    """The provider refused or could not be reached."""
 
 
 class SmsGateway(Protocol):

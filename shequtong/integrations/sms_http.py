@@ -12,8 +12,10 @@ The provider contract (what our gateway sends and expects):
 Most Chinese SMS providers fit this with a thin relay; a provider with its
 own signature scheme gets its own class implementing the same interface.
 Connection failures, timeouts, 5xx and 429 are `SmsUnavailable` (retry);
-anything else is `SmsRejected` (do not retry). Both are SmsDeliveryError,
-which is all that code sending verification codes needs to know.
+anything else is `SmsRejected` (do not retry). Both are SmsDeliveryError
+(integrations/errors.py), which is all that code sending verification codes
+needs to know; the outbox handler for kind "sms" is
+`notifications.handlers.deliver_sms`.
 """
 
 from __future__ import annotations
@@ -26,17 +28,8 @@ from typing import Any
 from django.conf import settings
 
 from . import exchange
-from .sms import SmsDeliveryError, get_gateway
-
-OUTBOX_KIND = "sms"
-
-
-class SmsUnavailable(SmsDeliveryError):
-    """The provider could not be reached or is overloaded: try again later."""
-
-
-class SmsRejected(SmsDeliveryError):
-    """The provider refused this message for good."""
+from .errors import SmsRejected as SmsRejected
+from .errors import SmsUnavailable as SmsUnavailable
 
 
 class HttpSmsGateway:
@@ -84,21 +77,3 @@ def _body(exc: urllib.error.HTTPError) -> str:
     except OSError:
         return ""
 
-
-def deliver(row: Any) -> str:
-    """Outbox handler for kind "sms": payload {user_id, subject, body}; the phone is read at delivery."""
-    from shequtong.accounts.models import User
-    from shequtong.notifications.outbox import PermanentFailure, RetryLater
-
-    user = User.objects.filter(pk=row.payload.get("user_id"), is_active=True).first()
-    if user is None or not user.phone:
-        raise PermanentFailure("收信人没有手机号码")
-    subject, body = str(row.payload.get("subject", "")), str(row.payload.get("body", ""))
-    text = f"【社区通】{subject}" + (f"：{body}" if body else "")
-    try:
-        message_id = get_gateway().send(user.phone, text[:300])
-    except SmsRejected as exc:
-        raise PermanentFailure(str(exc)) from exc
-    except SmsDeliveryError as exc:
-        raise RetryLater(str(exc)) from exc
-    return f"message_id {message_id}" if message_id else ""

@@ -22,12 +22,10 @@ import secrets
 import time
 from collections.abc import Mapping
 
+from .errors import WebhookVerificationError
+
 TOLERANCE_SECONDS = 5 * 60
 _PREFIX = "whsec_"
-
-
-class WebhookVerificationError(Exception):
-    """The message is not authentic or not fresh: refuse it."""
 
 
 def secret_bytes(secret: str | bytes) -> bytes:

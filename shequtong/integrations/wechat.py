@@ -31,19 +31,13 @@ from django.core.cache import cache
 from django.utils.module_loading import import_string
 
 from . import exchange
+from .errors import WeChatDeliveryError
 
 logger = logging.getLogger("shequtong.wechat")
 
-OUTBOX_KIND = "wechat"
 _TOKEN_KEY = "wechat:access_token"  # noqa: S105 - a cache key, not a secret
 _TOKEN_ERRORS = {40001, 40014, 42001}   # invalid or expired access token
 _RETRYABLE = {-1, 45009}                # system busy, API quota reached for now
-
-
-class WeChatDeliveryError(Exception):
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
 
 
 class WeChatChannel(Protocol):
@@ -135,23 +129,3 @@ def get_channel() -> WeChatChannel:
     channel: WeChatChannel = import_string(settings.WECHAT_BACKEND)()
     return channel
 
-
-def deliver(row: Any) -> str:
-    """Outbox handler for kind "wechat": payload {user_id, subject, body, link}; the openid is read at delivery."""
-    from shequtong.notifications import preferences
-    from shequtong.notifications.outbox import PermanentFailure, RetryLater
-
-    openid = preferences.wechat_openid(int(row.payload.get("user_id") or 0))
-    if not openid:
-        raise PermanentFailure("收信人未绑定微信")
-    link = str(row.payload.get("link", ""))
-    if link.startswith("/") and settings.SITE_URL:
-        link = settings.SITE_URL.rstrip("/") + link
-    try:
-        msgid = get_channel().send(openid=openid, title=str(row.payload.get("subject", "")),
-                                   body=str(row.payload.get("body", "")), link=link)
-    except WeChatDeliveryError as exc:
-        if exc.retryable:
-            raise RetryLater(str(exc)) from exc
-        raise PermanentFailure(str(exc)) from exc
-    return f"msgid {msgid}" if msgid else ""

@@ -7,7 +7,7 @@ class LettersConfig(AppConfig):
     verbose_name = "人民信箱"
 
     def ready(self) -> None:
-        from shequtong.web import registry
+        from shequtong.common import registry
 
         Tile = registry.Tile
         registry.register(Tile(section="resident_home", label="人民信箱", url_name="letters:home", capability="member",

@@ -2,10 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from shequtong.common import clock
-
 from . import outbox
-from .models import DeliveryAttempt, LocalGridRequest, Outbox, OutboxAlert, ScheduledJob
+from .models import DeliveryAttempt, Outbox, OutboxAlert, ScheduledJob
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -45,18 +43,3 @@ class OutboxAlertAdmin(admin.ModelAdmin):
 @admin.register(ScheduledJob)
 class ScheduledJobAdmin(admin.ModelAdmin):
     list_display = ("name", "next_run_at", "last_run_at", "last_error")
-
-
-@admin.register(LocalGridRequest)
-class LocalGridRequestAdmin(admin.ModelAdmin):
-    """Staff stand in for the grid centre: set 状态 to 已办结 and write 办理结果."""
-
-    list_display = ("id", "title", "service_code", "status", "created_at", "updated_at")
-    list_filter = ("status", "service_code")
-    search_fields = ("title", "description")
-    readonly_fields = ("idempotency_key", "service_code", "title", "description", "address", "attributes", "created_at", "updated_at")
-    fields = ("status", "result", *readonly_fields)
-
-    def save_model(self, request: HttpRequest, obj: LocalGridRequest, form: object, change: bool) -> None:
-        obj.updated_at = clock.now()
-        super().save_model(request, obj, form, change)

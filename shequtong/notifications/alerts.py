@@ -18,9 +18,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from shequtong.accounts.models import User
+from shequtong.accounts.roles import roles_with
 from shequtong.common import clock
+from shequtong.inbox.services import send_system_message
 from shequtong.integrations.exchange import redact
 
+from .delivery_log import kind_label
 from .models import Outbox, OutboxAlert
 
 logger = logging.getLogger("shequtong.outbox")
@@ -30,10 +34,7 @@ def threshold() -> int:
     return max(1, int(getattr(settings, "OUTBOX_ALERT_AFTER_ATTEMPTS", 5)))
 
 
-def sysadmins() -> list:  # type: ignore[type-arg]
-    from shequtong.accounts.models import User
-    from shequtong.accounts.roles import roles_with
-
+def sysadmins() -> list[User]:
     return list(User.objects.filter(is_active=True, role_grants__role__in=sorted(roles_with("sysadmin")))
                 .distinct().order_by("id"))
 
@@ -60,10 +61,6 @@ def after_failure(row: Outbox, *, gave_up: bool) -> OutboxAlert | None:
 
 
 def _tell(row: Outbox, alert: OutboxAlert) -> None:
-    from shequtong.inbox.services import send_system_message
-
-    from .delivery_log import kind_label
-
     label = kind_label(row.kind)
     error = redact(row.last_error)[:300]
     if alert.reason == OutboxAlert.Reason.GAVE_UP:

@@ -7,16 +7,14 @@ class NotificationsConfig(AppConfig):
     verbose_name = "通知"
 
     def ready(self) -> None:
-        from shequtong.integrations import email, exchange, sms_http, wechat
-        from shequtong.web.registry import Tile, register
+        from shequtong.common.registry import Tile, register
+        from shequtong.integrations import exchange
 
-        from . import channels, delivery_log, outbox, scheduler
+        from . import channels, delivery_log, handlers, outbox, scheduler
 
         outbox.register("push", channels.deliver_push)
         # The external channels of NF-6, each delivered with its own retries.
-        outbox.register(email.OUTBOX_KIND, email.deliver)
-        outbox.register(sms_http.OUTBOX_KIND, sms_http.deliver)
-        outbox.register(wechat.OUTBOX_KIND, wechat.deliver)
+        handlers.register()
         register(Tile(section="me", label="消息通知设置", url_name="notifications:preferences", icon="notice", order=90))
         # The delivery log: calls made outside an outbox delivery (grid poll, updates feed) land here too.
         exchange.add_sink(delivery_log.record_exchange)

@@ -1,4 +1,4 @@
-"""Outbox, delivery log, scheduled-job state and the local grid's request table.
+"""Outbox, delivery log, alerts, scheduled-job state and channel preferences.
 
 The outbox makes "state change + the messages it causes" one transaction
 (ARCHITECTURE rule 3): a service writes an `Outbox` row next to its own
@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from shequtong.integrations.exchange import redact
 
 
 class Outbox(models.Model):
@@ -43,8 +45,6 @@ class Outbox(models.Model):
     @property
     def last_error_excerpt(self) -> str:
         """The last error as staff may read it: secrets removed, personal data masked."""
-        from shequtong.integrations.exchange import redact
-
         return redact(self.last_error)[:500]
 
 
@@ -98,8 +98,6 @@ class DeliveryAttempt(models.Model):
     @property
     def excerpt(self) -> str:
         """What to show: the answer's start, or the error (older rows have only the error); redacted again."""
-        from shequtong.integrations.exchange import redact
-
         return redact(self.response_excerpt or self.error)[:500]
 
 
@@ -141,44 +139,6 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class LocalGridRequest(models.Model):
-    """A request held by the local grid backend (integrations/grid_local.py).
-
-    It stands in for the district grid system when none is configured; staff
-    (Django admin) or tests close a request with a result, and the worker's
-    poll brings that result back to the case. Kept here because
-    `integrations` is a package of adapters, not an installed app.
-    """
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("已受理")
-        IN_PROGRESS = "in_progress", _("处理中")
-        CLOSED = "closed", _("已办结")
-
-    idempotency_key = models.CharField(max_length=120, unique=True)
-    service_code = models.CharField(_("类别"), max_length=40)
-    title = models.CharField(_("标题"), max_length=200)
-    description = models.TextField(_("描述"))
-    address = models.CharField(_("地址"), max_length=200, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
-    result = models.TextField(_("办理结果"), blank=True)
-    created_at = models.DateTimeField(_("接收时间"))
-    updated_at = models.DateTimeField(_("更新时间"))
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("网格化工单（本地）")
-        verbose_name_plural = _("网格化工单（本地）")
-
-    def __str__(self) -> str:
-        return f"GRID-{self.pk} {self.title}"
-
-    @property
-    def external_id(self) -> str:
-        return f"LOCAL-{self.pk}"
 
 
 class ChannelPreference(models.Model):

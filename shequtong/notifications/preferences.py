@@ -9,28 +9,29 @@ that is down delays its own message and nothing else.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from shequtong.accounts.models import User
 from shequtong.common.errors import ValidationFailed
 
 from . import outbox
+from .errors import NotificationError
 from .models import ChannelPreference, Outbox
 
 CHANNELS = ("email", "sms", "wechat")
 _DEFAULTS = {"email": True, "sms": False, "wechat": True}
 
 
-def preference_of(user: Any) -> ChannelPreference:
+def preference_of(user: User) -> ChannelPreference:
     """The stored choice, or an unsaved row carrying the defaults."""
     pref = ChannelPreference.objects.filter(user_id=user.pk).first()
     return pref or ChannelPreference(user_id=user.pk, **_DEFAULTS)
 
 
-def has_address(user: Any, channel: str, pref: ChannelPreference | None = None) -> bool:
+def has_address(user: User, channel: str, pref: ChannelPreference | None = None) -> bool:
     if channel == "email":
         return bool(user.email)
     if channel == "sms":
@@ -40,7 +41,7 @@ def has_address(user: Any, channel: str, pref: ChannelPreference | None = None) 
     return False
 
 
-def accepts(user: Any, channel: str) -> bool:
+def accepts(user: User, channel: str) -> bool:
     """Does `user` take messages on `channel` (chosen, and an address to send to)?"""
     if channel not in CHANNELS:
         return False
@@ -53,7 +54,7 @@ def wechat_openid(user_id: int) -> str:
     return pref.wechat_openid if pref else ""
 
 
-def set_preferences(*, actor: Any, email: bool, sms: bool, wechat: bool, email_address: str | None = None) -> ChannelPreference:
+def set_preferences(*, actor: User, email: bool, sms: bool, wechat: bool, email_address: str | None = None) -> ChannelPreference:
     """The person's own choice of channels (and, optionally, their e-mail address)."""
     if email_address is not None:
         email_address = email_address.strip()
@@ -61,9 +62,10 @@ def set_preferences(*, actor: Any, email: bool, sms: bool, wechat: bool, email_a
             try:
                 validate_email(email_address)
             except ValidationError as exc:
-                raise ValidationFailed("请输入有效的电子邮箱", field="email_address") from exc
+                raise ValidationFailed("请输入有效的电子邮箱", code=NotificationError.EMAIL_INVALID,
+                                       field="email_address") from exc
         if len(email_address) > 254:
-            raise ValidationFailed("电子邮箱过长", field="email_address")
+            raise ValidationFailed("电子邮箱过长", code=NotificationError.EMAIL_TOO_LONG, field="email_address")
     with transaction.atomic():
         if email_address is not None and email_address != actor.email:
             actor.email = email_address
@@ -76,8 +78,6 @@ def set_preferences(*, actor: Any, email: bool, sms: bool, wechat: bool, email_a
 
 def fan_out(row: Outbox) -> list[Outbox]:
     """Enqueue a reminder on each external channel its recipient accepts (idempotent per channel)."""
-    from shequtong.accounts.models import User
-
     user = User.objects.filter(pk=row.payload.get("user_id"), is_active=True).first()
     if user is None:
         return []

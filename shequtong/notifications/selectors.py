@@ -9,11 +9,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import User
 from shequtong.common import clock
 from shequtong.common.errors import PermissionRefused
 
 from . import outbox
 from .delivery_log import KIND_LABELS, kind_label
+from .errors import NotificationError
 from .models import DeliveryAttempt, Outbox
 
 ESCALATION_ATTEMPTS_SHOWN = 20
@@ -61,10 +63,10 @@ def kind_choices_dict() -> dict[str, str]:
     return dict(kind_choices())
 
 
-def delivery_log(user: Any, f: LogFilter | None = None) -> QuerySet[DeliveryAttempt]:
+def delivery_log(user: User, f: LogFilter | None = None) -> QuerySet[DeliveryAttempt]:
     """Every attempt, newest first; for system administrators only (the log spans the whole platform)."""
     if not scope.has_capability(user, "sysadmin"):
-        raise PermissionRefused("只有系统管理员可以查看投递日志")
+        raise PermissionRefused("只有系统管理员可以查看投递日志", code=NotificationError.SYSADMIN_ONLY)
     f = f or LogFilter()
     qs = DeliveryAttempt.objects.select_related("outbox").order_by("-created_at", "-id")
     if f.kind:
@@ -77,10 +79,10 @@ def delivery_log(user: Any, f: LogFilter | None = None) -> QuerySet[DeliveryAtte
     return qs
 
 
-def outbox_summary(user: Any) -> dict[str, int]:
+def outbox_summary(user: User) -> dict[str, int]:
     """Rows waiting and rows given up (indexed counts on the outbox's status)."""
     if not scope.has_capability(user, "sysadmin"):
-        raise PermissionRefused("只有系统管理员可以查看投递日志")
+        raise PermissionRefused("只有系统管理员可以查看投递日志", code=NotificationError.SYSADMIN_ONLY)
     return {
         "pending": Outbox.objects.filter(status=Outbox.Status.PENDING).count(),
         "dead": Outbox.objects.filter(status=Outbox.Status.DEAD).count(),

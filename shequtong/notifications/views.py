@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
-from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate, query_without_page
+from shequtong.common.perform import perform
 
 from . import preferences, selectors
 from .models import DeliveryAttempt
@@ -32,13 +31,9 @@ def preference_page(request: AuthedRequest) -> HttpResponse:
     })
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            preferences.set_preferences(actor=request.user, email=d["email"], sms=d["sms"], wechat=d["wechat"],
-                                        email_address=d["email_address"])
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "通知设置已保存")
+        if perform(request, lambda: preferences.set_preferences(
+                actor=request.user, email=d["email"], sms=d["sms"], wechat=d["wechat"], email_address=d["email_address"]),
+                success="通知设置已保存", form=form):
             return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {
         "form": form, "wechat_bound": bool(pref.wechat_openid), "masked_phone": request.user.masked_phone,

@@ -9,7 +9,7 @@ class ObserveConfig(AppConfig):
     verbose_name = "观察"
 
     def ready(self) -> None:
-        from shequtong.web.registry import Tile, register
+        from shequtong.common.registry import Tile, register
 
         # First on the observer's home and in 观察: the quickest way to anything in their area.
         for section in ("observer_home", "observe"):

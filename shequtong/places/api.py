@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from shequtong.accounts.schemas import PlaceOut
 from shequtong.common import access
 
 from . import selectors
+from .schemas import PlaceOut
 
 router = Router(tags=["places"])
 

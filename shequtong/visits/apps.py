@@ -7,7 +7,7 @@ class VisitsConfig(AppConfig):
     verbose_name = "我与群众面对面"
 
     def ready(self) -> None:
-        from shequtong.web.registry import Tile, register
+        from shequtong.common.registry import Tile, register
 
         # The 面对面 entry of the committee version (FV-1) and of the observer version (FV-5).
         register(Tile(section="committee_home", label="面对面", url_name="visits:list", capability="committee",

@@ -369,7 +369,7 @@ def write_letter(*, actor: User, visit_id: int, subject: str, body: str) -> Any:
 
 def send_email(*, actor: User, visit_id: int, subject: str, body: str) -> Any:
     """E-mail the member visited through the outbox (delivered by the worker; never lost if SMTP is down)."""
-    from shequtong.notifications import outbox
+    from shequtong.notifications import handlers, outbox, preferences
 
     subject, body = _message(subject, body)
     visit = _member_visit(actor, visit_id)
@@ -377,14 +377,12 @@ def send_email(*, actor: User, visit_id: int, subject: str, body: str) -> Any:
     assert person is not None
     if not person.email:
         raise ValidationFailed("该居民未登记电子邮箱，请通过信箱联系", code=VisitError.NO_EMAIL)
-    import shequtong.integrations.email as email_channel
-
-    if not email_channel.accepts(person):
+    if not preferences.accepts(person, handlers.EMAIL):
         raise ValidationFailed("该居民未开启邮件通知，请通过信箱联系", code=VisitError.EMAIL_DECLINED)
     with transaction.atomic():
         event = _event(visit, actor, VisitEvent.Kind.EMAIL, subject)
         return outbox.enqueue(
-            kind=email_channel.OUTBOX_KIND,
+            kind=handlers.EMAIL,
             payload={"user_id": person.pk, "subject": f"【{visit.community.name}】{subject}", "body": body},
             idempotency_key=f"visit-email:{visit.pk}:{event.pk}",
         )

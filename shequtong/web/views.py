@@ -9,9 +9,9 @@ from shequtong.accounts import scope
 from shequtong.accounts import selectors as account_selectors
 from shequtong.accounts.roles import Version
 from shequtong.accounts.typing import AuthedRequest
-from shequtong.common import access
+from shequtong.common import access, registry
 
-from . import registry, selectors
+from . import selectors
 
 
 @access.public

@@ -14,7 +14,7 @@ from shequtong.accounts import services as account_services
 from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import Role
 from shequtong.common.idcard import parse_id_number
-from shequtong.places import fullscale
+from shequtong.demo import fullscale
 from shequtong.places.models import Community, CommunityStats
 
 pytestmark = pytest.mark.django_db
@@ -177,8 +177,8 @@ def _check_letters_and_cases() -> None:
 def test_copy_columns_cover_every_column():
     from shequtong.boards.models import Like, Post, Read, Reply
     from shequtong.cases.models import Case, CaseEvent, CaseRating
+    from shequtong.demo import fullscale_content as fc
     from shequtong.letters.models import Letter
-    from shequtong.places import fullscale_content as fc
 
     for model, columns in [(Case, fc.CASE_COLUMNS), (CaseEvent, fc.EVENT_COLUMNS), (CaseRating, fc.RATING_COLUMNS),
                            (Letter, fc.LETTER_COLUMNS), (Letter.subcategories.through, fc.LETTER_SUB_COLUMNS),(User, fullscale.USER_COLUMNS), (RoleGrant, fullscale.GRANT_COLUMNS),

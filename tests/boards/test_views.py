@@ -8,7 +8,7 @@ from django.urls import reverse
 from shequtong.boards import services
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Like, Mention, Post, PostImage, Reply
-from shequtong.web import registry
+from shequtong.common import registry
 
 from ..factories import image_upload, make_post, resident_of
 

@@ -23,8 +23,9 @@ from shequtong.cases.models import (
 from shequtong.cases.selectors import CaseFilter
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.integrations import grid_local
+from shequtong.integrations.grid_local.models import LocalGridRequest
 from shequtong.notifications import outbox
-from shequtong.notifications.models import LocalGridRequest, Outbox
+from shequtong.notifications.models import Outbox
 
 from ..factories import make_with_role, resident_of
 from . import helpers

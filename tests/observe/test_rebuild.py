@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from shequtong.boards.models import Post
 from shequtong.cases.models import Case
 from shequtong.common import chinese
-from shequtong.places import fullscale_content
+from shequtong.demo import fullscale_content
 from shequtong.visits.models import Visit
 
 from .conftest import World

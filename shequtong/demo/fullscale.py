@@ -28,7 +28,7 @@ from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import Role
 from shequtong.common import clock, crypto
 from shequtong.common.idcard import make_id_number
-from shequtong.places import demo_data as D
+from shequtong.demo import district as D
 from shequtong.places.models import Community, Estate
 
 SYNTHETIC_PHONE_PREFIX = "170"  # a virtual-operator prefix: never a demo account's phone

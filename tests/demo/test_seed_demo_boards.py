@@ -11,6 +11,12 @@ from shequtong.boards.models import Announcement, Post
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The demo posts carry pictures: keep them out of the developer's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def test_seed_demo_boards_fills_each_board_and_runs_twice():
     call_command("seed_demo", residents=40, verbosity=0)
     call_command("seed_demo_boards", verbosity=0)

@@ -15,12 +15,11 @@ from django.db import transaction
 
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
+from shequtong.boards import services
+from shequtong.boards.catalogue import Board
+from shequtong.boards.models import Announcement, Post
 from shequtong.common import clock
 from shequtong.places.models import Community
-
-from . import services
-from .catalogue import Board
-from .models import Announcement, Post
 
 
 def _picture(colour: tuple[int, int, int], name: str) -> SimpleUploadedFile:
@@ -65,7 +64,7 @@ def seed_demo_boards() -> int:
     n1, n2, n3 = (others + [resident] * 3)[:3]
     created = 0
     with transaction.atomic():
-        def post(actor: Any, board: str, title: str, body: str, **kw: Any) -> Post:
+        def post(actor: User, board: str, title: str, body: str, **kw: Any) -> Post:
             nonlocal created
             created += 1
             return services.create_post(actor=actor, community=community, board=board, title=title, body=body, **kw)

@@ -2,9 +2,10 @@
 
 Used by tests, the demo and any deployment without a grid connection
 (settings.GRID_GATEWAY = "shequtong.integrations.grid_local.LocalGridGateway").
-Requests are `notifications.LocalGridRequest` rows; staff close them in the
-Django admin (or tests call `close_request`), and the worker's poll carries
-the result back to the case, exactly as it would from the real grid.
+Requests are `LocalGridRequest` rows (this package is also the small app
+`grid_local` that owns that table); staff close them in the Django admin (or
+tests call `close_request`), and the worker's poll carries the result back to
+the case, exactly as it would from the real grid.
 
 `set_available(False)` makes the backend behave like a grid that is down
 (every call raises GridUnavailable) so the outbox's retry path can be
@@ -13,12 +14,18 @@ exercised without patching the code under test.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
 from shequtong.common import clock
+from shequtong.integrations import exchange
+from shequtong.integrations.grid import GridRejected, GridRequest, GridStatus, GridUnavailable
 
-from . import exchange
-from .grid import GridRejected, GridRequest, GridStatus, GridUnavailable
+# This module is the app's package, imported while the app registry is being
+# filled: the model is imported inside the functions that use it.
+if TYPE_CHECKING:
+    from .models import LocalGridRequest
 
 _state = {"available": True}
 _PREFIX = "LOCAL-"
@@ -28,10 +35,7 @@ def set_available(available: bool) -> None:
     _state["available"] = available
 
 
-def _status(row: object) -> GridStatus:
-    from shequtong.notifications.models import LocalGridRequest
-
-    assert isinstance(row, LocalGridRequest)
+def _status(row: LocalGridRequest) -> GridStatus:
     return GridStatus(external_id=row.external_id, status=row.status, result=row.result,
                       updated_at=row.updated_at.isoformat())
 
@@ -50,7 +54,7 @@ class LocalGridGateway:
         return status
 
     def _submit(self, request: GridRequest) -> GridStatus:
-        from shequtong.notifications.models import LocalGridRequest
+        from .models import LocalGridRequest
 
         if not _state["available"]:
             raise GridUnavailable("local grid is switched off")
@@ -72,7 +76,7 @@ class LocalGridGateway:
         return _status(row)
 
     def _fetch(self, external_id: str) -> GridStatus:
-        from shequtong.notifications.models import LocalGridRequest
+        from .models import LocalGridRequest
 
         if not _state["available"]:
             raise GridUnavailable("local grid is switched off")
@@ -94,7 +98,7 @@ def _answer(status: GridStatus) -> dict[str, str]:
 
 def close_request(external_id: str, result: str, *, status: str = "closed") -> None:
     """What the grid centre does when it finishes a request (admin, tests, demo)."""
-    from shequtong.notifications.models import LocalGridRequest
+    from .models import LocalGridRequest
 
     LocalGridRequest.objects.filter(pk=int(external_id.removeprefix(_PREFIX))).update(
         status=status, result=result, updated_at=clock.now()

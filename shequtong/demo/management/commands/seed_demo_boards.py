@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shequtong.boards.demo import seed_demo_boards
+from shequtong.demo.boards import seed_demo_boards
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
-from shequtong.places.demo_data import DEMO_PASSWORD
+from shequtong.demo.district import DEMO_PASSWORD
 
 DEMO_USERNAMES = [
     "demo-resident", "demo-villager", "demo-staff", "demo-secretary", "demo-subdistrict", "demo-district",

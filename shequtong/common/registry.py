@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.urls import reverse
 
-if TYPE_CHECKING:  # apps import the registry from AppConfig.ready(); models load lazily
-    from shequtong.accounts.models import User
+from .access import has_capability
 
 SECTIONS = ("resident_home", "committee_home", "manage", "observer_home", "observe", "data", "me")
 
@@ -33,7 +32,7 @@ class Tile:
     capability: str | None = None
     icon: str = "dot"
     order: int = 100
-    count: Callable[[User], int] | None = None
+    count: Callable[[Any], int] | None = None
     url_kwargs: dict[str, Any] = field(default_factory=dict)
     # Only show in urban (居委) or rural (村委) communities; None = both.
     community_kind: str | None = None
@@ -50,12 +49,11 @@ def register(tile: Tile) -> None:
     _TILES.append(tile)
 
 
-def tiles_for(section: str, user: User, *, community_kind: str | None = None) -> list[dict[str, Any]]:
-    from shequtong.accounts import scope
-
+def tiles_for(section: str, user: Any, *, community_kind: str | None = None) -> list[dict[str, Any]]:
+    """``user`` is an accounts.User; common sits below accounts and names no type of it."""
     out = []
     for tile in sorted((t for t in _TILES if t.section == section), key=lambda t: (t.order, t.label)):
-        if tile.capability and not scope.has_capability(user, tile.capability):
+        if tile.capability and not has_capability(user, tile.capability):
             continue
         if tile.community_kind and community_kind and tile.community_kind != community_kind:
             continue

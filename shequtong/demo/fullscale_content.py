@@ -26,11 +26,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from shequtong.accounts.models import Membership, RoleGrant
 from shequtong.accounts.roles import Role
+from shequtong.boards.models import Like, Post, Read, Reply
+from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat
 from shequtong.common import chinese, clock
-from shequtong.places.fullscale import (
+from shequtong.common.categories import Category
+from shequtong.demo.fullscale import (
     HISTORY_DAYS,
     Log,
     bulk_session,
@@ -38,6 +42,8 @@ from shequtong.places.fullscale import (
     reserve_ids,
     write,
 )
+from shequtong.letters import services as letter_services
+from shequtong.letters.models import Letter, SubCategory
 from shequtong.places.models import Community
 
 
@@ -183,8 +189,6 @@ def _with_ids(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 def load_boards(rng: random.Random, log: Log, *, ratios: ContentRatios | None = None, defer: bool = False) -> dict[str, int]:
     """Posts, replies, reads and likes for every community; returns the row counts."""
-    from shequtong.boards.models import Like, Post, Read, Reply
-
     ratios = ratios or ContentRatios()
     now = clock.now()
     people = _people()
@@ -274,8 +278,6 @@ def _status_for(age: dt.timedelta, rng: random.Random) -> str:
 
 def community_cases(cid: int, sid: int, people: People, *, first_case_id: int, first_letter_id: int,
                     subcategories: dict[str, list[int]], rng: random.Random, now: dt.datetime) -> CaseBatch:
-    from shequtong.common.categories import Category
-
     out = CaseBatch()
     if not people.members or not people.staff:
         return out
@@ -345,12 +347,6 @@ def community_cases(cid: int, sid: int, people: People, *, first_case_id: int, f
 
 def load_cases(rng: random.Random, log: Log, *, defer: bool = False) -> dict[str, int]:
     """Letters (each with its case), patrol and 面对面 cases, their history and ratings, and the rollups."""
-    from django.db.models import Count, Sum
-
-    from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat
-    from shequtong.letters import services as letter_services
-    from shequtong.letters.models import Letter, SubCategory
-
     now = clock.now()
     people = _people()
     subcategories: dict[str, list[int]] = {}

@@ -17,8 +17,8 @@ from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import Role
 from shequtong.common import clock
 from shequtong.common.idcard import make_id_number
-from shequtong.places import demo_data as D
-from shequtong.places import fullscale, fullscale_content
+from shequtong.demo import district as D
+from shequtong.demo import fullscale, fullscale_content
 from shequtong.places.models import Community, CommunityStats, District, Estate, Subdistrict
 
 
