@@ -41,7 +41,7 @@ migrate: install assets .env
 seed: migrate
 	$(PYTHON) manage.py seed_demo --if-empty --residents $(RESIDENTS)
 	$(PYTHON) manage.py seed_demo_boards
-	$(PYTHON) manage.py seed_demo_chats
+	$(PYTHON) manage.py seed_demo_chats --if-empty
 	$(DEMO_GRID) $(PYTHON) manage.py seed_demo_cases
 
 serve:
