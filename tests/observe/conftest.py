@@ -68,7 +68,7 @@ def world(tree: Tree, time_machine: Any) -> World:
     post_b = make_post(resident_b, tree.comm_b1, title="楼道灯又坏了", body="罗南新村5号楼楼道灯坏了好几天。")
     move(at(4))
     hidden_a = make_post(resident, tree.comm_a1, title="楼道里的广告", body="楼道里贴满了小广告。")
-    board_services.hide_post(actor=staff, post=hidden_a, reason="广告")
+    board_services.hide_post(actor=staff, post_id=hidden_a.pk, reason="广告")
     move(at(5))
     letter_a = case_helpers.letter(resident, tree.comm_a1, category="community",
                                    content="楼道里堆满杂物，存在消防隐患，请居委处理。")
