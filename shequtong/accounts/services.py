@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from shequtong.common import clock, crypto
+from shequtong.common import clock, crypto, hooks
 from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
 from shequtong.common.phones import InvalidPhone, normalise_phone
@@ -216,6 +216,10 @@ def review_membership(*, actor: User, membership_id: int, approve: bool, reason:
             )
             if created:
                 places_services.bump(community, "residents", 1)
+            hooks.membership_changed.publish(hooks.MembershipEvent(
+                user_id=membership.user_id, role=Role.RESIDENT, subdistrict_id=community.subdistrict_id,
+                community_id=community.pk, estate_id=membership.estate_id, change="joined",
+            ))
             send_system_message(
                 recipient=membership.user,
                 subject=f"您已成功加入{community.name}",
@@ -300,6 +304,7 @@ def grant_role(
             raise ValidationFailed("该用户在此辖区已拥有该角色", code="duplicate_grant")
         if role == Role.PARTY_MEMBER and grant.community is not None:
             places_services.bump(grant.community, "party_members", 1)
+        hooks.membership_changed.publish(hooks.MembershipEvent(user_id=user.pk, role=role, change="granted", **ids))
         audit.record(
             AuditEvent.Action.ROLE_GRANT, actor=actor, target=user,
             detail={"role": role, **ids}, request=request,

@@ -17,6 +17,10 @@ Contracts:
 - `post_tagged` (PostTaggedEvent): a 身边事 post was given one of the five
   problem categories, by its author when posting (patrol_level=None) or by
   patrol staff afterwards (patrol_level set).
+- `membership_changed` (MembershipEvent): someone gained a role on a place: a
+  join request was approved (the resident grant) or a role was granted.
+  Chats subscribes to create the community's estate groups, so no page has to
+  create them when it is opened (no writes on GET).
 """
 
 from __future__ import annotations
@@ -77,5 +81,16 @@ class PostTaggedEvent:
     created_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class MembershipEvent:
+    user_id: int
+    role: str                # accounts.roles.Role value of the new grant
+    subdistrict_id: int | None
+    community_id: int | None
+    estate_id: int | None
+    change: str              # "joined" (membership approved) or "granted" (a role given)
+
+
 mention_recorded: Hook[MentionEvent] = Hook("mention_recorded")
 post_tagged: Hook[PostTaggedEvent] = Hook("post_tagged")
+membership_changed: Hook[MembershipEvent] = Hook("membership_changed")

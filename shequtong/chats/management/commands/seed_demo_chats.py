@@ -37,7 +37,7 @@ class Command(BaseCommand):
             .exclude(pk=resident.pk).order_by("id")[:12]
         )
         services.ensure_estate_groups(community_ids=[community.pk])
-        group = services.create_group(actor=secretary, community=community, name="楼组议事群",
+        group = services.create_group(actor=secretary, community_id=community.pk, name="楼组议事群",
                                       member_ids=[resident.pk, *[n.pk for n in neighbours]])
         services.set_announcement(actor=secretary, group_id=group.pk,
                                   text="本周六上午9点在居委会议室召开楼组长会议，欢迎居民代表参加。")
