@@ -94,7 +94,7 @@ def world(tree: Tree, time_machine: Any) -> World:
     chat_message(resident, estate_group(tree.estate(tree.comm_a1)), body="楼道灯坏了谁知道找谁修")
     from shequtong.inbox import services as inbox_services
 
-    inbox_services.send_letter(actor=staff, recipient=resident, subject="楼道灯", body="楼道灯明天修好")
+    inbox_services.send_letter(actor=staff, recipient_id=resident.pk, subject="楼道灯", body="楼道灯明天修好")
     move(at(27))
     return World(
         district=make_with_role(Role.DISTRICT_OBSERVER, real_name="区观察"),

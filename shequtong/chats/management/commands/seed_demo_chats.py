@@ -58,6 +58,6 @@ class Command(BaseCommand):
             for i, body in enumerate(["早上好，今天小区停水吗？", "听说下午两点到四点检修水管。", "好的，谢谢告知。"]):
                 services.send_message(actor=speakers[i % len(speakers)] if residents else staff,
                                       group_id=estate_group.pk, body=body)
-        inbox_services.send_letter(actor=staff, recipient=resident, subject="关于路灯报修的回复",
+        inbox_services.send_letter(actor=staff, recipient_id=resident.pk, subject="关于路灯报修的回复",
                                    body="您好，3号楼东侧路灯已安排物业本周内修复，如仍有问题请随时联系我们。")
         self.stdout.write(self.style.SUCCESS(f"demo chats loaded in {community.name}"))
