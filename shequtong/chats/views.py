@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import User
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused
@@ -207,6 +208,8 @@ async def stream(request: HttpRequest, group_id: int) -> StreamingHttpResponse:
     if not _streams(request):
         raise Http404
     user = await request.auser()
+    if not isinstance(user, User):  # access.login lets only signed-in people through
+        raise NotFound()
     await sync_to_async(policies.access_group)(user, group_id)
     response = StreamingHttpResponse(live.events(group_id, seconds=live.STREAM_SECONDS), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

@@ -6,6 +6,7 @@ Letters and conversations are fetched and authorised through inbox.policies.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -24,8 +25,12 @@ BODY_MAX = 5000
 LETTERS_PER_HOUR = 60
 
 
-def send_system_message(*, recipient: User, subject: str, body: str, link: str = "", kind: str = Message.Kind.SYSTEM) -> Message:
-    """Deliver a notice from the platform (other apps call this; keep the signature)."""
+def send_system_message(*, recipient: Any, subject: str, body: str, link: str = "", kind: str = Message.Kind.SYSTEM) -> Message:
+    """Deliver a notice from the platform (other apps call this; keep the signature).
+
+    ``recipient`` is a User; typed Any because callers pass a related user
+    (``case.raised_by``, ``message.author``) whose id they have just checked.
+    """
     return Message.objects.create(
         recipient=recipient, kind=kind, subject=subject[:120], body=body[:5000], link=link[:200], created_at=clock.now()
     )

@@ -373,7 +373,7 @@ def write_letter(*, actor: Any, visit_id: int, subject: str, body: str) -> Any:
     subject, body = _message(subject, body)
     visit = _member_visit(actor, visit_id)
     with transaction.atomic():
-        message = inbox_services.send_letter(actor=actor, recipient_id=visit.person.pk, subject=subject, body=body)
+        message = inbox_services.send_letter(actor=actor, recipient_id=visit.person_id or 0, subject=subject, body=body)
         _event(visit, actor, VisitEvent.Kind.LETTER, subject)
     return message
 
