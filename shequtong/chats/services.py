@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
@@ -56,9 +56,17 @@ def ensure_estate_groups(*, estate_ids: Iterable[int] = (), community_ids: Itera
         q |= Q(pk__in=estate_ids)
     if community_ids:
         q |= Q(community_id__in=community_ids)
+    return _create_missing_groups(Estate.objects.filter(q))
+
+
+def ensure_every_estate_group() -> int:
+    """Give every estate that has none its group: for loaders that create estates in bulk (the demo seed, imports)."""
+    return _create_missing_groups(Estate.objects.all())
+
+
+def _create_missing_groups(estates: QuerySet[Estate]) -> int:
     missing = list(
-        Estate.objects.filter(q).filter(~Exists(GroupChat.objects.filter(estate_id=OuterRef("pk"))))
-        .select_related("community")
+        estates.filter(~Exists(GroupChat.objects.filter(estate_id=OuterRef("pk")))).select_related("community")
     )
     if not missing:
         return 0
@@ -66,7 +74,7 @@ def ensure_estate_groups(*, estate_ids: Iterable[int] = (), community_ids: Itera
     GroupChat.objects.bulk_create(
         [GroupChat(community=e.community, estate=e, kind=GroupChat.Kind.ESTATE, name=estate_group_name(e, e.community),
                    created_at=now) for e in missing],
-        ignore_conflicts=True,
+        batch_size=1000, ignore_conflicts=True,
     )
     return len(missing)
 

@@ -304,3 +304,11 @@ def test_the_data_migration_gives_every_existing_estate_its_group_once(tree):
     assert sorted(GroupChat.objects.values_list("estate_id", flat=True)) == sorted(Estate.objects.values_list("pk", flat=True))
     names = {g.estate_id: g.name for g in GroupChat.objects.all()}
     assert all(names[e.pk] == services.estate_group_name(e, e.community) for e in Estate.objects.select_related("community"))
+
+
+def test_a_bulk_loader_gives_every_estate_its_group(tree):
+    from shequtong.places.models import Estate
+
+    assert services.ensure_every_estate_group() == Estate.objects.count()
+    assert services.ensure_every_estate_group() == 0
+    assert GroupChat.objects.filter(kind=GroupChat.Kind.ESTATE).count() == Estate.objects.count()

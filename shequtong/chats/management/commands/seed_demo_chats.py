@@ -36,7 +36,7 @@ class Command(BaseCommand):
             User.objects.filter(role_grants__role=Role.RESIDENT, role_grants__community=community)
             .exclude(pk=resident.pk).order_by("id")[:12]
         )
-        services.ensure_estate_groups(community_ids=[community.pk])
+        services.ensure_every_estate_group()  # seed_demo creates estates and grants in bulk, past the hooks
         group = services.create_group(actor=secretary, community_id=community.pk, name="楼组议事群",
                                       member_ids=[resident.pk, *[n.pk for n in neighbours]])
         services.set_announcement(actor=secretary, group_id=group.pk,
