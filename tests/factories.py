@@ -117,7 +117,7 @@ def make_post(author: User, community: Community, board: str = "neighbours", **k
     kw.setdefault("body", "3号楼2单元楼道灯不亮，晚上走路不方便。")
     if board == "services" and "offer" not in kw:
         kw["offer"] = board_services.OfferDetails(service_time="每周六上午", place="活动室")
-    return board_services.create_post(actor=author, community=community, board=board, **kw)
+    return board_services.create_post(actor=author, community_id=community.pk, board=board, **kw)
 
 
 # --- chats and 信箱 ---------------------------------------------------------------------

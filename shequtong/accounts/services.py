@@ -216,6 +216,10 @@ def review_membership(*, actor: User, membership_id: int, approve: bool, reason:
             )
             if created:
                 places_services.bump(community, "residents", 1)
+            hooks.membership_changed.publish(hooks.MembershipEvent(
+                user_id=membership.user_id, role=Role.RESIDENT, subdistrict_id=community.subdistrict_id,
+                community_id=community.pk, estate_id=membership.estate_id, change="joined",
+            ))
             # 信箱 sits above accounts: the notice goes out through the hook inbox subscribes to.
             hooks.notice_requested.publish(hooks.NoticeEvent(
                 recipient_id=membership.user_id,
@@ -291,6 +295,7 @@ def grant_role(
             raise ValidationFailed("该用户在此辖区已拥有该角色", code=AccountError.DUPLICATE_GRANT)
         if role == Role.PARTY_MEMBER and grant.community is not None:
             places_services.bump(grant.community, "party_members", 1)
+        hooks.membership_changed.publish(hooks.MembershipEvent(user_id=user.pk, role=role, change="granted", **ids))
         audit.record(
             AuditEvent.Action.ROLE_GRANT, actor=actor, target=user,
             detail={"role": role, **ids}, request=request,

@@ -1,4 +1,8 @@
-"""/api/v1/boards: the same board actions as the pages, through the same services and permissions."""
+"""/api/v1/boards: the same board actions as the pages, through the same services and policies.
+
+Handlers are thin: boards.policies fetches and authorises each object, the
+services decide, and the API's exception handler renders their DomainErrors.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import NotFound
 
-from . import catalogue, selectors, services
+from . import catalogue, policies, selectors, services
+from .errors import BoardError
 from .models import Booking, Post, Reply
-from .permissions import Access
+from .policies import BoardAccess
 from .schemas import (
     BallotIn,
     BoardOut,
@@ -39,10 +44,10 @@ from .schemas import (
 router = Router(tags=["boards"])
 
 
-def _access(request: AuthedRequest, community_id: int | None) -> Access:
+def _access(request: AuthedRequest, community_id: int | None) -> BoardAccess:
     if community_id:
-        return selectors.community_access(request.user, community_id)
-    return selectors.own_access(request.user)
+        return policies.access_community_boards(request.user, community_id)
+    return policies.own_board_access(request.user)
 
 
 def _post_out(p: Post) -> PostOut:
@@ -63,7 +68,7 @@ def _reply_out(r: Reply) -> ReplyOut:
 def _vote_out(post: Post, request: AuthedRequest) -> VoteOut:
     info = selectors.vote_of(post, request.user)
     if info is None:
-        raise NotFound("该议题没有投票")
+        raise NotFound("该议题没有投票", code=BoardError.VOTE_NOT_FOUND)
     v = info["vote"]
     return VoteOut(
         id=v.pk, question=v.question, deadline=v.deadline, ballot_count=v.ballot_count, closed=v.closed_at is not None,
@@ -78,7 +83,8 @@ def _booking_out(b: Booking, post_id: int) -> BookingOut:
 
 
 def _fresh(request: AuthedRequest, post_id: int) -> Post:
-    return selectors.post_for(request.user, post_id)[0]
+    """The post as it is after a service changed it (counters, stage, visibility)."""
+    return policies.access_post(request.user, post_id)[0]
 
 
 @router.get("/boards", response=list[BoardOut])
@@ -100,8 +106,6 @@ def list_posts(
     stage: str = "", page: int = 1,
 ) -> PostPage:
     acc = _access(request, community_id)
-    if not acc.has_board(board):
-        raise NotFound("该版块不存在")
     paginator = Paginator(selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage), 20)
     p = paginator.get_page(page)
     return PostPage(count=paginator.count, page=p.number, num_pages=paginator.num_pages,
@@ -111,13 +115,13 @@ def list_posts(
 @router.post("/posts", response={201: PostOut})
 @access.login
 def create_post(request: AuthedRequest, payload: PostIn) -> tuple[int, PostOut]:
-    acc = _access(request, payload.community_id)
+    community_id = payload.community_id or _access(request, None).community.pk
     offer = None
     if payload.board == catalogue.Board.SERVICES:
         offer = services.OfferDetails(service_time=payload.service_time or "", place=payload.place,
                                       capacity=payload.capacity)
     post = services.create_post(
-        actor=request.user, community=acc.community, board=payload.board, title=payload.title, body=payload.body,
+        actor=request.user, community_id=community_id, board=payload.board, title=payload.title, body=payload.body,
         is_mutual_aid=payload.is_mutual_aid, category=payload.category, convention=payload.convention, offer=offer,
     )
     return 201, _post_out(_fresh(request, post.pk))
@@ -126,51 +130,43 @@ def create_post(request: AuthedRequest, payload: PostIn) -> tuple[int, PostOut]:
 @router.get("/posts/{post_id}", response=PostOut)
 @access.login
 def read_post(request: AuthedRequest, post_id: int) -> PostOut:
-    post, _ = selectors.post_for(request.user, post_id)
-    services.record_read(actor=request.user, post=post)
+    services.record_read(actor=request.user, post_id=post_id)
     return _post_out(_fresh(request, post_id))
 
 
 @router.get("/posts/{post_id}/replies", response=list[ReplyOut])
 @access.login
 def list_replies(request: AuthedRequest, post_id: int, page: int = 1) -> list[ReplyOut]:
-    post, acc = selectors.post_for(request.user, post_id)
-    p = Paginator(selectors.replies(post, acc), 50).get_page(page)
+    post, pa = policies.access_post(request.user, post_id)
+    p = Paginator(selectors.replies(post, pa), 50).get_page(page)
     return [_reply_out(r) for r in p.object_list]
 
 
 @router.post("/posts/{post_id}/replies", response={201: ReplyOut})
 @access.login
 def reply(request: AuthedRequest, post_id: int, payload: ReplyIn) -> tuple[int, ReplyOut]:
-    post, _ = selectors.post_for(request.user, post_id)
-    r = services.reply_to(actor=request.user, post=post, body=payload.body, mention=payload.mention)
+    r = services.reply_to(actor=request.user, post_id=post_id, body=payload.body, mention=payload.mention)
     return 201, _reply_out(r)
 
 
 @router.post("/posts/{post_id}/like", response=LikeOut)
 @access.login
 def like(request: AuthedRequest, post_id: int) -> LikeOut:
-    post, _ = selectors.post_for(request.user, post_id)
-    liked = services.toggle_like(actor=request.user, post=post)
+    liked = services.toggle_like(actor=request.user, post_id=post_id)
     return LikeOut(liked=liked, like_count=_fresh(request, post_id).like_count)
 
 
 @router.post("/mentions", response={201: MentionOut})
 @access.login
 def mention(request: AuthedRequest, payload: MentionIn) -> tuple[int, MentionOut]:
-    post, _ = selectors.post_for(request.user, payload.post_id)
-    r = None
-    if payload.reply_id is not None:
-        r, _ = selectors.reply_for(request.user, payload.reply_id)
-    m = services.mention_committee(actor=request.user, post=post, reply=r)
+    m = services.mention_committee(actor=request.user, post_id=payload.post_id, reply_id=payload.reply_id)
     return 201, MentionOut(id=m.pk, source_type=m.source_type, patrol_level=m.patrol_level or None)
 
 
 @router.post("/posts/{post_id}/tag", response=PostOut)
 @access.login
 def tag(request: AuthedRequest, post_id: int, payload: TagIn) -> PostOut:
-    post, _ = selectors.post_for(request.user, post_id)
-    services.tag_post(actor=request.user, post=post, category=payload.category)
+    services.tag_post(actor=request.user, post_id=post_id, category=payload.category)
     return _post_out(_fresh(request, post_id))
 
 
@@ -183,8 +179,7 @@ def get_vote(request: AuthedRequest, post_id: int) -> VoteOut:
 @router.post("/posts/{post_id}/vote", response={201: VoteOut})
 @access.login
 def open_vote(request: AuthedRequest, post_id: int, payload: VoteIn) -> tuple[int, VoteOut]:
-    post, _ = selectors.post_for(request.user, post_id)
-    services.open_vote(actor=request.user, post=post, question=payload.question, options=payload.options,
+    services.open_vote(actor=request.user, post_id=post_id, question=payload.question, options=payload.options,
                        deadline=payload.deadline)
     return 201, _vote_out(_fresh(request, post_id), request)
 
@@ -192,25 +187,22 @@ def open_vote(request: AuthedRequest, post_id: int, payload: VoteIn) -> tuple[in
 @router.post("/posts/{post_id}/ballots", response={201: VoteOut})
 @access.login
 def vote(request: AuthedRequest, post_id: int, payload: BallotIn) -> tuple[int, VoteOut]:
-    post, _ = selectors.post_for(request.user, post_id)
-    services.cast_ballot(actor=request.user, post=post, option_id=payload.option_id)
+    services.cast_ballot(actor=request.user, post_id=post_id, option_id=payload.option_id)
     return 201, _vote_out(_fresh(request, post_id), request)
 
 
 @router.post("/posts/{post_id}/vote/close", response=VoteOut)
 @access.login
 def close_vote(request: AuthedRequest, post_id: int, payload: CloseVoteIn) -> VoteOut:
-    post, _ = selectors.post_for(request.user, post_id)
-    services.close_vote(actor=request.user, post=post, outcome=payload.outcome)
+    services.close_vote(actor=request.user, post_id=post_id, outcome=payload.outcome)
     return _vote_out(_fresh(request, post_id), request)
 
 
 @router.post("/posts/{post_id}/bookings", response={201: BookingOut})
 @access.login
 def book(request: AuthedRequest, post_id: int, payload: BookingIn) -> tuple[int, BookingOut]:
-    post, _ = selectors.post_for(request.user, post_id)
-    b = services.book_service(actor=request.user, post=post, note=payload.note)
-    return 201, _booking_out(b, post.pk)
+    b = services.book_service(actor=request.user, post_id=post_id, note=payload.note)
+    return 201, _booking_out(b, post_id)
 
 
 @router.post("/bookings/{booking_id}/decision", response=BookingOut)
@@ -223,28 +215,24 @@ def decide_booking(request: AuthedRequest, booking_id: int, payload: DecisionIn)
 @router.post("/posts/{post_id}/hide", response=PostOut)
 @access.login
 def hide_post(request: AuthedRequest, post_id: int, payload: HideIn) -> PostOut:
-    post, _ = selectors.post_for(request.user, post_id)
-    services.hide_post(actor=request.user, post=post, reason=payload.reason)
+    services.hide_post(actor=request.user, post_id=post_id, reason=payload.reason)
     return _post_out(_fresh(request, post_id))
 
 
 @router.post("/posts/{post_id}/restore", response=PostOut)
 @access.login
 def restore_post(request: AuthedRequest, post_id: int) -> PostOut:
-    post, _ = selectors.post_for(request.user, post_id)
-    services.restore_post(actor=request.user, post=post)
+    services.restore_post(actor=request.user, post_id=post_id)
     return _post_out(_fresh(request, post_id))
 
 
 @router.post("/replies/{reply_id}/hide", response=ReplyOut)
 @access.login
 def hide_reply(request: AuthedRequest, reply_id: int, payload: HideIn) -> ReplyOut:
-    r, _ = selectors.reply_for(request.user, reply_id)
-    return _reply_out(services.hide_reply(actor=request.user, reply=r, reason=payload.reason))
+    return _reply_out(services.hide_reply(actor=request.user, reply_id=reply_id, reason=payload.reason))
 
 
 @router.post("/replies/{reply_id}/restore", response=ReplyOut)
 @access.login
 def restore_reply(request: AuthedRequest, reply_id: int) -> ReplyOut:
-    r, _ = selectors.reply_for(request.user, reply_id)
-    return _reply_out(services.restore_reply(actor=request.user, reply=r))
+    return _reply_out(services.restore_reply(actor=request.user, reply_id=reply_id))

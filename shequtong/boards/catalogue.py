@@ -3,7 +3,7 @@
 One table answers "who may publish / reply on this board" for pages, the API
 and tests alike (spec §3.4.1 items 2.x for 居民版 and 3.x for 居委版).
 Capabilities are those of accounts/roles.py; the scope check (is this
-capability held *on this community*) is done by boards.permissions.
+capability held *on this community*) is done by boards.policies.
 """
 
 from __future__ import annotations

@@ -13,12 +13,12 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from shequtong.accounts import scope
-from shequtong.accounts.models import private_fields_of
-from shequtong.accounts.roles import Version
+from shequtong.accounts.models import User, private_fields_of
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community
 
 from .catalogue import Board
+from .errors import BoardError
 from .models import (
     Announcement,
     AnnouncementComment,
@@ -31,32 +31,7 @@ from .models import (
     Reply,
     Visibility,
 )
-from .permissions import Access, access_for
-
-
-def own_community(user: Any) -> Community | None:
-    """The community whose boards the user's home page opens: the work one in 居委版, else the home one."""
-    if scope.current_version(user) == Version.COMMITTEE:
-        return scope.work_community(user) or scope.home_community(user)
-    return scope.home_community(user) or scope.work_community(user)
-
-
-def community_access(user: Any, community_id: int) -> Access:
-    """Access to a community's boards, or NotFound (also for communities outside the user's scope)."""
-    community = Community.objects.select_related("subdistrict").filter(pk=community_id).first()
-    if community is None:
-        raise NotFound("该居村委不存在或不在您的范围内")
-    access = access_for(user, community)
-    if not access.can_read:
-        raise NotFound("该居村委不存在或不在您的范围内")
-    return access
-
-
-def own_access(user: Any) -> Access:
-    community = own_community(user)
-    if community is None:
-        raise NotFound("您还没有加入社区")
-    return access_for(user, community)
+from .policies import BoardAccess, PostAccess
 
 
 def _list_qs(qs: QuerySet[Post]) -> QuerySet[Post]:
@@ -65,12 +40,12 @@ def _list_qs(qs: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
-def posts(access: Access, board: str, *, q: str = "", mutual_aid: bool = False, stage: str = "") -> QuerySet[Post]:
+def posts(access: BoardAccess, board: str, *, q: str = "", mutual_aid: bool = False, stage: str = "") -> QuerySet[Post]:
     """A board's posts for this reader, newest first; keyword search inside the board (PC-7)."""
     if not access.has_board(board):
-        raise NotFound("该版块不存在")
+        raise NotFound("该版块不存在", code=BoardError.BOARD_NOT_FOUND)
     qs = Post.objects.filter(community=access.community, board=board)
-    if not (access.is_moderator or access.is_observer):
+    if not access.sees_hidden:
         qs = qs.filter(visibility=Visibility.VISIBLE)
     if mutual_aid and board == Board.NEIGHBOURS:
         qs = qs.filter(is_mutual_aid=True)
@@ -82,41 +57,14 @@ def posts(access: Access, board: str, *, q: str = "", mutual_aid: bool = False, 
     return _list_qs(qs).order_by("-created_at", "-id")
 
 
-def post_for(user: Any, post_id: int) -> tuple[Post, Access]:
-    """The post and the user's access to its community; NotFound outside their scope or when hidden from them."""
-    post = (
-        Post.objects.select_related("author", "community__subdistrict", "tagged_by")
-        .defer(*private_fields_of("author", "tagged_by")).filter(pk=post_id).first()
-    )
-    if post is None:
-        raise NotFound()
-    access = access_for(user, post.community)
-    if not access.can_read:
-        raise NotFound()
-    if post.is_hidden and not (access.is_moderator or access.is_observer or post.author_id == user.pk):
-        raise NotFound()
-    return post, access
-
-
-def reply_for(user: Any, reply_id: int) -> tuple[Reply, Access]:
-    reply = Reply.objects.select_related("post__community", "post__author").filter(pk=reply_id).first()
-    if reply is None:
-        raise NotFound()
-    post, access = post_for(user, reply.post_id)
-    reply.post = post
-    if reply.is_hidden and not (access.is_moderator or access.is_observer):
-        raise NotFound()
-    return reply, access
-
-
-def replies(post: Post, access: Access) -> QuerySet[Reply]:
+def replies(post: Post, access: PostAccess) -> QuerySet[Reply]:
     qs = Reply.objects.filter(post=post).select_related("author").defer(*private_fields_of("author"))
-    if not (access.is_moderator or access.is_observer):
+    if not access.board.sees_hidden:
         qs = qs.filter(visibility=Visibility.VISIBLE)
     return qs.order_by("created_at", "id")
 
 
-def liked(user: Any, post: Post) -> bool:
+def liked(user: User, post: Post) -> bool:
     return Like.objects.filter(post=post, user=user).exists()
 
 
@@ -124,7 +72,7 @@ def history(post: Post) -> QuerySet[ModerationAction]:
     return ModerationAction.objects.filter(post=post).select_related("actor", "reply").order_by("-created_at", "-id")
 
 
-def vote_of(post: Post, user: Any) -> dict[str, Any] | None:
+def vote_of(post: Post, user: User) -> dict[str, Any] | None:
     vote = getattr(post, "vote", None) if post.board == Board.COUNCIL else None
     if vote is None:
         return None
@@ -136,7 +84,7 @@ def vote_of(post: Post, user: Any) -> dict[str, Any] | None:
     return {"vote": vote, "options": options, "my_option_id": mine}
 
 
-def offer_of(post: Post, user: Any) -> dict[str, Any] | None:
+def offer_of(post: Post, user: User) -> dict[str, Any] | None:
     offer = getattr(post, "offer", None) if post.board == Board.SERVICES else None
     if offer is None:
         return None
@@ -151,33 +99,33 @@ def offer_of(post: Post, user: Any) -> dict[str, Any] | None:
 # --- 我的 ------------------------------------------------------------------------
 
 
-def my_posts(user: Any) -> QuerySet[Post]:
+def my_posts(user: User) -> QuerySet[Post]:
     return _list_qs(Post.objects.filter(author=user).select_related("community")).order_by("-created_at", "-id")
 
 
-def my_replies(user: Any) -> QuerySet[Reply]:
+def my_replies(user: User) -> QuerySet[Reply]:
     return Reply.objects.filter(author=user).select_related("post", "post__community").order_by("-created_at", "-id")
 
 
-def my_bookings(user: Any) -> QuerySet[Booking]:
+def my_bookings(user: User) -> QuerySet[Booking]:
     return Booking.objects.filter(user=user).select_related("offer__post").order_by("-created_at", "-id")
 
 
-def bookings_of_my_services(user: Any) -> QuerySet[Booking]:
+def bookings_of_my_services(user: User) -> QuerySet[Booking]:
     return (
         Booking.objects.filter(offer__provider=user).select_related("offer__post", "user")
         .order_by("-created_at", "-id")
     )
 
 
-def my_ballots(user: Any) -> QuerySet[Ballot]:
+def my_ballots(user: User) -> QuerySet[Ballot]:
     return Ballot.objects.filter(user=user).select_related("vote__post", "option").order_by("-created_at", "-id")
 
 
 # --- observers (逐级观察) ---------------------------------------------------------
 
 
-def observable_communities(user: Any, *, subdistrict_id: int | None = None, q: str = "") -> QuerySet[Community]:
+def observable_communities(user: User, *, subdistrict_id: int | None = None, q: str = "") -> QuerySet[Community]:
     qs = scope.scope_for(user, "observe").communities().select_related("subdistrict")
     if subdistrict_id:
         qs = qs.filter(subdistrict_id=subdistrict_id)
@@ -187,7 +135,7 @@ def observable_communities(user: Any, *, subdistrict_id: int | None = None, q: s
     return qs.order_by("subdistrict__sort_order", "subdistrict_id", "id")
 
 
-def moderation_log(access: Access) -> QuerySet[ModerationAction]:
+def moderation_log(access: BoardAccess) -> QuerySet[ModerationAction]:
     return (
         ModerationAction.objects.filter(community=access.community)
         .select_related("actor", "post", "reply")
@@ -202,14 +150,7 @@ def announcements() -> QuerySet[Announcement]:
     return Announcement.objects.select_related("author").order_by("-created_at", "-id")
 
 
-def announcement(announcement_id: int) -> Announcement:
-    a = Announcement.objects.select_related("author").filter(pk=announcement_id).first()
-    if a is None:
-        raise NotFound()
-    return a
-
-
-def visible_comments(user: Any, announcement: Announcement) -> QuerySet[AnnouncementComment]:
+def visible_comments(user: User, announcement: Announcement) -> QuerySet[AnnouncementComment]:
     """What a resident or committee sees: their own comments, and shown ones whose audience includes them."""
     communities = {c.pk for c in (scope.home_community(user), scope.work_community(user)) if c is not None}
     shown = Q(status=AnnouncementComment.Status.SHOWN) & (

@@ -1,7 +1,7 @@
 """Every change to boards and 爱宝山: one function per user action, `actor` first.
 
-Each checks the actor's rights on the post's community through
-boards.permissions (which asks accounts.scope), runs in one transaction,
+Each fetches and authorises its object through boards.policies (which asks
+accounts.scope), taking the object's id, runs in one transaction,
 keeps the denormalised counters with F() expressions, writes history rows
 (ModerationAction) and publishes the cross-app hooks (mention_recorded,
 post_tagged) inside the same transaction so subscribers commit with it.
@@ -18,15 +18,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from shequtong.accounts import scope
+from shequtong.accounts.models import User
 from shequtong.common import chinese, clock, hooks
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.inbox.services import send_system_message
-from shequtong.places.models import Community
 
-from . import catalogue, images
+from . import catalogue, images, policies
 from .catalogue import Board
+from .errors import BoardError
 from .models import (
     Announcement,
     AnnouncementComment,
@@ -44,7 +44,6 @@ from .models import (
     Vote,
     VoteOption,
 )
-from .permissions import Access, access_for
 
 MENTION_TEXT_LIMIT = 2000
 
@@ -65,18 +64,8 @@ def _clean(text: str, *, field: str, label: str, max_length: int, required: bool
     return text
 
 
-def _readable(actor: Any, post: Post) -> Access:
-    """The actor's access to the post's community; NotFound when they may not see the post."""
-    access = access_for(actor, post.community)
-    if not access.can_read:
-        raise NotFound()
-    if post.is_hidden and not (access.is_moderator or access.is_observer or post.author_id == actor.pk):
-        raise NotFound()
-    return access
-
-
-def _require_visible(post: Post) -> None:
-    if post.is_hidden:
+def _require_visible(access: policies.PostAccess) -> None:
+    if access.is_hidden:
         raise Conflict("该内容已被隐藏")
 
 
@@ -85,8 +74,8 @@ def _require_visible(post: Post) -> None:
 
 def create_post(
     *,
-    actor: Any,
-    community: Community,
+    actor: User,
+    community_id: int,
     board: str,
     title: str,
     body: str,
@@ -97,9 +86,8 @@ def create_post(
     offer: OfferDetails | None = None,
 ) -> Post:
     """Publish a post on a board of the community (who may: boards.catalogue)."""
-    access = access_for(actor, community)
-    if not access.can_read or not access.has_board(board):
-        raise NotFound("该版块不存在或您无权查看")
+    access = policies.access_board(actor, community_id, board)
+    community = access.community
     if not access.can_publish(board):
         raise PermissionRefused(f"您没有在{catalogue.spec(board).label_for(community.kind)}发布的权限")
     title = _clean(title, field="title", label="标题", max_length=100)
@@ -151,7 +139,7 @@ def create_post(
     return post
 
 
-def _publish_tagged(*, post: Post, actor: Any, patrol_level: str | None) -> None:
+def _publish_tagged(*, post: Post, actor: User, patrol_level: str | None) -> None:
     hooks.post_tagged.publish(hooks.PostTaggedEvent(
         post_id=post.pk, community_id=post.community_id, actor_id=actor.pk, author_id=post.author_id,
         category=post.category, title=post.title, text=post.body[:MENTION_TEXT_LIMIT],
@@ -159,14 +147,14 @@ def _publish_tagged(*, post: Post, actor: Any, patrol_level: str | None) -> None
     ))
 
 
-def record_read(*, actor: Any, post: Post) -> bool:
+def record_read(*, actor: User, post_id: int) -> bool:
     """Count the actor once as a reader of the post; True if this was their first read.
 
     Observers browsing read-only are not counted: the count says how many of
     the community's people saw it.
     """
-    access = _readable(actor, post)
-    if not access.is_reader:
+    post, access = policies.access_post(actor, post_id)
+    if not access.counts_as_read:
         return False
     if Read.objects.filter(post=post, user=actor).exists():
         return False
@@ -179,13 +167,13 @@ def record_read(*, actor: Any, post: Post) -> bool:
     return True
 
 
-def toggle_like(*, actor: Any, post: Post) -> bool:
+def toggle_like(*, actor: User, post_id: int) -> bool:
     """Like the post, or take the like back; returns whether the actor now likes it."""
-    access = _readable(actor, post)
-    if not access.can_interact:
-        raise PermissionRefused("观察模式下不能点赞")
-    _require_visible(post)
     with transaction.atomic():
+        post, access = policies.access_post(actor, post_id, for_update=True)
+        if not access.may_like:
+            raise PermissionRefused("观察模式下不能点赞")
+        _require_visible(access)
         deleted, _ = Like.objects.filter(post=post, user=actor).delete()
         if deleted:
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
@@ -199,14 +187,14 @@ def toggle_like(*, actor: Any, post: Post) -> bool:
     return True
 
 
-def reply_to(*, actor: Any, post: Post, body: str, mention: bool = False) -> Reply:
+def reply_to(*, actor: User, post_id: int, body: str, mention: bool = False) -> Reply:
     """Reply to a post; with `mention` the reply is also sent to the committee (@居委 under the reply box)."""
-    access = _readable(actor, post)
-    if not access.can_reply(post.board):
-        raise PermissionRefused("您没有在该版块回复的权限")
-    _require_visible(post)
-    body = _clean(body, field="body", label="回复内容", max_length=2000)
     with transaction.atomic():
+        post, access = policies.access_post(actor, post_id, for_update=True)
+        if not access.may_reply:
+            raise PermissionRefused("您没有在该版块回复的权限")
+        _require_visible(access)
+        body = _clean(body, field="body", label="回复内容", max_length=2000)
         reply = Reply.objects.create(
             post=post, community_id=post.community_id, author=actor, body=body, created_at=clock.now(),
         )
@@ -219,25 +207,31 @@ def reply_to(*, actor: Any, post: Post, body: str, mention: bool = False) -> Rep
 # --- @居委 and problem tags (PC-7, CT-5) -------------------------------------------
 
 
-def mention_committee(*, actor: Any, post: Post, reply: Reply | None = None) -> Mention:
+def mention_committee(*, actor: User, post_id: int, reply_id: int | None = None) -> Mention:
     """Press @居委/@村委 on a post or a reply: record it once and tell case tracking.
 
     Residents may do it on content they can reply to; patrol staff (committee,
     subdistrict and district observers) beside any reply in their scope.
     """
-    access = _readable(actor, post)
-    if reply is not None and (reply.post_id != post.pk or (reply.is_hidden and not access.is_moderator)):
-        raise NotFound()
-    if not (access.can_reply(post.board) or access.can_patrol):
-        raise PermissionRefused("您没有权限@" + post.community.committee_label)
-    _require_visible(post)
-    if reply is not None and reply.is_hidden:
-        raise Conflict("该内容已被隐藏")
     with transaction.atomic():
+        reply: Reply | None = None
+        if reply_id is None:
+            post, access = policies.access_post(actor, post_id)
+        else:
+            reply, ra = policies.access_reply(actor, reply_id)
+            # Only the committee may even name a hidden reply here (it can restore it).
+            if reply.post_id != post_id or (ra.is_hidden and not ra.can_moderate):
+                raise NotFound(policies.REPLY_NOT_FOUND, code=BoardError.REPLY_NOT_FOUND)
+            post, access = reply.post, ra.post
+        if not access.may_mention:
+            raise PermissionRefused("您没有权限@" + post.community.committee_label)
+        _require_visible(access)
+        if reply is not None and reply.is_hidden:
+            raise Conflict("该内容已被隐藏")
         return _record_mention(actor=actor, post=post, reply=reply, patrol_level=access.patrol_level)
 
 
-def _record_mention(*, actor: Any, post: Post, reply: Reply | None, patrol_level: str | None) -> Mention:
+def _record_mention(*, actor: User, post: Post, reply: Reply | None, patrol_level: str | None) -> Mention:
     existing = Mention.objects.filter(actor=actor, post=post, reply=reply).first()
     if existing is not None:
         return existing
@@ -262,24 +256,23 @@ def _record_mention(*, actor: Any, post: Post, reply: Reply | None, patrol_level
     return mention
 
 
-def tag_post(*, actor: Any, post: Post, category: str) -> Post:
+def tag_post(*, actor: User, post_id: int, category: str) -> Post:
     """Patrol staff give an untagged 身边事 post one of the five problem categories (CT-5)."""
-    access = _readable(actor, post)
-    if not access.can_patrol:
-        raise PermissionRefused("只有居村委、街镇和区级巡查人员可以添加问题标签")
-    if post.board != Board.NEIGHBOURS:
-        raise ValidationFailed("只有身边事可以添加问题标签", field="category")
-    if category not in Category.values:
-        raise ValidationFailed("请选择问题标签", field="category")
-    _require_visible(post)
     with transaction.atomic():
-        locked = Post.objects.select_for_update().get(pk=post.pk)
+        locked, access = policies.access_post(actor, post_id, for_update=True)
+        if not access.may_tag:
+            raise PermissionRefused("只有居村委、街镇和区级巡查人员可以添加问题标签")
+        if locked.board != Board.NEIGHBOURS:
+            raise ValidationFailed("只有身边事可以添加问题标签", field="category")
+        if category not in Category.values:
+            raise ValidationFailed("请选择问题标签", field="category")
+        _require_visible(access)
         if locked.category:
             raise Conflict("该主题已有问题标签")
         locked.category, locked.tagged_by, locked.tagged_at = category, actor, clock.now()
         locked.save(update_fields=["category", "tagged_by", "tagged_at", "updated_at"])
         ModerationAction.objects.create(
-            community_id=post.community_id, actor=actor, action=ModerationAction.Action.TAG, post=locked,
+            community_id=locked.community_id, actor=actor, action=ModerationAction.Action.TAG, post=locked,
             reason=str(Category(category).label), created_at=locked.tagged_at,
         )
         _publish_tagged(post=locked, actor=actor, patrol_level=access.patrol_level)
@@ -289,29 +282,28 @@ def tag_post(*, actor: Any, post: Post, category: str) -> Post:
 # --- 议事厅: votes ------------------------------------------------------------------
 
 
-def open_vote(*, actor: Any, post: Post, question: str, options: list[str], deadline: dt.datetime) -> Vote:
+def open_vote(*, actor: User, post_id: int, question: str, options: list[str], deadline: dt.datetime) -> Vote:
     """The committee opens a vote on a topic under discussion (§3.4.1 item 3.5)."""
-    access = _readable(actor, post)
-    if post.board != Board.COUNCIL:
-        raise ValidationFailed("只有议事厅的议题可以发起投票")
-    if not access.is_moderator:
-        raise PermissionRefused("只有居村委可以发起投票")
-    _require_visible(post)
-    question = _clean(question, field="question", label="投票事项", max_length=200)
-    labels = [o.strip() for o in options if o and o.strip()]
-    if len(labels) < 2 or len(labels) > 10 or len(set(labels)) != len(labels):
-        raise ValidationFailed("请填写2至10个不重复的选项", field="options")
-    if any(len(label) > 60 for label in labels):
-        raise ValidationFailed("选项不能超过60字", field="options")
-    now = clock.now()
-    if deadline <= now:
-        raise ValidationFailed("截止时间须晚于现在", field="deadline")
     with transaction.atomic():
-        locked = Post.objects.select_for_update().get(pk=post.pk)
+        locked, access = policies.access_post(actor, post_id, for_update=True)
+        if locked.board != Board.COUNCIL:
+            raise ValidationFailed("只有议事厅的议题可以发起投票")
+        if not access.can_moderate:
+            raise PermissionRefused("只有居村委可以发起投票")
+        _require_visible(access)
+        question = _clean(question, field="question", label="投票事项", max_length=200)
+        labels = [o.strip() for o in options if o and o.strip()]
+        if len(labels) < 2 or len(labels) > 10 or len(set(labels)) != len(labels):
+            raise ValidationFailed("请填写2至10个不重复的选项", field="options")
+        if any(len(label) > 60 for label in labels):
+            raise ValidationFailed("选项不能超过60字", field="options")
+        now = clock.now()
+        if deadline <= now:
+            raise ValidationFailed("截止时间须晚于现在", field="deadline")
         if locked.stage != Post.Stage.DISCUSSING:
             raise Conflict("该议题不在讨论阶段，不能发起投票")
         vote = Vote.objects.create(
-            post=locked, community_id=post.community_id, question=question, deadline=deadline,
+            post=locked, community_id=locked.community_id, question=question, deadline=deadline,
             opened_by=actor, opened_at=now,
         )
         VoteOption.objects.bulk_create([VoteOption(vote=vote, label=label, position=i) for i, label in enumerate(labels)])
@@ -320,15 +312,15 @@ def open_vote(*, actor: Any, post: Post, question: str, options: list[str], dead
     return vote
 
 
-def cast_ballot(*, actor: Any, post: Post, option_id: int) -> Ballot:
+def cast_ballot(*, actor: User, post_id: int, option_id: int) -> Ballot:
     """One ballot per member: the vote row is locked and a unique constraint backs it up."""
-    access = _readable(actor, post)
-    if not access.can_comment:
+    post, access = policies.access_post(actor, post_id)
+    if not access.may_vote:
         raise PermissionRefused("只有本社区居村民和居村委可以投票")
-    _require_visible(post)
+    _require_visible(access)
     vote_id = Vote.objects.filter(post=post).values_list("pk", flat=True).first()
     if vote_id is None:
-        raise NotFound("该议题没有投票")
+        raise NotFound("该议题没有投票", code=BoardError.VOTE_NOT_FOUND)
     with transaction.atomic():
         vote = Vote.objects.select_for_update().get(pk=vote_id)
         if vote.closed_at is not None or clock.now() >= vote.deadline:
@@ -357,16 +349,16 @@ _STAGE_OF_OUTCOME = {
 }
 
 
-def close_vote(*, actor: Any, post: Post, outcome: str) -> Vote:
+def close_vote(*, actor: User, post_id: int, outcome: str) -> Vote:
     """The committee closes the vote and records what the topic became: 公约, 项目 or 未通过."""
-    access = _readable(actor, post)
-    if not access.is_moderator:
+    post, access = policies.access_post(actor, post_id)
+    if not access.can_moderate:
         raise PermissionRefused("只有居村委可以结束投票")
     if outcome not in Vote.Outcome.values:
         raise ValidationFailed("请选择投票结果", field="outcome")
     vote_id = Vote.objects.filter(post=post).values_list("pk", flat=True).first()
     if vote_id is None:
-        raise NotFound("该议题没有投票")
+        raise NotFound("该议题没有投票", code=BoardError.VOTE_NOT_FOUND)
     with transaction.atomic():
         vote = Vote.objects.select_for_update().get(pk=vote_id)
         if vote.closed_at is not None:
@@ -380,14 +372,14 @@ def close_vote(*, actor: Any, post: Post, outcome: str) -> Vote:
 # --- 社区服务: bookings -----------------------------------------------------------
 
 
-def book_service(*, actor: Any, post: Post, note: str = "") -> Booking:
-    access = _readable(actor, post)
-    if not access.can_comment:
+def book_service(*, actor: User, post_id: int, note: str = "") -> Booking:
+    post, access = policies.access_post(actor, post_id)
+    if not access.may_vote:
         raise PermissionRefused("只有本社区居村民和居村委可以预约服务")
-    _require_visible(post)
+    _require_visible(access)
     offer_id = ServiceOffer.objects.filter(post=post).values_list("pk", flat=True).first()
     if offer_id is None:
-        raise NotFound("该主题不是服务")
+        raise NotFound("该主题不是服务", code=BoardError.NOT_A_SERVICE)
     note = _clean(note, field="note", label="备注", max_length=200, required=False)
     with transaction.atomic():
         offer = ServiceOffer.objects.select_for_update().get(pk=offer_id)
@@ -415,22 +407,15 @@ def book_service(*, actor: Any, post: Post, note: str = "") -> Booking:
     return booking
 
 
-def _booking_for_provider(actor: Any, booking_id: int) -> Booking:
-    booking = Booking.objects.select_related("offer__post__community", "user").filter(pk=booking_id).first()
-    if booking is None:
-        raise NotFound()
-    _readable(actor, booking.offer.post)
-    if booking.offer.provider_id != actor.pk:
-        raise PermissionRefused("只有服务提供者可以确认预约")
-    return booking
-
-
-def decide_booking(*, actor: Any, booking_id: int, confirm: bool) -> Booking:
+def decide_booking(*, actor: User, booking_id: int, confirm: bool) -> Booking:
     """The provider confirms or declines a pending booking; the booker hears in 信箱."""
-    booking = _booking_for_provider(actor, booking_id)
+    booking, access = policies.access_booking(actor, booking_id)
+    if not access.can_decide:
+        raise PermissionRefused("只有服务提供者可以确认预约")
     with transaction.atomic():
+        # The offer first, then the booking: the order book_service locks them in.
         offer = ServiceOffer.objects.select_for_update().get(pk=booking.offer_id)
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("user").get(pk=booking_id)
         if booking.status != Booking.Status.PENDING:
             raise Conflict("该预约已处理")
         if confirm and offer.capacity is not None and offer.confirmed_count >= offer.capacity:
@@ -450,11 +435,12 @@ def decide_booking(*, actor: Any, booking_id: int, confirm: bool) -> Booking:
     return booking
 
 
-def cancel_booking(*, actor: Any, booking_id: int) -> Booking:
+def cancel_booking(*, actor: User, booking_id: int) -> Booking:
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().filter(pk=booking_id, user=actor).first()
-        if booking is None:
-            raise NotFound()
+        booking, access = policies.access_booking(actor, booking_id, for_update=True)
+        if not access.can_cancel:
+            # Only the booker's own bookings are theirs to name.
+            raise NotFound("该预约不存在或您无权查看", code=BoardError.BOOKING_NOT_FOUND)
         if booking.status not in (Booking.Status.PENDING, Booking.Status.CONFIRMED):
             raise Conflict("该预约已结束")
         if booking.status == Booking.Status.CONFIRMED:
@@ -467,19 +453,18 @@ def cancel_booking(*, actor: Any, booking_id: int) -> Booking:
 # --- moderation -------------------------------------------------------------------
 
 
-def _moderator_access(actor: Any, post: Post) -> Access:
-    access = _readable(actor, post)
-    if not access.is_moderator:
+def _require_moderator(access: policies.PostAccess | policies.ReplyAccess) -> None:
+    if not access.can_moderate:
         raise PermissionRefused("只有本社区居村委可以管理版块内容")
-    return access
 
 
-def hide_post(*, actor: Any, post: Post, reason: str) -> Post:
+def hide_post(*, actor: User, post_id: int, reason: str) -> Post:
     """Hide a post from its community; it stays in the database and in the history, and can be restored."""
-    _moderator_access(actor, post)
-    reason = _clean(reason, field="reason", label="隐藏原因", max_length=200)
     with transaction.atomic():
-        locked = Post.objects.select_for_update().get(pk=post.pk)
+        locked, access = policies.access_post(actor, post_id, for_update=True)
+        _require_moderator(access)
+        reason = _clean(reason, field="reason", label="隐藏原因", max_length=200)
+        post = locked
         if locked.is_hidden:
             raise Conflict("该主题已隐藏")
         locked.visibility, locked.hidden_reason = Visibility.HIDDEN, reason
@@ -497,10 +482,11 @@ def hide_post(*, actor: Any, post: Post, reason: str) -> Post:
     return locked
 
 
-def restore_post(*, actor: Any, post: Post) -> Post:
-    _moderator_access(actor, post)
+def restore_post(*, actor: User, post_id: int) -> Post:
     with transaction.atomic():
-        locked = Post.objects.select_for_update().get(pk=post.pk)
+        locked, access = policies.access_post(actor, post_id, for_update=True)
+        _require_moderator(access)
+        post = locked
         if not locked.is_hidden:
             raise Conflict("该主题未被隐藏")
         locked.visibility, locked.hidden_reason = Visibility.VISIBLE, ""
@@ -516,12 +502,12 @@ def restore_post(*, actor: Any, post: Post) -> Post:
     return locked
 
 
-def hide_reply(*, actor: Any, reply: Reply, reason: str) -> Reply:
-    post = reply.post
-    _moderator_access(actor, post)
-    reason = _clean(reason, field="reason", label="隐藏原因", max_length=200)
+def hide_reply(*, actor: User, reply_id: int, reason: str) -> Reply:
     with transaction.atomic():
-        locked = Reply.objects.select_for_update().get(pk=reply.pk)
+        locked, access = policies.access_reply(actor, reply_id, for_update=True)
+        _require_moderator(access)
+        reason = _clean(reason, field="reason", label="隐藏原因", max_length=200)
+        post = locked.post
         if locked.is_hidden:
             raise Conflict("该回复已隐藏")
         locked.visibility, locked.hidden_reason = Visibility.HIDDEN, reason
@@ -540,11 +526,11 @@ def hide_reply(*, actor: Any, reply: Reply, reason: str) -> Reply:
     return locked
 
 
-def restore_reply(*, actor: Any, reply: Reply) -> Reply:
-    post = reply.post
-    _moderator_access(actor, post)
+def restore_reply(*, actor: User, reply_id: int) -> Reply:
     with transaction.atomic():
-        locked = Reply.objects.select_for_update().get(pk=reply.pk)
+        locked, access = policies.access_reply(actor, reply_id, for_update=True)
+        _require_moderator(access)
+        post = locked.post
         if not locked.is_hidden:
             raise Conflict("该回复未被隐藏")
         locked.visibility, locked.hidden_reason = Visibility.VISIBLE, ""
@@ -564,13 +550,8 @@ def restore_reply(*, actor: Any, reply: Reply) -> Reply:
 # --- 爱宝山 (PC-6) ---------------------------------------------------------------
 
 
-def can_announce(actor: Any) -> bool:
-    """District staff with the permission: the capability held at district level."""
-    return scope.scope_for(actor, "district_announce").everything
-
-
-def publish_announcement(*, actor: Any, title: str, body: str, comments_open: bool) -> Announcement:
-    if not can_announce(actor):
+def publish_announcement(*, actor: User, title: str, body: str, comments_open: bool) -> Announcement:
+    if not policies.may_announce(actor):
         raise PermissionRefused("只有具有权限的区级人员可以发布爱宝山公告")
     title = _clean(title, field="title", label="标题", max_length=100)
     body = _clean(body, field="body", label="内容", max_length=10000)
@@ -579,21 +560,13 @@ def publish_announcement(*, actor: Any, title: str, body: str, comments_open: bo
     )
 
 
-def commenter_community(actor: Any) -> Community | None:
-    """The community a comment is filed under: the resident's own, else the committee's."""
-    if scope.has_capability(actor, "member"):
-        return scope.home_community(actor)
-    if scope.has_capability(actor, "committee"):
-        return scope.work_community(actor)
-    return None
-
-
-def comment_on_announcement(*, actor: Any, announcement: Announcement, body: str) -> AnnouncementComment:
+def comment_on_announcement(*, actor: User, announcement_id: int, body: str) -> AnnouncementComment:
     """Residents and committees leave a comment; it waits for the district to choose whether to show it."""
-    community = commenter_community(actor)
+    announcement, access = policies.access_announcement(actor, announcement_id)
+    community = access.commenter_community
     if community is None:
         raise PermissionRefused("只有居村民和居村委可以留言")
-    if not announcement.comments_open:
+    if not access.comments_open:
         raise Conflict("该公告未开放评论")
     body = _clean(body, field="body", label="留言", max_length=1000)
     with transaction.atomic():
@@ -604,18 +577,15 @@ def comment_on_announcement(*, actor: Any, announcement: Announcement, body: str
     return comment
 
 
-def moderate_comment(*, actor: Any, comment_id: int, status: str, audience: str) -> AnnouncementComment:
+def moderate_comment(*, actor: User, comment_id: int, status: str, audience: str) -> AnnouncementComment:
     """The district chooses whether a comment is shown, and to whom (§4.2.7.4 (2)(3))."""
-    if not can_announce(actor):
-        raise NotFound()
+    policies.access_comment_for_moderation(actor, comment_id)
     if status not in (AnnouncementComment.Status.SHOWN, AnnouncementComment.Status.HIDDEN):
         raise ValidationFailed("请选择是否公开", field="status")
     if audience not in AnnouncementComment.Audience.values:
         raise ValidationFailed("请选择查看范围", field="audience")
     with transaction.atomic():
-        comment = AnnouncementComment.objects.select_for_update().filter(pk=comment_id).first()
-        if comment is None:
-            raise NotFound()
+        comment = policies.access_comment_for_moderation(actor, comment_id, for_update=True)
         comment.status, comment.audience = status, audience
         comment.reviewed_by, comment.reviewed_at = actor, clock.now()
         comment.save(update_fields=["status", "audience", "reviewed_by", "reviewed_at"])

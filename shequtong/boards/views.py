@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -13,13 +12,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.categories import Category
-from shequtong.common.errors import DomainError, NotFound
 from shequtong.common.pagination import paginate, query_without_page
+from shequtong.common.perform import perform
 
-from . import catalogue, selectors, services
+from . import catalogue, policies, selectors, services
 from .catalogue import Board
 from .forms import (
     AnnouncementForm,
@@ -34,25 +34,8 @@ from .forms import (
     TagForm,
     VoteForm,
 )
-from .models import AnnouncementComment, Post, PostImage
-from .permissions import Access
-
-
-def _act(request: AuthedRequest, back: str, action: Callable[[], Any], success: str) -> HttpResponse:
-    """Run a service; a refusal becomes a message on the page the user came from.
-
-    NotFound is left to propagate: outside the user's scope the answer is 404.
-    """
-    try:
-        action()
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        if success:
-            messages.success(request, success)
-    return redirect(back)
+from .models import AnnouncementComment, Post
+from .policies import BoardAccess
 
 
 def _safe_next(request: AuthedRequest, default: str) -> str:
@@ -62,7 +45,7 @@ def _safe_next(request: AuthedRequest, default: str) -> str:
     return default
 
 
-def _board_links(acc: Access, community_id: int | None) -> list[dict[str, Any]]:
+def _board_links(acc: BoardAccess, community_id: int | None) -> list[dict[str, Any]]:
     kind = acc.community.kind
     out = []
     for s in catalogue.top_boards_for(kind):
@@ -75,10 +58,17 @@ def _board_links(acc: Access, community_id: int | None) -> list[dict[str, Any]]:
 # --- board index and lists ---------------------------------------------------------
 
 
+def _board_access(request: AuthedRequest, community_id: int | None) -> BoardAccess:
+    """With an id: any community the user may read (observers included); without: their own."""
+    if community_id:
+        return policies.access_community_boards(request.user, community_id)
+    return policies.own_board_access(request.user)
+
+
 @access.login
 def index(request: AuthedRequest, community_id: int | None = None) -> HttpResponse:
     """A community's boards: the resident's own, or (with an id) any community the user may read."""
-    acc = selectors.community_access(request.user, community_id) if community_id else selectors.own_access(request.user)
+    acc = _board_access(request, community_id)
     notices = selectors.posts(acc, Board.NOTICE)[:3]
     return render(request, "boards/index.html", {
         "acc": acc, "community": acc.community, "boards": _board_links(acc, community_id),
@@ -88,7 +78,7 @@ def index(request: AuthedRequest, community_id: int | None = None) -> HttpRespon
 
 @access.login
 def board(request: AuthedRequest, board: str, community_id: int | None = None) -> HttpResponse:
-    acc = selectors.community_access(request.user, community_id) if community_id else selectors.own_access(request.user)
+    acc = _board_access(request, community_id)
     if not acc.has_board(board):
         raise Http404
     spec = catalogue.spec(board)
@@ -117,7 +107,7 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
 
 @access.login
 def new_post(request: AuthedRequest, board: str) -> HttpResponse:
-    acc = selectors.own_access(request.user)
+    acc = policies.own_board_access(request.user)
     if not acc.has_board(board):
         raise Http404
     spec = catalogue.spec(board)
@@ -131,17 +121,13 @@ def new_post(request: AuthedRequest, board: str) -> HttpResponse:
         offer = None
         if board == Board.SERVICES:
             offer = services.OfferDetails(service_time=d["service_time"], place=d.get("place") or "", capacity=d.get("capacity"))
-        try:
-            post = services.create_post(
-                actor=request.user, community=acc.community, board=board, title=d["title"], body=d["body"],
-                is_mutual_aid=d.get("is_mutual_aid", False), category=d.get("category", ""),
-                image_files=d.get("images") or [], convention=d.get("convention", False), offer=offer,
-            )
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "发布成功")
-            return redirect(post)
+        done = perform(request, lambda: services.create_post(
+            actor=request.user, community_id=acc.community.pk, board=board, title=d["title"], body=d["body"],
+            is_mutual_aid=d.get("is_mutual_aid", False), category=d.get("category", ""),
+            image_files=d.get("images") or [], convention=d.get("convention", False), offer=offer,
+        ), success="发布成功", form=form)
+        if done.value is not None:
+            return redirect(done.value)
     return render(request, "boards/new.html", {"form": form, "board": board, "label": label, "acc": acc})
 
 
@@ -154,12 +140,9 @@ _IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "we
 @access.login
 def image(request: AuthedRequest, image_id: int) -> FileResponse:
     """A post's image, served only to those who may read the post (not from a public media URL)."""
-    row = PostImage.objects.filter(pk=image_id).values_list("post_id", "image").first()
-    if row is None:
-        raise Http404
-    selectors.post_for(request.user, row[0])
-    ext = row[1].rsplit(".", 1)[-1].lower()
-    response = FileResponse(default_storage.open(row[1], "rb"), content_type=_IMAGE_TYPES.get(ext, "application/octet-stream"))
+    name, _ = policies.access_post_image(request.user, image_id)
+    ext = name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(default_storage.open(name, "rb"), content_type=_IMAGE_TYPES.get(ext, "application/octet-stream"))
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -167,32 +150,25 @@ def image(request: AuthedRequest, image_id: int) -> FileResponse:
 
 @access.login
 def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, acc = selectors.post_for(request.user, post_id)
-    if services.record_read(actor=request.user, post=post):
+    post, pa = policies.access_post(request.user, post_id)
+    if services.record_read(actor=request.user, post_id=post.pk):
         post.read_count += 1
     kind = post.community.kind
     user = request.user
-    replies_page = paginate(request, selectors.replies(post, acc), per_page=50)
-    show_history = acc.is_moderator or acc.is_observer
+    replies_page = paginate(request, selectors.replies(post, pa), per_page=50)
     return render(request, "boards/post.html", {
-        "post": post, "acc": acc, "label": catalogue.spec(post.board).label_for(kind),
+        "post": post, "pa": pa, "label": catalogue.spec(post.board).label_for(kind),
         "images": list(post.images.all()),
         "page_obj": replies_page,
-        "liked": selectors.liked(user, post) if acc.can_interact else False,
-        "can_reply": acc.can_reply(post.board) and not post.is_hidden,
-        "can_like": acc.can_interact and not post.is_hidden,
-        "can_moderate": acc.is_moderator,
-        "can_patrol": acc.can_patrol and not post.is_hidden,
-        "can_tag": acc.can_patrol and post.board == Board.NEIGHBOURS and not post.category and not post.is_hidden,
-        "can_vote": acc.can_comment and not post.is_hidden,
+        "liked": selectors.liked(user, post) if pa.may_like else False,
         "committee_label": post.community.committee_label,
         "categories": Category.choices,
         "vote": selectors.vote_of(post, user),
         "offer": selectors.offer_of(post, user),
-        "history": list(selectors.history(post)[:50]) if show_history else [],
+        "history": list(selectors.history(post)[:50]) if pa.sees_history else [],
         "reply_form": ReplyForm(), "vote_form": VoteForm(), "close_form": CloseVoteForm(),
         "outcomes": CloseVoteForm.base_fields["outcome"].choices,  # type: ignore[attr-defined]
-        "back": (reverse("boards:community_board", args=[post.community_id, post.board]) if acc.is_observer
+        "back": (reverse("boards:community_board", args=[post.community_id, post.board]) if pa.is_observer
                  else reverse("boards:board", args=[post.board])),
     })
 
@@ -200,7 +176,7 @@ def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
 @access.login
 @require_POST
 def reply(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, acc = selectors.post_for(request.user, post_id)
+    post, _ = policies.access_post(request.user, post_id)
     form = ReplyForm(request.POST)
     body = form.cleaned_data["body"].strip() if form.is_valid() else ""
     mention = request.POST.get("mention") == "1"
@@ -208,74 +184,81 @@ def reply(request: AuthedRequest, post_id: int) -> HttpResponse:
     label = post.community.committee_label
     if mention and not body:
         # @居委 with an empty box asks the committee to look at the post itself.
-        return _act(request, back, lambda: services.mention_committee(actor=request.user, post=post),
-                    f"已@{label}，{label}会尽快处理")
-    return _act(request, back + "#replies", lambda: services.reply_to(actor=request.user, post=post, body=body, mention=mention),
-                f"回复成功，已@{label}" if mention else "回复成功")
+        perform(request, lambda: services.mention_committee(actor=request.user, post_id=post_id),
+                success=f"已@{label}，{label}会尽快处理")
+        return redirect(back)
+    perform(request, lambda: services.reply_to(actor=request.user, post_id=post_id, body=body, mention=mention),
+            success=f"回复成功，已@{label}" if mention else "回复成功")
+    return redirect(back + "#replies")
 
 
 @access.login
 @require_POST
 def like(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = selectors.post_for(request.user, post_id)
-    return _act(request, post.get_absolute_url(), lambda: services.toggle_like(actor=request.user, post=post), "")
+    post, _ = policies.access_post(request.user, post_id)
+    perform(request, lambda: services.toggle_like(actor=request.user, post_id=post_id))
+    return redirect(post)
 
 
 @access.login
 @require_POST
 def mention_reply(request: AuthedRequest, reply_id: int) -> HttpResponse:
-    r, _ = selectors.reply_for(request.user, reply_id)
+    r, _ = policies.access_reply(request.user, reply_id)
     label = r.post.community.committee_label
-    return _act(request, f"{r.post.get_absolute_url()}#reply-{r.pk}",
-                lambda: services.mention_committee(actor=request.user, post=r.post, reply=r), f"已@{label}，已记入问题跟踪")
+    perform(request, lambda: services.mention_committee(actor=request.user, post_id=r.post_id, reply_id=r.pk),
+            success=f"已@{label}，已记入问题跟踪")
+    return redirect(f"{r.post.get_absolute_url()}#reply-{r.pk}")
 
 
 @access.login
 @require_POST
 def tag(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = selectors.post_for(request.user, post_id)
+    post, _ = policies.access_post(request.user, post_id)
     form = TagForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择问题标签")
         return redirect(post)
-    return _act(request, post.get_absolute_url(),
-                lambda: services.tag_post(actor=request.user, post=post, category=form.cleaned_data["category"]),
-                "已添加问题标签，已记入问题跟踪")
+    perform(request, lambda: services.tag_post(actor=request.user, post_id=post_id, category=form.cleaned_data["category"]),
+            success="已添加问题标签，已记入问题跟踪")
+    return redirect(post)
 
 
 @access.login
 @require_POST
 def hide_post(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = selectors.post_for(request.user, post_id)
+    post, _ = policies.access_post(request.user, post_id)
     form = HideForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _act(request, post.get_absolute_url(), lambda: services.hide_post(actor=request.user, post=post, reason=reason),
-                "已隐藏，已通过信箱告知发布人")
+    perform(request, lambda: services.hide_post(actor=request.user, post_id=post_id, reason=reason),
+            success="已隐藏，已通过信箱告知发布人")
+    return redirect(post)
 
 
 @access.login
 @require_POST
 def restore_post(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = selectors.post_for(request.user, post_id)
-    return _act(request, post.get_absolute_url(), lambda: services.restore_post(actor=request.user, post=post), "已恢复显示")
+    post, _ = policies.access_post(request.user, post_id)
+    perform(request, lambda: services.restore_post(actor=request.user, post_id=post_id), success="已恢复显示")
+    return redirect(post)
 
 
 @access.login
 @require_POST
 def hide_reply(request: AuthedRequest, reply_id: int) -> HttpResponse:
-    r, _ = selectors.reply_for(request.user, reply_id)
+    r, _ = policies.access_reply(request.user, reply_id)
     form = HideForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _act(request, f"{r.post.get_absolute_url()}#reply-{r.pk}",
-                lambda: services.hide_reply(actor=request.user, reply=r, reason=reason), "已隐藏该回复，已通过信箱告知回复人")
+    perform(request, lambda: services.hide_reply(actor=request.user, reply_id=reply_id, reason=reason),
+            success="已隐藏该回复，已通过信箱告知回复人")
+    return redirect(f"{r.post.get_absolute_url()}#reply-{r.pk}")
 
 
 @access.login
 @require_POST
 def restore_reply(request: AuthedRequest, reply_id: int) -> HttpResponse:
-    r, _ = selectors.reply_for(request.user, reply_id)
-    return _act(request, f"{r.post.get_absolute_url()}#reply-{r.pk}",
-                lambda: services.restore_reply(actor=request.user, reply=r), "已恢复该回复")
+    r, _ = policies.access_reply(request.user, reply_id)
+    perform(request, lambda: services.restore_reply(actor=request.user, reply_id=reply_id), success="已恢复该回复")
+    return redirect(f"{r.post.get_absolute_url()}#reply-{r.pk}")
 
 
 # --- 议事厅 votes, 社区服务 bookings ---------------------------------------------------
@@ -284,46 +267,49 @@ def restore_reply(request: AuthedRequest, reply_id: int) -> HttpResponse:
 @access.login
 @require_POST
 def open_vote(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = selectors.post_for(request.user, post_id)
+    post, _ = policies.access_post(request.user, post_id)
     form = VoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请完整填写投票事项、选项和截止时间")
         return redirect(post)
-    return _act(request, post.get_absolute_url(), lambda: services.open_vote(
-        actor=request.user, post=post, question=form.cleaned_data["question"], options=form.option_list(),
-        deadline=form.cleaned_data["deadline"]), "投票已发起")
+    perform(request, lambda: services.open_vote(
+        actor=request.user, post_id=post_id, question=form.cleaned_data["question"], options=form.option_list(),
+        deadline=form.cleaned_data["deadline"]), success="投票已发起")
+    return redirect(post)
 
 
 @access.login
 @require_POST
 def ballot(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = selectors.post_for(request.user, post_id)
+    post, _ = policies.access_post(request.user, post_id)
     try:
         option_id = int(request.POST.get("option", ""))
     except ValueError:
         messages.error(request, "请选择一个选项")
         return redirect(post)
-    return _act(request, post.get_absolute_url(),
-                lambda: services.cast_ballot(actor=request.user, post=post, option_id=option_id), "投票成功")
+    perform(request, lambda: services.cast_ballot(actor=request.user, post_id=post_id, option_id=option_id),
+            success="投票成功")
+    return redirect(post)
 
 
 @access.login
 @require_POST
 def close_vote(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = selectors.post_for(request.user, post_id)
+    post, _ = policies.access_post(request.user, post_id)
     outcome = request.POST.get("outcome", "")
-    return _act(request, post.get_absolute_url(),
-                lambda: services.close_vote(actor=request.user, post=post, outcome=outcome), "投票已结束")
+    perform(request, lambda: services.close_vote(actor=request.user, post_id=post_id, outcome=outcome), success="投票已结束")
+    return redirect(post)
 
 
 @access.login
 @require_POST
 def book(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = selectors.post_for(request.user, post_id)
+    post, _ = policies.access_post(request.user, post_id)
     form = BookingForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    return _act(request, post.get_absolute_url(), lambda: services.book_service(actor=request.user, post=post, note=note),
-                "预约已提交，等待提供者确认")
+    perform(request, lambda: services.book_service(actor=request.user, post_id=post_id, note=note),
+            success="预约已提交，等待提供者确认")
+    return redirect(post)
 
 
 @access.login
@@ -331,15 +317,16 @@ def book(request: AuthedRequest, post_id: int) -> HttpResponse:
 def decide_booking(request: AuthedRequest, booking_id: int) -> HttpResponse:
     confirm = request.POST.get("decision") == "confirm"
     back = _safe_next(request, reverse("boards:mine", args=["bookings"]))
-    return _act(request, back, lambda: services.decide_booking(actor=request.user, booking_id=booking_id, confirm=confirm),
-                "已确认预约" if confirm else "已婉拒预约")
+    perform(request, lambda: services.decide_booking(actor=request.user, booking_id=booking_id, confirm=confirm),
+            success="已确认预约" if confirm else "已婉拒预约")
+    return redirect(back)
 
 
 @access.login
 @require_POST
 def cancel_booking(request: AuthedRequest, booking_id: int) -> HttpResponse:
-    return _act(request, reverse("boards:mine", args=["bookings"]),
-                lambda: services.cancel_booking(actor=request.user, booking_id=booking_id), "已取消预约")
+    perform(request, lambda: services.cancel_booking(actor=request.user, booking_id=booking_id), success="已取消预约")
+    return redirect("boards:mine", kind="bookings")
 
 
 # --- 我的 -----------------------------------------------------------------------------
@@ -367,7 +354,7 @@ def mine(request: AuthedRequest, kind: str) -> HttpResponse:
 
 @access.capability("committee")
 def moderation_log(request: AuthedRequest) -> HttpResponse:
-    acc = selectors.own_access(request.user)
+    acc = policies.own_board_access(request.user)
     if not acc.is_moderator:
         raise Http404
     return render(request, "boards/log.html", {"community": acc.community,
@@ -384,8 +371,6 @@ def observe(request: AuthedRequest) -> HttpResponse:
         sub_id = int(request.GET.get("subdistrict") or 0) or None
     except ValueError:
         sub_id = None
-    from shequtong.accounts import scope
-
     return render(request, "boards/observe.html", {
         "page_obj": paginate(request, selectors.observable_communities(request.user, subdistrict_id=sub_id, q=q)),
         "subdistricts": scope.scope_for(request.user, "observe").subdistricts(), "q": q, "subdistrict_id": sub_id,
@@ -399,7 +384,7 @@ def observe(request: AuthedRequest) -> HttpResponse:
 @access.login
 def announcements(request: AuthedRequest) -> HttpResponse:
     return render(request, "boards/announcements.html", {
-        "page_obj": paginate(request, selectors.announcements()), "can_announce": services.can_announce(request.user),
+        "page_obj": paginate(request, selectors.announcements()), "can_announce": policies.may_announce(request.user),
     })
 
 
@@ -407,42 +392,37 @@ def announcements(request: AuthedRequest) -> HttpResponse:
 def new_announcement(request: AuthedRequest) -> HttpResponse:
     form = AnnouncementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            a = services.publish_announcement(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "爱宝山公告已发布")
-            return redirect(a)
+        done = perform(request, lambda: services.publish_announcement(actor=request.user, **form.cleaned_data),
+                       success="爱宝山公告已发布", form=form)
+        if done.value is not None:
+            return redirect(done.value)
     return render(request, "boards/announcement_new.html", {"form": form})
 
 
 @access.login
 def announcement(request: AuthedRequest, announcement_id: int) -> HttpResponse:
-    a = selectors.announcement(announcement_id)
+    a, aa = policies.access_announcement(request.user, announcement_id)
     return render(request, "boards/announcement.html", {
-        "a": a, "page_obj": paginate(request, selectors.visible_comments(request.user, a)),
-        "can_comment": a.comments_open and services.commenter_community(request.user) is not None,
-        "can_announce": services.can_announce(request.user), "form": CommentForm(),
+        "a": a, "aa": aa, "page_obj": paginate(request, selectors.visible_comments(request.user, a)), "form": CommentForm(),
     })
 
 
 @access.login
 @require_POST
 def comment(request: AuthedRequest, announcement_id: int) -> HttpResponse:
-    a = selectors.announcement(announcement_id)
+    a, _ = policies.access_announcement(request.user, announcement_id)
     form = CommentForm(request.POST)
     body = form.cleaned_data["body"] if form.is_valid() else ""
-    return _act(request, a.get_absolute_url(),
-                lambda: services.comment_on_announcement(actor=request.user, announcement=a, body=body),
-                "留言已提交，经筛选后公开展示")
+    perform(request, lambda: services.comment_on_announcement(actor=request.user, announcement_id=announcement_id, body=body),
+            success="留言已提交，经筛选后公开展示")
+    return redirect(a)
 
 
 @access.capability("district_announce")
 def comment_moderation(request: AuthedRequest, announcement_id: int) -> HttpResponse:
-    if not services.can_announce(request.user):
+    a, aa = policies.access_announcement(request.user, announcement_id)
+    if not aa.can_moderate:
         raise Http404
-    a = selectors.announcement(announcement_id)
     communities = list(
         AnnouncementComment.objects.filter(announcement=a).values_list("community_id", "community__name")
         .distinct().order_by("community_id")[:600]
@@ -468,5 +448,6 @@ def moderate_comment(request: AuthedRequest, comment_id: int) -> HttpResponse:
         return redirect(back)
     status = form.cleaned_data["status"]
     audience = form.cleaned_data["audience"] or AnnouncementComment.Audience.EVERYONE
-    return _act(request, back, lambda: services.moderate_comment(actor=request.user, comment_id=comment_id,
-                                                                 status=status, audience=audience), "已保存")
+    perform(request, lambda: services.moderate_comment(actor=request.user, comment_id=comment_id,
+                                                       status=status, audience=audience), success="已保存")
+    return redirect(back)

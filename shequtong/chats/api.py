@@ -1,17 +1,20 @@
-"""/api/v1/chats: the same 小区群 actions as the pages, through the same services and checks."""
+"""/api/v1/chats: the same 小区群 actions as the pages, through the same services and policies.
+
+Operations declare the capability their page declares; chats.policies decides
+per group and message; the API's exception handler renders DomainErrors.
+"""
 
 from __future__ import annotations
 
 from ninja import Router
 
-from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
-from shequtong.common.errors import NotFound, ValidationFailed
-from shequtong.places.models import Community
+from shequtong.common.errors import ValidationFailed
 
-from . import selectors, services
+from . import policies, selectors, services
 from .models import GroupChat, GroupMessage
+from .policies import GroupAccess
 from .schemas import (
     AddedOut,
     AnnouncementIn,
@@ -37,7 +40,7 @@ def _group_out(g: GroupChat) -> GroupOut:
     )
 
 
-def _message_out(m: GroupMessage, ga: selectors.GroupAccess, mentioned: set[int]) -> MessageOut:
+def _message_out(m: GroupMessage, ga: GroupAccess, mentioned: set[int]) -> MessageOut:
     show = not m.is_hidden or ga.can_moderate
     return MessageOut(
         id=m.pk, group_id=m.group_id, author=m.author.display_name if m.author else None, author_role=m.author_role,
@@ -56,20 +59,14 @@ def _limit(limit: int, top: int = 100) -> int:
 @access.login
 def my_groups(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[GroupOut]:
     """The groups I belong to, as a resident or as committee staff; most recent activity first."""
-    services.ensure_groups_for(request.user)
     return [_group_out(g) for g in selectors.groups_for(request.user)[offset : offset + _limit(limit, 200)]]
 
 
 @router.get("/communities/{community_id}/groups", response=list[GroupOut])
-@access.login
+@access.capability("committee", "observe_chats")
 def community_groups(request: AuthedRequest, community_id: int, limit: int = 50, offset: int = 0) -> list[GroupOut]:
     """Every group of one community: for its committee staff and for patrol observers in scope."""
-    community = Community.objects.filter(pk=community_id).first()
-    if community is None or not (
-        scope.can(request.user, "committee", community=community) or scope.can(request.user, "observe_chats", community=community)
-    ):
-        raise NotFound("居村委不存在或不在您的辖区")
-    services.ensure_estate_groups(community_ids=[community.pk])
+    community = policies.access_community_chats(request.user, community_id)
     qs = selectors.community_groups(request.user, community)
     return [_group_out(g) for g in qs[offset : offset + _limit(limit, 200)]]
 
@@ -77,10 +74,10 @@ def community_groups(request: AuthedRequest, community_id: int, limit: int = 50,
 @router.get("/groups/{group_id}", response=GroupDetailOut)
 @access.login
 def group(request: AuthedRequest, group_id: int) -> GroupDetailOut:
-    ga = selectors.group_access(request.user, group_id)
-    base = _group_out(ga.group).dict()
+    group, ga = policies.access_group(request.user, group_id)
+    base = _group_out(group).dict()
     return GroupDetailOut(**base, role=ga.role, can_send=ga.can_send, can_moderate=ga.can_moderate,
-                          mention_label="@" + ga.group.community.committee_label)
+                          mention_label="@" + group.community.committee_label)
 
 
 @router.get("/groups/{group_id}/messages", response=MessagePageOut)
@@ -90,15 +87,15 @@ def messages(request: AuthedRequest, group_id: int, since: int | None = None, be
     """Messages oldest first. `since=ID`: newer than ID (live updates); `before=ID`: the page before ID."""
     if since is not None and before is not None:
         raise ValidationFailed("since 与 before 只能二选一", field="since")
-    ga = selectors.group_access(request.user, group_id)
+    group, ga = policies.access_group(request.user, group_id)
     limit = _limit(limit)
     has_more = False
     if since is not None:
-        rows = selectors.messages_after(ga.group, after=since, limit=limit, with_mentions=ga.can_moderate)
+        rows = selectors.messages_after(group, after=since, limit=limit, with_mentions=ga.can_moderate)
     else:
-        rows, has_more = selectors.messages_before(ga.group, before=before, limit=limit, with_mentions=ga.can_moderate)
+        rows, has_more = selectors.messages_before(group, before=before, limit=limit, with_mentions=ga.can_moderate)
     if rows and before is None:
-        services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
+        services.mark_read(actor=request.user, group_id=group.pk, last_id=rows[-1].pk)
     mentioned = selectors.mentioned_by(request.user, rows)
     return MessagePageOut(
         items=[_message_out(m, ga, mentioned) for m in rows], has_more=has_more,
@@ -111,7 +108,7 @@ def messages(request: AuthedRequest, group_id: int, since: int | None = None, be
 @access.login
 def send(request: AuthedRequest, group_id: int, payload: MessageIn) -> tuple[int, MessageOut]:
     message = services.send_message(actor=request.user, group_id=group_id, body=payload.body)
-    ga = selectors.group_access(request.user, group_id)
+    _, ga = policies.access_group(request.user, group_id)
     return 201, _message_out(message, ga, selectors.mentioned_by(request.user, [message]))
 
 
@@ -124,46 +121,43 @@ def mention(request: AuthedRequest, message_id: int) -> tuple[int, MentionOut]:
 
 
 def _moderated_out(request: AuthedRequest, message: GroupMessage) -> MessageOut:
-    ga = selectors.group_access(request.user, message.group_id)
+    _, ga = policies.access_group(request.user, message.group_id)
     return _message_out(message, ga, set())
 
 
 @router.post("/messages/{message_id}/hide", response=MessageOut)
-@access.login
+@access.capability("committee")
 def hide(request: AuthedRequest, message_id: int, payload: HideIn) -> MessageOut:
     return _moderated_out(request, services.hide_message(actor=request.user, message_id=message_id, reason=payload.reason))
 
 
 @router.post("/messages/{message_id}/restore", response=MessageOut)
-@access.login
+@access.capability("committee")
 def restore(request: AuthedRequest, message_id: int) -> MessageOut:
     return _moderated_out(request, services.restore_message(actor=request.user, message_id=message_id))
 
 
 @router.post("/groups", response={201: GroupOut})
-@access.login
+@access.capability("committee")
 def create_group(request: AuthedRequest, payload: GroupIn) -> tuple[int, GroupOut]:
-    community = Community.objects.filter(pk=payload.community_id).first()
-    if community is None:
-        raise NotFound("居村委不存在或不在您的管辖范围内")
-    g = services.create_group(actor=request.user, community=community, name=payload.name, member_ids=payload.member_ids)
+    g = services.create_group(actor=request.user, community_id=payload.community_id, name=payload.name, member_ids=payload.member_ids)
     return 201, _group_out(g)
 
 
 @router.post("/groups/{group_id}/members", response=AddedOut)
-@access.login
+@access.capability("committee")
 def add_members(request: AuthedRequest, group_id: int, payload: MembersIn) -> AddedOut:
     return AddedOut(added=services.add_members(actor=request.user, group_id=group_id, user_ids=payload.user_ids))
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", response={204: None})
-@access.login
+@access.capability("committee")
 def remove_member(request: AuthedRequest, group_id: int, user_id: int) -> tuple[int, None]:
     services.remove_member(actor=request.user, group_id=group_id, user_id=user_id)
     return 204, None
 
 
 @router.put("/groups/{group_id}/announcement", response=GroupOut)
-@access.login
+@access.capability("committee")
 def announcement(request: AuthedRequest, group_id: int, payload: AnnouncementIn) -> GroupOut:
     return _group_out(services.set_announcement(actor=request.user, group_id=group_id, text=payload.text))

@@ -7,9 +7,12 @@ class ChatsConfig(AppConfig):
     verbose_name = "小区群"
 
     def ready(self) -> None:
-        from shequtong.common import registry
+        from shequtong.common import hooks, registry
 
-        from . import selectors
+        from . import selectors, services
+
+        # Estate groups are created when memberships change, never when a page is opened.
+        hooks.membership_changed.subscribe(services.on_membership_changed)
 
         registry.register(registry.Tile(section="resident_home", label="小区群", url_name="chats:list",
                                         capability="member", icon="chat", order=70, count=selectors.unread_groups))

@@ -1,18 +1,6 @@
-"""Who may open which group chat, and the scoped reads behind the chat pages.
-
-A person opens a group in one of three roles:
-- "staff": committee staff of the group's community (send, moderate, manage);
-- "member": a resident of the estate (estate group) or a listed member who
-  is still a resident of the community (committee group) — send;
-- "observer": subdistrict/district patrol staff whose scope covers the
-  community — read, and press @居委 (CT-5, OB-8).
-Anyone else gets NotFound, the same answer as for a group that does not exist.
-"""
+"""The scoped reads behind the chat pages (who may open a group: chats.policies)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -20,46 +8,14 @@ from django.db.models.functions import Coalesce
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import roles_with
-from shequtong.common.errors import NotFound
 from shequtong.places.models import Community
 
 from .models import GroupChat, GroupHistory, GroupMember, GroupMention, GroupMessage, GroupReadState
+from .policies import resident_community_ids, resident_estate_ids
 
 PAGE_SIZE = 30
 
-STAFF = "staff"
-MEMBER = "member"
-OBSERVER = "observer"
-
-
-@dataclass(frozen=True)
-class GroupAccess:
-    group: GroupChat
-    role: str
-
-    @property
-    def can_send(self) -> bool:
-        return self.role in (STAFF, MEMBER)
-
-    @property
-    def can_moderate(self) -> bool:
-        return self.role == STAFF
-
-    @property
-    def can_mention(self) -> bool:
-        return True
-
-
-def resident_estate_ids(user: Any) -> set[int]:
-    members = roles_with("member")
-    return {g.estate_id for g in scope.grants_of(user) if g.role in members and g.estate_id}
-
-
-def resident_community_ids(user: Any) -> frozenset[int]:
-    return scope.scope_for(user, "member").community_ids
-
-
-def my_groups_q(user: Any) -> Q:
+def my_groups_q(user: User) -> Q:
     """The groups a person belongs to as a member or as committee staff (not as observer)."""
     q = Q(kind=GroupChat.Kind.ESTATE, estate_id__in=sorted(resident_estate_ids(user)))
     communities = resident_community_ids(user)
@@ -74,7 +30,7 @@ def my_groups_q(user: Any) -> Q:
     return q
 
 
-def _with_list_data(qs: QuerySet[GroupChat], user: Any) -> QuerySet[GroupChat]:
+def _with_list_data(qs: QuerySet[GroupChat], user: User) -> QuerySet[GroupChat]:
     """Annotate what a group list shows: last message preview and the user's unread count."""
     last = GroupMessage.objects.filter(pk=OuterRef("last_message_id"))
     read = GroupReadState.objects.filter(group_id=OuterRef("pk"), user_id=user.pk).values("last_read_id")[:1]
@@ -94,11 +50,11 @@ def _with_list_data(qs: QuerySet[GroupChat], user: Any) -> QuerySet[GroupChat]:
     )
 
 
-def groups_for(user: Any) -> QuerySet[GroupChat]:
+def groups_for(user: User) -> QuerySet[GroupChat]:
     return _with_list_data(GroupChat.objects.filter(my_groups_q(user)), user)
 
 
-def unread_groups(user: Any) -> int:
+def unread_groups(user: User) -> int:
     """How many of the person's groups have messages they have not read (home tile badge)."""
     read = GroupReadState.objects.filter(group_id=OuterRef("pk"), user_id=user.pk).values("last_read_id")[:1]
     return (
@@ -109,35 +65,9 @@ def unread_groups(user: Any) -> int:
     )
 
 
-def managed_groups(user: Any) -> QuerySet[GroupChat]:
+def managed_groups(user: User) -> QuerySet[GroupChat]:
     """Every group of the communities where the user is committee staff."""
     return _with_list_data(scope.scope_for(user, "committee").filter(GroupChat.objects.all()), user)
-
-
-def group_access(user: Any, group_id: int) -> GroupAccess:
-    group = GroupChat.objects.select_related("community", "estate").filter(pk=group_id).first()
-    if group is None:
-        raise NotFound("群聊不存在或您无权查看")
-    community = group.community
-    if scope.scope_for(user, "committee").covers_community(community):
-        return GroupAccess(group, STAFF)
-    if group.is_estate:
-        if group.estate_id in resident_estate_ids(user):
-            return GroupAccess(group, MEMBER)
-    elif community.pk in resident_community_ids(user) and GroupMember.objects.filter(group=group, user_id=user.pk).exists():
-        return GroupAccess(group, MEMBER)
-    if scope.scope_for(user, "observe_chats").covers_community(community):
-        return GroupAccess(group, OBSERVER)
-    raise NotFound("群聊不存在或您无权查看")
-
-
-def message_access(user: Any, message_id: int) -> tuple[GroupMessage, GroupAccess]:
-    message = GroupMessage.objects.select_related("author").filter(pk=message_id).first()
-    if message is None:
-        raise NotFound("消息不存在或您无权查看")
-    access = group_access(user, message.group_id)
-    message.group = access.group
-    return message, access
 
 
 def _page_qs(group: GroupChat, *, with_mentions: bool) -> QuerySet[GroupMessage]:
@@ -165,7 +95,7 @@ def messages_after(group: GroupChat, *, after: int, limit: int = 100, with_menti
     return list(_page_qs(group, with_mentions=with_mentions).filter(id__gt=after).order_by("id")[:limit])
 
 
-def mentioned_by(user: Any, messages: list[GroupMessage]) -> set[int]:
+def mentioned_by(user: User, messages: list[GroupMessage]) -> set[int]:
     if not messages:
         return set()
     return set(
@@ -211,7 +141,7 @@ def member_candidates(group: GroupChat, q: str = "", *, limit: int = 20) -> list
     return list(users.order_by("real_name", "id")[:limit])
 
 
-def hidden_messages_for(user: Any) -> QuerySet[GroupMessage]:
+def hidden_messages_for(user: User) -> QuerySet[GroupMessage]:
     """Hidden messages in the communities the user moderates (管理 → 已隐藏)."""
     return (
         scope.scope_for(user, "committee")
@@ -225,7 +155,7 @@ def history_of(group: GroupChat) -> QuerySet[GroupHistory]:
     return GroupHistory.objects.filter(group=group).select_related("actor").order_by("-created_at", "-id")
 
 
-def observable_communities(user: Any, q: str = "") -> QuerySet[Community]:
+def observable_communities(user: User, q: str = "") -> QuerySet[Community]:
     qs = scope.scope_for(user, "observe_chats").communities().select_related("subdistrict")
     q = (q or "").strip()
     if q:
@@ -233,12 +163,5 @@ def observable_communities(user: Any, q: str = "") -> QuerySet[Community]:
     return qs.order_by("subdistrict__sort_order", "subdistrict_id", "id")
 
 
-def observable_community(user: Any, community_id: int) -> Community:
-    community = observable_communities(user).filter(pk=community_id).first()
-    if community is None:
-        raise NotFound("居村委不存在或不在您的辖区")
-    return community
-
-
-def community_groups(user: Any, community: Community) -> QuerySet[GroupChat]:
+def community_groups(user: User, community: Community) -> QuerySet[GroupChat]:
     return _with_list_data(GroupChat.objects.filter(community=community), user)

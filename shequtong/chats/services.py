@@ -1,23 +1,27 @@
-"""Every state change of 小区群: messages, @居委, moderation, committee groups, announcements."""
+"""Every state change of 小区群: estate groups, messages, @居委, moderation, committee groups, announcements.
+
+Each service fetches and authorises its group or message through
+chats.policies (``access_group`` / ``access_message``) and takes ids.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from shequtong.accounts import scope
-from shequtong.accounts.models import RoleGrant
+from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import roles_with
 from shequtong.common import clock, hooks
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.inbox.services import send_system_message
 from shequtong.places.models import Community, Estate
 
-from . import live, selectors
+from . import live, policies
+from .errors import ChatError
 from .models import GroupChat, GroupHistory, GroupMember, GroupMention, GroupMessage, GroupReadState
 
 BODY_MAX = 1000
@@ -39,8 +43,9 @@ def estate_group_name(estate: Estate, community: Community) -> str:
 def ensure_estate_groups(*, estate_ids: Iterable[int] = (), community_ids: Iterable[int] = ()) -> int:
     """Create the estate group of every given estate (or every estate of the communities) that has none.
 
-    Estate groups are created lazily, when someone first lists them, so
-    estates loaded in bulk (seed_demo, imports) need no extra step. Safe to
+    Called when memberships change (on_membership_changed) and by loaders that
+    create estates in bulk; migration 0002 created the groups of the estates
+    that existed before. Pages never call it: a GET writes nothing. Safe to
     call concurrently: the unique constraint on estate settles races.
     """
     q = Q()
@@ -51,9 +56,17 @@ def ensure_estate_groups(*, estate_ids: Iterable[int] = (), community_ids: Itera
         q |= Q(pk__in=estate_ids)
     if community_ids:
         q |= Q(community_id__in=community_ids)
+    return _create_missing_groups(Estate.objects.filter(q))
+
+
+def ensure_every_estate_group() -> int:
+    """Give every estate that has none its group: for loaders that create estates in bulk (the demo seed, imports)."""
+    return _create_missing_groups(Estate.objects.all())
+
+
+def _create_missing_groups(estates: QuerySet[Estate]) -> int:
     missing = list(
-        Estate.objects.filter(q).filter(~Exists(GroupChat.objects.filter(estate_id=OuterRef("pk"))))
-        .select_related("community")
+        estates.filter(~Exists(GroupChat.objects.filter(estate_id=OuterRef("pk")))).select_related("community")
     )
     if not missing:
         return 0
@@ -61,17 +74,21 @@ def ensure_estate_groups(*, estate_ids: Iterable[int] = (), community_ids: Itera
     GroupChat.objects.bulk_create(
         [GroupChat(community=e.community, estate=e, kind=GroupChat.Kind.ESTATE, name=estate_group_name(e, e.community),
                    created_at=now) for e in missing],
-        ignore_conflicts=True,
+        batch_size=1000, ignore_conflicts=True,
     )
     return len(missing)
 
 
-def ensure_groups_for(user: Any) -> None:
-    """Make sure the estate groups a person may see as resident or staff exist."""
-    ensure_estate_groups(
-        estate_ids=selectors.resident_estate_ids(user),
-        community_ids=scope.scope_for(user, "committee").community_ids,
-    )
+def on_membership_changed(event: hooks.MembershipEvent) -> None:
+    """hooks.membership_changed: a person joined a community or got a role on one; its estate groups must exist.
+
+    Runs inside the accounts transaction, so the groups commit with the grant.
+    Staff see every estate group of their community, so the whole community's
+    groups are ensured, not only the resident's estate.
+    """
+    if event.community_id is None:
+        return  # subdistrict and district roles observe groups that exist already
+    ensure_estate_groups(community_ids=[event.community_id])
 
 
 # --- messages -------------------------------------------------------------------
@@ -85,7 +102,7 @@ def _clean_body(body: str, *, limit: int = BODY_MAX, what: str = "消息") -> st
     return body
 
 
-def _post(group: GroupChat, *, author: Any, body: str, kind: str = GroupMessage.Kind.TEXT, author_role: str = "") -> GroupMessage:
+def _post(group: GroupChat, *, author: User, body: str, kind: str = GroupMessage.Kind.TEXT, author_role: str = "") -> GroupMessage:
     now = clock.now()
     message = GroupMessage.objects.create(
         group=group, community_id=group.community_id, author=author, author_role=author_role,
@@ -96,39 +113,44 @@ def _post(group: GroupChat, *, author: Any, body: str, kind: str = GroupMessage.
     return message
 
 
-def send_message(*, actor: Any, group_id: int, body: str) -> GroupMessage:
+def send_message(*, actor: User, group_id: int, body: str) -> GroupMessage:
     """Send a text message. Typing @居委/@村委 first also records the message for the committee (CT-1)."""
     body = _clean_body(body)
-    access = selectors.group_access(actor, group_id)
-    if not access.can_send:
-        raise PermissionRefused("观察模式下只能查看群聊，不能发言")
-    group = access.group
     with transaction.atomic():
+        group, access = policies.access_group(actor, group_id, for_update=True)
+        if not access.can_send:
+            raise PermissionRefused("观察模式下只能查看群聊，不能发言")
         since = clock.now() - timedelta(minutes=1)
         if GroupMessage.objects.filter(group=group, author=actor, created_at__gte=since).count() >= MESSAGES_PER_MINUTE:
-            raise ValidationFailed("发言过于频繁，请稍后再试", code="messages_throttled")
-        role = group.community.committee_label if access.role == selectors.STAFF else ""
+            raise ValidationFailed("发言过于频繁，请稍后再试", code=ChatError.MESSAGES_THROTTLED)
+        role = group.community.committee_label if access.can_moderate else ""
         message = _post(group, author=actor, body=body, author_role=role)
         if body.startswith(MENTION_PREFIXES):
             _record_mention(actor=actor, message=message, group=group)
-    mark_read(actor=actor, group=group, last_id=message.pk)
+    mark_read(actor=actor, group_id=group.pk, last_id=message.pk)
     return message
 
 
-def mark_read(*, actor: Any, group: GroupChat, last_id: int) -> None:
-    """Move the person's read marker forward (never back)."""
+def mark_read(*, actor: User, group_id: int, last_id: int) -> None:
+    """Move the person's read marker forward (never back).
+
+    The one write a group page makes when opened, like a read receipt: the
+    caller has just shown these messages through policies.access_group (the
+    poller runs every few seconds, so the check is not repeated here). A
+    marker only ever concerns the actor's own reading.
+    """
     if last_id <= 0:
         return
-    if GroupReadState.objects.filter(group=group, user_id=actor.pk, last_read_id__lt=last_id).update(last_read_id=last_id):
+    if GroupReadState.objects.filter(group_id=group_id, user_id=actor.pk, last_read_id__lt=last_id).update(last_read_id=last_id):
         return
     # No row yet, or already at/after last_id: insert, and let an existing row win.
-    GroupReadState.objects.bulk_create([GroupReadState(group=group, user_id=actor.pk, last_read_id=last_id)],
+    GroupReadState.objects.bulk_create([GroupReadState(group_id=group_id, user_id=actor.pk, last_read_id=last_id)],
                                        ignore_conflicts=True)
 
 
 # --- @居委 ------------------------------------------------------------------------
 
-def _record_mention(*, actor: Any, message: GroupMessage, group: GroupChat) -> GroupMention:
+def _record_mention(*, actor: User, message: GroupMessage, group: GroupChat) -> GroupMention:
     community = group.community
     try:
         with transaction.atomic():
@@ -137,7 +159,7 @@ def _record_mention(*, actor: Any, message: GroupMessage, group: GroupChat) -> G
                 patrol_level=scope.patrol_level(actor, community), created_at=clock.now(),
             )
     except IntegrityError:
-        raise Conflict(f"您已@{community.committee_label}过这条消息", code="already_mentioned") from None
+        raise Conflict(f"您已@{community.committee_label}过这条消息", code=ChatError.ALREADY_MENTIONED) from None
     hooks.mention_recorded.publish(hooks.MentionEvent(
         mention_id=mention.pk,
         community_id=community.pk,
@@ -154,33 +176,33 @@ def _record_mention(*, actor: Any, message: GroupMessage, group: GroupChat) -> G
     return mention
 
 
-def mention_message(*, actor: Any, message_id: int) -> GroupMention:
+def mention_message(*, actor: User, message_id: int) -> GroupMention:
     """Press @居委/@村委 beside a message: record it so the committee tracks it as a case (CT-1, CT-5).
 
     Residents, committee staff and patrol observers may press it; staff and
     observers carry their patrol level.
     """
-    message, access = selectors.message_access(actor, message_id)
+    message, access = policies.access_message(actor, message_id)
     if not access.can_mention:
         raise PermissionRefused()
     if message.is_hidden:
-        raise ValidationFailed("该消息已被隐藏", code="message_hidden")
+        raise ValidationFailed("该消息已被隐藏", code=ChatError.MESSAGE_HIDDEN)
     if message.kind != GroupMessage.Kind.TEXT:
-        raise ValidationFailed("群公告无需提醒", code="not_a_message")
+        raise ValidationFailed("群公告无需提醒", code=ChatError.NOT_A_MESSAGE)
     with transaction.atomic():
-        return _record_mention(actor=actor, message=message, group=access.group)
+        return _record_mention(actor=actor, message=message, group=message.group)
 
 
 # --- moderation -----------------------------------------------------------------
 
-def _moderated(actor: Any, message_id: int) -> tuple[GroupMessage, GroupChat]:
-    message, access = selectors.message_access(actor, message_id)
+def _moderated(actor: User, message_id: int) -> tuple[GroupMessage, GroupChat]:
+    message, access = policies.access_message(actor, message_id)
     if not access.can_moderate:
         raise PermissionRefused("只有居村委工作人员可以管理群消息")
-    return message, access.group
+    return message, message.group
 
 
-def hide_message(*, actor: Any, message_id: int, reason: str) -> GroupMessage:
+def hide_message(*, actor: User, message_id: int, reason: str) -> GroupMessage:
     """Hide a message from the group; it stays in the database and history, and the author is told in 信箱."""
     reason = (reason or "").strip()
     if not reason:
@@ -189,7 +211,7 @@ def hide_message(*, actor: Any, message_id: int, reason: str) -> GroupMessage:
     with transaction.atomic():
         locked = GroupMessage.objects.select_for_update().get(pk=message.pk)
         if locked.hidden_at is not None:
-            raise Conflict("该消息已被隐藏", code="already_hidden")
+            raise Conflict("该消息已被隐藏", code=ChatError.ALREADY_HIDDEN)
         locked.hidden_at = clock.now()
         locked.hidden_by = actor
         locked.hidden_reason = reason[:200]
@@ -207,12 +229,12 @@ def hide_message(*, actor: Any, message_id: int, reason: str) -> GroupMessage:
     return locked
 
 
-def restore_message(*, actor: Any, message_id: int) -> GroupMessage:
+def restore_message(*, actor: User, message_id: int) -> GroupMessage:
     message, group = _moderated(actor, message_id)
     with transaction.atomic():
         locked = GroupMessage.objects.select_for_update().get(pk=message.pk)
         if locked.hidden_at is None:
-            raise Conflict("该消息未被隐藏", code="not_hidden")
+            raise Conflict("该消息未被隐藏", code=ChatError.NOT_HIDDEN)
         old_reason = locked.hidden_reason
         locked.hidden_at = None
         locked.hidden_by = None
@@ -246,10 +268,9 @@ def _check_residents(community: Community, user_ids: Iterable[int]) -> list[int]
     return ids
 
 
-def create_group(*, actor: Any, community: Community, name: str, member_ids: Iterable[int] = ()) -> GroupChat:
+def create_group(*, actor: User, community_id: int, name: str, member_ids: Iterable[int] = ()) -> GroupChat:
     """The committee creates a group and chooses its members among the community's residents."""
-    if not scope.can(actor, "committee", community=community):
-        raise NotFound("居村委不存在或不在您的管辖范围内")
+    community = scope.community_in_scope(actor, "committee", community_id)
     name = (name or "").strip()
     if not (2 <= len(name) <= NAME_MAX):
         raise ValidationFailed(f"群名称为2到{NAME_MAX}个字", field="name")
@@ -263,20 +284,25 @@ def create_group(*, actor: Any, community: Community, name: str, member_ids: Ite
     return group
 
 
-def _managed(actor: Any, group_id: int) -> GroupChat:
-    access = selectors.group_access(actor, group_id)
+def _managed(actor: User, group_id: int) -> GroupChat:
+    """The group, locked, if the actor may manage it; call inside the service's transaction."""
+    group, access = policies.access_group(actor, group_id, for_update=True)
     if not access.can_moderate:
         raise PermissionRefused("只有居村委工作人员可以管理群聊")
-    return access.group
+    return group
 
 
-def add_members(*, actor: Any, group_id: int, user_ids: Iterable[int]) -> int:
-    group = _managed(actor, group_id)
+def _require_custom(group: GroupChat) -> None:
     if group.is_estate:
-        raise ValidationFailed("小区群成员由该小区的居民自动组成", code="estate_group")
-    ids = _check_residents(group.community, user_ids)
-    now = clock.now()
+        raise ValidationFailed("小区群成员由该小区的居民自动组成", code=ChatError.ESTATE_GROUP)
+
+
+def add_members(*, actor: User, group_id: int, user_ids: Iterable[int]) -> int:
     with transaction.atomic():
+        group = _managed(actor, group_id)
+        _require_custom(group)
+        ids = _check_residents(group.community, user_ids)
+        now = clock.now()
         existing = set(GroupMember.objects.filter(group=group, user_id__in=ids).values_list("user_id", flat=True))
         new = [u for u in ids if u not in existing]
         GroupMember.objects.bulk_create([GroupMember(group=group, user_id=u, added_by=actor, added_at=now) for u in new],
@@ -287,26 +313,25 @@ def add_members(*, actor: Any, group_id: int, user_ids: Iterable[int]) -> int:
     return len(new)
 
 
-def remove_member(*, actor: Any, group_id: int, user_id: int) -> None:
-    group = _managed(actor, group_id)
-    if group.is_estate:
-        raise ValidationFailed("小区群成员由该小区的居民自动组成", code="estate_group")
+def remove_member(*, actor: User, group_id: int, user_id: int) -> None:
     with transaction.atomic():
+        group = _managed(actor, group_id)
+        _require_custom(group)
         deleted, _ = GroupMember.objects.filter(group=group, user_id=user_id).delete()
         if not deleted:
-            raise NotFound("该成员不在群中")
+            raise NotFound("该成员不在群中", code=ChatError.MEMBER_NOT_FOUND)
         GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.MEMBER_REMOVED,
                                     detail={"members": [user_id]}, created_at=clock.now())
 
 
-def set_announcement(*, actor: Any, group_id: int, text: str) -> GroupChat:
+def set_announcement(*, actor: User, group_id: int, text: str) -> GroupChat:
     """Post (or, with empty text, withdraw) the 群公告; a new one also appears in the conversation."""
-    group = _managed(actor, group_id)
     text = (text or "").strip()
-    if len(text) > ANNOUNCEMENT_MAX:
-        raise ValidationFailed(f"群公告不能超过{ANNOUNCEMENT_MAX}字", field="announcement")
-    now = clock.now()
     with transaction.atomic():
+        group = _managed(actor, group_id)
+        if len(text) > ANNOUNCEMENT_MAX:
+            raise ValidationFailed(f"群公告不能超过{ANNOUNCEMENT_MAX}字", field="announcement")
+        now = clock.now()
         GroupChat.objects.filter(pk=group.pk).update(
             announcement=text, announcement_at=now if text else None, announcement_by=actor if text else None,
         )

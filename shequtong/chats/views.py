@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django import forms
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,15 +16,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from shequtong.accounts import scope
+from shequtong.accounts.models import User
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
-from shequtong.common.errors import Conflict, DomainError, NotFound, PermissionRefused
+from shequtong.common.errors import Conflict, NotFound, PermissionRefused
 from shequtong.common.pagination import paginate
+from shequtong.common.perform import Outcome, perform
 
-from . import live, selectors, services
+from . import live, policies, selectors, services
 from .forms import AnnouncementForm, GroupForm, HideForm, MessageForm
-from .models import GroupMessage
-from .selectors import GroupAccess
+from .models import GroupChat, GroupMessage
+from .policies import GroupAccess
 
 POLL_SECONDS = 3
 # With a live stream the poller is only a safety net.
@@ -40,14 +43,29 @@ def _int(raw: str | None) -> int | None:
     return value if value >= 0 else None
 
 
-def _message_context(request: AuthedRequest, ga: GroupAccess, rows: list[GroupMessage]) -> dict[str, Any]:
+def _message_context(request: AuthedRequest, group: GroupChat, ga: GroupAccess, rows: list[GroupMessage]) -> dict[str, Any]:
     return {
-        "group": ga.group,
+        "group": group,
         "ga": ga,
         "rows": rows,
         "mentioned": selectors.mentioned_by(request.user, rows),
-        "at_label": "@" + ga.group.community.committee_label,
+        "at_label": "@" + group.community.committee_label,
     }
+
+
+def _in_fragment(request: AuthedRequest, action: Any) -> Outcome[Any]:
+    """Run a service whose refusal is shown inside an HTMX fragment, not as a message on the next page.
+
+    perform() puts a refusal on a form when given one; this empty form only
+    collects it, and the caller renders ``outcome.error``.
+    """
+    return perform(request, action, form=forms.Form(data={}))
+
+
+def _refuse_unless(allowed: bool, message: str) -> None:
+    """Pages answer a refusal of the actor's role with 403, as the API does (not with a message)."""
+    if not allowed:
+        raise PermissionRefused(message)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -72,7 +90,6 @@ def _poll_seconds(request: HttpRequest) -> int:
 @access.login
 def group_list(request: AuthedRequest) -> HttpResponse:
     """小区群: the groups I belong to (as resident or committee staff)."""
-    services.ensure_groups_for(request.user)
     return render(request, "chats/list.html", {
         "page_obj": paginate(request, selectors.groups_for(request.user)),
         "is_staff": scope.has_capability(request.user, "committee"),
@@ -82,7 +99,6 @@ def group_list(request: AuthedRequest) -> HttpResponse:
 @access.capability("committee")
 def manage(request: AuthedRequest) -> HttpResponse:
     """小区群管理: every group of my community, and the messages we have hidden."""
-    services.ensure_groups_for(request.user)
     tab = "hidden" if request.GET.get("tab") == "hidden" else "groups"
     qs = selectors.hidden_messages_for(request.user) if tab == "hidden" else selectors.managed_groups(request.user)
     return render(request, "chats/manage.html", {"tab": tab, "page_obj": paginate(request, qs)})
@@ -97,13 +113,11 @@ def create_group(request: AuthedRequest) -> HttpResponse:
     community = next((c for c in communities if c.pk == chosen), communities[0])
     form = GroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            group = services.create_group(actor=request.user, community=community, name=form.cleaned_data["name"])
-        except DomainError as exc:
-            form.add_error("name" if exc.field == "name" else None, exc.message)
-        else:
-            messages.success(request, "群聊已创建，请添加成员")
-            return redirect("chats:members", group_id=group.pk)
+        done = perform(request, lambda: services.create_group(
+            actor=request.user, community_id=community.pk, name=form.cleaned_data["name"]),
+            success="群聊已创建，请添加成员", form=form)
+        if done.value is not None:
+            return redirect("chats:members", group_id=done.value.pk)
     return render(request, "chats/create.html", {"form": form, "communities": communities, "community": community})
 
 
@@ -118,8 +132,7 @@ def observe(request: AuthedRequest) -> HttpResponse:
 
 @access.capability("observe_chats")
 def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse:
-    community = selectors.observable_community(request.user, community_id)
-    services.ensure_estate_groups(community_ids=[community.pk])
+    community = scope.community_in_scope(request.user, "observe_chats", community_id)
     return render(request, "chats/observe_community.html", {
         "community": community, "page_obj": paginate(request, selectors.community_groups(request.user, community)),
     })
@@ -129,20 +142,20 @@ def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse
 
 @access.login
 def group_detail(request: AuthedRequest, group_id: int) -> HttpResponse:
-    ga = selectors.group_access(request.user, group_id)
+    group, ga = policies.access_group(request.user, group_id)
     before = _int(request.GET.get("before"))
-    rows, has_more = selectors.messages_before(ga.group, before=before, with_mentions=ga.can_moderate)
+    rows, has_more = selectors.messages_before(group, before=before, with_mentions=ga.can_moderate)
     if rows and before is None:
-        services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
-    context = _message_context(request, ga, rows)
+        services.mark_read(actor=request.user, group_id=group.pk, last_id=rows[-1].pk)
+    context = _message_context(request, group, ga, rows)
     context.update({
         "has_more": has_more,
         "first_id": rows[0].pk if rows else None,
-        "after": rows[-1].pk if rows else (ga.group.last_message_id if before is None else 0),
+        "after": rows[-1].pk if rows else (group.last_message_id if before is None else 0),
         "paging_back": before is not None,
         "form": MessageForm(),
         "poll_seconds": _poll_seconds(request),
-        "stream_url": reverse("chats:stream", args=[ga.group.pk]) if _streams(request) and before is None else "",
+        "stream_url": reverse("chats:stream", args=[group.pk]) if _streams(request) and before is None else "",
     })
     return render(request, "chats/detail.html", context)
 
@@ -150,18 +163,18 @@ def group_detail(request: AuthedRequest, group_id: int) -> HttpResponse:
 @access.login
 def messages_fragment(request: AuthedRequest, group_id: int) -> HttpResponse:
     """`?after=ID`: newer messages for the live poller; `?before=ID`: the previous page (load earlier)."""
-    ga = selectors.group_access(request.user, group_id)
+    group, ga = policies.access_group(request.user, group_id)
     before = _int(request.GET.get("before"))
     if before is not None:
-        rows, has_more = selectors.messages_before(ga.group, before=before, with_mentions=ga.can_moderate)
-        context = _message_context(request, ga, rows)
+        rows, has_more = selectors.messages_before(group, before=before, with_mentions=ga.can_moderate)
+        context = _message_context(request, group, ga, rows)
         context.update({"has_more": has_more, "first_id": rows[0].pk if rows else None})
         return render(request, "chats/_older.html", context)
     after = _int(request.GET.get("after")) or 0
-    rows = selectors.messages_after(ga.group, after=after, with_mentions=ga.can_moderate)
+    rows = selectors.messages_after(group, after=after, with_mentions=ga.can_moderate)
     if rows:
-        services.mark_read(actor=request.user, group=ga.group, last_id=rows[-1].pk)
-    context = _message_context(request, ga, rows)
+        services.mark_read(actor=request.user, group_id=group.pk, last_id=rows[-1].pk)
+    context = _message_context(request, group, ga, rows)
     context.update({"after": rows[-1].pk if rows else after, "poll_seconds": _poll_seconds(request)})
     return render(request, "chats/_poll.html", context)
 
@@ -169,15 +182,14 @@ def messages_fragment(request: AuthedRequest, group_id: int) -> HttpResponse:
 @access.login
 @require_POST
 def send(request: AuthedRequest, group_id: int) -> HttpResponse:
+    _, ga = policies.access_group(request.user, group_id)
+    _refuse_unless(ga.can_send, "观察模式下只能查看群聊，不能发言")
     form = MessageForm(request.POST)
     error = ""
     if form.is_valid():
-        try:
-            services.send_message(actor=request.user, group_id=group_id, body=form.cleaned_data["body"])
-        except (NotFound, PermissionRefused):
-            raise
-        except DomainError as exc:
-            error = exc.message
+        done = _in_fragment(request, lambda: services.send_message(
+            actor=request.user, group_id=group_id, body=form.cleaned_data["body"]))
+        error = done.error.message if done.error else ""
     else:
         error = str(next(iter(form.errors.get("body", [])), "请输入消息内容"))
     if _is_htmx(request):
@@ -196,7 +208,9 @@ async def stream(request: HttpRequest, group_id: int) -> StreamingHttpResponse:
     if not _streams(request):
         raise Http404
     user = await request.auser()
-    await sync_to_async(selectors.group_access)(user, group_id)
+    if not isinstance(user, User):  # access.login lets only signed-in people through
+        raise NotFound()
+    await sync_to_async(policies.access_group)(user, group_id)
     response = StreamingHttpResponse(live.events(group_id, seconds=live.STREAM_SECONDS), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
@@ -205,8 +219,7 @@ async def stream(request: HttpRequest, group_id: int) -> StreamingHttpResponse:
 
 @access.login
 def group_info(request: AuthedRequest, group_id: int) -> HttpResponse:
-    ga = selectors.group_access(request.user, group_id)
-    group = ga.group
+    group, ga = policies.access_group(request.user, group_id)
     return render(request, "chats/info.html", {
         "group": group, "ga": ga,
         "page_obj": paginate(request, selectors.members_of(group)),
@@ -219,16 +232,13 @@ def group_info(request: AuthedRequest, group_id: int) -> HttpResponse:
 @access.capability("committee")
 @require_POST
 def announcement(request: AuthedRequest, group_id: int) -> HttpResponse:
+    _, ga = policies.access_group(request.user, group_id)
+    _refuse_unless(ga.can_moderate, "只有居村委工作人员可以管理群聊")
     form = AnnouncementForm(request.POST)
     if form.is_valid():
-        try:
-            group = services.set_announcement(actor=request.user, group_id=group_id, text=form.cleaned_data["announcement"])
-        except (NotFound, PermissionRefused):
-            raise
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "群公告已发布" if group.announcement else "群公告已撤下")
+        text = form.cleaned_data["announcement"]
+        perform(request, lambda: services.set_announcement(actor=request.user, group_id=group_id, text=text),
+                success="群公告已发布" if (text or "").strip() else "群公告已撤下")
     else:
         messages.error(request, "群公告不能超过1000字")
     return redirect("chats:info", group_id=group_id)
@@ -236,39 +246,29 @@ def announcement(request: AuthedRequest, group_id: int) -> HttpResponse:
 
 @access.capability("committee")
 def add_members(request: AuthedRequest, group_id: int) -> HttpResponse:
-    ga = selectors.group_access(request.user, group_id)
-    if not ga.can_moderate:
-        raise PermissionRefused("只有居村委工作人员可以管理群聊")
+    group, ga = policies.access_group(request.user, group_id)
+    _refuse_unless(ga.can_moderate, "只有居村委工作人员可以管理群聊")
     if request.method == "POST":
         ids = [i for i in (_int(v) for v in request.POST.getlist("user")) if i]
-        try:
-            added = services.add_members(actor=request.user, group_id=group_id, user_ids=ids)
-        except (NotFound, PermissionRefused):
-            raise
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"已添加{added}位成员" if added else "请选择要添加的居民")
+        done = perform(request, lambda: services.add_members(actor=request.user, group_id=group_id, user_ids=ids))
+        if done:
+            messages.success(request, f"已添加{done.value}位成员" if done.value else "请选择要添加的居民")
         return redirect(reverse("chats:members", args=[group_id]) + (f"?q={request.POST.get('q', '')}" if request.POST.get("q") else ""))
     q = request.GET.get("q", "")
     return render(request, "chats/members.html", {
-        "group": ga.group, "q": q,
-        "candidates": selectors.member_candidates(ga.group, q) if not ga.group.is_estate else [],
-        "member_count": selectors.members_of(ga.group).count(),
+        "group": group, "q": q,
+        "candidates": selectors.member_candidates(group, q) if ga.can_manage_members else [],
+        "member_count": selectors.members_of(group).count(),
     })
 
 
 @access.capability("committee")
 @require_POST
 def remove_member(request: AuthedRequest, group_id: int, user_id: int) -> HttpResponse:
-    try:
-        services.remove_member(actor=request.user, group_id=group_id, user_id=user_id)
-    except (NotFound, PermissionRefused):
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已移出群聊")
+    _, ga = policies.access_group(request.user, group_id)
+    _refuse_unless(ga.can_moderate, "只有居村委工作人员可以管理群聊")
+    perform(request, lambda: services.remove_member(actor=request.user, group_id=group_id, user_id=user_id),
+            success="已移出群聊")
     return redirect("chats:info", group_id=group_id)
 
 
@@ -278,17 +278,12 @@ def remove_member(request: AuthedRequest, group_id: int, user_id: int) -> HttpRe
 @require_POST
 def mention(request: AuthedRequest, message_id: int) -> HttpResponse:
     """The @居委/@村委 button beside a message."""
-    message, ga = selectors.message_access(request.user, message_id)
-    label = "@" + ga.group.community.committee_label
-    error = ""
-    try:
-        services.mention_message(actor=request.user, message_id=message_id)
-    except Conflict:
-        pass  # pressed twice: it is recorded either way
-    except (NotFound, PermissionRefused):
-        raise
-    except DomainError as exc:
-        error = exc.message
+    message, ga = policies.access_message(request.user, message_id)
+    _refuse_unless(ga.can_mention, "您没有权限进行此操作")
+    label = "@" + message.group.community.committee_label
+    done = _in_fragment(request, lambda: services.mention_message(actor=request.user, message_id=message_id))
+    # Pressed twice (Conflict): it is recorded either way.
+    error = done.error.message if done.error and not isinstance(done.error, Conflict) else ""
     if _is_htmx(request):
         return render(request, "chats/_mention_button.html", {
             "m": message, "done": not error, "error": error, "at_label": label,
@@ -296,7 +291,7 @@ def mention(request: AuthedRequest, message_id: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"已{label}，{ga.group.community.committee_label}将跟踪处理")
+        messages.success(request, f"已{label}，{message.group.community.committee_label}将跟踪处理")
     return redirect(message.get_absolute_url())
 
 
@@ -311,31 +306,20 @@ def _back(request: AuthedRequest, message: GroupMessage) -> HttpResponse:
 @require_POST
 def hide(request: AuthedRequest, message_id: int) -> HttpResponse:
     form = HideForm(request.POST)
-    message, _ = selectors.message_access(request.user, message_id)
+    message, ga = policies.access_message(request.user, message_id)
+    _refuse_unless(ga.can_moderate, "只有居村委工作人员可以管理群消息")
     if not form.is_valid():
         messages.error(request, "请填写隐藏原因")
         return _back(request, message)
-    try:
-        services.hide_message(actor=request.user, message_id=message_id, reason=form.cleaned_data["reason"])
-    except (NotFound, PermissionRefused):
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "消息已隐藏，已通过信箱告知发送人")
+    perform(request, lambda: services.hide_message(actor=request.user, message_id=message_id, reason=form.cleaned_data["reason"]),
+            success="消息已隐藏，已通过信箱告知发送人")
     return _back(request, message)
 
 
 @access.capability("committee")
 @require_POST
 def restore(request: AuthedRequest, message_id: int) -> HttpResponse:
-    message, _ = selectors.message_access(request.user, message_id)
-    try:
-        services.restore_message(actor=request.user, message_id=message_id)
-    except (NotFound, PermissionRefused):
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "消息已恢复显示")
+    message, ga = policies.access_message(request.user, message_id)
+    _refuse_unless(ga.can_moderate, "只有居村委工作人员可以管理群消息")
+    perform(request, lambda: services.restore_message(actor=request.user, message_id=message_id), success="消息已恢复显示")
     return _back(request, message)

@@ -21,6 +21,10 @@ Contracts:
   the answer to a join request) tells a person something; inbox subscribes
   and writes the system notice. Apps above inbox call
   `inbox.services.send_system_message` directly.
+- `membership_changed` (MembershipEvent): someone gained a role on a place: a
+  join request was approved (the resident grant) or a role was granted.
+  Chats subscribes to create the community's estate groups, so no page has to
+  create them when it is opened (no writes on GET).
 """
 
 from __future__ import annotations
@@ -89,6 +93,17 @@ class NoticeEvent:
     link: str = ""
 
 
+@dataclass(frozen=True)
+class MembershipEvent:
+    user_id: int
+    role: str                # accounts.roles.Role value of the new grant
+    subdistrict_id: int | None
+    community_id: int | None
+    estate_id: int | None
+    change: str              # "joined" (membership approved) or "granted" (a role given)
+
+
 mention_recorded: Hook[MentionEvent] = Hook("mention_recorded")
 post_tagged: Hook[PostTaggedEvent] = Hook("post_tagged")
 notice_requested: Hook[NoticeEvent] = Hook("notice_requested")
+membership_changed: Hook[MembershipEvent] = Hook("membership_changed")

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
-from shequtong.boards import services
+from shequtong.boards import policies, services
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Announcement, Post
 from shequtong.common import clock
@@ -67,58 +67,58 @@ def seed_demo_boards() -> int:
         def post(actor: User, board: str, title: str, body: str, **kw: Any) -> Post:
             nonlocal created
             created += 1
-            return services.create_post(actor=actor, community=community, board=board, title=title, body=body, **kw)
+            return services.create_post(actor=actor, community_id=community.pk, board=board, title=title, body=body, **kw)
 
         # 社区公告 and 居务公开
         p = post(staff, Board.NOTICE, "关于小区二次供水水箱清洗的通知",
                  "定于本周六 8:00-14:00 对小区二次供水水箱进行清洗消毒，期间将暂停供水，请居民提前做好储水准备。")
-        services.reply_to(actor=n1, post=p, body="收到，谢谢提醒！")
+        services.reply_to(actor=n1, post_id=p.pk, body="收到，谢谢提醒！")
         post(secretary, Board.NOTICE, "垃圾分类定时定点投放时间调整",
              "自下月起，湿垃圾投放时间调整为每天 7:00-9:00、18:00-20:00，请大家相互转告。")
         post(staff, Board.AFFAIRS, "居住证办理指南", "办理地点：社区事务受理服务中心。所需材料：身份证、租赁合同、近期照片。工作日 9:00-17:00 受理。")
         post(secretary, Board.AFFAIRS, "上季度居委会经费使用情况公开", "上季度共支出活动经费 12,360 元，明细已张贴于居委会公告栏，欢迎居民监督。")
         # 党建园地
         p = post(secretary, Board.PARTY, "主题党日活动：走访慰问独居老人", "本月主题党日，党员志愿者分组走访辖区独居老人，请报名参加。")
-        services.reply_to(actor=staff, post=p, body="报名参加第二组。")
+        services.reply_to(actor=staff, post_id=p.pk, body="报名参加第二组。")
         # 左邻右舍 / 身边事 (互助 tag, problem category, @居委)
         p = post(resident, Board.NEIGHBOURS, "谁家有梯子可以借用一下？", "家里灯泡坏了，想借一把人字梯，用完马上归还，谢谢邻居们！",
                  is_mutual_aid=True, image_files=[_picture((90, 140, 200), "ladder.jpg")])
-        services.reply_to(actor=n1, post=p, body="我家有，晚上 7 点后来 5 号楼 302 拿。")
-        services.toggle_like(actor=n1, post=p)
+        services.reply_to(actor=n1, post_id=p.pk, body="我家有，晚上 7 点后来 5 号楼 302 拿。")
+        services.toggle_like(actor=n1, post_id=p.pk)
         p = post(n2, Board.NEIGHBOURS, "3号楼门口路灯不亮", "3号楼门口路灯已经坏了一周，晚上很黑，老人出门不安全。", category="construction")
-        services.reply_to(actor=n3, post=p, body="我们楼也是，希望尽快修好。", mention=True)
+        services.reply_to(actor=n3, post_id=p.pk, body="我们楼也是，希望尽快修好。", mention=True)
         post(n3, Board.NEIGHBOURS, "闲置婴儿推车免费送", "八成新婴儿推车一辆，免费送给有需要的邻居。", is_mutual_aid=True)
         p = post(n1, Board.NEIGHBOURS, "地下车库有积水", "最近下雨地下车库 B 区积水严重，电动车没法停。")
-        services.reply_to(actor=resident, post=p, body="昨天我也看到了，水有脚踝深。")
+        services.reply_to(actor=resident, post_id=p.pk, body="昨天我也看到了，水有脚踝深。")
         # 议事厅: a topic under discussion, one voting, and a convention
         post(resident, Board.COUNCIL, "建议在小区增设快递柜", "快递经常堆在门卫室，丢件时有发生，建议增设智能快递柜。")
         p = post(n2, Board.COUNCIL, "小区是否增设电动车集中充电桩", "楼道充电存在火灾隐患，建议在车棚增设集中充电桩，费用如何分摊请大家讨论。")
-        services.reply_to(actor=n1, post=p, body="支持！按次扫码付费就行。")
-        vote = services.open_vote(actor=staff, post=p, question="是否同意在车棚增设电动车集中充电桩？",
+        services.reply_to(actor=n1, post_id=p.pk, body="支持！按次扫码付费就行。")
+        vote = services.open_vote(actor=staff, post_id=p.pk, question="是否同意在车棚增设电动车集中充电桩？",
                                   options=["同意", "不同意", "弃权"], deadline=clock.now() + dt.timedelta(days=7))
         first = vote.options.order_by("position").first()
         if first is not None:
             for voter in {u.pk: u for u in (resident, n1, n3)}.values():
-                services.cast_ballot(actor=voter, post=p, option_id=first.pk)
+                services.cast_ballot(actor=voter, post_id=p.pk, option_id=first.pk)
         post(secretary, Board.COUNCIL, "文明养犬公约", "一、出门遛狗须牵绳；二、及时清理犬只粪便；三、电梯内抱起或靠边。", convention=True)
         # 社区服务
         p = post(n3, Board.SERVICES, "免费为老人理发", "退休理发师，每周六上午在活动室为 70 岁以上老人免费理发。",
                  offer=services.OfferDetails(service_time="每周六 9:00-11:00", place="居委会活动室", capacity=10))
         if n3.pk != resident.pk:
-            services.book_service(actor=resident, post=p, note="给我父亲预约")
+            services.book_service(actor=resident, post_id=p.pk, note="给我父亲预约")
         post(staff, Board.SERVICES, "代办老年人公交卡", "居委会提供老年人公交卡代办服务，请携带身份证和照片。",
              offer=services.OfferDetails(service_time="工作日 9:00-16:00", place="居委会一楼"))
         # 警民直通车, 家庭医生, 物业之窗
         if police is not None:
             p = post(police, Board.POLICE, "警惕冒充客服退款诈骗", "近期多发冒充电商客服以退款为由的诈骗，请勿点击陌生链接、勿透露验证码。")
-            services.reply_to(actor=resident, post=p, body="谢谢提醒，已转发到家庭群。")
+            services.reply_to(actor=resident, post_id=p.pk, body="谢谢提醒，已转发到家庭群。")
             post(police, Board.POLICE, "电动车防盗登记", "本周六上午在小区门口为居民免费安装电动车防盗芯片。")
         if doctor is not None:
             post(doctor, Board.DOCTOR, "秋季流感疫苗开始接种", "60 岁以上老人可免费接种，请携带身份证和医保卡到社区卫生服务站预约。")
             post(doctor, Board.DOCTOR, "高血压患者每月随访提醒", "签约的高血压患者请于本月 20 日前到服务站测量血压。")
         if prop is not None:
             p = post(prop, Board.PROPERTY, "电梯年检安排", "下周二起对 1-6 号楼电梯进行年检，每部电梯停运约 2 小时。")
-            services.reply_to(actor=n2, post=p, body="请问 4 号楼是哪天？")
+            services.reply_to(actor=n2, post_id=p.pk, body="请问 4 号楼是哪天？")
             post(prop, Board.PROPERTY, "业委会换届选举公告", "第三届业主委员会换届选举筹备工作已启动，欢迎业主报名参选。")
 
         # The rural demo community: 社区公告 with 办事指南 under it.
@@ -134,19 +134,19 @@ def seed_demo_boards() -> int:
                     (Board.NOTICE, "春耕农资补贴申领通知", "符合条件的承包户请于本月底前到村委会申领春耕农资补贴。"),
                     (Board.AFFAIRS, "农村宅基地建房审批办事指南", "申请人需提交申请表、户口簿、身份证复印件，经村民小组公示后报镇审批。"),
                 ):
-                    services.create_post(actor=village_staff.user, community=rural.community, board=board, title=title, body=body)
+                    services.create_post(actor=village_staff.user, community_id=rural.community.pk, board=board, title=title, body=body)
                     created += 1
 
         # 爱宝山
         district = _user("demo-district")
-        if district is not None and not Announcement.objects.exists() and services.can_announce(district):
+        if district is not None and not Announcement.objects.exists() and policies.may_announce(district):
             a = services.publish_announcement(
                 actor=district, title="宝山区“美丽家园”建设征求意见",
                 body="为进一步改善居住环境，区里将开展新一轮“美丽家园”建设，欢迎居村民留言提出意见建议。", comments_open=True,
             )
-            c = services.comment_on_announcement(actor=resident, announcement=a, body="建议小区增加休闲座椅和无障碍坡道。")
+            c = services.comment_on_announcement(actor=resident, announcement_id=a.pk, body="建议小区增加休闲座椅和无障碍坡道。")
             services.moderate_comment(actor=district, comment_id=c.pk, status="shown", audience="everyone")
-            services.comment_on_announcement(actor=n1, announcement=a, body="希望能统一规划非机动车停放。")
+            services.comment_on_announcement(actor=n1, announcement_id=a.pk, body="希望能统一规划非机动车停放。")
             services.publish_announcement(
                 actor=district, title="2026 年宝山区重大活动安排", body="全年重点活动安排见附件，请各居村做好宣传。", comments_open=False,
             )

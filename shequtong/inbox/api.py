@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ninja import Router
 
+from shequtong.accounts.models import User
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 
@@ -16,7 +15,7 @@ from .schemas import LetterIn, MessageOut, RecipientOut, ReplyIn, ThreadOut, Unr
 router = Router(tags=["inbox"])
 
 
-def _out(m: Message, user: Any) -> MessageOut:
+def _out(m: Message, user: User) -> MessageOut:
     mine = m.sender_id == user.pk
     return MessageOut(
         id=m.pk, kind=m.kind, kind_label=str(m.get_kind_display()), subject=m.subject, body=m.body, link=m.link,
@@ -59,8 +58,7 @@ def read_message(request: AuthedRequest, message_id: int) -> ThreadOut:
 @router.post("/letters", response={201: MessageOut})
 @access.login
 def send_letter(request: AuthedRequest, payload: LetterIn) -> tuple[int, MessageOut]:
-    recipient = selectors.recipient_for(request.user, payload.recipient_id)
-    letter = services.send_letter(actor=request.user, recipient=recipient, subject=payload.subject, body=payload.body)
+    letter = services.send_letter(actor=request.user, recipient_id=payload.recipient_id, subject=payload.subject, body=payload.body)
     return 201, _out(letter, request.user)
 
 

@@ -6,11 +6,13 @@ members and staff of their community; subdistrict and district observers
 write to committee staff inside their scope. A reply is allowed when either
 person of the conversation may write to the other, so a staff member can
 answer an observer's letter.
+
+For one person or one conversation, pages, the API and services ask
+inbox.policies (``access_recipient``, ``conversation_community``), which reads
+these rules; the recipient picker lists ``reachable_users``.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -23,11 +25,11 @@ MEMBER_ROLES = roles_with("member")
 STAFF_ROLES = roles_with("committee")
 
 
-def _communities(user: Any, capability: str) -> frozenset[int]:
+def _communities(user: User, capability: str) -> frozenset[int]:
     return scope.scope_for(user, capability).community_ids
 
 
-def letter_community_id(sender: Any, recipient: Any) -> int | None:
+def letter_community_id(sender: User | None, recipient: User | None) -> int | None:
     """The community in which `sender` may write to `recipient`, or None if they may not."""
     if sender is None or recipient is None or sender.pk == recipient.pk or not recipient.is_active:
         return None
@@ -43,12 +45,12 @@ def letter_community_id(sender: Any, recipient: Any) -> int | None:
     return None
 
 
-def may_converse(a: Any, b: Any) -> int | None:
+def may_converse(a: User, b: User) -> int | None:
     """The community of a conversation between a and b if either may write to the other."""
     return letter_community_id(a, b) or letter_community_id(b, a)
 
 
-def sender_label(sender: Any, community: Community) -> str:
+def sender_label(sender: User, community: Community) -> str:
     """How the sender appears on the letter: community and role, never a personal detail."""
     roles = {g.role for g in scope.grants_of(sender) if g.community_id == community.pk}
     if Role.COMMITTEE_SECRETARY in roles:
@@ -64,7 +66,7 @@ def sender_label(sender: Any, community: Community) -> str:
     return ""
 
 
-def reachable_grants(user: Any) -> QuerySet[RoleGrant]:
+def reachable_grants(user: User) -> QuerySet[RoleGrant]:
     """The role grants that make a person someone `user` may write to."""
     mine = sorted(_communities(user, "member") | _communities(user, "committee"))
     q = Q(role__in=sorted(MEMBER_ROLES | STAFF_ROLES), community_id__in=mine) if mine else Q(pk__in=[])
@@ -74,7 +76,7 @@ def reachable_grants(user: Any) -> QuerySet[RoleGrant]:
     return RoleGrant.objects.filter(q)
 
 
-def reachable_users(user: Any) -> QuerySet[User]:
+def reachable_users(user: User) -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, pk__in=reachable_grants(user).values("user_id"))
         .exclude(pk=user.pk)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, Q, QuerySet
 
 from shequtong.accounts.models import RoleGrant, User
-from shequtong.common.errors import NotFound
 
 from . import reach
 from .models import Message
@@ -16,7 +13,7 @@ from .models import Message
 BOXES = ("all", "letter", "system", "sent")
 
 
-def messages_for(user: Any, box: str = "all") -> QuerySet[Message]:
+def messages_for(user: User, box: str = "all") -> QuerySet[Message]:
     """Received messages (or, for box "sent", the letters the user wrote), newest first."""
     if box == "sent":
         return Message.objects.filter(sender=user, kind=Message.Kind.LETTER).select_related("recipient")
@@ -28,23 +25,11 @@ def messages_for(user: Any, box: str = "all") -> QuerySet[Message]:
     return qs
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: User) -> int:
     return Message.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def message_for(user: Any, message_id: int) -> Message:
-    """A message the user received, or a letter they wrote; NotFound otherwise."""
-    message = (
-        Message.objects.filter(Q(recipient=user) | Q(sender=user, kind=Message.Kind.LETTER), pk=message_id)
-        .select_related("sender", "recipient", "thread")
-        .first()
-    )
-    if message is None:
-        raise NotFound("信件不存在或您无权查看")
-    return message
-
-
-def thread_of(user: Any, message: Message) -> list[Message]:
+def thread_of(user: User, message: Message) -> list[Message]:
     """The whole conversation a letter belongs to, oldest first, as the user may see it."""
     if not message.is_letter:
         return [message]
@@ -57,7 +42,7 @@ def thread_of(user: Any, message: Message) -> list[Message]:
     )
 
 
-def recipients_for(user: Any, q: str = "", *, limit: int = 20) -> list[User]:
+def recipients_for(user: User, q: str = "", *, limit: int = 20) -> list[User]:
     """People the user may write to, matched by name; committee staff first when no name is given.
 
     Names are searched in clear but shown masked (display_name); each person
@@ -79,14 +64,6 @@ def recipients_for(user: Any, q: str = "", *, limit: int = 20) -> list[User]:
             )
         )[:limit]
     )
-
-
-def recipient_for(user: Any, recipient_id: int) -> User:
-    """One person the user may write to; NotFound for anyone else (even if they exist)."""
-    recipient = User.objects.filter(pk=recipient_id).first()
-    if recipient is None or reach.letter_community_id(user, recipient) is None:
-        raise NotFound("收信人不存在或不在您的社区")
-    return recipient
 
 
 def grant_label(g: RoleGrant) -> str:

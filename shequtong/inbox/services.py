@@ -1,4 +1,7 @@
-"""Writing to 信箱: system notices from other apps, and letters between people."""
+"""Writing to 信箱: system notices from other apps, and letters between people.
+
+Letters and conversations are fetched and authorised through inbox.policies.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from shequtong.accounts.models import User
 from shequtong.common import clock, hooks
 from shequtong.common.errors import NotFound, ValidationFailed
-from shequtong.places.models import Community
 
-from . import reach, selectors
+from . import policies, reach
+from .errors import InboxError
 from .models import Message
 
 SUBJECT_MAX = 120
@@ -22,7 +26,11 @@ LETTERS_PER_HOUR = 60
 
 
 def send_system_message(*, recipient: Any, subject: str, body: str, link: str = "", kind: str = Message.Kind.SYSTEM) -> Message:
-    """Deliver a notice from the platform (other apps call this; keep the signature)."""
+    """Deliver a notice from the platform (other apps call this; keep the signature).
+
+    ``recipient`` is a User; typed Any because callers pass a related user
+    (``case.raised_by``, ``message.author``) whose id they have just checked.
+    """
     return Message.objects.create(
         recipient=recipient, kind=kind, subject=subject[:120], body=body[:5000], link=link[:200], created_at=clock.now()
     )
@@ -36,20 +44,20 @@ def on_notice_requested(event: hooks.NoticeEvent) -> None:
     )
 
 
-def mark_read(*, actor: Any, message_id: int) -> Message:
+def mark_read(*, actor: User, message_id: int) -> Message:
     with transaction.atomic():
-        message = Message.objects.select_for_update().filter(pk=message_id, recipient=actor).first()
-        if message is None:
-            raise NotFound("信件不存在")
+        message, access = policies.access_message(actor, message_id, for_update=True)
+        if not access.can_mark_read:
+            raise NotFound(policies.MESSAGE_NOT_FOUND, code=InboxError.MESSAGE_NOT_FOUND)
         if message.read_at is None:
             message.read_at = clock.now()
             message.save(update_fields=["read_at"])
     return message
 
 
-def open_message(*, actor: Any, message_id: int) -> Message:
+def open_message(*, actor: User, message_id: int) -> Message:
     """Open a message: a notice is marked read; for a letter, every unread letter to the actor in its conversation."""
-    message = selectors.message_for(actor, message_id)
+    message, _ = policies.access_message(actor, message_id)
     now = clock.now()
     if message.is_letter:
         root_id = message.root_id
@@ -76,19 +84,16 @@ def _clean(subject: str | None, body: str) -> tuple[str, str]:
     return subject or "", body
 
 
-def _throttle(actor: Any) -> None:
+def _throttle(actor: User) -> None:
     since = clock.now() - timedelta(hours=1)
     if Message.objects.filter(sender=actor, kind=Message.Kind.LETTER, created_at__gte=since).count() >= LETTERS_PER_HOUR:
-        raise ValidationFailed("发信过于频繁，请稍后再试", code="letters_throttled")
+        raise ValidationFailed("发信过于频繁，请稍后再试", code=InboxError.LETTERS_THROTTLED)
 
 
-def send_letter(*, actor: Any, recipient: Any, subject: str, body: str) -> Message:
+def send_letter(*, actor: User, recipient_id: int, subject: str, body: str) -> Message:
     """Write a new letter to someone inside the actor's community (or, for observers, scope)."""
     subject, body = _clean(subject, body)
-    community_id = reach.letter_community_id(actor, recipient)
-    if community_id is None:
-        raise NotFound("收信人不存在或不在您的社区")
-    community = Community.objects.get(pk=community_id)
+    recipient, community = policies.access_recipient(actor, recipient_id)
     with transaction.atomic():
         _throttle(actor)
         return Message.objects.create(
@@ -97,20 +102,17 @@ def send_letter(*, actor: Any, recipient: Any, subject: str, body: str) -> Messa
         )
 
 
-def reply_letter(*, actor: Any, message_id: int, body: str) -> Message:
+def reply_letter(*, actor: User, message_id: int, body: str) -> Message:
     """Answer inside a conversation; the reply goes to the other person of the conversation."""
     _, body = _clean(None, body)
-    message = selectors.message_for(actor, message_id)
-    if not message.is_letter:
-        raise ValidationFailed("系统通知无法回复", code="not_a_letter")
+    message, access = policies.access_message(actor, message_id)
+    if not access.can_reply:
+        raise ValidationFailed("系统通知无法回复", code=InboxError.NOT_A_LETTER)
     root = message.thread or message
     other = root.recipient if root.sender_id == actor.pk else root.sender
     if other is None:
-        raise ValidationFailed("对方账户已不存在，无法回复", code="no_recipient")
-    community_id = reach.may_converse(actor, other)
-    if community_id is None:
-        raise NotFound("对方已不在您的社区，无法回复")
-    community = Community.objects.get(pk=community_id)
+        raise ValidationFailed("对方账户已不存在，无法回复", code=InboxError.NO_RECIPIENT)
+    community = policies.conversation_community(actor, other)
     subject = root.subject if root.subject.startswith("回复：") else f"回复：{root.subject}"
     with transaction.atomic():
         _throttle(actor)

@@ -10,10 +10,12 @@ from django.views.decorators.http import require_POST
 
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
-from shequtong.common.errors import DomainError, NotFound
+from shequtong.common.errors import NotFound
 from shequtong.common.pagination import paginate
+from shequtong.common.perform import perform
 
-from . import selectors, services
+from . import policies, selectors, services
+from .errors import InboxError
 from .forms import LetterForm, ReplyForm
 
 
@@ -35,10 +37,11 @@ def message_list(request: AuthedRequest) -> HttpResponse:
 @access.login
 def message_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
     message = services.open_message(actor=request.user, message_id=message_id)
+    ma = policies.message_access(request.user, message)
     return render(request, "inbox/detail.html", {
         "message": message,
         "thread": selectors.thread_of(request.user, message),
-        "form": ReplyForm() if message.is_letter else None,
+        "form": ReplyForm() if ma.can_reply else None,
     })
 
 
@@ -47,15 +50,10 @@ def message_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
 def reply(request: AuthedRequest, message_id: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     if form.is_valid():
-        try:
-            sent = services.reply_letter(actor=request.user, message_id=message_id, body=form.cleaned_data["body"])
-        except NotFound:
-            raise
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "回复已发送")
-            return redirect(reverse("inbox:detail", args=[message_id]) + f"#m{sent.pk}")
+        done = perform(request, lambda: services.reply_letter(actor=request.user, message_id=message_id,
+                                                              body=form.cleaned_data["body"]), success="回复已发送")
+        if done.value is not None:
+            return redirect(reverse("inbox:detail", args=[message_id]) + f"#m{done.value.pk}")
     else:
         messages.error(request, "请输入回复内容")
     return redirect("inbox:detail", message_id=message_id)
@@ -67,7 +65,7 @@ def _recipient_id(raw: str | None) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise NotFound("收信人不存在或不在您的社区") from None
+        raise NotFound(policies.RECIPIENT_NOT_FOUND, code=InboxError.RECIPIENT_NOT_FOUND) from None
 
 
 @access.login
@@ -77,18 +75,13 @@ def write(request: AuthedRequest) -> HttpResponse:
     if recipient_id is None:
         q = request.GET.get("q", "")
         return render(request, "inbox/pick.html", {"q": q, "people": _people(request, q)})
-    recipient = selectors.recipient_for(request.user, recipient_id)
+    recipient, _ = policies.access_recipient(request.user, recipient_id)
     form = LetterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            letter = services.send_letter(actor=request.user, recipient=recipient, **form.cleaned_data)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "信件已发送")
-            return redirect("inbox:detail", message_id=letter.pk)
+        done = perform(request, lambda: services.send_letter(actor=request.user, recipient_id=recipient.pk, **form.cleaned_data),
+                       success="信件已发送", form=form)
+        if done.value is not None:
+            return redirect("inbox:detail", message_id=done.value.pk)
     return render(request, "inbox/write.html", {"form": form, "recipient": recipient})
 
 

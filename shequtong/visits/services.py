@@ -362,7 +362,7 @@ def write_letter(*, actor: User, visit_id: int, subject: str, body: str) -> Any:
     subject, body = _message(subject, body)
     with transaction.atomic():
         visit = _member_visit(actor, visit_id)
-        message = inbox_services.send_letter(actor=actor, recipient=visit.person, subject=subject, body=body)
+        message = inbox_services.send_letter(actor=actor, recipient_id=visit.person_id or 0, subject=subject, body=body)
         _event(visit, actor, VisitEvent.Kind.LETTER, subject)
     return message
 

@@ -47,7 +47,7 @@ def test_capture_records_statements_and_returning_without_disturbing_the_view(tr
     from shequtong.boards import services as board_services
 
     user = make_with_role(Role.RESIDENT, tree.comm_a1)
-    post = board_services.create_post(actor=user, community=tree.comm_a1, board="neighbours", title="楼道灯",
+    post = board_services.create_post(actor=user, community_id=tree.comm_a1.pk, board="neighbours", title="楼道灯",
                                       body="楼道灯坏了")
     client = Client()
     client.force_login(user)

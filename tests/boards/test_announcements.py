@@ -31,7 +31,7 @@ def test_only_district_staff_with_the_permission_publish(client, tree, people):
     a = Announcement.objects.get()
     assert a.comments_open is False  # the box was left unticked
     with pytest.raises(Conflict):
-        services.comment_on_announcement(actor=people.resident, announcement=a, body="想留言")
+        services.comment_on_announcement(actor=people.resident, announcement_id=a.pk, body="想留言")
 
 
 def test_hidden_comment_is_invisible_to_other_residents_and_visible_to_the_moderator(client, tree, people, announcement):
@@ -58,7 +58,7 @@ def test_hidden_comment_is_invisible_to_other_residents_and_visible_to_the_moder
     ("everyone", True, True), ("community", True, False), ("author", False, False),
 ])
 def test_shown_comment_reaches_its_audience(client, tree, people, announcement, audience, neighbour_sees, outsider_sees):
-    c = services.comment_on_announcement(actor=people.resident, announcement=announcement, body="留言内容ABC")
+    c = services.comment_on_announcement(actor=people.resident, announcement_id=announcement.pk, body="留言内容ABC")
     services.moderate_comment(actor=people.district, comment_id=c.pk, status="shown", audience=audience)
     url = announcement.get_absolute_url()
     assert "留言内容ABC" in login(client, people.resident).get(url).content.decode()
@@ -67,10 +67,10 @@ def test_shown_comment_reaches_its_audience(client, tree, people, announcement, 
 
 
 def test_committee_comments_and_district_filters(client, tree, people, announcement):
-    services.comment_on_announcement(actor=people.staff, announcement=announcement, body="居委建议：增设座椅")
-    services.comment_on_announcement(actor=people.outsider, announcement=announcement, body="罗南建议：修路")
+    services.comment_on_announcement(actor=people.staff, announcement_id=announcement.pk, body="居委建议：增设座椅")
+    services.comment_on_announcement(actor=people.outsider, announcement_id=announcement.pk, body="罗南建议：修路")
     with pytest.raises(PermissionRefused):
-        services.comment_on_announcement(actor=people.sub_observer, announcement=announcement, body="观察者")
+        services.comment_on_announcement(actor=people.sub_observer, announcement_id=announcement.pk, body="观察者")
     login(client, people.district)
     url = reverse("boards:comment_moderation", args=[announcement.pk])
     by_community = client.get(url, {"community": tree.comm_b1.pk}).content.decode()
@@ -84,7 +84,7 @@ def test_committee_comments_and_district_filters(client, tree, people, announcem
 def test_announcement_pages_query_counts_are_flat(client, tree, people, announcement, django_assert_max_num_queries):
     def fill(n):
         for i in range(n):
-            c = services.comment_on_announcement(actor=people.resident, announcement=announcement, body=f"留言{i}")
+            c = services.comment_on_announcement(actor=people.resident, announcement_id=announcement.pk, body=f"留言{i}")
             services.moderate_comment(actor=people.district, comment_id=c.pk, status="shown", audience="everyone")
     fill(2)
     for user, url in ((people.neighbour, announcement.get_absolute_url()),

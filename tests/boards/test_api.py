@@ -86,12 +86,12 @@ def test_vote_and_booking_through_api(client, tree, people):
 
 def test_every_endpoint_outside_the_jurisdiction_is_404_and_changes_nothing(client, tree, people):
     post = make_post(people.resident, tree.comm_a1)
-    reply = services.reply_to(actor=people.neighbour, post=post, body="原回复")
+    reply = services.reply_to(actor=people.neighbour, post_id=post.pk, body="原回复")
     topic = make_post(people.resident, tree.comm_a1, Board.COUNCIL)
-    vote = services.open_vote(actor=people.staff, post=topic, question="q", options=["a", "b"],
+    vote = services.open_vote(actor=people.staff, post_id=topic.pk, question="q", options=["a", "b"],
                               deadline=__import__("shequtong.common.clock", fromlist=["now"]).now().replace(year=2099))
     offer = make_post(people.resident, tree.comm_a1, Board.SERVICES)
-    booking = services.book_service(actor=people.neighbour, post=offer)
+    booking = services.book_service(actor=people.neighbour, post_id=offer.pk)
     opt = vote.options.first().pk
     calls = [
         ("get", f"{API}/boards?community_id={tree.comm_a1.pk}", None),

@@ -24,7 +24,7 @@ pytestmark = [
 
 def test_two_racing_ballots_from_one_member_count_once(tree, people):
     topic = make_post(people.resident, tree.comm_a1, Board.COUNCIL)
-    vote = services.open_vote(actor=people.staff, post=topic, question="q", options=["同意", "不同意"],
+    vote = services.open_vote(actor=people.staff, post_id=topic.pk, question="q", options=["同意", "不同意"],
                               deadline=clock.now() + dt.timedelta(days=1))
     options = list(vote.options.all())
     barrier = threading.Barrier(2)
@@ -33,7 +33,7 @@ def test_two_racing_ballots_from_one_member_count_once(tree, people):
     def cast(option_id: int) -> None:
         try:
             barrier.wait()
-            services.cast_ballot(actor=people.neighbour, post=topic, option_id=option_id)
+            services.cast_ballot(actor=people.neighbour, post_id=topic.pk, option_id=option_id)
             outcomes.append("ok")
         except Conflict:
             outcomes.append("conflict")

@@ -79,12 +79,12 @@ def test_who_may_reply_on_each_board(tree, people, board):
     author, allowed, refused = REPLY_RULES[board]
     post = make_post(getattr(people, author), tree.comm_a1, board)
     for name in allowed:
-        services.reply_to(actor=getattr(people, name), post=post, body="收到，谢谢")
+        services.reply_to(actor=getattr(people, name), post_id=post.pk, body="收到，谢谢")
     for name in refused:
         with pytest.raises(PermissionRefused):
-            services.reply_to(actor=getattr(people, name), post=post, body="我也说两句")
+            services.reply_to(actor=getattr(people, name), post_id=post.pk, body="我也说两句")
     with pytest.raises(NotFound):
-        services.reply_to(actor=people.outsider, post=post, body="外社区")
+        services.reply_to(actor=people.outsider, post_id=post.pk, body="外社区")
     post.refresh_from_db()
     assert post.reply_count == len(allowed) == Reply.objects.filter(post=post).count()
 
@@ -92,7 +92,7 @@ def test_who_may_reply_on_each_board(tree, people, board):
 def test_affairs_sub_board_takes_no_replies(tree, people):
     post = make_post(people.staff, tree.comm_a1, Board.AFFAIRS, title="居住证办理指南")
     with pytest.raises(PermissionRefused):
-        services.reply_to(actor=people.resident, post=post, body="请问周末办理吗")
+        services.reply_to(actor=people.resident, post_id=post.pk, body="请问周末办理吗")
 
 
 def test_rural_community_has_no_neighbours_council_and_calls_affairs_guide(tree, people):
@@ -126,29 +126,29 @@ def test_mutual_aid_and_category_only_on_neighbours(tree, people, tags):
 
 def test_read_counts_a_person_once(tree, people):
     post = make_post(people.staff, tree.comm_a1, Board.NOTICE)
-    assert services.record_read(actor=people.resident, post=post) is True
-    assert services.record_read(actor=people.resident, post=post) is False
-    services.record_read(actor=people.neighbour, post=post)
-    services.record_read(actor=people.sub_observer, post=post)  # observers are not counted
+    assert services.record_read(actor=people.resident, post_id=post.pk) is True
+    assert services.record_read(actor=people.resident, post_id=post.pk) is False
+    services.record_read(actor=people.neighbour, post_id=post.pk)
+    services.record_read(actor=people.sub_observer, post_id=post.pk)  # observers are not counted
     post.refresh_from_db()
     assert post.read_count == 2 == Read.objects.filter(post=post).count()
     with pytest.raises(NotFound):
-        services.record_read(actor=people.outsider, post=post)
+        services.record_read(actor=people.outsider, post_id=post.pk)
 
 
 def test_like_toggles(tree, people):
     post = make_post(people.resident, tree.comm_a1)
-    assert services.toggle_like(actor=people.neighbour, post=post) is True
-    assert services.toggle_like(actor=people.staff, post=post) is True
+    assert services.toggle_like(actor=people.neighbour, post_id=post.pk) is True
+    assert services.toggle_like(actor=people.staff, post_id=post.pk) is True
     post.refresh_from_db()
     assert post.like_count == 2
-    assert services.toggle_like(actor=people.neighbour, post=post) is False
+    assert services.toggle_like(actor=people.neighbour, post_id=post.pk) is False
     post.refresh_from_db()
     assert post.like_count == 1 == Like.objects.filter(post=post).count()
     with pytest.raises(PermissionRefused):
-        services.toggle_like(actor=people.sub_observer, post=post)
+        services.toggle_like(actor=people.sub_observer, post_id=post.pk)
     with pytest.raises(NotFound):
-        services.toggle_like(actor=people.outsider, post=post)
+        services.toggle_like(actor=people.outsider, post_id=post.pk)
 
 
 def test_images_are_checked_with_pillow(tree, people):
@@ -171,7 +171,7 @@ def test_images_are_checked_with_pillow(tree, people):
 
 def test_mention_under_reply_box_records_and_publishes(tree, people, mentions):
     post = make_post(people.resident, tree.comm_a1)
-    r = services.reply_to(actor=people.neighbour, post=post, body="我家门口也是，麻烦居委看看", mention=True)
+    r = services.reply_to(actor=people.neighbour, post_id=post.pk, body="我家门口也是，麻烦居委看看", mention=True)
     m = Mention.objects.get()
     assert (m.source_type, m.reply_id, m.actor_id, m.community_id) == ("reply", r.pk, people.neighbour.pk, tree.comm_a1.pk)
     assert len(mentions) == 1
@@ -180,83 +180,83 @@ def test_mention_under_reply_box_records_and_publishes(tree, people, mentions):
     assert e.patrol_level is None and e.author_id == people.neighbour.pk and "麻烦居委" in e.text
     assert e.url.endswith(f"#reply-{r.pk}") and e.community_id == tree.comm_a1.pk
     # On the post itself (empty reply box), once per person.
-    services.mention_committee(actor=people.resident, post=post)
-    services.mention_committee(actor=people.resident, post=post)
+    services.mention_committee(actor=people.resident, post_id=post.pk)
+    services.mention_committee(actor=people.resident, post_id=post.pk)
     assert Mention.objects.count() == 2 and len(mentions) == 2 and mentions[1].source_type == "post"
 
 
 @pytest.mark.parametrize(("who", "level"), [("staff", "committee"), ("sub_observer", "subdistrict"), ("district", "district")])
 def test_patrol_mention_and_tag_carry_the_patrol_level(tree, people, mentions, tags, who, level):
     post = make_post(people.resident, tree.comm_a1)
-    r = services.reply_to(actor=people.neighbour, post=post, body="小区门口积水严重")
+    r = services.reply_to(actor=people.neighbour, post_id=post.pk, body="小区门口积水严重")
     actor = getattr(people, who)
-    services.mention_committee(actor=actor, post=post, reply=r)
-    services.tag_post(actor=actor, post=post, category="construction")
+    services.mention_committee(actor=actor, post_id=post.pk, reply_id=r.pk)
+    services.tag_post(actor=actor, post_id=post.pk, category="construction")
     assert mentions[-1].patrol_level == level and Mention.objects.get().patrol_level == level
     assert tags[-1].patrol_level == level and tags[-1].category == "construction" and tags[-1].actor_id == actor.pk
     post.refresh_from_db()
     assert post.category == "construction" and post.tagged_by_id == actor.pk
     assert ModerationAction.objects.filter(post=post, action="tag").count() == 1
     with pytest.raises(Conflict):
-        services.tag_post(actor=actor, post=post, category="safety")
+        services.tag_post(actor=actor, post_id=post.pk, category="safety")
 
 
 def test_patrol_outside_scope_and_by_residents_is_refused(tree, people, tags):
     post = make_post(people.resident, tree.comm_a1)
     with pytest.raises(PermissionRefused):
-        services.tag_post(actor=people.neighbour, post=post, category="safety")
+        services.tag_post(actor=people.neighbour, post_id=post.pk, category="safety")
     with pytest.raises(NotFound):
-        services.tag_post(actor=people.sub_b_observer, post=post, category="safety")
+        services.tag_post(actor=people.sub_b_observer, post_id=post.pk, category="safety")
     with pytest.raises(NotFound):
-        services.tag_post(actor=people.outsider_staff, post=post, category="safety")
+        services.tag_post(actor=people.outsider_staff, post_id=post.pk, category="safety")
     notice = make_post(people.staff, tree.comm_a1, Board.NOTICE)
     with pytest.raises(ValidationFailed):
-        services.tag_post(actor=people.staff, post=notice, category="safety")
+        services.tag_post(actor=people.staff, post_id=notice.pk, category="safety")
     assert tags == []
 
 
 def test_council_topic_vote_and_outcome(tree, people):
     topic = make_post(people.resident, tree.comm_a1, Board.COUNCIL, title="小区是否增设电动车充电桩")
     assert topic.stage == Post.Stage.DISCUSSING
-    services.reply_to(actor=people.neighbour, post=topic, body="支持，楼道充电太危险")
+    services.reply_to(actor=people.neighbour, post_id=topic.pk, body="支持，楼道充电太危险")
     deadline = clock.now() + dt.timedelta(days=7)
     with pytest.raises(PermissionRefused):
-        services.open_vote(actor=people.resident, post=topic, question="是否增设", options=["同意", "不同意"], deadline=deadline)
+        services.open_vote(actor=people.resident, post_id=topic.pk, question="是否增设", options=["同意", "不同意"], deadline=deadline)
     with pytest.raises(ValidationFailed):
-        services.open_vote(actor=people.staff, post=topic, question="是否增设", options=["同意"], deadline=deadline)
-    vote = services.open_vote(actor=people.staff, post=topic, question="是否增设", options=["同意", "不同意", "弃权"], deadline=deadline)
+        services.open_vote(actor=people.staff, post_id=topic.pk, question="是否增设", options=["同意"], deadline=deadline)
+    vote = services.open_vote(actor=people.staff, post_id=topic.pk, question="是否增设", options=["同意", "不同意", "弃权"], deadline=deadline)
     topic.refresh_from_db()
     assert topic.stage == Post.Stage.VOTING
     yes, no, _ = list(vote.options.all())
-    services.cast_ballot(actor=people.resident, post=topic, option_id=yes.pk)
-    services.cast_ballot(actor=people.neighbour, post=topic, option_id=yes.pk)
-    services.cast_ballot(actor=people.staff, post=topic, option_id=no.pk)
+    services.cast_ballot(actor=people.resident, post_id=topic.pk, option_id=yes.pk)
+    services.cast_ballot(actor=people.neighbour, post_id=topic.pk, option_id=yes.pk)
+    services.cast_ballot(actor=people.staff, post_id=topic.pk, option_id=no.pk)
     with pytest.raises(Conflict):
-        services.cast_ballot(actor=people.resident, post=topic, option_id=no.pk)
+        services.cast_ballot(actor=people.resident, post_id=topic.pk, option_id=no.pk)
     with pytest.raises(PermissionRefused):
-        services.cast_ballot(actor=people.police, post=topic, option_id=yes.pk)
+        services.cast_ballot(actor=people.police, post_id=topic.pk, option_id=yes.pk)
     with pytest.raises(NotFound):
-        services.cast_ballot(actor=people.outsider, post=topic, option_id=yes.pk)
+        services.cast_ballot(actor=people.outsider, post_id=topic.pk, option_id=yes.pk)
     yes.refresh_from_db()
     vote.refresh_from_db()
     assert yes.ballot_count == 2 and vote.ballot_count == 3
     with pytest.raises(PermissionRefused):
-        services.close_vote(actor=people.resident, post=topic, outcome="convention")
-    services.close_vote(actor=people.secretary, post=topic, outcome="project")
+        services.close_vote(actor=people.resident, post_id=topic.pk, outcome="convention")
+    services.close_vote(actor=people.secretary, post_id=topic.pk, outcome="project")
     topic.refresh_from_db()
     assert topic.stage == Post.Stage.PROJECT
     with pytest.raises(Conflict):
-        services.cast_ballot(actor=people.party, post=topic, option_id=yes.pk)
+        services.cast_ballot(actor=people.party, post_id=topic.pk, option_id=yes.pk)
 
 
 def test_vote_after_deadline_is_refused(tree, people, time_machine):
     time_machine.move_to(dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), tick=False)
     topic = make_post(people.resident, tree.comm_a1, Board.COUNCIL)
-    vote = services.open_vote(actor=people.staff, post=topic, question="q", options=["同意", "不同意"],
+    vote = services.open_vote(actor=people.staff, post_id=topic.pk, question="q", options=["同意", "不同意"],
                               deadline=clock.now() + dt.timedelta(days=1))
     time_machine.move_to(dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC), tick=False)
     with pytest.raises(Conflict, match="投票已结束"):
-        services.cast_ballot(actor=people.resident, post=topic, option_id=vote.options.first().pk)
+        services.cast_ballot(actor=people.resident, post_id=topic.pk, option_id=vote.options.first().pk)
 
 
 def test_committee_publishes_a_convention_directly(tree, people):
@@ -270,10 +270,10 @@ def test_service_offer_booking_and_confirmation(tree, people):
     post = make_post(people.resident, tree.comm_a1, Board.SERVICES, title="免费理发",
                      offer=services.OfferDetails(service_time="每周六上午", capacity=1))
     with pytest.raises(ValidationFailed):
-        services.book_service(actor=people.resident, post=post)
-    b = services.book_service(actor=people.neighbour, post=post, note="给老人理发")
+        services.book_service(actor=people.resident, post_id=post.pk)
+    b = services.book_service(actor=people.neighbour, post_id=post.pk, note="给老人理发")
     with pytest.raises(Conflict):
-        services.book_service(actor=people.neighbour, post=post)
+        services.book_service(actor=people.neighbour, post_id=post.pk)
     assert Message.objects.filter(recipient=people.resident, subject__contains="预约").exists()
     with pytest.raises(PermissionRefused):
         services.decide_booking(actor=people.neighbour, booking_id=b.pk, confirm=True)
@@ -284,36 +284,36 @@ def test_service_offer_booking_and_confirmation(tree, people):
     assert b.status == Booking.Status.CONFIRMED
     assert Message.objects.filter(recipient=people.neighbour, subject__contains="已确认").exists()
     with pytest.raises(Conflict, match="名额已满"):
-        services.book_service(actor=people.staff, post=post)
+        services.book_service(actor=people.staff, post_id=post.pk)
     with pytest.raises(PermissionRefused):
-        services.book_service(actor=people.sub_observer, post=post)
+        services.book_service(actor=people.sub_observer, post_id=post.pk)
     services.cancel_booking(actor=people.neighbour, booking_id=b.pk)
-    services.book_service(actor=people.staff, post=post)  # a place is free again
+    services.book_service(actor=people.staff, post_id=post.pk)  # a place is free again
 
 
 def test_committee_hides_and_restores_and_author_is_told(tree, people):
     post = make_post(people.resident, tree.comm_a1)
-    r = services.reply_to(actor=people.neighbour, post=post, body="广告：低价出售")
+    r = services.reply_to(actor=people.neighbour, post_id=post.pk, body="广告：低价出售")
     with pytest.raises(PermissionRefused):
-        services.hide_reply(actor=people.resident, reply=r, reason="广告")
+        services.hide_reply(actor=people.resident, reply_id=r.pk, reason="广告")
     with pytest.raises(NotFound):
-        services.hide_reply(actor=people.outsider_staff, reply=r, reason="广告")
+        services.hide_reply(actor=people.outsider_staff, reply_id=r.pk, reason="广告")
     with pytest.raises(ValidationFailed):
-        services.hide_reply(actor=people.staff, reply=r, reason=" ")
-    services.hide_reply(actor=people.staff, reply=r, reason="广告信息")
+        services.hide_reply(actor=people.staff, reply_id=r.pk, reason=" ")
+    services.hide_reply(actor=people.staff, reply_id=r.pk, reason="广告信息")
     post.refresh_from_db()
     assert post.reply_count == 0
     msg = Message.objects.get(recipient=people.neighbour)
     assert "广告信息" in msg.body and msg.link == post.get_absolute_url()
-    services.restore_reply(actor=people.secretary, reply=r)
+    services.restore_reply(actor=people.secretary, reply_id=r.pk)
     post.refresh_from_db()
     assert post.reply_count == 1
-    services.hide_post(actor=people.staff, post=post, reason="重复发布")
+    services.hide_post(actor=people.staff, post_id=post.pk, reason="重复发布")
     post.refresh_from_db()
     assert post.is_hidden  # still in the database
     with pytest.raises(NotFound):
-        services.reply_to(actor=people.neighbour, post=post, body="?")
-    services.restore_post(actor=people.staff, post=post)
+        services.reply_to(actor=people.neighbour, post_id=post.pk, body="?")
+    services.restore_post(actor=people.staff, post_id=post.pk)
     actions = list(ModerationAction.objects.filter(post=post).order_by("id").values_list("action", flat=True))
     assert actions == ["hide", "restore", "hide", "restore"]
     assert Message.objects.filter(recipient=people.resident).count() == 2

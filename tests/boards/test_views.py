@@ -110,8 +110,8 @@ def test_board_list_query_count_is_flat(client, tree, people, django_assert_max_
     def fill(n):
         for _ in range(n):
             p = make_post(author, tree.comm_a1, board, image_files=[image_upload()])
-            services.reply_to(actor=people.staff, post=p, body="收到")
-            services.toggle_like(actor=people.neighbour, post=p)
+            services.reply_to(actor=people.staff, post_id=p.pk, body="收到")
+            services.toggle_like(actor=people.neighbour, post_id=p.pk)
 
     fill(2)
     login(client, people.neighbour)
@@ -126,14 +126,14 @@ def test_board_list_query_count_is_flat(client, tree, people, django_assert_max_
 def test_post_detail_and_my_pages_query_counts_are_flat(client, tree, people, django_assert_max_num_queries):
     post = make_post(people.resident, tree.comm_a1)
     for _ in range(3):
-        services.reply_to(actor=people.neighbour, post=post, body="+1")
+        services.reply_to(actor=people.neighbour, post_id=post.pk, body="+1")
     login(client, people.staff)
     url = post.get_absolute_url()
     client.get(url)
     with django_assert_max_num_queries(40) as small:
         client.get(url)
     for _ in range(20):
-        services.reply_to(actor=people.neighbour, post=post, body="+1")
+        services.reply_to(actor=people.neighbour, post_id=post.pk, body="+1")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
     login(client, people.neighbour)
@@ -165,7 +165,7 @@ def test_rural_button_says_village_committee(client, tree, people):
 
 def test_patrol_buttons_for_staff_and_observers_not_residents(client, tree, people, mentions, tags):
     post = make_post(people.resident, tree.comm_a1)
-    r = services.reply_to(actor=people.neighbour, post=post, body="电梯又坏了")
+    r = services.reply_to(actor=people.neighbour, post_id=post.pk, body="电梯又坏了")
     resident_html = login(client, people.neighbour).get(post.get_absolute_url()).content.decode()
     assert "添加问题标签" not in resident_html and 'data-testid="mention-reply"' not in resident_html
     for user in (people.staff, people.sub_observer, people.district):
@@ -198,7 +198,7 @@ def test_observer_browses_read_only(client, tree, people):
 
 def test_committee_hides_reply_author_told_and_others_cannot_see_it(client, tree, people):
     post = make_post(people.resident, tree.comm_a1)
-    r = services.reply_to(actor=people.neighbour, post=post, body="加微信买便宜药")
+    r = services.reply_to(actor=people.neighbour, post_id=post.pk, body="加微信买便宜药")
     login(client, people.staff).post(reverse("boards:hide_reply", args=[r.pk]), {"reason": "广告"})
     r.refresh_from_db()
     assert r.is_hidden
@@ -260,9 +260,9 @@ def _urls(post, reply, booking):
 @pytest.mark.parametrize("who", ["outsider", "outsider_staff", "sub_b_observer"])
 def test_every_board_url_refuses_outside_the_jurisdiction(client, tree, people, who):
     post = make_post(people.resident, tree.comm_a1, image_files=[image_upload()])
-    reply = services.reply_to(actor=people.neighbour, post=post, body="原回复")
+    reply = services.reply_to(actor=people.neighbour, post_id=post.pk, body="原回复")
     offer = make_post(people.resident, tree.comm_a1, Board.SERVICES)
-    booking = services.book_service(actor=people.neighbour, post=offer)
+    booking = services.book_service(actor=people.neighbour, post_id=offer.pk)
     login(client, getattr(people, who))
     before = (Reply.objects.count(), Like.objects.count(), Mention.objects.count(), list(Post.objects.values_list("visibility", "category", "stage")))
     for method, url, data in _urls(post, reply, booking):

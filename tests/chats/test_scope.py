@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from shequtong.chats import selectors, services
+from shequtong.accounts.roles import Role
+from shequtong.chats import policies, selectors, services
 from shequtong.chats.models import GroupChat, GroupHistory, GroupMember, GroupMention, GroupMessage
+from shequtong.common import hooks
 from shequtong.common.errors import NotFound
 
 from ..factories import chat_message
@@ -13,7 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 def _ids(user):
-    services.ensure_groups_for(user)
     return {g.pk for g in selectors.groups_for(user)}
 
 
@@ -22,7 +23,7 @@ def test_a_resident_of_estate_a_never_sees_estate_b(people, client):
     assert _ids(people.alice) == {people.group_a1.pk}
     assert _ids(people.carol) == {people.group_a2.pk}
     with pytest.raises(NotFound):
-        selectors.group_access(people.alice, people.group_a2.pk)
+        policies.access_group(people.alice, people.group_a2.pk)
     client.force_login(people.alice)
     html = client.get(reverse("chats:list")).content.decode()
     assert people.group_a1.name in html and people.group_a2.name not in html
@@ -32,26 +33,31 @@ def test_a_resident_of_estate_a_never_sees_estate_b(people, client):
 
 
 def test_committee_sees_every_group_of_its_community_and_never_another(people):
-    custom = services.create_group(actor=people.staff, community=people.tree.comm_a1, name="志愿者群")
+    custom = services.create_group(actor=people.staff, community_id=people.tree.comm_a1.pk, name="志愿者群")
     assert _ids(people.staff) == {people.group_a1.pk, people.group_a2.pk, custom.pk}
+    # The fixture grants staff_b's role directly; accounts.services.grant_role would
+    # have published membership_changed, which creates every estate group of comm_b1.
+    services.on_membership_changed(hooks.MembershipEvent(
+        user_id=people.staff_b.pk, role=Role.COMMITTEE_STAFF, subdistrict_id=people.tree.sub_b.pk,
+        community_id=people.tree.comm_b1.pk, estate_id=None, change="granted"))
     seen_by_b = _ids(people.staff_b)
     b_groups = set(GroupChat.objects.filter(community=people.tree.comm_b1).values_list("pk", flat=True))
     assert people.group_b1.pk in b_groups and len(b_groups) == 2  # both estates of comm_b1
     assert seen_by_b == b_groups
     for group in (people.group_a1, people.group_a2, custom):
-        assert selectors.group_access(people.staff, group.pk).role == selectors.STAFF
+        assert policies.access_group(people.staff, group.pk)[1].role == policies.STAFF
         with pytest.raises(NotFound):
-            selectors.group_access(people.staff_b, group.pk)
+            policies.access_group(people.staff_b, group.pk)
     assert {g.pk for g in selectors.managed_groups(people.staff_b)} == b_groups
 
 
 def test_observers_read_groups_in_their_scope_only(people):
-    assert selectors.group_access(people.sub_a, people.group_a1.pk).role == selectors.OBSERVER
-    assert selectors.group_access(people.district, people.group_b1.pk).role == selectors.OBSERVER
+    assert policies.access_group(people.sub_a, people.group_a1.pk)[1].role == policies.OBSERVER
+    assert policies.access_group(people.district, people.group_b1.pk)[1].role == policies.OBSERVER
     with pytest.raises(NotFound):
-        selectors.group_access(people.sub_a, people.group_b1.pk)
+        policies.access_group(people.sub_a, people.group_b1.pk)
     with pytest.raises(NotFound):  # observes, but is not patrol staff
-        selectors.group_access(people.rural_admin, people.group_a1.pk)
+        policies.access_group(people.rural_admin, people.group_a1.pk)
     assert _ids(people.sub_a) == set()  # observers are not members of anything
     assert people.tree.comm_b1 not in list(selectors.observable_communities(people.sub_a))
 
@@ -70,7 +76,7 @@ def a1_world(people):
     message = chat_message(people.alice, people.group_a1, "电梯坏了")
     hidden = chat_message(people.bob, people.group_a1, "广告")
     services.hide_message(actor=people.staff, message_id=hidden.pk, reason="广告")
-    custom = services.create_group(actor=people.staff, community=people.tree.comm_a1, name="楼组群", member_ids=[people.alice.pk])
+    custom = services.create_group(actor=people.staff, community_id=people.tree.comm_a1.pk, name="楼组群", member_ids=[people.alice.pk])
     return people, message, hidden, custom
 
 

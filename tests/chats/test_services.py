@@ -3,13 +3,20 @@
 import pytest
 import time_machine
 
+from shequtong.accounts import services as accounts_services
 from shequtong.accounts.roles import Role
-from shequtong.chats import selectors, services
+from shequtong.chats import policies, selectors, services
 from shequtong.chats.models import GroupChat, GroupHistory, GroupMention, GroupMessage
-from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from shequtong.common.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionRefused,
+    ValidationFailed,
+)
 from shequtong.inbox.models import Message
 
-from ..factories import chat_message, estate_group, make_with_role, resident_of_estate
+from ..factories import chat_message, estate_group, make_user, make_with_role, resident_of_estate
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +37,34 @@ def test_every_estate_gets_exactly_one_group_lazily(tree):
     assert urban.name == "友谊一村居委1号小区群"
 
 
-def test_resident_sees_their_estate_group_created_on_first_visit(tree):
+def test_an_approved_resident_finds_their_estate_group_created_when_they_joined(tree):
+    """Groups are created when memberships change (hooks.membership_changed), never when a page is opened."""
     estate = tree.estate(tree.comm_a1)
-    resident = resident_of_estate(estate)
-    services.ensure_groups_for(resident)
+    secretary = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1)
+    resident = make_user()
+    membership = accounts_services.request_membership(actor=resident, community_id=tree.comm_a1.pk, estate_id=estate.pk)
+    assert not GroupChat.objects.filter(estate=estate).exists()
+    accounts_services.review_membership(actor=secretary, membership_id=membership.pk, approve=True)
     assert [g.estate_id for g in selectors.groups_for(resident)] == [estate.pk]
+    # Staff see every estate group of their community: all of them exist now.
+    assert set(GroupChat.objects.filter(community=tree.comm_a1).values_list("estate_id", flat=True)) == set(
+        tree.comm_a1.estates.values_list("pk", flat=True))
+
+
+def test_a_role_granted_on_a_community_creates_its_estate_groups(tree):
+    admin = make_with_role(Role.SYSADMIN)
+    staff = make_user()
+    accounts_services.grant_role(actor=admin, user=staff, role=Role.COMMITTEE_STAFF, community=tree.comm_a2)
+    assert GroupChat.objects.filter(community=tree.comm_a2, kind=GroupChat.Kind.ESTATE).count() == tree.comm_a2.estates.count()
+    assert {g.community_id for g in selectors.managed_groups(staff)} == {tree.comm_a2.pk}
+
+
+def test_a_failed_grant_creates_no_groups(tree):
+    """The groups are written in the grant's transaction: a refused grant leaves nothing behind."""
+    staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
+    with pytest.raises(DomainError):
+        accounts_services.grant_role(actor=staff, user=make_user(), role=Role.COMMITTEE_STAFF, community=tree.comm_b1)
+    assert not GroupChat.objects.exists()
 
 
 # --- sending, ordering and cursors ---------------------------------------------------
@@ -100,8 +130,8 @@ def test_unread_markers_move_forward_only(people):
     m2 = chat_message(people.alice, people.group_a1, "二")
     assert selectors.unread_groups(people.bob) == 1
     assert selectors.groups_for(people.bob).get(pk=people.group_a1.pk).unread == 2
-    services.mark_read(actor=people.bob, group=people.group_a1, last_id=m2.pk)
-    services.mark_read(actor=people.bob, group=people.group_a1, last_id=1)
+    services.mark_read(actor=people.bob, group_id=people.group_a1.pk, last_id=m2.pk)
+    services.mark_read(actor=people.bob, group_id=people.group_a1.pk, last_id=1)
     assert selectors.unread_groups(people.bob) == 0
     assert selectors.groups_for(people.bob).get(pk=people.group_a1.pk).unread == 0
     assert selectors.unread_groups(people.alice) == 0  # one's own messages are read
@@ -200,7 +230,7 @@ def test_only_the_committee_of_the_community_moderates(people):
 # --- committee groups and announcements -----------------------------------------------------
 
 def test_committee_creates_a_group_of_its_residents_and_manages_members(people):
-    group = services.create_group(actor=people.staff, community=people.tree.comm_a1, name="老年活动群",
+    group = services.create_group(actor=people.staff, community_id=people.tree.comm_a1.pk, name="老年活动群",
                                   member_ids=[people.alice.pk, people.carol.pk])
     assert set(selectors.members_of(group)) == {people.alice, people.carol}
     assert people.alice in [u for u in selectors.members_of(group)]
@@ -210,32 +240,32 @@ def test_committee_creates_a_group_of_its_residents_and_manages_members(people):
     services.remove_member(actor=people.staff, group_id=group.pk, user_id=people.alice.pk)
     assert set(selectors.members_of(group)) == {people.bob, people.carol}
     with pytest.raises(NotFound):
-        selectors.group_access(people.alice, group.pk)
+        policies.access_group(people.alice, group.pk)
     actions = list(GroupHistory.objects.filter(group=group).order_by("id").values_list("action", flat=True))
     assert actions == ["created", "member_added", "member_removed"]
 
 
 def test_members_come_only_from_the_community(people):
     with pytest.raises(ValidationFailed):
-        services.create_group(actor=people.staff, community=people.tree.comm_a1, name="串门群", member_ids=[people.dave.pk])
+        services.create_group(actor=people.staff, community_id=people.tree.comm_a1.pk, name="串门群", member_ids=[people.dave.pk])
     with pytest.raises(NotFound):
-        services.create_group(actor=people.staff_b, community=people.tree.comm_a1, name="越界群")
+        services.create_group(actor=people.staff_b, community_id=people.tree.comm_a1.pk, name="越界群")
     with pytest.raises(ValidationFailed):
         services.add_members(actor=people.staff, group_id=people.group_a1.pk, user_ids=[people.carol.pk])
     assert not GroupChat.objects.filter(kind=GroupChat.Kind.CUSTOM).exists()
 
 
 def test_a_member_who_leaves_the_community_loses_the_group(people):
-    group = services.create_group(actor=people.staff, community=people.tree.comm_a1, name="楼组群", member_ids=[people.alice.pk])
-    assert selectors.group_access(people.alice, group.pk).role == selectors.MEMBER
+    group = services.create_group(actor=people.staff, community_id=people.tree.comm_a1.pk, name="楼组群", member_ids=[people.alice.pk])
+    assert policies.access_group(people.alice, group.pk)[1].role == policies.MEMBER
     people.alice.role_grants.filter(role=Role.RESIDENT).delete()
     from shequtong.accounts import scope
 
     scope.forget(people.alice)
     with pytest.raises(NotFound):
-        selectors.group_access(people.alice, group.pk)
+        policies.access_group(people.alice, group.pk)
     with pytest.raises(NotFound):
-        selectors.group_access(people.alice, people.group_a1.pk)
+        policies.access_group(people.alice, people.group_a1.pk)
 
 
 def test_announcement_is_posted_into_the_conversation_and_can_be_withdrawn(people):
@@ -257,3 +287,28 @@ def test_estate_group_members_are_its_residents(people):
     assert set(selectors.members_of(people.group_a1)) == {people.alice, people.bob, extra}
     assert list(selectors.staff_of(people.tree.comm_a1)) == [people.staff]
     assert estate_group(people.group_a1.estate).pk == people.group_a1.pk
+
+
+def test_the_data_migration_gives_every_existing_estate_its_group_once(tree):
+    """Databases from before groups were created on membership changes get theirs from migration 0002."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("shequtong.chats.migrations.0002_estate_groups")
+    estate_group(tree.estate(tree.comm_a1))  # one exists already: kept, not duplicated
+    migration.create_estate_groups(apps, None)
+    migration.create_estate_groups(apps, None)
+    from shequtong.places.models import Estate
+
+    assert sorted(GroupChat.objects.values_list("estate_id", flat=True)) == sorted(Estate.objects.values_list("pk", flat=True))
+    names = {g.estate_id: g.name for g in GroupChat.objects.all()}
+    assert all(names[e.pk] == services.estate_group_name(e, e.community) for e in Estate.objects.select_related("community"))
+
+
+def test_a_bulk_loader_gives_every_estate_its_group(tree):
+    from shequtong.places.models import Estate
+
+    assert services.ensure_every_estate_group() == Estate.objects.count()
+    assert services.ensure_every_estate_group() == 0
+    assert GroupChat.objects.filter(kind=GroupChat.Kind.ESTATE).count() == Estate.objects.count()

@@ -155,7 +155,7 @@ def test_committee_creates_a_group_adds_members_and_posts_an_announcement(client
 
 def _fill(people, groups: int, messages: int) -> None:
     for g in range(groups):
-        group = services.create_group(actor=people.staff, community=people.tree.comm_a1, name=f"楼组群{g:02d}",
+        group = services.create_group(actor=people.staff, community_id=people.tree.comm_a1.pk, name=f"楼组群{g:02d}",
                                       member_ids=[people.alice.pk, people.bob.pk])
         for i in range(messages):
             chat_message(people.bob if i % 2 else people.staff, group, f"消息{i}")

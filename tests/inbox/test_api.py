@@ -34,7 +34,7 @@ def test_send_read_reply_and_list_through_the_api(client, folks):
 
 
 def test_every_inbox_operation_refuses_outsiders_and_changes_nothing(client, folks):
-    letter = services.send_letter(actor=folks.alice, recipient=folks.staff, subject="私事", body="私密内容")
+    letter = services.send_letter(actor=folks.alice, recipient_id=folks.staff.pk, subject="私事", body="私密内容")
     for outsider in (folks.dave, folks.bob, folks.staff_b):
         client.force_login(outsider)
         assert client.get(f"/api/v1/inbox/messages/{letter.pk}").status_code == 404

@@ -3,14 +3,14 @@
 import pytest
 
 from shequtong.common.errors import NotFound, ValidationFailed
-from shequtong.inbox import reach, selectors, services
+from shequtong.inbox import policies, reach, selectors, services
 from shequtong.inbox.models import Message
 
 pytestmark = pytest.mark.django_db
 
 
 def _write(sender, recipient, body="您好"):
-    return services.send_letter(actor=sender, recipient=recipient, subject="问候", body=body)
+    return services.send_letter(actor=sender, recipient_id=recipient.pk, subject="问候", body=body)
 
 
 @pytest.mark.parametrize(("sender", "recipient"), [
@@ -43,11 +43,11 @@ def test_letters_across_communities_are_refused_and_nothing_is_written(folks, se
 
 def test_a_letter_must_have_subject_and_body(folks):
     with pytest.raises(ValidationFailed):
-        services.send_letter(actor=folks.alice, recipient=folks.staff, subject=" ", body="内容")
+        services.send_letter(actor=folks.alice, recipient_id=folks.staff.pk, subject=" ", body="内容")
     with pytest.raises(ValidationFailed):
-        services.send_letter(actor=folks.alice, recipient=folks.staff, subject="标题", body="")
+        services.send_letter(actor=folks.alice, recipient_id=folks.staff.pk, subject="标题", body="")
     with pytest.raises(ValidationFailed):
-        services.send_letter(actor=folks.alice, recipient=folks.staff, subject="标题", body="长" * 5001)
+        services.send_letter(actor=folks.alice, recipient_id=folks.staff.pk, subject="标题", body="长" * 5001)
     assert not Message.objects.exists()
 
 
@@ -70,7 +70,7 @@ def test_staff_answer_an_observer_and_outsiders_cannot_join_the_thread(folks):
         with pytest.raises(NotFound):
             services.reply_letter(actor=outsider, message_id=root.pk, body="插话")
         with pytest.raises(NotFound):
-            selectors.message_for(outsider, root.pk)
+            policies.access_message(outsider, root.pk)
     assert Message.objects.count() == 2
 
 
@@ -113,7 +113,7 @@ def test_recipient_search_stays_in_reach(folks):
     assert {u.pk for u in selectors.recipients_for(folks.district, "周")} == {folks.staff_b.pk}
     assert selectors.recipients_for(folks.sub_a, "王") == []        # observers reach staff only
     with pytest.raises(NotFound):
-        selectors.recipient_for(folks.alice, folks.dave.pk)
+        policies.access_recipient(folks.alice, folks.dave.pk)
     assert reach.may_converse(folks.staff, folks.sub_a) == folks.tree.comm_a1.pk
 
 

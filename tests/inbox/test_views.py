@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _write(sender, recipient, body="您好", subject="问候"):
-    return services.send_letter(actor=sender, recipient=recipient, subject=subject, body=body)
+    return services.send_letter(actor=sender, recipient_id=recipient.pk, subject=subject, body=body)
 
 
 def test_list_filters_and_unread_markers(client, folks):

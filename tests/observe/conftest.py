@@ -68,7 +68,7 @@ def world(tree: Tree, time_machine: Any) -> World:
     post_b = make_post(resident_b, tree.comm_b1, title="楼道灯又坏了", body="罗南新村5号楼楼道灯坏了好几天。")
     move(at(4))
     hidden_a = make_post(resident, tree.comm_a1, title="楼道里的广告", body="楼道里贴满了小广告。")
-    board_services.hide_post(actor=staff, post=hidden_a, reason="广告")
+    board_services.hide_post(actor=staff, post_id=hidden_a.pk, reason="广告")
     move(at(5))
     letter_a = case_helpers.letter(resident, tree.comm_a1, category="community",
                                    content="楼道里堆满杂物，存在消防隐患，请居委处理。")
@@ -94,7 +94,7 @@ def world(tree: Tree, time_machine: Any) -> World:
     chat_message(resident, estate_group(tree.estate(tree.comm_a1)), body="楼道灯坏了谁知道找谁修")
     from shequtong.inbox import services as inbox_services
 
-    inbox_services.send_letter(actor=staff, recipient=resident, subject="楼道灯", body="楼道灯明天修好")
+    inbox_services.send_letter(actor=staff, recipient_id=resident.pk, subject="楼道灯", body="楼道灯明天修好")
     move(at(27))
     return World(
         district=make_with_role(Role.DISTRICT_OBSERVER, real_name="区观察"),

@@ -36,8 +36,8 @@ class Command(BaseCommand):
             User.objects.filter(role_grants__role=Role.RESIDENT, role_grants__community=community)
             .exclude(pk=resident.pk).order_by("id")[:12]
         )
-        services.ensure_estate_groups(community_ids=[community.pk])
-        group = services.create_group(actor=secretary, community=community, name="楼组议事群",
+        services.ensure_every_estate_group()  # seed_demo creates estates and grants in bulk, past the hooks
+        group = services.create_group(actor=secretary, community_id=community.pk, name="楼组议事群",
                                       member_ids=[resident.pk, *[n.pk for n in neighbours]])
         services.set_announcement(actor=secretary, group_id=group.pk,
                                   text="本周六上午9点在居委会议室召开楼组长会议，欢迎居民代表参加。")
@@ -58,6 +58,6 @@ class Command(BaseCommand):
             for i, body in enumerate(["早上好，今天小区停水吗？", "听说下午两点到四点检修水管。", "好的，谢谢告知。"]):
                 services.send_message(actor=speakers[i % len(speakers)] if residents else staff,
                                       group_id=estate_group.pk, body=body)
-        inbox_services.send_letter(actor=staff, recipient=resident, subject="关于路灯报修的回复",
+        inbox_services.send_letter(actor=staff, recipient_id=resident.pk, subject="关于路灯报修的回复",
                                    body="您好，3号楼东侧路灯已安排物业本周内修复，如仍有问题请随时联系我们。")
         self.stdout.write(self.style.SUCCESS(f"demo chats loaded in {community.name}"))
