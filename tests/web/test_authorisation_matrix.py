@@ -1,0 +1,65 @@
+"""The authorisation matrix: every URL and API operation, every role, inside and outside their places.
+
+The declared table is tests/web/authorisation_matrix.py; the machinery is
+tests/web/matrix.py. Set MATRIX_RECORD=<file> to write what the code answers
+today in the table's format (then review every line before copying it over:
+a hole recorded is a hole hidden).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+
+from . import authorisation_matrix as table
+from . import matrix
+
+MIN_URLS = 100
+MIN_OPERATIONS = 70
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _format(targets, outcomes) -> str:  # type: ignore[no-untyped-def]
+    lines = []
+    for t in targets:
+        by_status: dict[object, list[str]] = {}
+        for role in matrix.CAST_ROLES:
+            by_status.setdefault(outcomes[(t.key, role)].status, []).append(role)
+        default = max(by_status, key=lambda s: len(by_status[s]))
+        parts = [f'"*": {default!r}'] + [f"{s!r}: \"{' '.join(r)}\"" for s, r in by_status.items() if s != default]
+        lines.append(f'    "{t.key}": {{{", ".join(parts)}}},')
+    return "\n".join(lines).replace("'login'", '"login"')
+
+
+@pytest.mark.django_db
+def test_every_url_and_operation_answers_every_role_as_the_table_says(cast) -> None:  # type: ignore[no-untyped-def]
+    world = matrix.make_world(cast)
+    targets = matrix.targets(world)
+    keys = {t.key for t in targets}
+    missing = [t.key for t in targets if t.key not in table.TABLE]
+    record = os.environ.get("MATRIX_RECORD")
+    if record:
+        saved = dict(table.TABLE)
+        table.TABLE.update({k: {"*": 0} for k in missing})
+        _, outcomes, found = matrix.run(world)
+        with open(record, "w") as f:
+            f.write(_format(targets, outcomes) + "\n\n# problems\n" + "\n".join(found) + "\n")
+        table.TABLE.clear()
+        table.TABLE.update(saved)
+    assert not missing, "URLs/operations without a row in tests/web/authorisation_matrix.py:\n" + "\n".join(missing)
+    stale = sorted(set(table.TABLE) - keys)
+    assert not stale, f"rows for URLs/operations that no longer exist: {stale}"
+    _, outcomes, found = matrix.run(world)
+    pages = Counter(t.key.split()[1].split("[")[0] for t in targets if not t.api)
+    operations = Counter(t.key.split("[")[0] for t in targets if t.api)
+    print(f"\nauthorisation matrix: {len(pages)} URLs and {len(operations)} API operations, "
+          f"{len(targets)} rows, {len(outcomes)} requests as {len(matrix.CAST_ROLES)} cast members")
+    assert len(pages) >= MIN_URLS and len(operations) >= MIN_OPERATIONS
+    assert not found, f"{len(found)} answers differ from the table:\n" + "\n".join(found)
