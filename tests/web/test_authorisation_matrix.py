@@ -51,6 +51,11 @@ def test_every_url_and_operation_answers_every_role_as_the_table_says(cast) -> N
         _, outcomes, found = matrix.run(world)
         with open(record, "w") as f:
             f.write(_format(targets, outcomes) + "\n\n# problems\n" + "\n".join(found) + "\n")
+            f.write("\n# writes (review: each should be an allowed action)\n")
+            for t in targets:
+                wrote = {r: sorted(set(outcomes[(t.key, r)].writes)) for r in matrix.CAST_ROLES if outcomes[(t.key, r)].writes}
+                if wrote:
+                    f.write(f"{t.key}: {wrote}\n")
         table.TABLE.clear()
         table.TABLE.update(saved)
     assert not missing, "URLs/operations without a row in tests/web/authorisation_matrix.py:\n" + "\n".join(missing)
@@ -63,3 +68,38 @@ def test_every_url_and_operation_answers_every_role_as_the_table_says(cast) -> N
           f"{len(targets)} rows, {len(outcomes)} requests as {len(matrix.CAST_ROLES)} cast members")
     assert len(pages) >= MIN_URLS and len(operations) >= MIN_OPERATIONS
     assert not found, f"{len(found)} answers differ from the table:\n" + "\n".join(found)
+
+
+# --- a deliberately removed check makes the matrix fail ----------------------------------
+
+
+@pytest.fixture
+def remove_check(monkeypatch):  # type: ignore[no-untyped-def]
+    """Remove one check on demand: "jurisdiction" (every scope covers every place) or "capability"."""
+    from shequtong.accounts import scope
+    from shequtong.common.access import AccessRule
+
+    def remove(which: str) -> None:
+        if which == "jurisdiction":
+            monkeypatch.setattr(scope.Scope, "covers", lambda self, **kw: True)
+        elif which == "capability":
+            monkeypatch.setattr(AccessRule, "allows", lambda self, request: self.public or request.user.is_authenticated)
+        else:
+            raise ValueError(which)
+
+    return remove
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("which", "row", "caller"), [
+    ("jurisdiction", "GET cases:detail[B]", "staff_a"),
+    ("capability", "GET web:observe", "resident_a"),
+])
+def test_the_matrix_fails_when_a_check_is_removed(cast, remove_check, which, row, caller) -> None:  # type: ignore[no-untyped-def]
+    world = matrix.make_world(cast)
+    _, _, before = matrix.run(world, only=lambda t: t.key == row)
+    assert before == []
+    remove_check(which)
+    _, outcomes, found = matrix.run(world, only=lambda t: t.key == row)
+    assert outcomes[(row, caller)].status == 200
+    assert any(line.startswith(f"{row} as {caller}: got 200, the table says") for line in found), found
