@@ -133,7 +133,7 @@ def _side(cast: Cast, mark: str, announcement: Any, *, community: Any, resident:
                                                body=f"{mark}：楼道灯明天修好")
     applicant = make_user(real_name=f"{mark}申请人")
     membership = _svc(account_services.request_membership, actor=applicant, community=community, note=f"{mark}申请")
-    grant = give(make_user(real_name="民警"), Role.POLICE, community)
+    grant = give(make_user(real_name=f"{mark}民警"), Role.POLICE, community)
     return Side(
         community=community, post=post, reply=reply, image=post.images.get(), council=council, services=services,
         booking=booking, comment=comment, case=case, letter=letter, visit=visit, group=group, group_member=resident,
