@@ -273,6 +273,10 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET open311:request[B]": {"*": 200},
     "POST open311:grid_callback": {"*": 401},
     "GET observe:search": {"*": 403, "login": "anonymous", 200: "@observers"},
+    # --- django-ninja's own pages: the API's schema and docs are public (they describe, they hold no data) ---
+    "GET api:openapi-json": {"*": 200},
+    "GET api:openapi-view": {"*": 200},
+    "GET api:api-root": {"*": 404},
     # --- the API (/api/v1): places are public (registration picks a community) ---
     "GET /api/v1/places/subdistricts": {"*": 200},
     "GET /api/v1/places/subdistricts/{subdistrict_id}/communities[A]": {"*": 200},

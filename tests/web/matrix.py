@@ -231,11 +231,23 @@ def _plain(world: World, name: str) -> Any:
     return PLAIN[name]
 
 
+def _operation_routes() -> set[str]:
+    """The routes of the API's operations as django-ninja mounts them ("cases/<case_id>")."""
+    from shequtong.api.rules import operations
+    from shequtong.api.v1 import api
+
+    return {re.sub(r"{(?:\w+:)?(\w+)}", r"<\1>", f"{prefix.strip('/')}{path}").strip("/")
+            for prefix, router in api._routers for _m, path, _op in operations(router)}
+
+
 def page_targets(world: World) -> list[Target]:
     out: list[Target] = []
+    operation_routes = _operation_routes()
     for namespaces, pattern in _walk(get_resolver().url_patterns):
-        if set(namespaces) & SKIPPED_NAMESPACES or "api" in namespaces:
+        if set(namespaces) & SKIPPED_NAMESPACES:
             continue
+        if "api" in namespaces and re.sub(r"<\w+:", "<", str(pattern.pattern)).strip("/") in operation_routes:
+            continue  # an API operation: api_targets requests it with its own method and body
         name = ":".join((*namespaces, pattern.name or ""))
         methods = _allowed_methods(pattern.callback)
         method = "GET" if methods is None or "GET" in methods else methods[0]

@@ -97,6 +97,8 @@ def test_the_declared_rules_hold_in_the_authorisation_matrix(cast):
 
     wrong = []
     for key, rule in _declared_rules().items():
+        if key.split()[1].startswith("api:"):
+            continue  # django-ninja's own schema and docs pages (public in the table)
         assert rule is not None, f"{key}: no declared rule found"
         api = " /api/" in key
         anonymous = table.expected(key, "anonymous")
