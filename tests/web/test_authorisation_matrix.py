@@ -21,19 +21,29 @@ MIN_OPERATIONS = 70
 
 
 @pytest.fixture(autouse=True)
-def _fast(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"  # the posts' images
+
+
+def _who(roles: list[str]) -> str:
+    """Cast members as the table writes them: whole groups as "@group" (largest first), then names."""
+    words, left = [], list(roles)
+    for name, members in sorted(table.GROUPS.items(), key=lambda g: -len(g[1])):
+        if all(m in left for m in members):
+            words.append("@" + name)
+            left = [r for r in left if r not in members]
+    return " ".join(words + left)
 
 
 def _format(targets, outcomes) -> str:  # type: ignore[no-untyped-def]
+    """The answers in the table's format (MATRIX_RECORD): the commonest answer is "*"."""
     lines = []
     for t in targets:
         by_status: dict[object, list[str]] = {}
         for role in matrix.CAST_ROLES:
             by_status.setdefault(outcomes[(t.key, role)].status, []).append(role)
         default = max(by_status, key=lambda s: len(by_status[s]))
-        parts = [f'"*": {default!r}'] + [f"{s!r}: \"{' '.join(r)}\"" for s, r in by_status.items() if s != default]
+        parts = [f'"*": {default!r}'] + [f"{s!r}: \"{_who(r)}\"" for s, r in by_status.items() if s != default]
         lines.append(f'    "{t.key}": {{{", ".join(parts)}}},')
     return "\n".join(lines).replace("'login'", '"login"')
 
