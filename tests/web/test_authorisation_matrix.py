@@ -17,6 +17,7 @@ from . import authorisation_matrix as table
 from . import matrix
 
 MIN_URLS = 100
+COVERED: list[str] = []
 MIN_OPERATIONS = 70
 
 
@@ -74,8 +75,10 @@ def test_every_url_and_operation_answers_every_role_as_the_table_says(cast) -> N
     _, outcomes, found = matrix.run(world)
     pages = Counter(t.key.split()[1].split("[")[0] for t in targets if not t.api)
     operations = Counter(t.key.split("[")[0] for t in targets if t.api)
-    print(f"\nauthorisation matrix: {len(pages)} URLs and {len(operations)} API operations, "
-          f"{len(targets)} rows, {len(outcomes)} requests as {len(matrix.CAST_ROLES)} cast members")
+    summary = (f"authorisation matrix: {len(pages)} URLs and {len(operations)} API operations, "
+               f"{len(targets)} rows, {len(outcomes)} requests as {len(matrix.CAST_ROLES)} cast members")
+    print("\n" + summary)
+    COVERED.append(summary)  # shown in the run's summary (tests/conftest.py), also under -q
     assert len(pages) >= MIN_URLS and len(operations) >= MIN_OPERATIONS
     assert not found, f"{len(found)} answers differ from the table:\n" + "\n".join(found)
 
