@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
-from shequtong.common import access
+from shequtong.common import access, clock
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, Estate, Subdistrict
 
@@ -22,6 +22,7 @@ from .schemas import (
     ReviewIn,
     SmsCodeIn,
     TokenIn,
+    TokenListOut,
     TokenOut,
 )
 from .typing import AuthedRequest
@@ -129,5 +130,25 @@ def revoke(request: AuthedRequest, grant_id: int) -> tuple[int, None]:
 @router.post("/tokens", response={201: TokenOut})
 @access.login
 def create_token(request: AuthedRequest, payload: TokenIn) -> tuple[int, TokenOut]:
-    token, key = services.create_api_token(actor=request.user, name=payload.name, token_scope=payload.scope)
+    token, key = services.create_api_token(actor=request.user, name=payload.name, token_scope=payload.scope,
+                                           days=payload.days, request=request)
     return 201, TokenOut(id=token.pk, name=token.name, scope=token.scope, key=key, expires_at=token.expires_at)
+
+
+@router.get("/tokens", response=list[TokenListOut])
+@access.login
+def my_tokens(request: AuthedRequest) -> list[TokenListOut]:
+    now = clock.now()
+    return [
+        TokenListOut(id=t.pk, name=t.name, prefix=t.prefix, scope=t.scope, created_at=t.created_at,
+                     expires_at=t.expires_at, last_used_at=t.last_used_at, revoked_at=t.revoked_at,
+                     active=t.revoked_at is None and (t.expires_at is None or t.expires_at > now))
+        for t in selectors.api_tokens_of(request.user)[:200]
+    ]
+
+
+@router.delete("/tokens/{token_id}", response={204: None})
+@access.login
+def revoke_token(request: AuthedRequest, token_id: int) -> tuple[int, None]:
+    services.revoke_api_token(actor=request.user, token_id=token_id, request=request)
+    return 204, None

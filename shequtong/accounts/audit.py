@@ -8,14 +8,14 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from shequtong.common import clock
+from shequtong.common.clientip import client_ip as _real_client_ip
 
 from .models import AuditEvent, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The real client address behind our proxy (common/clientip.py), not the proxy's."""
+    return _real_client_ip(request)
 
 
 def record(

@@ -75,6 +75,19 @@ class GrantOut(Schema):
 class TokenIn(Schema):
     name: str = Field(max_length=50)
     scope: str = "read"
+    days: int = Field(default=30, ge=1, le=90, description="有效期（天），默认30天，最长90天")
+
+
+class TokenListOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="令牌开头8位，用于辨认")
+    scope: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    active: bool
 
 
 class TokenOut(Schema):

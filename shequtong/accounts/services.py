@@ -351,10 +351,21 @@ def reveal_personal_data(*, actor: User, subject_id: int, request: HttpRequest |
 
 # --- API tokens ------------------------------------------------------------------
 
-def create_api_token(*, actor: User, name: str, token_scope: str = "read", days: int = 365) -> tuple[ApiToken, str]:  # noqa: S107
-    """Create a token; the clear key is returned once and only its hash is stored."""
+def create_api_token(
+    *, actor: User, name: str, token_scope: str = "read", days: int | None = None, request: HttpRequest | None = None,
+) -> tuple[ApiToken, str]:  # noqa: S107
+    """Create a token; the clear key is returned once and only its hash is stored.
+
+    Short-lived (API_TOKEN_DEFAULT_DAYS, at most API_TOKEN_MAX_DAYS), and only from a logged-in
+    session: a request authenticated by a token may not mint more (a stolen token stays one token).
+    """
+    if getattr(request, "api_token", None) is not None:
+        raise PermissionRefused("接口令牌不能用于创建新的令牌，请登录后在“我的·接口令牌”中创建")
     if token_scope not in ApiToken.Scope.values:
         raise ValidationFailed("未知权限", field="scope")
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not (1 <= days <= settings.API_TOKEN_MAX_DAYS):
+        raise ValidationFailed(f"有效期须为1至{settings.API_TOKEN_MAX_DAYS}天", field="days")
     key = "sqt_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -365,8 +376,32 @@ def create_api_token(*, actor: User, name: str, token_scope: str = "read", days:
             scope=token_scope,
             expires_at=clock.now() + timedelta(days=days),
         )
-        audit.record(AuditEvent.Action.TOKEN, actor=actor, target=token, detail={"scope": token_scope})
+        audit.record(AuditEvent.Action.TOKEN, actor=actor, target=token,
+                     detail={"op": "create", "scope": token_scope, "days": days}, request=request)
     return token, key
+
+
+def revoke_api_token(*, actor: User, token_id: int, request: HttpRequest | None = None) -> ApiToken:
+    """Revoke one of the actor's own tokens (someone else's is not found, like a missing one)."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+        if token is None:
+            raise NotFound("该令牌不存在")
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record(AuditEvent.Action.TOKEN, actor=actor, target=token, detail={"op": "revoke"}, request=request)
+    return token
+
+
+def revoke_all_api_tokens(*, user_id: int, reason: str) -> int:
+    """Revoke every live token of a user (password changed, account deactivated); returns how many."""
+    with transaction.atomic():
+        n = ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=clock.now())
+        if n:
+            AuditEvent.objects.create(action=AuditEvent.Action.TOKEN, target_type="accounts.user", target_id=str(user_id),
+                                      detail={"op": "revoke_all", "reason": reason, "count": n}, created_at=clock.now())
+    return n
 
 
 def version_label_roles(user: User) -> dict[str, list[str]]:

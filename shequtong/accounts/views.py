@@ -10,13 +10,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from shequtong.common import access, registry
+from shequtong.common import access, clock, registry
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
 
 from . import scope, selectors, services
-from .forms import GrantForm, JoinForm, LoginForm, RegisterForm, ReviewForm
+from .forms import GrantForm, JoinForm, LoginForm, RegisterForm, ReviewForm, TokenForm
 from .roles import Version
 from .typing import AuthedRequest
 
@@ -77,25 +77,29 @@ def join(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/join.html", {"form": form, "memberships": selectors.memberships_of(request.user)})
 
 
-@access.login
-def me(request: AuthedRequest) -> HttpResponse:
+def _me_page(request: AuthedRequest, revealed: dict[str, str] | None = None) -> HttpResponse:
     user = request.user
     return render(request, "accounts/me.html", {
         "memberships": selectors.memberships_of(user),
         "grants": scope.grants_of(user),
         "versions": [(v, Version(v).label) for v in scope.versions_of(user)],
         "current": scope.current_version(user),
-        "revealed": request.session.pop("revealed", None),
+        "revealed": revealed,
         "tiles": registry.tiles_for("me", user),
     })
 
 
 @access.login
+def me(request: AuthedRequest) -> HttpResponse:
+    return _me_page(request)
+
+
+@access.login
 @require_POST
 def reveal_mine(request: AuthedRequest) -> HttpResponse:
+    """显示完整信息: the clear values are in this one (no-store) response only, never in the session row."""
     data = services.reveal_personal_data(actor=request.user, subject_id=request.user.pk, request=request)
-    request.session["revealed"] = data  # shown once on the next page, then dropped
-    return redirect("accounts:me")
+    return _me_page(request, revealed=data)
 
 
 @access.login
@@ -112,6 +116,32 @@ def elder_mode(request: AuthedRequest) -> HttpResponse:
     services.set_elder_mode(actor=request.user, enabled=request.POST.get("enabled") == "1")
     messages.success(request, "已开启长辈模式" if request.user.elder_mode else "已关闭长辈模式")
     return redirect("accounts:me")
+
+
+@access.login
+def tokens(request: AuthedRequest) -> HttpResponse:
+    """我的·接口令牌: list, create (the key is in this one response only), revoke."""
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = perform(request, lambda: services.create_api_token(
+            actor=request.user, name=d["name"], token_scope=d["scope"], days=d["days"], request=request,
+        ), form=form)
+        if done.value is not None:
+            new_key = done.value[1]
+            form = TokenForm()
+    return render(request, "accounts/tokens.html", {
+        "form": form, "new_key": new_key, "tokens": selectors.api_tokens_of(request.user)[:100], "now": clock.now(),
+    })
+
+
+@access.login
+@require_POST
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
+    perform(request, lambda: services.revoke_api_token(actor=request.user, token_id=token_id, request=request),
+            success="已撤销该令牌")
+    return redirect("accounts:tokens")
 
 
 @access.capability("review_members")
