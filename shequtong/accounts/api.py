@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Router
 
 from shequtong.common import access, clock
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, Estate, Subdistrict
 
-from . import scope, selectors, services
+from . import captcha, scope, selectors, services
 from .models import Membership, RoleGrant
 from .schemas import (
+    CaptchaOut,
     GrantIn,
     GrantOut,
     MembershipIn,
@@ -56,8 +58,18 @@ def me(request: AuthedRequest) -> MeOut:
 @router.post("/sms-codes", auth=None, response={202: dict})
 @access.public
 def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict]:
-    services.send_sms_code(phone=payload.phone, purpose="register")
+    services.send_sms_code(phone=payload.phone, purpose="register", request=request,
+                           captcha_id=payload.captcha_id, captcha_answer=payload.captcha_answer)
     return 202, {"code": "ok", "message": "验证码已发送，5分钟内有效"}
+
+
+@router.post("/captchas", auth=None, response={201: CaptchaOut})
+@access.public
+def new_captcha(request: HttpRequest) -> tuple[int, CaptchaOut]:
+    """A new image captcha, asked by POST /sms-codes (code captcha_required) past a threshold."""
+    captcha_id = captcha.new_challenge()
+    return 201, CaptchaOut(id=captcha_id, image_url=reverse("accounts:captcha_image", args=[captcha_id]),
+                           prompt=captcha.PROMPT)
 
 
 @router.post("/register", auth=None, response={201: MeOut})

@@ -6,12 +6,14 @@ import unicodedata
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from shequtong.common import crypto
+from shequtong.common.clientip import client_ip
 from shequtong.common.phones import InvalidPhone, normalise_phone
 
-from . import identity
+from . import identity, throttle
 from .models import User
 
 
@@ -26,6 +28,8 @@ class UsernameOrPhoneBackend(ModelBackend):
     ) -> User | None:
         if not username or not password:
             return None
+        if request is not None and throttle.login_blocked(client_ip(request)):
+            raise PermissionDenied("too many failed logins from this address")  # any login form, the admin's too
         user = User.objects.filter(username=username).first()
         if user is None:
             try:

@@ -21,6 +21,14 @@ class MeOut(Schema):
 
 class SmsCodeIn(Schema):
     phone: str = Field(max_length=20)
+    captcha_id: str | None = Field(default=None, max_length=64, description="图形验证码编号（要求时必填）")
+    captcha_answer: str | None = Field(default=None, max_length=8, description="图中算式的结果")
+
+
+class CaptchaOut(Schema):
+    id: str
+    image_url: str
+    prompt: str
 
 
 class RegisterIn(Schema):

@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from . import audit, identity
+from . import audit, identity, throttle
 from .models import AuditEvent, RoleGrant, User
 
 
@@ -59,3 +59,4 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
 
     key = axes_username(request, {"username": str(credentials.get("username", ""))[:150]})
     audit.record(AuditEvent.Action.LOGIN_FAILED, detail={"username": key}, request=request)
+    throttle.login_failed(audit.client_ip(request))

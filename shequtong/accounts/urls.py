@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register, name="register"),
     path("register/sms/", views.register_sms, name="register_sms"),
+    path("captcha/<str:captcha_id>.png", views.captcha_image, name="captcha_image"),
     path("join/", views.join, name="join"),
     path("me/", views.me, name="me"),
     path("me/reveal/", views.reveal_mine, name="reveal_mine"),
