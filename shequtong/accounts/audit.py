@@ -39,3 +39,15 @@ def record(
         ip=client_ip(request),
         created_at=clock.now(),
     )
+
+
+def record_read(
+    action: str = AuditEvent.Action.READ,
+    *,
+    actor: User,
+    target: Model | None = None,
+    detail: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Who opened what, from where: exactly one INSERT, no read (hot detail pages call this)."""
+    record(action, actor=actor, target=target, detail=detail, request=request)

@@ -381,8 +381,9 @@ def reveal_personal_data(*, actor: User, subject_id: int, request: HttpRequest |
 # --- API tokens ------------------------------------------------------------------
 
 def create_api_token(
-    *, actor: User, name: str, token_scope: str = "read", days: int | None = None, request: HttpRequest | None = None,
-) -> tuple[ApiToken, str]:  # noqa: S107
+    *, actor: User, name: str, token_scope: str = "read",  # noqa: S107
+    days: int | None = None, request: HttpRequest | None = None,
+) -> tuple[ApiToken, str]:
     """Create a token; the clear key is returned once and only its hash is stored.
 
     Short-lived (API_TOKEN_DEFAULT_DAYS, at most API_TOKEN_MAX_DAYS), and only from a logged-in

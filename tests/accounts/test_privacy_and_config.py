@@ -12,7 +12,7 @@ from django.urls import reverse
 from shequtong.accounts.models import AuditEvent, User
 from shequtong.accounts.roles import Role
 
-from ..factories import PASSWORD, make_user, make_with_role
+from ..factories import make_user, make_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -90,5 +90,5 @@ def test_production_settings_turn_on_https_controls():
                 "BLIND_INDEX_KEY": "b" * 44, "SHEQUTONG_TESTING": "0", "DJANGO_DEBUG": "0"})
     code = ("import shequtong.settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, "
             "s.SECURE_PROXY_SSL_HEADER, s.SESSION_COOKIE_SECURE, s.PRODUCTION)")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603
     assert out.split() == ["True", "True", "('HTTP_X_FORWARDED_PROTO',", "'https')", "True", "True"]
