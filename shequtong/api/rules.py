@@ -45,7 +45,7 @@ def _enforcing(rule: AccessRule, view: Callable[..., Any], *, audit_lists: str =
         result = view(request, *args, **kwargs)
         if audit_lists and isinstance(result, list):
             # A list operation answered: who listed what, how many rows, from where (one INSERT).
-            audit.record_read(AuditEvent.Action.LIST, actor=request.user, request=request,
+            audit.record_read(AuditEvent.Action.LIST, actor=request.user, request=request,  # type: ignore[arg-type]
                               detail={"op": audit_lists, "count": len(result), "query": dict(request.GET.items())})
         return result
 

@@ -43,9 +43,9 @@ def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address, or None (no request, or no valid address)."""
     if request is None:
         return None
-    cached = getattr(request, "_client_ip", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request, "_client_ip"):
+        cached: str | None = request._client_ip
+        return cached
     remote = _valid(request.META.get("REMOTE_ADDR", "") or "")
     result = remote
     networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
