@@ -49,5 +49,20 @@ def record_read(
     detail: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> None:
-    """Who opened what, from where: exactly one INSERT, no read (hot detail pages call this)."""
-    record(action, actor=actor, target=target, detail=detail, request=request)
+    """Who opened what, from where: exactly one INSERT, no read (hot detail pages call this).
+
+    The detail may carry what a client typed (a query string, a search keyword): NULs, which
+    PostgreSQL's jsonb refuses, are dropped and long values cut, so an odd query never turns a
+    read into a 500.
+    """
+    record(action, actor=actor, target=target, detail=_clean(detail or {}), request=request)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")[:200]
+    if isinstance(value, dict):
+        return {str(k)[:50]: _clean(v) for k, v in list(value.items())[:20]}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value[:20]]
+    return value

@@ -88,3 +88,11 @@ def test_opening_an_inbox_item_is_audited(client, tree):
     client.force_login(resident)
     assert client.get(reverse("inbox:detail", args=[message.pk])).status_code == 200
     assert [e.target_type for e in reads(resident)] == ["inbox.message"]
+
+
+def test_an_odd_query_string_never_breaks_the_list_audit(client, tree):
+    secretary = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1)
+    client.force_login(secretary)
+    assert client.get("/api/v1/cases/list?x=%00" + "a" * 5000).status_code == 200
+    [event] = reads(secretary, "list")
+    assert event.detail["query"]["x"] == "a" * 200
