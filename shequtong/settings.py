@@ -215,8 +215,12 @@ CONTENT_SECURITY_POLICY = {
 
 # Personal-data keys: base64 of 32 random bytes each, never in the database.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+# Key rotation (common/crypto.py, docs/operations.md): more keys that may still be read,
+# "id:base64,id:base64" (FIELD_ENCRYPTION_KEY is id 1), and the id new values are written under.
+FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
+FIELD_ENCRYPTION_KEY_ID = int(os.environ.get("FIELD_ENCRYPTION_KEY_ID", "1"))
 BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY", "")
-if PRODUCTION and not (FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY):
+if PRODUCTION and not ((FIELD_ENCRYPTION_KEY or FIELD_ENCRYPTION_KEYS) and BLIND_INDEX_KEY):
     raise RuntimeError("FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY must be set in production (see .env.example)")
 
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "shequtong.integrations.sms.ConsoleSmsGateway")

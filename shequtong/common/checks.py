@@ -12,6 +12,6 @@ from django.core.checks import Error, register
 def personal_data_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
     errors = []
     for name in ("FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
-        if not getattr(settings, name, ""):
+        if not getattr(settings, name, "") and not (name == "FIELD_ENCRYPTION_KEY" and settings.FIELD_ENCRYPTION_KEYS):
             errors.append(Error(f"{name} is not set", hint="see .env.example", id="shequtong.E001"))
     return errors
