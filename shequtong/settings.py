@@ -220,6 +220,9 @@ FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
 FIELD_ENCRYPTION_KEY_ID = int(os.environ.get("FIELD_ENCRYPTION_KEY_ID", "1"))
 BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY", "")
+# The audit log's hash chain is an HMAC under this key (accounts/audit_chain.py): without it
+# someone with write access to the database could recompute the chain after an edit.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
 if PRODUCTION and not ((FIELD_ENCRYPTION_KEY or FIELD_ENCRYPTION_KEYS) and BLIND_INDEX_KEY):
     raise RuntimeError("FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY must be set in production (see .env.example)")
 

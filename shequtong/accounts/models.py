@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,7 @@ from shequtong.common.fields import EncryptedTextField
 from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate, Subdistrict
 
+from . import audit_chain
 from .roles import Role, Version
 
 # Columns of a user that a page showing them by (masked) name never needs: loading them costs
@@ -203,6 +205,11 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class AuditEventManager(models.Manager["AuditEvent"]):
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("audit events are chained one at a time: use accounts.audit.record")
+
+
 class AuditEvent(AppendOnly, models.Model):
     """Append-only audit log: logins, role changes, clear reads of personal data, exports.
 
@@ -211,6 +218,8 @@ class AuditEvent(AppendOnly, models.Model):
     """
 
     append_only_label = "audit events"
+
+    objects = AuditEventManager()
 
     class Action(models.TextChoices):
         LOGIN = "login", _("登录")
@@ -231,6 +240,9 @@ class AuditEvent(AppendOnly, models.Model):
     detail = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    # The hash chain (accounts/audit_chain.py): the previous row's hash and this row's.
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -239,5 +251,25 @@ class AuditEvent(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def computed_hash(self, *, prev_hash: str | None = None) -> str:
+        return audit_chain.row_hash(
+            prev_hash=self.prev_hash if prev_hash is None else prev_hash,
+            actor_id=self.actor_id, action=self.action, target_type=self.target_type,
+            target_id=self.target_id, detail=self.detail, ip=self.ip, created_at=self.created_at,
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Append to the chain: lock it, link to the head, hash, insert (one transaction)."""
+        if not self._state.adding:
+            super().save(*args, **kwargs)  # AppendOnly refuses
+            return
+        using = kwargs.get("using") or router.db_for_write(AuditEvent)
+        with transaction.atomic(using=using):
+            audit_chain.lock_chain(connections[using])
+            head = AuditEvent.objects.using(using).order_by("-id").values_list("row_hash", flat=True).first()
+            self.prev_hash = head or audit_chain.GENESIS
+            self.row_hash = self.computed_hash()
+            super().save(*args, **kwargs)
 
 
