@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # serves Swagger UI from our static files (no CDN, no inline script)
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -196,6 +199,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "shequtong.accounts.middleware.IdleTimeoutMiddleware")
+# After AccessRuleMiddleware (its process_view refuses the anonymous first).
+MIDDLEWARE.insert(MIDDLEWARE.index("shequtong.common.access.AccessRuleMiddleware") + 1,
+                  "shequtong.accounts.middleware.StaffSecurityMiddleware")
+# MLPS level 3 (docs/security.md): staff accounts (every role but 居民/党员) sign in with a
+# second factor (TOTP, django-otp) and change their password every 90 days. The test suite
+# turns the second factor off (its own tests turn it on); the demo enrols its staff with a
+# published secret (manage.py demo_logins prints it, manage.py demo_otp a current code).
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not TESTING)
+STAFF_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("STAFF_PASSWORD_MAX_AGE_DAYS", "90"))
+OTP_TOTP_ISSUER = "宝山社区通"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -10,7 +10,7 @@ from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shequtong.common import masking
+from shequtong.common import clock, masking
 from shequtong.common.fields import EncryptedTextField
 from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate, Subdistrict
@@ -44,6 +44,9 @@ class User(AbstractUser):
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     elder_mode = models.BooleanField(_("长辈模式"), default=False)
     active_version = models.CharField(_("当前版本"), max_length=12, choices=Version.choices, blank=True)
+    # When the password was last set (staff must change it every STAFF_PASSWORD_MAX_AGE_DAYS,
+    # accounts/mfa.py); null for rows written past set_password (the demo seed): date_joined counts.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
 
     objects = UserManager()  # type: ignore[misc]
 
@@ -54,6 +57,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = clock.now()
 
     @property
     def display_name(self) -> str:
@@ -219,8 +226,6 @@ class AuditEvent(AppendOnly, models.Model):
 
     append_only_label = "audit events"
 
-    objects = AuditEventManager()
-
     class Action(models.TextChoices):
         LOGIN = "login", _("登录")
         LOGIN_FAILED = "login_failed", _("登录失败")
@@ -232,6 +237,11 @@ class AuditEvent(AppendOnly, models.Model):
         REVEAL = "reveal", _("查看敏感信息")
         EXPORT = "export", _("导出数据")
         TOKEN = "api_token", _("接口令牌")
+        MFA_ENROL = "mfa_enrol", _("绑定动态口令")
+        MFA_VERIFY = "mfa_verify", _("动态口令验证")
+        MFA_FAILED = "mfa_failed", _("动态口令错误")
+        MFA_RECOVERY = "mfa_recovery", _("生成恢复码")
+        PASSWORD_CHANGE = "password_change", _("修改密码")
 
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -244,6 +254,8 @@ class AuditEvent(AppendOnly, models.Model):
     prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     row_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
+    objects = AuditEventManager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("审计日志")
@@ -251,13 +263,6 @@ class AuditEvent(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
-
-    def computed_hash(self, *, prev_hash: str | None = None) -> str:
-        return audit_chain.row_hash(
-            prev_hash=self.prev_hash if prev_hash is None else prev_hash,
-            actor_id=self.actor_id, action=self.action, target_type=self.target_type,
-            target_id=self.target_id, detail=self.detail, ip=self.ip, created_at=self.created_at,
-        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Append to the chain: lock it, link to the head, hash, insert (one transaction)."""
@@ -272,4 +277,9 @@ class AuditEvent(AppendOnly, models.Model):
             self.row_hash = self.computed_hash()
             super().save(*args, **kwargs)
 
-
+    def computed_hash(self, *, prev_hash: str | None = None) -> str:
+        return audit_chain.row_hash(
+            prev_hash=self.prev_hash if prev_hash is None else prev_hash,
+            actor_id=self.actor_id, action=self.action, target_type=self.target_type,
+            target_id=self.target_id, detail=self.detail, ip=self.ip, created_at=self.created_at,
+        )
