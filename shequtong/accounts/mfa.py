@@ -191,8 +191,8 @@ def change_password(*, actor: User, old_password: str, new_password: str, reques
         audit.record(AuditEvent.Action.PASSWORD_CHANGE, actor=actor, target=actor, request=request)
 
 
-def mark_verified_for_tests(session: Any, user: User) -> None:
-    """A session as a completed second factor leaves it (bench sessions; never called by a view)."""
+def mark_session_verified(session: Any, user: User) -> None:
+    """A session as a completed second factor leaves it (bench/prepare.py; never called by a view)."""
     device = totp_device(user)
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=True)
