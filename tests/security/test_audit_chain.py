@@ -134,3 +134,12 @@ def test_concurrent_writers_never_fork_the_chain():
     report = audit.verify_chain()
     assert report.intact and report.rows == 80
     assert AuditEvent.objects.values("prev_hash").distinct().count() == 80  # no two rows share a predecessor
+
+
+def test_the_deploy_check_asks_for_an_audit_chain_key(settings):
+    from shequtong.common.checks import audit_chain_key
+
+    settings.AUDIT_CHAIN_KEY = ""
+    assert [w.id for w in audit_chain_key(None)] == ["shequtong.W002"]
+    settings.AUDIT_CHAIN_KEY = "x" * 40
+    assert audit_chain_key(None) == []
