@@ -99,6 +99,7 @@ def me(request: AuthedRequest) -> HttpResponse:
         "current": scope.current_version(user),
         "revealed": request.session.pop("revealed", None),
         "tiles": registry.tiles_for("me", user),
+        "staff_account": mfa.is_staff_account(user),
     })
 
 

@@ -91,8 +91,8 @@ def test_enrolment_shows_a_local_qr_code_and_the_secret_then_recovery_codes(clie
     assert AuditEvent.objects.filter(actor=staff, action="mfa_enrol").exists()
 
 
-def enrolled_staff():
-    staff = make_with_role(Role.COMMITTEE_SECRETARY, make_tree().comm_a1)
+def enrolled_staff(tree=None):
+    staff = make_with_role(Role.COMMITTEE_SECRETARY, (tree or make_tree()).comm_a1)
     device = TOTPDevice.objects.create(user=staff, name="动态口令", confirmed=True)
     return staff, device
 
@@ -169,3 +169,17 @@ def test_django_admin_users_need_the_second_factor_too(client):
     admin = make_user("root", is_staff=True, is_superuser=True)
     log_in(client, admin)
     assert client.get("/django-admin/")["Location"].startswith(reverse("accounts:otp_setup"))
+
+
+def test_me_offers_password_change_to_all_and_second_factor_tools_to_staff(client):
+    tree = make_tree()
+    resident = make_with_role(Role.RESIDENT, tree.comm_a1)
+    client.force_login(resident)
+    page = client.get(reverse("accounts:me")).content.decode()
+    assert reverse("accounts:password_change") in page and reverse("accounts:otp_setup") not in page
+
+    staff, device = enrolled_staff(tree)
+    client.force_login(staff)
+    client.post(reverse("accounts:otp_verify"), {"token": code_for(device)})
+    page = client.get(reverse("accounts:me")).content.decode()
+    assert reverse("accounts:otp_setup") in page and reverse("accounts:otp_recovery_codes") in page

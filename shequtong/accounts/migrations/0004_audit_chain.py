@@ -48,6 +48,8 @@ class Migration(migrations.Migration):
     dependencies = [("accounts", "0003_perf_indexes")]
 
     operations = [
+        # Reversed last: removing the columns rebuilds the table on SQLite, dropping its trigger.
+        migrations.RunPython(migrations.RunPython.noop, recreate_triggers),
         migrations.AddField(
             model_name="auditevent",
             name="prev_hash",
@@ -58,5 +60,5 @@ class Migration(migrations.Migration):
             name="row_hash",
             field=models.CharField(blank=True, default="", editable=False, max_length=64),
         ),
-        migrations.RunPython(chain_existing_rows, recreate_triggers),
+        migrations.RunPython(chain_existing_rows, migrations.RunPython.noop),
     ]
