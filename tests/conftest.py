@@ -4,12 +4,18 @@ import pytest
 
 from shequtong.integrations.sms import ConsoleSmsGateway
 
-from .factories import Tree, make_tree
+from .factories import Cast, Tree, make_cast, make_tree
 
 
 @pytest.fixture
 def tree(db) -> Tree:  # type: ignore[no-untyped-def]
     return make_tree()
+
+
+@pytest.fixture
+def cast(tree: Tree) -> Cast:
+    """One person for every role in A, B and the district (tests/factories.py: Cast)."""
+    return make_cast(tree)
 
 
 @pytest.fixture(autouse=True)
