@@ -119,6 +119,12 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST accounts:register_sms": {"*": 400},
     "GET accounts:join": {"*": 200, "login": "anonymous"},
     "GET accounts:me": {"*": 200, "login": "anonymous"},
+    # Second factor and password change (accounts/mfa.py): any signed-in user; without a device
+    # the verify page sends to enrolment, and renewing recovery codes is refused back to 我的.
+    "GET accounts:otp_verify": {"*": 302, "login": "anonymous"},
+    "GET accounts:otp_setup": {"*": 200, "login": "anonymous"},
+    "POST accounts:otp_recovery_codes": {"*": 302, "login": "anonymous"},
+    "GET accounts:password_change": {"*": 200, "login": "anonymous"},
     "POST accounts:reveal_mine": {"*": 302, "login": "anonymous"},
     "POST accounts:switch_version": {"*": 302, "login": "anonymous"},
     "POST accounts:elder_mode": {"*": 302, "login": "anonymous"},
