@@ -52,6 +52,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
+from shequtong.accounts import mfa  # noqa: E402
 from shequtong.accounts.models import RoleGrant, User  # noqa: E402
 from shequtong.accounts.roles import Role  # noqa: E402
 
@@ -96,6 +97,8 @@ def open_session(user: User) -> str:
     s[BACKEND_SESSION_KEY] = BACKEND
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s["_touched"] = int(time.time())
+    if mfa.is_staff_account(user):  # staff sessions have passed the second factor (accounts/mfa.py)
+        mfa.mark_session_verified(s, user)
     s.set_expiry(settings.SESSION_COOKIE_AGE * 48)  # outlives a long run; the idle rule still slides it
     s.create()
     assert s.session_key is not None

@@ -19,6 +19,7 @@ def main() -> int:
     fresh = {
         "FIELD_ENCRYPTION_KEY=": "FIELD_ENCRYPTION_KEY=" + base64.b64encode(os.urandom(32)).decode(),
         "BLIND_INDEX_KEY=": "BLIND_INDEX_KEY=" + base64.b64encode(os.urandom(32)).decode(),
+        "AUDIT_CHAIN_KEY=": "AUDIT_CHAIN_KEY=" + secrets.token_urlsafe(40),
         "# DJANGO_SECRET_KEY=<50+ random characters>": "DJANGO_SECRET_KEY=" + secrets.token_urlsafe(50),
     }
     lines = [fresh.get(line.strip(), line) for line in text.splitlines()]

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # serves Swagger UI from our static files (no CDN, no inline script)
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -232,6 +235,18 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.Authenticatio
                   "shequtong.accounts.middleware.IdleTimeoutMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("shequtong.accounts.middleware.IdleTimeoutMiddleware") + 1,
                   "shequtong.accounts.middleware.NoStoreMiddleware")
+# After AccessRuleMiddleware (its process_view refuses the anonymous first).
+MIDDLEWARE.insert(MIDDLEWARE.index("shequtong.common.access.AccessRuleMiddleware") + 1,
+                  "shequtong.accounts.middleware.StaffSecurityMiddleware")
+# MLPS level 3 (docs/security.md): staff accounts (every role but 居民/党员) sign in with a
+# second factor (TOTP, django-otp) and change their password every 90 days. The test suite
+# turns the second factor off (its own tests turn it on); the demo enrols its staff with a
+# published secret (manage.py demo_logins prints it, manage.py demo_otp a current code).
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not TESTING)
+STAFF_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("STAFF_PASSWORD_MAX_AGE_DAYS", "90"))
+OTP_TOTP_ISSUER = "宝山社区通"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -251,8 +266,15 @@ CONTENT_SECURITY_POLICY = {
 
 # Personal-data keys: base64 of 32 random bytes each, never in the database.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+# Key rotation (common/crypto.py, docs/operations.md): more keys that may still be read,
+# "id:base64,id:base64" (FIELD_ENCRYPTION_KEY is id 1), and the id new values are written under.
+FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
+FIELD_ENCRYPTION_KEY_ID = int(os.environ.get("FIELD_ENCRYPTION_KEY_ID", "1"))
 BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY", "")
-if PRODUCTION and not (FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY):
+# The audit log's hash chain is an HMAC under this key (accounts/audit_chain.py): without it
+# someone with write access to the database could recompute the chain after an edit.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+if PRODUCTION and not ((FIELD_ENCRYPTION_KEY or FIELD_ENCRYPTION_KEYS) and BLIND_INDEX_KEY):
     raise RuntimeError("FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY must be set in production (see .env.example)")
 
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "shequtong.integrations.sms.ConsoleSmsGateway")

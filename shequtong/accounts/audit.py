@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Model
@@ -10,6 +11,7 @@ from django.http import HttpRequest
 from shequtong.common import clock
 from shequtong.common.clientip import client_ip as _real_client_ip
 
+from . import audit_chain
 from .models import AuditEvent, User
 
 
@@ -66,3 +68,35 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value[:20]]
     return value
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What `verify_chain` found: rows checked, the head hash, and the first break if any."""
+
+    rows: int
+    head: str
+    broken_at: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain() -> ChainReport:
+    """Walk the audit log in id order and recompute every link (accounts/audit_chain.py).
+
+    A changed field breaks the row's own hash; a deleted or inserted row breaks
+    the next row's link to its predecessor.
+    """
+    prev = audit_chain.GENESIS
+    rows = 0
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        rows += 1
+        if event.prev_hash != prev:
+            return ChainReport(rows, prev, event.pk, "does not link to the row before it (a row was removed or inserted)")
+        if event.computed_hash() != event.row_hash:
+            return ChainReport(rows, prev, event.pk, "its content does not match its hash (the row was changed)")
+        prev = event.row_hash
+    return ChainReport(rows, prev)

@@ -18,3 +18,10 @@ class AccountError(ErrorCode):
     SELF_REVOKE = "self_revoke"
     SUBDISTRICT_NOT_FOUND = "subdistrict_not_found"
     COMMUNITY_NOT_FOUND = "community_not_found"
+    MFA_WRONG = "mfa_wrong"
+    MFA_NOT_ENROLLED = "mfa_not_enrolled"
+    MFA_REQUIRED = "mfa_required"
+    PASSWORD_WRONG = "password_wrong"  # noqa: S105 - an error code
+    PASSWORD_REUSED = "password_reused"  # noqa: S105 - an error code
+    PASSWORD_WEAK = "password_weak"  # noqa: S105 - an error code
+    PASSWORD_EXPIRED = "password_expired"  # noqa: S105 - an error code

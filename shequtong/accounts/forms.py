@@ -105,3 +105,22 @@ class TokenForm(forms.Form):
     scope = forms.ChoiceField(label="权限", choices=[("read", "只读"), ("write", "读写")], initial="read")
     days = forms.IntegerField(label="有效期（天）", min_value=1, max_value=90, initial=30,
                               help_text="默认30天，最长90天")
+
+
+class OtpForm(forms.Form):
+    token = forms.CharField(label="动态口令", max_length=20, widget=forms.TextInput(attrs={
+        "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text="打开手机上的身份验证器，输入显示的6位数字；手机不在身边时可输入一个恢复码")
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password1 = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                    help_text="至少8位，包含大写字母、小写字母、数字、符号中的至少3类")
+    new_password2 = forms.CharField(label="确认新密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的密码不一致")
+        return data

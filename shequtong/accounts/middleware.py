@@ -1,4 +1,4 @@
-"""30-minute idle timeout: the session expiry slides with activity.
+"""30-minute idle timeout (the session expiry slides with activity) and the staff security gate.
 
 Saving the session on every request costs a write per request; refreshing
 at most once a minute keeps the idle rule to within a minute for 1/N of the
@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+from shequtong.common import access
+
+from .errors import AccountError
 
 _KEY = "_touched"
 
@@ -53,3 +60,56 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             patch_vary_headers(response, ("Cookie",))
         return response
+
+
+# Pages a staff session may open before it has passed the second factor / changed its password.
+_MFA_OPEN = frozenset({"accounts:otp_verify", "accounts:otp_setup", "accounts:logout"})
+_PASSWORD_OPEN = _MFA_OPEN | {"accounts:password_change"}
+
+
+class StaffSecurityMiddleware:
+    """MLPS: a staff session reaches nothing but the second-factor and password pages until it
+    has passed TOTP (MFA_REQUIRED_FOR_STAFF) and its password is younger than
+    STAFF_PASSWORD_MAX_AGE_DAYS (accounts/mfa.py). Public pages stay open; API calls made
+    with the session get 403 with a code instead of a redirect.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        rule = access.rule_of(view_func)
+        if rule is not None and rule.public:
+            return None
+        match = request.resolver_match
+        name = match.view_name if match is not None else ""
+        from . import mfa
+
+        if name not in _MFA_OPEN and mfa.mfa_required(user) and not mfa.session_verified(request, user):
+            has_device = mfa.totp_device(user) is not None
+            return self._refuse(request, "accounts:otp_verify" if has_device else "accounts:otp_setup",
+                                AccountError.MFA_REQUIRED, "请先完成动态口令验证")
+        if name not in _PASSWORD_OPEN and mfa.password_expired(user):
+            return self._refuse(request, "accounts:password_change", AccountError.PASSWORD_EXPIRED,
+                                "密码已超过有效期，请先修改密码")
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, page: str, code: str, message: str) -> HttpResponse:
+        match = request.resolver_match
+        if match is not None and "api" in match.namespaces:
+            return JsonResponse({"code": str(code), "message": message, "field": None}, status=403)
+        target = reverse(page)
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shequtong.common import masking
+from shequtong.common import clock, masking
 from shequtong.common.fields import EncryptedTextField
 from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate, Subdistrict
 
+from . import audit_chain
 from .roles import Role, Version
 
 # Columns of a user that a page showing them by (masked) name never needs: loading them costs
@@ -42,6 +44,9 @@ class User(AbstractUser):
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     elder_mode = models.BooleanField(_("长辈模式"), default=False)
     active_version = models.CharField(_("当前版本"), max_length=12, choices=Version.choices, blank=True)
+    # When the password was last set (staff must change it every STAFF_PASSWORD_MAX_AGE_DAYS,
+    # accounts/mfa.py); null for rows written past set_password (the demo seed): date_joined counts.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
 
     objects = UserManager()  # type: ignore[misc]
 
@@ -52,6 +57,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = clock.now()
 
     @property
     def display_name(self) -> str:
@@ -203,6 +212,11 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class AuditEventManager(models.Manager["AuditEvent"]):
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("audit events are chained one at a time: use accounts.audit.record")
+
+
 class AuditEvent(AppendOnly, models.Model):
     """Append-only audit log: logins, role changes, clear reads of personal data, exports.
 
@@ -228,6 +242,11 @@ class AuditEvent(AppendOnly, models.Model):
         READ = "read", _("查看内容")
         SEARCH = "search", _("信息穿透检索")
         LIST = "list", _("接口列表查询")
+        MFA_ENROL = "mfa_enrol", _("绑定动态口令")
+        MFA_VERIFY = "mfa_verify", _("动态口令验证")
+        MFA_FAILED = "mfa_failed", _("动态口令错误")
+        MFA_RECOVERY = "mfa_recovery", _("生成恢复码")
+        PASSWORD_CHANGE = "password_change", _("修改密码")
 
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -236,6 +255,11 @@ class AuditEvent(AppendOnly, models.Model):
     detail = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    # The hash chain (accounts/audit_chain.py): the previous row's hash and this row's.
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+
+    objects = AuditEventManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -245,4 +269,22 @@ class AuditEvent(AppendOnly, models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Append to the chain: lock it, link to the head, hash, insert (one transaction)."""
+        if not self._state.adding:
+            super().save(*args, **kwargs)  # AppendOnly refuses
+            return
+        using = kwargs.get("using") or router.db_for_write(AuditEvent)
+        with transaction.atomic(using=using):
+            audit_chain.lock_chain(connections[using])
+            head = AuditEvent.objects.using(using).order_by("-id").values_list("row_hash", flat=True).first()
+            self.prev_hash = head or audit_chain.GENESIS
+            self.row_hash = self.computed_hash()
+            super().save(*args, **kwargs)
 
+    def computed_hash(self, *, prev_hash: str | None = None) -> str:
+        return audit_chain.row_hash(
+            prev_hash=self.prev_hash if prev_hash is None else prev_hash,
+            actor_id=self.actor_id, action=self.action, target_type=self.target_type,
+            target_id=self.target_id, detail=self.detail, ip=self.ip, created_at=self.created_at,
+        )

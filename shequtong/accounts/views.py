@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from shequtong.common import access, clock, registry
@@ -19,9 +23,18 @@ from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
 
-from . import captcha, scope, selectors, services, throttle
+from . import captcha, mfa, scope, selectors, services, throttle
 from .errors import AccountError
-from .forms import GrantForm, JoinForm, LoginForm, RegisterForm, ReviewForm, TokenForm
+from .forms import (
+    GrantForm,
+    JoinForm,
+    LoginForm,
+    OtpForm,
+    PasswordChangeForm,
+    RegisterForm,
+    ReviewForm,
+    TokenForm,
+)
 from .roles import Version
 from .typing import AuthedRequest
 
@@ -117,6 +130,7 @@ def _me_page(request: AuthedRequest, revealed: dict[str, str] | None = None) -> 
         "current": scope.current_version(user),
         "revealed": revealed,
         "tiles": registry.tiles_for("me", user),
+        "staff_account": mfa.is_staff_account(user),
     })
 
 
@@ -230,3 +244,68 @@ def grant_revoke(request: AuthedRequest, grant_id: int) -> HttpResponse:
     perform(request, lambda: services.revoke_role(actor=request.user, grant_id=grant_id, request=request),
             success="已撤销该角色")
     return redirect("accounts:grants")
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return resolve_url("web:home")
+
+
+@access.login
+def otp_verify(request: AuthedRequest) -> HttpResponse:
+    """Second step of a staff login: a TOTP code or a recovery code."""
+    if mfa.totp_device(request.user) is None:
+        return redirect("accounts:otp_setup")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if perform(request, lambda: mfa.verify_session(actor=request.user, token=form.cleaned_data["token"], request=request), form=form):
+            return redirect(_next_url(request))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@access.login
+def otp_setup(request: AuthedRequest) -> HttpResponse:
+    """Enrol (or re-enrol) an authenticator app: QR code and secret, then recovery codes shown once.
+
+    An account that has a device already must pass it first (the gate sends it to otp_verify).
+    """
+    user = request.user
+    if mfa.totp_device(user) is not None and not mfa.session_verified(request, user):
+        return redirect("accounts:otp_verify")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = perform(request, lambda: mfa.confirm_enrolment(actor=user, token=form.cleaned_data["token"], request=request), form=form)
+        if done.value is not None:
+            return render(request, "accounts/otp_codes.html", {"codes": done.value, "next": _next_url(request)})
+    device = mfa.start_enrolment(actor=user)
+    return render(request, "accounts/otp_setup.html", {
+        "form": form, "qr_svg": mark_safe(mfa.qr_svg(device)),  # noqa: S308 - generated here from our own URI
+        "secret": mfa.secret_text(device), "next": request.GET.get("next", ""),
+    })
+
+
+@access.login
+@require_POST
+def otp_recovery_codes(request: AuthedRequest) -> HttpResponse:
+    done = perform(request, lambda: mfa.regenerate_recovery_codes(actor=request.user, request=request))
+    if done.value is None:
+        return redirect("accounts:me")
+    return render(request, "accounts/otp_codes.html", {"codes": done.value, "next": resolve_url("accounts:me")})
+
+
+@access.login
+def password_change(request: AuthedRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if perform(request, lambda: mfa.change_password(actor=request.user, old_password=d["old_password"],
+                                                        new_password=d["new_password1"], request=request),
+                   success="密码已修改", form=form):
+            update_session_auth_hash(request, request.user)
+            return redirect(_next_url(request))
+    return render(request, "accounts/password_change.html", {
+        "form": form, "expired": mfa.password_expired(request.user), "next": request.GET.get("next", ""),
+        "max_age": settings.STAFF_PASSWORD_MAX_AGE_DAYS,
+    })

@@ -157,7 +157,8 @@ def _configured_secrets() -> list[str]:
         from django.conf import settings
 
         names = ("GRID_OPEN311_API_KEY", "GRID_WEBHOOK_SECRET", "SMS_HTTP_API_KEY", "WECHAT_APP_SECRET",
-                 "EMAIL_HOST_PASSWORD", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY")
+                 "EMAIL_HOST_PASSWORD", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "FIELD_ENCRYPTION_KEYS",
+                 "BLIND_INDEX_KEY", "AUDIT_CHAIN_KEY")
         values = [str(getattr(settings, n, "") or "") for n in names]
     except Exception:  # settings not configured (a bare import): nothing to strip
         return []

@@ -179,7 +179,7 @@ def test_conversation_query_count_is_flat(client, people, django_assert_max_num_
             services.mention_message(actor=people.staff, message_id=m.pk)
     for user in (people.alice, people.staff, people.sub_a):
         client.force_login(user)
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(17):
             html = client.get(reverse("chats:detail", args=[people.group_a1.pk])).content.decode()
         assert html.count('data-testid="chat-message"') == size
         with django_assert_max_num_queries(12):

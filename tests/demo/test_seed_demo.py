@@ -53,3 +53,29 @@ def test_seed_demo_refuses_a_loaded_database_unless_if_empty():
 
     with pytest.raises(CommandError):
         call_command("seed_demo", residents=0)
+
+
+def test_demo_staff_log_in_with_the_published_second_factor(client, settings):
+    """`make run` turns the second factor on: demo staff pass it with the secret demo_logins prints."""
+    from io import StringIO
+
+    from shequtong.demo.otp import DEMO_TOTP_SECRET, current_code
+
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    call_command("seed_demo", residents=0)
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    assert DEMO_TOTP_SECRET in out.getvalue() and "demo_otp" in out.getvalue()
+
+    assert client.post("/accounts/login/", {"username": "demo-secretary", "password": "Demo@2026"}).status_code == 302
+    assert client.get("/")["Location"].startswith("/accounts/otp/")
+    code = StringIO()
+    call_command("demo_otp", stdout=code)
+    assert code.getvalue().strip() == current_code()
+    assert client.post("/accounts/otp/", {"token": current_code()}).status_code == 302
+    assert client.get("/").status_code == 200
+
+    # Residents have no second factor.
+    client.logout()
+    client.post("/accounts/login/", {"username": "demo-resident", "password": "Demo@2026"})
+    assert client.get("/").status_code == 200

@@ -126,6 +126,12 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET accounts:captcha_image": {"*": 404},
     # One's own clear ID number and phone, shown in this one answer only (issue 12 item 10: never kept in the session).
     "POST accounts:reveal_mine": {"*": 200, "login": "anonymous"},
+    # Second factor and password change (accounts/mfa.py): any signed-in user; without a device
+    # the verify page sends to enrolment, and renewing recovery codes is refused back to 我的.
+    "GET accounts:otp_verify": {"*": 302, "login": "anonymous"},
+    "GET accounts:otp_setup": {"*": 200, "login": "anonymous"},
+    "POST accounts:otp_recovery_codes": {"*": 302, "login": "anonymous"},
+    "GET accounts:password_change": {"*": 200, "login": "anonymous"},
     "POST accounts:switch_version": {"*": 302, "login": "anonymous"},
     "POST accounts:elder_mode": {"*": 302, "login": "anonymous"},
     "GET accounts:reviews": {"*": 403, "login": "anonymous", 200: "@committee"},

@@ -19,6 +19,7 @@ from shequtong.common import clock
 from shequtong.common.idcard import make_id_number
 from shequtong.demo import district as D
 from shequtong.demo import fullscale, fullscale_content
+from shequtong.demo.otp import enrol_demo_staff
 from shequtong.places.models import Community, CommunityStats, District, Estate, Subdistrict
 
 
@@ -139,6 +140,8 @@ class Command(BaseCommand):
                     Membership.objects.create(user=user, community=place, status=Membership.Status.APPROVED,
                                               requested_at=now - dt.timedelta(days=30), reviewed_at=now - dt.timedelta(days=29),
                                               review_seconds=86_000)
+        # Staff sign in with a second factor: the demo's is one published secret (demo/otp.py).
+        enrol_demo_staff([username for username, *_ in people])
         # A few applicants waiting in the demo committee's review queue.
         for j, name in enumerate(["钱思远", "冯雪梅", "蒋嘉豪"]):
             id_number = make_id_number("310113", dt.date(1985 + j, 3, 8), 700 + j * 2 + 1)
