@@ -117,7 +117,9 @@ def mask_text(text: str | None) -> str:
 
 def _longest_number(text: str, run: list[tuple[int, int, str]], i: int) -> tuple[int, str, bool] | None:
     """The longest number starting at chunk i: (last chunk, masked form, has a country code)."""
-    for j in range(len(run) - 1, i - 1, -1):
+    # Every chunk holds a digit, so a number spans at most _LONGEST + 1 chunks: the work per
+    # chunk is bounded, however long a run of "1 1 1 1 …" someone types.
+    for j in range(min(len(run), i + _LONGEST + 1) - 1, i - 1, -1):
         digits = _digits(run[i:j + 1])
         if len(digits) > _LONGEST + 1:
             continue

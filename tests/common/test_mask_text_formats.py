@@ -47,6 +47,12 @@ def test_two_numbers_side_by_side_are_both_masked() -> None:
     assert masked == "139****0003 139****0004 和 139****0005"
 
 
+def test_a_number_inside_a_long_run_of_spaced_digits_does_not_leak() -> None:
+    # Single digits joined by spaces read as 15-digit ID numbers too: masked generously.
+    masked = mask_text("1 " * 2000 + "139 1234 0003" + " 2" * 2000)
+    assert "13912340003" not in digits_of(masked) and "*" in masked
+
+
 @pytest.mark.parametrize("text", [
     "电话021-56781234", "2026-12-03 13:45 开会", "3号楼101室", "金额 1,000.50 元", "编号 1391234000",
     "房价 139 万", "",
