@@ -23,7 +23,7 @@ def dirty(tree):  # type: ignore[no-untyped-def]
     staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
     resident = make_with_role(Role.RESIDENT, tree.comm_a1)
     case = board_case(resident, tree.comm_a1, staff, title="路灯", body="路灯坏了")
-    Case.objects.filter(pk=case.pk).update(title="路灯\x01坏了", content="北门\x00路灯\x1b不亮\x0c，电话139 1234 0003")
+    Case.objects.filter(pk=case.pk).update(title="路灯\x01坏了", content="北门\x02路灯\x1b不亮\x0c，电话139 1234 0003")
     return case
 
 
