@@ -408,11 +408,13 @@ OUTBOX_ALERT_AFTER_ATTEMPTS = int(os.environ.get("OUTBOX_ALERT_AFTER_ATTEMPTS", 
 # forgotten after this many days; failures and outbox attempts are kept.
 DELIVERY_LOG_RETENTION_DAYS = int(os.environ.get("DELIVERY_LOG_RETENTION_DAYS", "30"))
 WORKER_SCHEDULE.setdefault("notifications.prune_delivery_log", 86400)
-# Case sources our public Open311 server lists (shequtong/open311/README.md). Not "mention":
-# an @居委 press quotes a reply or a group-chat message, written for neighbours, not the public.
-# Cases recorded from a group-chat message are never published, whatever their source.
+# Case sources our public Open311 server lists (shequtong/open311/README.md): cases from
+# public posts only (a 身边事 tag, an @居委 press on a board, the same by patrol staff), once
+# the committee has accepted them and while the post or reply stays visible. Letters and
+# 面对面 visits are private in the app and never published (system check open311.E001);
+# cases recorded from a group-chat message neither, whatever their source.
 OPEN311_PUBLISHED_SOURCES = tuple(
     s.strip() for s in os.environ.get(
-        "OPEN311_PUBLISHED_SOURCES", "letter,tag,visit,patrol_committee,patrol_subdistrict,patrol_district",
+        "OPEN311_PUBLISHED_SOURCES", "tag,mention,patrol_committee,patrol_subdistrict,patrol_district",
     ).split(",") if s.strip()
 )

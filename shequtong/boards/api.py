@@ -20,20 +20,20 @@ from .models import Booking, Post, Reply
 from .policies import BoardAccess
 from .schemas import (
     BallotIn,
+    BoardHideIn,
+    BoardMentionOut,
     BoardOut,
+    BoardReplyIn,
     BookingIn,
     BookingOut,
     CloseVoteIn,
     DecisionIn,
-    HideIn,
     ImageOut,
     LikeOut,
     MentionIn,
-    MentionOut,
     PostIn,
     PostOut,
     PostPage,
-    ReplyIn,
     ReplyOut,
     TagIn,
     VoteIn,
@@ -144,7 +144,7 @@ def list_replies(request: AuthedRequest, post_id: int, page: int = 1) -> list[Re
 
 @router.post("/posts/{post_id}/replies", response={201: ReplyOut})
 @access.login
-def reply(request: AuthedRequest, post_id: int, payload: ReplyIn) -> tuple[int, ReplyOut]:
+def reply(request: AuthedRequest, post_id: int, payload: BoardReplyIn) -> tuple[int, ReplyOut]:
     r = services.reply_to(actor=request.user, post_id=post_id, body=payload.body, mention=payload.mention)
     return 201, _reply_out(r)
 
@@ -156,11 +156,11 @@ def like(request: AuthedRequest, post_id: int) -> LikeOut:
     return LikeOut(liked=liked, like_count=_fresh(request, post_id).like_count)
 
 
-@router.post("/mentions", response={201: MentionOut})
+@router.post("/mentions", response={201: BoardMentionOut})
 @access.login
-def mention(request: AuthedRequest, payload: MentionIn) -> tuple[int, MentionOut]:
+def mention(request: AuthedRequest, payload: MentionIn) -> tuple[int, BoardMentionOut]:
     m = services.mention_committee(actor=request.user, post_id=payload.post_id, reply_id=payload.reply_id)
-    return 201, MentionOut(id=m.pk, source_type=m.source_type, patrol_level=m.patrol_level or None)
+    return 201, BoardMentionOut(id=m.pk, source_type=m.source_type, patrol_level=m.patrol_level or None)
 
 
 @router.post("/posts/{post_id}/tag", response=PostOut)
@@ -214,7 +214,7 @@ def decide_booking(request: AuthedRequest, booking_id: int, payload: DecisionIn)
 
 @router.post("/posts/{post_id}/hide", response=PostOut)
 @access.login
-def hide_post(request: AuthedRequest, post_id: int, payload: HideIn) -> PostOut:
+def hide_post(request: AuthedRequest, post_id: int, payload: BoardHideIn) -> PostOut:
     services.hide_post(actor=request.user, post_id=post_id, reason=payload.reason)
     return _post_out(_fresh(request, post_id))
 
@@ -228,7 +228,7 @@ def restore_post(request: AuthedRequest, post_id: int) -> PostOut:
 
 @router.post("/replies/{reply_id}/hide", response=ReplyOut)
 @access.login
-def hide_reply(request: AuthedRequest, reply_id: int, payload: HideIn) -> ReplyOut:
+def hide_reply(request: AuthedRequest, reply_id: int, payload: BoardHideIn) -> ReplyOut:
     return _reply_out(services.hide_reply(actor=request.user, reply_id=reply_id, reason=payload.reason))
 
 

@@ -60,7 +60,7 @@ class PostIn(Schema):
     capacity: int | None = None
 
 
-class ReplyIn(Schema):
+class BoardReplyIn(Schema):
     body: str = Field(max_length=2000)
     mention: bool = False
 
@@ -84,7 +84,7 @@ class MentionIn(Schema):
     reply_id: int | None = None
 
 
-class MentionOut(Schema):
+class BoardMentionOut(Schema):
     id: int
     source_type: str
     patrol_level: str | None
@@ -141,5 +141,5 @@ class DecisionIn(Schema):
     confirm: bool
 
 
-class HideIn(Schema):
+class BoardHideIn(Schema):
     reason: str = Field(max_length=200)

@@ -22,6 +22,7 @@ from shequtong.accounts.models import User
 from shequtong.common import chinese, clock, hooks
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from shequtong.common.text import cleaned
 from shequtong.inbox.services import send_system_message
 
 from . import catalogue, images, policies
@@ -306,7 +307,8 @@ def open_vote(*, actor: User, post_id: int, question: str, options: list[str], d
             post=locked, community_id=locked.community_id, question=question, deadline=deadline,
             opened_by=actor, opened_at=now,
         )
-        VoteOption.objects.bulk_create([VoteOption(vote=vote, label=label, position=i) for i, label in enumerate(labels)])
+        VoteOption.objects.bulk_create(cleaned(
+            VoteOption(vote=vote, label=label, position=i) for i, label in enumerate(labels)))
         locked.stage = Post.Stage.VOTING
         locked.save(update_fields=["stage", "updated_at"])
     return vote

@@ -16,9 +16,9 @@ from .schemas import (
     ActionIn,
     AverageOut,
     CaseDetailOut,
+    CaseEventOut,
     CaseOut,
     CategoryIn,
-    EventOut,
     RatingIn,
     RatingOut,
 )
@@ -58,7 +58,7 @@ def _out(c: Case) -> dict:
 
 def _detail(request: AuthedRequest, case_id: int) -> CaseDetailOut:
     c, case_access = selectors.read_case(request.user, case_id, request=request)
-    events = [EventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, status_from=e.status_from,
+    events = [CaseEventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, status_from=e.status_from,
                        status_to=e.status_to, note=e.note, created_at=e.created_at) for e in selectors.history(c)]
     allowed = services.allowed_actions(c) if case_access.can_handle else []
     return CaseDetailOut(**_out(c), content=c.content, origin_url=c.origin_url, external_id=c.external_id,

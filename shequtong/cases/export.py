@@ -1,12 +1,12 @@
-"""XLSX export of a filtered case list (what offices expect); personal data masked."""
+"""XLSX export of a filtered case list (what offices expect); personal data masked, user text as text (common.export)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 from django.utils import timezone
-from openpyxl import Workbook
+
+from shequtong.common.export import XlsxWriter
 
 from .models import Case
 
@@ -20,9 +20,7 @@ def _t(value: object) -> str:
 
 
 def cases_xlsx(cases: Iterable[Case]) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("问题列表")
-    ws.append(HEADERS)
+    ws = XlsxWriter("问题列表", HEADERS)
     for c in cases:
         rating = getattr(c, "rating", None)  # reverse one-to-one: None when not rated
         ws.append([
@@ -32,6 +30,4 @@ def cases_xlsx(cases: Iterable[Case]) -> bytes:
             _t(c.resolved_at), c.get_send_state_display(), c.external_id,
             rating.stars if rating else "", rating.feedback if rating else "",
         ])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return ws.getvalue()

@@ -28,7 +28,7 @@ from django.utils.module_loading import import_string
 from shequtong.accounts import audit, scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import CAPABILITIES, Role
-from shequtong.common import chinese, clock, counters
+from shequtong.common import chinese, clock, counters, masking
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.hooks import MentionEvent, PostTaggedEvent
@@ -316,11 +316,12 @@ def _escalate(case: Case, *, note: str, now: dt.datetime) -> None:
     tries = case.events.filter(kind=CaseEvent.Kind.ESCALATED).count() + 1
     key = f"case-{case.pk}-grid-{tries}"
     description = case.content + (f"\n\n居委说明：{note}" if note else "")
+    # Free text leaves the platform here: numbers masked however written (issue 12 item 1).
     request = {
         "idempotency_key": key,
         "service_code": case.category,
-        "title": case.grid_title,
-        "description": description,
+        "title": masking.mask_text(case.grid_title),
+        "description": masking.mask_text(description),
         "address": f"宝山区{case.community.subdistrict.name}{case.community.name}",
         "attributes": {"case_id": case.pk, "source": case.source, "community_id": case.community_id,
                        "subdistrict_id": case.subdistrict_id},

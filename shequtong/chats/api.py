@@ -19,13 +19,13 @@ from .schemas import (
     AddedOut,
     AnnouncementIn,
     GroupDetailOut,
+    GroupHideIn,
     GroupIn,
+    GroupMentionOut,
+    GroupMessageOut,
     GroupOut,
-    HideIn,
     MembersIn,
-    MentionOut,
     MessageIn,
-    MessageOut,
     MessagePageOut,
 )
 
@@ -40,9 +40,9 @@ def _group_out(g: GroupChat) -> GroupOut:
     )
 
 
-def _message_out(m: GroupMessage, ga: GroupAccess, mentioned: set[int]) -> MessageOut:
+def _message_out(m: GroupMessage, ga: GroupAccess, mentioned: set[int]) -> GroupMessageOut:
     show = not m.is_hidden or ga.can_moderate
-    return MessageOut(
+    return GroupMessageOut(
         id=m.pk, group_id=m.group_id, author=m.author.display_name if m.author else None, author_role=m.author_role,
         kind=m.kind, body=m.body if show else "", hidden=m.is_hidden,
         hidden_reason=m.hidden_reason if ga.can_moderate and m.is_hidden else None,
@@ -106,36 +106,36 @@ def messages(request: AuthedRequest, group_id: int, since: int | None = None, be
     )
 
 
-@router.post("/groups/{group_id}/messages", response={201: MessageOut})
+@router.post("/groups/{group_id}/messages", response={201: GroupMessageOut})
 @access.login
-def send(request: AuthedRequest, group_id: int, payload: MessageIn) -> tuple[int, MessageOut]:
+def send(request: AuthedRequest, group_id: int, payload: MessageIn) -> tuple[int, GroupMessageOut]:
     message = services.send_message(actor=request.user, group_id=group_id, body=payload.body)
     _, ga = policies.access_group(request.user, group_id)
     return 201, _message_out(message, ga, selectors.mentioned_by(request.user, [message]))
 
 
-@router.post("/messages/{message_id}/mention", response={201: MentionOut})
+@router.post("/messages/{message_id}/mention", response={201: GroupMentionOut})
 @access.login
-def mention(request: AuthedRequest, message_id: int) -> tuple[int, MentionOut]:
+def mention(request: AuthedRequest, message_id: int) -> tuple[int, GroupMentionOut]:
     """The @居委/@村委 button: record the message for case tracking (409 if already pressed)."""
     m = services.mention_message(actor=request.user, message_id=message_id)
-    return 201, MentionOut(id=m.pk, message_id=m.message_id, patrol_level=m.patrol_level, created_at=m.created_at)
+    return 201, GroupMentionOut(id=m.pk, message_id=m.message_id, patrol_level=m.patrol_level, created_at=m.created_at)
 
 
-def _moderated_out(request: AuthedRequest, message: GroupMessage) -> MessageOut:
+def _moderated_out(request: AuthedRequest, message: GroupMessage) -> GroupMessageOut:
     _, ga = policies.access_group(request.user, message.group_id)
     return _message_out(message, ga, set())
 
 
-@router.post("/messages/{message_id}/hide", response=MessageOut)
+@router.post("/messages/{message_id}/hide", response=GroupMessageOut)
 @access.capability("committee")
-def hide(request: AuthedRequest, message_id: int, payload: HideIn) -> MessageOut:
+def hide(request: AuthedRequest, message_id: int, payload: GroupHideIn) -> GroupMessageOut:
     return _moderated_out(request, services.hide_message(actor=request.user, message_id=message_id, reason=payload.reason))
 
 
-@router.post("/messages/{message_id}/restore", response=MessageOut)
+@router.post("/messages/{message_id}/restore", response=GroupMessageOut)
 @access.capability("committee")
-def restore(request: AuthedRequest, message_id: int) -> MessageOut:
+def restore(request: AuthedRequest, message_id: int) -> GroupMessageOut:
     return _moderated_out(request, services.restore_message(actor=request.user, message_id=message_id))
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_save
 
 
 class CommonConfig(AppConfig):
@@ -8,3 +9,7 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .text import clean_on_save
+
+        # Control characters out of every text field of our models, whatever wrote it (common/text.py).
+        pre_save.connect(clean_on_save, dispatch_uid="shequtong.common.text.clean_on_save")

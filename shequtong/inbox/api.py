@@ -10,14 +10,21 @@ from shequtong.common import access
 
 from . import selectors, services
 from .models import Message
-from .schemas import LetterIn, MessageOut, RecipientOut, ReplyIn, ThreadOut, UnreadOut
+from .schemas import (
+    InboxLetterIn,
+    InboxMessageOut,
+    InboxReplyIn,
+    RecipientOut,
+    ThreadOut,
+    UnreadOut,
+)
 
 router = Router(tags=["inbox"])
 
 
-def _out(m: Message, user: User) -> MessageOut:
+def _out(m: Message, user: User) -> InboxMessageOut:
     mine = m.sender_id == user.pk
-    return MessageOut(
+    return InboxMessageOut(
         id=m.pk, kind=m.kind, kind_label=str(m.get_kind_display()), subject=m.subject, body=m.body, link=m.link,
         sender=m.sender_name, sender_label=m.sender_label,
         recipient=m.recipient.display_name if mine else user.display_name,
@@ -26,9 +33,9 @@ def _out(m: Message, user: User) -> MessageOut:
     )
 
 
-@router.get("/messages", response=list[MessageOut])
+@router.get("/messages", response=list[InboxMessageOut])
 @access.login
-def list_messages(request: AuthedRequest, box: str = "all", limit: int = 20, offset: int = 0) -> list[MessageOut]:
+def list_messages(request: AuthedRequest, box: str = "all", limit: int = 20, offset: int = 0) -> list[InboxMessageOut]:
     """全部 / 私信 (letter) / 系统通知 (system) / 已发送 (sent)."""
     box = box if box in selectors.BOXES else "all"
     limit = max(1, min(limit, 100))
@@ -55,16 +62,16 @@ def read_message(request: AuthedRequest, message_id: int) -> ThreadOut:
     return ThreadOut(message=_out(message, request.user), thread=[_out(m, request.user) for m in thread])
 
 
-@router.post("/letters", response={201: MessageOut})
+@router.post("/letters", response={201: InboxMessageOut})
 @access.login
-def send_letter(request: AuthedRequest, payload: LetterIn) -> tuple[int, MessageOut]:
+def send_letter(request: AuthedRequest, payload: InboxLetterIn) -> tuple[int, InboxMessageOut]:
     letter = services.send_letter(actor=request.user, recipient_id=payload.recipient_id, subject=payload.subject, body=payload.body)
     return 201, _out(letter, request.user)
 
 
-@router.post("/messages/{message_id}/replies", response={201: MessageOut})
+@router.post("/messages/{message_id}/replies", response={201: InboxMessageOut})
 @access.login
-def reply(request: AuthedRequest, message_id: int, payload: ReplyIn) -> tuple[int, MessageOut]:
+def reply(request: AuthedRequest, message_id: int, payload: InboxReplyIn) -> tuple[int, InboxMessageOut]:
     letter = services.reply_letter(actor=request.user, message_id=message_id, body=payload.body)
     return 201, _out(letter, request.user)
 

@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Schema
 
 
-class MessageOut(Schema):
+class InboxMessageOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -24,17 +24,17 @@ class MessageOut(Schema):
 
 
 class ThreadOut(Schema):
-    message: MessageOut
-    thread: list[MessageOut]
+    message: InboxMessageOut
+    thread: list[InboxMessageOut]
 
 
-class LetterIn(Schema):
+class InboxLetterIn(Schema):
     recipient_id: int
     subject: str
     body: str
 
 
-class ReplyIn(Schema):
+class InboxReplyIn(Schema):
     body: str
 
 

@@ -9,7 +9,7 @@ class Open311Config(AppConfig):
     def ready(self) -> None:
         from shequtong.notifications import scheduler
 
-        from . import services
+        from . import checks, services  # noqa: F401  (checks registers the system check)
 
         # The grid's updates feed (a no-op unless the Open311 gateway is configured) and
         # the forgetting of callback ids older than the replay window.

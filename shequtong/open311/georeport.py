@@ -17,12 +17,15 @@ from django.utils import timezone
 from shequtong.cases.models import Case
 from shequtong.common import masking
 from shequtong.common.categories import Category
+from shequtong.common.text import for_xml
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 DESCRIPTION_MAX = 4000
 
 
-mask_text = masking.mask_text
+def mask_text(text: str) -> str:
+    """Free text as published: numbers masked however written, characters XML cannot carry dropped."""
+    return for_xml(masking.mask_text(text))
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -35,6 +38,13 @@ def services() -> list[dict[str, Any]]:
          "type": "realtime", "keywords": str(label), "group": "问题跟踪"}
         for code, label in Category.choices
     ]
+
+
+def service_definition(code: str) -> dict[str, Any] | None:
+    """GET services/<code>: our services take no extra attributes, so the definition lists none."""
+    if code not in Category.values:
+        return None
+    return {"service_code": code, "attributes": []}
 
 
 def request_of(case: Case) -> dict[str, Any]:
@@ -81,7 +91,7 @@ def _append(parent: ET.Element, name: str, value: Any) -> None:
         for k, v in value.items():
             _append(el, k, v)
     elif value is not None:
-        el.text = str(value)
+        el.text = for_xml(str(value))
 
 
 def to_xml(root_name: str, item_name: str, items: list[dict[str, Any]]) -> bytes:

@@ -65,6 +65,18 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     return _respond(fmt, georeport.services(), root="services", item="service")
 
 
+@access.public
+@require_GET
+def service_definition(request: HttpRequest, fmt: str, service_code: str) -> HttpResponse:
+    """A service's definition; ours take no extra attributes, so ``attributes`` is empty (not a 404)."""
+    if not _jurisdiction_ok(request):
+        return _error(fmt, 404, "jurisdiction_id not found")
+    data = georeport.service_definition(service_code)
+    if data is None:
+        return _error(fmt, 404, "service_code not found")
+    return _respond(fmt, data, root="service_definition")
+
+
 def _date(value: str) -> dt.datetime | None:
     if not value:
         return None

@@ -21,6 +21,7 @@ from shequtong.accounts.roles import Role
 from shequtong.common import chinese, clock, counters
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, ValidationFailed
+from shequtong.common.text import cleaned
 from shequtong.places.models import Community
 
 from . import audio as audio_check
@@ -156,9 +157,9 @@ def _apply(visit: Visit, data: VisitInput, person: User | None, problems: list[P
 
 def _replace_problems(visit: Visit, problems: list[ProblemInput]) -> None:
     visit.problems.all().delete()
-    VisitProblem.objects.bulk_create(
+    VisitProblem.objects.bulk_create(cleaned(
         VisitProblem(visit=visit, category=p.category, content=p.content, position=i) for i, p in enumerate(problems)
-    )
+    ))
 
 
 # --- staff: record, edit, delete, submit -------------------------------------------------

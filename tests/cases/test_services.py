@@ -388,3 +388,16 @@ def test_export_writes_the_audit_row_and_lists_only_the_actors_area(tree, people
     with pytest.raises(PermissionRefused):
         services.export_cases(actor=people.resident, filters=CaseFilter())
     assert AuditEvent.objects.filter(action="export").count() == 1
+
+
+def test_the_grid_request_carries_no_phone_or_id_number_however_written(tree, people):
+    """Free text leaving the platform is masked (issue 12 item 1): the grid gets the problem, not the numbers."""
+    case = helpers.case(people.staff, tree.comm_a1, title="联系139 1234 0003",
+                        content="住户电话+86 139-1234-0003，身份证310113 19600101 1234")
+    helpers.handle(people.staff, case, "accept")
+    services.handle_case(actor=people.staff, case_id=case.pk, action="escalate", note="可联系１３９１２３４０００３")
+    request = Outbox.objects.get(kind="grid.submit").payload["request"]
+    text = request["title"] + request["description"]
+    digits = "".join(c for c in text.translate(str.maketrans("０１２３４５６７８９", "0123456789")) if c.isdigit())
+    assert "13912340003" not in digits and "310113196001011234" not in digits
+    assert "139****0003" in request["description"] and "3101**********1234" in request["description"]

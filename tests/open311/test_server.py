@@ -16,7 +16,7 @@ from shequtong.accounts.roles import Role
 from shequtong.cases import services as case_services
 from shequtong.open311 import georeport
 
-from ..factories import make_with_role
+from ..factories import make_post, make_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -59,21 +59,43 @@ def from_xml(body: bytes, item: str) -> list[dict[str, Any]]:
     return [_object(child) for child in root if child.tag == item]
 
 
+def board_case(author, community, staff, *, title="楼道灯损坏", body="3号楼楼道灯损坏。", category="construction",
+               actions=("accept",)):  # type: ignore[no-untyped-def]
+    """A 身边事 post with a problem tag (a public post in the app) and its case, reviewed by the committee."""
+    from shequtong.cases.models import Case
+
+    post = make_post(author, community, title=title, body=body, category=category)
+    case = Case.objects.get(origin_type="post", origin_id=post.pk)
+    for action in actions:
+        case_services.handle_case(actor=staff, case_id=case.pk, action=action, note="已处理")
+    case.refresh_from_db()
+    case.post = post
+    return case
+
+
+def reply_mention(actor, author, community):  # type: ignore[no-untyped-def]
+    """A reply on a public board and an @居委 press beside it, through the boards' own services."""
+    from shequtong.boards import services as board_services
+    from shequtong.cases.models import Case
+
+    post = make_post(author, community, title="垃圾桶", body="小区垃圾桶的问题")
+    reply = board_services.reply_to(actor=author, post_id=post.pk, body="回复里说的垃圾桶满了")
+    mention = board_services.mention_committee(actor=actor, post_id=post.pk, reply_id=reply.pk)
+    case = Case.objects.get(origin_type="reply_mention", origin_id=mention.pk)
+    case.reply = reply
+    return case
+
+
 @pytest.fixture
 def cases(tree):  # type: ignore[no-untyped-def]
     staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
     resident = make_with_role(Role.RESIDENT, tree.comm_a1, real_name="李秀英")
-    open_case = case_services.create_case(
-        actor=staff, community=tree.comm_a1, source="visit", category="construction", title="楼道灯损坏",
-        content="3号楼楼道灯损坏，联系电话13912345678，身份证310113196001011234", raised_by=resident)
-    closed = case_services.create_case(actor=staff, community=tree.comm_a1, source="visit", category="safety",
-                                       title="东门无人值守", content="夜间无人值守")
-    case_services.handle_case(actor=staff, case_id=closed.pk, action="accept")
-    case_services.handle_case(actor=staff, case_id=closed.pk, action="resolve", note="已安排保安")
-    case_services.handle_case(actor=staff, case_id=closed.pk, action="close")
-    untagged = case_services.create_case(actor=staff, community=tree.comm_a1, source="mention", category="",
-                                         title="未分类", content="@居委 看看", origin_type="mention", origin_id=77)
-    return {"open": open_case, "closed": closed, "untagged": untagged, "resident": resident}
+    open_case = board_case(resident, tree.comm_a1, staff, title="楼道灯损坏",
+                           body="3号楼楼道灯损坏，联系电话13912345678，身份证310113196001011234")
+    closed = board_case(resident, tree.comm_a1, staff, title="东门无人值守", body="夜间无人值守", category="safety",
+                        actions=("accept", "resolve", "close"))
+    untagged = reply_mention(resident, resident, tree.comm_a1)
+    return {"open": open_case, "closed": closed, "untagged": untagged, "resident": resident, "staff": staff}
 
 
 def test_services_validate_in_json_and_xml(client):
@@ -152,18 +174,18 @@ def test_request_list_query_count_is_flat(client, tree, cases, django_assert_max
     staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_b1)
     with django_assert_max_num_queries(3):
         client.get("/open311/v2/requests.json")
+    resident = make_with_role(Role.RESIDENT, tree.comm_b1)
     for i in range(10):
-        case_services.create_case(actor=staff, community=tree.comm_b1, source="visit", category="social",
-                                  title=f"问题{i}", content="内容")
+        board_case(resident, tree.comm_b1, staff, title=f"问题{i}", body="内容", category="social")
     with django_assert_max_num_queries(3):
         assert len(client.get("/open311/v2/requests.json").json()) == 12
 
 
-# --- What is published (settings.OPEN311_PUBLISHED_SOURCES) -----------------------------
+# --- What is published: reviewed cases from public posts (issue 12 item 1) ---------------
 
 @pytest.fixture
 def mixed(tree, cases):  # type: ignore[no-untyped-def]
-    """Cases from every kind of source, all with a category set by the committee."""
+    """Cases from every kind of source, all with a category and accepted by the committee."""
     from shequtong.cases.models import Case
     from shequtong.cases.services import set_category
     from shequtong.chats import services as chat_services
@@ -171,7 +193,7 @@ def mixed(tree, cases):  # type: ignore[no-untyped-def]
     from ..cases import helpers
     from ..factories import chat_message, estate_group, resident_of_estate
 
-    staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
+    staff = cases["staff"]
     patrol = make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a)
     neighbour = resident_of_estate(tree.estate(tree.comm_a1), real_name="周桂兰")
     group = estate_group(tree.estate(tree.comm_a1))
@@ -184,37 +206,64 @@ def mixed(tree, cases):  # type: ignore[no-untyped-def]
     out = {
         "chat": chat_case(neighbour, "我家楼上天天半夜吵，电话13800001111"),
         "chat_patrol": chat_case(patrol, "群里说东门积水"),
-        "reply": helpers.mention(actor=neighbour, community=tree.comm_a1, text="@居委 回复里说的垃圾桶"),
-        "reply_patrol": helpers.mention(actor=patrol, author=neighbour, community=tree.comm_a1, patrol_level="subdistrict",
-                                        text="@居委 巡查发现垃圾桶满溢"),
-        "letter": helpers.letter(neighbour, tree.comm_a1).case,
-        "tag": helpers.tagged_post(actor=neighbour, community=tree.comm_a1),
+        "reply": reply_mention(neighbour, neighbour, tree.comm_a1),
+        "reply_patrol": reply_mention(patrol, neighbour, tree.comm_a1),
+        "letter": helpers.letter(neighbour, tree.comm_a1, content="我家住5号楼302室，电话13800002222，楼上漏水").case,
+        "visit": helpers.case(staff, tree.comm_a1, content="面对面：住户反映邻里纠纷"),
+        "tag": board_case(neighbour, tree.comm_a1, staff),
     }
     assert out["chat_patrol"].source == "patrol_subdistrict" and out["chat"].source == "mention"
+    assert out["reply_patrol"].source == "patrol_subdistrict" and out["reply"].source == "mention"
     for key in ("chat", "chat_patrol", "reply", "reply_patrol"):
         set_category(actor=staff, case_id=out[key].pk, category="safety")
+    for key in ("chat", "chat_patrol", "reply", "reply_patrol", "letter", "visit"):
+        case_services.handle_case(actor=staff, case_id=out[key].pk, action="accept")
     return {**cases, **out}
 
 
-def test_only_the_published_sources_are_listed(client, mixed):
-    listed = {r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()}
-    expected = {"open", "closed", "letter", "tag", "reply_patrol"}
-    assert listed == {str(mixed[k].pk) for k in expected}
+def listed(client) -> set[str]:  # type: ignore[no-untyped-def]
+    return {r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()}
 
 
-def test_a_chat_mention_case_is_neither_listed_nor_fetchable(client, mixed):
-    for key in ("chat", "chat_patrol"):
-        pk = mixed[key].pk
-        assert str(pk) not in {r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()}
-        assert client.get(f"/open311/v2/requests/{pk}.json").status_code == 404
-        assert client.get(f"/open311/v2/requests/{pk}.xml").status_code == 404
-        assert client.get(f"/open311/v2/requests.json?service_request_id={pk}").json() == []
+def test_only_reviewed_cases_from_public_posts_are_listed(client, mixed):
+    expected = {"open", "closed", "tag", "reply", "reply_patrol"}
+    assert listed(client) == {str(mixed[k].pk) for k in expected}
+
+
+@pytest.mark.parametrize("key", ["letter", "visit", "chat", "chat_patrol"])
+def test_private_cases_are_neither_listed_nor_fetchable(client, mixed, key):
+    pk = mixed[key].pk
+    assert str(pk) not in listed(client)
+    assert client.get(f"/open311/v2/requests/{pk}.json").status_code == 404
+    assert client.get(f"/open311/v2/requests/{pk}.xml").status_code == 404
+    assert client.get(f"/open311/v2/requests.json?service_request_id={pk}").json() == []
+
+
+def test_private_text_never_appears(client, mixed):
     text = client.get("/open311/v2/requests.json").content.decode()
-    assert "半夜吵" not in text and "13800001111" not in text and "群里说" not in text
+    for private in ("半夜吵", "13800001111", "群里说", "楼上漏水", "302室", "邻里纠纷"):
+        assert private not in text
 
 
-def test_a_board_mention_is_not_published_by_default(client, mixed):
-    assert client.get(f"/open311/v2/requests/{mixed['reply'].pk}.json").status_code == 404
+def test_an_unreviewed_case_is_not_published_until_the_committee_accepts_it(client, tree, cases):
+    fresh = board_case(cases["resident"], tree.comm_a1, cases["staff"], title="新问题", body="刚发的帖子", actions=())
+    assert fresh.status == "new"
+    assert client.get(f"/open311/v2/requests/{fresh.pk}.json").status_code == 404
+    assert str(fresh.pk) not in listed(client)
+    case_services.handle_case(actor=cases["staff"], case_id=fresh.pk, action="accept")
+    assert client.get(f"/open311/v2/requests/{fresh.pk}.json").status_code == 200
+
+
+def test_a_hidden_post_or_reply_takes_its_case_off_the_feed(client, mixed):
+    from shequtong.boards import services as board_services
+
+    staff = mixed["staff"]
+    board_services.hide_post(actor=staff, post_id=mixed["tag"].post.pk, reason="含个人信息")
+    board_services.hide_reply(actor=staff, reply_id=mixed["reply"].reply.pk, reason="含个人信息")
+    assert listed(client) == {str(mixed[k].pk) for k in ("open", "closed", "reply_patrol")}
+    assert client.get(f"/open311/v2/requests/{mixed['tag'].pk}.json").status_code == 404
+    board_services.restore_post(actor=staff, post_id=mixed["tag"].post.pk)
+    assert str(mixed["tag"].pk) in listed(client)
 
 
 def test_the_raiser_is_never_published(client, mixed):
@@ -222,9 +271,50 @@ def test_the_raiser_is_never_published(client, mixed):
     assert "周桂兰" not in text and "周*兰" not in text
 
 
-def test_the_published_sources_are_a_setting(client, mixed, settings):
-    settings.OPEN311_PUBLISHED_SOURCES = ("letter", "mention", "no-such-source")
-    listed = {r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()}
-    # Mentions from board replies may be opted in; a group chat's never.
-    assert listed == {str(mixed["letter"].pk), str(mixed["reply"].pk)}
-    assert client.get(f"/open311/v2/requests/{mixed['chat'].pk}.json").status_code == 404
+def test_the_published_sources_are_a_setting_but_letters_and_visits_stay_private(client, mixed, settings):
+    settings.OPEN311_PUBLISHED_SOURCES = ("letter", "visit", "mention", "no-such-source")
+    # Mentions on a board may be listed; letters, visits and group chats never.
+    assert listed(client) == {str(mixed["reply"].pk)}
+    for key in ("letter", "visit", "chat"):
+        assert client.get(f"/open311/v2/requests/{mixed[key].pk}.json").status_code == 404
+
+
+def test_the_default_setting_names_no_private_source(settings):
+    from django.core.checks import run_checks
+
+    from shequtong import settings as project_settings
+
+    assert not {"letter", "visit"} & set(project_settings.OPEN311_PUBLISHED_SOURCES)
+    settings.OPEN311_PUBLISHED_SOURCES = ("tag", "letter")
+    assert "open311.E001" in {m.id for m in run_checks()}
+
+
+# --- The outside probe's phone and ID formats (issue 12 item 1) --------------------------
+
+PROBE_NUMBERS = ["13912340003", "+8613912340003", "139-1234-0003", "139 1234 0003", "１３９１２３４０００３",
+                 "8613912340003", "139.1234.0003", "310113196001011234", "310113 19600101 1234", "310113600101123"]
+
+
+def test_the_probe_letter_is_not_published_and_a_public_post_is_masked(client, tree, cases):
+    resident, staff = cases["resident"], cases["staff"]
+    client.force_login(resident)
+    from ..cases import helpers
+
+    body = "我家地址宝山路1号，联系：" + "、".join(PROBE_NUMBERS)
+    response = client.post("/api/v1/letters/mine", {"category": "economy", "subcategory_ids": [helpers.subcategory("economy").pk],
+                                                    "content": body}, content_type="application/json")
+    assert response.status_code == 201
+    from shequtong.letters.models import Letter
+
+    letter_case = Letter.objects.get(pk=response.json()["id"]).case
+    case_services.handle_case(actor=staff, case_id=letter_case.pk, action="accept")
+    client.logout()
+    assert client.get(f"/open311/v2/requests/{letter_case.pk}.json").status_code == 404
+
+    post_case = board_case(resident, tree.comm_a1, staff, title="联系方式", body="、".join(PROBE_NUMBERS))
+    for fmt in ("json", "xml"):
+        text = client.get(f"/open311/v2/requests/{post_case.pk}.{fmt}").content.decode()
+        digits = "".join(ch for ch in text.translate(str.maketrans("０１２３４５６７８９", "0123456789")) if ch.isdigit())
+        for number in ("13912340003", "310113196001011234", "310113600101123"):
+            assert number not in digits
+        assert "139****0003" in text

@@ -208,7 +208,7 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
 
 
 # Parameters that are not objects of a community: one value, one row.
-PLAIN = {"board": "neighbours", "kind": "posts", "category": "community", "fmt": "json",
+PLAIN = {"board": "neighbours", "kind": "posts", "category": "community", "fmt": "json", "service_code": "safety",
          "captcha_id": "no-such-challenge",
          "announcement_id": None}
 _URL_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
