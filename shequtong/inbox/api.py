@@ -7,6 +7,7 @@ from ninja import Router
 from shequtong.accounts.models import User
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
+from shequtong.common.inputs import Id, Limit, Offset
 
 from . import selectors, services
 from .models import Message
@@ -28,7 +29,7 @@ def _out(m: Message, user: User) -> MessageOut:
 
 @router.get("/messages", response=list[MessageOut])
 @access.login
-def list_messages(request: AuthedRequest, box: str = "all", limit: int = 20, offset: int = 0) -> list[MessageOut]:
+def list_messages(request: AuthedRequest, box: str = "all", limit: Limit = 20, offset: Offset = 0) -> list[MessageOut]:
     """全部 / 私信 (letter) / 系统通知 (system) / 已发送 (sent)."""
     box = box if box in selectors.BOXES else "all"
     limit = max(1, min(limit, 100))
@@ -48,7 +49,7 @@ def unread(request: AuthedRequest) -> UnreadOut:
 
 @router.get("/messages/{message_id}", response=ThreadOut)
 @access.login
-def read_message(request: AuthedRequest, message_id: int) -> ThreadOut:
+def read_message(request: AuthedRequest, message_id: Id) -> ThreadOut:
     """Open a message (marks it, or its whole conversation, read) with its conversation."""
     message = services.open_message(actor=request.user, message_id=message_id)
     thread = selectors.thread_of(request.user, message)
@@ -64,7 +65,7 @@ def send_letter(request: AuthedRequest, payload: LetterIn) -> tuple[int, Message
 
 @router.post("/messages/{message_id}/replies", response={201: MessageOut})
 @access.login
-def reply(request: AuthedRequest, message_id: int, payload: ReplyIn) -> tuple[int, MessageOut]:
+def reply(request: AuthedRequest, message_id: Id, payload: ReplyIn) -> tuple[int, MessageOut]:
     letter = services.reply_letter(actor=request.user, message_id=message_id, body=payload.body)
     return 201, _out(letter, request.user)
 
