@@ -13,6 +13,7 @@ from ninja import Router
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import NotFound
+from shequtong.common.idempotency import idempotent
 from shequtong.common.inputs import Id, PageNo
 
 from . import catalogue, policies, selectors, services
@@ -121,10 +122,10 @@ def create_post(request: AuthedRequest, payload: PostIn) -> tuple[int, PostOut]:
     if payload.board == catalogue.Board.SERVICES:
         offer = services.OfferDetails(service_time=payload.service_time or "", place=payload.place,
                                       capacity=payload.capacity)
-    post = services.create_post(
+    post = idempotent(request, "boards.create_post", lambda: services.create_post(
         actor=request.user, community_id=community_id, board=payload.board, title=payload.title, body=payload.body,
         is_mutual_aid=payload.is_mutual_aid, category=payload.category, convention=payload.convention, offer=offer,
-    )
+    ))
     return 201, _post_out(_fresh(request, post.pk))
 
 
@@ -146,7 +147,8 @@ def list_replies(request: AuthedRequest, post_id: Id, page: PageNo = 1) -> list[
 @router.post("/posts/{post_id}/replies", response={201: ReplyOut})
 @access.login
 def reply(request: AuthedRequest, post_id: Id, payload: ReplyIn) -> tuple[int, ReplyOut]:
-    r = services.reply_to(actor=request.user, post_id=post_id, body=payload.body, mention=payload.mention)
+    r = idempotent(request, "boards.reply", lambda: services.reply_to(
+        actor=request.user, post_id=post_id, body=payload.body, mention=payload.mention))
     return 201, _reply_out(r)
 
 

@@ -9,6 +9,7 @@ from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused
+from shequtong.common.idempotency import idempotent
 from shequtong.common.inputs import Id, Limit, Offset
 
 from . import selectors, services
@@ -47,9 +48,9 @@ def submit(request: AuthedRequest, payload: LetterIn) -> tuple[int, LetterOut]:
     community, by_committee = selectors.writer_for(request.user)
     if community is None:
         raise PermissionRefused("观察版不能在人民信箱提出问题")
-    letter = services.submit_letter(actor=request.user, community=community, category=payload.category,
-                                    subcategory_ids=payload.subcategory_ids, content=payload.content, title=payload.title,
-                                    kind=payload.kind, by_committee=by_committee)
+    letter = idempotent(request, "letters.submit", lambda: services.submit_letter(
+        actor=request.user, community=community, category=payload.category, subcategory_ids=payload.subcategory_ids,
+        content=payload.content, title=payload.title, kind=payload.kind, by_committee=by_committee))
     return 201, _out(access_letter(request.user, letter.pk)[0])
 
 
