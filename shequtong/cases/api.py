@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema
 from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
+from shequtong.common.idempotency import idempotent
 from shequtong.common.inputs import Id, Limit, Offset
 
 from . import selectors, services
@@ -18,9 +19,9 @@ from .schemas import (
     ActionIn,
     AverageOut,
     CaseDetailOut,
+    CaseEventOut,
     CaseOut,
     CategoryIn,
-    EventOut,
     RatingIn,
     RatingOut,
 )
@@ -60,7 +61,7 @@ def _out(c: Case) -> dict:
 
 def _detail(request: AuthedRequest, case_id: Id) -> CaseDetailOut:
     c, case_access = access_case(request.user, case_id)
-    events = [EventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, status_from=e.status_from,
+    events = [CaseEventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, status_from=e.status_from,
                        status_to=e.status_to, note=e.note, created_at=e.created_at) for e in selectors.history(c)]
     allowed = services.allowed_actions(c) if case_access.can_handle else []
     return CaseDetailOut(**_out(c), content=c.content, origin_url=c.origin_url, external_id=c.external_id,
@@ -122,7 +123,8 @@ def set_category(request: AuthedRequest, case_id: Id, payload: CategoryIn) -> Ca
 @router.post("/{case_id}/actions", response=CaseDetailOut)
 @access.login
 def act(request: AuthedRequest, case_id: Id, payload: ActionIn) -> CaseDetailOut:
-    services.handle_case(actor=request.user, case_id=case_id, action=payload.action, note=payload.note)
+    idempotent(request, "cases.handle", lambda: services.handle_case(
+        actor=request.user, case_id=case_id, action=payload.action, note=payload.note))
     return _detail(request, case_id)
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Schema
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     kind: str
     kind_label: str
     actor: str
@@ -50,7 +50,7 @@ class CaseDetailOut(CaseOut):
     external_id: str
     grid_result: str
     allowed_actions: list[str]
-    events: list[EventOut]
+    events: list[CaseEventOut]
 
 
 class CategoryIn(Schema):

@@ -11,7 +11,7 @@ from ninja import Router
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import ValidationFailed
-from shequtong.common.inputs import Id, Limit, Offset
+from shequtong.common.inputs import Cursor, Id, Limit, Offset
 
 from . import policies, selectors, services
 from .models import GroupChat, GroupMessage
@@ -19,14 +19,14 @@ from .policies import GroupAccess
 from .schemas import (
     AddedOut,
     AnnouncementIn,
+    ChatMentionOut,
+    ChatMessageOut,
     GroupDetailOut,
     GroupIn,
     GroupOut,
     HideIn,
     MembersIn,
-    MentionOut,
     MessageIn,
-    MessageOut,
     MessagePageOut,
 )
 
@@ -41,9 +41,9 @@ def _group_out(g: GroupChat) -> GroupOut:
     )
 
 
-def _message_out(m: GroupMessage, ga: GroupAccess, mentioned: set[int]) -> MessageOut:
+def _message_out(m: GroupMessage, ga: GroupAccess, mentioned: set[int]) -> ChatMessageOut:
     show = not m.is_hidden or ga.can_moderate
-    return MessageOut(
+    return ChatMessageOut(
         id=m.pk, group_id=m.group_id, author=m.author.display_name if m.author else None, author_role=m.author_role,
         kind=m.kind, body=m.body if show else "", hidden=m.is_hidden,
         hidden_reason=m.hidden_reason if ga.can_moderate and m.is_hidden else None,
@@ -83,7 +83,7 @@ def group(request: AuthedRequest, group_id: Id) -> GroupDetailOut:
 
 @router.get("/groups/{group_id}/messages", response=MessagePageOut)
 @access.login
-def messages(request: AuthedRequest, group_id: Id, since: Id | None = None, before: Id | None = None,
+def messages(request: AuthedRequest, group_id: Id, since: Cursor | None = None, before: Cursor | None = None,
              limit: Limit = 30) -> MessagePageOut:
     """Messages oldest first. `since=ID`: newer than ID (live updates); `before=ID`: the page before ID."""
     if since is not None and before is not None:
@@ -105,36 +105,36 @@ def messages(request: AuthedRequest, group_id: Id, since: Id | None = None, befo
     )
 
 
-@router.post("/groups/{group_id}/messages", response={201: MessageOut})
+@router.post("/groups/{group_id}/messages", response={201: ChatMessageOut})
 @access.login
-def send(request: AuthedRequest, group_id: Id, payload: MessageIn) -> tuple[int, MessageOut]:
+def send(request: AuthedRequest, group_id: Id, payload: MessageIn) -> tuple[int, ChatMessageOut]:
     message = services.send_message(actor=request.user, group_id=group_id, body=payload.body)
     _, ga = policies.access_group(request.user, group_id)
     return 201, _message_out(message, ga, selectors.mentioned_by(request.user, [message]))
 
 
-@router.post("/messages/{message_id}/mention", response={201: MentionOut})
+@router.post("/messages/{message_id}/mention", response={201: ChatMentionOut})
 @access.login
-def mention(request: AuthedRequest, message_id: Id) -> tuple[int, MentionOut]:
+def mention(request: AuthedRequest, message_id: Id) -> tuple[int, ChatMentionOut]:
     """The @居委/@村委 button: record the message for case tracking (409 if already pressed)."""
     m = services.mention_message(actor=request.user, message_id=message_id)
-    return 201, MentionOut(id=m.pk, message_id=m.message_id, patrol_level=m.patrol_level, created_at=m.created_at)
+    return 201, ChatMentionOut(id=m.pk, message_id=m.message_id, patrol_level=m.patrol_level, created_at=m.created_at)
 
 
-def _moderated_out(request: AuthedRequest, message: GroupMessage) -> MessageOut:
+def _moderated_out(request: AuthedRequest, message: GroupMessage) -> ChatMessageOut:
     _, ga = policies.access_group(request.user, message.group_id)
     return _message_out(message, ga, set())
 
 
-@router.post("/messages/{message_id}/hide", response=MessageOut)
+@router.post("/messages/{message_id}/hide", response=ChatMessageOut)
 @access.capability("committee")
-def hide(request: AuthedRequest, message_id: Id, payload: HideIn) -> MessageOut:
+def hide(request: AuthedRequest, message_id: Id, payload: HideIn) -> ChatMessageOut:
     return _moderated_out(request, services.hide_message(actor=request.user, message_id=message_id, reason=payload.reason))
 
 
-@router.post("/messages/{message_id}/restore", response=MessageOut)
+@router.post("/messages/{message_id}/restore", response=ChatMessageOut)
 @access.capability("committee")
-def restore(request: AuthedRequest, message_id: Id) -> MessageOut:
+def restore(request: AuthedRequest, message_id: Id) -> ChatMessageOut:
     return _moderated_out(request, services.restore_message(actor=request.user, message_id=message_id))
 
 

@@ -28,7 +28,7 @@ class GroupDetailOut(GroupOut):
     mention_label: str
 
 
-class MessageOut(Schema):
+class ChatMessageOut(Schema):
     id: int
     group_id: int
     author: str | None
@@ -43,7 +43,7 @@ class MessageOut(Schema):
 
 
 class MessagePageOut(Schema):
-    items: list[MessageOut]
+    items: list[ChatMessageOut]
     has_more: bool
     next_before: int | None
     next_since: int
@@ -53,7 +53,7 @@ class MessageIn(Schema):
     body: str
 
 
-class MentionOut(Schema):
+class ChatMentionOut(Schema):
     id: int
     message_id: int
     patrol_level: str | None

@@ -22,7 +22,7 @@ from shequtong.common.inputs import Id, Limit, Offset
 from . import selectors, services
 from .models import Visit, VisitProblem
 from .policies import access_visit
-from .schemas import EventOut, ProblemOut, ReturnIn, SendIn, VisitDetailOut, VisitIn, VisitOut
+from .schemas import ProblemOut, ReturnIn, SendIn, VisitDetailOut, VisitEventOut, VisitIn, VisitOut
 
 router = Router(tags=["visits"])
 
@@ -56,7 +56,7 @@ def _problem(p: VisitProblem) -> ProblemOut:
 def _detail(request: AuthedRequest, visit_id: Id) -> VisitDetailOut:
     v, access_ = access_visit(request.user, visit_id)
     problems = list(v.problems.all())
-    events = [EventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, note=e.note,
+    events = [VisitEventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, note=e.note,
                        created_at=e.created_at) for e in v.events.select_related("actor")]
     return VisitDetailOut(
         **_out(v), content=v.content, masked_address=v.masked_address, return_reason=v.return_reason,

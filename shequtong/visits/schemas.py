@@ -45,7 +45,7 @@ class ProblemOut(Schema):
     sent_at: dt.datetime | None
 
 
-class EventOut(Schema):
+class VisitEventOut(Schema):
     kind: str
     kind_label: str
     actor: str
@@ -81,7 +81,7 @@ class VisitDetailOut(VisitOut):
     archived_at: dt.datetime | None
     has_audio: bool
     problems: list[ProblemOut]
-    events: list[EventOut]
+    events: list[VisitEventOut]
     # What the caller may do next (the same rules as the page's buttons).
     can_edit: bool
     can_delete: bool
