@@ -24,6 +24,9 @@ MAX_PAGE = 100_000
 Id = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 """A database id (path or query parameter)."""
 
+Cursor = Annotated[int, Field(ge=0, le=MAX_DB_INT)]
+"""An id to page from (``since=0``: from the start)."""
+
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 """Rows to skip in a list."""
 
