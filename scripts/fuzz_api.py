@@ -28,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,16 +79,34 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
+def answers(url: str, server: subprocess.Popen, seconds: float = 180) -> bool:
+    """Whether our server (still running) serves ``url`` within ``seconds``."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
-            with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 - loopback
                 if r.status == 200:
-                    return
+                    return server.poll() is None
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
-    raise SystemExit(f"server did not answer {url}")
+    return False
+
+
+def start_server(env: dict[str, str], port: int, workers: int, log: Any) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a port found free just now; another one if the port was taken meanwhile."""
+    for _ in range(5):
+        chosen = port or free_port()
+        server = subprocess.Popen(  # noqa: S603
+            [str(Path(PY).with_name("gunicorn")), "shequtong.wsgi", "--bind", f"127.0.0.1:{chosen}",
+             "--workers", str(workers), "--threads", "2", "--timeout", "120"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if answers(f"http://127.0.0.1:{chosen}/api/v1/openapi.json", server):
+            return server, chosen
+        server.terminate()
+        server.wait(timeout=30)
+        if port:
+            break
+    raise SystemExit("the server did not start (see server.log)")
 
 
 def fuzz_command(schema_url: str, token: str, args: argparse.Namespace, config: Path, report: Path) -> list[str]:
@@ -151,7 +170,6 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="shequtong-fuzz-"))
-    port = args.port or free_port()
     db_url = args.database_url or f"sqlite:///{work / 'fuzz.sqlite3'}"
     if db_url.startswith("postgres"):
         fresh_postgres(db_url)
@@ -169,17 +187,13 @@ def main() -> int:
     tokens = json.loads(manage(env, "shell", "-c", MINT).split("TOKENS=", 1)[1])
 
     log = (work / "server.log").open("w")
-    server = subprocess.Popen(  # noqa: S603
-        [str(Path(PY).with_name("gunicorn")), "shequtong.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.server_workers), "--threads", "2", "--timeout", "120"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server, port = start_server(env, args.port, args.server_workers, log)
     config = work / "schemathesis.toml"
     # Requests with methods an operation does not have only meet the router's 405: skip them (they were a fifth of the run).
     config.write_text("[phases.coverage]\nunexpected-methods = []\n")
     results: dict[str, dict[str, int]] = {}
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/api/v1/openapi.json")
         print(f"== server on {base} ({time.monotonic() - started:.0f} s to set up); "
               f"schemathesis as {', '.join(tokens)} at once", flush=True)
         runs = {}
