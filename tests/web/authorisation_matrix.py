@@ -119,7 +119,13 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST accounts:register_sms": {"*": 400},
     "GET accounts:join": {"*": 200, "login": "anonymous"},
     "GET accounts:me": {"*": 200, "login": "anonymous"},
-    "POST accounts:reveal_mine": {"*": 302, "login": "anonymous"},
+    "GET accounts:tokens": {"*": 200, "login": "anonymous"},
+    "POST accounts:token_revoke[A]": {"*": 404, "login": "anonymous", 302: "resident_a"},
+    "POST accounts:token_revoke[B]": {"*": 404, "login": "anonymous", 302: "resident_b"},
+    # A captcha image is public (the registration page shows it); an unknown challenge is 404.
+    "GET accounts:captcha_image": {"*": 404},
+    # One's own clear ID number and phone, shown in this one answer only (issue 12 item 10: never kept in the session).
+    "POST accounts:reveal_mine": {"*": 200, "login": "anonymous"},
     "POST accounts:switch_version": {"*": 302, "login": "anonymous"},
     "POST accounts:elder_mode": {"*": 302, "login": "anonymous"},
     "GET accounts:reviews": {"*": 403, "login": "anonymous", 200: "@committee"},
@@ -296,6 +302,12 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST /api/v1/accounts/grants": {"*": 403, 401: "anonymous", 201: "@patrol_chats_a secretary_a"},
     "DELETE /api/v1/accounts/grants/{grant_id}[A]": {"*": 403, 401: "anonymous", 204: "@patrol_chats_a secretary_a", 404: "secretary_b subdistrict_observer_other"},
     "DELETE /api/v1/accounts/grants/{grant_id}[B]": {"*": 403, 401: "anonymous", 404: "secretary_a subdistrict_observer", 204: "@patrol_chats_b secretary_b"},
+    # API tokens: everyone sees only their own (a token of A's resident carries A's mark); only the owner revokes.
+    "GET /api/v1/accounts/tokens": {"*": 200, 401: "anonymous"},
+    "DELETE /api/v1/accounts/tokens/{token_id}[A]": {"*": 404, 401: "anonymous", 204: "resident_a"},
+    "DELETE /api/v1/accounts/tokens/{token_id}[B]": {"*": 404, 401: "anonymous", 204: "resident_b"},
+    # Public by design: a new arithmetic captcha for the SMS-code step (issue 12 item 7).
+    "POST /api/v1/accounts/captchas": {"*": 201},
     "POST /api/v1/accounts/tokens": {"*": 201, 401: "anonymous"},
     "GET /api/v1/inbox/messages": {"*": 200, 401: "anonymous"},
     "GET /api/v1/inbox/unread": {"*": 200, 401: "anonymous"},

@@ -79,6 +79,7 @@ class Side:
     inbox_message: Any
     membership: Any       # a pending application to join
     grant: Any            # a grant a secretary of the community could revoke
+    token: Any            # the community's resident's API token (only its owner may see or revoke it)
 
 
 @dataclass
@@ -125,10 +126,11 @@ def _side(cast: Cast, mark: str, announcement: Any, *, community: Any, resident:
     applicant = make_user(real_name=f"{mark}申请人")
     membership = account_services.request_membership(actor=applicant, community_id=community.pk, note=f"{mark}申请")
     grant = give(make_user(real_name=f"{mark}民警"), Role.POLICE, community)
+    token, _ = account_services.create_api_token(actor=resident, name=f"{mark}令牌")
     return Side(
         community=community, post=post, reply=reply, image=post.images.get(), council=council, services=services,
         booking=booking, comment=comment, case=case, letter=letter, visit=visit, group=group, group_member=resident,
-        chat_message=message, inbox_message=inbox_message, membership=membership, grant=grant,
+        chat_message=message, inbox_message=inbox_message, membership=membership, grant=grant, token=token,
     )
 
 
@@ -198,7 +200,7 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
         "reply_id": side.reply.pk, "image_id": side.image.pk, "booking_id": side.booking.pk,
         "comment_id": side.comment.pk, "letter_id": side.letter.pk, "visit_id": side.visit.pk,
         "group_id": side.group.pk, "user_id": side.group_member.pk, "membership_id": side.membership.pk,
-        "grant_id": side.grant.pk,
+        "grant_id": side.grant.pk, "token_id": side.token.pk,
     }
     if name in values:
         return values[name]
@@ -207,6 +209,7 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
 
 # Parameters that are not objects of a community: one value, one row.
 PLAIN = {"board": "neighbours", "kind": "posts", "category": "community", "fmt": "json",
+         "captcha_id": "no-such-challenge",
          "announcement_id": None}
 _URL_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
 _API_PARAM = re.compile(r"{(?:\w+:)?(\w+)}")

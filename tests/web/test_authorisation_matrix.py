@@ -122,5 +122,7 @@ def test_the_matrix_fails_when_a_check_is_removed(cast, remove_check, which, row
     assert any(line.startswith(f"{row} as {caller}: got {status}, the table says") for line in found), found
     if which == "jurisdiction":
         # A's 社工 now reads B's case (the absence check sees it too) or changes it (the write check does).
-        assert (f"{row} as {caller}: the answer contains {matrix.MARK_B} (another community's data)" in found
-                or f"{row} as {caller}: wrote to ['cases_case', 'cases_caseevent'] for another community's object" in found), found
+        leaked = f"{row} as {caller}: the answer contains {matrix.MARK_B} (another community's data)" in found
+        wrote = any(line.startswith(f"{row} as {caller}: wrote to [") and "'cases_case'" in line
+                    and line.endswith("for another community's object") for line in found)
+        assert leaked or wrote, found
