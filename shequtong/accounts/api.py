@@ -9,6 +9,7 @@ from ninja import Router
 
 from shequtong.common import access, clock
 from shequtong.common.errors import NotFound
+from shequtong.common.inputs import Id, Limit, Offset
 from shequtong.places.models import Community, Estate, Subdistrict
 
 from . import captcha, scope, selectors, services
@@ -96,14 +97,14 @@ def request_membership(request: AuthedRequest, payload: MembershipIn) -> tuple[i
 
 @router.get("/reviews", response=list[MembershipOut])
 @access.capability("review_members")
-def pending_reviews(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[MembershipOut]:
+def pending_reviews(request: AuthedRequest, limit: Limit = 50, offset: Offset = 0) -> list[MembershipOut]:
     limit = max(1, min(limit, 200))
     return [_membership_out(m) for m in selectors.pending_reviews_for(request.user)[offset : offset + limit]]
 
 
 @router.post("/reviews/{membership_id}", response=MembershipOut)
 @access.capability("review_members")
-def review(request: AuthedRequest, membership_id: int, payload: ReviewIn) -> MembershipOut:
+def review(request: AuthedRequest, membership_id: Id, payload: ReviewIn) -> MembershipOut:
     m = services.review_membership(actor=request.user, membership_id=membership_id, approve=payload.approve,
                                    reason=payload.reason, request=request)
     return _membership_out(m)
@@ -111,7 +112,7 @@ def review(request: AuthedRequest, membership_id: int, payload: ReviewIn) -> Mem
 
 @router.get("/grants", response=list[GrantOut])
 @access.capability("grant_roles")
-def grants(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[GrantOut]:
+def grants(request: AuthedRequest, limit: Limit = 50, offset: Offset = 0) -> list[GrantOut]:
     limit = max(1, min(limit, 200))
     return [_grant_out(g) for g in selectors.grants_manageable_by(request.user)[offset : offset + limit]]
 
@@ -134,7 +135,7 @@ def grant(request: AuthedRequest, payload: GrantIn) -> tuple[int, GrantOut]:
 
 @router.delete("/grants/{grant_id}", response={204: None})
 @access.capability("grant_roles")
-def revoke(request: AuthedRequest, grant_id: int) -> tuple[int, None]:
+def revoke(request: AuthedRequest, grant_id: Id) -> tuple[int, None]:
     services.revoke_role(actor=request.user, grant_id=grant_id, request=request)
     return 204, None
 
@@ -161,6 +162,6 @@ def my_tokens(request: AuthedRequest) -> list[TokenListOut]:
 
 @router.delete("/tokens/{token_id}", response={204: None})
 @access.login
-def revoke_token(request: AuthedRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: AuthedRequest, token_id: Id) -> tuple[int, None]:
     services.revoke_api_token(actor=request.user, token_id=token_id, request=request)
     return 204, None

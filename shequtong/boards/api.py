@@ -13,6 +13,8 @@ from ninja import Router
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import NotFound
+from shequtong.common.idempotency import idempotent
+from shequtong.common.inputs import Id, PageNo
 
 from . import catalogue, policies, selectors, services
 from .errors import BoardError
@@ -77,19 +79,19 @@ def _vote_out(post: Post, request: AuthedRequest) -> VoteOut:
     )
 
 
-def _booking_out(b: Booking, post_id: int) -> BookingOut:
+def _booking_out(b: Booking, post_id: Id) -> BookingOut:
     return BookingOut(id=b.pk, post_id=post_id, status=b.status, status_label=str(b.get_status_display()),
                       created_at=b.created_at)
 
 
-def _fresh(request: AuthedRequest, post_id: int) -> Post:
+def _fresh(request: AuthedRequest, post_id: Id) -> Post:
     """The post as it is after a service changed it (counters, stage, visibility)."""
     return policies.access_post(request.user, post_id)[0]
 
 
 @router.get("/boards", response=list[BoardOut])
 @access.login
-def boards(request: AuthedRequest, community_id: int | None = None) -> list[BoardOut]:
+def boards(request: AuthedRequest, community_id: Id | None = None) -> list[BoardOut]:
     acc = _access(request, community_id)
     kind = acc.community.kind
     return [
@@ -102,8 +104,8 @@ def boards(request: AuthedRequest, community_id: int | None = None) -> list[Boar
 @router.get("/posts", response=PostPage)
 @access.login
 def list_posts(
-    request: AuthedRequest, board: str, community_id: int | None = None, q: str = "", mutual_aid: bool = False,
-    stage: str = "", page: int = 1,
+    request: AuthedRequest, board: str, community_id: Id | None = None, q: str = "", mutual_aid: bool = False,
+    stage: str = "", page: PageNo = 1,
 ) -> PostPage:
     acc = _access(request, community_id)
     paginator = Paginator(selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage), 20)
@@ -120,23 +122,23 @@ def create_post(request: AuthedRequest, payload: PostIn) -> tuple[int, PostOut]:
     if payload.board == catalogue.Board.SERVICES:
         offer = services.OfferDetails(service_time=payload.service_time or "", place=payload.place,
                                       capacity=payload.capacity)
-    post = services.create_post(
+    post = idempotent(request, "boards.create_post", lambda: services.create_post(
         actor=request.user, community_id=community_id, board=payload.board, title=payload.title, body=payload.body,
         is_mutual_aid=payload.is_mutual_aid, category=payload.category, convention=payload.convention, offer=offer,
-    )
+    ))
     return 201, _post_out(_fresh(request, post.pk))
 
 
 @router.get("/posts/{post_id}", response=PostOut)
 @access.login
-def read_post(request: AuthedRequest, post_id: int) -> PostOut:
+def read_post(request: AuthedRequest, post_id: Id) -> PostOut:
     services.record_read(actor=request.user, post_id=post_id)
     return _post_out(_fresh(request, post_id))
 
 
 @router.get("/posts/{post_id}/replies", response=list[ReplyOut])
 @access.login
-def list_replies(request: AuthedRequest, post_id: int, page: int = 1) -> list[ReplyOut]:
+def list_replies(request: AuthedRequest, post_id: Id, page: PageNo = 1) -> list[ReplyOut]:
     post, pa = policies.access_post(request.user, post_id)
     p = Paginator(selectors.replies(post, pa), 50).get_page(page)
     return [_reply_out(r) for r in p.object_list]
@@ -144,14 +146,15 @@ def list_replies(request: AuthedRequest, post_id: int, page: int = 1) -> list[Re
 
 @router.post("/posts/{post_id}/replies", response={201: ReplyOut})
 @access.login
-def reply(request: AuthedRequest, post_id: int, payload: BoardReplyIn) -> tuple[int, ReplyOut]:
-    r = services.reply_to(actor=request.user, post_id=post_id, body=payload.body, mention=payload.mention)
+def reply(request: AuthedRequest, post_id: Id, payload: BoardReplyIn) -> tuple[int, ReplyOut]:
+    r = idempotent(request, "boards.reply", lambda: services.reply_to(
+        actor=request.user, post_id=post_id, body=payload.body, mention=payload.mention))
     return 201, _reply_out(r)
 
 
 @router.post("/posts/{post_id}/like", response=LikeOut)
 @access.login
-def like(request: AuthedRequest, post_id: int) -> LikeOut:
+def like(request: AuthedRequest, post_id: Id) -> LikeOut:
     liked = services.toggle_like(actor=request.user, post_id=post_id)
     return LikeOut(liked=liked, like_count=_fresh(request, post_id).like_count)
 
@@ -165,20 +168,20 @@ def mention(request: AuthedRequest, payload: MentionIn) -> tuple[int, BoardMenti
 
 @router.post("/posts/{post_id}/tag", response=PostOut)
 @access.login
-def tag(request: AuthedRequest, post_id: int, payload: TagIn) -> PostOut:
+def tag(request: AuthedRequest, post_id: Id, payload: TagIn) -> PostOut:
     services.tag_post(actor=request.user, post_id=post_id, category=payload.category)
     return _post_out(_fresh(request, post_id))
 
 
 @router.get("/posts/{post_id}/vote", response=VoteOut)
 @access.login
-def get_vote(request: AuthedRequest, post_id: int) -> VoteOut:
+def get_vote(request: AuthedRequest, post_id: Id) -> VoteOut:
     return _vote_out(_fresh(request, post_id), request)
 
 
 @router.post("/posts/{post_id}/vote", response={201: VoteOut})
 @access.login
-def open_vote(request: AuthedRequest, post_id: int, payload: VoteIn) -> tuple[int, VoteOut]:
+def open_vote(request: AuthedRequest, post_id: Id, payload: VoteIn) -> tuple[int, VoteOut]:
     services.open_vote(actor=request.user, post_id=post_id, question=payload.question, options=payload.options,
                        deadline=payload.deadline)
     return 201, _vote_out(_fresh(request, post_id), request)
@@ -186,53 +189,53 @@ def open_vote(request: AuthedRequest, post_id: int, payload: VoteIn) -> tuple[in
 
 @router.post("/posts/{post_id}/ballots", response={201: VoteOut})
 @access.login
-def vote(request: AuthedRequest, post_id: int, payload: BallotIn) -> tuple[int, VoteOut]:
+def vote(request: AuthedRequest, post_id: Id, payload: BallotIn) -> tuple[int, VoteOut]:
     services.cast_ballot(actor=request.user, post_id=post_id, option_id=payload.option_id)
     return 201, _vote_out(_fresh(request, post_id), request)
 
 
 @router.post("/posts/{post_id}/vote/close", response=VoteOut)
 @access.login
-def close_vote(request: AuthedRequest, post_id: int, payload: CloseVoteIn) -> VoteOut:
+def close_vote(request: AuthedRequest, post_id: Id, payload: CloseVoteIn) -> VoteOut:
     services.close_vote(actor=request.user, post_id=post_id, outcome=payload.outcome)
     return _vote_out(_fresh(request, post_id), request)
 
 
 @router.post("/posts/{post_id}/bookings", response={201: BookingOut})
 @access.login
-def book(request: AuthedRequest, post_id: int, payload: BookingIn) -> tuple[int, BookingOut]:
+def book(request: AuthedRequest, post_id: Id, payload: BookingIn) -> tuple[int, BookingOut]:
     b = services.book_service(actor=request.user, post_id=post_id, note=payload.note)
     return 201, _booking_out(b, post_id)
 
 
 @router.post("/bookings/{booking_id}/decision", response=BookingOut)
 @access.login
-def decide_booking(request: AuthedRequest, booking_id: int, payload: DecisionIn) -> BookingOut:
+def decide_booking(request: AuthedRequest, booking_id: Id, payload: DecisionIn) -> BookingOut:
     b = services.decide_booking(actor=request.user, booking_id=booking_id, confirm=payload.confirm)
     return _booking_out(b, b.offer.post_id)
 
 
 @router.post("/posts/{post_id}/hide", response=PostOut)
 @access.login
-def hide_post(request: AuthedRequest, post_id: int, payload: BoardHideIn) -> PostOut:
+def hide_post(request: AuthedRequest, post_id: Id, payload: BoardHideIn) -> PostOut:
     services.hide_post(actor=request.user, post_id=post_id, reason=payload.reason)
     return _post_out(_fresh(request, post_id))
 
 
 @router.post("/posts/{post_id}/restore", response=PostOut)
 @access.login
-def restore_post(request: AuthedRequest, post_id: int) -> PostOut:
+def restore_post(request: AuthedRequest, post_id: Id) -> PostOut:
     services.restore_post(actor=request.user, post_id=post_id)
     return _post_out(_fresh(request, post_id))
 
 
 @router.post("/replies/{reply_id}/hide", response=ReplyOut)
 @access.login
-def hide_reply(request: AuthedRequest, reply_id: int, payload: BoardHideIn) -> ReplyOut:
+def hide_reply(request: AuthedRequest, reply_id: Id, payload: BoardHideIn) -> ReplyOut:
     return _reply_out(services.hide_reply(actor=request.user, reply_id=reply_id, reason=payload.reason))
 
 
 @router.post("/replies/{reply_id}/restore", response=ReplyOut)
 @access.login
-def restore_reply(request: AuthedRequest, reply_id: int) -> ReplyOut:
+def restore_reply(request: AuthedRequest, reply_id: Id) -> ReplyOut:
     return _reply_out(services.restore_reply(actor=request.user, reply_id=reply_id))

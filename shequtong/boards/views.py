@@ -125,7 +125,7 @@ def new_post(request: AuthedRequest, board: str) -> HttpResponse:
             actor=request.user, community_id=acc.community.pk, board=board, title=d["title"], body=d["body"],
             is_mutual_aid=d.get("is_mutual_aid", False), category=d.get("category", ""),
             image_files=d.get("images") or [], convention=d.get("convention", False), offer=offer,
-        ), success="发布成功", form=form)
+        ), success="发布成功", form=form, once="boards.create_post")
         if done.value is not None:
             return redirect(done.value)
     return render(request, "boards/new.html", {"form": form, "board": board, "label": label, "acc": acc})
@@ -188,7 +188,7 @@ def reply(request: AuthedRequest, post_id: int) -> HttpResponse:
                 success=f"已@{label}，{label}会尽快处理")
         return redirect(back)
     perform(request, lambda: services.reply_to(actor=request.user, post_id=post_id, body=body, mention=mention),
-            success=f"回复成功，已@{label}" if mention else "回复成功")
+            success=f"回复成功，已@{label}" if mention else "回复成功", once="boards.reply")
     return redirect(back + "#replies")
 
 

@@ -9,6 +9,8 @@ from ninja import Query, Router, Schema
 from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
+from shequtong.common.idempotency import idempotent
+from shequtong.common.inputs import Id, Limit, Offset
 
 from . import selectors, services
 from .models import Case, CaseRating
@@ -31,12 +33,12 @@ class CaseQuery(Schema):
     source: str = ""
     category: str = ""
     q: str = ""
-    subdistrict_id: int | None = None
-    community_id: int | None = None
+    subdistrict_id: Id | None = None
+    community_id: Id | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 def _rating(c: Case) -> RatingOut | None:
@@ -56,7 +58,7 @@ def _out(c: Case) -> dict:
     }
 
 
-def _detail(request: AuthedRequest, case_id: int) -> CaseDetailOut:
+def _detail(request: AuthedRequest, case_id: Id) -> CaseDetailOut:
     c, case_access = selectors.read_case(request.user, case_id, request=request)
     events = [CaseEventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, status_from=e.status_from,
                        status_to=e.status_to, note=e.note, created_at=e.created_at) for e in selectors.history(c)]
@@ -78,7 +80,7 @@ def list_cases(request: AuthedRequest, filters: Query[CaseQuery]) -> list[dict]:
 
 @router.get("/mine", response=list[CaseOut])
 @access.login
-def my_cases(request: AuthedRequest, source: str = "", limit: int = 50, offset: int = 0) -> list[dict]:
+def my_cases(request: AuthedRequest, source: str = "", limit: Limit = 50, offset: Offset = 0) -> list[dict]:
     qs = selectors.my_cases(request.user)
     if source:
         qs = qs.filter(source=source)
@@ -88,7 +90,7 @@ def my_cases(request: AuthedRequest, source: str = "", limit: int = 50, offset: 
 
 @router.get("/ratings/communities", response=list[AverageOut])
 @access.capability("patrol")
-def community_averages(request: AuthedRequest, subdistrict_id: int | None = None) -> list[AverageOut]:
+def community_averages(request: AuthedRequest, subdistrict_id: Id | None = None) -> list[AverageOut]:
     sub = scope.subdistrict_in_scope(request.user, "patrol", subdistrict_id) if subdistrict_id else None
     return [AverageOut(id=r["community"].pk, name=r["community"].name, ratings=r["ratings"], average=r["average"])
             for r in selectors.community_averages(request.user, sub)]
@@ -103,7 +105,7 @@ def subdistrict_averages(request: AuthedRequest) -> list[AverageOut]:
 
 @router.get("/{case_id}", response=CaseDetailOut)
 @access.login
-def case_detail(request: AuthedRequest, case_id: int) -> CaseDetailOut:
+def case_detail(request: AuthedRequest, case_id: Id) -> CaseDetailOut:
     return _detail(request, case_id)
 
 
@@ -112,20 +114,21 @@ def case_detail(request: AuthedRequest, case_id: int) -> CaseDetailOut:
 # may not handle the case, the answer API clients have always had (tests/cases/test_api.py).
 @router.post("/{case_id}/category", response=CaseDetailOut)
 @access.login
-def set_category(request: AuthedRequest, case_id: int, payload: CategoryIn) -> CaseDetailOut:
+def set_category(request: AuthedRequest, case_id: Id, payload: CategoryIn) -> CaseDetailOut:
     services.set_category(actor=request.user, case_id=case_id, category=payload.category)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/actions", response=CaseDetailOut)
 @access.login
-def act(request: AuthedRequest, case_id: int, payload: ActionIn) -> CaseDetailOut:
-    services.handle_case(actor=request.user, case_id=case_id, action=payload.action, note=payload.note)
+def act(request: AuthedRequest, case_id: Id, payload: ActionIn) -> CaseDetailOut:
+    idempotent(request, "cases.handle", lambda: services.handle_case(
+        actor=request.user, case_id=case_id, action=payload.action, note=payload.note))
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/rating", response={201: RatingOut})
 @access.login
-def rate(request: AuthedRequest, case_id: int, payload: RatingIn) -> tuple[int, RatingOut]:
+def rate(request: AuthedRequest, case_id: Id, payload: RatingIn) -> tuple[int, RatingOut]:
     r = services.rate_case(actor=request.user, case_id=case_id, stars=payload.stars, feedback=payload.feedback)
     return 201, RatingOut(stars=r.stars, feedback=r.feedback, created_at=r.created_at)

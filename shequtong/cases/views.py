@@ -118,7 +118,7 @@ def act(request: AuthedRequest, case_id: int) -> HttpResponse:
     action = form.cleaned_data["action"]
     perform(request, lambda: services.handle_case(actor=request.user, case_id=case_id, action=action,
                                                   note=form.cleaned_data["note"]),
-            success=f"已{services.ACTIONS[action].label}")
+            success=f"已{services.ACTIONS[action].label}", once="cases.handle")
     return redirect("cases:detail", case_id)
 
 

@@ -11,6 +11,7 @@ from ninja import Router
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import ValidationFailed
+from shequtong.common.inputs import Cursor, Id, Limit, Offset
 
 from . import policies, selectors, services
 from .models import GroupChat, GroupMessage
@@ -57,14 +58,14 @@ def _limit(limit: int, top: int = 100) -> int:
 
 @router.get("/groups", response=list[GroupOut])
 @access.login
-def my_groups(request: AuthedRequest, limit: int = 50, offset: int = 0) -> list[GroupOut]:
+def my_groups(request: AuthedRequest, limit: Limit = 50, offset: Offset = 0) -> list[GroupOut]:
     """The groups I belong to, as a resident or as committee staff; most recent activity first."""
     return [_group_out(g) for g in selectors.groups_for(request.user)[offset : offset + _limit(limit, 200)]]
 
 
 @router.get("/communities/{community_id}/groups", response=list[GroupOut])
 @access.capability("committee", "observe_chats")
-def community_groups(request: AuthedRequest, community_id: int, limit: int = 50, offset: int = 0) -> list[GroupOut]:
+def community_groups(request: AuthedRequest, community_id: Id, limit: Limit = 50, offset: Offset = 0) -> list[GroupOut]:
     """Every group of one community: for its committee staff and for patrol observers in scope."""
     community = policies.access_community_chats(request.user, community_id)
     qs = selectors.community_groups(request.user, community)
@@ -73,7 +74,7 @@ def community_groups(request: AuthedRequest, community_id: int, limit: int = 50,
 
 @router.get("/groups/{group_id}", response=GroupDetailOut)
 @access.login
-def group(request: AuthedRequest, group_id: int) -> GroupDetailOut:
+def group(request: AuthedRequest, group_id: Id) -> GroupDetailOut:
     group, ga = selectors.read_group(request.user, group_id, request=request)
     base = _group_out(group).dict()
     return GroupDetailOut(**base, role=ga.role, can_send=ga.can_send, can_moderate=ga.can_moderate,
@@ -82,8 +83,8 @@ def group(request: AuthedRequest, group_id: int) -> GroupDetailOut:
 
 @router.get("/groups/{group_id}/messages", response=MessagePageOut)
 @access.login
-def messages(request: AuthedRequest, group_id: int, since: int | None = None, before: int | None = None,
-             limit: int = 30) -> MessagePageOut:
+def messages(request: AuthedRequest, group_id: Id, since: Cursor | None = None, before: Cursor | None = None,
+             limit: Limit = 30) -> MessagePageOut:
     """Messages oldest first. `since=ID`: newer than ID (live updates); `before=ID`: the page before ID."""
     if since is not None and before is not None:
         raise ValidationFailed("since 与 before 只能二选一", field="since")
@@ -108,7 +109,7 @@ def messages(request: AuthedRequest, group_id: int, since: int | None = None, be
 
 @router.post("/groups/{group_id}/messages", response={201: GroupMessageOut})
 @access.login
-def send(request: AuthedRequest, group_id: int, payload: MessageIn) -> tuple[int, GroupMessageOut]:
+def send(request: AuthedRequest, group_id: Id, payload: MessageIn) -> tuple[int, GroupMessageOut]:
     message = services.send_message(actor=request.user, group_id=group_id, body=payload.body)
     _, ga = policies.access_group(request.user, group_id)
     return 201, _message_out(message, ga, selectors.mentioned_by(request.user, [message]))
@@ -116,7 +117,7 @@ def send(request: AuthedRequest, group_id: int, payload: MessageIn) -> tuple[int
 
 @router.post("/messages/{message_id}/mention", response={201: GroupMentionOut})
 @access.login
-def mention(request: AuthedRequest, message_id: int) -> tuple[int, GroupMentionOut]:
+def mention(request: AuthedRequest, message_id: Id) -> tuple[int, GroupMentionOut]:
     """The @居委/@村委 button: record the message for case tracking (409 if already pressed)."""
     m = services.mention_message(actor=request.user, message_id=message_id)
     return 201, GroupMentionOut(id=m.pk, message_id=m.message_id, patrol_level=m.patrol_level, created_at=m.created_at)
@@ -129,13 +130,13 @@ def _moderated_out(request: AuthedRequest, message: GroupMessage) -> GroupMessag
 
 @router.post("/messages/{message_id}/hide", response=GroupMessageOut)
 @access.capability("committee")
-def hide(request: AuthedRequest, message_id: int, payload: GroupHideIn) -> GroupMessageOut:
+def hide(request: AuthedRequest, message_id: Id, payload: GroupHideIn) -> GroupMessageOut:
     return _moderated_out(request, services.hide_message(actor=request.user, message_id=message_id, reason=payload.reason))
 
 
 @router.post("/messages/{message_id}/restore", response=GroupMessageOut)
 @access.capability("committee")
-def restore(request: AuthedRequest, message_id: int) -> GroupMessageOut:
+def restore(request: AuthedRequest, message_id: Id) -> GroupMessageOut:
     return _moderated_out(request, services.restore_message(actor=request.user, message_id=message_id))
 
 
@@ -148,18 +149,18 @@ def create_group(request: AuthedRequest, payload: GroupIn) -> tuple[int, GroupOu
 
 @router.post("/groups/{group_id}/members", response=AddedOut)
 @access.capability("committee")
-def add_members(request: AuthedRequest, group_id: int, payload: MembersIn) -> AddedOut:
+def add_members(request: AuthedRequest, group_id: Id, payload: MembersIn) -> AddedOut:
     return AddedOut(added=services.add_members(actor=request.user, group_id=group_id, user_ids=payload.user_ids))
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", response={204: None})
 @access.capability("committee")
-def remove_member(request: AuthedRequest, group_id: int, user_id: int) -> tuple[int, None]:
+def remove_member(request: AuthedRequest, group_id: Id, user_id: Id) -> tuple[int, None]:
     services.remove_member(actor=request.user, group_id=group_id, user_id=user_id)
     return 204, None
 
 
 @router.put("/groups/{group_id}/announcement", response=GroupOut)
 @access.capability("committee")
-def announcement(request: AuthedRequest, group_id: int, payload: AnnouncementIn) -> GroupOut:
+def announcement(request: AuthedRequest, group_id: Id, payload: AnnouncementIn) -> GroupOut:
     return _group_out(services.set_announcement(actor=request.user, group_id=group_id, text=payload.text))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .errors import DomainError
+from .inputs import MAX_DB_INT, has_nul
 
 
 class DomainErrorMiddleware:
@@ -21,3 +22,39 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             return render(request, "error.html", {"message": exception.message, "status": exception.status}, status=exception.status)
         return None
+
+
+class CleanInputMiddleware:
+    """Pages: refuse a NUL character (``%00``) in the path, the query string or a posted form,
+    and answer 404 for a number in the path too large for any id (``/boards/posts/2⁶⁴/``).
+
+    PostgreSQL cannot compare or store NUL in text, so ``?q=%00`` on a search box
+    used to answer 500 (issue 12, item 9). Every page's search box and filter
+    reads ``request.GET`` directly, so the check is made once, here, with a 400
+    page in Chinese. The API checks its own input (api/parsing.py) and answers
+    in its JSON error format, so /api/ is left to it. Multipart forms are left to
+    Django's form fields, which refuse NUL themselves. Django's ``<int:…>`` path
+    converter accepts any length of digits, and a number above 2⁶³ overflowed the
+    query: no object has such an id, so the answer is the usual 404 page.
+    """
+
+    message = "请求中含有不允许的空字符（%00），请修改后重试"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith("/api/"):
+            if self._has_nul(request):
+                return render(request, "error.html", {"message": self.message, "status": 400}, status=400)
+            if any(part.isdigit() and int(part) > MAX_DB_INT for part in request.path_info.split("/")):
+                raise Http404("no such id")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if has_nul(request.path_info) or has_nul(dict(request.GET.lists())):
+            return True
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            return has_nul(dict(request.POST.lists()))
+        return False

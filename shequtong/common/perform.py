@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.http import HttpRequest
 
 from .errors import DomainError, NotFound
+from .idempotency import idempotent
 
 T = TypeVar("T")
 
@@ -34,9 +35,11 @@ class Outcome(Generic[T]):
         return self.ok
 
 
-def perform(request: HttpRequest, action: Callable[[], T], *, success: str = "", form: Any = None) -> Outcome[T]:
+def perform(request: HttpRequest, action: Callable[[], T], *, success: str = "", form: Any = None,
+            once: str = "") -> Outcome[T]:
+    """``once="app.verb"``: the write is idempotent under the form's hidden key (common/idempotency.py)."""
     try:
-        value = action()
+        value = idempotent(request, once, action, form=True) if once else action()
     except NotFound:
         raise
     except DomainError as exc:

@@ -7,6 +7,7 @@ from ninja import Router
 from shequtong.accounts.models import User
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
+from shequtong.common.inputs import Id, Limit, Offset
 
 from . import selectors, services
 from .models import Message
@@ -35,7 +36,7 @@ def _out(m: Message, user: User) -> InboxMessageOut:
 
 @router.get("/messages", response=list[InboxMessageOut])
 @access.login
-def list_messages(request: AuthedRequest, box: str = "all", limit: int = 20, offset: int = 0) -> list[InboxMessageOut]:
+def list_messages(request: AuthedRequest, box: str = "all", limit: Limit = 20, offset: Offset = 0) -> list[InboxMessageOut]:
     """全部 / 私信 (letter) / 系统通知 (system) / 已发送 (sent)."""
     box = box if box in selectors.BOXES else "all"
     limit = max(1, min(limit, 100))
@@ -55,7 +56,7 @@ def unread(request: AuthedRequest) -> UnreadOut:
 
 @router.get("/messages/{message_id}", response=ThreadOut)
 @access.login
-def read_message(request: AuthedRequest, message_id: int) -> ThreadOut:
+def read_message(request: AuthedRequest, message_id: Id) -> ThreadOut:
     """Open a message (marks it, or its whole conversation, read) with its conversation."""
     message = services.open_message(actor=request.user, message_id=message_id, request=request)
     thread = selectors.thread_of(request.user, message)
@@ -71,7 +72,7 @@ def send_letter(request: AuthedRequest, payload: InboxLetterIn) -> tuple[int, In
 
 @router.post("/messages/{message_id}/replies", response={201: InboxMessageOut})
 @access.login
-def reply(request: AuthedRequest, message_id: int, payload: InboxReplyIn) -> tuple[int, InboxMessageOut]:
+def reply(request: AuthedRequest, message_id: Id, payload: InboxReplyIn) -> tuple[int, InboxMessageOut]:
     letter = services.reply_letter(actor=request.user, message_id=message_id, body=payload.body)
     return 201, _out(letter, request.user)
 

@@ -9,6 +9,8 @@ from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused
+from shequtong.common.idempotency import idempotent
+from shequtong.common.inputs import Id, Limit, Offset
 
 from . import selectors, services
 from .errors import LetterError
@@ -46,15 +48,15 @@ def submit(request: AuthedRequest, payload: LetterIn) -> tuple[int, LetterOut]:
     community, by_committee = selectors.writer_for(request.user)
     if community is None:
         raise PermissionRefused("观察版不能在人民信箱提出问题")
-    letter = services.submit_letter(actor=request.user, community=community, category=payload.category,
-                                    subcategory_ids=payload.subcategory_ids, content=payload.content, title=payload.title,
-                                    kind=payload.kind, by_committee=by_committee)
+    letter = idempotent(request, "letters.submit", lambda: services.submit_letter(
+        actor=request.user, community=community, category=payload.category, subcategory_ids=payload.subcategory_ids,
+        content=payload.content, title=payload.title, kind=payload.kind, by_committee=by_committee))
     return 201, _out(access_letter(request.user, letter.pk)[0])
 
 
 @router.get("/mine", response=list[LetterOut])
 @access.login
-def mine(request: AuthedRequest, q: str = "", limit: int = 50, offset: int = 0) -> list[LetterOut]:
+def mine(request: AuthedRequest, q: str = "", limit: Limit = 50, offset: Offset = 0) -> list[LetterOut]:
     limit = max(1, min(limit, 200))
     return [_out(x) for x in selectors.my_letters(request.user, q)[offset : offset + limit]]
 
@@ -69,7 +71,7 @@ def stats_subdistricts(request: AuthedRequest) -> DrillDownOut:
 
 @router.get("/stats/subdistricts/{subdistrict_id}", response=DrillDownOut)
 @access.capability("observe")
-def stats_communities(request: AuthedRequest, subdistrict_id: int) -> DrillDownOut:
+def stats_communities(request: AuthedRequest, subdistrict_id: Id) -> DrillDownOut:
     rows, total = selectors.community_rows(request.user, scope.subdistrict_in_scope(request.user, OBSERVE, subdistrict_id))
     return DrillDownOut(total=total, rows=[CountRow(id=r["community"].pk, name=r["community"].name, letters=r["letters"],
                                                      share=round(r["share"], 2)) for r in rows])
@@ -77,7 +79,7 @@ def stats_communities(request: AuthedRequest, subdistrict_id: int) -> DrillDownO
 
 @router.get("/stats/categories", response=DrillDownOut)
 @access.capability("observe")
-def stats_categories(request: AuthedRequest, subdistrict_id: int | None = None) -> DrillDownOut:
+def stats_categories(request: AuthedRequest, subdistrict_id: Id | None = None) -> DrillDownOut:
     sub = scope.subdistrict_in_scope(request.user, OBSERVE, subdistrict_id) if subdistrict_id else None
     rows, total = selectors.category_rows(request.user, subdistrict=sub)
     return DrillDownOut(total=total, rows=[CountRow(id=r["category"].value, name=str(r["label"]), letters=r["letters"],
@@ -96,5 +98,5 @@ def stats_category_subdistricts(request: AuthedRequest, category: str) -> DrillD
 
 @router.get("/{letter_id}", response=LetterOut)
 @access.login
-def detail(request: AuthedRequest, letter_id: int) -> LetterOut:
+def detail(request: AuthedRequest, letter_id: Id) -> LetterOut:
     return _out(selectors.read_letter(request.user, letter_id, request=request)[0])

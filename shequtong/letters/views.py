@@ -49,7 +49,7 @@ def new(request: AuthedRequest) -> HttpResponse:
         done = perform(request, lambda: services.submit_letter(
             actor=request.user, community=community, category=d["category"], subcategory_ids=d["subcategories"],
             content=d["content"], title=d["title"], kind=d["kind"], by_committee=by_committee,
-        ), success="提交成功，居委将尽快处理", form=form)
+        ), success="提交成功，居委将尽快处理", form=form, once="letters.submit")
         if done.value is not None:
             return redirect("letters:detail", done.value.pk)
     return render(request, "letters/new.html", {

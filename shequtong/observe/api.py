@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import ValidationFailed
+from shequtong.common.inputs import PageNo
 
 from . import selectors
 from .forms import SearchForm
@@ -30,7 +31,7 @@ class SearchQuery(Schema):
     date_to: str = ""
     subdistrict: str = ""
     community: str = ""
-    page: int = 1
+    page: PageNo = 1
 
 
 class HitOut(Schema):

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from shequtong.common import access
+from shequtong.common.inputs import Id
 
 from . import selectors
 from .schemas import PlaceOut
@@ -21,11 +22,11 @@ def subdistricts(request: HttpRequest) -> list[PlaceOut]:
 
 @router.get("/subdistricts/{subdistrict_id}/communities", response=list[PlaceOut], auth=None)
 @access.public
-def communities(request: HttpRequest, subdistrict_id: int) -> list[PlaceOut]:
+def communities(request: HttpRequest, subdistrict_id: Id) -> list[PlaceOut]:
     return [PlaceOut(id=c.pk, name=c.name, kind=c.kind) for c in selectors.communities_of(subdistrict_id)]
 
 
 @router.get("/communities/{community_id}/estates", response=list[PlaceOut], auth=None)
 @access.public
-def estates(request: HttpRequest, community_id: int) -> list[PlaceOut]:
+def estates(request: HttpRequest, community_id: Id) -> list[PlaceOut]:
     return [PlaceOut(id=e.pk, name=e.name) for e in selectors.estates_of(community_id)]

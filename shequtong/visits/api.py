@@ -17,6 +17,7 @@ from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
 from shequtong.common.errors import ValidationFailed
+from shequtong.common.inputs import Id, Limit, Offset
 
 from . import selectors, services
 from .models import Visit, VisitProblem
@@ -31,10 +32,10 @@ class VisitQuery(Schema):
     status: str = ""
     q: str = ""
     # Observers only: narrow to a subdistrict or a community of their scope.
-    subdistrict_id: int | None = None
-    community_id: int | None = None
-    limit: int = 50
-    offset: int = 0
+    subdistrict_id: Id | None = None
+    community_id: Id | None = None
+    limit: Limit = 50
+    offset: Offset = 0
 
 
 def _out(v: Visit) -> dict:
@@ -52,7 +53,7 @@ def _problem(p: VisitProblem) -> ProblemOut:
                       case_id=p.case_id, sent_at=p.sent_at)
 
 
-def _detail(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
+def _detail(request: AuthedRequest, visit_id: Id) -> VisitDetailOut:
     v, access_ = selectors.read_visit(request.user, visit_id, request=request)
     problems = list(v.problems.all())
     events = [VisitEventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, note=e.note,
@@ -109,13 +110,13 @@ def create_visit(request: AuthedRequest, payload: VisitIn) -> Status[VisitDetail
 # Fixed paths (/list, /drafts) come before /{visit_id}: the first pattern that matches wins.
 @router.get("/{visit_id}", response=VisitDetailOut)
 @access.capability("committee", "observe")
-def visit_detail(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
+def visit_detail(request: AuthedRequest, visit_id: Id) -> VisitDetailOut:
     return _detail(request, visit_id)
 
 
 @router.put("/{visit_id}", response=VisitDetailOut)
 @access.capability("committee")
-def update_visit(request: AuthedRequest, visit_id: int, payload: VisitIn) -> VisitDetailOut:
+def update_visit(request: AuthedRequest, visit_id: Id, payload: VisitIn) -> VisitDetailOut:
     """Change one's own draft or returned record (its community stays)."""
     current, _ = access_visit(request.user, visit_id)
     if payload.community_id is not None and payload.community_id != current.community_id:
@@ -126,42 +127,42 @@ def update_visit(request: AuthedRequest, visit_id: int, payload: VisitIn) -> Vis
 
 @router.delete("/{visit_id}", response={204: None})
 @access.capability("committee")
-def delete_visit(request: AuthedRequest, visit_id: int) -> Status[None]:
+def delete_visit(request: AuthedRequest, visit_id: Id) -> Status[None]:
     services.delete_visit(actor=request.user, visit_id=visit_id)
     return Status(204, None)
 
 
 @router.post("/{visit_id}/submit", response=VisitDetailOut)
 @access.capability("committee")
-def submit_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
+def submit_visit(request: AuthedRequest, visit_id: Id) -> VisitDetailOut:
     services.submit_visit(actor=request.user, visit_id=visit_id)
     return _detail(request, visit_id)
 
 
 @router.post("/{visit_id}/approve", response=VisitDetailOut)
 @access.capability("secretary")
-def approve_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
+def approve_visit(request: AuthedRequest, visit_id: Id) -> VisitDetailOut:
     services.approve_visit(actor=request.user, visit_id=visit_id)
     return _detail(request, visit_id)
 
 
 @router.post("/{visit_id}/return", response=VisitDetailOut)
 @access.capability("secretary")
-def return_visit(request: AuthedRequest, visit_id: int, payload: ReturnIn) -> VisitDetailOut:
+def return_visit(request: AuthedRequest, visit_id: Id, payload: ReturnIn) -> VisitDetailOut:
     services.return_visit(actor=request.user, visit_id=visit_id, reason=payload.reason)
     return _detail(request, visit_id)
 
 
 @router.post("/{visit_id}/archive", response=VisitDetailOut)
 @access.capability("secretary")
-def archive_visit(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
+def archive_visit(request: AuthedRequest, visit_id: Id) -> VisitDetailOut:
     services.archive_visit(actor=request.user, visit_id=visit_id)
     return _detail(request, visit_id)
 
 
 @router.post("/{visit_id}/cases", response=VisitDetailOut)
 @access.capability("secretary")
-def send_to_cases(request: AuthedRequest, visit_id: int, payload: SendIn) -> VisitDetailOut:
+def send_to_cases(request: AuthedRequest, visit_id: Id, payload: SendIn) -> VisitDetailOut:
     """Record chosen problems in case tracking (source 面对面); each problem once."""
     services.send_to_cases(actor=request.user, visit_id=visit_id, problem_ids=payload.problem_ids)
     return _detail(request, visit_id)
