@@ -176,6 +176,25 @@ def deliver_due(limit: int = 100) -> int:
     return delivered
 
 
+def report_lost(row: Outbox, error: str) -> None:
+    """A delivered row whose receiver later lost it, and that will not be sent again: give it up after the fact.
+
+    Call inside the caller's transaction. The delivery log gets a "gave up"
+    attempt with the reason, the row turns dead (the dashboard counts it), and
+    the system administrators are alerted once, as for any given-up row.
+    """
+    now = clock.now()
+    row.status = Outbox.Status.DEAD
+    row.last_error = error[:2000]
+    row.save(update_fields=["status", "last_error"])
+    DeliveryAttempt.objects.create(
+        outbox=row, kind=row.kind[:40], reference=row.idempotency_key[:120], attempt=row.attempts, ok=False,
+        result=DeliveryAttempt.Result.GAVE_UP, latency_ms=0, response_excerpt=exchange.redact(error)[: exchange.EXCERPT_MAX],
+        error=error[:2000], created_at=now,
+    )
+    alerts.after_failure(row, gave_up=True)
+
+
 def requeue(row: Outbox) -> None:
     """Give a dead row another round of attempts (admin action after an outage or a fix)."""
     Outbox.objects.filter(pk=row.pk).update(
