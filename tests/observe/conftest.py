@@ -37,7 +37,7 @@ class World:
     district: User          # 区级观察员
     sub_a: User             # 街镇观察员 of sub_a
     sub_b: User             # 街镇观察员 of sub_b
-    rural_admin: User       # 农委: observes the district, no case patrol
+    sysadmin: User          # observes the district, no case patrol
     resident: User          # resident of comm_a1
     staff: User             # 社工 of comm_a1
     post_a: Post            # comm_a1 左邻右舍, 11-01
@@ -100,7 +100,7 @@ def world(tree: Tree, time_machine: Any) -> World:
         district=make_with_role(Role.DISTRICT_OBSERVER, real_name="区观察"),
         sub_a=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a, real_name="街镇甲"),
         sub_b=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_b, real_name="街镇乙"),
-        rural_admin=make_with_role(Role.RURAL_ADMIN, real_name="农委"),
+        sysadmin=make_with_role(Role.SYSADMIN, real_name="系统管理员"),
         resident=resident, staff=staff, post_a=post_a, council_a=council_a, hidden_a=hidden_a, post_b=post_b,
         letter_a=letter_a, case_a=case_a, letter_b=letter_b, visit_a=visit_a, draft_a=draft_a,
     )
