@@ -30,8 +30,11 @@ from .models import DeliveryAttempt, Outbox
 
 logger = logging.getLogger("shequtong.outbox")
 
-# A claimed row is not handed to another worker for this long.
-LEASE = timedelta(minutes=5)
+
+def lease() -> timedelta:
+    """How long a claimed row is not handed to another worker (settings.OUTBOX_LEASE_SECONDS)."""
+    return timedelta(seconds=float(getattr(settings, "OUTBOX_LEASE_SECONDS", 300)))
+
 _jitter = random.SystemRandom()
 
 
@@ -86,7 +89,7 @@ def backoff(attempts: int) -> timedelta:
 def _claim(pk: int) -> Outbox | None:
     now = clock.now()
     claimed = Outbox.objects.filter(pk=pk, status=Outbox.Status.PENDING, next_attempt_at__lte=now).update(
-        next_attempt_at=now + LEASE, attempts=F("attempts") + 1
+        next_attempt_at=now + lease(), attempts=F("attempts") + 1
     )
     if claimed != 1:
         return None  # another worker has it, or it was delivered meanwhile
