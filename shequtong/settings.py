@@ -171,7 +171,12 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "shequtong.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "real_name", "email"), "max_similarity": 0.7}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Passwords people here choose (place names, the platform, the year): refused whatever the case,
+    # digits or symbols around them (accounts/passwords.py, list in accounts/local_common_passwords.txt).
+    {"NAME": "shequtong.accounts.passwords.LocalCommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -187,6 +192,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "shequtong.accounts.backends.axes_username"
 AXES_VERBOSE = False
+# What axes records: the account's username or a keyed hash of what was typed (never a clear
+# phone or ID number), the real client address, and no request headers or form data.
+AXES_CLIENT_IP_CALLABLE = "shequtong.common.clientip.client_ip"
 
 # With Redis, sessions are read from the cache and written to both (no session
 # query per request); without it, from the database.
@@ -200,10 +208,38 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS only in production (docs/operations.md "HTTPS"): nginx terminates TLS and says so in
+# X-Forwarded-Proto, which Django believes only because the app listens on loopback behind it.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", PRODUCTION) else None
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600) if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = False  # preloading is a decision for the domain's owner, not a default
+# The health probe is plain HTTP from the host itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Our reverse proxies (addresses or networks): only a request from one of them may name the
+# client in X-Forwarded-For (common/clientip.py). Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()]
+# Login throttling by address (accounts/throttle.py), next to axes' per-account lockout:
+# failed logins from one client address, and from its /24, within the window.
+LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "20"))
+LOGIN_FAILURES_PER_SUBNET = int(os.environ.get("LOGIN_FAILURES_PER_SUBNET", "60"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# SMS codes (accounts/throttle.py): per phone, per client address and for the whole platform,
+# each within its window; past SMS_CAPTCHA_AFTER_PER_IP codes from one address a captcha is asked first.
+SMS_CODES_PER_PHONE_HOUR = int(os.environ.get("SMS_CODES_PER_PHONE_HOUR", "5"))
+SMS_CODES_PER_IP_HOUR = int(os.environ.get("SMS_CODES_PER_IP_HOUR", "10"))
+SMS_CODES_PER_MINUTE = int(os.environ.get("SMS_CODES_PER_MINUTE", "60"))
+SMS_CAPTCHA_AFTER_PER_IP = int(os.environ.get("SMS_CAPTCHA_AFTER_PER_IP", "3"))
+# API tokens (accounts/services.py create_api_token): default and longest lifetime in days.
+API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "30"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "90"))
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "shequtong.accounts.middleware.IdleTimeoutMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("shequtong.accounts.middleware.IdleTimeoutMiddleware") + 1,
+                  "shequtong.accounts.middleware.NoStoreMiddleware")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -4,12 +4,18 @@ import pytest
 
 from shequtong.integrations.sms import ConsoleSmsGateway
 
-from .factories import Tree, make_tree
+from .factories import Cast, Tree, make_cast, make_tree
 
 
 @pytest.fixture
 def tree(db) -> Tree:  # type: ignore[no-untyped-def]
     return make_tree()
+
+
+@pytest.fixture
+def cast(tree: Tree) -> Cast:
+    """One person for every role in A, B and the district (tests/factories.py: Cast)."""
+    return make_cast(tree)
 
 
 @pytest.fixture(autouse=True)
@@ -34,3 +40,12 @@ def last_sms_code() -> str:
     match = re.search(r"验证码是(\d{6})", text)
     assert match, text
     return match.group(1)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """Say what the authorisation matrix covered, even in a quiet (-q) run such as CI's."""
+    import sys
+
+    module = sys.modules.get("tests.web.test_authorisation_matrix")
+    for line in getattr(module, "COVERED", []):
+        terminalreporter.write_line(line)

@@ -142,3 +142,97 @@ def chat_message(author: User, group: Any, body: str = "今天小区停水吗？
     from shequtong.chats import services as chat_services
 
     return chat_services.send_message(actor=author, group_id=group.pk, body=body)
+
+
+# --- the one test cast ------------------------------------------------------------------
+
+# Every role of accounts/roles.py by one name, in the order the authorisation
+# matrix lists them. "A" is tree.comm_a1 (urban, sub_a), "B" is tree.comm_b1
+# (urban, sub_b, the other subdistrict); the villager lives in tree.comm_a2
+# (rural, sub_a): the same subdistrict as A but another community.
+CAST_ROLES: tuple[str, ...] = (
+    "anonymous",
+    "resident_a", "resident_b", "villager", "party_member_a",
+    "staff_a", "staff_b", "secretary_a", "secretary_b",
+    "police_a", "doctor_a", "property_a", "owners_a", "social_org", "policy_officer",
+    "subdistrict_observer", "subdistrict_observer_other", "service_center", "policy_reviewer",
+    "district", "rural_admin", "sysadmin",
+)
+
+
+@dataclass
+class Cast:
+    """One person for every role, named for the role and the place (tests/conftest.py: `cast`)."""
+
+    tree: Tree
+    resident_a: User                  # resident of A, granted on A's first estate (in its 小区群)
+    resident_b: User                  # resident of B, granted on B's first estate
+    villager: User                    # resident of comm_a2 (rural, A's subdistrict)
+    party_member_a: User              # resident of A's second estate and party member of A
+    staff_a: User                     # 社工 of A
+    staff_b: User                     # 社工 of B
+    secretary_a: User                 # 书记 of A
+    secretary_b: User                 # 书记 of B
+    police_a: User                    # 社区民警 of A
+    doctor_a: User                    # 家庭医生 of A
+    property_a: User                  # 物业 of A
+    owners_a: User                    # 业委会 of A
+    social_org: User                  # 社会组织 in A
+    policy_officer: User              # 政策专员 in A
+    subdistrict_observer: User        # 街镇观察员 of sub_a (A's subdistrict)
+    subdistrict_observer_other: User  # 街镇观察员 of sub_b (B's subdistrict)
+    service_center: User              # 社会组织服务中心 of sub_a
+    policy_reviewer: User             # 政策审核员 of sub_a
+    district: User                    # 区级观察员
+    rural_admin: User                 # 农委 (the whole district)
+    sysadmin: User                    # 系统管理员
+
+    @property
+    def a(self) -> Community:
+        return self.tree.comm_a1
+
+    @property
+    def b(self) -> Community:
+        return self.tree.comm_b1
+
+    def member(self, name: str) -> User | None:
+        """The cast member called `name` ("anonymous" is None)."""
+        if name == "anonymous":
+            return None
+        if name not in CAST_ROLES:
+            raise KeyError(name)
+        return getattr(self, name)  # type: ignore[no-any-return]
+
+    def members(self) -> dict[str, User | None]:
+        return {name: self.member(name) for name in CAST_ROLES}
+
+
+def make_cast(tree: Tree) -> Cast:
+    a, b, a2 = tree.comm_a1, tree.comm_b1, tree.comm_a2
+    a_first, a_second = a.estates.order_by("id")[:2]
+    party = resident_of_estate(a_second, real_name="党建红")
+    grant(party, Role.PARTY_MEMBER, a)
+    return Cast(
+        tree=tree,
+        resident_a=resident_of_estate(a_first, real_name="王小红"),
+        resident_b=resident_of_estate(tree.estate(b), real_name="钱多多"),
+        villager=resident_of_estate(tree.estate(a2), real_name="张大山"),
+        party_member_a=party,
+        staff_a=make_with_role(Role.COMMITTEE_STAFF, a, real_name="孙丽华"),
+        staff_b=make_with_role(Role.COMMITTEE_STAFF, b, real_name="周志强"),
+        secretary_a=make_with_role(Role.COMMITTEE_SECRETARY, a, real_name="陈建国"),
+        secretary_b=make_with_role(Role.COMMITTEE_SECRETARY, b, real_name="刘书记"),
+        police_a=make_with_role(Role.POLICE, a, real_name="警民通"),
+        doctor_a=make_with_role(Role.DOCTOR, a, real_name="林医生"),
+        property_a=make_with_role(Role.PROPERTY_MANAGER, a, real_name="物业通"),
+        owners_a=make_with_role(Role.OWNERS_COMMITTEE, a, real_name="业委通"),
+        social_org=make_with_role(Role.SOCIAL_ORG, a, real_name="社组通"),
+        policy_officer=make_with_role(Role.POLICY_OFFICER, a, real_name="政策通"),
+        subdistrict_observer=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a, real_name="吴晓东"),
+        subdistrict_observer_other=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_b, real_name="街镇乙"),
+        service_center=make_with_role(Role.SERVICE_CENTRE, tree.sub_a, real_name="服务中心"),
+        policy_reviewer=make_with_role(Role.POLICY_REVIEWER, tree.sub_a, real_name="审核通"),
+        district=make_with_role(Role.DISTRICT_OBSERVER, None, real_name="郑文辉"),
+        rural_admin=make_with_role(Role.RURAL_ADMIN, None, real_name="冯海燕"),
+        sysadmin=make_with_role(Role.SYSADMIN, None, real_name="管理员"),
+    )

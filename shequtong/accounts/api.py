@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Router
 
-from shequtong.common import access
+from shequtong.common import access, clock
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, Estate, Subdistrict
 
-from . import scope, selectors, services
+from . import captcha, scope, selectors, services
 from .models import Membership, RoleGrant
 from .schemas import (
+    CaptchaOut,
     GrantIn,
     GrantOut,
     MembershipIn,
@@ -22,6 +24,7 @@ from .schemas import (
     ReviewIn,
     SmsCodeIn,
     TokenIn,
+    TokenListOut,
     TokenOut,
 )
 from .typing import AuthedRequest
@@ -55,8 +58,18 @@ def me(request: AuthedRequest) -> MeOut:
 @router.post("/sms-codes", auth=None, response={202: dict})
 @access.public
 def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict]:
-    services.send_sms_code(phone=payload.phone, purpose="register")
+    services.send_sms_code(phone=payload.phone, purpose="register", request=request,
+                           captcha_id=payload.captcha_id, captcha_answer=payload.captcha_answer)
     return 202, {"code": "ok", "message": "验证码已发送，5分钟内有效"}
+
+
+@router.post("/captchas", auth=None, response={201: CaptchaOut})
+@access.public
+def new_captcha(request: HttpRequest) -> tuple[int, CaptchaOut]:
+    """A new image captcha, asked by POST /sms-codes (code captcha_required) past a threshold."""
+    captcha_id = captcha.new_challenge()
+    return 201, CaptchaOut(id=captcha_id, image_url=reverse("accounts:captcha_image", args=[captcha_id]),
+                           prompt=captcha.PROMPT)
 
 
 @router.post("/register", auth=None, response={201: MeOut})
@@ -129,5 +142,25 @@ def revoke(request: AuthedRequest, grant_id: int) -> tuple[int, None]:
 @router.post("/tokens", response={201: TokenOut})
 @access.login
 def create_token(request: AuthedRequest, payload: TokenIn) -> tuple[int, TokenOut]:
-    token, key = services.create_api_token(actor=request.user, name=payload.name, token_scope=payload.scope)
+    token, key = services.create_api_token(actor=request.user, name=payload.name, token_scope=payload.scope,
+                                           days=payload.days, request=request)
     return 201, TokenOut(id=token.pk, name=token.name, scope=token.scope, key=key, expires_at=token.expires_at)
+
+
+@router.get("/tokens", response=list[TokenListOut])
+@access.login
+def my_tokens(request: AuthedRequest) -> list[TokenListOut]:
+    now = clock.now()
+    return [
+        TokenListOut(id=t.pk, name=t.name, prefix=t.prefix, scope=t.scope, created_at=t.created_at,
+                     expires_at=t.expires_at, last_used_at=t.last_used_at, revoked_at=t.revoked_at,
+                     active=t.revoked_at is None and (t.expires_at is None or t.expires_at > now))
+        for t in selectors.api_tokens_of(request.user)[:200]
+    ]
+
+
+@router.delete("/tokens/{token_id}", response={204: None})
+@access.login
+def revoke_token(request: AuthedRequest, token_id: int) -> tuple[int, None]:
+    services.revoke_api_token(actor=request.user, token_id=token_id, request=request)
+    return 204, None

@@ -5,6 +5,9 @@ from shequtong.common.errors import ErrorCode
 
 class AccountError(ErrorCode):
     SMS_THROTTLED = "sms_throttled"
+    CAPTCHA_REQUIRED = "captcha_required"  # answer the image captcha (POST /captchas) and send again
+    CAPTCHA_WRONG = "captcha_wrong"
+    LOGIN_THROTTLED = "login_throttled"
     SMS_FAILED = "sms_failed"
     SMS_EXPIRED = "sms_expired"
     SMS_WRONG = "sms_wrong"

@@ -98,3 +98,10 @@ class GrantForm(forms.Form):
             self.fields["estate"].queryset = Estate.objects.filter(community_id=int(comm))
             if communities is None:
                 self.fields["community"].queryset = Community.objects.all()
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=50, widget=forms.TextInput(attrs={"placeholder": "如：报表系统"}))
+    scope = forms.ChoiceField(label="权限", choices=[("read", "只读"), ("write", "读写")], initial="read")
+    days = forms.IntegerField(label="有效期（天）", min_value=1, max_value=90, initial=30,
+                              help_text="默认30天，最长90天")

@@ -223,6 +223,11 @@ class AuditEvent(AppendOnly, models.Model):
         REVEAL = "reveal", _("查看敏感信息")
         EXPORT = "export", _("导出数据")
         TOKEN = "api_token", _("接口令牌")
+        # Reads of residents' content (issue 12 item 11): one row per opened letter, case, visit,
+        # chat, 信箱 item, per 全局信息穿透 search and per list API answer.
+        READ = "read", _("查看内容")
+        SEARCH = "search", _("信息穿透检索")
+        LIST = "list", _("接口列表查询")
 
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)

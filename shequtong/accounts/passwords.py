@@ -1,7 +1,10 @@
-"""Password rules (NF-4): at least 3 of 4 character classes."""
+"""Password rules (NF-4): at least 3 of 4 character classes; no local common password."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,3 +30,36 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return f"密码至少8位，包含大写字母、小写字母、数字、符号中的至少{self.min_classes}类"
+
+
+LOCAL_COMMON_PASSWORDS = Path(__file__).with_name("local_common_passwords.txt")
+
+
+@lru_cache(maxsize=1)
+def _local_words() -> frozenset[str]:
+    lines = LOCAL_COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def _core(password: str) -> str:
+    """The letters of a password, lower-cased: "Baoshan@2026" and "Shanghai2026!" become place names."""
+    return re.sub(r"[^a-z]", "", password.lower())
+
+
+class LocalCommonPasswordValidator:
+    """Refuse passwords built from a local common word plus digits and symbols.
+
+    Django's CommonPasswordValidator knows "password1" but not "Baoshan@2026": a place name, the
+    platform's name or a Chinese favourite, decorated with a year and a symbol, passes every
+    composition rule and is the first thing an attacker tries here (issue 12 item 12).
+    """
+
+    def validate(self, password: str, user: Any = None) -> None:
+        core = _core(password)
+        words = _local_words()
+        if not core or core in words or any(core == w * 2 for w in words):
+            raise ValidationError("该密码过于常见（如地名、平台名加年份），请换一个不易猜到的密码",
+                                  code="password_local_common")
+
+    def get_help_text(self) -> str:
+        return "不能使用地名、平台名等常见词加数字或符号组成的密码"

@@ -21,6 +21,14 @@ class MeOut(Schema):
 
 class SmsCodeIn(Schema):
     phone: str = Field(max_length=20)
+    captcha_id: str | None = Field(default=None, max_length=64, description="图形验证码编号（要求时必填）")
+    captcha_answer: str | None = Field(default=None, max_length=8, description="图中算式的结果")
+
+
+class CaptchaOut(Schema):
+    id: str
+    image_url: str
+    prompt: str
 
 
 class RegisterIn(Schema):
@@ -75,6 +83,19 @@ class GrantOut(Schema):
 class TokenIn(Schema):
     name: str = Field(max_length=50)
     scope: str = "read"
+    days: int = Field(default=30, ge=1, le=90, description="有效期（天），默认30天，最长90天")
+
+
+class TokenListOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="令牌开头8位，用于辨认")
+    scope: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    active: bool
 
 
 class TokenOut(Schema):

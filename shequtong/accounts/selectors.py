@@ -8,7 +8,7 @@ from shequtong.common import crypto
 from shequtong.common.phones import InvalidPhone, normalise_phone
 
 from . import scope
-from .models import Membership, RoleGrant, User
+from .models import ApiToken, Membership, RoleGrant, User
 
 
 def pending_reviews_for(user: User) -> QuerySet[Membership]:
@@ -63,3 +63,8 @@ def find_user(who: str) -> User | None:
 
 def memberships_of(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("community", "estate")
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """A user's own tokens, newest first (never the key: only its hash is stored)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

@@ -12,17 +12,19 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 
 from shequtong.common import clock, crypto, hooks
-from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
+from shequtong.common.errors import NotFound, PermissionRefused, Throttled, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
 from shequtong.common.phones import InvalidPhone, normalise_phone
 from shequtong.integrations import sms
 from shequtong.places import services as places_services
 from shequtong.places.models import Community, Estate, Subdistrict
 
-from . import audit, scope
+from . import audit, captcha, scope, throttle
+from .audit import client_ip
 from .errors import AccountError
 from .models import ApiToken, AuditEvent, Membership, RoleGrant, SmsCode, User
 from .policies import MEMBERSHIP_NOT_FOUND, access_grant, access_membership
@@ -42,13 +44,25 @@ def id_number_index(id_number: str) -> str:
 
 # --- SMS verification ------------------------------------------------------
 
-def send_sms_code(*, phone: str, purpose: str = "register") -> None:
-    """Send a 6-digit code; at most one a minute per phone."""
+def send_sms_code(
+    *, phone: str, purpose: str = "register", request: HttpRequest | None = None,
+    captcha_id: str | None = None, captcha_answer: str | None = None,
+) -> None:
+    """Send a 6-digit code: at most one a minute and a few an hour per phone, a few an hour per
+    client address (a captcha first past a threshold), and a ceiling for the whole platform."""
     try:
         phone = normalise_phone(phone)
     except InvalidPhone as exc:
         raise ValidationFailed(str(exc), field="phone") from exc
     index = phone_index(phone)
+    ip = client_ip(request)
+    if (refusal := throttle.sms_refusal(phone_index=index, ip=ip)) is not None:
+        raise Throttled(refusal, code=AccountError.SMS_THROTTLED, field="phone")
+    if throttle.sms_needs_captcha(ip):
+        if not captcha_id:
+            raise ValidationFailed(f"请先完成图形验证：{captcha.PROMPT}", code=AccountError.CAPTCHA_REQUIRED, field="captcha")
+        if not captcha.check(captcha_id, captcha_answer):
+            raise ValidationFailed("图形验证码不正确，请重新获取", code=AccountError.CAPTCHA_WRONG, field="captcha")
     now = clock.now()
     recent = SmsCode.objects.filter(phone_index=index, purpose=purpose, created_at__gt=now - timedelta(seconds=SMS_RESEND_SECONDS))
     if recent.exists():
@@ -62,6 +76,7 @@ def send_sms_code(*, phone: str, purpose: str = "register") -> None:
             created_at=now,
             expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
         )
+    throttle.sms_sent(phone_index=index, ip=ip)
     try:
         sms.get_gateway().send(phone, f"【社区通】您的验证码是{code}，5分钟内有效。如非本人操作，请忽略本短信。")
     except sms.SmsDeliveryError as exc:
@@ -109,7 +124,12 @@ class Registration:
 
 
 def register(*, data: Registration, request: HttpRequest | None = None) -> User:
-    """Create a real-name account; refuse bad or duplicate identity data, write nothing then."""
+    """Create a real-name account; refuse bad or duplicate identity data, write nothing then.
+
+    The SMS code is checked before anything is compared with existing accounts: without the code
+    sent to the phone, the answer is the same whether or not an ID number or phone is registered
+    (issue 12 item 7). Format errors (a bad checksum) are told at once: they reveal nothing.
+    """
     errors: dict[str, str] = {}
     real_name = data.real_name.strip()
     if not (2 <= len(real_name) <= 30):
@@ -129,23 +149,24 @@ def register(*, data: Registration, request: HttpRequest | None = None) -> User:
         errors["username"] = "用户名由字母、数字、下划线或短横线组成，最多30位"
     elif username.isdigit():
         errors["username"] = "用户名不能全是数字"
-    elif User.objects.filter(username=username).exists():
-        errors["username"] = "该用户名已被使用"
-    if info and User.objects.filter(id_number_index=id_number_index(info.number)).exists():
-        errors["id_number"] = "该身份证号码已注册，请直接登录或找回密码"
-    if phone and User.objects.filter(phone_index=phone_index(phone)).exists():
-        errors["phone"] = "该手机号码已注册，请直接登录"
     try:
-        validate_password(data.password)
+        validate_password(data.password, user=User(username=username, real_name=real_name))
     except ValidationError as exc:
         errors["password"] = "；".join(exc.messages)
-    if errors:
-        field, message = next(iter(errors.items()))
-        err = ValidationFailed(message, field=field)
-        err.errors = errors  # type: ignore[attr-defined]
-        raise err
+    _refuse(errors)
     assert info is not None
+    # Only the holder of the phone gets past here: a wrong code is told alike for every ID number.
     code_pk = _check_sms_code(index=phone_index(phone), code=data.sms_code, purpose="register")
+    if User.objects.filter(username=username).exists():
+        errors["username"] = "该用户名已被使用"
+    if User.objects.filter(id_number_index=id_number_index(info.number)).exists():
+        errors["id_number"] = "该身份证号码已注册，请直接登录或找回密码"
+    if User.objects.filter(phone_index=phone_index(phone)).exists():
+        errors["phone"] = "该手机号码已注册，请直接登录"
+    if "id_number" in errors or "phone" in errors:
+        # Each such answer costs the code a guess: one code cannot test ID numbers by the hundred.
+        SmsCode.objects.filter(pk=code_pk).update(attempts=F("attempts") + 1)
+    _refuse(errors)
     try:
         with transaction.atomic():
             _use_sms_code(code_pk)
@@ -165,6 +186,14 @@ def register(*, data: Registration, request: HttpRequest | None = None) -> User:
     except IntegrityError as exc:  # a concurrent registration with the same ID or phone
         raise ValidationFailed("该身份证号码或手机号码已注册", code=AccountError.DUPLICATE) from exc
     return user
+
+
+def _refuse(errors: dict[str, str]) -> None:
+    if errors:
+        field, message = next(iter(errors.items()))
+        err = ValidationFailed(message, field=field)
+        err.errors = errors  # type: ignore[attr-defined]
+        raise err
 
 
 # --- Joining a community ----------------------------------------------------
@@ -351,10 +380,22 @@ def reveal_personal_data(*, actor: User, subject_id: int, request: HttpRequest |
 
 # --- API tokens ------------------------------------------------------------------
 
-def create_api_token(*, actor: User, name: str, token_scope: str = "read", days: int = 365) -> tuple[ApiToken, str]:  # noqa: S107
-    """Create a token; the clear key is returned once and only its hash is stored."""
+def create_api_token(
+    *, actor: User, name: str, token_scope: str = "read",  # noqa: S107
+    days: int | None = None, request: HttpRequest | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token; the clear key is returned once and only its hash is stored.
+
+    Short-lived (API_TOKEN_DEFAULT_DAYS, at most API_TOKEN_MAX_DAYS), and only from a logged-in
+    session: a request authenticated by a token may not mint more (a stolen token stays one token).
+    """
+    if getattr(request, "api_token", None) is not None:
+        raise PermissionRefused("接口令牌不能用于创建新的令牌，请登录后在“我的·接口令牌”中创建")
     if token_scope not in ApiToken.Scope.values:
         raise ValidationFailed("未知权限", field="scope")
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not (1 <= days <= settings.API_TOKEN_MAX_DAYS):
+        raise ValidationFailed(f"有效期须为1至{settings.API_TOKEN_MAX_DAYS}天", field="days")
     key = "sqt_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -365,8 +406,32 @@ def create_api_token(*, actor: User, name: str, token_scope: str = "read", days:
             scope=token_scope,
             expires_at=clock.now() + timedelta(days=days),
         )
-        audit.record(AuditEvent.Action.TOKEN, actor=actor, target=token, detail={"scope": token_scope})
+        audit.record(AuditEvent.Action.TOKEN, actor=actor, target=token,
+                     detail={"op": "create", "scope": token_scope, "days": days}, request=request)
     return token, key
+
+
+def revoke_api_token(*, actor: User, token_id: int, request: HttpRequest | None = None) -> ApiToken:
+    """Revoke one of the actor's own tokens (someone else's is not found, like a missing one)."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+        if token is None:
+            raise NotFound("该令牌不存在")
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record(AuditEvent.Action.TOKEN, actor=actor, target=token, detail={"op": "revoke"}, request=request)
+    return token
+
+
+def revoke_all_api_tokens(*, user_id: int, reason: str) -> int:
+    """Revoke every live token of a user (password changed, account deactivated); returns how many."""
+    with transaction.atomic():
+        n = ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=clock.now())
+        if n:
+            AuditEvent.objects.create(action=AuditEvent.Action.TOKEN, target_type="accounts.user", target_id=str(user_id),
+                                      detail={"op": "revoke_all", "reason": reason, "count": n}, created_at=clock.now())
+    return n
 
 
 def version_label_roles(user: User) -> dict[str, list[str]]:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from shequtong.common import access, registry
+from shequtong.common import access, clock, registry
+from shequtong.common.clientip import client_ip
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
 
-from . import scope, selectors, services
-from .forms import GrantForm, JoinForm, LoginForm, RegisterForm, ReviewForm
+from . import captcha, scope, selectors, services, throttle
+from .errors import AccountError
+from .forms import GrantForm, JoinForm, LoginForm, RegisterForm, ReviewForm, TokenForm
 from .roles import Version
 from .typing import AuthedRequest
 
@@ -25,6 +30,16 @@ class ShequtongLoginView(LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Many failed logins from this address or its /24, over any accounts: refuse before any
+        # password is checked (issue 12 item 8); axes still locks single accounts.
+        if throttle.login_blocked(client_ip(request)):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, "登录失败次数过多，请15分钟后再试")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
 
 login_view = access.public(ShequtongLoginView.as_view())
@@ -58,10 +73,26 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_POST
 def register_sms(request: HttpRequest) -> JsonResponse:
     try:
-        services.send_sms_code(phone=request.POST.get("phone", ""), purpose="register")
+        services.send_sms_code(phone=request.POST.get("phone", ""), purpose="register", request=request,
+                               captcha_id=request.POST.get("captcha_id"), captcha_answer=request.POST.get("captcha_answer"))
     except DomainError as exc:
-        return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+        body: dict[str, object] = {"code": exc.code, "message": exc.message}
+        if exc.code in (AccountError.CAPTCHA_REQUIRED, AccountError.CAPTCHA_WRONG):
+            captcha_id = captcha.new_challenge()  # the page shows it and sends the answer with the next press
+            body["captcha"] = {"id": captcha_id, "image_url": reverse("accounts:captcha_image", args=[captcha_id]),
+                               "prompt": captcha.PROMPT}
+        return JsonResponse(body, status=exc.status)
     return JsonResponse({"code": "ok", "message": "验证码已发送，5分钟内有效"})
+
+
+@access.public
+def captcha_image(request: HttpRequest, captcha_id: str) -> HttpResponse:
+    png = captcha.image_png(captcha_id)
+    if png is None:
+        raise Http404("验证码已过期")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @access.login
@@ -77,25 +108,29 @@ def join(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/join.html", {"form": form, "memberships": selectors.memberships_of(request.user)})
 
 
-@access.login
-def me(request: AuthedRequest) -> HttpResponse:
+def _me_page(request: AuthedRequest, revealed: dict[str, str] | None = None) -> HttpResponse:
     user = request.user
     return render(request, "accounts/me.html", {
         "memberships": selectors.memberships_of(user),
         "grants": scope.grants_of(user),
         "versions": [(v, Version(v).label) for v in scope.versions_of(user)],
         "current": scope.current_version(user),
-        "revealed": request.session.pop("revealed", None),
+        "revealed": revealed,
         "tiles": registry.tiles_for("me", user),
     })
 
 
 @access.login
+def me(request: AuthedRequest) -> HttpResponse:
+    return _me_page(request)
+
+
+@access.login
 @require_POST
 def reveal_mine(request: AuthedRequest) -> HttpResponse:
+    """显示完整信息: the clear values are in this one (no-store) response only, never in the session row."""
     data = services.reveal_personal_data(actor=request.user, subject_id=request.user.pk, request=request)
-    request.session["revealed"] = data  # shown once on the next page, then dropped
-    return redirect("accounts:me")
+    return _me_page(request, revealed=data)
 
 
 @access.login
@@ -112,6 +147,32 @@ def elder_mode(request: AuthedRequest) -> HttpResponse:
     services.set_elder_mode(actor=request.user, enabled=request.POST.get("enabled") == "1")
     messages.success(request, "已开启长辈模式" if request.user.elder_mode else "已关闭长辈模式")
     return redirect("accounts:me")
+
+
+@access.login
+def tokens(request: AuthedRequest) -> HttpResponse:
+    """我的·接口令牌: list, create (the key is in this one response only), revoke."""
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = perform(request, lambda: services.create_api_token(
+            actor=request.user, name=d["name"], token_scope=d["scope"], days=d["days"], request=request,
+        ), form=form)
+        if done.value is not None:
+            new_key = done.value[1]
+            form = TokenForm()
+    return render(request, "accounts/tokens.html", {
+        "form": form, "new_key": new_key, "tokens": selectors.api_tokens_of(request.user)[:100], "now": clock.now(),
+    })
+
+
+@access.login
+@require_POST
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
+    perform(request, lambda: services.revoke_api_token(actor=request.user, token_id=token_id, request=request),
+            success="已撤销该令牌")
+    return redirect("accounts:tokens")
 
 
 @access.capability("review_members")

@@ -35,12 +35,14 @@ class TokenAuth(HttpBearer):
             .first()
         )
         now = clock.now()
-        if row is None or (row.expires_at and row.expires_at <= now) or not row.user.is_active:
+        # A token without an expiry is refused: every token has one (30 days by default, 90 at most).
+        if row is None or row.expires_at is None or row.expires_at <= now or not row.user.is_active:
             return None
         if row.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
             return None
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        request.api_token = row  # type: ignore[attr-defined]  # services refuse to mint tokens from a token
         return row.user
 
 

@@ -21,6 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from ninja import Router
 
+from shequtong.accounts import audit
+from shequtong.accounts.models import AuditEvent
 from shequtong.common.access import AccessRule, rule_of
 from shequtong.common.errors import PermissionRefused
 
@@ -35,12 +37,17 @@ def operations(router: Router) -> Iterator[tuple[str, str, Any]]:
                 yield method, path, op
 
 
-def _enforcing(rule: AccessRule, view: Callable[..., Any]) -> Callable[..., Any]:
+def _enforcing(rule: AccessRule, view: Callable[..., Any], *, audit_lists: str = "") -> Callable[..., Any]:
     @functools.wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not rule.allows(request):
             raise PermissionRefused()
-        return view(request, *args, **kwargs)
+        result = view(request, *args, **kwargs)
+        if audit_lists and isinstance(result, list):
+            # A list operation answered: who listed what, how many rows, from where (one INSERT).
+            audit.record_read(AuditEvent.Action.LIST, actor=request.user, request=request,  # type: ignore[arg-type]
+                              detail={"op": audit_lists, "count": len(result), "query": dict(request.GET.items())})
+        return result
 
     setattr(guarded, _GUARDED, True)
     return guarded
@@ -57,4 +64,7 @@ def guard(router: Router, prefix: str) -> None:
             raise ImproperlyConfigured(f"{where} declares no access rule (shequtong/api/rules.py)")
         if rule.public != (op.auth_param is None):
             raise ImproperlyConfigured(f"{where}: access.public goes with auth=None, and only with it")
-        op.view_func = _enforcing(rule, op.view_func)
+        # Every signed-in GET that answers a list is audited (issue 12 item 11); public lists
+        # (places) hold nothing personal.
+        audit_lists = where if method == "GET" and not rule.public else ""
+        op.view_func = _enforcing(rule, op.view_func, audit_lists=audit_lists)

@@ -12,7 +12,6 @@ from shequtong.common import access
 
 from . import selectors, services
 from .models import Case, CaseRating
-from .policies import access_case
 from .schemas import (
     ActionIn,
     AverageOut,
@@ -58,7 +57,7 @@ def _out(c: Case) -> dict:
 
 
 def _detail(request: AuthedRequest, case_id: int) -> CaseDetailOut:
-    c, case_access = access_case(request.user, case_id)
+    c, case_access = selectors.read_case(request.user, case_id, request=request)
     events = [EventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, status_from=e.status_from,
                        status_to=e.status_to, note=e.note, created_at=e.created_at) for e in selectors.history(c)]
     allowed = services.allowed_actions(c) if case_access.can_handle else []

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.http import HttpRequest
 
-from shequtong.accounts import scope
+from shequtong.accounts import audit, scope
 from shequtong.accounts.models import User, private_fields_of
 from shequtong.accounts.roles import Version
 from shequtong.common import clock
@@ -25,7 +26,7 @@ from shequtong.places.models import Subdistrict
 
 from . import overdue
 from .models import Case, CaseEvent, CaseRating, RatingStat
-from .policies import VIEW_CAPABILITIES
+from .policies import VIEW_CAPABILITIES, CaseAccess, access_case
 
 # The hats under which staff list cases are the ones under which they see one (policies.py).
 LIST_CAPABILITIES = VIEW_CAPABILITIES
@@ -202,3 +203,10 @@ def filter_choices(user: User, capability: str, subdistrict_id: int | None = Non
         if subdistrict_id else []
     )
     return {"subdistricts": subs if len(subs) > 1 else [], "communities": communities}
+
+
+def read_case(actor: User, case_id: int, *, request: HttpRequest | None = None) -> tuple[Case, CaseAccess]:
+    """Open a case for reading: authorised by the policy, and the read is audited (one INSERT)."""
+    case, case_access = access_case(actor, case_id)
+    audit.record_read(actor=actor, target=case, request=request)
+    return case, case_access

@@ -19,7 +19,6 @@ from shequtong.common.perform import perform
 from . import overdue, selectors, services
 from .forms import ActionForm, CaseFilterForm, CategoryForm, RatingForm
 from .models import SOURCE_FILTER_LABELS, Source, Status
-from .policies import access_case
 
 
 def _capability(request: AuthedRequest) -> str:
@@ -81,7 +80,7 @@ def my_cases(request: AuthedRequest) -> HttpResponse:
 
 @access.login
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
-    case, case_access = access_case(request.user, case_id)
+    case, case_access = selectors.read_case(request.user, case_id, request=request)
     can_handle = case_access.can_handle
     return render(request, "cases/detail.html", {
         "case": case, "access": case_access, "events": selectors.history(case),

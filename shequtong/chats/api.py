@@ -74,7 +74,7 @@ def community_groups(request: AuthedRequest, community_id: int, limit: int = 50,
 @router.get("/groups/{group_id}", response=GroupDetailOut)
 @access.login
 def group(request: AuthedRequest, group_id: int) -> GroupDetailOut:
-    group, ga = policies.access_group(request.user, group_id)
+    group, ga = selectors.read_group(request.user, group_id, request=request)
     base = _group_out(group).dict()
     return GroupDetailOut(**base, role=ga.role, can_send=ga.can_send, can_moderate=ga.can_moderate,
                           mention_label="@" + group.community.committee_label)
@@ -87,7 +87,9 @@ def messages(request: AuthedRequest, group_id: int, since: int | None = None, be
     """Messages oldest first. `since=ID`: newer than ID (live updates); `before=ID`: the page before ID."""
     if since is not None and before is not None:
         raise ValidationFailed("since 与 before 只能二选一", field="since")
-    group, ga = policies.access_group(request.user, group_id)
+    # Live updates (since=) re-read what the opening showed: audited once, at the opening.
+    group, ga = (policies.access_group(request.user, group_id) if since is not None
+                 else selectors.read_group(request.user, group_id, request=request))
     limit = _limit(limit)
     has_more = False
     if since is not None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 
-from shequtong.accounts import scope
+from shequtong.accounts import audit, scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import roles_with
 from shequtong.places.models import Community
 
 from .models import GroupChat, GroupHistory, GroupMember, GroupMention, GroupMessage, GroupReadState
-from .policies import resident_community_ids, resident_estate_ids
+from .policies import GroupAccess, access_group, resident_community_ids, resident_estate_ids
 
 PAGE_SIZE = 30
 
@@ -165,3 +166,13 @@ def observable_communities(user: User, q: str = "") -> QuerySet[Community]:
 
 def community_groups(user: User, community: Community) -> QuerySet[GroupChat]:
     return _with_list_data(GroupChat.objects.filter(community=community), user)
+
+
+def read_group(actor: User, group_id: int, *, request: HttpRequest | None = None) -> tuple[GroupChat, GroupAccess]:
+    """Open a group chat: authorised by the policy, and the opening is audited (one INSERT).
+
+    Live updates (`since=`) are not: they re-read what the opening already showed, every few seconds.
+    """
+    group, ga = access_group(actor, group_id)
+    audit.record_read(actor=actor, target=group, request=request)
+    return group, ga

@@ -142,7 +142,7 @@ def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse
 
 @access.login
 def group_detail(request: AuthedRequest, group_id: int) -> HttpResponse:
-    group, ga = policies.access_group(request.user, group_id)
+    group, ga = selectors.read_group(request.user, group_id, request=request)
     before = _int(request.GET.get("before"))
     rows, has_more = selectors.messages_before(group, before=before, with_mentions=ga.can_moderate)
     if rows and before is None:

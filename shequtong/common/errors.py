@@ -50,3 +50,11 @@ class Conflict(DomainError):
     code = "conflict"
     status = 409
     default_message = "操作冲突，请刷新后重试"
+
+
+class Throttled(DomainError):
+    """Too many attempts in a window (SMS codes, logins from one address): try again later."""
+
+    code = "throttled"
+    status = 429
+    default_message = "操作过于频繁，请稍后再试"

@@ -50,7 +50,7 @@ def unread(request: AuthedRequest) -> UnreadOut:
 @access.login
 def read_message(request: AuthedRequest, message_id: int) -> ThreadOut:
     """Open a message (marks it, or its whole conversation, read) with its conversation."""
-    message = services.open_message(actor=request.user, message_id=message_id)
+    message = services.open_message(actor=request.user, message_id=message_id, request=request)
     thread = selectors.thread_of(request.user, message)
     return ThreadOut(message=_out(message, request.user), thread=[_out(m, request.user) for m in thread])
 

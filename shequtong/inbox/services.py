@@ -10,7 +10,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 
+from shequtong.accounts import audit
 from shequtong.accounts.models import User
 from shequtong.common import clock, hooks
 from shequtong.common.errors import NotFound, ValidationFailed
@@ -55,9 +57,13 @@ def mark_read(*, actor: User, message_id: int) -> Message:
     return message
 
 
-def open_message(*, actor: User, message_id: int) -> Message:
-    """Open a message: a notice is marked read; for a letter, every unread letter to the actor in its conversation."""
+def open_message(*, actor: User, message_id: int, request: HttpRequest | None = None) -> Message:
+    """Open a message: a notice is marked read; for a letter, every unread letter to the actor in its conversation.
+
+    The opening is audited (one INSERT: who read which 信箱 item, from where).
+    """
     message, _ = policies.access_message(actor, message_id)
+    audit.record_read(actor=actor, target=message, request=request)
     now = clock.now()
     if message.is_letter:
         root_id = message.root_id

@@ -36,7 +36,7 @@ def message_list(request: AuthedRequest) -> HttpResponse:
 
 @access.login
 def message_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
-    message = services.open_message(actor=request.user, message_id=message_id)
+    message = services.open_message(actor=request.user, message_id=message_id, request=request)
     ma = policies.message_access(request.user, message)
     return render(request, "inbox/detail.html", {
         "message": message,

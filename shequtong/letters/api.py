@@ -97,4 +97,4 @@ def stats_category_subdistricts(request: AuthedRequest, category: str) -> DrillD
 @router.get("/{letter_id}", response=LetterOut)
 @access.login
 def detail(request: AuthedRequest, letter_id: int) -> LetterOut:
-    return _out(access_letter(request.user, letter_id)[0])
+    return _out(selectors.read_letter(request.user, letter_id, request=request)[0])

@@ -14,15 +14,16 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.http import HttpRequest
 
-from shequtong.accounts import scope
+from shequtong.accounts import audit, scope
 from shequtong.accounts.models import User
 from shequtong.accounts.roles import Version
 from shequtong.common.categories import Category
 from shequtong.places.models import Community, Subdistrict
 
 from .models import Letter, LetterStat, SubCategory
-from .policies import OBSERVE
+from .policies import OBSERVE, LetterAccess, access_letter
 
 
 def writer_for(user: User) -> tuple[Community | None, bool]:
@@ -159,3 +160,10 @@ def observed_letters(user: User, *, subdistrict: Subdistrict | None = None, comm
 def subcategory(subcategory_id: int) -> SubCategory | None:
     """A sub-category to edit (administrators' page; the service checks who may save it)."""
     return SubCategory.objects.filter(pk=subcategory_id).first()
+
+
+def read_letter(actor: User, letter_id: int, *, request: HttpRequest | None = None) -> tuple[Letter, LetterAccess]:
+    """Open a letter for reading: authorised by the policy, and the read is audited (one INSERT)."""
+    letter, letter_access = access_letter(actor, letter_id)
+    audit.record_read(actor=actor, target=letter, request=request)
+    return letter, letter_access

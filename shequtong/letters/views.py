@@ -22,7 +22,7 @@ from shequtong.common.perform import perform
 from . import selectors, services
 from .errors import LetterError
 from .forms import LetterForm, SubCategoryForm
-from .policies import OBSERVE, access_letter
+from .policies import OBSERVE
 
 
 @access.login
@@ -72,7 +72,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
 
 @access.login
 def detail(request: AuthedRequest, letter_id: int) -> HttpResponse:
-    letter, letter_access = access_letter(request.user, letter_id)
+    letter, letter_access = selectors.read_letter(request.user, letter_id, request=request)
     case = letter.case
     if letter_access.is_author:
         back = reverse("letters:mine")

@@ -68,7 +68,7 @@ def search(request: AuthedRequest, params: Query[SearchQuery]) -> dict:
     if not form.is_valid():
         field, message = form.first_error()
         raise ValidationFailed(message, field=field)
-    result = selectors.search(request.user, form.to_filters(), page=page)
+    result = selectors.search(request.user, form.to_filters(), page=page, request=request)
     return {
         "page": result.number, "has_next": result.has_next, "terms": result.terms,
         "results": [

@@ -23,11 +23,12 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shequtong.accounts import scope
-from shequtong.accounts.models import User
+from shequtong.accounts import audit, scope
+from shequtong.accounts.models import AuditEvent, User
 from shequtong.boards import catalogue
 from shequtong.boards.models import Post, Visibility
 from shequtong.cases.models import Case, Source
@@ -239,8 +240,18 @@ def _place_names(hits: list[Hit]) -> None:
             h.board_label = catalogue.spec(h.board).label_for(c.kind)
 
 
-def search(user: User, f: SearchFilters, *, page: int = 1, per_page: int = PER_PAGE) -> ResultPage:
-    """One page of results, newest first, across the kinds the filters ask for."""
+def search(user: User, f: SearchFilters, *, page: int = 1, per_page: int = PER_PAGE,
+           request: HttpRequest | None = None) -> ResultPage:
+    """One page of results, newest first, across the kinds the filters ask for.
+
+    Every search is audited (who looked for what, where, from which address): one INSERT; the
+    keyword is kept masked (a phone or ID number typed into the box stays out of the log).
+    """
+    audit.record_read(AuditEvent.Action.SEARCH, actor=user, request=request, detail={
+        "q": masking.mask_text(f.q)[:100], "kind": f.kind, "board": f.board, "status": f.status,
+        "from": f.date_from.isoformat() if f.date_from else None, "to": f.date_to.isoformat() if f.date_to else None,
+        "subdistrict": f.subdistrict_id, "community": f.community_id, "page": page,
+    })
     capped = page > MAX_PAGES
     page = max(1, min(page, MAX_PAGES))
     end = page * per_page

@@ -21,7 +21,7 @@ def search(request: AuthedRequest) -> HttpResponse:
     form = SearchForm(params or None, user=request.user)
     result = None
     if form.is_bound and form.is_valid():
-        result = selectors.search(request.user, form.to_filters(), page=page_number(request))
+        result = selectors.search(request.user, form.to_filters(), page=page_number(request), request=request)
     return render(request, "observe/search.html", {
         "form": form, "result": result, "keep_query": query_without_page(request),
         "max_pages": selectors.MAX_PAGES, "max_results": selectors.MAX_PAGES * selectors.PER_PAGE,

@@ -53,7 +53,7 @@ def _problem(p: VisitProblem) -> ProblemOut:
 
 
 def _detail(request: AuthedRequest, visit_id: int) -> VisitDetailOut:
-    v, access_ = access_visit(request.user, visit_id)
+    v, access_ = selectors.read_visit(request.user, visit_id, request=request)
     problems = list(v.problems.all())
     events = [EventOut(kind=e.kind, kind_label=str(e.get_kind_display()), actor=e.actor_name, note=e.note,
                        created_at=e.created_at) for e in v.events.select_related("actor")]

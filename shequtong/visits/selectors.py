@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.http import HttpRequest
 
-from shequtong.accounts import scope
+from shequtong.accounts import audit, scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
 from shequtong.common import crypto, fulltext
@@ -19,6 +20,7 @@ from shequtong.common.phones import InvalidPhone, normalise_phone
 from shequtong.places.models import Community, Subdistrict
 
 from .models import PUBLISHED_STATUSES, Status, Visit, VisitStats, VisitType
+from .policies import VisitAccess, access_visit
 
 
 @dataclass(frozen=True)
@@ -135,3 +137,10 @@ def community_counts(user: User, subdistrict: Subdistrict) -> list[dict[str, Any
         st = stats.get(c.pk)
         out.append({"community": c, **({k: getattr(st, k) for k in _SUMS} if st else _zero())})
     return out
+
+
+def read_visit(actor: User, visit_id: int, *, request: HttpRequest | None = None) -> tuple[Visit, VisitAccess]:
+    """Open a 面对面 record for reading: authorised by the policy, and the read is audited (one INSERT)."""
+    visit, visit_access = access_visit(actor, visit_id)
+    audit.record_read(actor=actor, target=visit, request=request)
+    return visit, visit_access

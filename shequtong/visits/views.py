@@ -118,7 +118,7 @@ def people(request: AuthedRequest) -> HttpResponse:
 
 @access.capability("committee", "observe")
 def visit_detail(request: AuthedRequest, visit_id: int) -> HttpResponse:
-    visit, access_ = access_visit(request.user, visit_id)
+    visit, access_ = selectors.read_visit(request.user, visit_id, request=request)
     problems = list(visit.problems.all())
     return render(request, "visits/detail.html", {
         "visit": visit, "problems": problems, "access": access_,

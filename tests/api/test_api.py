@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 # Operations that are deliberately public (registration and place names).
 PUBLIC_OPERATIONS = {
-    "POST /accounts/sms-codes", "POST /accounts/register",
+    "POST /accounts/sms-codes", "POST /accounts/register", "POST /accounts/captchas",
     "GET /places/subdistricts", "GET /places/subdistricts/{subdistrict_id}/communities",
     "GET /places/communities/{community_id}/estates",
 }

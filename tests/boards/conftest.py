@@ -9,13 +9,12 @@ from shequtong.accounts.models import User
 from shequtong.accounts.roles import Role
 from shequtong.common import hooks
 
-from ..factories import Tree, grant, make_with_role, resident_of
+from ..factories import Cast, Tree, make_with_role
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
-    # The people fixture creates sixteen accounts; Argon2 would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -51,26 +50,25 @@ class People:
 
 
 @pytest.fixture
-def people(tree: Tree) -> People:
-    party = resident_of(tree.comm_a1)
-    grant(party, Role.PARTY_MEMBER, tree.comm_a1)
+def people(tree: Tree, cast: Cast) -> People:
+    """The one test cast (tests/factories.py Cast) under these tests' names, and two more."""
     return People(
-        resident=make_with_role(Role.RESIDENT, tree.comm_a1, real_name="张晓明"),
+        resident=cast.resident_a,
         neighbour=make_with_role(Role.RESIDENT, tree.comm_a1, real_name="李秀英"),
-        party=party,
-        staff=make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1, real_name="王丽华"),
-        secretary=make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1),
-        police=make_with_role(Role.POLICE, tree.comm_a1),
-        doctor=make_with_role(Role.DOCTOR, tree.comm_a1),
-        property=make_with_role(Role.PROPERTY_MANAGER, tree.comm_a1),
-        owners=make_with_role(Role.OWNERS_COMMITTEE, tree.comm_a1),
-        villager=resident_of(tree.comm_a2),
+        party=cast.party_member_a,
+        staff=cast.staff_a,
+        secretary=cast.secretary_a,
+        police=cast.police_a,
+        doctor=cast.doctor_a,
+        property=cast.property_a,
+        owners=cast.owners_a,
+        villager=cast.villager,
         village_staff=make_with_role(Role.COMMITTEE_STAFF, tree.comm_a2),
-        outsider=resident_of(tree.comm_b1),
-        outsider_staff=make_with_role(Role.COMMITTEE_STAFF, tree.comm_b1),
-        sub_observer=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a),
-        sub_b_observer=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_b),
-        district=make_with_role(Role.DISTRICT_OBSERVER, None),
+        outsider=cast.resident_b,
+        outsider_staff=cast.staff_b,
+        sub_observer=cast.subdistrict_observer,
+        sub_b_observer=cast.subdistrict_observer_other,
+        district=cast.district,
     )
 
 

@@ -33,7 +33,7 @@ def test_post_list_read_reply_like_mention_through_api(client, tree, people, men
                     content_type="application/json")
     assert r.status_code == 201, r.content
     post_id = r.json()["id"]
-    assert r.json()["author"] == "张*明" and r.json()["is_mutual_aid"] is True
+    assert r.json()["author"] == "王*红" and r.json()["is_mutual_aid"] is True
     login(client, people.neighbour)
     page = client.get(f"{API}/posts", {"board": "neighbours", "mutual_aid": True}).json()
     assert page["count"] == 1 and page["items"][0]["id"] == post_id

@@ -1,4 +1,7 @@
-"""Shared people for the 小区群 tests: two estates of one community, a second community, observers."""
+"""Shared people for the 小区群 tests: two estates of one community, a second community, observers.
+
+Most are the one test cast (tests/factories.py Cast) under the names these tests use.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,9 @@ from typing import Any
 import pytest
 
 from shequtong.accounts.models import User
-from shequtong.accounts.roles import Role
 from shequtong.common import hooks
 
-from ..factories import Tree, estate_group, make_with_role, resident_of_estate
+from ..factories import Cast, Tree, estate_group, resident_of_estate
 
 
 @dataclass
@@ -32,20 +34,20 @@ class People:
 
 
 @pytest.fixture
-def people(tree) -> People:  # type: ignore[no-untyped-def]
+def people(tree: Tree, cast: Cast) -> People:
     a1, a2 = tree.comm_a1.estates.order_by("id")[:2]
     b1 = tree.estate(tree.comm_b1)
     return People(
         tree=tree,
-        alice=resident_of_estate(a1, real_name="王小红"),
+        alice=cast.resident_a,
         bob=resident_of_estate(a1, real_name="李建国"),
         carol=resident_of_estate(a2, real_name="赵美丽"),
-        dave=resident_of_estate(b1, real_name="钱多多"),
-        staff=make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1, real_name="孙丽华"),
-        staff_b=make_with_role(Role.COMMITTEE_STAFF, tree.comm_b1, real_name="周志强"),
-        sub_a=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a, real_name="吴晓东"),
-        district=make_with_role(Role.DISTRICT_OBSERVER, None, real_name="郑文辉"),
-        rural_admin=make_with_role(Role.RURAL_ADMIN, None, real_name="冯海燕"),
+        dave=cast.resident_b,
+        staff=cast.staff_a,
+        staff_b=cast.staff_b,
+        sub_a=cast.subdistrict_observer,
+        district=cast.district,
+        rural_admin=cast.rural_admin,
         group_a1=estate_group(a1),
         group_a2=estate_group(a2),
         group_b1=estate_group(b1),

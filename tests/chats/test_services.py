@@ -282,10 +282,11 @@ def test_announcement_is_posted_into_the_conversation_and_can_be_withdrawn(peopl
         services.mention_message(actor=people.alice, message_id=notice.pk)
 
 
-def test_estate_group_members_are_its_residents(people):
+def test_estate_group_members_are_its_residents(people, cast):
     extra = resident_of_estate(people.group_a1.estate)
     assert set(selectors.members_of(people.group_a1)) == {people.alice, people.bob, extra}
-    assert list(selectors.staff_of(people.tree.comm_a1)) == [people.staff]
+    # The committee of comm_a1 in the cast: its 社工 and its 书记, in the order they joined.
+    assert list(selectors.staff_of(people.tree.comm_a1)) == [people.staff, cast.secretary_a]
     assert estate_group(people.group_a1.estate).pk == people.group_a1.pk
 
 

@@ -70,3 +70,25 @@ def test_register_join_approve_and_see_the_community_home(live_server, new_page)
     shot(page, "05-resident-home")
     page.goto(base + "/inbox/")
     assert page.locator("[data-testid=inbox-item]", has_text="成功加入").count() == 1
+
+
+def test_past_the_threshold_the_page_asks_the_image_captcha_first(live_server, new_page, settings):
+    """Issue 12 item 7: the send-code button shows the server's arithmetic captcha, then sends with its answer."""
+    from shequtong.accounts import captcha
+
+    settings.SMS_CAPTCHA_AFTER_PER_IP = 0
+    page = new_page()
+    page.goto(live_server.url + "/accounts/register/")
+    page.fill("#id_phone", "13912345678")
+    assert not page.is_visible("#sms-captcha")  # no captcha until the server asks for one
+    page.click("text=获取验证码")
+    page.wait_for_selector("#sms-captcha img[src$='.png']")
+    assert page.locator("#sms-result").inner_text().startswith("请先完成图形验证")
+    page.wait_for_function("document.getElementById('sms-captcha-img').complete"
+                           " && document.getElementById('sms-captcha-img').naturalWidth === 150")
+    shot(page, "02b-captcha")
+    captcha_id = page.input_value("#sms-captcha-id")
+    page.fill("#sms-captcha-answer", captcha.answer_of(captcha_id))
+    page.click("text=获取验证码")
+    page.wait_for_selector("#sms-result:has-text('验证码已发送')")
+    assert ConsoleSmsGateway.sent[-1][0] == "13912345678"

@@ -1,4 +1,7 @@
-"""People for the 信箱 tests: two communities in one subdistrict, a third elsewhere, observers."""
+"""People for the 信箱 tests: two communities in one subdistrict, a third elsewhere, observers.
+
+All but bob are the one test cast (tests/factories.py Cast) under the names these tests use.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,8 @@ from dataclasses import dataclass
 import pytest
 
 from shequtong.accounts.models import User
-from shequtong.accounts.roles import Role
 
-from ..factories import Tree, make_with_role, resident_of_estate
+from ..factories import Cast, Tree, resident_of_estate
 
 
 @dataclass
@@ -27,16 +29,16 @@ class Folks:
 
 
 @pytest.fixture
-def folks(tree) -> Folks:  # type: ignore[no-untyped-def]
+def folks(tree: Tree, cast: Cast) -> Folks:
     return Folks(
         tree=tree,
-        alice=resident_of_estate(tree.estate(tree.comm_a1), real_name="王小红"),
+        alice=cast.resident_a,
         bob=resident_of_estate(tree.estate(tree.comm_a1), real_name="李建国"),
-        villager=resident_of_estate(tree.estate(tree.comm_a2), real_name="张大山"),
-        dave=resident_of_estate(tree.estate(tree.comm_b1), real_name="钱多多"),
-        staff=make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1, real_name="孙丽华"),
-        secretary=make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1, real_name="陈建国"),
-        staff_b=make_with_role(Role.COMMITTEE_STAFF, tree.comm_b1, real_name="周志强"),
-        sub_a=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a, real_name="吴晓东"),
-        district=make_with_role(Role.DISTRICT_OBSERVER, None, real_name="郑文辉"),
+        villager=cast.villager,
+        dave=cast.resident_b,
+        staff=cast.staff_a,
+        secretary=cast.secretary_a,
+        staff_b=cast.staff_b,
+        sub_a=cast.subdistrict_observer,
+        district=cast.district,
     )

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from shequtong.accounts.models import User
-from shequtong.accounts.roles import Role
 from shequtong.boards import services as board_services
 from shequtong.boards.models import Post
 from shequtong.cases.models import Case
@@ -18,14 +17,7 @@ from shequtong.visits import services as visit_services
 from shequtong.visits.models import Visit
 
 from ..cases import helpers as case_helpers
-from ..factories import (
-    Tree,
-    chat_message,
-    estate_group,
-    make_post,
-    make_with_role,
-    resident_of_estate,
-)
+from ..factories import Cast, Tree, chat_message, estate_group, make_post
 
 
 def at(day: int, month: int = 11) -> dt.datetime:
@@ -52,14 +44,13 @@ class World:
 
 
 @pytest.fixture
-def world(tree: Tree, time_machine: Any) -> World:
+def world(tree: Tree, cast: Cast, time_machine: Any) -> World:
+    """Posts, letters, cases and visits of the one test cast (tests/factories.py Cast), on fixed days."""
     def move(moment: dt.datetime) -> None:
         time_machine.move_to(moment, tick=False)
 
-    resident = resident_of_estate(tree.estate(tree.comm_a1), real_name="李秀英")
-    resident_b = resident_of_estate(tree.estate(tree.comm_b1), real_name="孙丽")
-    staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1, real_name="王晓红")
-    secretary = make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1, real_name="陈建国")
+    resident, resident_b = cast.resident_a, cast.resident_b
+    staff, secretary = cast.staff_a, cast.secretary_a
 
     move(at(1))
     post_a = make_post(resident, tree.comm_a1, title="楼道灯坏了有人报修吗",
@@ -97,10 +88,8 @@ def world(tree: Tree, time_machine: Any) -> World:
     inbox_services.send_letter(actor=staff, recipient_id=resident.pk, subject="楼道灯", body="楼道灯明天修好")
     move(at(27))
     return World(
-        district=make_with_role(Role.DISTRICT_OBSERVER, real_name="区观察"),
-        sub_a=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a, real_name="街镇甲"),
-        sub_b=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_b, real_name="街镇乙"),
-        sysadmin=make_with_role(Role.SYSADMIN, real_name="系统管理员"),
+        district=cast.district, sub_a=cast.subdistrict_observer, sub_b=cast.subdistrict_observer_other,
+        sysadmin=cast.sysadmin,
         resident=resident, staff=staff, post_a=post_a, council_a=council_a, hidden_a=hidden_a, post_b=post_b,
         letter_a=letter_a, case_a=case_a, letter_b=letter_b, visit_a=visit_a, draft_a=draft_a,
     )

@@ -1,4 +1,7 @@
-"""People and a helper to record visits through the real services."""
+"""People and a helper to record visits through the real services.
+
+The staff and observers are the one test cast (tests/factories.py Cast) under the names these tests use.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +17,12 @@ from shequtong.notifications import outbox
 from shequtong.visits import services
 from shequtong.visits.models import Visit
 
-from ..factories import Tree, make_with_role
+from ..factories import Cast, Tree, make_with_role
 
 
 @dataclass
 class People:
-    staff: User          # 社工 of comm_a1
+    staff: User          # 社工 of comm_a1 (孙丽华)
     staff2: User         # another 社工 of comm_a1
     secretary: User      # 书记 of comm_a1
     member: User         # resident of comm_a1
@@ -32,20 +35,20 @@ class People:
 
 
 @pytest.fixture
-def people(tree: Tree) -> People:
+def people(tree: Tree, cast: Cast) -> People:
     member = make_with_role(Role.RESIDENT, tree.comm_a1, real_name="李秀英")
     member.email = "li@example.test"
     member.save(update_fields=["email"])
     return People(
-        staff=make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1, real_name="王晓红"),
+        staff=cast.staff_a,
         staff2=make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1, real_name="赵大勇"),
-        secretary=make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1, real_name="陈建国"),
+        secretary=cast.secretary_a,
         member=member,
-        other_staff=make_with_role(Role.COMMITTEE_STAFF, tree.comm_b1),
-        other_secretary=make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_b1),
-        sub_observer=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a),
-        sub_b_observer=make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_b),
-        district=make_with_role(Role.DISTRICT_OBSERVER),
+        other_staff=cast.staff_b,
+        other_secretary=cast.secretary_b,
+        sub_observer=cast.subdistrict_observer,
+        sub_b_observer=cast.subdistrict_observer_other,
+        district=cast.district,
         outsider_member=make_with_role(Role.RESIDENT, tree.comm_b1, real_name="孙丽"),
     )
 

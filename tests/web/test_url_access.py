@@ -60,3 +60,58 @@ def test_capability_pages_refuse_users_without_it(client, tree):
     client.force_login(resident)
     for name in ("web:observe", "web:data", "accounts:reviews", "accounts:grants"):
         assert client.get(reverse(name)).status_code == 403, name
+
+
+def _declared_rules():  # type: ignore[no-untyped-def]
+    """{row key without its [A]/[B]: the access rule its view or operation declares}."""
+    from shequtong.api.rules import operations
+    from shequtong.api.v1 import api
+
+    from . import authorisation_matrix as table
+
+    by_name = {}
+    for namespaces, pattern in walk(get_resolver().url_patterns):
+        if set(namespaces) & SELF_GUARDED_NAMESPACES:
+            continue
+        by_name[f"{':'.join(namespaces)}:{pattern.name}"] = rule_of(pattern.callback)
+    for prefix, router in api._routers:
+        for method, path, op in operations(router):
+            by_name[f"{method} /api/v1/{prefix.strip('/')}{path}"] = rule_of(op.view_func)
+    rules = {}
+    for key in table.TABLE:
+        bare = key.split("[")[0]
+        page = bare.split(" ", 1)[1]
+        rules[key] = by_name.get(bare, by_name.get(page))
+    return rules
+
+
+@pytest.mark.django_db
+def test_the_declared_rules_hold_in_the_authorisation_matrix(cast):
+    """The matrix (test_authorisation_matrix.py) checks the table against what the code answers;
+    this checks the table against what each URL and operation declares: anonymous callers are
+    sent to log in (pages) or get 401 (API) unless the rule is public, and a caller without any
+    of a rule's capabilities gets 403, whatever the object."""
+    from shequtong.accounts import scope
+
+    from . import authorisation_matrix as table
+
+    wrong = []
+    for key, rule in _declared_rules().items():
+        if key.split()[1].startswith("api:"):
+            continue  # django-ninja's own schema and docs pages (public in the table)
+        assert rule is not None, f"{key}: no declared rule found"
+        api = " /api/" in key
+        anonymous = table.expected(key, "anonymous")
+        if rule.public:
+            # (A public page may still refuse for its own reason: the grid callback's signature answers 401.)
+            if anonymous == (401 if api else "login"):
+                wrong.append(f"{key}: public, yet anonymous gets {anonymous}")
+            continue
+        if anonymous != (401 if api else "login"):
+            wrong.append(f"{key}: {rule.description}, yet anonymous gets {anonymous}")
+        for name, user in cast.members().items():
+            if user is None or not rule.capabilities:
+                continue
+            if not any(scope.has_capability(user, c) for c in rule.capabilities) and table.expected(key, name) != 403:
+                wrong.append(f"{key}: {rule.description}, yet {name} (without it) gets {table.expected(key, name)}")
+    assert not wrong, "\n".join(wrong)

@@ -24,6 +24,12 @@
     var out = document.getElementById(btn.getAttribute("data-result"));
     var body = new URLSearchParams();
     body.set("phone", phone ? phone.value : "");
+    // Past a threshold the server asks for the image captcha first (accounts/captcha.py).
+    var box = document.getElementById(btn.getAttribute("data-captcha") || "");
+    if (box && !box.hidden) {
+      body.set("captcha_id", document.getElementById("sms-captcha-id").value);
+      body.set("captcha_answer", document.getElementById("sms-captcha-answer").value);
+    }
     btn.disabled = true;
     fetch(btn.getAttribute("data-url"), {
       method: "POST",
@@ -33,6 +39,12 @@
     }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, json: j }; }); })
       .then(function (res) {
         if (out) { out.textContent = res.json.message || ""; out.className = res.ok ? "form-hint" : "form-error"; }
+        if (box && res.json.captcha) {
+          box.hidden = false;
+          document.getElementById("sms-captcha-img").src = res.json.captcha.image_url;
+          document.getElementById("sms-captcha-id").value = res.json.captcha.id;
+          document.getElementById("sms-captcha-answer").value = "";
+        } else if (box && res.ok) { box.hidden = true; }
         if (!res.ok) { btn.disabled = false; return; }
         var left = 60;
         var label = btn.textContent;

@@ -1,0 +1,400 @@
+"""The machinery of the authorisation matrix (tests/web/test_authorisation_matrix.py).
+
+Walks every URL pattern (the admin aside) and every API operation, fills
+path parameters with real objects of community A (tree.comm_a1) and of
+community B (tree.comm_b1, the other subdistrict), requests each as every
+member of the cast and compares what happens with the one declared table,
+tests/web/authorisation_matrix.py.
+
+Each request runs inside a savepoint that is rolled back, so an allowed POST
+(an empty form that still does something, like 点赞) changes nothing for the
+next caller; the cache is cleared after each request for the same reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import inspect
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from shequtong.accounts.models import User
+from shequtong.accounts.roles import Role
+from shequtong.common import clock
+
+from ..factories import (
+    CAST_ROLES,
+    Cast,
+    chat_message,
+    estate_group,
+    image_upload,
+    make_post,
+    make_user,
+)
+from ..factories import grant as give
+from . import authorisation_matrix as table
+
+# What a caller outside a community must never read in a 200 answer: every
+# object of A carries MARK_A in its title or text, every object of B MARK_B.
+MARK_A = "甲秘"
+MARK_B = "乙秘"
+SKIPPED_NAMESPACES = {"admin"}
+REFUSALS = {"login", 401, 403, 404, 405}
+# Rows a refused request may still touch: the session's idle-timeout refresh.
+WRITE_ALLOWED_TABLES = {"django_session"}
+_WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+# --- the objects the parameters are filled with ---------------------------------------
+
+
+@dataclass
+class Side:
+    """The objects of one community (A or B), each carrying the community's mark."""
+
+    community: Any
+    post: Any
+    reply: Any
+    image: Any
+    council: Any          # an 议事厅 topic with an open vote
+    services: Any         # a 社区服务 offer with a booking
+    booking: Any
+    comment: Any          # a comment on the district announcement
+    case: Any
+    letter: Any
+    visit: Any            # approved
+    group: Any            # the 小区群 of the community's first estate
+    group_member: User
+    chat_message: Any
+    inbox_message: Any
+    membership: Any       # a pending application to join
+    grant: Any            # a grant a secretary of the community could revoke
+
+
+@dataclass
+class World:
+    cast: Cast
+    a: Side
+    b: Side
+    announcement: Any
+
+
+def _side(cast: Cast, mark: str, announcement: Any, *, community: Any, resident: User, staff: User, secretary: User) -> Side:
+    from shequtong.accounts import services as account_services
+    from shequtong.boards import services as board_services
+    from shequtong.boards.models import AnnouncementComment, Booking
+    from shequtong.inbox import services as inbox_services
+    from shequtong.visits import services as visit_services
+
+    from ..cases import helpers as case_helpers
+
+    post = make_post(resident, community, title=f"{mark}楼道灯坏了", body=f"{mark}：3号楼楼道灯不亮。",
+                     image_files=[image_upload()])
+    reply = board_services.reply_to(actor=staff, post_id=post.pk, body=f"{mark}回复：已报修")
+    council = make_post(resident, community, board="council", title=f"{mark}议题", body=f"{mark}：垃圾投放时间调整")
+    board_services.open_vote(actor=staff, post_id=council.pk, question=f"{mark}投票", options=["同意", "反对"],
+         deadline=clock.now() + dt.timedelta(days=7))
+    services = make_post(staff, community, board="services", title=f"{mark}理发服务", body=f"{mark}：免费理发")
+    booking = board_services.book_service(actor=resident, post_id=services.pk, note=f"{mark}预约")
+    assert isinstance(booking, Booking)
+    comment = board_services.comment_on_announcement(actor=resident, announcement_id=announcement.pk,
+                   body=f"{mark}留言")
+    assert isinstance(comment, AnnouncementComment)
+    case = case_helpers.case(staff, community, title=f"{mark}加装电梯协调", content=f"{mark}：5号楼加装电梯意见不统一。")
+    letter = case_helpers.letter(resident, community, category="community", content=f"{mark}：楼道里堆满杂物，存在消防隐患。")
+    visit = visit_services.create_visit(actor=staff, submit=True, data=visit_services.VisitInput(
+        community_id=community.pk, visit_type="home", title=f"{mark}走访独居老人", content=f"{mark}：老人反映楼道灯坏了。",
+        visited_on=clock.today(), person_name="周桂兰",
+        person_address="友谊路100弄5号302室",
+        problems=(visit_services.ProblemInput("construction", f"{mark}楼道灯损坏"),)))
+    visit = visit_services.approve_visit(actor=secretary, visit_id=visit.pk)
+    group = estate_group(cast.tree.estate(community))  # the resident's own estate (Cast)
+    message = chat_message(resident, group, body=f"{mark}群消息：今天停水吗")
+    inbox_message = inbox_services.send_letter(actor=staff, recipient_id=resident.pk, subject=f"{mark}来信",
+                                               body=f"{mark}：楼道灯明天修好")
+    applicant = make_user(real_name=f"{mark}申请人")
+    membership = account_services.request_membership(actor=applicant, community_id=community.pk, note=f"{mark}申请")
+    grant = give(make_user(real_name=f"{mark}民警"), Role.POLICE, community)
+    return Side(
+        community=community, post=post, reply=reply, image=post.images.get(), council=council, services=services,
+        booking=booking, comment=comment, case=case, letter=letter, visit=visit, group=group, group_member=resident,
+        chat_message=message, inbox_message=inbox_message, membership=membership, grant=grant,
+    )
+
+
+def make_world(cast: Cast) -> World:
+    from shequtong.boards import services as board_services
+
+    announcement = board_services.publish_announcement(
+        actor=cast.district, title="爱宝山公告：垃圾分类新规", body="全区垃圾分类新规下月起施行。", comments_open=True)
+    a = _side(cast, MARK_A, announcement, community=cast.a, resident=cast.resident_a, staff=cast.staff_a,
+              secretary=cast.secretary_a)
+    b = _side(cast, MARK_B, announcement, community=cast.b, resident=cast.resident_b, staff=cast.staff_b,
+              secretary=cast.secretary_b)
+    return World(cast=cast, a=a, b=b, announcement=announcement)
+
+
+# --- what is requested ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str             # the table's row: "GET boards:post[A]", "POST /api/v1/cases/{case_id}/actions[B]"
+    method: str
+    url: str
+    api: bool
+    body: Any = None
+
+
+def _walk(patterns: list[Any], namespaces: tuple[str, ...] = (), prefix: str = "") -> Iterator[tuple[tuple[str, ...], URLPattern]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = (*namespaces, p.namespace) if p.namespace else namespaces
+            yield from _walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            yield namespaces, p
+
+
+def _allowed_methods(view: Any) -> list[str] | None:
+    """The methods a view restricts itself to (django's require_http_methods), or None."""
+    seen = set()
+    while view is not None and id(view) not in seen:
+        seen.add(id(view))
+        try:
+            nonlocals = inspect.getclosurevars(view).nonlocals
+        except (TypeError, ValueError):
+            nonlocals = {}
+        methods = nonlocals.get("request_method_list")
+        if methods:
+            return list(methods)
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def _param(world: World, where: str, name: str, side: Side) -> Any:
+    """The value of path parameter `name` of URL/operation `where` for one side."""
+    if name == "message_id":
+        return side.inbox_message.pk if where.startswith(("inbox", "/inbox")) else side.chat_message.pk
+    if name == "post_id":
+        if "vote" in where or "ballot" in where:
+            return side.council.pk
+        if "book" in where:
+            return side.services.pk
+        return side.post.pk
+    if name in ("case_id", "request_id"):
+        return side.case.pk
+    values = {
+        "community_id": side.community.pk, "subdistrict_id": side.community.subdistrict_id,
+        "reply_id": side.reply.pk, "image_id": side.image.pk, "booking_id": side.booking.pk,
+        "comment_id": side.comment.pk, "letter_id": side.letter.pk, "visit_id": side.visit.pk,
+        "group_id": side.group.pk, "user_id": side.group_member.pk, "membership_id": side.membership.pk,
+        "grant_id": side.grant.pk,
+    }
+    if name in values:
+        return values[name]
+    raise KeyError(f"{where}: no object for the path parameter {name!r} (tests/web/matrix.py _param)")
+
+
+# Parameters that are not objects of a community: one value, one row.
+PLAIN = {"board": "neighbours", "kind": "posts", "category": "community", "fmt": "json",
+         "announcement_id": None}
+_URL_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
+_API_PARAM = re.compile(r"{(?:\w+:)?(\w+)}")
+
+
+def _pattern_params(pattern: URLPattern) -> list[str]:
+    return [m.group("name") or m.group("rname") for m in _URL_PARAM.finditer(str(pattern.pattern))]
+
+
+def _plain(world: World, name: str) -> Any:
+    if name == "announcement_id":
+        return world.announcement.pk
+    return PLAIN[name]
+
+
+def _operation_routes() -> set[str]:
+    """The routes of the API's operations as django-ninja mounts them ("cases/<case_id>")."""
+    from shequtong.api.rules import operations
+    from shequtong.api.v1 import api
+
+    return {re.sub(r"{(?:\w+:)?(\w+)}", r"<\1>", f"{prefix.strip('/')}{path}").strip("/")
+            for prefix, router in api._routers for _m, path, _op in operations(router)}
+
+
+def page_targets(world: World) -> list[Target]:
+    out: list[Target] = []
+    operation_routes = _operation_routes()
+    for namespaces, pattern in _walk(get_resolver().url_patterns):
+        if set(namespaces) & SKIPPED_NAMESPACES:
+            continue
+        if "api" in namespaces and re.sub(r"<\w+:", "<", str(pattern.pattern)).strip("/") in operation_routes:
+            continue  # an API operation: api_targets requests it with its own method and body
+        name = ":".join((*namespaces, pattern.name or ""))
+        methods = _allowed_methods(pattern.callback)
+        method = "GET" if methods is None or "GET" in methods else methods[0]
+        params = _pattern_params(pattern)
+        sides = [("", None)]
+        if any(p not in PLAIN for p in params):
+            sides = [("[A]", world.a), ("[B]", world.b)]
+        for suffix, side in sides:
+            kwargs = {p: (_plain(world, p) if p in PLAIN else _param(world, name, p, side)) for p in params}
+            out.append(Target(f"{method} {name}{suffix}", method, reverse(name, kwargs=kwargs), api=False))
+    return out
+
+
+def api_targets(world: World) -> list[Target]:
+    from shequtong.api.rules import operations
+    from shequtong.api.v1 import api
+
+    out: list[Target] = []
+    for prefix, router in api._routers:
+        prefix = prefix.strip("/")
+        if not prefix:
+            continue
+        for method, path, _op in operations(router):
+            where = f"/{prefix}{path}"
+            params = _API_PARAM.findall(path)
+            sides = [("", None)]
+            if any(p not in PLAIN for p in params):
+                sides = [("[A]", world.a), ("[B]", world.b)]
+            for suffix, side in sides:
+                url = "/api/v1" + where
+                for p in params:
+                    value = _plain(world, p) if p in PLAIN else _param(world, where, p, side)
+                    url = re.sub(r"{(?:\w+:)?" + p + "}", str(value), url)
+                key = f"{method} /api/v1{where}{suffix}"
+                body = table.API_BODIES.get(f"{method} /api/v1{where}", {} if method in ("POST", "PUT", "PATCH") else None)
+                if callable(body):
+                    body = body(world, side)
+                out.append(Target(key, method, url, api=True, body=body))
+    return out
+
+
+def targets(world: World) -> list[Target]:
+    return page_targets(world) + api_targets(world)
+
+
+# --- requesting and comparing -----------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    status: Any          # an HTTP status, or "login" for a redirect to the login page
+    writes: list[str] = field(default_factory=list)
+    leak: str = ""       # the other community's mark found in a 200 answer
+    error: str = ""
+
+
+def clients(cast: Cast) -> dict[str, Client]:
+    out = {}
+    for name in CAST_ROLES:
+        c = Client(raise_request_exception=False)
+        user = cast.member(name)
+        if user is not None:
+            c.force_login(user)
+        out[name] = c
+    return out
+
+
+def request(client: Client, target: Target) -> tuple[Any, list[str]]:
+    """One request inside a rolled-back savepoint; the tables it wrote to (the session's aside)."""
+    writes: list[str] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        m = _WRITE.match(sql)
+        if m and m.group(2) not in WRITE_ALLOWED_TABLES:
+            writes.append(m.group(2))
+        return execute(sql, params, many, context)
+
+    cookies = copy.deepcopy(client.cookies)  # 退出 (logout) must not log the caller out of later rows
+    with connection.execute_wrapper(watch), transaction.atomic():
+        if target.api and target.method == "GET":
+            response = client.get(target.url, target.body or {})
+        elif target.api and target.body is not None:
+            response = client.generic(target.method, target.url, json.dumps(target.body), content_type="application/json")
+        elif target.method == "GET":
+            response = client.get(target.url)
+        else:
+            response = client.generic(target.method, target.url, "", content_type="application/x-www-form-urlencoded")
+        transaction.set_rollback(True)
+    cache.clear()
+    client.cookies = cookies
+    return response, writes
+
+
+LOGIN_URL = "/accounts/login/"
+
+
+def observe(client: Client, target: Target, role: str) -> Outcome:
+    response, writes = request(client, target)
+    status: Any = response.status_code
+    if status == 302 and response.get("Location", "").startswith(LOGIN_URL) and role == "anonymous":
+        status = "login"
+    outcome = Outcome(status, writes)
+    exc = getattr(response, "exc_info", None)
+    if exc:
+        outcome.error = f"{exc[0].__name__}: {exc[1]}"
+    if status == 200 and not getattr(response, "streaming", False):
+        text = response.content.decode("utf-8", "replace")
+        for mark, outsiders in ((MARK_A, table.OUTSIDE_A), (MARK_B, table.OUTSIDE_B)):
+            if role in outsiders and mark in text:
+                outcome.leak = mark
+    return outcome
+
+
+def problems(target: Target, role: str, outcome: Outcome) -> list[str]:
+    """What is wrong with one answer, compared with the table (empty when it agrees)."""
+    found = []
+    expected = table.expected(target.key, role)
+    if outcome.status != expected:
+        found.append(f"{target.key} as {role}: got {outcome.status}, the table says {expected}"
+                     + (f" ({outcome.error})" if outcome.error else ""))
+    if outcome.leak and target.key.split("[")[0] not in table.PUBLISHED:
+        found.append(f"{target.key} as {role}: the answer contains {outcome.leak} (another community's data)")
+    if outcome.writes and outcome.status in REFUSALS:
+        found.append(f"{target.key} as {role}: refused ({outcome.status}) but wrote to {sorted(set(outcome.writes))}")
+    elif outcome.writes and role in outsiders_of(target.key) and target.key not in table.WRITES_ALLOWED:
+        found.append(f"{target.key} as {role}: wrote to {sorted(set(outcome.writes))} for another community's object")
+    return found
+
+
+def outsiders_of(key: str) -> frozenset[str]:
+    """Who must change nothing through this row: the callers outside the community of its object."""
+    if key.endswith("[A]"):
+        return table.OUTSIDE_A
+    if key.endswith("[B]"):
+        return table.OUTSIDE_B
+    return frozenset({"anonymous"})
+
+
+def run(world: World, only: Callable[[Target], bool] | None = None) -> tuple[list[Target], dict[tuple[str, str], Outcome], list[str]]:
+    """Request every target as every cast member; return the targets, the outcomes and the mismatches."""
+    all_targets = [t for t in targets(world) if only is None or only(t)]
+    by_role = clients(world.cast)
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    found: list[str] = []
+    # Thousands of expected refusals: django.request would log (and format) each one.
+    request_log = logging.getLogger("django.request")
+    level = request_log.level
+    request_log.setLevel(logging.CRITICAL)
+    try:
+        for t in all_targets:
+            if t.key not in table.TABLE:
+                continue
+            for role in CAST_ROLES:
+                o = observe(by_role[role], t, role)
+                outcomes[(t.key, role)] = o
+                found.extend(problems(t, role, o))
+    finally:
+        request_log.setLevel(level)
+    return all_targets, outcomes, found
