@@ -14,7 +14,7 @@ GRID_PORT ?= 8311
 # until the simulator is up and then really travel (scripts/run_demo.sh).
 DEMO_GRID = GRID_GATEWAY=shequtong.integrations.open311_client.Open311GridGateway GRID_OPEN311_URL=http://127.0.0.1:$(GRID_PORT)/open311/v2
 
-.PHONY: run test test-pg test-e2e fuzz lint install assets migrate seed serve clean bench bench-full nginx
+.PHONY: run test test-pg test-e2e fuzz lint install assets migrate seed serve clean bench bench-full nginx redis faults
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
@@ -87,6 +87,16 @@ bench: assets nginx
 bench-full: assets nginx
 	$(PYTHON) -m pip install -q -e ".[dev,bench]"
 	$(PYTHON) bench/run.py --full
+
+## Fault tests (docs/operations.md "Fault tests"): worker killed, PostgreSQL connections cut, Redis gone,
+## the grid down during 1,000 escalations; loopback only, a few minutes, prints the counts.
+redis:
+	@command -v redis-server >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
+
+FAULTS_ARGS ?=
+faults: assets redis
+	$(PYTHON) bench/faults.py $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles shequtong/static/vendor

@@ -60,6 +60,9 @@ def bench_env(db: str, redis_port: int | None) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         # Plain HTTP on loopback: secure-only cookies would never come back.
         "DJANGO_SECURE_COOKIES": "0",
+        # ... and no redirect to HTTPS nor HSTS (production defaults since issue 12 item 12).
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_HSTS_SECONDS": "0",
         "DB_CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",

@@ -132,6 +132,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A persistent connection the database dropped (restart, failover, pg_terminate_backend) is
+        # found before a request uses it, instead of failing that request (bench/faults.py postgres).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -144,12 +147,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "shequtong.common.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
+    # Short timeouts: a Redis that is gone must cost little (common/redis_cache.py serves without it).
+    CACHES = {"default": {"BACKEND": "shequtong.common.redis_cache.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5")),
+                                      "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.5"))}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Caches that must agree across processes (a session, who a user is) are only
 # used with a shared cache; local memory is per process (accounts/identity.py).
 SHARED_CACHE = bool(REDIS_URL)
+# After a Redis error, this many seconds without trying Redis (each process).
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
 IDENTITY_CACHE_SECONDS = int(os.environ.get("IDENTITY_CACHE_SECONDS", "300" if SHARED_CACHE else "0"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -342,11 +350,13 @@ PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "shequtong.notifications.channels.
 # Outbox retries: exponential from the base, capped, ±50% jitter; a row is
 # given up (and can be re-queued in the admin) after OUTBOX_MAX_ATTEMPTS,
 # about three days of an outage at the capped pace.
-OUTBOX_BACKOFF_BASE_SECONDS = 30
-OUTBOX_BACKOFF_MAX_SECONDS = 3600
-OUTBOX_MAX_ATTEMPTS = 80
+OUTBOX_BACKOFF_BASE_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "30"))
+OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "80"))
+# A worker claims a row for this long; if it dies mid-delivery, another takes the row after it.
+OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # `manage.py worker`: idle sleep between passes, and how often each periodic job runs (seconds).
-WORKER_IDLE_SECONDS = 5
+WORKER_IDLE_SECONDS = float(os.environ.get("WORKER_IDLE_SECONDS", "5"))
 WORKER_DEFAULT_INTERVAL_SECONDS = 300
 WORKER_SCHEDULE = {
     "cases.overdue_scan": 600,

@@ -71,15 +71,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "grant_roles": frozenset({
         Role.COMMITTEE_SECRETARY, Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER, Role.SYSADMIN,
     }),
-    "observe": frozenset({
-        Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER, Role.SYSADMIN,
-        Role.RURAL_ADMIN, Role.SERVICE_CENTRE,
-    }),
+    # Reading residents' letters, visit records and board posts in the scope, and the
+    # observer drill-down. Not the 农委 nor the 社会组织服务中心 (issue 12 item 15,
+    # docs/security.md): their jobs need only their own capabilities below.
+    "observe": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER, Role.SYSADMIN}),
     "police": frozenset({Role.POLICE}),
     "doctor": frozenset({Role.DOCTOR}),
     "property": frozenset({Role.PROPERTY_MANAGER, Role.OWNERS_COMMITTEE}),
+    # The district 乡村振兴 board's content (spec §3.5.2.8): write, review, publish, read counts.
     "rural_admin": frozenset({Role.RURAL_ADMIN}),
     "social_org": frozenset({Role.SOCIAL_ORG}),
+    # The social organisations' service stations and public-benefit projects in the
+    # centre's subdistrict or district: review, progress, figures (spec §3.5.2.9).
     "service_centre": frozenset({Role.SERVICE_CENTRE}),
     "policy_officer": frozenset({Role.POLICY_OFFICER}),
     "policy_reviewer": frozenset({Role.POLICY_REVIEWER}),

@@ -181,6 +181,7 @@ class CaseEvent(AppendOnly, models.Model):
         GRID_UPDATE = "grid_update", _("网格化处理进度")
         GRID_RESULT = "grid_result", _("网格化反馈结果")
         GRID_FAILED = "grid_failed", _("上报网格化失败")
+        GRID_RESENT = "grid_resent", _("网格化工单丢失，重新上报")
         RESOLVED = "resolved", _("已解决")
         REOPENED = "reopened", _("重新处理")
         CLOSED = "closed", _("关闭")

@@ -39,6 +39,7 @@ from shequtong.integrations.grid import (
     GridRequest,
     GridStatus,
     GridUnavailable,
+    GridUnknownRequest,
 )
 from shequtong.notifications import outbox
 from shequtong.notifications.models import Outbox
@@ -346,6 +347,15 @@ def get_gateway() -> GridGateway:
 GRID_STATUS_LABELS = {"open": "已受理", "in_progress": "处理中", "closed": "已办结"}
 
 
+# The outbox key of the one re-submission of an escalation the grid lost (grid_lost).
+RESEND_SUFFIX = "-resend"
+
+
+def _escalation_key_of(row: Outbox) -> str:
+    """The escalation a grid.submit row carries: its own key, or the original's for a re-submission."""
+    return str(row.payload.get("escalation_key") or row.idempotency_key)
+
+
 def deliver_escalation(row: Outbox) -> None:
     """Outbox handler for grid.submit: send the request, then record the grid's receipt on the case."""
     request = GridRequest(**row.payload["request"])
@@ -355,7 +365,7 @@ def deliver_escalation(row: Outbox) -> None:
         raise outbox.RetryLater(f"网格化系统暂不可用：{exc}") from exc
     except GridRejected as exc:
         raise outbox.PermanentFailure(f"网格化系统拒收：{exc}") from exc
-    mark_escalation_sent(case_id=int(row.payload["case_id"]), key=row.idempotency_key, status=status)
+    mark_escalation_sent(case_id=int(row.payload["case_id"]), key=_escalation_key_of(row), status=status)
 
 
 def mark_escalation_sent(*, case_id: int, key: str, status: GridStatus) -> None:
@@ -374,8 +384,13 @@ def mark_escalation_sent(*, case_id: int, key: str, status: GridStatus) -> None:
 def escalation_failed(row: Outbox) -> None:
     """Outbox on_dead for grid.submit: the grid refused it or stayed down too long; hand it back."""
     case = Case.objects.select_for_update().filter(pk=int(row.payload["case_id"])).select_related("community").first()
-    if case is None or case.escalation_key != row.idempotency_key or case.send_state != SendState.PENDING:
+    if case is None or case.escalation_key != _escalation_key_of(row) or case.send_state != SendState.PENDING:
         return
+    _hand_back(case, error=row.last_error)
+
+
+def _hand_back(case: Case, *, error: str) -> None:
+    """The escalation did not reach the grid for good: the case returns to the committee, whose secretaries are told."""
     before = case.status
     case.send_state = SendState.FAILED
     if case.status == Status.ESCALATED:
@@ -384,10 +399,50 @@ def escalation_failed(row: Outbox) -> None:
     case.save(update_fields=["send_state", "status", "updated_at"])
     _event(case, actor=None, kind=CaseEvent.Kind.GRID_FAILED, status_from=before,
            status_to=case.status if case.status != before else "",
-           note=f"{row.last_error}。问题已退回居委，可再次上报或自行处理。")
+           note=f"{error}。问题已退回居委，可再次上报或自行处理。")
     for user in _secretaries([case.community_id]).get(case.community_id, []):
-        send_system_message(recipient=user, subject="上报网格化失败", body=f"问题“{case.title}”上报网格化失败：{row.last_error}",
+        send_system_message(recipient=user, subject="上报网格化失败", body=f"问题“{case.title}”上报网格化失败：{error}",
                             link=case.get_absolute_url())
+
+
+def grid_lost(*, case_id: int, external_id: str, error: str) -> str:
+    """The grid says it does not know a request it had accepted (it lost its state): re-submit once, then flag.
+
+    The re-submission is a new outbox row (key ``<escalation key>-resend``) carrying
+    the original request and its idempotency key: a grid that still knows the key
+    answers with the request it has, one that lost it creates it again; never two.
+    If the grid loses the re-submitted request too, or there is nothing to re-send,
+    the case goes back to the committee (its secretaries are told in 信箱) and the
+    re-submission is given up in the delivery log (the administrators are alerted).
+    If the re-submission itself is refused or stays undeliverable, the outbox gives
+    it up and ``escalation_failed`` does the same. Returns "resent", "flagged" or "".
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).select_related("community").first()
+        if case is None or case.send_state != SendState.SENT or case.external_id != external_id:
+            return ""
+        resend_key = case.escalation_key + RESEND_SUFFIX
+        resent = Outbox.objects.filter(idempotency_key=resend_key).first()
+        original = Outbox.objects.filter(idempotency_key=case.escalation_key, kind=GRID_SUBMIT).first()
+        if resent is None and original is not None:
+            outbox.enqueue(kind=GRID_SUBMIT, payload={**original.payload, "escalation_key": case.escalation_key},
+                           idempotency_key=resend_key)
+            case.send_state = SendState.PENDING
+            case.external_id = ""
+            case.grid_status = ""
+            case.grid_checked_at = clock.now()
+            case.updated_at = clock.now()
+            case.save(update_fields=["send_state", "external_id", "grid_status", "grid_checked_at", "updated_at"])
+            _event(case, actor=None, kind=CaseEvent.Kind.GRID_RESENT,
+                   note=f"网格化系统查不到工单 {external_id}，已自动重新上报")
+            logger.warning("grid does not know %s (case %s): re-submitted once as %s", external_id, case_id, resend_key)
+            return "resent"
+        reason = f"网格化系统查不到工单 {external_id}" + ("（重新上报后再次丢失）" if resent is not None else "")
+        logger.warning("grid does not know %s (case %s) again: handed back to the committee", external_id, case_id)
+        _hand_back(case, error=reason)
+        if resent is not None:
+            outbox.report_lost(resent, reason)
+    return "flagged"
 
 
 def apply_grid_status(*, case_id: int, status: GridStatus) -> None:
@@ -441,8 +496,11 @@ def poll_grid(limit: int = 200) -> int:
         except GridUnavailable:
             logger.warning("grid unavailable; polling again next round")
             break
+        except GridUnknownRequest as exc:
+            grid_lost(case_id=case_id, external_id=external_id, error=str(exc))
+            continue
         except GridRejected as exc:
-            logger.warning("grid does not know %s: %s", external_id, exc)
+            logger.warning("grid refused the poll for %s: %s", external_id, exc)
             Case.objects.filter(pk=case_id).update(grid_checked_at=clock.now())
             continue
         apply_grid_status(case_id=case_id, status=status)

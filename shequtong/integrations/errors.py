@@ -58,6 +58,10 @@ class GridRejected(IntegrationError):
     retryable = False
 
 
+class GridUnknownRequest(GridRejected):
+    """The grid answers that it does not know a request id (404): it lost a request it had accepted."""
+
+
 class WebhookVerificationError(IntegrationError):
     """A received webhook is unsigned, badly signed or outside the replay window."""
 

@@ -8,7 +8,9 @@ Which one is used is chosen by settings.GRID_GATEWAY (a dotted path).
 Delivery is never done inside a user's request: the escalation service writes
 an outbox row; the worker calls `submit` with retries, and `fetch` polls for
 results. Adapters raise GridUnavailable for anything worth retrying (network
-down, 5xx, timeout) and GridRejected for a permanent refusal (4xx).
+down, 5xx, timeout) and GridRejected for a permanent refusal (4xx);
+`fetch` raises GridUnknownRequest (a GridRejected) when the grid answers that
+it does not know the id, which case tracking takes as "the grid lost it".
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Protocol
 
 from .errors import GridRejected as GridRejected
 from .errors import GridUnavailable as GridUnavailable
+from .errors import GridUnknownRequest as GridUnknownRequest
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ class GridSimulator:
     updates: list[SimUpdate] = field(default_factory=list)
     by_key: dict[str, str] = field(default_factory=dict)
     posts: int = 0                       # POST /requests received (duplicates included)
+    answer_delay: float = 0.0            # seconds between accepting a POST and answering it (fault tests)
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -300,6 +301,10 @@ class _Handler(BaseHTTPRequestHandler):
             if req is None:
                 return self._error(404, "service_request_id not found")
             return self._send(200, [req.as_open311(extensions=params.get("extensions") == "true")])
+        if path.endswith("/stats.json"):  # the simulator's own counters (fault tests), not Open311
+            with self.sim._lock:
+                return self._send(200, {"requests": len(self.sim.requests), "posts": self.sim.posts,
+                                        "keys": sorted(self.sim.by_key)})
         if path.endswith("/requests.json"):
             ids = [i for i in params.get("service_request_id", "").split(",") if i]
             rows = [r for r in self.sim.requests.values() if not ids or r.id in ids]
@@ -334,4 +339,6 @@ class _Handler(BaseHTTPRequestHandler):
         if not form.get("description", "").strip():
             return self._error(400, "description is required")
         req, _created = self.sim.create(form, self.headers.get("Idempotency-Key", ""))
+        if self.sim.answer_delay:
+            time.sleep(self.sim.answer_delay)  # accepted but not yet answered: a killed client must not double it
         return self._send(200, [{"service_request_id": req.id, "service_notice": "网格中心已受理", "account_id": None}])

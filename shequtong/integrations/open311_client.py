@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 
 from . import exchange
-from .grid import GridRejected, GridRequest, GridStatus, GridUnavailable
+from .grid import GridRejected, GridRequest, GridStatus, GridUnavailable, GridUnknownRequest
 
 DESCRIPTION_MAX = 4000
 # Open311 base statuses and the updates extension's states, mapped to the grid states
@@ -151,10 +151,16 @@ class Open311Client:
         return str(first.get("service_request_id") or "")
 
     def get_request(self, request_id: str) -> dict[str, Any]:
-        answer = self._call("GET", f"/requests/{urllib.parse.quote(request_id, safe='')}.json", operation="grid.fetch",
-                            reference=request_id, query=self._params({"extensions": "true"}))
+        """One request; GridUnknownRequest when the grid answers 404 or an empty list for the id."""
+        try:
+            answer = self._call("GET", f"/requests/{urllib.parse.quote(request_id, safe='')}.json",
+                                operation="grid.fetch", reference=request_id, query=self._params({"extensions": "true"}))
+        except GridRejected as exc:
+            if isinstance(exc.__cause__, urllib.error.HTTPError) and exc.__cause__.code == 404:
+                raise GridUnknownRequest(f"unknown request {request_id}: {exc}") from exc
+            raise
         if not isinstance(answer, list) or not answer:
-            raise GridRejected(f"unknown request {request_id}")
+            raise GridUnknownRequest(f"unknown request {request_id}")
         return dict(answer[0])
 
     def updates(self, start: dt.datetime, end: dt.datetime) -> list[GridUpdate]:

@@ -30,8 +30,11 @@ from .models import DeliveryAttempt, Outbox
 
 logger = logging.getLogger("shequtong.outbox")
 
-# A claimed row is not handed to another worker for this long.
-LEASE = timedelta(minutes=5)
+
+def lease() -> timedelta:
+    """How long a claimed row is not handed to another worker (settings.OUTBOX_LEASE_SECONDS)."""
+    return timedelta(seconds=float(getattr(settings, "OUTBOX_LEASE_SECONDS", 300)))
+
 _jitter = random.SystemRandom()
 
 
@@ -86,7 +89,7 @@ def backoff(attempts: int) -> timedelta:
 def _claim(pk: int) -> Outbox | None:
     now = clock.now()
     claimed = Outbox.objects.filter(pk=pk, status=Outbox.Status.PENDING, next_attempt_at__lte=now).update(
-        next_attempt_at=now + LEASE, attempts=F("attempts") + 1
+        next_attempt_at=now + lease(), attempts=F("attempts") + 1
     )
     if claimed != 1:
         return None  # another worker has it, or it was delivered meanwhile
@@ -174,6 +177,25 @@ def deliver_due(limit: int = 100) -> int:
         if row is not None and deliver_one(row):
             delivered += 1
     return delivered
+
+
+def report_lost(row: Outbox, error: str) -> None:
+    """A delivered row whose receiver later lost it, and that will not be sent again: give it up after the fact.
+
+    Call inside the caller's transaction. The delivery log gets a "gave up"
+    attempt with the reason, the row turns dead (the dashboard counts it), and
+    the system administrators are alerted once, as for any given-up row.
+    """
+    now = clock.now()
+    row.status = Outbox.Status.DEAD
+    row.last_error = error[:2000]
+    row.save(update_fields=["status", "last_error"])
+    DeliveryAttempt.objects.create(
+        outbox=row, kind=row.kind[:40], reference=row.idempotency_key[:120], attempt=row.attempts, ok=False,
+        result=DeliveryAttempt.Result.GAVE_UP, latency_ms=0, response_excerpt=exchange.redact(error)[: exchange.EXCERPT_MAX],
+        error=error[:2000], created_at=now,
+    )
+    alerts.after_failure(row, gave_up=True)
 
 
 def requeue(row: Outbox) -> None:

@@ -29,7 +29,8 @@ def cast(tree):  # type: ignore[no-untyped-def]
         sub_a = make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a)
         sub_b = make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_b)
         district = make_with_role(Role.DISTRICT_OBSERVER)
-        rural = make_with_role(Role.RURAL_ADMIN)  # observes letters, patrols no cases
+        admin = make_with_role(Role.SYSADMIN)  # observes letters, patrols no cases
+        rural = make_with_role(Role.RURAL_ADMIN)  # 农委: reads no letter (issue 12 item 15)
     C.letter = helpers.letter(C.author)
     return C
 
@@ -44,7 +45,7 @@ def _flags(a: LetterAccess) -> tuple[bool, bool, bool, bool, bool]:
     ("staff", (False, False, True, True, False)),
     ("sub_a", (False, True, True, False, False)),
     ("district", (False, True, True, False, False)),
-    ("rural", (False, True, True, False, False)),
+    ("admin", (False, True, True, False, False)),
 ])
 def test_inside_the_scope_the_letter_comes_with_what_the_role_may_do(cast, who, expected):
     letter, access = access_letter(getattr(cast, who), cast.letter.pk)
@@ -55,11 +56,11 @@ def test_inside_the_scope_the_letter_comes_with_what_the_role_may_do(cast, who, 
 def test_the_letters_case_rules_come_from_the_case_policy(cast):
     _, access = access_letter(cast.sub_a, cast.letter.pk)
     assert access.case is not None and access.case.can_patrol and not access.case.can_handle
-    _, access = access_letter(cast.rural, cast.letter.pk)
+    _, access = access_letter(cast.admin, cast.letter.pk)
     assert access.case is not None and not access.case.can_view  # reads the letter, not the case list
 
 
-@pytest.mark.parametrize("who", ["neighbour", "staff_b", "sub_b"])
+@pytest.mark.parametrize("who", ["neighbour", "staff_b", "sub_b", "rural"])
 def test_outside_the_scope_is_not_found(cast, who):
     with pytest.raises(NotFound) as err:
         access_letter(getattr(cast, who), cast.letter.pk)

@@ -29,7 +29,7 @@ class World:
     district: User          # 区级观察员
     sub_a: User             # 街镇观察员 of sub_a
     sub_b: User             # 街镇观察员 of sub_b
-    rural_admin: User       # 农委: observes the district, no case patrol
+    sysadmin: User          # observes the district, no case patrol
     resident: User          # resident of comm_a1
     staff: User             # 社工 of comm_a1
     post_a: Post            # comm_a1 左邻右舍, 11-01
@@ -89,7 +89,7 @@ def world(tree: Tree, cast: Cast, time_machine: Any) -> World:
     move(at(27))
     return World(
         district=cast.district, sub_a=cast.subdistrict_observer, sub_b=cast.subdistrict_observer_other,
-        rural_admin=cast.rural_admin,
+        sysadmin=cast.sysadmin,
         resident=resident, staff=staff, post_a=post_a, council_a=council_a, hidden_a=hidden_a, post_b=post_b,
         letter_a=letter_a, case_a=case_a, letter_b=letter_b, visit_a=visit_a, draft_a=draft_a,
     )

@@ -20,7 +20,13 @@ from django.db import IntegrityError, transaction
 
 from shequtong.common import clock
 from shequtong.integrations import exchange
-from shequtong.integrations.grid import GridRejected, GridRequest, GridStatus, GridUnavailable
+from shequtong.integrations.grid import (
+    GridRejected,
+    GridRequest,
+    GridStatus,
+    GridUnavailable,
+    GridUnknownRequest,
+)
 
 # This module is the app's package, imported while the app registry is being
 # filled: the model is imported inside the functions that use it.
@@ -81,10 +87,10 @@ class LocalGridGateway:
         if not _state["available"]:
             raise GridUnavailable("local grid is switched off")
         if not external_id.startswith(_PREFIX) or not external_id[len(_PREFIX):].isdigit():
-            raise GridRejected(f"unknown request {external_id}")
+            raise GridUnknownRequest(f"unknown request {external_id}")
         row = LocalGridRequest.objects.filter(pk=int(external_id[len(_PREFIX):])).first()
         if row is None:
-            raise GridRejected(f"unknown request {external_id}")
+            raise GridUnknownRequest(f"unknown request {external_id}")
         return _status(row)
 
 

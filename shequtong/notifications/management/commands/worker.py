@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from shequtong.notifications import outbox, scheduler
+
+logger = logging.getLogger("shequtong.worker")
 
 
 class Command(BaseCommand):
@@ -37,8 +40,22 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, stop)
             self.stdout.write(f"worker started; jobs: {', '.join(sorted(scheduler.jobs())) or '-'}")
         while True:
-            delivered = outbox.deliver_due()
-            ran = scheduler.run_due()
+            try:
+                delivered = outbox.deliver_due()
+                ran = scheduler.run_due()
+            except DatabaseError as exc:
+                # The database went away (restart, failover, a killed connection): drop the broken
+                # connections and try again after the idle sleep. A row claimed when it happened keeps
+                # its lease and is delivered again after it (the grid deduplicates on the key).
+                if opts["once"]:
+                    raise
+                logger.warning("database unavailable (%s); retrying in %ss", exc, sleep)
+                for conn in connections.all(initialized_only=True):
+                    conn.close_if_unusable_or_obsolete()
+                    if not conn.is_usable():
+                        conn.close()
+                time.sleep(sleep)
+                continue
             if delivered or ran or opts["once"]:
                 self.stdout.write(f"delivered {delivered}; jobs run: {', '.join(ran) or '-'}")
             if opts["once"] or stopping:

@@ -32,6 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--api-key", default=None, help="required api_key (default: GRID_OPEN311_API_KEY)")
         parser.add_argument("--jurisdiction", default=None, help="required jurisdiction_id (default: GRID_OPEN311_JURISDICTION)")
         parser.add_argument("--callback-url", default="", help="push signed state changes to this URL")
+        parser.add_argument("--answer-delay", type=float, default=0.0,
+                            help="seconds between accepting a POST and answering it (fault tests: a client killed meanwhile)")
         parser.add_argument("--callback-secret", default=None, help="signing secret (default: GRID_WEBHOOK_SECRET)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -43,6 +45,7 @@ class Command(BaseCommand):
             jurisdiction_id=settings.GRID_OPEN311_JURISDICTION if opts["jurisdiction"] is None else opts["jurisdiction"],
             callback_url=opts["callback_url"],
             callback_secret=settings.GRID_WEBHOOK_SECRET if opts["callback_secret"] is None else opts["callback_secret"],
+            answer_delay=opts["answer_delay"],
         )
         port = sim.start(opts["host"], opts["port"])
         self.stdout.write(f"grid simulator on http://{opts['host']}:{port}/open311/v2 (delay {opts['delay']}s"
