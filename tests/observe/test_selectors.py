@@ -135,7 +135,7 @@ def test_query_count_stays_flat_as_results_grow(world: World, tree, django_asser
     for n in range(30):
         make_post(world.resident, tree.comm_a1, title=f"电梯故障{n}", body="电梯又停了")
     # Grants, scope ids per capability, one query per kind, the page's places, the audit row (INSERT plus the chain lock and head read).
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         page = selectors.search(world.sub_a, SearchFilters(q="电梯"))
     assert len(page.hits) == selectors.PER_PAGE
 
