@@ -148,13 +148,26 @@ def _publish_tagged(*, post: Post, actor: User, patrol_level: str | None) -> Non
     ))
 
 
-def record_read(*, actor: User, post_id: int) -> bool:
-    """Count the actor once as a reader of the post; True if this was their first read.
+def open_post(*, actor: User, post_id: int) -> tuple[Post, policies.PostAccess]:
+    """Open a post for reading: the post and the actor's access, and the actor counted once as a reader.
 
     Observers browsing read-only are not counted: the count says how many of
-    the community's people saw it.
+    the community's people saw it. The returned post's ``read_count`` includes
+    this read.
     """
     post, access = policies.access_post(actor, post_id)
+    if _count_read(actor, post, access):
+        post.read_count += 1
+    return post, access
+
+
+def record_read(*, actor: User, post_id: int) -> bool:
+    """Count the actor once as a reader of the post; True if this was their first read."""
+    post, access = policies.access_post(actor, post_id)
+    return _count_read(actor, post, access)
+
+
+def _count_read(actor: User, post: Post, access: policies.PostAccess) -> bool:
     if not access.counts_as_read:
         return False
     if Read.objects.filter(post=post, user=actor).exists():

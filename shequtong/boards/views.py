@@ -150,9 +150,7 @@ def image(request: AuthedRequest, image_id: int) -> FileResponse:
 
 @access.login
 def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, pa = policies.access_post(request.user, post_id)
-    if services.record_read(actor=request.user, post_id=post.pk):
-        post.read_count += 1
+    post, pa = services.open_post(actor=request.user, post_id=post_id)
     kind = post.community.kind
     user = request.user
     replies_page = paginate(request, selectors.replies(post, pa), per_page=50)
@@ -176,12 +174,13 @@ def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
 @access.login
 @require_POST
 def reply(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = policies.access_post(request.user, post_id)
+    # The service checks access inside its transaction (NotFound → 404); the view fetches the
+    # post itself only for @居委, whose message names the committee (居委/村委).
     form = ReplyForm(request.POST)
     body = form.cleaned_data["body"].strip() if form.is_valid() else ""
     mention = request.POST.get("mention") == "1"
-    back = post.get_absolute_url()
-    label = post.community.committee_label
+    back = reverse("boards:post", args=[post_id])
+    label = policies.access_post(request.user, post_id)[0].community.committee_label if mention else ""
     if mention and not body:
         # @居委 with an empty box asks the committee to look at the post itself.
         perform(request, lambda: services.mention_committee(actor=request.user, post_id=post_id),
@@ -195,9 +194,8 @@ def reply(request: AuthedRequest, post_id: int) -> HttpResponse:
 @access.login
 @require_POST
 def like(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, _ = policies.access_post(request.user, post_id)
-    perform(request, lambda: services.toggle_like(actor=request.user, post_id=post_id))
-    return redirect(post)
+    perform(request, lambda: services.toggle_like(actor=request.user, post_id=post_id))  # checks access (404)
+    return redirect("boards:post", post_id)
 
 
 @access.login

@@ -192,10 +192,10 @@ def ratings_for(user: User, capability: str, *, community_id: int | None = None,
 
 def filter_choices(user: User, capability: str, subdistrict_id: int | None = None) -> dict[str, Any]:
     """Places the list's subdistrict/community selectors offer (communities of one subdistrict at a time)."""
+    if capability != "patrol":  # a committee's list has no place selectors: no query
+        return {"subdistricts": [], "communities": []}
     s = scope.scope_for(user, capability)
     subs = list(s.subdistricts())
-    if capability != "patrol":
-        return {"subdistricts": [], "communities": []}
     if subdistrict_id is None and len(subs) == 1:
         subdistrict_id = subs[0].pk
     communities = (

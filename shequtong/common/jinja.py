@@ -6,7 +6,8 @@ A row then costs a few attribute reads and string joins instead of an include
 with its own context stack, ~20 variable resolutions and a ``reverse()``.
 
 What a fragment may use, beyond Jinja2's own:
-- ``_("…")`` / ``gettext`` / ``ngettext``: Django's translations (i18n extension);
+- ``_("…")`` / ``gettext`` / ``ngettext``: Django's translations (i18n extension), ``gettext``
+  remembered per language and message;
 - ``icon("home")``: the shell's inline SVG icon (common/icons.py);
 - ``url("app:name", pk)``: ``reverse()`` once per URL name and argument count, then
   string formatting for every row (integer arguments only; anything else falls back
@@ -49,6 +50,21 @@ def url(name: str, *args: Any) -> str:
     return pattern.format(*args)
 
 
+_translated: dict[str | None, dict[str, str]] = {}
+
+
+def gettext(message: str) -> str:
+    """``translation.gettext``, remembered per language: catalogs do not change while a process runs."""
+    language = translation.get_language()
+    table = _translated.get(language)
+    if table is None:
+        table = _translated.setdefault(language, {})
+    text = table.get(message)
+    if text is None:
+        text = table[message] = translation.gettext(message)
+    return text
+
+
 def localtime(value: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -62,7 +78,7 @@ def urlencode(value: Any) -> str:
 def environment(**options: Any) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     env = Environment(**options)  # noqa: S701 - autoescape is set in settings.TEMPLATES
-    env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(url=url, gettext=translation.gettext, icon=svg)
+    env.install_gettext_callables(gettext, translation.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(url=url, gettext=gettext, icon=svg)
     env.filters.update(truncatechars=truncatechars, localtime=localtime, urlencode=urlencode)
     return env

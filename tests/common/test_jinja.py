@@ -41,3 +41,16 @@ def test_the_fragment_tag_renders_in_place(rf):
     out = Template('{% load fragments %}<ul>{% fragment "boards/post_items.jinja" posts=posts %}</ul>').render(
         Context({"posts": [], "request": rf.get("/")}))
     assert out.replace("\n", "") == "<ul></ul>"
+
+
+def test_remembered_gettext_follows_the_active_language():
+    from django.utils import translation
+
+    from shequtong.common.jinja import gettext
+
+    with translation.override("zh-hans"):
+        assert gettext("首页") == translation.gettext("首页")
+    with translation.override("en"):
+        assert gettext("首页") == translation.gettext("首页")
+    with translation.override("zh-hans"):
+        assert gettext("首页") == translation.gettext("首页")
