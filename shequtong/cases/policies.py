@@ -62,7 +62,8 @@ def case_access(actor: User, case: Case) -> CaseAccess:
 
 def _base(for_update: bool) -> QuerySet[Case]:
     if for_update:
-        return Case.objects.select_for_update(of=("self",)).select_related("community", "subdistrict")
+        # The rating rides along (outer join, not locked): the access reads has_rating.
+        return Case.objects.select_for_update(of=("self",)).select_related("community", "subdistrict", "rating")
     # The raiser is shown by name only: their encrypted fields stay in the database.
     return Case.objects.select_related("community", "subdistrict", "raised_by", "rating").defer(
         *private_fields_of("raised_by"))

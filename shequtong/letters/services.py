@@ -70,7 +70,7 @@ def submit_letter(
             community=community, subdistrict_id=community.subdistrict_id, author=actor, by_committee=by_committee,
             kind=kind, category=category, title=title, content=content, created_at=now,
         )
-        letter.subcategories.set(subs)
+        letter.subcategories.add(*subs)  # a new letter has none: add() skips set()'s read
         names = "、".join(s.name for s in subs)
         case = case_services.create_case(
             actor=actor, community=community, source=Source.LETTER, category=category, title=title,
