@@ -15,12 +15,12 @@ from shequtong.common.fields import EncryptedTextField
 from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate, Subdistrict
 
-from . import audit_chain
+from . import audit_chain, names
 from .roles import Role, Version
 
 # Columns of a user that a page showing them by (masked) name never needs: loading them costs
 # an AES-GCM decryption per row and puts clear values in memory for nothing.
-PRIVATE_FIELDS = ("id_number", "phone", "password")
+PRIVATE_FIELDS = ("id_number", "phone", "password", "real_name", "real_name_grams")
 
 
 def private_fields_of(*relations: str) -> list[str]:
@@ -29,13 +29,19 @@ def private_fields_of(*relations: str) -> list[str]:
 
 
 class User(AbstractUser):
-    """A real-name user. ID number and phone are encrypted; look-ups use blind indexes."""
+    """A real-name user. Real name, ID number and phone are encrypted; look-ups use blind indexes.
+
+    The real name is shown as `masked_name` (张*明) and searched through `real_name_grams`
+    (accounts/names.py); both are derived from it on every save that writes it.
+    """
 
     class Sex(models.TextChoices):
         MALE = "M", _("男")
         FEMALE = "F", _("女")
 
-    real_name = models.CharField(_("真实姓名"), max_length=30, blank=True)
+    real_name = EncryptedTextField(_("真实姓名"))
+    masked_name = models.CharField(_("姓名"), max_length=30, blank=True, default="", editable=False)
+    real_name_grams = models.TextField(blank=True, default="", editable=False)
     id_number = EncryptedTextField(_("身份证号码"))
     id_number_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     phone = EncryptedTextField(_("手机号码"))
@@ -62,10 +68,19 @@ class User(AbstractUser):
         super().set_password(raw_password)
         self.password_changed_at = clock.now()
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the masked name and the name indexes in step with the (encrypted) real name."""
+        update_fields = kwargs.get("update_fields")
+        if "real_name" not in self.get_deferred_fields() and (update_fields is None or "real_name" in update_fields):
+            self.real_name, self.masked_name, self.real_name_grams = names.derived(self.real_name)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "masked_name", "real_name_grams"}
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
-        """The masked real name shown on every screen."""
-        return masking.mask_name(self.real_name) or self.username
+        """The masked real name shown on every screen (stored: no decryption to show a list)."""
+        return self.masked_name or self.username
 
     @property
     def masked_phone(self) -> str:
@@ -288,3 +303,4 @@ class AuditEvent(AppendOnly, models.Model):
             actor_id=self.actor_id, action=self.action, target_type=self.target_type,
             target_id=self.target_id, detail=self.detail, ip=self.ip, created_at=self.created_at,
         )
+
