@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from binascii import unhexlify
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from shequtong.common import clock, masking
+from shequtong.common import clock, crypto, masking
 from shequtong.common.fields import EncryptedTextField
 from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate, Subdistrict
@@ -28,7 +32,7 @@ def private_fields_of(*relations: str) -> list[str]:
     return [f"{r}__{f}" for r in relations for f in PRIVATE_FIELDS]
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp's untyped Device.user
     """A real-name user. Real name, ID number and phone are encrypted; look-ups use blind indexes.
 
     The real name is shown as `masked_name` (张*明) and searched through `real_name_grams`
@@ -304,3 +308,60 @@ class AuditEvent(AppendOnly, models.Model):
             target_id=self.target_id, detail=self.detail, ip=self.ip, created_at=self.created_at,
         )
 
+
+# --- second factor: secrets encrypted at rest (issue 12, MLPS) ------------------------------------
+
+class EncryptedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """django-otp's TOTP device with its secret in an `EncryptedTextField`.
+
+    django-otp's own `otp_totp.TOTPDevice` keeps the hex secret in clear, so a database dump
+    would give away every staff member's second factor. This model has the same fields and
+    borrows its behaviour (code check, replay guard, drift, throttling, the otpauth:// URL);
+    only the key column differs: AES-256-GCM under the personal-data keyring, re-encrypted by
+    `manage.py rotate_field_key`. Migration 0010 moved the devices enrolled before it here.
+    """
+
+    key = EncryptedTextField(default=default_key, help_text="A hex-encoded secret key of up to 40 bytes.")
+    step: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(default=30)
+    t0: models.BigIntegerField[int, int] = models.BigIntegerField(default=0)
+    digits: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        choices=[(6, 6), (8, 8)], default=6)
+    tolerance: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(default=1)
+    drift: models.SmallIntegerField[int, int] = models.SmallIntegerField(default=0)
+    last_t: models.BigIntegerField[int, int] = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("动态口令设备")
+        verbose_name_plural = _("动态口令设备")
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify((self.key or "").encode())
+
+    # The same code as django-otp's TOTPDevice (they read only the fields above).
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+
+def recovery_code_hash(code: str) -> str:
+    """What is stored of a recovery code: a keyed hash (BLIND_INDEX_KEY), 16 hex digits.
+
+    The codes are 40 random bits: an unkeyed hash of one could be reversed by trying them all,
+    a keyed one cannot without the key, which is never in the database. Typed codes are
+    compared case-insensitively and without spaces.
+    """
+    return crypto.blind_index("".join((code or "").split()), purpose="recovery_code")[:16]
+
+
+class RecoveryCodeDevice(StaticDevice):
+    """django-otp's static (recovery code) device whose tokens are stored hashed, not in clear."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+
+    def verify_token(self, token: Any) -> bool:
+        return bool(super().verify_token(recovery_code_hash(str(token))))

@@ -90,6 +90,7 @@ def test_rotation_covers_every_encrypted_column_and_reports_done(settings, capsy
     tables = {model._meta.db_table: {f.column for f in fields} for model, fields in encrypted_columns()}
     assert tables["accounts_user"] == {"real_name", "id_number", "phone"}
     assert tables["visits_visit"] == {"person_name", "person_address"}
+    assert tables["accounts_encryptedtotpdevice"] == {"key"}
 
     settings.FIELD_ENCRYPTION_KEY = K1
     make_user("one")
