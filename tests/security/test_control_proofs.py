@@ -60,3 +60,19 @@ def test_the_deploy_check_leaves_only_the_hsts_preload_warning():
                           capture_output=True, text=True, check=False)
     found = set(re.findall(r"\(([a-z0-9_]+\.[A-Z]\d+)\)", done.stdout + done.stderr))
     assert found == {"security.W021"}, done.stdout + done.stderr
+
+
+@pytest.mark.django_db
+def test_every_api_operation_declares_the_error_answers_it_can_give(client):
+    from shequtong.api import errors
+
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
+    assert len(operations) > 50
+    for path, method, op in operations:
+        declared = {int(code) for code in op["responses"]}
+        expected = set(errors.ERROR_STATUSES) - ({401} if not op.get("security") else set())
+        assert expected <= declared, (method, path, expected - declared)
+        for code in expected:
+            ref = op["responses"][str(code)]["content"]["application/json"]["schema"]["$ref"]
+            assert ref == "#/components/schemas/ErrorOut"
