@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest
 
 from shequtong.accounts import audit, names, scope
-from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts.models import RoleGrant, User, private_fields_of
 from shequtong.accounts.roles import Role
 from shequtong.common import crypto, fulltext
 from shequtong.common.phones import InvalidPhone, normalise_phone
@@ -50,7 +50,10 @@ class Filters:
 
 
 def _list_qs(qs: QuerySet[Visit]) -> QuerySet[Visit]:
-    return qs.select_related("community", "person", "created_by").order_by("-created_at", "-id")
+    # Rows show masked names only: no encrypted column of the visit or its people is loaded (decrypted).
+    return (qs.select_related("community", "person", "created_by")
+            .defer("person_name", "person_address", *private_fields_of("person", "created_by"))
+            .order_by("-created_at", "-id"))
 
 
 def _committee_q(user: User) -> Q:
