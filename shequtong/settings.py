@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "ninja",  # serves Swagger UI from our static files (no CDN, no inline script)
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_totp",  # its table stays empty: accounts.EncryptedTOTPDevice (key encrypted)
     "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",

@@ -5,7 +5,7 @@ a capability, the shell picks the version). Loading them costs two queries
 and most of the ORM work of a small page, so with a shared cache (Redis;
 ``settings.IDENTITY_CACHE_SECONDS`` > 0) they are kept for a few minutes:
 
-- The cached user leaves the encrypted fields (ID number, phone) deferred, so
+- The cached user leaves the encrypted fields (real name, ID number, phone) deferred, so
   no clear personal data sits in the cache; reading them loads them from the
   database as usual. The password hash is kept: the session check needs it.
 - Any save or delete of the user or of one of their grants drops the entry,
@@ -28,9 +28,10 @@ from django.db import transaction
 
 from . import scope
 
-_KEY = "identity:v1:{}"
-# Loaded only when read (and then from the database): never cached in clear.
-DEFERRED_FIELDS = ("id_number", "phone")
+_KEY = "identity:v2:{}"
+# Loaded only when read (and then from the database): never cached in clear. Pages show the
+# stored masked name, so the real name is never read for them.
+DEFERRED_FIELDS = ("real_name", "real_name_grams", "id_number", "phone")
 
 
 def _key(user_id: Any) -> str:

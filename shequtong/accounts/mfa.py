@@ -12,6 +12,10 @@ then confines a staff session to the pages below until it is verified with a
 TOTP code (or a recovery code) and, if the password is older than the limit,
 until it is changed. Enrolment shows the QR code (SVG made here, no outside
 service) and the secret as text, then ten single-use recovery codes.
+
+At rest the TOTP secret is encrypted (`EncryptedTOTPDevice`, the personal-data keyring) and
+recovery codes are kept as keyed hashes (`RecoveryCodeDevice`): a database dump holds no
+second factor.
 """
 
 from __future__ import annotations
@@ -28,14 +32,14 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequtong.common import clock
 from shequtong.common.errors import ValidationFailed
 
 from . import audit, scope
 from .errors import AccountError
-from .models import AuditEvent, User
+from .models import AuditEvent, RecoveryCodeDevice, User, recovery_code_hash
+from .models import EncryptedTOTPDevice as TOTPDevice
 from .roles import Role
 
 # Roles that do not make an account a staff account.
@@ -137,9 +141,10 @@ def confirm_enrolment(*, actor: User, token: str, request: HttpRequest | None = 
 
 def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
-    static = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    static = RecoveryCodeDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+    # Only keyed hashes are stored; the codes are shown once (RecoveryCodeDevice checks typed codes).
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=recovery_code_hash(c)) for c in codes])
     return codes
 
 
@@ -156,7 +161,7 @@ def verify_session(*, actor: User, token: str, request: HttpRequest) -> None:
     """Check a TOTP code, or a single-use recovery code, and mark the session verified."""
     token = _check_code(token)
     devices: list[Device] = [d for d in (totp_device(actor),) if d is not None]
-    devices += list(StaticDevice.objects.filter(user=actor, confirmed=True))
+    devices += list(RecoveryCodeDevice.objects.filter(user=actor, confirmed=True))
     if not any(isinstance(d, TOTPDevice) for d in devices):
         raise ValidationFailed("请先绑定动态口令", code=AccountError.MFA_NOT_ENROLLED, field="token")
     for device in devices:

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+from binascii import unhexlify
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from shequtong.common import clock, masking
+from shequtong.common import clock, crypto, masking
 from shequtong.common.fields import EncryptedTextField
 from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate, Subdistrict
 
-from . import audit_chain
+from . import audit_chain, names
 from .roles import Role, Version
 
 # Columns of a user that a page showing them by (masked) name never needs: loading them costs
 # an AES-GCM decryption per row and puts clear values in memory for nothing.
-PRIVATE_FIELDS = ("id_number", "phone", "password")
+PRIVATE_FIELDS = ("id_number", "phone", "password", "real_name", "real_name_grams")
 
 
 def private_fields_of(*relations: str) -> list[str]:
@@ -28,14 +32,20 @@ def private_fields_of(*relations: str) -> list[str]:
     return [f"{r}__{f}" for r in relations for f in PRIVATE_FIELDS]
 
 
-class User(AbstractUser):
-    """A real-name user. ID number and phone are encrypted; look-ups use blind indexes."""
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp's untyped Device.user
+    """A real-name user. Real name, ID number and phone are encrypted; look-ups use blind indexes.
+
+    The real name is shown as `masked_name` (张*明) and searched through `real_name_grams`
+    (accounts/names.py); both are derived from it on every save that writes it.
+    """
 
     class Sex(models.TextChoices):
         MALE = "M", _("男")
         FEMALE = "F", _("女")
 
-    real_name = models.CharField(_("真实姓名"), max_length=30, blank=True)
+    real_name = EncryptedTextField(_("真实姓名"))
+    masked_name = models.CharField(_("姓名"), max_length=30, blank=True, default="", editable=False)
+    real_name_grams = models.TextField(blank=True, default="", editable=False)
     id_number = EncryptedTextField(_("身份证号码"))
     id_number_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     phone = EncryptedTextField(_("手机号码"))
@@ -62,10 +72,19 @@ class User(AbstractUser):
         super().set_password(raw_password)
         self.password_changed_at = clock.now()
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the masked name and the name indexes in step with the (encrypted) real name."""
+        update_fields = kwargs.get("update_fields")
+        if "real_name" not in self.get_deferred_fields() and (update_fields is None or "real_name" in update_fields):
+            self.real_name, self.masked_name, self.real_name_grams = names.derived(self.real_name)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "masked_name", "real_name_grams"}
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
-        """The masked real name shown on every screen."""
-        return masking.mask_name(self.real_name) or self.username
+        """The masked real name shown on every screen (stored: no decryption to show a list)."""
+        return self.masked_name or self.username
 
     @property
     def masked_phone(self) -> str:
@@ -288,3 +307,61 @@ class AuditEvent(AppendOnly, models.Model):
             actor_id=self.actor_id, action=self.action, target_type=self.target_type,
             target_id=self.target_id, detail=self.detail, ip=self.ip, created_at=self.created_at,
         )
+
+
+# --- second factor: secrets encrypted at rest (issue 12, MLPS) ------------------------------------
+
+class EncryptedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """django-otp's TOTP device with its secret in an `EncryptedTextField`.
+
+    django-otp's own `otp_totp.TOTPDevice` keeps the hex secret in clear, so a database dump
+    would give away every staff member's second factor. This model has the same fields and
+    borrows its behaviour (code check, replay guard, drift, throttling, the otpauth:// URL);
+    only the key column differs: AES-256-GCM under the personal-data keyring, re-encrypted by
+    `manage.py rotate_field_key`. Migration 0010 moved the devices enrolled before it here.
+    """
+
+    key = EncryptedTextField(default=default_key, help_text="A hex-encoded secret key of up to 40 bytes.")
+    step: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(default=30)
+    t0: models.BigIntegerField[int, int] = models.BigIntegerField(default=0)
+    digits: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        choices=[(6, 6), (8, 8)], default=6)
+    tolerance: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(default=1)
+    drift: models.SmallIntegerField[int, int] = models.SmallIntegerField(default=0)
+    last_t: models.BigIntegerField[int, int] = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("动态口令设备")
+        verbose_name_plural = _("动态口令设备")
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify((self.key or "").encode())
+
+    # The same code as django-otp's TOTPDevice (they read only the fields above).
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+
+def recovery_code_hash(code: str) -> str:
+    """What is stored of a recovery code: a keyed hash (BLIND_INDEX_KEY), 16 hex digits.
+
+    The codes are 40 random bits: an unkeyed hash of one could be reversed by trying them all,
+    a keyed one cannot without the key, which is never in the database. Typed codes are
+    compared case-insensitively and without spaces.
+    """
+    return crypto.blind_index("".join((code or "").split()), purpose="recovery_code")[:16]
+
+
+class RecoveryCodeDevice(StaticDevice):
+    """django-otp's static (recovery code) device whose tokens are stored hashed, not in clear."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+
+    def verify_token(self, token: Any) -> bool:
+        return bool(super().verify_token(recovery_code_hash(str(token))))

@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 from shequtong.common import crypto
 from shequtong.common.phones import InvalidPhone, normalise_phone
 
-from . import scope
-from .models import ApiToken, Membership, RoleGrant, User
+from . import names, scope
+from .models import ApiToken, Membership, RoleGrant, User, private_fields_of
 
 
 def pending_reviews_for(user: User) -> QuerySet[Membership]:
@@ -33,7 +33,8 @@ def grants_manageable_by(user: User) -> QuerySet[RoleGrant]:
     """Role grants the user may see in 权限管理: those on places inside their grant scope."""
     roles = scope.grantable_roles(user)
     s = scope.scope_for(user, "grant_roles")
-    qs = RoleGrant.objects.filter(role__in=sorted(roles)).select_related("user", "subdistrict", "community", "estate")
+    qs = (RoleGrant.objects.filter(role__in=sorted(roles)).select_related("user", "subdistrict", "community", "estate")
+          .defer(*private_fields_of("user")))
     if s.everything:
         return qs.order_by("-id")
     if s.is_empty:
@@ -44,6 +45,12 @@ def grants_manageable_by(user: User) -> QuerySet[RoleGrant]:
 
         q |= Q(subdistrict_id__in=sorted(s.subdistrict_ids))
     return qs.filter(q).order_by("-id")
+
+
+def grants_of_named(grants: QuerySet[RoleGrant], query: str) -> QuerySet[RoleGrant]:
+    """The grants whose holder's real name contains `query` (through the name indexes, accounts/names.py)."""
+    holders = User.objects.filter(pk__in=grants.values("user_id"))
+    return grants.filter(user_id__in=names.matching_ids(holders, query, limit=names.SCAN_LIMIT))
 
 
 def find_user(who: str) -> User | None:

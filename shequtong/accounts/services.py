@@ -364,7 +364,11 @@ def set_elder_mode(*, actor: User, enabled: bool) -> None:
 # --- Personal data -------------------------------------------------------------
 
 def reveal_personal_data(*, actor: User, subject_id: int, request: HttpRequest | None = None) -> dict[str, str]:
-    """Return a user's clear ID number and phone; only to oneself or a role that needs it; logged."""
+    """Return a user's clear real name, ID number and phone; only to oneself or a role that needs it; logged.
+
+    The one way a clear real name leaves the database for a screen (everything else shows
+    `masked_name`); every call writes a `reveal` audit event naming the fields.
+    """
     subject = actor if subject_id == actor.pk else User.objects.filter(pk=subject_id).first()
     if subject is None:
         raise NotFound("该用户不存在或不在您的管辖范围内")
@@ -374,8 +378,9 @@ def reveal_personal_data(*, actor: User, subject_id: int, request: HttpRequest |
         communities |= set(subject.memberships.values_list("community_id", flat=True))
         if not (allowed.everything or any(allowed.covers(community_id=c) for c in communities)):
             raise NotFound("该用户不存在或不在您的管辖范围内")
-    audit.record(AuditEvent.Action.REVEAL, actor=actor, target=subject, detail={"fields": ["id_number", "phone"]}, request=request)
-    return {"id_number": subject.id_number or "", "phone": subject.phone or ""}
+    audit.record(AuditEvent.Action.REVEAL, actor=actor, target=subject,
+                 detail={"fields": ["real_name", "id_number", "phone"]}, request=request)
+    return {"real_name": subject.real_name or "", "id_number": subject.id_number or "", "phone": subject.phone or ""}
 
 
 # --- API tokens ------------------------------------------------------------------

@@ -234,7 +234,7 @@ def grants(request: AuthedRequest) -> HttpResponse:
     qs = selectors.grants_manageable_by(user)
     if q:
         found = selectors.find_user(q)
-        qs = qs.filter(user=found) if found else qs.filter(user__real_name__contains=q)
+        qs = qs.filter(user=found) if found else selectors.grants_of_named(qs, q)
     return render(request, "accounts/grants.html", {"form": form, "page_obj": paginate(request, qs), "q": q})
 
 

@@ -23,10 +23,21 @@ from ninja import Router
 
 from shequtong.accounts import audit
 from shequtong.accounts.models import AuditEvent
+from shequtong.common import masking
 from shequtong.common.access import AccessRule, rule_of
 from shequtong.common.errors import PermissionRefused
 
 _GUARDED = "_shequtong_guarded"
+# List operations whose ``q`` is a person's name: the audit log keeps it masked like a name (张*明).
+NAME_SEARCHES = frozenset({"GET /api/v1/inbox/recipients"})
+
+
+def audited_query(op: str, query: dict[str, Any]) -> dict[str, str]:
+    """A list call's query string as the audit log keeps it: no clear name, phone or ID number."""
+    out = {key: masking.mask_text(str(value)) for key, value in query.items()}
+    if op in NAME_SEARCHES and out.get("q"):
+        out["q"] = masking.mask_name(out["q"].strip())
+    return out
 
 
 def operations(router: Router) -> Iterator[tuple[str, str, Any]]:
@@ -46,7 +57,8 @@ def _enforcing(rule: AccessRule, view: Callable[..., Any], *, audit_lists: str =
         if audit_lists and isinstance(result, list):
             # A list operation answered: who listed what, how many rows, from where (one INSERT).
             audit.record_read(AuditEvent.Action.LIST, actor=request.user, request=request,  # type: ignore[arg-type]
-                              detail={"op": audit_lists, "count": len(result), "query": dict(request.GET.items())})
+                              detail={"op": audit_lists, "count": len(result),
+                                      "query": audited_query(audit_lists, dict(request.GET.items()))})
         return result
 
     setattr(guarded, _GUARDED, True)

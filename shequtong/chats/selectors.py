@@ -6,8 +6,8 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
-from shequtong.accounts import audit, scope
-from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts import audit, names, scope
+from shequtong.accounts.models import PRIVATE_FIELDS, RoleGrant, User
 from shequtong.accounts.roles import roles_with
 from shequtong.places.models import Community
 
@@ -138,8 +138,8 @@ def member_candidates(group: GroupChat, q: str = "", *, limit: int = 20) -> list
     )
     q = (q or "").strip()
     if q:
-        users = users.filter(real_name__icontains=q[:30])
-    return list(users.order_by("real_name", "id")[:limit])
+        users = users.filter(pk__in=names.matching_ids(users, q, limit=limit))
+    return list(users.defer(*PRIVATE_FIELDS).order_by("masked_name", "id")[:limit])
 
 
 def hidden_messages_for(user: User) -> QuerySet[GroupMessage]:

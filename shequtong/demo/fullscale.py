@@ -24,6 +24,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
+from shequtong.accounts import names
 from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import Role
 from shequtong.common import clock, crypto
@@ -90,8 +91,9 @@ class Places:
 
 USER_COLUMNS = (
     "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
-    "is_staff", "is_active", "date_joined", "real_name", "id_number", "id_number_index", "phone",
-    "phone_index", "birth_date", "sex", "elder_mode", "active_version", "password_changed_at",
+    "is_staff", "is_active", "date_joined", "real_name", "masked_name", "real_name_grams", "id_number",
+    "id_number_index", "phone", "phone_index", "birth_date", "sex", "elder_mode", "active_version",
+    "password_changed_at",
 )
 GRANT_COLUMNS = ("id", "user_id", "role", "subdistrict_id", "community_id", "estate_id", "granted_by_id", "created_at")
 MEMBERSHIP_COLUMNS = (
@@ -116,6 +118,12 @@ def _person(idx: int, rng: random.Random, phone_prefix: str) -> tuple[str, str, 
     return name, id_number, phone, birth, "M" if seq % 2 else "F"
 
 
+def _name_columns(name: str) -> tuple[bytes, str, str]:
+    """real_name (encrypted), masked_name, real_name_grams: what User.save derives (accounts/names.py)."""
+    clean, masked, grams = names.derived(name)
+    return crypto.encrypt(clean), masked, grams
+
+
 def resident_rows(start: int, size: int, *, first_user_id: int, first_grant_id: int, first_membership_id: int,
                   places: Places, rng: random.Random, now: dt.datetime, password: str) -> ResidentRows:
     """Residents r{start}…: user, resident grant (+ party member for about 8%), approved membership.
@@ -134,7 +142,7 @@ def resident_rows(start: int, size: int, *, first_user_id: int, first_grant_id: 
         asked = now - dt.timedelta(days=rng.randint(1, HISTORY_DAYS), hours=rng.randint(0, 23))
         wait = rng.choice((600, 3600, 5 * 3600, 20 * 3600, 30 * 3600, 3 * 86400))
         out.users.append((
-            uid, password, None, False, f"r{idx:07d}", "", "", "", False, True, asked, name,
+            uid, password, None, False, f"r{idx:07d}", "", "", "", False, True, asked, *_name_columns(name),
             crypto.encrypt(id_number), crypto.blind_index(id_number, purpose="id_number"),
             crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, "", now,
         ))
@@ -160,7 +168,7 @@ def staff_rows(per_community: int, *, first_user_id: int, first_grant_id: int, p
             name, id_number, phone, birth, sex = _person(idx, rng, STAFF_PHONE_PREFIX)
             joined = now - dt.timedelta(days=HISTORY_DAYS + rng.randint(0, 365))
             out.users.append((
-                uid, password, None, False, f"s{cid}-{k}", "", "", "", False, True, joined, name,
+                uid, password, None, False, f"s{cid}-{k}", "", "", "", False, True, joined, *_name_columns(name),
                 crypto.encrypt(id_number), crypto.blind_index(id_number, purpose="id_number"),
                 crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, "", now,
             ))

@@ -10,10 +10,9 @@ from __future__ import annotations
 import base64
 
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequtong.accounts import mfa
-from shequtong.accounts.models import User
+from shequtong.accounts.models import EncryptedTOTPDevice, User
 
 DEMO_TOTP_SECRET = "SHEQUTONGDEMOSHEQUTONGDEMO234567"  # noqa: S105 - published demo credential (base32, 20 bytes)
 DEMO_TOTP_KEY_HEX = base64.b32decode(DEMO_TOTP_SECRET).hex()
@@ -25,7 +24,7 @@ def enrol_demo_staff(usernames: list[str]) -> int:
     for user in User.objects.filter(username__in=usernames).order_by("id"):
         if not mfa.is_staff_account(user) or mfa.totp_device(user) is not None:
             continue
-        TOTPDevice.objects.create(user=user, name=mfa.TOTP_NAME, key=DEMO_TOTP_KEY_HEX, confirmed=True)
+        EncryptedTOTPDevice.objects.create(user=user, name=mfa.TOTP_NAME, key=DEMO_TOTP_KEY_HEX, confirmed=True)
         enrolled += 1
     return enrolled
 

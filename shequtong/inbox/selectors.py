@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts import names
+from shequtong.accounts.models import PRIVATE_FIELDS, RoleGrant, User
 
 from . import reach
 from .models import Message
@@ -45,18 +46,18 @@ def thread_of(user: User, message: Message) -> list[Message]:
 def recipients_for(user: User, q: str = "", *, limit: int = 20) -> list[User]:
     """People the user may write to, matched by name; committee staff first when no name is given.
 
-    Names are searched in clear but shown masked (display_name); each person
+    Names are searched through their keyed indexes (accounts/names.py) and shown masked; each person
     carries `reach_grants` (their grants inside the user's reach) for labels.
     """
     grants = reach.reachable_grants(user)
     users = reach.reachable_users(user)
     q = (q or "").strip()
     if q:
-        users = users.filter(real_name__icontains=q[:30])
+        users = users.filter(pk__in=names.matching_ids(users, q, limit=limit))
     else:
         users = users.filter(pk__in=grants.filter(role__in=sorted(reach.STAFF_ROLES)).values("user_id"))
     return list(
-        users.order_by("real_name", "id").prefetch_related(
+        users.defer(*PRIVATE_FIELDS).order_by("masked_name", "id").prefetch_related(
             Prefetch(
                 "role_grants",
                 queryset=grants.select_related("community", "estate").order_by("id"),

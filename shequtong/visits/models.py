@@ -9,12 +9,14 @@ an account, whose address is personal data and is encrypted at rest.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shequtong.common import masking
+from shequtong.accounts import names
 from shequtong.common.categories import Category
 from shequtong.common.fields import EncryptedTextField
 from shequtong.common.models import AppendOnly
@@ -64,8 +66,10 @@ class Visit(models.Model):
     # The person visited: a platform member, or a name and address.
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="visits_received", verbose_name=_("面对面对象"))
-    # Stored in clear for search (like User.real_name), never displayed unmasked.
-    person_name = models.CharField(_("姓名"), max_length=30, blank=True)
+    # A person who is not a member: the name encrypted like User.real_name, shown masked
+    # (person_masked_name, derived on save); nothing searches it.
+    person_name = EncryptedTextField(_("姓名"))
+    person_masked_name = models.CharField(max_length=30, blank=True, default="", editable=False)
     person_address = EncryptedTextField(_("地址"))
     visit_type = models.CharField(_("类型"), max_length=20, choices=VisitType.choices)
     tags = models.JSONField(_("标签"), default=list, blank=True)
@@ -95,7 +99,7 @@ class Visit(models.Model):
             models.CheckConstraint(condition=Q(status__in=Status.values), name="visit_status_valid"),
             models.CheckConstraint(condition=Q(visit_type__in=VisitType.values), name="visit_type_valid"),
             # Someone was visited: a member or a named person.
-            models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(person_name=""), name="visit_has_person"),
+            models.CheckConstraint(condition=Q(person__isnull=False) | ~Q(person_masked_name=""), name="visit_has_person"),
         ]
         indexes = [
             models.Index(fields=["community", "status", "-created_at"], name="visit_comm_status"),
@@ -105,6 +109,15 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the masked name in step with the (encrypted) name of a non-member."""
+        update_fields = kwargs.get("update_fields")
+        if "person_name" not in self.get_deferred_fields() and (update_fields is None or "person_name" in update_fields):
+            self.person_name, self.person_masked_name, _grams = names.derived(self.person_name)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "person_masked_name"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -116,7 +129,7 @@ class Visit(models.Model):
         """The visited person's masked name (张*明), member or not."""
         if self.person_id and self.person is not None:
             return self.person.display_name
-        return masking.mask_name(self.person_name)
+        return self.person_masked_name
 
     @property
     def is_member(self) -> bool:

@@ -12,8 +12,8 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest
 
-from shequtong.accounts import audit, scope
-from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts import audit, names, scope
+from shequtong.accounts.models import RoleGrant, User, private_fields_of
 from shequtong.accounts.roles import Role
 from shequtong.common import crypto, fulltext
 from shequtong.common.phones import InvalidPhone, normalise_phone
@@ -50,7 +50,10 @@ class Filters:
 
 
 def _list_qs(qs: QuerySet[Visit]) -> QuerySet[Visit]:
-    return qs.select_related("community", "person", "created_by").order_by("-created_at", "-id")
+    # Rows show masked names only: no encrypted column of the visit or its people is loaded (decrypted).
+    return (qs.select_related("community", "person", "created_by")
+            .defer("person_name", "person_address", *private_fields_of("person", "created_by"))
+            .order_by("-created_at", "-id"))
 
 
 def _committee_q(user: User) -> Q:
@@ -96,12 +99,13 @@ def members_matching(user: User, community: Community, query: str, limit: int = 
     if not query or not scope.can(user, "committee", community=community):
         return []
     members = RoleGrant.objects.filter(role=Role.RESIDENT, community_id=community.pk).values("user_id")
-    q = Q(real_name__contains=query) if len(query) >= 1 and not query.isdigit() else Q(pk__in=[])
+    users = User.objects.filter(is_active=True, pk__in=members)
+    q = Q(pk__in=names.matching_ids(users, query, limit=limit)) if not query.isdigit() else Q(pk__in=[])
     try:
         q |= Q(phone_index=crypto.blind_index(normalise_phone(query), purpose="phone"))
     except InvalidPhone:
         pass
-    return list(User.objects.filter(q, is_active=True, pk__in=members).order_by("real_name", "id")[:limit])
+    return list(users.filter(q).defer("real_name", "real_name_grams", "id_number", "password").order_by("masked_name", "id")[:limit])
 
 
 # --- observer rollups (never COUNT(*) over visits at request time) -------------------------

@@ -88,17 +88,18 @@ def test_rotation_covers_every_encrypted_column_and_reports_done(settings, capsy
     from shequtong.common.management.commands.rotate_field_key import encrypted_columns, remaining
 
     tables = {model._meta.db_table: {f.column for f in fields} for model, fields in encrypted_columns()}
-    assert tables["accounts_user"] == {"id_number", "phone"}
-    assert tables["visits_visit"] == {"person_address"}
+    assert tables["accounts_user"] == {"real_name", "id_number", "phone"}
+    assert tables["visits_visit"] == {"person_name", "person_address"}
+    assert tables["accounts_encryptedtotpdevice"] == {"key"}
 
     settings.FIELD_ENCRYPTION_KEY = K1
     make_user("one")
     make_user("two")
     settings.FIELD_ENCRYPTION_KEYS = f"2:{K2}"
     settings.FIELD_ENCRYPTION_KEY_ID = 2
-    assert remaining() == 4
+    assert remaining() == 6  # real name, ID number and phone of each
     call_command("rotate_field_key", "--dry-run")
-    assert remaining() == 4
+    assert remaining() == 6
     call_command("rotate_field_key")
     assert remaining() == 0
     assert "rotation complete" in capsys.readouterr().out
@@ -123,4 +124,4 @@ def test_a_value_changed_during_rotation_is_not_overwritten(settings, monkeypatc
     monkeypatch.setattr(cmd.crypto, "reencrypt", reencrypt_while_user_saves)
     report = cmd.rotate(batch=10)
     assert User.objects.get(pk=user.pk).phone == "13900000001"
-    assert report["accounts_user (id_number, phone)"]["left"] >= 1
+    assert report["accounts_user (real_name, id_number, phone)"]["left"] >= 1

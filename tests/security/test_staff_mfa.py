@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shequtong.accounts.models import AuditEvent
+from shequtong.accounts.models import EncryptedTOTPDevice as TOTPDevice
 from shequtong.accounts.roles import Role
 
 from ..factories import PASSWORD, make_tree, make_user, make_with_role
