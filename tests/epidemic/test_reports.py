@@ -17,7 +17,7 @@ from shequtong.inbox.models import Message
 from shequtong.notifications.models import Outbox
 
 from ..factories import image_upload
-from .conftest import report, report_input
+from .conftest import report
 
 pytestmark = pytest.mark.django_db
 
