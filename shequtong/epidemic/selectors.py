@@ -155,8 +155,10 @@ def response_times(user: User, kind: str | None = None, *, subdistrict_id: int |
 def duration_display(seconds: int | None) -> str:
     if seconds is None:
         return "—"
+    if seconds < 60:
+        return "1分钟内"
     if seconds < 3600:
-        return f"{max(1, seconds // 60)}分钟"
+        return f"{seconds // 60}分钟"
     if seconds < 86400:
         return f"{seconds // 3600}小时{seconds % 3600 // 60}分钟"
     return f"{seconds // 86400}天{seconds % 86400 // 3600}小时"

@@ -251,3 +251,36 @@ def test_the_reporter_lists_only_their_own(cast):
     mine = report(cast.resident_a, cast.a)
     report(cast.party_member_a, cast.a)
     assert list(selectors.my_reports(cast.resident_a, "clue")) == [mine]
+
+
+# --- observers: response times per committee (EP-4) ------------------------------------------
+
+def test_response_times_per_committee_inside_each_observers_scope(cast, time_machine):
+    a1 = report(cast.resident_a, cast.a)
+    a2 = report(cast.resident_a, cast.a, kind="help")
+    report(cast.resident_a, cast.a)  # not answered yet
+    b = report(cast.resident_b, cast.b)
+    time_machine.move_to(clock.now() + dt.timedelta(minutes=90), tick=False)
+    services.respond_report(actor=cast.staff_a, kind="clue", report_id=a1.pk, action="accept", note="收到")
+    time_machine.move_to(clock.now() + dt.timedelta(minutes=60), tick=False)
+    services.respond_report(actor=cast.staff_a, kind="help", report_id=a2.pk, action="accept", note="收到")
+    services.respond_report(actor=cast.staff_b, kind="clue", report_id=b.pk, action="accept", note="收到")
+
+    rows = {r["community"].pk: r for r in selectors.response_times(cast.district)}
+    assert set(rows) == {cast.a.pk, cast.b.pk}
+    assert (rows[cast.a.pk]["total"], rows[cast.a.pk]["accepted"], rows[cast.a.pk]["open"]) == (3, 2, 1)
+    assert rows[cast.a.pk]["mean_seconds"] == (90 * 60 + 150 * 60) // 2
+    assert rows[cast.b.pk]["mean_seconds"] == 150 * 60
+    assert rows[cast.b.pk]["mean_display"] == "2小时30分钟"
+    assert [r["community"].pk for r in selectors.response_times(cast.subdistrict_observer)] == [cast.a.pk]
+    assert [r["community"].pk for r in selectors.response_times(cast.subdistrict_observer_other)] == [cast.b.pk]
+    assert [r["community"].pk for r in selectors.response_times(cast.district, "help")] == [cast.a.pk]
+    for who in ("staff_a", "resident_a", "sysadmin", "service_center"):
+        assert selectors.response_times(cast.member(who)) == []
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (None, "—"), (30, "1分钟内"), (60, "1分钟"), (3599, "59分钟"), (3600, "1小时0分钟"), (90000, "1天1小时"),
+])
+def test_response_time_display(seconds, shown):
+    assert selectors.duration_display(seconds) == shown
