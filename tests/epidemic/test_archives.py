@@ -304,3 +304,30 @@ def test_warnings_show_on_the_committee_page_per_estate(cast, a_archive, client)
     client.force_login(cast.staff_a)
     page = client.get("/epidemic/manage/").content.decode()
     assert "症状预警" in page and "体温异常" in page and 'data-testid="estate-warning"' in page
+
+
+def test_the_archive_export_reads_back_with_scoped_rows_and_masked_identity(cast, a_archive):
+    import io
+
+    from openpyxl import load_workbook
+
+    archive(cast.staff_b, cast.b, person_name="钱某某")
+    for who, expected in (("staff_a", [a_archive.pk]), ("subdistrict_observer", [a_archive.pk])):
+        rows = selectors.archive_export_rows(cast.member(who), selectors.ArchiveFilters())
+        data = services.export_archives(actor=cast.member(who), archives=rows, filters={})
+        sheet = list(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True))
+        header, body = sheet[0], sheet[1:]
+        assert [r[0] for r in body] == expected
+        row = dict(zip(header, body[0], strict=True))
+        assert (row["姓名"], row["身份证号"], row["联系电话"]) == ("周*兰", "3101**********0022", "139****1111")
+        assert (row["管理类型"], row["状态"]) == ("居家隔离观察", "居家隔离观察")
+        assert "高血压" not in str(body) and "13900002222" not in str(body)
+    district_rows = selectors.archive_export_rows(cast.district, selectors.ArchiveFilters(state="home_isolation"))
+    assert len(district_rows) == 2
+    assert AuditEvent.objects.filter(action="export").count() == 2
+
+
+def test_the_missed_report_scan_is_a_worker_job():
+    from shequtong.notifications import scheduler
+
+    assert scheduler.jobs()["epidemic.missed_reports"] is services.scan_missed_reports

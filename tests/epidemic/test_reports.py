@@ -284,3 +284,18 @@ def test_response_times_per_committee_inside_each_observers_scope(cast, time_mac
 ])
 def test_response_time_display(seconds, shown):
     assert selectors.duration_display(seconds) == shown
+
+
+def test_the_notice_reaches_sms_and_wechat_by_the_staff_members_own_choice(cast):
+    """The push row is fanned out by the worker to the channels each person chose (NF-6)."""
+    from shequtong.integrations.sms import ConsoleSmsGateway
+    from shequtong.notifications import outbox, preferences
+
+    preferences.set_preferences(actor=cast.staff_a, email=False, sms=True, wechat=False)
+    preferences.set_preferences(actor=cast.secretary_a, email=False, sms=False, wechat=False)
+    report(cast.resident_a, cast.a)
+    outbox.deliver_due()
+    outbox.deliver_due()
+    sms_rows = Outbox.objects.filter(kind="sms")
+    assert [row.payload["user_id"] for row in sms_rows] == [cast.staff_a.pk]
+    assert any("新的线索上报" in text for _phone, text in ConsoleSmsGateway.sent)
