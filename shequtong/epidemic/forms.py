@@ -102,15 +102,21 @@ class ArchiveForm(forms.Form):
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "estate": instance.estate_id, "building": instance.building, "room": instance.room,
-                "person_name": instance.person_name, "id_number": instance.id_number, "phone": instance.phone,
-                "reason": instance.reason, "started_on": instance.started_on, "contacts": instance.contacts,
-                "health_note": instance.health_note, "relation": instance.relation,
+                # The encrypted fields are never put back in clear on the page (that would be an
+                # unaudited clear read): left empty they stay as they are (services.update_archive).
+                "person_name": instance.person_name, "reason": instance.reason, "started_on": instance.started_on,
+                "relation": instance.relation,
                 "account_phone": instance.account.phone if instance.account_id and instance.account else "",
             }
         kwargs.setdefault("initial", {}).setdefault("started_on", clock.today())
         super().__init__(*args, **kwargs)
         self.estates = {e.pk: e for e in estates}
         self.fields["estate"].choices = estate_choices(estates, several=several)  # type: ignore[attr-defined]
+        if instance is not None:
+            masked = {"id_number": instance.masked_id_number, "phone": instance.masked_phone,
+                      "contacts": "******" if instance.contacts else "", "health_note": "******" if instance.health_note else ""}
+            for name, shown in masked.items():
+                self.fields[name].widget.attrs["placeholder"] = f"{shown}（留空则不修改）" if shown else ""
 
     def to_input(self) -> ArchiveInput:
         d = self.cleaned_data

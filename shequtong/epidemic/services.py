@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -369,6 +369,10 @@ def update_archive(*, actor: User, archive_id: int, data: ArchiveInput) -> Healt
         archive, access = access_archive(actor, archive_id, for_update=True)
         if not access.can_edit:
             raise NotFound("该健康档案不存在或您无权查看", code=EpidemicError.ARCHIVE_NOT_FOUND)
+        # The edit page never shows the encrypted fields in clear: an empty one keeps its value.
+        keep = {name: getattr(archive, name) or "" for name in ("id_number", "phone", "contacts", "health_note")
+                if not getattr(data, name).strip()}
+        data = replace(data, **keep)
         estate, account = _clean_archive(archive.community, data)
         if data.reason != archive.reason:
             if not archive.is_observed:

@@ -331,3 +331,17 @@ def test_the_missed_report_scan_is_a_worker_job():
     from shequtong.notifications import scheduler
 
     assert scheduler.jobs()["epidemic.missed_reports"] is services.scan_missed_reports
+
+
+def test_the_edit_page_never_shows_identity_in_clear_and_empty_fields_keep_their_values(cast, a_archive, client):
+    from .conftest import archive_input
+
+    client.force_login(cast.staff_a)
+    page = client.get(f"/epidemic/archives/{a_archive.pk}/edit/").content.decode()
+    assert "310113196001010022" not in page and "13900001111" not in page and "高血压" not in page
+    assert "3101**********0022（留空则不修改）" in page
+    services.update_archive(actor=cast.staff_a, archive_id=a_archive.pk, data=archive_input(
+        cast.a, id_number="", phone="", contacts="", health_note="", room="909"))
+    a = HealthArchive.objects.get(pk=a_archive.pk)
+    assert (a.id_number, a.phone, a.contacts, a.health_note, a.room) == (
+        "310113196001010022", "13900001111", "周大海 13900002222", "高血压", "909")
