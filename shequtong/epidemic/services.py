@@ -370,9 +370,13 @@ def update_archive(*, actor: User, archive_id: int, data: ArchiveInput) -> Healt
         if not access.can_edit:
             raise NotFound("该健康档案不存在或您无权查看", code=EpidemicError.ARCHIVE_NOT_FOUND)
         # The edit page never shows the encrypted fields in clear: an empty one keeps its value.
-        keep = {name: getattr(archive, name) or "" for name in ("id_number", "phone", "contacts", "health_note")
-                if not getattr(data, name).strip()}
-        data = replace(data, **keep)
+        data = replace(
+            data,
+            id_number=data.id_number.strip() or archive.id_number or "",
+            phone=data.phone.strip() or archive.phone or "",
+            contacts=data.contacts.strip() or archive.contacts or "",
+            health_note=data.health_note.strip() or archive.health_note or "",
+        )
         estate, account = _clean_archive(archive.community, data)
         if data.reason != archive.reason:
             if not archive.is_observed:
