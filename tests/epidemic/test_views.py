@@ -168,3 +168,14 @@ def test_list_queries_stay_flat_as_rows_grow(cast, client, django_assert_max_num
     with django_assert_max_num_queries(n):
         c.get("/epidemic/clues/")
         c.get("/epidemic/archives/")
+
+
+def test_a_double_submitted_report_is_recorded_once(cast, client):
+    c = _login(client, cast.resident_a)
+    form = {"estate": cast.a.estates.order_by("id").first().pk, "occurred_at": "2026-11-27T09:00",
+            "content": "楼下有人发热", "contact_name": "王小红", "contact_phone": "13812345678",
+            "idempotency_key": "clue-key-0001"}
+    first = c.post("/epidemic/clues/new/", form)
+    second = c.post("/epidemic/clues/new/", form)
+    assert Report.objects.count() == 1
+    assert first["Location"] == second["Location"] == Report.objects.get().get_absolute_url()
