@@ -99,6 +99,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # and exports of every case in their area, overdue reminders, rating
     # averages. Handling a case stays with its committee.
     "patrol": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER}),
+    # 疫情防控 (EP-1..EP-4): the committee answers clues and help requests and keeps the
+    # health archives of its community; subdistrict/district officials supervise them.
+    # Health data is special-category, so neither goes beyond need: not the 系统管理员.
+    "epidemic": frozenset({Role.COMMITTEE_STAFF, Role.COMMITTEE_SECRETARY}),
+    "epidemic_observe": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER}),
 }
 
 _COMMUNITY_ROLES = frozenset({

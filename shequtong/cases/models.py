@@ -29,6 +29,7 @@ class Source(models.TextChoices):
     PATROL_COMMITTEE = "patrol_committee", _("居委巡查")
     PATROL_SUBDISTRICT = "patrol_subdistrict", _("街镇巡查")
     PATROL_DISTRICT = "patrol_district", _("区巡查")
+    EPIDEMIC_HELP = "epidemic_help", _("防疫求助")
 
 
 # The filter options use the specification's wording (§4.2.2.2.1).
@@ -40,6 +41,7 @@ SOURCE_FILTER_LABELS: dict[str, str] = {
     Source.PATROL_COMMITTEE: "来自居委巡查",
     Source.PATROL_SUBDISTRICT: "来自街镇巡查",
     Source.PATROL_DISTRICT: "来自区巡查",
+    Source.EPIDEMIC_HELP: "来自防疫求助",
 }
 PATROL_SOURCES = {"committee": Source.PATROL_COMMITTEE, "subdistrict": Source.PATROL_SUBDISTRICT,
                   "district": Source.PATROL_DISTRICT}

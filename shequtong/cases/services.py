@@ -132,6 +132,8 @@ def create_case(
         raise PermissionRefused("您不能在该居村委进行此级别的巡查")
     if source == Source.VISIT and not scope.can(actor, "committee", community=community):
         raise PermissionRefused("只有本居村委的工作人员可以记录面对面问题")
+    if source == Source.EPIDEMIC_HELP and not scope.can(actor, "epidemic", community=community):
+        raise PermissionRefused("只有本居村委的工作人员可以将防疫求助转为问题")
     if source == Source.LETTER and not (
         scope.can(actor, "member", community=community) or scope.can(actor, "committee", community=community)
     ):

@@ -32,7 +32,7 @@ from shequtong.cases.models import OPEN_STATUSES, Case, Source, Status
 from shequtong.cases.services import mention_origin
 
 # Private in the app: never published, whatever OPEN311_PUBLISHED_SOURCES says.
-PRIVATE_SOURCES = frozenset({Source.LETTER, Source.VISIT})
+PRIVATE_SOURCES = frozenset({Source.LETTER, Source.VISIT, Source.EPIDEMIC_HELP})
 # Origins that are a post or a reply on a community board.
 POST_ORIGIN = "post"
 BOARD_MENTION_ORIGINS = (mention_origin(Mention.Source.POST), mention_origin(Mention.Source.REPLY))

@@ -80,6 +80,7 @@ class Side:
     membership: Any       # a pending application to join
     grant: Any            # a grant a secretary of the community could revoke
     token: Any            # the community's resident's API token (only its owner may see or revoke it)
+    extra: dict[str, Any] = field(default_factory=dict)  # objects of apps appended below (SIDE_HOOKS)
 
 
 @dataclass
@@ -143,7 +144,10 @@ def make_world(cast: Cast) -> World:
               secretary=cast.secretary_a)
     b = _side(cast, MARK_B, announcement, community=cast.b, resident=cast.resident_b, staff=cast.staff_b,
               secretary=cast.secretary_b)
-    return World(cast=cast, a=a, b=b, announcement=announcement)
+    world = World(cast=cast, a=a, b=b, announcement=announcement)
+    for hook in SIDE_HOOKS:
+        hook(world)
+    return world
 
 
 # --- what is requested ------------------------------------------------------------------
@@ -204,6 +208,10 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
     }
     if name in values:
         return values[name]
+    for resolve in PARAM_HOOKS:
+        value = resolve(where, name, side)
+        if value is not None:
+            return value
     raise KeyError(f"{where}: no object for the path parameter {name!r} (tests/web/matrix.py _param)")
 
 
@@ -401,3 +409,42 @@ def run(world: World, only: Callable[[Target], bool] | None = None) -> tuple[lis
     finally:
         request_log.setLevel(level)
     return all_targets, outcomes, found
+
+
+# --- objects of apps added later: each appends a hook that fills Side.extra, and a resolver ---
+SIDE_HOOKS: list[Callable[[World], None]] = []
+PARAM_HOOKS: list[Callable[[str, str, Side], Any]] = []
+
+
+# 疫情防控 (epidemic): a clue with a photo, a help request and a health archive per side.
+def _epidemic_sides(world: World) -> None:
+    from shequtong.epidemic import services as epidemic_services
+
+    for side, mark, resident, staff in ((world.a, MARK_A, world.cast.resident_a, world.cast.staff_a),
+                                        (world.b, MARK_B, world.cast.resident_b, world.cast.staff_b)):
+        estate = side.group.estate
+        report = {"estate_id": estate.pk, "community_id": side.community.pk,
+                  "occurred_at": clock.now() - dt.timedelta(hours=1), "contact_name": "王小红",
+                  "contact_phone": "13812345678", "building": f"{mark}3", "room": "201"}
+        clue = epidemic_services.submit_report(actor=resident, kind="clue", data=epidemic_services.ReportInput(
+            content=f"{mark}：楼里有人发热", images=[image_upload()], **report))
+        help_request = epidemic_services.submit_report(actor=resident, kind="help", data=epidemic_services.ReportInput(
+            content=f"{mark}：需要代购药品", **report))
+        archive = epidemic_services.create_archive(actor=staff, data=epidemic_services.ArchiveInput(
+            community_id=side.community.pk, estate_id=estate.pk, person_name="周桂兰", id_number="", phone="",
+            reason="home_isolation", started_on=clock.today(), building=f"{mark}5", account_phone=resident.phone))
+        side.extra.update(clue=clue, help=help_request, photo=clue.images.get(), archive=archive)
+
+
+def _epidemic_param(where: str, name: str, side: Side) -> Any:
+    if name == "report_id":
+        return side.extra["help" if where.startswith("epidemic:help") else "clue"].pk
+    if name == "photo_id":
+        return side.extra["photo"].pk
+    if name == "archive_id":
+        return side.extra["archive"].pk
+    return None
+
+
+SIDE_HOOKS.append(_epidemic_sides)
+PARAM_HOOKS.append(_epidemic_param)
