@@ -422,6 +422,33 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST /api/v1/visits/{visit_id}/cases[A]": {"*": 403, 401: "anonymous", 200: "secretary_a", 404: "secretary_b"},
     "POST /api/v1/visits/{visit_id}/cases[B]": {"*": 403, 401: "anonymous", 404: "secretary_a", 200: "secretary_b"},
     "GET /api/v1/observe/search": {"*": 403, 401: "anonymous", 200: "@observers"},
+    # --- 乡村振兴 (rural, issue 18): the world's item is a published district-wide activity the villager signed up
+    # for. Villages only: urban residents and committees get 404 as for a missing page; the 农委 manage,
+    # observers read and count. The cast's A and B are urban, so their village pages are 404 for everyone. ---
+    "GET rural:board": {"*": 403, "login": "anonymous", 404: "@committee resident_a resident_b party_member_a", 200: "@observers villager rural_admin"},
+    "GET rural:mine": {"*": 403, "login": "anonymous", 404: "@committee resident_a resident_b party_member_a", 200: "villager"},
+    "GET rural:manage": {"*": 403, "login": "anonymous", 200: "rural_admin"},
+    "GET rural:create": {"*": 403, "login": "anonymous", 200: "rural_admin"},
+    "GET rural:image": {"*": 403, "login": "anonymous", 404: "@committee resident_a resident_b party_member_a", 200: "@observers villager rural_admin"},
+    "GET rural:detail": {"*": 403, "login": "anonymous", 404: "@committee resident_a resident_b party_member_a", 200: "@observers villager rural_admin"},
+    "POST rural:like": {"*": 403, "login": "anonymous", 404: "@committee resident_a resident_b party_member_a", 302: "@observers villager rural_admin"},
+    "POST rural:sign_up": {"*": 403, "login": "anonymous", 404: "@committee resident_a resident_b party_member_a", 302: "villager"},
+    "POST rural:cancel": {"*": 403, "login": "anonymous", 404: "@committee resident_a resident_b party_member_a", 302: "villager"},
+    "GET rural:edit": {"*": 403, "login": "anonymous", 302: "rural_admin"},
+    "POST rural:delete": {"*": 403, "login": "anonymous", 302: "rural_admin"},
+    "POST rural:submit": {"*": 403, "login": "anonymous", 302: "rural_admin"},
+    "POST rural:review": {"*": 403, "login": "anonymous", 302: "rural_admin"},
+    "POST rural:publish": {"*": 403, "login": "anonymous", 302: "rural_admin"},
+    "POST rural:send_back": {"*": 403, "login": "anonymous", 302: "rural_admin"},
+    "POST rural:end": {"*": 403, "login": "anonymous", 302: "rural_admin"},
+    "POST rural:pin": {"*": 403, "login": "anonymous", 302: "rural_admin"},
+    "GET rural:signups": {"*": 403, "login": "anonymous", 200: "@observers rural_admin"},
+    "GET rural:signups_export": {"*": 403, "login": "anonymous", 200: "@observers rural_admin"},
+    "GET rural:observe": {"*": 403, "login": "anonymous", 200: "@observers rural_admin"},
+    "GET rural:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 200: "@observers_a rural_admin", 404: "subdistrict_observer_other"},
+    "GET rural:observe_subdistrict[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b rural_admin"},
+    "GET rural:observe_village[A]": {"*": 403, "login": "anonymous", 404: "@observers rural_admin"},
+    "GET rural:observe_village[B]": {"*": 403, "login": "anonymous", 404: "@observers rural_admin"},
 }
 
 
