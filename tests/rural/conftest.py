@@ -32,6 +32,7 @@ class People:
     sub_b_observer: User   # 街镇观察员 of sub_b
     district: User
     village_b: Community
+    village_a: Community   # comm_a2 (rural, sub_a)
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +62,7 @@ def people(tree: Tree, cast: Cast) -> People:
         sub_b_observer=cast.subdistrict_observer_other,
         district=cast.district,
         village_b=village_b,
+        village_a=tree.comm_a2,
     )
 
 
