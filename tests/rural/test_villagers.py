@@ -258,3 +258,27 @@ def test_the_form_reports_every_missing_activity_field(client, people):
 
 def test_item_input_default_is_valid(people):
     assert item_input().capacity == 30
+
+
+def _queries(client, url, _unused):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_board_and_manage_queries_stay_flat(client, people, django_assert_max_num_queries):
+    for n in range(2):
+        published(people, title=f"信息{n}", item_type="news")
+    c = _client(client, people.villager)
+    c.get("/")  # the session's first request loads more than the page
+    few = _queries(c, reverse("rural:board"), django_assert_max_num_queries)
+    home_few = _queries(c, "/", django_assert_max_num_queries)
+    for n in range(15):
+        published(people, title=f"更多{n}", item_type="news")
+    assert _queries(c, reverse("rural:board"), django_assert_max_num_queries) == few
+    assert _queries(c, "/", django_assert_max_num_queries) == home_few
+    a = _client(client.__class__(), people.admin)
+    assert _queries(a, reverse("rural:manage"), django_assert_max_num_queries) <= 20
