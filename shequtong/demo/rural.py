@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from shequtong.accounts import scope
 from shequtong.accounts import services as account_services
@@ -30,6 +31,7 @@ from shequtong.demo.otp import enrol_demo_staff
 from shequtong.letters import services as letter_services
 from shequtong.letters.defaults import ensure_defaults
 from shequtong.letters.models import SubCategory
+from shequtong.places import services as places_services
 from shequtong.places.models import Community
 from shequtong.rural import services as rural_services
 from shequtong.rural.models import Item
@@ -52,7 +54,7 @@ ITEMS: list[dict[str, Any]] = [
      "body": "耕地地力保护补贴按实际种植面积发放，承包户请于12月20日前到村委会核对种植面积。补贴资金将直接发放至承包户社保卡账户。"},
     {"title": MARKER, "item_type": "activity", "pin": 2,
      "body": "区农委联合各镇开展农村人居环境整治志愿活动：清理河道、整治宅前屋后、美化村庄道路。欢迎村民报名参加，活动提供手套和工具。",
-     "days": 10, "place": "罗店镇毛家弄村村委会门口集合", "capacity": 40, "deadline_days": 7},
+     "days": 10, "place": "村委会门口集合", "capacity": 40, "deadline_days": 7},
     {"title": "水稻秸秆还田与冬季绿肥种植技术要点", "item_type": "farming",
      "body": "秸秆粉碎长度宜在10厘米以下，均匀抛撒后及时翻耕；冬季绿肥推荐紫云英，亩播种量2-3公斤。区农技中心提供免费技术咨询。"},
     {"title": "宝山区第六届农民丰收节圆满落幕", "item_type": "news",
@@ -82,6 +84,7 @@ def _account(username: str, name: str, seq: int, grants: list[tuple[str, Any]], 
             Membership.objects.create(user=user, community=place, estate=place.estates.first(),
                                       status=Membership.Status.APPROVED, requested_at=now - dt.timedelta(days=20),
                                       reviewed_at=now - dt.timedelta(days=19), review_seconds=3600)
+            places_services.bump(place, "residents")
     return user
 
 
@@ -122,11 +125,13 @@ def seed_demo_rural() -> dict[str, int]:
                                           note="村委已受理，将尽快安排处理。" if action == "accept" else "已安排处理，感谢反映。")
             made["cases"] += 1
 
-        now = clock.now()
+        # Activities start and close at sensible local hours, whenever the demo is loaded.
+        morning = timezone.localtime(clock.now()).replace(hour=9, minute=0, second=0, microsecond=0)
+        now = morning.replace(hour=18)
         for spec in ITEMS:
             data = rural_services.ItemInput(
                 title=spec["title"], body=spec["body"], item_type=spec["item_type"],
-                starts_at=now + dt.timedelta(days=spec["days"]) if "days" in spec else None,
+                starts_at=morning + dt.timedelta(days=spec["days"]) if "days" in spec else None,
                 place=spec.get("place", ""), capacity=spec.get("capacity"),
                 signup_deadline=now + dt.timedelta(days=spec["deadline_days"]) if "deadline_days" in spec else None,
             )

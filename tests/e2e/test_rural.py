@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from shequtong.accounts.roles import Role
+from shequtong.common import clock
 from shequtong.rural import services
 from shequtong.rural.models import Item, SignUp
 
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _local(days: int, hour: int) -> str:
-    day = dt.date.today() + dt.timedelta(days=days)
+    day = clock.today() + dt.timedelta(days=days)
     return f"{day:%Y-%m-%d}T{hour:02d}:00"
 
 
