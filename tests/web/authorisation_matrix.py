@@ -449,6 +449,12 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET rural:observe_subdistrict[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b rural_admin"},
     "GET rural:observe_village[A]": {"*": 403, "login": "anonymous", 404: "@observers rural_admin"},
     "GET rural:observe_village[B]": {"*": 403, "login": "anonymous", 404: "@observers rural_admin"},
+    # /api/v1/rural: the same board for apps; observers read but neither like (403) nor sign up.
+    "GET /api/v1/rural/items": {"*": 403, 401: "anonymous", 404: "@committee resident_a resident_b party_member_a", 200: "@observers villager rural_admin"},
+    "GET /api/v1/rural/items/{item_id}": {"*": 403, 401: "anonymous", 404: "@committee resident_a resident_b party_member_a", 200: "@observers villager rural_admin"},
+    "POST /api/v1/rural/items/{item_id}/like": {"*": 403, 401: "anonymous", 404: "@committee resident_a resident_b party_member_a", 200: "villager rural_admin"},
+    "POST /api/v1/rural/items/{item_id}/signup": {"*": 403, 401: "anonymous", 404: "@committee resident_a resident_b party_member_a", 409: "villager"},
+    "DELETE /api/v1/rural/items/{item_id}/signup": {"*": 403, 401: "anonymous", 404: "@committee resident_a resident_b party_member_a", 204: "villager"},
 }
 
 
