@@ -185,6 +185,7 @@ def main() -> int:
     manage(env, "seed_demo_chats", "--if-empty")
     manage(env, "seed_demo_cases")
     manage(env, "seed_demo_epidemic")
+    manage(env, "seed_demo_rural")
     tokens = json.loads(manage(env, "shell", "-c", MINT).split("TOKENS=", 1)[1])
 
     log = (work / "server.log").open("w")

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "shequtong.cases",
     "shequtong.visits",
     "shequtong.epidemic",
+    "shequtong.rural",
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",

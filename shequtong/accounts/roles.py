@@ -35,6 +35,9 @@ class Version(models.TextChoices):
     OBSERVER = "observer", _("观察版")
 
 
+# A village's versions say their own words (PC-5, issue 18): 村民版 / 村委版.
+RURAL_VERSION_LABELS: dict[str, str] = {Version.RESIDENT: _("村民版"), Version.COMMITTEE: _("村委版")}  # type: ignore[dict-item]
+
 VERSION_OF_ROLE: dict[str, str] = {
     Role.RESIDENT: Version.RESIDENT,
     Role.PARTY_MEMBER: Version.RESIDENT,

@@ -18,7 +18,14 @@ from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, Subdistrict
 
 from .errors import AccountError
-from .roles import CAPABILITIES, FLAG_ROLES, GRANTABLE_BY, VERSION_OF_ROLE, Version
+from .roles import (
+    CAPABILITIES,
+    FLAG_ROLES,
+    GRANTABLE_BY,
+    RURAL_VERSION_LABELS,
+    VERSION_OF_ROLE,
+    Version,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -239,6 +246,25 @@ def work_community(user: AnyUser) -> Community | None:
         if VERSION_OF_ROLE[g.role] == Version.COMMITTEE and g.community_id:
             return g.community  # type: ignore[no-any-return]
     return None
+
+
+def version_community(user: AnyUser, version: str | None) -> Community | None:
+    """The community a version is about: the home one in 居民版, the work one in 居委版, none in 观察版."""
+    if version == Version.RESIDENT:
+        return home_community(user)
+    if version == Version.COMMITTEE:
+        return work_community(user)
+    return None
+
+
+def version_label(user: AnyUser, version: str | None) -> str:
+    """居民版/居委版/观察版, or 村民版/村委版 when the version's community is a village (PC-5)."""
+    if not version:
+        return ""
+    community = version_community(user, version)
+    if community is not None and community.is_rural and version in RURAL_VERSION_LABELS:
+        return str(RURAL_VERSION_LABELS[version])
+    return str(Version(version).label)
 
 
 def patrol_level(user: AnyUser, community: Community) -> str | None:

@@ -35,7 +35,6 @@ from .forms import (
     ReviewForm,
     TokenForm,
 )
-from .roles import Version
 from .typing import AuthedRequest
 
 
@@ -126,7 +125,7 @@ def _me_page(request: AuthedRequest, revealed: dict[str, str] | None = None) -> 
     return render(request, "accounts/me.html", {
         "memberships": selectors.memberships_of(user),
         "grants": scope.grants_of(user),
-        "versions": [(v, Version(v).label) for v in scope.versions_of(user)],
+        "versions": [(v, scope.version_label(user, v)) for v in scope.versions_of(user)],
         "current": scope.current_version(user),
         "revealed": revealed,
         "tiles": registry.tiles_for("me", user),

@@ -97,7 +97,7 @@ def boards(request: AuthedRequest, community_id: Id | None = None) -> list[Board
     return [
         BoardOut(code=s.code, label=s.label_for(kind), parent=s.parent,
                  can_publish=acc.can_publish(s.code), can_reply=acc.can_reply(s.code))
-        for s in catalogue.boards_for(kind)
+        for s in catalogue.boards_for(kind, has_property=acc.has_property)
     ]
 
 

@@ -9,7 +9,7 @@ class BoardsConfig(AppConfig):
     def ready(self) -> None:
         from shequtong.common.registry import Tile, register
 
-        from . import catalogue
+        from . import catalogue, policies
 
         # The resident home and the committee workbench are the community's
         # boards (PC-4); village versions close the urban-only ones (PC-5).
@@ -19,6 +19,7 @@ class BoardsConfig(AppConfig):
                 register(Tile(
                     section=section, label=str(spec.label), url_name="boards:board", url_kwargs={"board": spec.code},
                     icon=spec.icon, order=order, community_kind=kind,
+                    shown=policies.property_window_shown if spec.rural_needs_property else None,
                 ))
         for section in ("resident_home", "committee_home", "observer_home"):
             register(Tile(section=section, label="爱宝山", url_name="boards:announcements", icon="district", order=40))

@@ -45,6 +45,13 @@ class BoardSpec:
     parent: str | None = None
     rural_label: str | Promise | None = None
     hint: str | Promise = ""
+    # Open in a village only when it has property management (a 物业 or 业委会 there; issue 18).
+    rural_needs_property: bool = False
+
+    def open_in(self, kind: str, *, has_property: bool = True) -> bool:
+        if kind == "rural":
+            return not self.urban_only and (has_property or not self.rural_needs_property)
+        return True
 
     def label_for(self, kind: str) -> str:
         if kind == "rural" and self.rural_label:
@@ -89,7 +96,7 @@ SPECS: dict[str, BoardSpec] = {
     ),
     Board.PROPERTY: BoardSpec(
         Board.PROPERTY, _("物业之窗"), "building", publish=("property",), reply=("member", "committee", "property"),
-        hint=_("物业与业委会发布信息，业主在线沟通（含业委连线）"),
+        hint=_("物业与业委会发布信息，业主在线沟通（含业委连线）"), rural_needs_property=True,
     ),
 }
 
@@ -104,15 +111,15 @@ def spec(code: str) -> BoardSpec:
     return SPECS[code]
 
 
-def boards_for(kind: str) -> list[BoardSpec]:
+def boards_for(kind: str, *, has_property: bool = True) -> list[BoardSpec]:
     """The boards a community of this kind has, in display order (sub-boards included)."""
-    return [s for s in SPECS.values() if not (s.urban_only and kind == "rural")]
+    return [s for s in SPECS.values() if s.open_in(kind, has_property=has_property)]
 
 
-def top_boards_for(kind: str) -> list[BoardSpec]:
-    return [s for s in boards_for(kind) if s.parent is None]
+def top_boards_for(kind: str, *, has_property: bool = True) -> list[BoardSpec]:
+    return [s for s in boards_for(kind, has_property=has_property) if s.parent is None]
 
 
-def exists_in(code: str, kind: str) -> bool:
+def exists_in(code: str, kind: str, *, has_property: bool = True) -> bool:
     s = SPECS.get(code)
-    return s is not None and not (s.urban_only and kind == "rural")
+    return s is not None and s.open_in(kind, has_property=has_property)

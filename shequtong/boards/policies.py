@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from shequtong.accounts import scope
-from shequtong.accounts.models import User, private_fields_of
-from shequtong.accounts.roles import Version
+from shequtong.accounts.models import RoleGrant, User, private_fields_of
+from shequtong.accounts.roles import Role, Version
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community
 
@@ -54,6 +54,8 @@ class BoardAccess:
     community: Community
     caps: frozenset[str]
     patrol_level: str | None
+    # A village without a 物业 or 业委会 has no 物业之窗 (issue 18); urban communities always have it.
+    has_property: bool = True
 
     @property
     def is_reader(self) -> bool:
@@ -83,7 +85,7 @@ class BoardAccess:
         return self.patrol_level is not None
 
     def has_board(self, board: str) -> bool:
-        return catalogue.exists_in(board, self.community.kind)
+        return catalogue.exists_in(board, self.community.kind, has_property=self.has_property)
 
     def can_publish(self, board: str) -> bool:
         if not self.has_board(board):
@@ -110,7 +112,20 @@ def board_access(actor: User, community: Community) -> BoardAccess:
     """Resolve the actor's grants on one community once (no NotFound: callers decide what to show)."""
     caps = frozenset(c for c in _CAPS if scope.can(actor, c, community=community))
     level = scope.patrol_level(actor, community) if caps & {"committee", "observe"} else None
-    return BoardAccess(community=community, caps=caps, patrol_level=level)
+    return BoardAccess(community=community, caps=caps, patrol_level=level,
+                       has_property=not community.is_rural or has_property_management(community))
+
+
+def has_property_management(community: Community) -> bool:
+    """Someone holds the 物业 or 业委会 role in the community (what opens 物业之窗 in a village)."""
+    return RoleGrant.objects.filter(community_id=community.pk,
+                                    role__in=(Role.PROPERTY_MANAGER, Role.OWNERS_COMMITTEE)).exists()
+
+
+def property_window_shown(actor: User) -> bool:
+    """The 物业之窗 tile of the home page: not in a village without property management."""
+    community = own_community(actor)
+    return community is None or not community.is_rural or has_property_management(community)
 
 
 def access_community_boards(actor: User, community_id: int) -> BoardAccess:

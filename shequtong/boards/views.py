@@ -48,7 +48,7 @@ def _safe_next(request: AuthedRequest, default: str) -> str:
 def _board_links(acc: BoardAccess, community_id: int | None) -> list[dict[str, Any]]:
     kind = acc.community.kind
     out = []
-    for s in catalogue.top_boards_for(kind):
+    for s in catalogue.top_boards_for(kind, has_property=acc.has_property):
         url = (reverse("boards:community_board", args=[community_id, s.code]) if community_id
                else reverse("boards:board", args=[s.code]))
         out.append({"code": s.code, "label": s.label_for(kind), "icon": s.icon, "hint": s.hint, "url": url})
@@ -90,7 +90,7 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
     # 社区公告 and its sub-board 居务公开/办事指南 share one page with a switch (§4.2.7.1).
     siblings = []
     root = spec.parent or spec.code
-    for s in catalogue.boards_for(kind):
+    for s in catalogue.boards_for(kind, has_property=acc.has_property):
         if s.code == root or s.parent == root:
             url = (reverse("boards:community_board", args=[community_id, s.code]) if community_id
                    else reverse("boards:board", args=[s.code]))

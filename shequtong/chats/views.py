@@ -90,9 +90,11 @@ def _poll_seconds(request: HttpRequest) -> int:
 @access.login
 def group_list(request: AuthedRequest) -> HttpResponse:
     """小区群: the groups I belong to (as resident or committee staff)."""
+    community = scope.version_community(request.user, scope.current_version(request.user))
     return render(request, "chats/list.html", {
         "page_obj": paginate(request, selectors.groups_for(request.user)),
         "is_staff": scope.has_capability(request.user, "committee"),
+        "rural": community is not None and community.is_rural,
     })
 
 

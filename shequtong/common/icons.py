@@ -36,6 +36,7 @@ PATHS: dict[str, str] = {
     'district': '<path d="M2 20l6-10 4 6 3-4 7 8z"/><circle cx="17" cy="6" r="2"/>',
     'pen': '<path d="M4 20l4-1 11-11-3-3L5 16z"/><path d="M14 6l3 3"/>',
     'visit': '<circle cx="7" cy="7" r="2.5"/><circle cx="17" cy="7" r="2.5"/><path d="M2.5 17c.6-3 2.3-4.5 4.5-4.5s3.9 1.5 4.5 4.5"/><path d="M12.5 17c.6-3 2.3-4.5 4.5-4.5s3.9 1.5 4.5 4.5"/><path d="M9 20h6"/>',
+    'rural': '<path d="M12 21v-9"/><path d="M12 12c0-4 3-7 8-7 0 4-3 7-8 7z"/><path d="M12 14c0-3-2.5-5.5-7-5.5 0 3 2.5 5.5 7 5.5z"/><path d="M5 21h14"/>',
     'log': '<path d="M3 11l18-8-8 18-2-8z"/><path d="M11 13L21 3"/>',
 }
 _DEFAULT = '<circle cx="12" cy="12" r="3"/>'

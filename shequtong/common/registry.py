@@ -36,6 +36,8 @@ class Tile:
     url_kwargs: dict[str, Any] = field(default_factory=dict)
     # Only show in urban (居委) or rural (村委) communities; None = both.
     community_kind: str | None = None
+    # Shown only when this says so for the user (e.g. 我的报名 only to villagers).
+    shown: Callable[[Any], bool] | None = None
 
 
 _TILES: list[Tile] = []
@@ -56,6 +58,8 @@ def tiles_for(section: str, user: Any, *, community_kind: str | None = None) -> 
         if tile.capability and not has_capability(user, tile.capability):
             continue
         if tile.community_kind and community_kind and tile.community_kind != community_kind:
+            continue
+        if tile.shown is not None and not tile.shown(user):
             continue
         out.append({
             "label": tile.label,

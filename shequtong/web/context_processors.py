@@ -43,7 +43,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         # Evaluated only where the 信箱 tab is drawn (the resident tab bar).
         "shell_unread": SimpleLazyObject(unread),
         "shell_version": version,
-        "shell_version_label": Version(version).label if version else "",
+        "shell_version_label": scope.version_label(user, version),
         "shell_versions": scope.versions_of(user),
         "shell_tabs": tabs,
         "elder_mode": user.elder_mode,

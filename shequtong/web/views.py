@@ -10,6 +10,7 @@ from shequtong.accounts import selectors as account_selectors
 from shequtong.accounts.roles import Version
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access, registry
+from shequtong.rural import selectors as rural_selectors
 
 from . import selectors
 
@@ -19,6 +20,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def _rural_board(community: object) -> list[object] | None:
+    """A village's home page shows the 乡村振兴 board (published items, pinned first); urban ones do not."""
+    if community is None or not getattr(community, "is_rural", False):
+        return None
+    return list(rural_selectors.board_items()[:5])
+
+
 @access.login
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
@@ -26,13 +34,13 @@ def home(request: AuthedRequest) -> HttpResponse:
     if version == Version.RESIDENT:
         community = scope.home_community(user)
         return render(request, "web/home_resident.html", {
-            "community": community,
+            "community": community, "rural_items": _rural_board(community),
             "tiles": registry.tiles_for("resident_home", user, community_kind=community.kind if community else None),
         })
     if version == Version.COMMITTEE:
         community = scope.work_community(user)
         return render(request, "web/home_committee.html", {
-            "community": community,
+            "community": community, "rural_items": _rural_board(community),
             "pending": account_selectors.pending_reviews_for(user).count() if scope.has_capability(user, "review_members") else None,
             "tiles": registry.tiles_for("committee_home", user, community_kind=community.kind if community else None),
         })

@@ -25,7 +25,8 @@ def test_resident_home_shows_board_tiles_and_rural_home_lacks_urban_boards(clien
     for label in ("社区公告", "党建园地", "左邻右舍", "议事厅", "社区服务", "警民直通车", "家庭医生", "物业之窗", "爱宝山"):
         assert f'tile__label">{label}<' in html
     html = login(client, people.villager).get("/").content.decode()
-    assert 'tile__label">社区公告<' in html and 'tile__label">物业之窗<' in html
+    # Issue 18: a village without a 物业 or 业委会 has no 物业之窗 (tests/rural/test_village_version.py).
+    assert 'tile__label">社区公告<' in html and 'tile__label">物业之窗<' not in html
     assert 'tile__label">左邻右舍<' not in html and 'tile__label">议事厅<' not in html
 
 

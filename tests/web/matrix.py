@@ -89,6 +89,7 @@ class World:
     a: Side
     b: Side
     announcement: Any
+    rural: Any = None     # a published 乡村振兴 activity with an image and the villager's sign-up (district-wide)
 
 
 def _side(cast: Cast, mark: str, announcement: Any, *, community: Any, resident: User, staff: User, secretary: User) -> Side:
@@ -148,6 +149,7 @@ def make_world(cast: Cast) -> World:
     for hook in SIDE_HOOKS:
         hook(world)
     return world
+    return World(cast=cast, a=a, b=b, announcement=announcement, rural=_rural_item(cast))
 
 
 # --- what is requested ------------------------------------------------------------------
@@ -218,7 +220,7 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
 # Parameters that are not objects of a community: one value, one row.
 PLAIN = {"board": "neighbours", "kind": "posts", "category": "community", "fmt": "json", "service_code": "safety",
          "captcha_id": "no-such-challenge",
-         "announcement_id": None}
+         "announcement_id": None, "item_id": None, "picture_id": None}
 _URL_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
 _API_PARAM = re.compile(r"{(?:\w+:)?(\w+)}")
 
@@ -230,6 +232,10 @@ def _pattern_params(pattern: URLPattern) -> list[str]:
 def _plain(world: World, name: str) -> Any:
     if name == "announcement_id":
         return world.announcement.pk
+    if name == "item_id":
+        return world.rural.pk
+    if name == "picture_id":
+        return world.rural.images.get().pk
     return PLAIN[name]
 
 
@@ -448,3 +454,19 @@ def _epidemic_param(where: str, name: str, side: Side) -> Any:
 
 SIDE_HOOKS.append(_epidemic_sides)
 PARAM_HOOKS.append(_epidemic_param)
+# --- 乡村振兴 (rural): one district-wide item, published by the 农委, approved by a second administrator ---
+
+
+def _rural_item(cast: Cast) -> Any:
+    from shequtong.rural import services as rural_services
+
+    reviewer = make_user(real_name="王振兴")
+    give(reviewer, Role.RURAL_ADMIN)
+    item = rural_services.create_item(actor=cast.rural_admin, submit=True, data=rural_services.ItemInput(
+        title="乡村振兴：水稻机收培训", body="区农委组织水稻收割机操作培训。", item_type="activity",
+        starts_at=clock.now() + dt.timedelta(days=7), place="罗店镇农技站", capacity=30,
+        signup_deadline=clock.now() + dt.timedelta(days=5), images=(image_upload(),)))
+    rural_services.approve_item(actor=reviewer, item_id=item.pk)
+    rural_services.publish_item(actor=cast.rural_admin, item_id=item.pk)
+    rural_services.sign_up(actor=cast.villager, item_id=item.pk)
+    return item
