@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shequtong.letters",
     "shequtong.cases",
     "shequtong.visits",
+    "shequtong.charity",
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",

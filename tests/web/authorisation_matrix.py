@@ -425,6 +425,51 @@ TABLE: dict[str, dict[Any, Any]] = {
 }
 
 
+# --- charity (社会公益服务项目管理平台, issue 19) ---
+# The cast's 社会组织 and 服务中心 are in A's subdistrict; B's project is another organisation's,
+# reviewed by B's centre (tests/web/matrix.py _charity). Both projects are approved and on shelf.
+TABLE.update({
+    "GET charity:org_projects": {"*": 403, "login": "anonymous", 200: "social_org"},
+    "GET charity:project_create": {"*": 403, "login": "anonymous", 200: "social_org"},
+    "GET charity:project[A]": {"*": 403, "login": "anonymous", 200: "@observers_a resident_a party_member_a social_org service_center", 404: "resident_b villager subdistrict_observer_other"},
+    "GET charity:project[B]": {"*": 403, "login": "anonymous", 404: "resident_a villager party_member_a social_org subdistrict_observer service_center", 200: "@observers_b resident_b"},
+    "GET charity:project_edit[A]": {"*": 403, "login": "anonymous", 200: "social_org"},
+    "GET charity:project_edit[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "GET charity:project_cover[A]": {"*": 403, "login": "anonymous", 404: "@observers @residents social_org service_center"},
+    "GET charity:project_cover[B]": {"*": 403, "login": "anonymous", 404: "@observers @residents social_org service_center"},
+    "POST charity:project_submit[A]": {"*": 403, "login": "anonymous", 302: "social_org"},
+    "POST charity:project_submit[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "POST charity:project_withdraw[A]": {"*": 403, "login": "anonymous", 302: "social_org"},
+    "POST charity:project_withdraw[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "POST charity:project_review[A]": {"*": 403, "login": "anonymous", 302: "service_center"},
+    "POST charity:project_review[B]": {"*": 403, "login": "anonymous", 302: "service_center"},
+    "POST charity:project_shelf[A]": {"*": 403, "login": "anonymous", 302: "social_org service_center"},
+    "POST charity:project_shelf[B]": {"*": 403, "login": "anonymous", 404: "social_org service_center"},
+    "GET charity:binding_create[A]": {"*": 403, "login": "anonymous", 200: "social_org"},
+    "GET charity:binding_create[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "GET charity:binding[A]": {"*": 403, "login": "anonymous", 200: "@observers_a social_org service_center", 404: "subdistrict_observer_other"},
+    "GET charity:binding[B]": {"*": 403, "login": "anonymous", 404: "social_org subdistrict_observer service_center", 200: "@observers_b"},
+    "GET charity:binding_edit[A]": {"*": 403, "login": "anonymous", 302: "social_org"},
+    "GET charity:binding_edit[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "POST charity:binding_submit[A]": {"*": 403, "login": "anonymous", 302: "social_org"},
+    "POST charity:binding_submit[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "POST charity:binding_withdraw[A]": {"*": 403, "login": "anonymous", 302: "social_org"},
+    "POST charity:binding_withdraw[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "POST charity:binding_review[A]": {"*": 403, "login": "anonymous", 302: "service_center"},
+    "POST charity:binding_review[B]": {"*": 403, "login": "anonymous", 302: "service_center"},
+    "POST charity:binding_unbind[A]": {"*": 403, "login": "anonymous", 302: "social_org"},
+    "POST charity:binding_unbind[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "GET charity:org_sites": {"*": 403, "login": "anonymous", 200: "social_org"},
+    "GET charity:site_create": {"*": 403, "login": "anonymous", 200: "social_org"},
+    "GET charity:site[A]": {"*": 403, "login": "anonymous", 200: "@observers_a resident_a party_member_a social_org service_center", 404: "resident_b villager subdistrict_observer_other"},
+    "GET charity:site[B]": {"*": 403, "login": "anonymous", 404: "resident_a villager party_member_a social_org subdistrict_observer service_center", 200: "@observers_b resident_b"},
+    "GET charity:site_edit[A]": {"*": 403, "login": "anonymous", 200: "social_org"},
+    "GET charity:site_edit[B]": {"*": 403, "login": "anonymous", 404: "social_org"},
+    "GET charity:centre_queue": {"*": 403, "login": "anonymous", 200: "service_center"},
+    "GET charity:centre_projects": {"*": 403, "login": "anonymous", 200: "service_center"},
+})
+
+
 def names(who: str) -> set[str]:
     out: set[str] = set()
     for word in who.split():

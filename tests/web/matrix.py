@@ -80,6 +80,7 @@ class Side:
     membership: Any       # a pending application to join
     grant: Any            # a grant a secretary of the community could revoke
     token: Any            # the community's resident's API token (only its owner may see or revoke it)
+    extra: dict[str, Any] = field(default_factory=dict)  # path parameters of later apps (SIDE_BUILDERS)
 
 
 @dataclass
@@ -143,7 +144,10 @@ def make_world(cast: Cast) -> World:
               secretary=cast.secretary_a)
     b = _side(cast, MARK_B, announcement, community=cast.b, resident=cast.resident_b, staff=cast.staff_b,
               secretary=cast.secretary_b)
-    return World(cast=cast, a=a, b=b, announcement=announcement)
+    world = World(cast=cast, a=a, b=b, announcement=announcement)
+    for build in SIDE_BUILDERS:
+        build(world)
+    return world
 
 
 # --- what is requested ------------------------------------------------------------------
@@ -195,6 +199,8 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
         return side.post.pk
     if name in ("case_id", "request_id"):
         return side.case.pk
+    if name in side.extra:
+        return side.extra[name]
     values = {
         "community_id": side.community.pk, "subdistrict_id": side.community.subdistrict_id,
         "reply_id": side.reply.pk, "image_id": side.image.pk, "booking_id": side.booking.pk,
@@ -401,3 +407,36 @@ def run(world: World, only: Callable[[Target], bool] | None = None) -> tuple[lis
     finally:
         request_log.setLevel(level)
     return all_targets, outcomes, found
+
+
+# --- later apps' objects (each fills side.extra with its path parameters) ----------------
+
+
+def _charity(world: World) -> None:
+    """A project of an organisation of each side (approved, on shelf, serving the side's community)."""
+    from shequtong.charity import services as charity
+
+    cast = world.cast
+    for side, mark, org, centre in (
+        (world.a, MARK_A, cast.social_org, cast.service_center),
+        (world.b, MARK_B, make_user(real_name="乙组织"), make_user(real_name="乙中心")),
+    ):
+        if side is world.b:
+            give(org, Role.SOCIAL_ORG, side.community)
+            give(centre, Role.SERVICE_CENTRE, side.community.subdistrict)
+        project = charity.create_project(actor=org, submit=True, data=charity.ProjectInput(
+            title=f"{mark}助老项目", category="elderly", services=f"{mark}助餐", audience=("elderly",),
+            community_ids=(side.community.pk,), starts_on=clock.today(), ends_on=clock.today() + dt.timedelta(days=90),
+            description=f"{mark}：为老人助餐。"))
+        charity.approve_project(actor=centre, project_id=project.pk)
+        charity.shelve_project(actor=org, project_id=project.pk)
+        site = charity.create_site(actor=org, data=charity.SiteInput(
+            name=f"{mark}服务站", address=f"{mark}路1号", community_ids=(side.community.pk,), opening_hours="9:00-17:00",
+            lead_name="站长"))
+        binding = charity.create_binding(actor=org, project_id=project.pk, site_id=site.pk, service_time="每周三",
+                                         submit=True)
+        charity.approve_binding(actor=centre, binding_id=binding.pk)
+        side.extra.update({"project_id": project.pk, "site_id": site.pk, "binding_id": binding.pk})
+
+
+SIDE_BUILDERS: list[Callable[[World], None]] = [_charity]

@@ -1,0 +1,273 @@
+"""社会公益服务项目管理平台 pages: the organisation's projects, the centre's review queue, the project page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shequtong.accounts.typing import AuthedRequest
+from shequtong.common import access
+from shequtong.common.errors import DomainError
+from shequtong.common.pagination import paginate, query_without_page
+from shequtong.common.perform import perform
+
+from . import images, selectors, services
+from .forms import BindingForm, ProjectForm, ReasonForm, SiteForm
+from .models import CENTRE_STATUSES, CharityProject, ProjectStatus, ServiceCategory, ServiceSite
+from .policies import access_binding, access_project, access_site
+
+# Who opens a project page at all; the project's own access says which version they get.
+READERS = ("social_org", "service_centre", "observe", "member")
+
+
+def _further_errors(form: Any, error: DomainError | None) -> None:
+    """The service checks every field at once; perform put the first on the form, these are the rest."""
+    for name, message in list(getattr(error, "errors", {}).items())[1:]:
+        form.add_error(name if name in form.fields else None, message)
+
+
+# --- the organisation (CP-1) ---------------------------------------------------------
+
+@access.capability("social_org")
+def org_projects(request: AuthedRequest) -> HttpResponse:
+    page = paginate(request, selectors.org_projects(request.user, request.GET))
+    return render(request, "charity/org_projects.html", {
+        "page_obj": page, "statuses": ProjectStatus.choices, "status": request.GET.get("status", ""),
+        "keep_query": query_without_page(request),
+    })
+
+
+def _project_form(request: AuthedRequest, project: CharityProject | None) -> HttpResponse:
+    communities = services.servable_communities(request.user)
+    form = ProjectForm(request.POST or None, request.FILES or None, communities=communities, instance=project)
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("action") == "submit"
+        data = form.to_input()
+        ok = "已提交审核" if submit else "已保存"
+        if project is None:
+            done = perform(request, lambda: services.create_project(actor=request.user, data=data, submit=submit),
+                           success=ok, form=form)
+        else:
+            project_id = project.pk
+            done = perform(request, lambda: services.update_project(actor=request.user, project_id=project_id,
+                                                                    data=data, submit=submit), success=ok, form=form)
+        if done.value is not None:
+            return redirect(done.value.get_absolute_url())
+        _further_errors(form, done.error)
+    return render(request, "charity/project_form.html", {"form": form, "project": project})
+
+
+@access.capability("social_org")
+def project_create(request: AuthedRequest) -> HttpResponse:
+    return _project_form(request, None)
+
+
+@access.capability("social_org")
+def project_edit(request: AuthedRequest, project_id: int) -> HttpResponse:
+    project, access_ = access_project(request.user, project_id)
+    if not access_.can_edit:
+        if access_.is_owner:
+            messages.error(request, "项目正在审核中，请先撤回再修改")
+        return redirect(project.get_absolute_url())
+    return _project_form(request, project)
+
+
+@access.capability(*READERS)
+def project_detail(request: AuthedRequest, project_id: int) -> HttpResponse:
+    project, access_ = access_project(request.user, project_id)
+    return render(request, "charity/project_detail.html", {
+        "project": project, "access": access_, "communities": project.communities.all(),
+        "events": project.events.select_related("actor"), "reason_form": ReasonForm(),
+        "bindings": selectors.project_bindings(project, audience=access_.audience),
+    })
+
+
+@access.capability(*READERS)
+def project_cover(request: AuthedRequest, project_id: int) -> FileResponse:
+    """The cover, only to those who may read the project (never a public media URL)."""
+    project, _ = access_project(request.user, project_id)
+    if not project.cover:
+        raise Http404
+    response = FileResponse(project.cover.open("rb"), content_type=images.content_type(project.cover.name))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _act(request: AuthedRequest, project_id: int, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
+    perform(request, lambda: fn(actor=request.user, project_id=project_id, **kwargs), success=ok)
+    return redirect("charity:project", project_id=project_id)
+
+
+@access.capability("social_org")
+@require_POST
+def project_submit(request: AuthedRequest, project_id: int) -> HttpResponse:
+    return _act(request, project_id, services.submit_project, "已提交审核")
+
+
+@access.capability("social_org")
+@require_POST
+def project_withdraw(request: AuthedRequest, project_id: int) -> HttpResponse:
+    return _act(request, project_id, services.withdraw_project, "已撤回审核申请")
+
+
+@access.capability("service_centre")
+@require_POST
+def project_review(request: AuthedRequest, project_id: int) -> HttpResponse:
+    if request.POST.get("decision") == "approve":
+        return _act(request, project_id, services.approve_project, "审核通过")
+    return _act(request, project_id, services.reject_project, "审核不通过", reason=request.POST.get("reason", ""))
+
+
+@access.capability("social_org", "service_centre")
+@require_POST
+def project_shelf(request: AuthedRequest, project_id: int) -> HttpResponse:
+    if request.POST.get("shelf") == "on":
+        return _act(request, project_id, services.shelve_project, "已上架")
+    return _act(request, project_id, services.unshelve_project, "已下架", reason=request.POST.get("reason", ""))
+
+
+# --- the service centre (CP-1 review) ------------------------------------------------
+
+@access.capability("service_centre")
+def centre_queue(request: AuthedRequest) -> HttpResponse:
+    return render(request, "charity/centre_queue.html", {
+        "projects": selectors.project_review_queue(request.user)[:100],
+        "bindings": selectors.binding_review_queue(request.user)[:100],
+    })
+
+
+@access.capability("service_centre")
+def centre_projects(request: AuthedRequest) -> HttpResponse:
+    page = paginate(request, selectors.centre_projects(request.user, request.GET))
+    return render(request, "charity/centre_projects.html", {
+        "page_obj": page, "statuses": [(s, ProjectStatus(s).label) for s in CENTRE_STATUSES],
+        "categories": ServiceCategory.choices, "status": request.GET.get("status", ""),
+        "category": request.GET.get("category", ""), "keep_query": query_without_page(request),
+    })
+
+
+# --- sites (CP-2) ---------------------------------------------------------------------
+
+@access.capability("social_org")
+def org_sites(request: AuthedRequest) -> HttpResponse:
+    return render(request, "charity/org_sites.html", {"page_obj": paginate(request, selectors.org_sites(request.user))})
+
+
+def _site_form(request: AuthedRequest, site: ServiceSite | None) -> HttpResponse:
+    form = SiteForm(request.POST or None, communities=services.servable_communities(request.user), instance=site)
+    if request.method == "POST" and form.is_valid():
+        data = form.to_input()
+        if site is None:
+            done = perform(request, lambda: services.create_site(actor=request.user, data=data), success="站点已保存",
+                           form=form)
+        else:
+            site_id = site.pk
+            done = perform(request, lambda: services.update_site(actor=request.user, site_id=site_id, data=data),
+                           success="站点已保存", form=form)
+        if done.value is not None:
+            return redirect(done.value.get_absolute_url())
+        _further_errors(form, done.error)
+    return render(request, "charity/site_form.html", {"form": form, "site": site})
+
+
+@access.capability("social_org")
+def site_create(request: AuthedRequest) -> HttpResponse:
+    return _site_form(request, None)
+
+
+@access.capability("social_org")
+def site_edit(request: AuthedRequest, site_id: int) -> HttpResponse:
+    site, access_ = access_site(request.user, site_id)
+    if not access_.can_edit:
+        return redirect(site.get_absolute_url())
+    return _site_form(request, site)
+
+
+@access.capability(*READERS)
+def site_detail(request: AuthedRequest, site_id: int) -> HttpResponse:
+    site, access_ = access_site(request.user, site_id)
+    return render(request, "charity/site_detail.html", {
+        "site": site, "access": access_, "communities": site.communities.all(),
+        "bindings": selectors.site_projects(site, audience=access_.audience),
+    })
+
+
+# --- bindings (CP-2) -------------------------------------------------------------------
+
+@access.capability("social_org")
+def binding_create(request: AuthedRequest, project_id: int) -> HttpResponse:
+    project, access_ = access_project(request.user, project_id)
+    if not access_.is_owner:
+        return redirect(project.get_absolute_url())
+    form = BindingForm(request.POST or None, sites=selectors.org_sites(request.user))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = perform(request, lambda: services.create_binding(
+            actor=request.user, project_id=project_id, site_id=d["site"].pk, service_time=d["service_time"],
+            note=d["note"], submit=request.POST.get("action") == "submit"), success="绑定信息已保存", form=form)
+        if done.value is not None:
+            return redirect(done.value.get_absolute_url())
+        _further_errors(form, done.error)
+    return render(request, "charity/binding_form.html", {"form": form, "project": project, "binding": None})
+
+
+@access.capability("social_org")
+def binding_edit(request: AuthedRequest, binding_id: int) -> HttpResponse:
+    binding, access_ = access_binding(request.user, binding_id)
+    if not access_.can_edit:
+        return redirect(binding.get_absolute_url())
+    form = BindingForm(request.POST or None, instance=binding)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = perform(request, lambda: services.update_binding(
+            actor=request.user, binding_id=binding_id, service_time=d["service_time"], note=d["note"],
+            submit=request.POST.get("action") == "submit"), success="绑定信息已保存", form=form)
+        if done.value is not None:
+            return redirect(binding.get_absolute_url())
+        _further_errors(form, done.error)
+    return render(request, "charity/binding_form.html", {"form": form, "project": binding.project, "binding": binding})
+
+
+@access.capability("social_org", "service_centre", "observe")
+def binding_detail(request: AuthedRequest, binding_id: int) -> HttpResponse:
+    binding, access_ = access_binding(request.user, binding_id)
+    return render(request, "charity/binding_detail.html", {
+        "binding": binding, "project": binding.project, "access": access_,
+        "events": binding.events.select_related("actor"),
+    })
+
+
+def _bind_act(request: AuthedRequest, binding_id: int, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
+    perform(request, lambda: fn(actor=request.user, binding_id=binding_id, **kwargs), success=ok)
+    return redirect("charity:binding", binding_id=binding_id)
+
+
+@access.capability("social_org")
+@require_POST
+def binding_submit(request: AuthedRequest, binding_id: int) -> HttpResponse:
+    return _bind_act(request, binding_id, services.submit_binding, "已提交审核")
+
+
+@access.capability("social_org")
+@require_POST
+def binding_withdraw(request: AuthedRequest, binding_id: int) -> HttpResponse:
+    return _bind_act(request, binding_id, services.withdraw_binding, "已撤回审核申请")
+
+
+@access.capability("social_org")
+@require_POST
+def binding_unbind(request: AuthedRequest, binding_id: int) -> HttpResponse:
+    return _bind_act(request, binding_id, services.unbind, "已解除绑定")
+
+
+@access.capability("service_centre")
+@require_POST
+def binding_review(request: AuthedRequest, binding_id: int) -> HttpResponse:
+    if request.POST.get("decision") == "approve":
+        return _bind_act(request, binding_id, services.approve_binding, "审核通过，已完成绑定")
+    return _bind_act(request, binding_id, services.reject_binding, "审核不通过", reason=request.POST.get("reason", ""))
+
