@@ -100,3 +100,35 @@ class BindingForm(forms.Form):
             del self.fields["site"]
         else:
             self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("项目节点"), max_length=60)
+    target = forms.CharField(label=_("节点目标"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    due_on = forms.DateField(label=_("计划完成日期"), widget=DateInput)
+    weight = forms.IntegerField(label=_("权重"), min_value=1, max_value=100, initial=1,
+                                help_text=_("总体进度按各节点权重加权计算"))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleImageField, self).clean(f, initial) for f in files]
+
+
+class ProgressForm(forms.Form):
+    completion = forms.IntegerField(label=_("完成度（%）"), min_value=0, max_value=100)
+    evidence = forms.CharField(label=_("完成情况说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    photos = MultipleImageField(label=_("照片"), required=False, help_text=_("最多9张，JPG、PNG 或 WEBP"))
+
+    def __init__(self, *args: Any, with_photos: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].widget.attrs["accept"] = "image/*"
+        if not with_photos:
+            del self.fields["photos"]

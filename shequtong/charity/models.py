@@ -199,6 +199,72 @@ class SiteBinding(models.Model):
         return reverse("charity:binding", args=[self.pk])
 
 
+class Milestone(models.Model):
+    """项目节点及目标 (CP-3): saved without review; its completion is the latest progress report's."""
+
+    project = models.ForeignKey(CharityProject, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("项目节点"), max_length=60)
+    target = models.CharField(_("节点目标"), max_length=500)
+    due_on = models.DateField(_("计划完成日期"))
+    weight = models.PositiveSmallIntegerField(_("权重"), default=1)
+    completion = models.PositiveSmallIntegerField(_("完成度"), default=0)
+    # Deleted milestones stay (their progress reports are history) but leave the plan and the roll-up.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("项目节点")
+        verbose_name_plural = _("项目节点")
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=1, weight__lte=100), name="charity_milestone_weight_range"),
+            models.CheckConstraint(condition=Q(completion__lte=100), name="charity_milestone_completion_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_achieved(self) -> bool:
+        return self.completion >= 100
+
+
+class ProgressReport(models.Model):
+    """节点目标完成情况 (CP-4): completion, evidence text and photos; edits and deletions are history."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="reports")
+    project = models.ForeignKey(CharityProject, on_delete=models.CASCADE, related_name="+")
+    completion = models.PositiveSmallIntegerField(_("完成度"))
+    evidence = models.TextField(_("完成情况说明"), max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("完成情况")
+        verbose_name_plural = _("完成情况")
+        constraints = [models.CheckConstraint(condition=Q(completion__lte=100), name="charity_report_completion_range")]
+
+    def __str__(self) -> str:
+        return f"{self.milestone_id}: {self.completion}%"
+
+
+class ProgressPhoto(models.Model):
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="charity/progress/%Y/%m/")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("完成情况照片")
+        verbose_name_plural = _("完成情况照片")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
 class ProjectEvent(AppendOnly, models.Model):
     """One step of a project's history (append-only): review, shelf, binding, plan and progress."""
 
@@ -220,6 +286,12 @@ class ProjectEvent(AppendOnly, models.Model):
         BINDING_APPROVED = "binding_approved", _("站点绑定审核通过")
         BINDING_REJECTED = "binding_rejected", _("站点绑定审核不通过")
         BINDING_UNBOUND = "binding_unbound", _("解除站点绑定")
+        MILESTONE_ADDED = "milestone_added", _("增加项目节点及目标")
+        MILESTONE_UPDATED = "milestone_updated", _("编辑项目节点及目标")
+        MILESTONE_DELETED = "milestone_deleted", _("删除项目节点及目标")
+        PROGRESS_SAVED = "progress_saved", _("保存节点目标完成情况")
+        PROGRESS_UPDATED = "progress_updated", _("修改节点目标完成情况")
+        PROGRESS_DELETED = "progress_deleted", _("删除节点目标完成情况")
 
     project = models.ForeignKey(CharityProject, on_delete=models.CASCADE, related_name="events")
     binding = models.ForeignKey(SiteBinding, on_delete=models.CASCADE, null=True, blank=True, related_name="events")

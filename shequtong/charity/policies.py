@@ -28,6 +28,9 @@ from .models import (
     EDITABLE_STATUSES,
     BindingStatus,
     CharityProject,
+    Milestone,
+    ProgressPhoto,
+    ProgressReport,
     ProjectStatus,
     ServiceSite,
     SiteBinding,
@@ -301,3 +304,45 @@ def access_binding_to_review(actor: User, binding_id: int) -> tuple[SiteBinding,
     if not access.is_centre:
         raise PermissionRefused("只有社会组织服务中心可以审核", code=CharityError.BINDING_STATE)
     return binding, access
+
+
+# --- plan and progress (CP-3, CP-4): read with the project, changed by its organisation -------
+
+MILESTONE_NOT_FOUND = "项目节点不存在或您无权查看"
+
+
+def access_milestone(actor: User, milestone_id: int, *, for_update: bool = False) -> tuple[Milestone, ProjectAccess]:
+    qs = Milestone.objects.select_for_update(of=("self",)) if for_update else Milestone.objects.all()
+    milestone = qs.filter(pk=milestone_id, deleted_at__isnull=True).first()
+    if milestone is None:
+        raise NotFound(MILESTONE_NOT_FOUND)
+    try:
+        project, access = access_project(actor, milestone.project_id, for_update=for_update)
+    except NotFound:
+        raise NotFound(MILESTONE_NOT_FOUND) from None
+    milestone.project = project
+    return milestone, access
+
+
+def access_report(actor: User, report_id: int, *, for_update: bool = False) -> tuple[ProgressReport, ProjectAccess]:
+    qs = ProgressReport.objects.select_for_update(of=("self",)) if for_update else ProgressReport.objects.all()
+    report = qs.filter(pk=report_id, deleted_at__isnull=True).select_related("milestone").first()
+    if report is None:
+        raise NotFound(MILESTONE_NOT_FOUND)
+    try:
+        project, access = access_project(actor, report.project_id, for_update=for_update)
+    except NotFound:
+        raise NotFound(MILESTONE_NOT_FOUND) from None
+    report.project = project
+    return report, access
+
+
+def access_photo(actor: User, photo_id: int) -> ProgressPhoto:
+    photo = ProgressPhoto.objects.filter(pk=photo_id, report__deleted_at__isnull=True).select_related("report").first()
+    if photo is None:
+        raise NotFound(MILESTONE_NOT_FOUND)
+    try:
+        access_project(actor, photo.report.project_id)
+    except NotFound:
+        raise NotFound(MILESTONE_NOT_FOUND) from None
+    return photo

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
@@ -16,6 +16,8 @@ from .models import (
     CENTRE_STATUSES,
     BindingStatus,
     CharityProject,
+    Milestone,
+    ProgressReport,
     ProjectStatus,
     ServiceCategory,
     ServiceSite,
@@ -109,3 +111,13 @@ def binding_review_queue(user: User) -> QuerySet[SiteBinding]:
     qs = scope.scope_for(user, "service_centre").filter(
         SiteBinding.objects.filter(status=BindingStatus.SUBMITTED), community_field="project__community")
     return qs.select_related("project", "site", "project__organisation").order_by("submitted_at", "id")
+
+
+# --- plan and progress (CP-3, CP-4) ------------------------------------------------------
+
+def timeline(project: CharityProject) -> list[Milestone]:
+    """The live milestones by due date, each with its live reports (newest first) and their photos."""
+    reports = ProgressReport.objects.filter(deleted_at__isnull=True).select_related("created_by").prefetch_related(
+        "photos").order_by("-created_at", "-id")
+    return list(project.milestones.filter(deleted_at__isnull=True).prefetch_related(
+        Prefetch("reports", queryset=reports, to_attr="live_reports")).order_by("due_on", "id"))

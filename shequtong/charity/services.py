@@ -18,16 +18,20 @@ from shequtong.accounts import scope
 from shequtong.accounts.models import User
 from shequtong.accounts.roles import roles_with
 from shequtong.common import clock
-from shequtong.common.errors import Conflict, PermissionRefused, ValidationFailed
+from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.inbox import services as inbox_services
 from shequtong.places.models import Community
 
+from . import progress as progress_rollup
 from .errors import CharityError
 from .images import check_image
 from .models import (
     Audience,
     BindingStatus,
     CharityProject,
+    Milestone,
+    ProgressPhoto,
+    ProgressReport,
     ProjectEvent,
     ProjectStatus,
     ServiceCategory,
@@ -36,9 +40,11 @@ from .models import (
 )
 from .policies import (
     access_binding_to_review,
+    access_milestone,
     access_own_binding,
     access_own_project,
     access_project_to_review,
+    access_report,
     access_site,
 )
 
@@ -506,3 +512,162 @@ def unbind(*, actor: User, binding_id: int) -> SiteBinding:
         binding.save(update_fields=["status", "updated_at"])
         _binding_event(binding, actor, ProjectEvent.Kind.BINDING_UNBOUND)
     return binding
+
+
+# --- plan (CP-3) and progress (CP-4): the organisation, without review ---------------------
+
+MAX_PHOTOS = 9
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    title: str
+    target: str
+    due_on: dt.date
+    weight: int
+
+
+def _clean_milestone(data: MilestoneInput) -> None:
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = "请填写项目节点"
+    elif len(data.title.strip()) > 60:
+        errors["title"] = "项目节点不能超过60字"
+    if not data.target.strip():
+        errors["target"] = "请填写节点目标"
+    elif len(data.target.strip()) > 500:
+        errors["target"] = "节点目标不能超过500字"
+    if not 1 <= data.weight <= 100:
+        errors["weight"] = "权重须为1到100之间的整数"
+    _fail(errors)
+
+
+def _plan_owner(access: Any) -> None:
+    if not access.can_plan:
+        if access.is_centre or access.is_observer or access.is_served:
+            raise PermissionRefused("只有项目所属社会组织可以管理计划和进度", code=CharityError.NOT_AN_ORGANISATION)
+        raise NotFound("项目节点不存在或您无权查看")
+
+
+def recompute_progress(project: CharityProject) -> int:
+    """Roll the live milestones' completion up into the project's progress (inside the caller's transaction)."""
+    pairs = list(project.milestones.filter(deleted_at__isnull=True).values_list("weight", "completion"))
+    value = progress_rollup.rollup(pairs)
+    if value != project.progress:
+        project.progress = value
+        project.save(update_fields=["progress"])
+    return value
+
+
+def add_milestone(*, actor: User, project_id: int, data: MilestoneInput) -> Milestone:
+    """增加项目节点及目标 (saved at once: 保存, no review)."""
+    _clean_milestone(data)
+    with transaction.atomic():
+        project, access = access_own_project(actor, project_id)
+        _plan_owner(access)
+        now = clock.now()
+        milestone = Milestone.objects.create(project=project, title=data.title.strip(), target=data.target.strip(),
+                                             due_on=data.due_on, weight=data.weight, created_at=now, updated_at=now)
+        _event(project, actor, ProjectEvent.Kind.MILESTONE_ADDED, f"{milestone.title}（权重{milestone.weight}）")
+        recompute_progress(project)
+    return milestone
+
+
+def update_milestone(*, actor: User, milestone_id: int, data: MilestoneInput) -> Milestone:
+    """编辑项目节点及目标, before the milestone's target is achieved."""
+    _clean_milestone(data)
+    with transaction.atomic():
+        milestone, access = access_milestone(actor, milestone_id, for_update=True)
+        _plan_owner(access)
+        if milestone.is_achieved:
+            raise Conflict("节点目标已达成，不能再修改", code=CharityError.NOT_EDITABLE)
+        milestone.title, milestone.target = data.title.strip(), data.target.strip()
+        milestone.due_on, milestone.weight = data.due_on, data.weight
+        milestone.updated_at = clock.now()
+        milestone.save(update_fields=["title", "target", "due_on", "weight", "updated_at"])
+        _event(milestone.project, actor, ProjectEvent.Kind.MILESTONE_UPDATED, f"{milestone.title}（权重{milestone.weight}）")
+        recompute_progress(milestone.project)
+    return milestone
+
+
+def delete_milestone(*, actor: User, milestone_id: int) -> None:
+    """删除项目节点及目标: it leaves the plan and the roll-up; its reports stay as history."""
+    with transaction.atomic():
+        milestone, access = access_milestone(actor, milestone_id, for_update=True)
+        _plan_owner(access)
+        milestone.deleted_at = clock.now()
+        milestone.save(update_fields=["deleted_at"])
+        _event(milestone.project, actor, ProjectEvent.Kind.MILESTONE_DELETED, milestone.title)
+        recompute_progress(milestone.project)
+
+
+def _clean_report(completion: int, evidence: str) -> str:
+    errors: dict[str, str] = {}
+    if not 0 <= completion <= 100:
+        errors["completion"] = "完成度须为0到100之间的整数"
+    evidence = (evidence or "").strip()
+    if not evidence:
+        errors["evidence"] = "请填写完成情况说明"
+    elif len(evidence) > 2000:
+        errors["evidence"] = "完成情况说明不能超过2000字"
+    _fail(errors)
+    return evidence
+
+
+def _refresh_completion(milestone: Milestone) -> None:
+    latest = milestone.reports.filter(deleted_at__isnull=True).order_by("-created_at", "-id").first()
+    milestone.completion = latest.completion if latest else 0
+    milestone.save(update_fields=["completion"])
+
+
+def save_progress(*, actor: User, milestone_id: int, completion: int, evidence: str, photos: list[Any] | None = None
+                  ) -> ProgressReport:
+    """保存节点目标完成情况: completion %, evidence and photos; the milestone takes the new completion."""
+    evidence = _clean_report(completion, evidence)
+    photos = photos or []
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(f"最多上传{MAX_PHOTOS}张照片", field="photos")
+    clean = [check_image(f, field="photos") for f in photos]
+    with transaction.atomic():
+        milestone, access = access_milestone(actor, milestone_id, for_update=True)
+        _plan_owner(access)
+        now = clock.now()
+        report = ProgressReport.objects.create(milestone=milestone, project=milestone.project, completion=completion,
+                                               evidence=evidence, created_by=actor, created_at=now, updated_at=now)
+        for image in clean:
+            photo = ProgressPhoto(report=report)
+            photo.image.save(f"{uuid.uuid4().hex}.{(image.name or 'x.png').rsplit('.', 1)[-1]}", image, save=False)
+            photo.save()
+        _refresh_completion(milestone)
+        _event(milestone.project, actor, ProjectEvent.Kind.PROGRESS_SAVED, f"{milestone.title}：{completion}%")
+        recompute_progress(milestone.project)
+    return report
+
+
+def update_progress(*, actor: User, report_id: int, completion: int, evidence: str) -> ProgressReport:
+    """修改节点目标完成情况; the history records the completion before and after."""
+    evidence = _clean_report(completion, evidence)
+    with transaction.atomic():
+        report, access = access_report(actor, report_id, for_update=True)
+        _plan_owner(access)
+        before = report.completion
+        report.completion, report.evidence, report.updated_at = completion, evidence, clock.now()
+        report.save(update_fields=["completion", "evidence", "updated_at"])
+        milestone = Milestone.objects.select_for_update().get(pk=report.milestone_id)
+        _refresh_completion(milestone)
+        _event(report.project, actor, ProjectEvent.Kind.PROGRESS_UPDATED, f"{milestone.title}：{before}% → {completion}%")
+        recompute_progress(report.project)
+    return report
+
+
+def delete_progress(*, actor: User, report_id: int) -> None:
+    """删除节点目标完成情况: the report leaves the timeline, the history keeps it."""
+    with transaction.atomic():
+        report, access = access_report(actor, report_id, for_update=True)
+        _plan_owner(access)
+        report.deleted_at = clock.now()
+        report.save(update_fields=["deleted_at"])
+        milestone = Milestone.objects.select_for_update().get(pk=report.milestone_id)
+        _refresh_completion(milestone)
+        _event(report.project, actor, ProjectEvent.Kind.PROGRESS_DELETED, f"{milestone.title}：{report.completion}%")
+        recompute_progress(report.project)

@@ -16,9 +16,16 @@ from shequtong.common.pagination import paginate, query_without_page
 from shequtong.common.perform import perform
 
 from . import images, selectors, services
-from .forms import BindingForm, ProjectForm, ReasonForm, SiteForm
+from .forms import BindingForm, MilestoneForm, ProgressForm, ProjectForm, ReasonForm, SiteForm
 from .models import CENTRE_STATUSES, CharityProject, ProjectStatus, ServiceCategory, ServiceSite
-from .policies import access_binding, access_project, access_site
+from .policies import (
+    access_binding,
+    access_milestone,
+    access_photo,
+    access_project,
+    access_report,
+    access_site,
+)
 
 # Who opens a project page at all; the project's own access says which version they get.
 READERS = ("social_org", "service_centre", "observe", "member")
@@ -83,6 +90,7 @@ def project_detail(request: AuthedRequest, project_id: int) -> HttpResponse:
         "project": project, "access": access_, "communities": project.communities.all(),
         "events": project.events.select_related("actor"), "reason_form": ReasonForm(),
         "bindings": selectors.project_bindings(project, audience=access_.audience),
+        "milestones": selectors.timeline(project),
     })
 
 
@@ -271,3 +279,100 @@ def binding_review(request: AuthedRequest, binding_id: int) -> HttpResponse:
         return _bind_act(request, binding_id, services.approve_binding, "审核通过，已完成绑定")
     return _bind_act(request, binding_id, services.reject_binding, "审核不通过", reason=request.POST.get("reason", ""))
 
+
+
+# --- plan (CP-3) and progress (CP-4) --------------------------------------------------------
+
+def _milestone_input(form: MilestoneForm) -> services.MilestoneInput:
+    d = form.cleaned_data
+    return services.MilestoneInput(title=d["title"], target=d["target"], due_on=d["due_on"], weight=d["weight"])
+
+
+@access.capability("social_org")
+def plan(request: AuthedRequest, project_id: int) -> HttpResponse:
+    """计划与进度: the milestones with their targets and weights, and the form to add one."""
+    project, access_ = access_project(request.user, project_id)
+    if not access_.can_plan:
+        return redirect(project.get_absolute_url())
+    form = MilestoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = _milestone_input(form)
+        if perform(request, lambda: services.add_milestone(actor=request.user, project_id=project_id, data=data),
+                   success="项目节点已保存", form=form):
+            return redirect("charity:plan", project_id=project_id)
+    return render(request, "charity/plan.html", {"project": project, "form": form,
+                                                 "milestones": selectors.timeline(project)})
+
+
+@access.capability("social_org")
+def milestone_edit(request: AuthedRequest, milestone_id: int) -> HttpResponse:
+    milestone, access_ = access_milestone(request.user, milestone_id)
+    if not access_.can_plan:
+        return redirect(milestone.project.get_absolute_url())
+    form = MilestoneForm(request.POST or None, initial={
+        "title": milestone.title, "target": milestone.target, "due_on": milestone.due_on, "weight": milestone.weight})
+    if request.method == "POST" and form.is_valid():
+        data = _milestone_input(form)
+        if perform(request, lambda: services.update_milestone(actor=request.user, milestone_id=milestone_id, data=data),
+                   success="项目节点已保存", form=form):
+            return redirect("charity:plan", project_id=milestone.project_id)
+    return render(request, "charity/milestone_form.html", {"form": form, "milestone": milestone,
+                                                           "project": milestone.project})
+
+
+@access.capability("social_org")
+@require_POST
+def milestone_delete(request: AuthedRequest, milestone_id: int) -> HttpResponse:
+    milestone, _ = access_milestone(request.user, milestone_id)
+    perform(request, lambda: services.delete_milestone(actor=request.user, milestone_id=milestone_id),
+            success="项目节点已删除")
+    return redirect("charity:plan", project_id=milestone.project_id)
+
+
+@access.capability("social_org")
+def progress_create(request: AuthedRequest, milestone_id: int) -> HttpResponse:
+    milestone, access_ = access_milestone(request.user, milestone_id)
+    if not access_.can_plan:
+        return redirect(milestone.project.get_absolute_url())
+    form = ProgressForm(request.POST or None, request.FILES or None, initial={"completion": milestone.completion})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if perform(request, lambda: services.save_progress(actor=request.user, milestone_id=milestone_id,
+                                                           completion=d["completion"], evidence=d["evidence"],
+                                                           photos=d["photos"]), success="完成情况已保存", form=form):
+            return redirect("charity:plan", project_id=milestone.project_id)
+    return render(request, "charity/progress_form.html", {"form": form, "milestone": milestone, "report": None,
+                                                          "project": milestone.project})
+
+
+@access.capability("social_org")
+def progress_edit(request: AuthedRequest, report_id: int) -> HttpResponse:
+    report, access_ = access_report(request.user, report_id)
+    if not access_.can_plan:
+        return redirect(report.project.get_absolute_url())
+    form = ProgressForm(request.POST or None, with_photos=False,
+                        initial={"completion": report.completion, "evidence": report.evidence})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if perform(request, lambda: services.update_progress(actor=request.user, report_id=report_id,
+                                                             completion=d["completion"], evidence=d["evidence"]),
+                   success="完成情况已修改", form=form):
+            return redirect("charity:plan", project_id=report.project_id)
+    return render(request, "charity/progress_form.html", {"form": form, "milestone": report.milestone, "report": report,
+                                                          "project": report.project})
+
+
+@access.capability("social_org")
+@require_POST
+def progress_delete(request: AuthedRequest, report_id: int) -> HttpResponse:
+    report, _ = access_report(request.user, report_id)
+    perform(request, lambda: services.delete_progress(actor=request.user, report_id=report_id), success="完成情况已删除")
+    return redirect("charity:plan", project_id=report.project_id)
+
+
+@access.capability(*READERS)
+def progress_photo(request: AuthedRequest, photo_id: int) -> FileResponse:
+    photo = access_photo(request.user, photo_id)
+    response = FileResponse(photo.image.open("rb"), content_type=images.content_type(photo.image.name))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

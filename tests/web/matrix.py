@@ -436,7 +436,12 @@ def _charity(world: World) -> None:
         binding = charity.create_binding(actor=org, project_id=project.pk, site_id=site.pk, service_time="每周三",
                                          submit=True)
         charity.approve_binding(actor=centre, binding_id=binding.pk)
-        side.extra.update({"project_id": project.pk, "site_id": site.pk, "binding_id": binding.pk})
+        milestone = charity.add_milestone(actor=org, project_id=project.pk, data=charity.MilestoneInput(
+            title=f"{mark}节点", target=f"{mark}目标", due_on=clock.today(), weight=1))
+        report = charity.save_progress(actor=org, milestone_id=milestone.pk, completion=50, evidence=f"{mark}进展",
+                                       photos=[image_upload()])
+        side.extra.update({"project_id": project.pk, "site_id": site.pk, "binding_id": binding.pk,
+                           "milestone_id": milestone.pk, "report_id": report.pk, "photo_id": report.photos.get().pk})
 
 
 SIDE_BUILDERS: list[Callable[[World], None]] = [_charity]
