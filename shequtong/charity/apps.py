@@ -8,6 +8,12 @@ class CharityConfig(AppConfig):
 
     def ready(self) -> None:
         from shequtong.common.registry import Tile, register
+        from shequtong.inbox import reach
+
+        from . import services
+
+        # Residents write to a site lead in 信箱 (CP-7); replies follow (inbox.reach.may_converse).
+        reach.register_rule(services.lead_reach)
 
         # The organisation's version (CP-1..CP-4): its projects and sites.
         register(Tile(section="committee_home", label="公益项目", url_name="charity:org_projects",

@@ -132,3 +132,28 @@ class ProgressForm(forms.Form):
         self.fields["photos"].widget.attrs["accept"] = "image/*"
         if not with_photos:
             del self.fields["photos"]
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class SlotForm(forms.Form):
+    title = forms.CharField(label=_("服务内容"), max_length=60)
+    starts_at = forms.DateTimeField(label=_("开始时间"), widget=DateTimeInput, input_formats=["%Y-%m-%dT%H:%M"])
+    ends_at = forms.DateTimeField(label=_("结束时间"), widget=DateTimeInput, input_formats=["%Y-%m-%dT%H:%M"])
+    capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=500)
+
+
+class ReviewForm(forms.Form):
+    stars = forms.TypedChoiceField(label=_("评分"), coerce=int, choices=[(i, f"{i}星") for i in range(5, 0, -1)],
+                                   widget=forms.RadioSelect)
+    text = forms.CharField(label=_("评价"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LetterForm(forms.Form):
+    subject = forms.CharField(label=_("标题"), max_length=120)
+    body = forms.CharField(label=_("内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))

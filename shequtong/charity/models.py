@@ -81,6 +81,10 @@ class CharityProject(models.Model):
                                     related_name="+", verbose_name=_("审核人"))
     # Rollups kept by the services (statistics and lists read them, never COUNT(*) per row).
     progress = models.PositiveSmallIntegerField(_("总体进度"), default=0)
+    slots_count = models.PositiveIntegerField(_("服务场次"), default=0)
+    bookings_count = models.PositiveIntegerField(_("预约人次"), default=0)      # live (not cancelled) bookings
+    reviews_count = models.PositiveIntegerField(_("评价数"), default=0)         # approved reviews
+    rating_total = models.PositiveIntegerField(_("评分合计"), default=0)        # stars of approved reviews
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"))
 
@@ -113,6 +117,10 @@ class CharityProject(models.Model):
     @property
     def audience_labels(self) -> list[str]:
         return [str(Audience(a).label) for a in self.audience if a in Audience.values]
+
+    @property
+    def average_rating(self) -> float | None:
+        return round(self.rating_total / self.reviews_count, 1) if self.reviews_count else None
 
     @property
     def shelf_label(self) -> str:
@@ -265,6 +273,97 @@ class ProgressPhoto(models.Model):
         return self.image.name
 
 
+class ServiceSlot(models.Model):
+    """A bookable time of a project at a bound site (CP-7): capacity places, booked until it starts."""
+
+    binding = models.ForeignKey(SiteBinding, on_delete=models.PROTECT, related_name="slots")
+    project = models.ForeignKey(CharityProject, on_delete=models.CASCADE, related_name="slots")
+    site = models.ForeignKey(ServiceSite, on_delete=models.PROTECT, related_name="slots")
+    title = models.CharField(_("服务内容"), max_length=60)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveIntegerField(_("名额"))
+    booked = models.PositiveIntegerField(_("已预约"), default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("服务场次")
+        verbose_name_plural = _("服务场次")
+        constraints = [
+            models.CheckConstraint(condition=Q(booked__lte=models.F("capacity")), name="charity_slot_not_overbooked"),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="charity_slot_period_valid"),
+        ]
+        indexes = [models.Index(fields=["project", "starts_at"], name="charity_slot_proj_start")]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", _("已预约")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class SlotBooking(models.Model):
+    slot = models.ForeignKey(ServiceSlot, on_delete=models.CASCADE, related_name="bookings")
+    project = models.ForeignKey(CharityProject, on_delete=models.CASCADE, related_name="bookings")
+    resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charity_bookings")
+    status = models.CharField(_("状态"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
+    created_at = models.DateTimeField(_("预约时间"))
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("服务预约")
+        verbose_name_plural = _("服务预约")
+        constraints = [
+            models.UniqueConstraint(fields=["slot", "resident"], condition=Q(status="booked"),
+                                    name="charity_booking_once_per_slot"),
+        ]
+        indexes = [models.Index(fields=["resident", "-created_at"], name="charity_booking_resident")]
+
+    def __str__(self) -> str:
+        return f"{self.slot_id}: {self.resident_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("未通过")
+
+
+class ProjectReview(models.Model):
+    """A resident's rating (1–5) and review after taking part; shown once the service centre approves it."""
+
+    project = models.ForeignKey(CharityProject, on_delete=models.CASCADE, related_name="reviews")
+    resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charity_reviews")
+    stars = models.PositiveSmallIntegerField(_("评分"))
+    text = models.TextField(_("评价"), max_length=1000)
+    status = models.CharField(_("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    moderation_note = models.CharField(_("审核意见"), max_length=200, blank=True)
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("项目评价")
+        verbose_name_plural = _("项目评价")
+        constraints = [
+            models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="charity_review_stars_range"),
+            models.UniqueConstraint(fields=["project", "resident"], name="charity_review_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.stars}"
+
+
 class ProjectEvent(AppendOnly, models.Model):
     """One step of a project's history (append-only): review, shelf, binding, plan and progress."""
 
@@ -292,6 +391,9 @@ class ProjectEvent(AppendOnly, models.Model):
         PROGRESS_SAVED = "progress_saved", _("保存节点目标完成情况")
         PROGRESS_UPDATED = "progress_updated", _("修改节点目标完成情况")
         PROGRESS_DELETED = "progress_deleted", _("删除节点目标完成情况")
+        SLOT_OPENED = "slot_opened", _("开放服务预约")
+        REVIEW_APPROVED = "review_approved", _("居民评价审核通过")
+        REVIEW_REJECTED = "review_rejected", _("居民评价审核未通过")
 
     project = models.ForeignKey(CharityProject, on_delete=models.CASCADE, related_name="events")
     binding = models.ForeignKey(SiteBinding, on_delete=models.CASCADE, null=True, blank=True, related_name="events")

@@ -31,9 +31,12 @@ from .models import (
     Milestone,
     ProgressPhoto,
     ProgressReport,
+    ProjectReview,
     ProjectStatus,
     ServiceSite,
+    ServiceSlot,
     SiteBinding,
+    SlotBooking,
 )
 
 NOT_FOUND_MESSAGE = "公益项目不存在或您无权查看"
@@ -346,3 +349,63 @@ def access_photo(actor: User, photo_id: int) -> ProgressPhoto:
     except NotFound:
         raise NotFound(MILESTONE_NOT_FOUND) from None
     return photo
+
+
+# --- slots, bookings and reviews (CP-7) ---------------------------------------------------
+
+SLOT_NOT_FOUND = "服务场次不存在或您无权查看"
+BOOKING_NOT_FOUND = "预约不存在或您无权查看"
+REVIEW_NOT_FOUND = "评价不存在或您无权查看"
+
+
+def access_slot(actor: User, slot_id: int, *, for_update: bool = False) -> tuple[ServiceSlot, ProjectAccess]:
+    """The slot (locked when asked: capacity is counted under this lock) and the actor's access to its project."""
+    qs = ServiceSlot.objects.select_for_update(of=("self",)) if for_update else ServiceSlot.objects.all()
+    slot = qs.filter(pk=slot_id).first()
+    if slot is None:
+        raise NotFound(SLOT_NOT_FOUND)
+    project = CharityProject.objects.select_related("community", "subdistrict", "organisation").filter(
+        pk=slot.project_id).first()
+    if project is None:
+        raise NotFound(SLOT_NOT_FOUND)
+    access = project_access(actor, project)
+    if not access.can_view:
+        raise NotFound(SLOT_NOT_FOUND)
+    slot.project = project
+    return slot, access
+
+
+def access_booking(actor: User, booking_id: int, *, for_update: bool = False) -> SlotBooking:
+    """One's own booking; anyone else's is not found."""
+    qs = SlotBooking.objects.select_for_update(of=("self",)) if for_update else SlotBooking.objects.all()
+    booking = qs.filter(pk=booking_id, resident_id=getattr(actor, "pk", None)).select_related("slot").first()
+    if booking is None:
+        raise NotFound(BOOKING_NOT_FOUND)
+    return booking
+
+
+@dataclass(frozen=True)
+class ReviewAccess:
+    is_author: bool
+    is_centre: bool
+    status: str
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.is_centre and self.status == "pending"
+
+
+def access_review_to_moderate(actor: User, review_id: int) -> tuple[ProjectReview, ReviewAccess]:
+    """A review, locked, for the centre covering its project's subdistrict; NotFound for anyone else."""
+    review = ProjectReview.objects.select_for_update(of=("self",)).filter(pk=review_id).select_related(
+        "project").first()
+    if review is None:
+        raise NotFound(REVIEW_NOT_FOUND)
+    access = ReviewAccess(
+        is_author=review.resident_id == getattr(actor, "pk", None),
+        is_centre=scope.scope_for(actor, "service_centre").covers(subdistrict_id=review.project.subdistrict_id),
+        status=review.status,
+    )
+    if not access.is_centre:
+        raise NotFound(REVIEW_NOT_FOUND)
+    return review, access

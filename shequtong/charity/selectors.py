@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
+from shequtong.common import clock
 
 from .models import (
     CENTRE_STATUSES,
@@ -18,10 +19,14 @@ from .models import (
     CharityProject,
     Milestone,
     ProgressReport,
+    ProjectReview,
     ProjectStatus,
+    ReviewStatus,
     ServiceCategory,
     ServiceSite,
+    ServiceSlot,
     SiteBinding,
+    SlotBooking,
 )
 
 
@@ -121,3 +126,43 @@ def timeline(project: CharityProject) -> list[Milestone]:
         "photos").order_by("-created_at", "-id")
     return list(project.milestones.filter(deleted_at__isnull=True).prefetch_related(
         Prefetch("reports", queryset=reports, to_attr="live_reports")).order_by("due_on", "id"))
+
+
+# --- slots, bookings and reviews (CP-7) -------------------------------------------------
+
+def upcoming_slots(project: CharityProject) -> QuerySet[ServiceSlot]:
+    return project.slots.filter(starts_at__gt=clock.now()).select_related("site").order_by("starts_at", "id")
+
+
+def my_bookings(user: User, project: CharityProject | None = None) -> QuerySet[SlotBooking]:
+    qs = SlotBooking.objects.filter(resident_id=user.pk)
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs.select_related("slot", "slot__site", "project").order_by("-created_at", "-id")
+
+
+def org_bookings(user: User) -> QuerySet[SlotBooking]:
+    """Bookings of the organisation's projects (residents' names masked on the page)."""
+    qs = scope.scope_for(user, "social_org").filter(
+        SlotBooking.objects.filter(project__organisation_id=user.pk), community_field="project__community")
+    return qs.select_related("slot", "slot__site", "project", "resident").order_by("-created_at", "-id")
+
+
+def project_reviews(project: CharityProject, *, audience: str) -> QuerySet[ProjectReview]:
+    """Approved reviews for residents and observers; every review for the organisation and the centre."""
+    qs = project.reviews.select_related("resident").order_by("-created_at", "-id")
+    if audience in ("org", "centre"):
+        return qs
+    return qs.filter(status=ReviewStatus.APPROVED)
+
+
+def org_reviews(user: User) -> QuerySet[ProjectReview]:
+    qs = scope.scope_for(user, "social_org").filter(
+        ProjectReview.objects.filter(project__organisation_id=user.pk), community_field="project__community")
+    return qs.select_related("project", "resident").order_by("-created_at", "-id")
+
+
+def review_moderation_queue(user: User) -> QuerySet[ProjectReview]:
+    qs = scope.scope_for(user, "service_centre").filter(
+        ProjectReview.objects.filter(status=ReviewStatus.PENDING), community_field="project__community")
+    return qs.select_related("project", "resident").order_by("created_at", "id")

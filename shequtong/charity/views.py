@@ -7,16 +7,27 @@ from typing import Any
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shequtong.accounts.typing import AuthedRequest
-from shequtong.common import access
+from shequtong.common import access, clock
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate, query_without_page
 from shequtong.common.perform import perform
 
 from . import images, selectors, services
-from .forms import BindingForm, MilestoneForm, ProgressForm, ProjectForm, ReasonForm, SiteForm
+from .forms import (
+    BindingForm,
+    LetterForm,
+    MilestoneForm,
+    ProgressForm,
+    ProjectForm,
+    ReasonForm,
+    ReviewForm,
+    SiteForm,
+    SlotForm,
+)
 from .models import CENTRE_STATUSES, CharityProject, ProjectStatus, ServiceCategory, ServiceSite
 from .policies import (
     access_binding,
@@ -25,6 +36,7 @@ from .policies import (
     access_project,
     access_report,
     access_site,
+    access_slot,
 )
 
 # Who opens a project page at all; the project's own access says which version they get.
@@ -91,6 +103,14 @@ def project_detail(request: AuthedRequest, project_id: int) -> HttpResponse:
         "events": project.events.select_related("actor"), "reason_form": ReasonForm(),
         "bindings": selectors.project_bindings(project, audience=access_.audience),
         "milestones": selectors.timeline(project),
+        "slots": selectors.upcoming_slots(project) if project.status == ProjectStatus.APPROVED else [],
+        "my_bookings": list(selectors.my_bookings(request.user, project)) if access_.is_served else [],
+        "booked_slot_ids": set(selectors.my_bookings(request.user, project).filter(status="booked").values_list(
+            "slot_id", flat=True)) if access_.is_served else set(),
+        "can_review": access_.is_served and services.has_taken_part(request.user, project.pk)
+        and not project.reviews.filter(resident_id=request.user.pk).exists(),
+        "review_form": ReviewForm(),
+        "reviews": selectors.project_reviews(project, audience=access_.audience)[:50],
     })
 
 
@@ -145,6 +165,7 @@ def centre_queue(request: AuthedRequest) -> HttpResponse:
     return render(request, "charity/centre_queue.html", {
         "projects": selectors.project_review_queue(request.user)[:100],
         "bindings": selectors.binding_review_queue(request.user)[:100],
+        "reviews": selectors.review_moderation_queue(request.user)[:100],
     })
 
 
@@ -200,6 +221,7 @@ def site_detail(request: AuthedRequest, site_id: int) -> HttpResponse:
     site, access_ = access_site(request.user, site_id)
     return render(request, "charity/site_detail.html", {
         "site": site, "access": access_, "communities": site.communities.all(),
+        "message_url": reverse("charity:site_message", args=[site.pk]) if access_.can_message_lead else "",
         "bindings": selectors.site_projects(site, audience=access_.audience),
     })
 
@@ -246,6 +268,8 @@ def binding_detail(request: AuthedRequest, binding_id: int) -> HttpResponse:
     return render(request, "charity/binding_detail.html", {
         "binding": binding, "project": binding.project, "access": access_,
         "events": binding.events.select_related("actor"),
+        "slots": binding.slots.order_by("-starts_at", "-id")[:50],
+        "slot_form": SlotForm() if access_.is_owner and binding.status == "bound" else None,
     })
 
 
@@ -376,3 +400,106 @@ def progress_photo(request: AuthedRequest, photo_id: int) -> FileResponse:
     response = FileResponse(photo.image.open("rb"), content_type=images.content_type(photo.image.name))
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# --- residents (CP-7) --------------------------------------------------------------------
+
+@access.capability("member")
+def browse(request: AuthedRequest) -> HttpResponse:
+    """公益服务: the projects on shelf and the sites that serve the resident's community."""
+    return render(request, "charity/browse.html", {
+        "page_obj": paginate(request, selectors.served_projects(request.user, request.GET)),
+        "sites": selectors.served_sites(request.user)[:50], "categories": ServiceCategory.choices,
+        "category": request.GET.get("category", ""), "keep_query": query_without_page(request),
+    })
+
+
+@access.capability("member")
+def my_bookings(request: AuthedRequest) -> HttpResponse:
+    return render(request, "charity/my_bookings.html", {
+        "page_obj": paginate(request, selectors.my_bookings(request.user)), "now": clock.now()})
+
+
+@access.capability("member")
+@require_POST
+def slot_book(request: AuthedRequest, slot_id: int) -> HttpResponse:
+    slot, _ = access_slot(request.user, slot_id)
+    perform(request, lambda: services.book_slot(actor=request.user, slot_id=slot_id), success="预约成功",
+            once="charity.book_slot")
+    return redirect(slot.project.get_absolute_url())
+
+
+@access.capability("member")
+@require_POST
+def booking_cancel(request: AuthedRequest, slot_booking_id: int) -> HttpResponse:
+    perform(request, lambda: services.cancel_booking(actor=request.user, booking_id=slot_booking_id),
+            success="已取消预约")
+    return redirect("charity:my_bookings")
+
+
+@access.capability("member")
+@require_POST
+def review_create(request: AuthedRequest, project_id: int) -> HttpResponse:
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        perform(request, lambda: services.review_project(actor=request.user, project_id=project_id, stars=d["stars"],
+                                                         text=d["text"]),
+                success="评价已提交，社会组织服务中心审核后显示")
+    else:
+        messages.error(request, "请选择评分并填写评价内容")
+    return redirect("charity:project", project_id=project_id)
+
+
+@access.capability("member")
+def site_message(request: AuthedRequest, site_id: int) -> HttpResponse:
+    """联系站点负责人: a 信箱 letter to the site's lead."""
+    site, access_ = access_site(request.user, site_id)
+    if not access_.can_message_lead:
+        return redirect(site.get_absolute_url())
+    form = LetterForm(request.POST or None, initial={"subject": f"咨询：{site.name}"[:120]})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if perform(request, lambda: services.message_site_lead(actor=request.user, site_id=site_id,
+                                                               subject=d["subject"], body=d["body"]),
+                   success="信件已发送到站点负责人的信箱", form=form):
+            return redirect(site.get_absolute_url())
+    return render(request, "charity/site_message.html", {"site": site, "form": form})
+
+
+# --- the organisation: slots, bookings and reviews ------------------------------------------
+
+@access.capability("social_org")
+@require_POST
+def slot_create(request: AuthedRequest, binding_id: int) -> HttpResponse:
+    form = SlotForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        perform(request, lambda: services.open_slot(actor=request.user, binding_id=binding_id, title=d["title"],
+                                                    starts_at=d["starts_at"], ends_at=d["ends_at"],
+                                                    capacity=d["capacity"]), success="已开放预约")
+    else:
+        access_binding(request.user, binding_id)
+        messages.error(request, "请完整填写服务内容、时间和名额")
+    return redirect("charity:binding", binding_id=binding_id)
+
+
+@access.capability("social_org")
+def org_bookings(request: AuthedRequest) -> HttpResponse:
+    return render(request, "charity/org_bookings.html", {"page_obj": paginate(request, selectors.org_bookings(request.user))})
+
+
+@access.capability("social_org")
+def org_reviews(request: AuthedRequest) -> HttpResponse:
+    return render(request, "charity/org_reviews.html", {"page_obj": paginate(request, selectors.org_reviews(request.user))})
+
+
+@access.capability("service_centre")
+@require_POST
+def review_moderate(request: AuthedRequest, review_id: int) -> HttpResponse:
+    if request.POST.get("decision") == "approve":
+        perform(request, lambda: services.approve_review(actor=request.user, review_id=review_id), success="评价已通过")
+    else:
+        perform(request, lambda: services.reject_review(actor=request.user, review_id=review_id,
+                                                        note=request.POST.get("note", "")), success="评价未通过")
+    return redirect("charity:centre_queue")

@@ -80,3 +80,26 @@ def make_binding(org: User, project: Any, site: Any, *, state: str = "draft", ce
         assert centre is not None
         binding = services.reject_binding(actor=centre, binding_id=binding.pk, reason="站点不在服务范围")
     return binding
+
+
+def open_slot(org: User, binding: Any, *, capacity: int = 30, hours: int = 24, title: str = "助餐服务") -> Any:
+    starts = clock.now() + dt.timedelta(hours=hours)
+    return services.open_slot(actor=org, binding_id=binding.pk, title=title, starts_at=starts,
+                              ends_at=starts + dt.timedelta(hours=2), capacity=capacity)
+
+
+@dataclass
+class Bookable:
+    project: Any
+    site: Any
+    binding: Any
+    slot: Any
+
+
+def bookable(people: People, *, capacity: int = 30, communities: list[Any] | None = None) -> Bookable:
+    """A project on shelf serving A, bound to a site, with one slot tomorrow."""
+    communities = communities or [people.cast.a]
+    project = make_project(people.org, communities, state="on_shelf", centre=people.centre)
+    site = make_site(people.org, communities)
+    binding = make_binding(people.org, project, site, state="bound", centre=people.centre)
+    return Bookable(project, site, binding, open_slot(people.org, binding, capacity=capacity))

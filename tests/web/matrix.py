@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -440,8 +441,17 @@ def _charity(world: World) -> None:
             title=f"{mark}节点", target=f"{mark}目标", due_on=clock.today(), weight=1))
         report = charity.save_progress(actor=org, milestone_id=milestone.pk, completion=50, evidence=f"{mark}进展",
                                        photos=[image_upload()])
+        starts = clock.now() + dt.timedelta(days=1)
+        slot = charity.open_slot(actor=org, binding_id=binding.pk, title=f"{mark}助餐", starts_at=starts,
+                                 ends_at=starts + dt.timedelta(hours=2), capacity=30)
+        resident = cast.resident_a if side is world.a else cast.resident_b
+        booking = charity.book_slot(actor=resident, slot_id=slot.pk)
+        moved = clock.now() + dt.timedelta(days=3)
+        with mock.patch.object(clock, "now", return_value=moved):  # the resident has taken part: they may review
+            review = charity.review_project(actor=resident, project_id=project.pk, stars=5, text=f"{mark}很好")
         side.extra.update({"project_id": project.pk, "site_id": site.pk, "binding_id": binding.pk,
-                           "milestone_id": milestone.pk, "report_id": report.pk, "photo_id": report.photos.get().pk})
+                           "milestone_id": milestone.pk, "report_id": report.pk, "photo_id": report.photos.get().pk,
+                           "slot_id": slot.pk, "slot_booking_id": booking.pk, "review_id": review.pk})
 
 
 SIDE_BUILDERS: list[Callable[[World], None]] = [_charity]
