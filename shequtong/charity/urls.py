@@ -42,6 +42,13 @@ urlpatterns = [
     path("org/bookings/", views.org_bookings, name="org_bookings"),
     path("org/reviews/", views.org_reviews, name="org_reviews"),
     path("reviews/<int:review_id>/moderate/", views.review_moderate, name="review_moderate"),
+    path("centre/stats/", views.centre_stats, name="centre_stats"),
+    path("centre/stats/export/", views.centre_stats_export, name="centre_stats_export"),
+    path("org/stats/", views.org_stats, name="org_stats"),
+    path("org/stats/export/", views.org_stats_export, name="org_stats_export"),
+    path("observe/", views.observe, name="observe"),
+    path("observe/export/", views.observe_export, name="observe_export"),
+    path("observe/subdistricts/<int:subdistrict_id>/", views.observe_subdistrict, name="observe_subdistrict"),
     path("centre/", views.centre_queue, name="centre_queue"),
     path("centre/projects/", views.centre_projects, name="centre_projects"),
 ]

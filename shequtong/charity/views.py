@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access, clock
 from shequtong.common.errors import DomainError
@@ -17,6 +18,7 @@ from shequtong.common.pagination import paginate, query_without_page
 from shequtong.common.perform import perform
 
 from . import images, selectors, services
+from . import statistics as stats
 from .forms import (
     BindingForm,
     LetterForm,
@@ -503,3 +505,69 @@ def review_moderate(request: AuthedRequest, review_id: int) -> HttpResponse:
         perform(request, lambda: services.reject_review(actor=request.user, review_id=review_id,
                                                         note=request.POST.get("note", "")), success="评价未通过")
     return redirect("charity:centre_queue")
+
+
+# --- statistics (CP-5) and the observers' view (CP-6) ------------------------------------------
+
+def _stats_page(request: AuthedRequest, figures: stats.Figures, *, heading: str, export_url: str, back: str) -> HttpResponse:
+    return render(request, "charity/stats.html", {
+        "f": figures, "chart": stats.chart_data(figures), "heading": heading, "export_url": export_url, "back": back,
+        "statuses": [(s, ProjectStatus(s).label, figures.by_status.get(s, 0)) for s in ProjectStatus.values],
+    })
+
+
+def _xlsx(figures: stats.Figures, name: str) -> HttpResponse:
+    response = HttpResponse(stats.xlsx(figures),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@access.capability("service_centre")
+def centre_stats(request: AuthedRequest) -> HttpResponse:
+    f = stats.figures(stats.centre_projects(request.user), stats.centre_sites(request.user))
+    return _stats_page(request, f, heading="社会公益服务项目数据统计", export_url=reverse("charity:centre_stats_export"),
+                       back=reverse("charity:centre_queue"))
+
+
+@access.capability("service_centre")
+def centre_stats_export(request: AuthedRequest) -> HttpResponse:
+    return _xlsx(stats.figures(stats.centre_projects(request.user), stats.centre_sites(request.user)), "charity-stats")
+
+
+@access.capability("social_org")
+def org_stats(request: AuthedRequest) -> HttpResponse:
+    f = stats.figures(stats.org_projects(request.user), stats.org_sites(request.user))
+    return _stats_page(request, f, heading="本组织项目数据统计", export_url=reverse("charity:org_stats_export"),
+                       back=reverse("web:home"))
+
+
+@access.capability("social_org")
+def org_stats_export(request: AuthedRequest) -> HttpResponse:
+    return _xlsx(stats.figures(stats.org_projects(request.user), stats.org_sites(request.user)), "charity-org-stats")
+
+
+@access.capability("observe")
+def observe(request: AuthedRequest) -> HttpResponse:
+    """查看社会组织和社会公益服务项目数据概览, by subdistrict (drill down to one)."""
+    f = stats.figures(stats.observer_projects(request.user), stats.observer_sites(request.user), with_rows=False)
+    return render(request, "charity/observe.html", {"f": f, "chart": stats.chart_data(f)})
+
+
+@access.capability("observe")
+def observe_export(request: AuthedRequest) -> HttpResponse:
+    return _xlsx(stats.figures(stats.observer_projects(request.user), stats.observer_sites(request.user)),
+                 "charity-observe")
+
+
+@access.capability("observe")
+def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
+    """One subdistrict: its sites and projects (with progress and ratings), each opening its page."""
+    sub = scope.subdistrict_in_scope(request.user, "observe", subdistrict_id)
+    projects = stats.observer_projects(request.user).filter(subdistrict_id=sub.pk)
+    sites = stats.observer_sites(request.user).filter(subdistrict_id=sub.pk)
+    return render(request, "charity/observe_subdistrict.html", {
+        "subdistrict": sub, "f": stats.figures(projects, sites, with_rows=False),
+        "page_obj": paginate(request, projects.select_related("organisation", "subdistrict").order_by("-starts_on", "-id")),
+        "sites": sites.select_related("community").order_by("name", "id")[:100],
+    })
