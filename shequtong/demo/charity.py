@@ -12,6 +12,7 @@ import datetime as dt
 from unittest import mock
 
 from django.db import transaction
+from django.utils import timezone
 
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
@@ -86,7 +87,8 @@ def seed_demo_charity() -> int:
                                          text="饭菜可口，志愿者很耐心，家里老人很满意。")
         services.approve_review(actor=centre, review_id=review.pk)
         for days in (2, 4, 9):
-            starts = (clock.now() + dt.timedelta(days=days)).replace(hour=11, minute=0, second=0, microsecond=0)
+            starts = timezone.localtime(clock.now() + dt.timedelta(days=days)).replace(hour=11, minute=0, second=0,
+                                                                                       microsecond=0)
             services.open_slot(actor=org, binding_id=bound.pk, title="午间助餐", starts_at=starts,
                                ends_at=starts + dt.timedelta(hours=1, minutes=30), capacity=20)
     return CharityProject.objects.filter(organisation=org).count()

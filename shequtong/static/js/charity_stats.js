@@ -12,8 +12,8 @@
       var c1 = window.echarts.init(bar);
       c1.setOption({
         tooltip: { trigger: "axis" },
-        legend: { data: ["项目数", "预约人次", "平均评分"], textStyle: { fontSize: font } },
-        grid: { left: 40, right: 40, bottom: 60 },
+        legend: { top: 0, data: ["项目数", "预约人次", "平均评分"], textStyle: { fontSize: font } },
+        grid: { left: 40, right: 40, top: 40, bottom: 70 },
         xAxis: { type: "category", data: data.categories, axisLabel: { interval: 0, rotate: 30, fontSize: font } },
         yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 5 }],
         series: [
