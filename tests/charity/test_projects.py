@@ -222,7 +222,8 @@ def test_pages_create_review_and_shelve(client, people: People):
     assert CharityProject.objects.count() == 1
     client.force_login(people.centre)
     queue = client.get(reverse("charity:centre_queue")).content.decode()
-    assert "儿童托管" in queue
+    assert "儿童托管" in queue and "<title>审核 · 宝山社区通</title>" in queue
+    assert queue.count('data-testid="binding-queue"') == queue.count('data-testid="review-queue"') == 1
     client.post(reverse("charity:project_review", args=[project.pk]), {"decision": "approve"})
     client.force_login(people.org)
     client.post(reverse("charity:project_shelf", args=[project.pk]), {"shelf": "on"})
