@@ -45,6 +45,7 @@ seed: migrate
 	$(DEMO_GRID) $(PYTHON) manage.py seed_demo_cases
 	$(PYTHON) manage.py seed_demo_epidemic
 	$(PYTHON) manage.py seed_demo_rural
+	$(PYTHON) manage.py seed_demo_charity
 
 serve:
 	HOST=$(HOST) PORT=$(PORT) GRID_PORT=$(GRID_PORT) bash scripts/run_demo.sh

@@ -186,6 +186,7 @@ def main() -> int:
     manage(env, "seed_demo_cases")
     manage(env, "seed_demo_epidemic")
     manage(env, "seed_demo_rural")
+    manage(env, "seed_demo_charity")
     tokens = json.loads(manage(env, "shell", "-c", MINT).split("TOKENS=", 1)[1])
 
     log = (work / "server.log").open("w")

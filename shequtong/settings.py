@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shequtong.visits",
     "shequtong.epidemic",
     "shequtong.rural",
+    "shequtong.charity",
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",

@@ -18,6 +18,7 @@ urlpatterns: list = [
     path("visits/", include("shequtong.visits.urls")),
     path("epidemic/", include("shequtong.epidemic.urls")),
     path("rural/", include("shequtong.rural.urls")),
+    path("charity/", include("shequtong.charity.urls")),
     path("open311/", include("shequtong.open311.urls")),
     # After web's own observe/ pages (the first pattern that matches wins).
     path("observe/", include("shequtong.observe.urls")),

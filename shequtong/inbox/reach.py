@@ -14,6 +14,8 @@ these rules; the recipient picker lists ``reachable_users``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 
 from shequtong.accounts import scope
@@ -29,6 +31,17 @@ def _communities(user: User, capability: str) -> frozenset[int]:
     return scope.scope_for(user, capability).community_ids
 
 
+# Further rules from apps above 信箱, registered in their AppConfig.ready() (charity: a resident
+# writes to the lead of a service site serving their community). Each answers the community of
+# the letter, or None.
+EXTRA_RULES: list[Callable[[User, User], int | None]] = []
+
+
+def register_rule(rule: Callable[[User, User], int | None]) -> None:
+    if rule not in EXTRA_RULES:
+        EXTRA_RULES.append(rule)
+
+
 def letter_community_id(sender: User | None, recipient: User | None) -> int | None:
     """The community in which `sender` may write to `recipient`, or None if they may not."""
     if sender is None or recipient is None or sender.pk == recipient.pk or not recipient.is_active:
@@ -42,6 +55,10 @@ def letter_community_id(sender: User | None, recipient: User | None) -> int | No
     if not observer.is_empty and recipient_staff:
         covered = observer.communities().filter(pk__in=sorted(recipient_staff)).order_by("pk").values_list("pk", flat=True)
         return covered.first()
+    for rule in EXTRA_RULES:
+        community_id = rule(sender, recipient)
+        if community_id is not None:
+            return community_id
     return None
 
 

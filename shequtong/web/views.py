@@ -9,6 +9,7 @@ from shequtong.accounts import scope
 from shequtong.accounts import selectors as account_selectors
 from shequtong.accounts.roles import Version
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.charity import home as charity_home
 from shequtong.common import access, registry
 from shequtong.rural import selectors as rural_selectors
 
@@ -31,6 +32,9 @@ def _rural_board(community: object) -> list[object] | None:
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     version = scope.current_version(user)
+    # A social organisation and a service centre land on their own work (issue 19).
+    if version and (own := charity_home.home_for(request, version)) is not None:
+        return own
     if version == Version.RESIDENT:
         community = scope.home_community(user)
         return render(request, "web/home_resident.html", {

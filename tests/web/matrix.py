@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -81,6 +82,7 @@ class Side:
     grant: Any            # a grant a secretary of the community could revoke
     token: Any            # the community's resident's API token (only its owner may see or revoke it)
     extra: dict[str, Any] = field(default_factory=dict)  # objects of apps appended below (SIDE_HOOKS)
+    extra: dict[str, Any] = field(default_factory=dict)  # path parameters of later apps (SIDE_BUILDERS)
 
 
 @dataclass
@@ -150,6 +152,9 @@ def make_world(cast: Cast) -> World:
         hook(world)
     return world
     return World(cast=cast, a=a, b=b, announcement=announcement, rural=_rural_item(cast))
+    for build in SIDE_BUILDERS:
+        build(world)
+    return world
 
 
 # --- what is requested ------------------------------------------------------------------
@@ -201,6 +206,8 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
         return side.post.pk
     if name in ("case_id", "request_id"):
         return side.case.pk
+    if name in side.extra:
+        return side.extra[name]
     values = {
         "community_id": side.community.pk, "subdistrict_id": side.community.subdistrict_id,
         "reply_id": side.reply.pk, "image_id": side.image.pk, "booking_id": side.booking.pk,
@@ -470,3 +477,48 @@ def _rural_item(cast: Cast) -> Any:
     rural_services.publish_item(actor=cast.rural_admin, item_id=item.pk)
     rural_services.sign_up(actor=cast.villager, item_id=item.pk)
     return item
+# --- later apps' objects (each fills side.extra with its path parameters) ----------------
+
+
+def _charity(world: World) -> None:
+    """A project of an organisation of each side (approved, on shelf, serving the side's community)."""
+    from shequtong.charity import services as charity
+
+    cast = world.cast
+    for side, mark, org, centre in (
+        (world.a, MARK_A, cast.social_org, cast.service_center),
+        (world.b, MARK_B, make_user(real_name="乙组织"), make_user(real_name="乙中心")),
+    ):
+        if side is world.b:
+            give(org, Role.SOCIAL_ORG, side.community)
+            give(centre, Role.SERVICE_CENTRE, side.community.subdistrict)
+        project = charity.create_project(actor=org, submit=True, data=charity.ProjectInput(
+            title=f"{mark}助老项目", category="elderly", services=f"{mark}助餐", audience=("elderly",),
+            community_ids=(side.community.pk,), starts_on=clock.today(), ends_on=clock.today() + dt.timedelta(days=90),
+            description=f"{mark}：为老人助餐。"))
+        charity.approve_project(actor=centre, project_id=project.pk)
+        charity.shelve_project(actor=org, project_id=project.pk)
+        site = charity.create_site(actor=org, data=charity.SiteInput(
+            name=f"{mark}服务站", address=f"{mark}路1号", community_ids=(side.community.pk,), opening_hours="9:00-17:00",
+            lead_name="站长"))
+        binding = charity.create_binding(actor=org, project_id=project.pk, site_id=site.pk, service_time="每周三",
+                                         submit=True)
+        charity.approve_binding(actor=centre, binding_id=binding.pk)
+        milestone = charity.add_milestone(actor=org, project_id=project.pk, data=charity.MilestoneInput(
+            title=f"{mark}节点", target=f"{mark}目标", due_on=clock.today(), weight=1))
+        report = charity.save_progress(actor=org, milestone_id=milestone.pk, completion=50, evidence=f"{mark}进展",
+                                       photos=[image_upload()])
+        starts = clock.now() + dt.timedelta(days=1)
+        slot = charity.open_slot(actor=org, binding_id=binding.pk, title=f"{mark}助餐", starts_at=starts,
+                                 ends_at=starts + dt.timedelta(hours=2), capacity=30)
+        resident = cast.resident_a if side is world.a else cast.resident_b
+        booking = charity.book_slot(actor=resident, slot_id=slot.pk)
+        moved = clock.now() + dt.timedelta(days=3)
+        with mock.patch.object(clock, "now", return_value=moved):  # the resident has taken part: they may review
+            review = charity.review_project(actor=resident, project_id=project.pk, stars=5, text=f"{mark}很好")
+        side.extra.update({"project_id": project.pk, "site_id": site.pk, "binding_id": binding.pk,
+                           "milestone_id": milestone.pk, "report_id": report.pk, "photo_id": report.photos.get().pk,
+                           "slot_id": slot.pk, "slot_booking_id": booking.pk, "review_id": review.pk})
+
+
+SIDE_BUILDERS: list[Callable[[World], None]] = [_charity]
