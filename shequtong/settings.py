@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shequtong.letters",
     "shequtong.cases",
     "shequtong.visits",
+    "shequtong.points", "shequtong.campaigns",  # issue 17: 积分, 抽奖 and 有奖答题
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",
