@@ -44,6 +44,9 @@ class Campaign(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"Campaign {self.pk}"
+
     def phase(self, now: object) -> str:
         """未发布 / 未开始 / 进行中 / 已结束 / 已关闭 at ``now``."""
         if self.status == Status.DRAFT:
@@ -59,9 +62,6 @@ class Campaign(models.Model):
     @property
     def place_label(self) -> str:
         return self.community.name if self.community_id and self.community else "全区（爱宝山）"
-
-    def __str__(self) -> str:
-        return f"Campaign {self.pk}"
 
 
 class Lottery(Campaign):
@@ -80,6 +80,9 @@ class Lottery(Campaign):
                                    name="lottery_limits_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"Lottery {self.pk}"
+
     @property
     def title(self) -> str:
         return self.theme
@@ -89,9 +92,6 @@ class Lottery(Campaign):
         stock = sum(p.quantity for p in self.prizes.all())
         expected = max(1, self.expected_participants * self.draws_total)
         return min(1.0, stock / expected)
-
-    def __str__(self) -> str:
-        return f"Lottery {self.pk}"
 
 
 class Prize(models.Model):
@@ -106,12 +106,12 @@ class Prize(models.Model):
         ordering = ["position", "id"]
         constraints = [models.CheckConstraint(condition=Q(drawn__lte=F("quantity")), name="prize_stock_holds")]
 
+    def __str__(self) -> str:
+        return f"Prize {self.pk}"
+
     @property
     def left(self) -> int:
         return max(0, self.quantity - self.drawn)
-
-    def __str__(self) -> str:
-        return f"Prize {self.pk}"
 
 
 class Player(models.Model):
@@ -162,12 +162,12 @@ class Award(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="award_user")]
 
+    def __str__(self) -> str:
+        return f"Award {self.pk}"
+
     @property
     def campaign(self) -> Lottery | Quiz:
         return self.lottery or self.quiz  # type: ignore[return-value]
-
-    def __str__(self) -> str:
-        return f"Award {self.pk}"
 
 
 class Draw(models.Model):
@@ -232,6 +232,9 @@ class QuizPrize(models.Model):
         ordering = ["level", "id"]
         constraints = [models.CheckConstraint(condition=Q(awarded__lte=F("quantity")), name="quiz_prize_stock_holds")]
 
+    def __str__(self) -> str:
+        return f"QuizPrize {self.pk}"
+
     @property
     def left(self) -> int:
         return max(0, self.quantity - self.awarded)
@@ -239,9 +242,6 @@ class QuizPrize(models.Model):
     @property
     def level_label(self) -> str:
         return "一二三四五六七八九十"[self.level - 1] + "等奖" if 1 <= self.level <= 10 else f"{self.level}等奖"
-
-    def __str__(self) -> str:
-        return f"QuizPrize {self.pk}"
 
 
 class Attempt(models.Model):

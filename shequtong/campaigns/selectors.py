@@ -18,6 +18,8 @@ Campaigns = QuerySet[Lottery] | QuerySet[Quiz]
 
 def _place_q(user: User, capability: str, *, district: bool) -> Q:
     where = scope.scope_for(user, capability)
+    if where.everything:
+        return Q(pk__isnull=False)  # not Q(): an empty Q vanishes when OR-ed with another
     q = where.q("community") if not where.is_empty else Q(pk__in=[])
     if district:
         q |= Q(community__isnull=True)

@@ -73,12 +73,12 @@ class PointsAccount(models.Model):
         ]
         indexes = [models.Index(fields=["community", "reputation"], name="points_acct_comm_rep")]
 
+    def __str__(self) -> str:
+        return f"PointsAccount {self.pk}"
+
     @property
     def level(self) -> str:
         return level_of(self.reputation)
-
-    def __str__(self) -> str:
-        return f"PointsAccount {self.pk}"
 
 
 class PointsEntry(AppendOnly, models.Model):
@@ -162,12 +162,12 @@ class Gift(models.Model):
             models.CheckConstraint(condition=Q(cost__gt=0), name="points_gift_costs_something"),
         ]
 
+    def __str__(self) -> str:
+        return f"Gift {self.pk}"
+
     @property
     def left(self) -> int:
         return max(0, self.stock - self.redeemed)
-
-    def __str__(self) -> str:
-        return f"Gift {self.pk}"
 
 
 class Redemption(models.Model):

@@ -29,9 +29,9 @@ def ledger(user: User) -> QuerySet[PointsEntry]:
 
 def _audience_q(user: User) -> Q:
     members = scope.scope_for(user, "member")
-    q = Q(community__isnull=True) if not members.is_empty else Q(pk__in=[])
-    if not members.is_empty:
-        q |= members.q("community")
+    if members.is_empty:
+        return Q(pk__in=[])
+    return Q(community__isnull=True) | (Q(community__isnull=False) & members.q("community"))
     return q
 
 
@@ -42,7 +42,7 @@ def gifts_for(user: User) -> QuerySet[Gift]:
 
 def managed_gifts(user: User) -> QuerySet[Gift]:
     committee = scope.scope_for(user, "committee")
-    q = committee.q("community") if not committee.is_empty else Q(pk__in=[])
+    q = committee.q("community") if not (committee.is_empty or committee.everything) else Q(pk__in=[])
     if scope.has_capability(user, "district_announce"):
         q |= Q(community__isnull=True)
     return Gift.objects.filter(q).select_related("community")
