@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
@@ -65,24 +65,24 @@ def lotteries(request: AuthedRequest) -> list[LotteryOut]:
 
 @router.post("/lotteries/{lottery_id}/draws", response={201: DrawOut})
 @access.capability("member")
-def draw(request: AuthedRequest, lottery_id: Id) -> tuple[int, DrawOut]:
+def draw(request: AuthedRequest, lottery_id: Id) -> Status:
     row = idempotent(request, "campaigns.draw", lambda: services.draw(actor=request.user, lottery_id=lottery_id))
-    return 201, DrawOut(id=row.pk, won=row.prize_id is not None, prize=row.prize.name if row.prize else None)
+    return Status(201, DrawOut(id=row.pk, won=row.prize_id is not None, prize=row.prize.name if row.prize else None))
 
 
 @router.post("/quizzes/{quiz_id}/attempt", response={201: AttemptOut})
 @access.capability("member")
-def start(request: AuthedRequest, quiz_id: Id) -> tuple[int, AttemptOut]:
+def start(request: AuthedRequest, quiz_id: Id) -> Status:
     a = idempotent(request, "campaigns.quiz_start", lambda: services.start_attempt(actor=request.user, quiz_id=quiz_id))
-    return 201, AttemptOut(id=a.pk, deadline=a.deadline, submitted=a.submitted_at is not None, score=a.score)
+    return Status(201, AttemptOut(id=a.pk, deadline=a.deadline, submitted=a.submitted_at is not None, score=a.score))
 
 
 @router.post("/quizzes/{quiz_id}/answers", response={201: AttemptOut})
 @access.capability("member")
-def submit(request: AuthedRequest, quiz_id: Id, payload: AnswersIn) -> tuple[int, AttemptOut]:
+def submit(request: AuthedRequest, quiz_id: Id, payload: AnswersIn) -> Status:
     a = idempotent(request, "campaigns.quiz_submit", lambda: services.submit_attempt(
         actor=request.user, quiz_id=quiz_id, answers=payload.answers))
-    return 201, AttemptOut(id=a.pk, deadline=a.deadline, submitted=a.submitted_at is not None, score=a.score)
+    return Status(201, AttemptOut(id=a.pk, deadline=a.deadline, submitted=a.submitted_at is not None, score=a.score))
 
 
 @router.get("/prizes", response=list[AwardOut])

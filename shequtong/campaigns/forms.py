@@ -31,7 +31,7 @@ class _CampaignForm(forms.Form):
 
     def __init__(self, *args: Any, places: list[tuple[Any, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = [("" if v is None else v, label) for v, label in places]
+        self.fields["community"].choices = [("" if v is None else v, label) for v, label in places]  # type: ignore[attr-defined]
 
     def rules_list(self) -> tuple[str, ...]:
         return tuple(line.strip() for line in self.cleaned_data["rules"].splitlines() if line.strip())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
@@ -46,15 +46,15 @@ def my_balance(request: AuthedRequest) -> BalanceOut:
 
 @router.post("/checkin", response={201: EntryOut})
 @access.capability("member")
-def checkin(request: AuthedRequest) -> tuple[int, EntryOut]:
+def checkin(request: AuthedRequest) -> Status:
     e = idempotent(request, "points.checkin", lambda: services.check_in(actor=request.user))
-    return 201, EntryOut(id=e.pk, action=e.action, reputation=e.reputation, beans=e.beans, reason=e.reason)
+    return Status(201, EntryOut(id=e.pk, action=e.action, reputation=e.reputation, beans=e.beans, reason=e.reason))
 
 
 @router.post("/gifts/{gift_id}/redemptions", response={201: RedemptionOut})
 @access.capability("member")
-def redeem(request: AuthedRequest, gift_id: Id) -> tuple[int, RedemptionOut]:
+def redeem(request: AuthedRequest, gift_id: Id) -> Status:
     """Exchange 社区豆 for a gift; send an ``Idempotency-Key`` so a retried press counts once."""
     r = idempotent(request, "points.redeem", lambda: services.redeem_gift(actor=request.user, gift_id=gift_id))
-    return 201, RedemptionOut(id=r.pk, gift_id=r.gift_id, cost=r.cost, status=r.status,
-                              how_to_collect=r.gift.how_to_collect)
+    return Status(201, RedemptionOut(id=r.pk, gift_id=r.gift_id, cost=r.cost, status=r.status,
+                                     how_to_collect=r.gift.how_to_collect))

@@ -20,7 +20,7 @@ class GiftForm(forms.Form):
 
     def __init__(self, *args: Any, places: list[tuple[Any, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = [("" if v is None else v, label) for v, label in places]
+        self.fields["community"].choices = [("" if v is None else v, label) for v, label in places]  # type: ignore[attr-defined]
 
     def to_input(self) -> GiftInput:
         d = self.cleaned_data

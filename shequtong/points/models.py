@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     CHECKIN = "checkin", _("签到")
     INVITE = "invite", _("邀请居村民实名加入")
     CONVENTION = "convention", _("议题形成公约")
+    QUALITY = "quality", _("优质贡献奖励")
     GIFT = "gift", _("兑换礼品")
     DRAW = "draw", _("抽奖")
     REFUND = "refund", _("退还")

@@ -32,7 +32,6 @@ def _audience_q(user: User) -> Q:
     if members.is_empty:
         return Q(pk__in=[])
     return Q(community__isnull=True) | (Q(community__isnull=False) & members.q("community"))
-    return q
 
 
 def gifts_for(user: User) -> QuerySet[Gift]:

@@ -189,6 +189,35 @@ def invite_neighbour(*, actor: User, phone: str) -> Invitation:
         raise Conflict("该手机号已被邀请", code=PointsError.ALREADY_INVITED) from exc
 
 
+# --- committees: extra for high quality (§3.4.3 item 2.1) --------------------------------
+
+QUALITY_MAX = 500
+
+
+def award_quality(*, actor: User, user_id: int, reputation: int, beans: int, reason: str) -> PointsEntry:
+    """Extra 社区威望 and 社区豆 the committee gives for a high-quality topic or a constructive reply."""
+    reason = reason.strip()
+    if not reason or len(reason) > 100:
+        raise ValidationFailed("请填写奖励原因（100字以内）", field="reason")
+    if not (0 <= reputation <= QUALITY_MAX and 0 <= beans <= QUALITY_MAX and reputation + beans > 0):
+        raise ValidationFailed(f"奖励应为0到{QUALITY_MAX}，且不能都为0", field="beans")
+    community_ids = set(RoleGrant.objects.filter(user_id=user_id, role=Role.RESIDENT).values_list("community_id", flat=True))
+    committee = scope.scope_for(actor, "committee")
+    community = next((c for c in Community.objects.filter(pk__in=community_ids) if committee.covers_community(c)), None)
+    if community is None:
+        raise PermissionRefused("只能奖励本社区的居村民")
+    with transaction.atomic():
+        _ensure_account(user_id, community.pk)
+        PointsAccount.objects.select_for_update().get(pk=user_id)
+        entry = PointsEntry.objects.create(
+            user_id=user_id, action=Action.QUALITY, reputation=reputation, beans=beans, reason=f"优质贡献：{reason}",
+            ref_type="user", ref_id=actor.pk, community=community, day=clock.today(), created_at=clock.now())
+        PointsAccount.objects.filter(pk=user_id).update(
+            reputation=F("reputation") + reputation, beans=F("beans") + beans, updated_at=clock.now())
+        _bump(community.pk, reputation_earned=reputation, beans_earned=beans)
+    return entry
+
+
 # --- committees and the district: gifts ---------------------------------------------------
 
 @dataclass(frozen=True)
