@@ -43,6 +43,7 @@ seed: migrate
 	$(PYTHON) manage.py seed_demo_boards
 	$(PYTHON) manage.py seed_demo_chats --if-empty
 	$(DEMO_GRID) $(PYTHON) manage.py seed_demo_cases
+	$(PYTHON) manage.py seed_demo_campaigns
 
 serve:
 	HOST=$(HOST) PORT=$(PORT) GRID_PORT=$(GRID_PORT) bash scripts/run_demo.sh

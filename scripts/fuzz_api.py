@@ -184,6 +184,7 @@ def main() -> int:
     manage(env, "seed_demo_boards")
     manage(env, "seed_demo_chats", "--if-empty")
     manage(env, "seed_demo_cases")
+    manage(env, "seed_demo_campaigns")
     tokens = json.loads(manage(env, "shell", "-c", MINT).split("TOKENS=", 1)[1])
 
     log = (work / "server.log").open("w")

@@ -206,15 +206,23 @@ def award_quality(*, actor: User, user_id: int, reputation: int, beans: int, rea
     community = next((c for c in Community.objects.filter(pk__in=community_ids) if committee.covers_community(c)), None)
     if community is None:
         raise PermissionRefused("只能奖励本社区的居村民")
+    return credit(user_id=user_id, reputation=reputation, beans=beans, reason=f"优质贡献：{reason}",
+                  community_id=community.pk, ref_id=actor.pk)
+
+
+def credit(*, user_id: int, reputation: int, beans: int, reason: str, community_id: int | None,
+           ref_id: int | None = None) -> PointsEntry:
+    """Add to both balances with one ledger entry (the committee's award; the demo data's history)."""
     with transaction.atomic():
-        _ensure_account(user_id, community.pk)
+        _ensure_account(user_id, community_id)
         PointsAccount.objects.select_for_update().get(pk=user_id)
         entry = PointsEntry.objects.create(
-            user_id=user_id, action=Action.QUALITY, reputation=reputation, beans=beans, reason=f"优质贡献：{reason}",
-            ref_type="user", ref_id=actor.pk, community=community, day=clock.today(), created_at=clock.now())
+            user_id=user_id, action=Action.QUALITY, reputation=reputation, beans=beans, reason=reason[:200],
+            ref_type="user" if ref_id else "", ref_id=ref_id, community_id=community_id, day=clock.today(),
+            created_at=clock.now())
         PointsAccount.objects.filter(pk=user_id).update(
             reputation=F("reputation") + reputation, beans=F("beans") + beans, updated_at=clock.now())
-        _bump(community.pk, reputation_earned=reputation, beans_earned=beans)
+        _bump(community_id, reputation_earned=reputation, beans_earned=beans)
     return entry
 
 
