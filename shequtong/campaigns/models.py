@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -83,9 +84,16 @@ class Lottery(Campaign):
     def __str__(self) -> str:
         return f"Lottery {self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:lottery", args=[self.pk])
+
     @property
     def title(self) -> str:
         return self.theme
+
+    @property
+    def banner_url(self) -> str:
+        return reverse("campaigns:lottery_banner", args=[self.pk])
 
     def win_chance(self) -> float:
         """Chance of a prize per draw: the stock spread over the draws the set-up expects."""
@@ -204,6 +212,13 @@ class Quiz(Campaign):
 
     def __str__(self) -> str:
         return f"Quiz {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:quiz", args=[self.pk])
+
+    @property
+    def banner_url(self) -> str:
+        return reverse("campaigns:quiz_banner", args=[self.pk])
 
 
 class Question(models.Model):

@@ -9,6 +9,7 @@ from shequtong.accounts import scope
 from shequtong.accounts import selectors as account_selectors
 from shequtong.accounts.roles import Version
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.campaigns import selectors as campaign_selectors
 from shequtong.common import access, registry
 
 from . import selectors
@@ -28,6 +29,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         return render(request, "web/home_resident.html", {
             "community": community,
             "tiles": registry.tiles_for("resident_home", user, community_kind=community.kind if community else None),
+            "banners": campaign_selectors.home_banners(user),  # 首页宣传 of running 抽奖/有奖答题 (LQ-1 ⑦)
         })
     if version == Version.COMMITTEE:
         community = scope.work_community(user)
