@@ -63,7 +63,8 @@ class Command(BaseCommand):
         # Residents at every 社区达人 level: the demo community's first, then the district's.
         others = list(RoleGrant.objects.filter(role=Role.RESIDENT).exclude(user_id__in=[resident.pk, *ids])
                       .order_by("id").values_list("user_id", "community_id")[:len(LEVEL_REPUTATION)])
-        levelled: list[tuple[User, int | None]] = [(u, home.pk) for u in neighbours] + [(User.objects.get(pk=u), c) for u, c in others]
+        levelled: list[tuple[User, int | None]] = [(u, home.pk) for u in neighbours]
+        levelled += [(User.objects.get(pk=u), c) for u, c in others]
         with transaction.atomic():
             self._levels(resident, home.pk, levelled[:len(LEVEL_REPUTATION)])
             self._gifts(staff, district, home.pk)
