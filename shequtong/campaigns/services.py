@@ -280,7 +280,7 @@ def draw(*, actor: User, lottery_id: int) -> Draw:
     if not (lottery.starts_at <= now < lottery.ends_at):
         raise Conflict("不在抽奖时间内", code=CampaignError.NOT_OPEN)
     prizes = list(lottery.prizes.all())
-    chance = lottery.win_chance()
+    chance = min(1.0, sum(p.quantity for p in prizes) / max(1, lottery.expected_participants * lottery.draws_total))
     community = scope.home_community(actor)
     community_id = community.pk if community else None
     today = clock.today()

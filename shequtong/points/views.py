@@ -134,4 +134,5 @@ def collect(request: AuthedRequest, redemption_id: int) -> HttpResponse:
 
 @access.capability("committee", "observe")
 def stats(request: AuthedRequest) -> HttpResponse:
-    return render(request, "points/stats.html", selectors.statistics(request.user))
+    data = selectors.statistics(request.user)
+    return render(request, "points/stats.html", {**data, "page_obj": paginate(request, data["rows"])})
