@@ -46,6 +46,7 @@ seed: migrate
 	$(PYTHON) manage.py seed_demo_epidemic
 	$(PYTHON) manage.py seed_demo_rural
 	$(PYTHON) manage.py seed_demo_charity
+	$(PYTHON) manage.py seed_demo_campaigns
 
 serve:
 	HOST=$(HOST) PORT=$(PORT) GRID_PORT=$(GRID_PORT) bash scripts/run_demo.sh

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shequtong.epidemic",
     "shequtong.rural",
     "shequtong.charity",
+    "shequtong.points", "shequtong.campaigns",  # issue 17: 积分, 抽奖 and 有奖答题
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",

@@ -137,7 +137,14 @@ def create_post(
             )
         if category:
             _publish_tagged(post=post, actor=actor, patrol_level=None)
+        _activity(actor.pk, "post", post.community_id, "post", post.pk)
     return post
+
+
+def _activity(user_id: int, action: str, community_id: int, source_type: str, source_id: int) -> None:
+    """Tell subscribers (points) that someone took part, inside the transaction of the cause."""
+    hooks.activity_recorded.publish(hooks.ActivityEvent(
+        user_id=user_id, action=action, community_id=community_id, source_type=source_type, source_id=source_id))
 
 
 def _publish_tagged(*, post: Post, actor: User, patrol_level: str | None) -> None:
@@ -176,6 +183,7 @@ def _count_read(actor: User, post: Post, access: policies.PostAccess) -> bool:
         with transaction.atomic():
             Read.objects.create(post=post, community_id=post.community_id, user=actor, created_at=clock.now())
             Post.objects.filter(pk=post.pk).update(read_count=F("read_count") + 1)
+            _activity(actor.pk, "read", post.community_id, "post", post.pk)
     except IntegrityError:
         return False  # a second tab read it at the same moment
     return True
@@ -198,6 +206,7 @@ def toggle_like(*, actor: User, post_id: int) -> bool:
         except IntegrityError:
             return True
         Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+        _activity(actor.pk, "like", post.community_id, "post", post.pk)
     return True
 
 
@@ -213,6 +222,7 @@ def reply_to(*, actor: User, post_id: int, body: str, mention: bool = False) -> 
             post=post, community_id=post.community_id, author=actor, body=body, created_at=clock.now(),
         )
         Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") + 1)
+        _activity(actor.pk, "reply", post.community_id, "reply", reply.pk)
         if mention:
             _record_mention(actor=actor, post=post, reply=reply, patrol_level=access.patrol_level)
     return reply
@@ -354,6 +364,7 @@ def cast_ballot(*, actor: User, post_id: int, option_id: int) -> Ballot:
             raise Conflict("您已投过票") from exc
         VoteOption.objects.filter(pk=option.pk).update(ballot_count=F("ballot_count") + 1)
         Vote.objects.filter(pk=vote.pk).update(ballot_count=F("ballot_count") + 1)
+        _activity(actor.pk, "vote", post.community_id, "post", post.pk)
     return ballot
 
 
@@ -381,6 +392,8 @@ def close_vote(*, actor: User, post_id: int, outcome: str) -> Vote:
         vote.closed_at, vote.closed_by, vote.outcome = clock.now(), actor, outcome
         vote.save(update_fields=["closed_at", "closed_by", "outcome"])
         Post.objects.filter(pk=post.pk).update(stage=_STAGE_OF_OUTCOME[Vote.Outcome(outcome)], updated_at=clock.now())
+        if outcome == Vote.Outcome.CONVENTION:
+            _activity(post.author_id, "convention", post.community_id, "post", post.pk)
     return vote
 
 

@@ -25,6 +25,10 @@ Contracts:
   join request was approved (the resident grant) or a role was granted.
   Chats subscribes to create the community's estate groups, so no page has to
   create them when it is opened (no writes on GET).
+- `activity_recorded` (ActivityEvent): someone took part on a board: posted,
+  read a post for the first time, replied, liked, voted, or a topic they
+  raised became a convention. Points subscribes and rewards it (within its
+  daily caps), in the same transaction as the cause.
 """
 
 from __future__ import annotations
@@ -103,7 +107,17 @@ class MembershipEvent:
     change: str              # "joined" (membership approved) or "granted" (a role given)
 
 
+@dataclass(frozen=True)
+class ActivityEvent:
+    user_id: int             # who earns: the actor (the topic's author for "convention")
+    action: str              # "post" | "read" | "reply" | "like" | "vote" | "convention"
+    community_id: int
+    source_type: str         # "post" | "reply" | "ballot"
+    source_id: int
+
+
 mention_recorded: Hook[MentionEvent] = Hook("mention_recorded")
 post_tagged: Hook[PostTaggedEvent] = Hook("post_tagged")
 notice_requested: Hook[NoticeEvent] = Hook("notice_requested")
 membership_changed: Hook[MembershipEvent] = Hook("membership_changed")
+activity_recorded: Hook[ActivityEvent] = Hook("activity_recorded")

@@ -83,6 +83,7 @@ class Side:
     token: Any            # the community's resident's API token (only its owner may see or revoke it)
     extra: dict[str, Any] = field(default_factory=dict)  # objects of apps appended below (SIDE_HOOKS)
     extra: dict[str, Any] = field(default_factory=dict)  # path parameters of later apps (SIDE_BUILDERS)
+    incentives: dict[str, Any] = field(default_factory=dict)  # issue 17: lottery, quiz, award, gift, redemption ids
 
 
 @dataclass
@@ -155,6 +156,9 @@ def make_world(cast: Cast) -> World:
     for build in SIDE_BUILDERS:
         build(world)
     return world
+    a.incentives = incentives(MARK_A, community=cast.a, staff=cast.staff_a, resident=cast.resident_a)
+    b.incentives = incentives(MARK_B, community=cast.b, staff=cast.staff_b, resident=cast.resident_b)
+    return World(cast=cast, a=a, b=b, announcement=announcement)
 
 
 # --- what is requested ------------------------------------------------------------------
@@ -221,6 +225,8 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
         value = resolve(where, name, side)
         if value is not None:
             return value
+    if name in side.incentives:
+        return side.incentives[name]
     raise KeyError(f"{where}: no object for the path parameter {name!r} (tests/web/matrix.py _param)")
 
 
@@ -522,3 +528,25 @@ def _charity(world: World) -> None:
 
 
 SIDE_BUILDERS: list[Callable[[World], None]] = [_charity]
+# --- issue 17: 积分 and 抽奖/有奖答题 ----------------------------------------------------------
+
+
+def incentives(mark: str, *, community: Any, staff: User, resident: User) -> dict[str, int]:
+    """A published lottery the resident drew a prize in, a published quiz, a gift the resident exchanged."""
+    from shequtong.campaigns import services as campaign_services
+    from shequtong.points import services as points_services
+
+    from ..campaigns.helpers import published_lottery, quiz_input
+
+    lottery = published_lottery(staff, community, theme=f"{mark}抽奖")
+    draw = campaign_services.draw(actor=resident, lottery_id=lottery.pk)
+    quiz = campaign_services.create_quiz(actor=staff, data=quiz_input(community, title=f"{mark}答题"))
+    campaign_services.publish_quiz(actor=staff, quiz_id=quiz.pk)
+    points_services.award_quality(actor=staff, user_id=resident.pk, reputation=1, beans=10, reason=f"{mark}优质回复")
+    gift = points_services.create_gift(actor=staff, data=points_services.GiftInput(
+        name=f"{mark}礼品", description="", kind="physical", cost=1, stock=5, how_to_collect="居委会领取",
+        community_id=community.pk))
+    redemption = points_services.redeem_gift(actor=resident, gift_id=gift.pk)
+    assert draw.award_id is not None
+    return {"lottery_id": lottery.pk, "quiz_id": quiz.pk, "award_id": draw.award_id, "gift_id": gift.pk,
+            "redemption_id": redemption.pk}

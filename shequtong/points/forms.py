@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .models import Gift
+from .services import GiftInput
+
+
+class GiftForm(forms.Form):
+    community = forms.TypedChoiceField(label="发布范围", coerce=int, required=False, empty_value=None)
+    name = forms.CharField(label="礼品名称", max_length=60)
+    kind = forms.ChoiceField(label="礼品类型", choices=Gift.Kind.choices, initial=Gift.Kind.PHYSICAL)
+    cost = forms.IntegerField(label="所需社区豆", min_value=1, max_value=100000)
+    stock = forms.IntegerField(label="库存", min_value=0, max_value=100000)
+    how_to_collect = forms.CharField(label="领取方式", max_length=200,
+                                     widget=forms.TextInput(attrs={"placeholder": "如：凭兑换记录到居委会服务窗口领取"}))
+    description = forms.CharField(label="礼品说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, places: list[tuple[Any, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [("" if v is None else v, label) for v, label in places]  # type: ignore[attr-defined]
+
+    def to_input(self) -> GiftInput:
+        d = self.cleaned_data
+        return GiftInput(name=d["name"], description=d["description"], kind=d["kind"], cost=d["cost"], stock=d["stock"],
+                         how_to_collect=d["how_to_collect"], community_id=d["community"])
+
+
+class InviteForm(forms.Form):
+    phone = forms.CharField(label="邻居的手机号码", max_length=20)

@@ -1,0 +1,83 @@
+"""Reads of 积分: one's own ledger, the gifts one may exchange or manage, statistics in scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from shequtong.accounts import scope
+from shequtong.accounts.models import User
+
+from .models import LEVELS, Gift, PointsAccount, PointsEntry, PointsStats, Redemption, level_of
+
+
+def account_of(user: User) -> PointsAccount:
+    """The person's balances (an unsaved zero account when they never earned: nothing written on GET)."""
+    return PointsAccount.objects.filter(pk=user.pk).first() or PointsAccount(user=user)
+
+
+def levels_of(user_ids: list[int]) -> dict[int, str]:
+    """社区达人 level per person, in one query (for names in lists)."""
+    found = dict(PointsAccount.objects.filter(pk__in=user_ids).values_list("user_id", "reputation"))
+    return {uid: level_of(found.get(uid, 0)) for uid in user_ids}
+
+
+def ledger(user: User) -> QuerySet[PointsEntry]:
+    return PointsEntry.objects.filter(user=user).select_related("community")
+
+
+def _audience_q(user: User) -> Q:
+    members = scope.scope_for(user, "member")
+    if members.is_empty:
+        return Q(pk__in=[])
+    return Q(community__isnull=True) | (Q(community__isnull=False) & members.q("community"))
+
+
+def gifts_for(user: User) -> QuerySet[Gift]:
+    """Active gifts the person may exchange: their community's and the district's."""
+    return Gift.objects.filter(_audience_q(user), is_active=True).select_related("community")
+
+
+def managed_gifts(user: User) -> QuerySet[Gift]:
+    committee = scope.scope_for(user, "committee")
+    q = committee.q("community") if not (committee.is_empty or committee.everything) else Q(pk__in=[])
+    if scope.has_capability(user, "district_announce"):
+        q |= Q(community__isnull=True)
+    return Gift.objects.filter(q).select_related("community")
+
+
+def waiting_redemptions(user: User) -> QuerySet[Redemption]:
+    return (Redemption.objects.filter(gift__in=managed_gifts(user), status=Redemption.Status.WAITING)
+            .select_related("gift", "user"))
+
+
+def my_redemptions(user: User) -> QuerySet[Redemption]:
+    return Redemption.objects.filter(user=user).select_related("gift")
+
+
+def stats_scope(user: User) -> scope.Scope:
+    observed = scope.scope_for(user, "observe")
+    committee = scope.scope_for(user, "committee")
+    if observed.everything or committee.is_empty:
+        return observed
+    return scope.Scope(subdistrict_ids=observed.subdistrict_ids,
+                       community_ids=observed.community_ids | committee.community_ids)
+
+
+def statistics(user: User) -> dict[str, Any]:
+    """Rollup totals and per-community rows in the user's scope, and people per 社区达人 level."""
+    where = stats_scope(user)
+    rows = where.filter(PointsStats.objects.select_related("community", "subdistrict")).order_by(
+        "subdistrict__sort_order", "community__name")
+    totals = rows.aggregate(reputation=Sum("reputation_earned"), earned=Sum("beans_earned"),
+                            spent=Sum("beans_spent"), checkins=Sum("checkins"), redemptions=Sum("redemptions"))
+    bands = []
+    accounts = where.filter(PointsAccount.objects.all())
+    floors = [f for f, _ in LEVELS]
+    agg = accounts.aggregate(**{
+        f"l{i}": Count("pk", filter=Q(reputation__gte=floor, **({"reputation__lt": floors[i + 1]} if i + 1 < len(floors) else {})))
+        for i, floor in enumerate(floors)})
+    for i, (_floor, label) in enumerate(LEVELS):
+        bands.append({"label": label, "count": agg[f"l{i}"] or 0})
+    return {"rows": rows, "totals": {k: v or 0 for k, v in totals.items()}, "levels": bands}
