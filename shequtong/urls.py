@@ -16,6 +16,7 @@ urlpatterns: list = [
     path("letters/", include("shequtong.letters.urls")),
     path("cases/", include("shequtong.cases.urls")),
     path("visits/", include("shequtong.visits.urls")),
+    path("policy/", include("shequtong.policy.urls")),
     path("open311/", include("shequtong.open311.urls")),
     # After web's own observe/ pages (the first pattern that matches wins).
     path("observe/", include("shequtong.observe.urls")),

@@ -256,7 +256,14 @@ _FLIP = {"gte": "lt", "lt": "gte", "gt": "lte", "lte": "gt", "any": "none", "non
 def extract(text: str) -> list[Condition]:
     """The conditions a policy's text states, clause by clause (see the module's rules)."""
     out: list[Condition] = []
+    clauses: list[str] = []
     for clause in _clauses(text):
+        # 本区户籍居民均可申请，低保家庭优先: only the part that says 优先 is soft.
+        if any(w in clause for w in _SOFT):
+            clauses.extend(p for p in re.split(r"[，,]", clause) if p.strip())
+        else:
+            clauses.append(clause)
+    for clause in clauses:
         soft = any(w in clause for w in _SOFT)
         child_tags: set[str] = set()
         found: list[Condition] = []

@@ -56,6 +56,7 @@ PRF_MIN_SHARE = 0.05     # a feature must be in this share of them
 PRF_MIN_COUNT = 3
 PRF_MIN_LIFT = 5.0       # and this many times more common than in the district
 PRF_MAX_FEATURES = 30
+PRF_MAX_SET = 2000
 PRF_WEIGHT = 1.0
 PROFILE_MAX_FEATURES = 80
 
@@ -282,7 +283,7 @@ def feedback(query: Mapping[str, float], ranked: list[str], index: Index, eligib
     of the eligible have the need, a need word cannot be much commoner among
     the top than among them, but it is among the top than in the district.
     """
-    top = ranked[:int(PRF_TOP)]
+    top = ranked
     if len(top) < 5:
         return {}
     counts: Counter[str] = Counter()
@@ -312,7 +313,12 @@ def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs
     contrib = _score(query, index, eligible)
     ranked = sorted(contrib, key=lambda r: -sum(contrib[r].values()))
     if prf and ranked:
-        extra = (feedback_fn or feedback)(query, ranked, index, eligible)
+        # Feedback comes from every resident who names one of the policy's own terms, not only the very
+        # top: the top are those who use the policy's words most, exactly the ones who least use others.
+        core = {f"c:{k}" for k, w in analysis.terms.items() if w >= 1.0}
+        strong = [rid for rid in ranked if core & contrib[rid].keys()][:int(PRF_MAX_SET)]
+        extra = (feedback_fn or feedback)(query, strong if len(strong) >= 5 else ranked[:int(PRF_TOP)], index,
+                                          eligible)
         if extra:
             q2 = dict(query)
             q2.update(extra)

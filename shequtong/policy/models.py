@@ -207,3 +207,16 @@ class OptOut(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "domain"], name="policy_optout_unique")]
+
+
+class CareTagChange(models.Model):
+    """Who changed a resident's care tags or household registration, from what to what (kept forever)."""
+
+    profile = models.ForeignKey(DemandProfile, on_delete=models.CASCADE, related_name="tag_changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

@@ -174,10 +174,17 @@ def match(title: str, text: str, conditions: list[Condition] | None, qs: QuerySe
 
     def feedback(query: Any, ranked: list[str], idx: engine.Index, eligible: set[str]) -> dict[str, float]:
         # Feedback features are looked up in the table only once they are proposed.
-        for rid in ranked[:int(engine.PRF_TOP)]:
-            idx.profiles[rid] = idx.profiles[rid]
-        cand = {f for rid in ranked[:int(engine.PRF_TOP)] for f in idx.profiles[rid]}
-        index.load(cand)
+        missing = [int(r) for r in ranked if r not in idx.profiles]
+        for i in range(0, len(missing), 500):
+            for pid, feats in DemandProfile.objects.filter(pk__in=missing[i:i + 500]).values_list("id", "features"):
+                idx.profiles[str(pid)] = feats or {}
+        counts: dict[str, int] = {}
+        for rid in ranked:
+            for f in idx.profiles[rid]:
+                counts[f] = counts.get(f, 0) + 1
+        # Only features common enough among them can be fed back: look those up.
+        least = max(int(engine.PRF_MIN_COUNT), int(engine.PRF_MIN_SHARE * len(ranked)))
+        index.load(f for f, c in counts.items() if c >= least and f not in query)
         return orig_feedback(query, ranked, idx, eligible)
 
     matches = engine.rank(analysis, index, residents, prf=prf, top=top, feedback_fn=feedback)
