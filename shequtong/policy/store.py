@@ -114,8 +114,9 @@ def rebuild_profiles(*, limit: int = 50_000, ref: dt.datetime | None = None, ful
             for pid in chunk:
                 profiles.setdefault(pid, {})
             write_index(profiles)
-            for pid, feats in profiles.items():
-                DemandProfile.objects.filter(id=pid).update(features=feats, events_seen=len(feats))
+            DemandProfile.objects.bulk_update(
+                [DemandProfile(id=pid, features=feats, events_seen=len(feats)) for pid, feats in profiles.items()],
+                ["features", "events_seen"], batch_size=500)
             folded += BehaviourEvent.objects.filter(profile_id__in=chunk, processed=False).update(processed=True)
     return folded
 

@@ -16,12 +16,14 @@ from shequtong.common import access
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
 
-from . import selectors, services
+from . import selectors, services, store
 from .forms import CareTagsForm, ConditionsForm, PolicyForm
 from .models import CareTagChange, EntryDecision
 from .policies import access_care_tags, access_policy
 
 STAFF = ("policy_officer", "policy_reviewer")
+ACTION_LABELS = {"created": "录入政策", "edited": "修改并重新匹配", "submitted": "提交审核", "confirmed": "确认居民",
+                 "struck": "剔除居民", "reviewed": "审核完成", "sent": "推送", "opted_out": "居民选择不再推送此类政策"}
 
 
 @access.capability(*STAFF)
@@ -63,8 +65,9 @@ def policy_detail(request: AuthedRequest, policy_id: int) -> HttpResponse:
         "policy": policy, "access": acc, "rows": rows, "form": form, "entries": entries,
         "conditions": [c.describe() + ("（优先）" if c.soft else "") for c in conditions],
         "terms": list((analysis.get("terms") or {}).keys()), "keywords": list((analysis.get("keywords") or {}).keys()),
-        "phrases": analysis.get("phrases") or [], "domains": analysis.get("domains") or [],
-        "events": policy.events.select_related("actor").order_by("id"),
+        "phrases": analysis.get("phrases") or [],
+        "domains": [store.current_lexicon().domains.get(d, d) for d in analysis.get("domains") or []],
+        "events": [(ev, ACTION_LABELS.get(ev.action, ev.action)) for ev in policy.events.select_related("actor")],
         "confirmed": sum(1 for e in entries if e.decision == EntryDecision.CONFIRMED),
     })
 
