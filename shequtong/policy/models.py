@@ -93,6 +93,10 @@ class DemandProfile(models.Model):
     class Meta:
         indexes = [models.Index(fields=["community", "birth_date"])]
 
+    def __str__(self) -> str:
+        return self.ref
+
+
 
 class ProfileTerm(models.Model):
     """The profile inverted: one row per (profile, feature), so one policy is scored by an index look-up per feature."""
@@ -104,6 +108,10 @@ class ProfileTerm(models.Model):
     class Meta:
         indexes = [models.Index(fields=["feature", "profile"], name="policy_profileterm_feat")]
         constraints = [models.UniqueConstraint(fields=["profile", "feature"], name="policy_profileterm_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id}:{self.feature}"
+
 
 
 class EventKind(models.TextChoices):
@@ -127,6 +135,10 @@ class BehaviourEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["processed", "id"]), models.Index(fields=["profile", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
 
 
 # ---- PF-3..PF-5 policies, lists, reviews, sends -----------------------------------------------------
@@ -184,6 +196,10 @@ class Entry(models.Model):
         ordering = ["-score", "id"]
         constraints = [models.UniqueConstraint(fields=["policy", "profile"], name="policy_entry_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.policy_id}:{self.profile_id}"
+
+
 
 class PolicyEvent(models.Model):
     """History of a policy: analysed, matched, submitted, reviewed, sent (append-only)."""
@@ -197,6 +213,10 @@ class PolicyEvent(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.policy_id}:{self.action}"
+
+
 
 class OptOut(models.Model):
     """A resident said 不再推送此类政策: no more policies of this domain."""
@@ -207,6 +227,10 @@ class OptOut(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "domain"], name="policy_optout_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.domain}"
+
 
 
 class CareTagChange(models.Model):
@@ -220,3 +244,6 @@ class CareTagChange(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id}@{self.at:%Y-%m-%d}"

@@ -129,7 +129,8 @@ class DbIndex(engine.Index):
         self.n = max(1, DemandProfile.objects.count())
         self.postings = defaultdict(list)
         self._df: dict[str, int] = {}
-        self.profiles = _LazyProfiles()
+        self.loaded: dict[str, dict[str, float]] = _LazyProfiles()
+        self.profiles = self.loaded
         self.load(features)
 
     def load(self, features: Iterable[str]) -> None:
@@ -175,10 +176,10 @@ def match(title: str, text: str, conditions: list[Condition] | None, qs: QuerySe
 
     def feedback(query: Any, ranked: list[str], idx: engine.Index, eligible: set[str]) -> dict[str, float]:
         # Feedback features are looked up in the table only once they are proposed.
-        missing = [int(r) for r in ranked if r not in idx.profiles]
+        missing = [int(r) for r in ranked if r not in index.loaded]
         for i in range(0, len(missing), 500):
             for pid, feats in DemandProfile.objects.filter(pk__in=missing[i:i + 500]).values_list("id", "features"):
-                idx.profiles[str(pid)] = feats or {}
+                index.loaded[str(pid)] = feats or {}
         counts: dict[str, int] = {}
         for rid in ranked:
             for f in idx.profiles[rid]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from shequtong.policy.conditions import Attributes, Condition, cn_number, extract, qualifies, validate
+from shequtong.policy.conditions import (
+    Attributes,
+    Condition,
+    cn_number,
+    extract,
+    qualifies,
+    validate,
+)
 
 
 def conds(text: str) -> set[tuple[str, str, str, bool]]:

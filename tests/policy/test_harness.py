@@ -23,7 +23,7 @@ def test_the_harness_prints_rankings_for_every_policy(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "FIELD_", "BLIND_", "AUDIT_"))}
     env.update(SHEQUTONG_NO_DOTENV="1", PYTHONPATH=str(ROOT))
     env.pop("PYTEST_CURRENT_TEST", None)
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", "policy_eval", "--residents", str(tmp_path / "residents.jsonl"),
          "--events", str(tmp_path / "events.jsonl"), "--policies", str(tmp_path / "policies.jsonl"), "--top", "20"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True)

@@ -10,7 +10,15 @@ from shequtong.notifications import outbox
 from shequtong.notifications.models import ChannelPreference, Outbox
 from shequtong.notifications.preferences import fan_out
 from shequtong.policy import selectors, services
-from shequtong.policy.models import CareTagChange, DemandProfile, Entry, EntryDecision, OptOut, PolicyEvent, PolicyStatus
+from shequtong.policy.models import (
+    CareTagChange,
+    DemandProfile,
+    Entry,
+    EntryDecision,
+    OptOut,
+    PolicyEvent,
+    PolicyStatus,
+)
 from shequtong.policy.policies import access_policy
 
 from .conftest import ELEVATOR, District
