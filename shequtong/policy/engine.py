@@ -66,7 +66,7 @@ STOP_WORDS = frozenset("""
 这个 那个 这些 那些 这里 那里 哪里 时候 现在 今天 昨天 明天 已经 还是 但是 因为 所以 如果 然后 而且 并且 以及 或者 还有
 进行 开展 提供 实施 落实 做好 加强 推进 相关 有关 工作 情况 问题 方面 规定 要求 办法 通知 本区 本市 社区 居民 群众 人员
 对象 条件 符合 申请 办理 标准 按照 根据 通过 其中 每月 每年 每人 元 周岁 以上 以下 户籍 政策 服务 街道 镇 居委 居委会
-一起 大家好 谢谢 请问 有没有 是不是 好像 真的 觉得 知道 感觉 比较 非常 特别 一直 经常 有点 我家 家里 我们家
+年满 一起 大家好 谢谢 请问 有没有 是不是 好像 真的 觉得 知道 感觉 比较 非常 特别 一直 经常 有点 我家 家里 我们家
 """.split())
 
 _WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
@@ -157,8 +157,10 @@ class Analysis:
                 "expansion": self.expansion}
 
 
-def textrank(words: Sequence[str], window: int = 4, iterations: int = 20, top: int = 8) -> list[str]:
-    """TextRank over the content words; phrases are adjacent pairs of top-ranked words, else single words."""
+def textrank(words: Sequence[str], window: int = 4, iterations: int = 20, top: int = 8,
+             tokens: Sequence[str] | None = None) -> list[str]:
+    """TextRank over the content words; phrases are pairs of top-ranked words next to each other in the
+    text (`tokens`: the full cut, so words a stop word separated are not joined), else single words."""
     graph: dict[str, Counter[str]] = defaultdict(Counter)
     for i, w in enumerate(words):
         for v in words[i + 1:i + window]:
@@ -179,7 +181,8 @@ def textrank(words: Sequence[str], window: int = 4, iterations: int = 20, top: i
     ranked = sorted(score, key=lambda w: -score[w])
     best = set(ranked[:top * 2])
     phrases: list[str] = []
-    for a, b in zip(words, words[1:], strict=False):
+    seq = [t.strip().lower() for t in tokens] if tokens is not None else list(words)
+    for a, b in zip(seq, seq[1:], strict=False):
         if a in best and b in best and a != b:
             p = a + b
             if p not in phrases:
@@ -222,7 +225,7 @@ def analyse(title: str, text: str, tf: TextFeatures, idf: Callable[[str], float]
     for e in lex.entries:
         if e.key not in terms and e.domain in per_domain:
             expansion[e.key] = round(DOMAIN_WEIGHT * per_domain[e.domain] / top_count, 3)
-    return Analysis(terms=terms, keywords=keywords, phrases=textrank(tf.words(title + "。" + text)),
+    return Analysis(terms=terms, keywords=keywords, phrases=textrank(tf.words(title + "。" + text), tokens=list(tf._tok.cut(title + "。" + text, HMM=False))),
                     conditions=conds, domains=domains,
                     expansion=expansion)
 

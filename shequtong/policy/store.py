@@ -195,3 +195,72 @@ def match(title: str, text: str, conditions: list[Condition] | None, qs: QuerySe
 
 def bulk_attrs(tags: list[str]) -> dict[str, Any]:
     return {"tags": sorted(set(tags)), "tag_bits": tag_bits(tags)}
+
+
+# --- matching in SQL (the first pass over a whole district: no feedback) ---------------------------
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def conditions_sql(conditions: list[Condition], today: dt.date) -> tuple[str, list[Any]]:
+    """The hard conditions as a WHERE clause over policy_demandprofile p (portable SQL, %s placeholders)."""
+    from .models import TAG_BITS
+
+    parts: list[str] = []
+    params: list[Any] = []
+    for c in conditions:
+        if c.soft:
+            continue
+        v = c.value
+        if c.field == "age":
+            # age >= n  <=>  born on or before today - n years; age <= n  <=>  born after today - (n+1) years.
+            if c.op in ("gte", "gt"):
+                parts.append("p.birth_date <= %s")
+                params.append(_years_ago(today, int(v) + (1 if c.op == "gt" else 0)))
+            elif c.op in ("lte", "lt"):
+                parts.append("p.birth_date > %s")
+                params.append(_years_ago(today, int(v) + (1 if c.op == "lte" else 0)))
+            elif c.op == "between":
+                parts.append("p.birth_date <= %s AND p.birth_date > %s")
+                params += [_years_ago(today, int(v[0])), _years_ago(today, int(v[1]) + 1)]
+            elif c.op == "gte_by_sex":
+                parts.append("((p.sex = 'M' AND p.birth_date <= %s) OR (p.sex = 'F' AND p.birth_date <= %s))")
+                params += [_years_ago(today, int(v.get("M", 0))), _years_ago(today, int(v.get("F", 0)))]
+        elif c.field == "hukou":
+            parts.append("p.hukou IN (" + ", ".join(["%s"] * len(v)) + ")")
+            params += list(v)
+        elif c.field == "sex":
+            parts.append("p.sex = %s")
+            params.append(v)
+        elif c.field == "tags":
+            mask = sum(TAG_BITS[t] for t in v)
+            op = {"any": "!= 0", "none": "= 0", "all": f"= {mask}"}[c.op]
+            parts.append(f"(p.tag_bits & {mask}) {op}")
+    return (" AND ".join(parts) or "1 = 1"), params
+
+
+def score_sql(cursor: Any, query: dict[str, float], conditions: list[Condition], today: dt.date, *,
+              limit: int = 200, extra_where: str = "", extra_params: list[Any] | None = None,
+              ) -> list[tuple[int, float]]:
+    """One policy over every stored profile in one statement: the index on (feature, profile) reads only the
+    rows of the query's features. `query` already carries the IDF (feature -> q·idf). Returns (profile id, score)."""
+    if not query:
+        return []
+    where, params = conditions_sql(conditions, today)
+    if extra_where:
+        where += " AND " + extra_where
+        params += list(extra_params or [])
+    values = ", ".join(["(%s, %s)"] * len(query))
+    qparams: list[Any] = [x for f, w in query.items() for x in (f, float(w))]
+    sql = (f"WITH q(feature, w) AS (VALUES {values}) "
+           "SELECT t.profile_id, SUM(q.w * t.weight / (t.weight + %s)) AS s "
+           "FROM policy_profileterm t JOIN q ON q.feature = t.feature "
+           "JOIN policy_demandprofile p ON p.id = t.profile_id "
+           f"WHERE {where} GROUP BY t.profile_id ORDER BY s DESC, t.profile_id LIMIT %s")
+    cursor.execute(sql, [*qparams, engine.K_SAT, *params, limit])
+    return [(int(pid), float(s)) for pid, s in cursor.fetchall()]

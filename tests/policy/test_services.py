@@ -208,3 +208,22 @@ def test_profiles_are_rebuilt_incrementally(cast, district: District):
     assert store.rebuild_profiles() == 1
     assert "c:加装电梯" in DemandProfile.objects.get(user=user).features
     assert store.rebuild_profiles() == 0
+
+
+def test_sql_scoring_agrees_with_the_engine_without_feedback(cast, district: District):
+    from django.db import connection
+
+    from shequtong.common import clock
+    from shequtong.policy import engine, store
+
+    p = services.create_policy(actor=cast.policy_officer, title="加装电梯补贴", text=ELEVATOR)
+    conds = services.conditions_of(p)
+    analysis, matches = store.match(p.title, p.text, conds, DemandProfile.objects.all(), prf=False)
+    index = store.DbIndex(DemandProfile.objects.values_list("id", flat=True), engine.query_of(analysis))
+    query = {f: q * index.idf(f) for f, q in engine.query_of(analysis).items()}
+    with connection.cursor() as cur:
+        rows = store.score_sql(cur, query, conds, clock.now().date())
+    expected = [(int(m.resident), round(m.score, 6)) for m in matches if m.score > 0]
+    assert [(pid, round(s, 6)) for pid, s in rows] == expected
+    assert district.profile(district.needy_b).pk in {pid for pid, _ in rows}  # no scope here: B is there too
+    assert district.profile(district.outsider_hukou_a).pk not in {pid for pid, _ in rows}
