@@ -28,7 +28,11 @@ if not TESTING and not env_flag("SHEQUTONG_NO_DOTENV"):
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # Production is any run that is neither DEBUG nor a test run: it refuses to
 # start without real secrets (see shequtong/common/crypto.py and checks.py).
-PRODUCTION = not DEBUG and not TESTING
+# The 政策找人 evaluation harness (`manage.py policy_eval`) works in a scratch
+# database of its own and holds no personal data: it runs from a clean clone
+# without secrets.
+SCRATCH_TOOL = sys.argv[1:2] == ["policy_eval"]
+PRODUCTION = not DEBUG and not TESTING and not SCRATCH_TOOL
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -70,6 +74,7 @@ INSTALLED_APPS = [
     "shequtong.rural",
     "shequtong.charity",
     "shequtong.points", "shequtong.campaigns",  # issue 17: 积分, 抽奖 and 有奖答题
+    "shequtong.policy",
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",

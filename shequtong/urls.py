@@ -20,6 +20,7 @@ urlpatterns: list = [
     path("rural/", include("shequtong.rural.urls")),
     path("charity/", include("shequtong.charity.urls")),
     path("points/", include("shequtong.points.urls")), path("campaigns/", include("shequtong.campaigns.urls")),
+    path("policy/", include("shequtong.policy.urls")),
     path("open311/", include("shequtong.open311.urls")),
     # After web's own observe/ pages (the first pattern that matches wins).
     path("observe/", include("shequtong.observe.urls")),

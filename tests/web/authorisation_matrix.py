@@ -573,6 +573,29 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET /api/v1/campaigns/prizes": {"*": 200, 401: "anonymous"},
     "POST /api/v1/campaigns/quizzes/{quiz_id}/answers[A]": {"*": 403, 401: "anonymous", 409: "resident_a party_member_a", 404: "resident_b villager"},
     "POST /api/v1/campaigns/quizzes/{quiz_id}/answers[B]": {"*": 403, 401: "anonymous", 404: "resident_a villager party_member_a", 409: "resident_b"},
+    # --- policy (政策找人, issue 16): officers of A (政策专员) and reviewers of A's subdistrict; a resident
+    # reads only a policy sent to them (none in the world: 404 for all); care tags are the committee's.
+    "GET policy:list": {"*": 403, "login": "anonymous", 200: "policy_officer policy_reviewer"},
+    "GET policy:create": {"*": 403, "login": "anonymous", 200: "policy_officer"},
+    "GET policy:detail[A]": {"*": 403, "login": "anonymous", 200: "policy_officer policy_reviewer"},
+    "GET policy:detail[B]": {"*": 403, "login": "anonymous", 404: "policy_officer policy_reviewer"},
+    "POST policy:edit[A]": {"*": 403, "login": "anonymous", 302: "policy_officer"},
+    "POST policy:edit[B]": {"*": 403, "login": "anonymous", 404: "policy_officer"},
+    "POST policy:submit[A]": {"*": 403, "login": "anonymous", 302: "policy_officer"},
+    "POST policy:submit[B]": {"*": 403, "login": "anonymous", 404: "policy_officer"},
+    "POST policy:review[A]": {"*": 403, "login": "anonymous", 302: "policy_reviewer"},
+    "POST policy:review[B]": {"*": 403, "login": "anonymous", 404: "policy_reviewer"},
+    "POST policy:complete[A]": {"*": 403, "login": "anonymous", 302: "policy_reviewer"},
+    "POST policy:complete[B]": {"*": 403, "login": "anonymous", 404: "policy_reviewer"},
+    "POST policy:send[A]": {"*": 403, "login": "anonymous", 302: "policy_reviewer"},
+    "POST policy:send[B]": {"*": 403, "login": "anonymous", 404: "policy_reviewer"},
+    "GET policy:mine[A]": {"*": 404, "login": "anonymous"},
+    "GET policy:mine[B]": {"*": 404, "login": "anonymous"},
+    "POST policy:opt_out[A]": {"*": 404, "login": "anonymous"},
+    "POST policy:opt_out[B]": {"*": 404, "login": "anonymous"},
+    "GET policy:care_tags": {"*": 403, "login": "anonymous", 200: "@committee"},
+    "GET policy:care_tags_edit[A]": {"*": 403, "login": "anonymous", 200: "@committee_a", 404: "@committee_b"},
+    "GET policy:care_tags_edit[B]": {"*": 403, "login": "anonymous", 404: "@committee_a", 200: "@committee_b"},
 }
 
 

@@ -84,6 +84,8 @@ class Side:
     extra: dict[str, Any] = field(default_factory=dict)  # objects of apps appended below (SIDE_HOOKS)
     extra: dict[str, Any] = field(default_factory=dict)  # path parameters of later apps (SIDE_BUILDERS)
     incentives: dict[str, Any] = field(default_factory=dict)  # issue 17: lottery, quiz, award, gift, redemption ids
+    policy: Any = None    # a 政策找人 draft of the community's 政策专员 (set in make_world)
+    profile: Any = None   # the community's resident's demand profile (care tags)
 
 
 @dataclass
@@ -158,7 +160,21 @@ def make_world(cast: Cast) -> World:
     return world
     a.incentives = incentives(MARK_A, community=cast.a, staff=cast.staff_a, resident=cast.resident_a)
     b.incentives = incentives(MARK_B, community=cast.b, staff=cast.staff_b, resident=cast.resident_b)
+    _policy_objects(cast, a, b)
     return World(cast=cast, a=a, b=b, announcement=announcement)
+
+
+def _policy_objects(cast: Cast, a: Side, b: Side) -> None:
+    """政策找人: a draft policy in each community and each resident's demand profile."""
+    from shequtong.policy import services as policy_services
+
+    officer_b = make_user(real_name="政策乙")
+    give(officer_b, Role.POLICY_OFFICER, cast.b)
+    for side, officer, resident, mark in ((a, cast.policy_officer, cast.resident_a, MARK_A),
+                                          (b, officer_b, cast.resident_b, MARK_B)):
+        side.policy = policy_services.create_policy(actor=officer, title=f"{mark}加装电梯补贴",
+                                                    text=f"{mark}：本区户籍业主可申请加装电梯补贴。")
+        side.profile = policy_services.profile_for(resident)
 
 
 # --- what is requested ------------------------------------------------------------------
@@ -218,6 +234,7 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
         "comment_id": side.comment.pk, "letter_id": side.letter.pk, "visit_id": side.visit.pk,
         "group_id": side.group.pk, "user_id": side.group_member.pk, "membership_id": side.membership.pk,
         "grant_id": side.grant.pk, "token_id": side.token.pk,
+        "policy_id": side.policy.pk, "profile_id": side.profile.pk,
     }
     if name in values:
         return values[name]

@@ -1,0 +1,355 @@
+"""Demand profiles (PF-2) and matching (PF-3), in plain Python over plain data.
+
+Features. A text gives two kinds of feature:
+- `c:<term>`: a lexicon term it names through any surface form (term,
+  synonym or colloquial phrasing: 揭不开锅 → c:临时救助);
+- `w:<word>`: a content word of jieba's cut (the lexicon loaded as a user
+  dictionary), at least two characters, not a stop word.
+
+Profile. A resident's profile is the weighted sum over their events of the
+features of each event's text: weight by event type (what one writes says
+more than what one reads) times an exponential time decay (half-life
+`HALF_LIFE_DAYS` before the newest event). Each feature counts once per
+event.
+
+Policy. A policy's query is its terms (c:, from title and text) plus its
+TF-IDF keywords (w:, IDF over the platform's profiles); TextRank phrases
+are shown to officers.
+
+Score. Among residents who meet the hard conditions, score =
+Σ_f q_f · idf_f · p_f / (p_f + K) (saturated like BM25, so one resident's
+hundred reads do not outweigh another's three posts). Then pseudo-relevance
+feedback: the features that the top-scored residents share far more often
+than the eligible population (lift) are added to the query, which picks up
+the district's own words for the need that no lexicon lists, and the
+residents are scored again. Soft conditions add a small bonus.
+
+`overlap_rank` is the baseline the issue measures against: conditions,
+then the count of the policy's words found in the resident's texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .conditions import Attributes, Condition, extract, met, qualifies
+from .lexicon import Lexicon
+
+TYPE_WEIGHTS: dict[str, float] = {
+    "post": 1.0, "letter": 1.2, "case": 1.2, "reply": 0.8, "like": 0.35, "read": 0.2,
+}
+HALF_LIFE_DAYS = 365.0
+K_SAT = 0.6
+WORD_WEIGHT = 0.35       # keywords count less than lexicon terms
+SOFT_BONUS = 0.15
+CONDITION_TERM_WEIGHT = 0.1
+DOMAIN_WEIGHT = 0.4      # a term of the policy's domain that the policy does not name
+PRF_TOP = 60             # feedback from at most this many top residents
+PRF_MIN_SHARE = 0.05     # a feature must be in this share of them
+PRF_MIN_COUNT = 3
+PRF_MIN_LIFT = 5.0       # and this many times more common than in the district
+PRF_MAX_FEATURES = 30
+PRF_MAX_SET = 2000
+PRF_WEIGHT = 1.0
+PROFILE_MAX_FEATURES = 80
+
+STOP_WORDS = frozenset("""
+的 了 是 在 和 与 及 或 等 对 为 将 把 被 从 向 于 以 之 其 这 那 有 也 都 就 还 又 很 太 更 最 不 没 吗 呢 吧 啊 呀 哦 嗯
+我们 你们 他们 她们 我 你 他 她 它 自己 大家 什么 怎么 怎么办 可以 能够 能不能 可能 应该 需要 希望 想要 一下 一个 一些
+这个 那个 这些 那些 这里 那里 哪里 时候 现在 今天 昨天 明天 已经 还是 但是 因为 所以 如果 然后 而且 并且 以及 或者 还有
+进行 开展 提供 实施 落实 做好 加强 推进 相关 有关 工作 情况 问题 方面 规定 要求 办法 通知 本区 本市 社区 居民 群众 人员
+对象 条件 符合 申请 办理 标准 按照 根据 通过 其中 每月 每年 每人 元 周岁 以上 以下 户籍 政策 服务 街道 镇 居委 居委会
+年满 一起 大家好 谢谢 请问 有没有 是不是 好像 真的 觉得 知道 感觉 比较 非常 特别 一直 经常 有点 我家 家里 我们家
+""".split())
+
+_WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+
+
+@dataclass
+class Event:
+    resident: str
+    type: str
+    text: str
+    time: dt.datetime
+
+
+@dataclass
+class ResidentAttrs:
+    id: str
+    attrs: Attributes
+    subdistrict: str = ""
+    community: str = ""
+
+
+class TextFeatures:
+    """Memoised text → features for one lexicon (bulk builds repeat texts)."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self._tok = lexicon.tokenizer()
+        self.features = lru_cache(maxsize=200_000)(self._features)
+
+    def words(self, text: str) -> list[str]:
+        out = []
+        for w in self._tok.cut(text, HMM=False):
+            w = w.strip().lower()
+            if len(w) >= 2 and w not in STOP_WORDS and _WORD_RE.search(w):
+                out.append(w)
+        return out
+
+    def _features(self, text: str) -> tuple[str, ...]:
+        feats = {f"c:{k}" for k in self.lexicon.scan(text)}
+        feats.update(f"w:{w}" for w in self.words(text))
+        return tuple(sorted(feats))
+
+
+def decay(time: dt.datetime, ref: dt.datetime) -> float:
+    days = max(0.0, (ref - time).total_seconds() / 86400.0)
+    return 0.5 ** (days / HALF_LIFE_DAYS)
+
+
+def build_profiles(events: Iterable[Event], tf: TextFeatures, ref: dt.datetime | None = None,
+                   ) -> dict[str, dict[str, float]]:
+    """Every resident's weighted features (at most PROFILE_MAX_FEATURES words, all terms kept)."""
+    evs = list(events)
+    if ref is None:
+        ref = max((e.time for e in evs), default=dt.datetime.now(dt.UTC))
+    profiles: dict[str, dict[str, float]] = defaultdict(dict)
+    for e in evs:
+        w = TYPE_WEIGHTS.get(e.type, 0.2) * decay(e.time, ref)
+        if w <= 0 or not e.text:
+            continue
+        prof = profiles[e.resident]
+        for f in tf.features(e.text):
+            prof[f] = prof.get(f, 0.0) + w
+    return {rid: trim(p) for rid, p in profiles.items()}
+
+
+def trim(profile: dict[str, float]) -> dict[str, float]:
+    terms = {f: w for f, w in profile.items() if f.startswith("c:")}
+    words = sorted(((f, w) for f, w in profile.items() if not f.startswith("c:")), key=lambda x: -x[1])
+    terms.update(words[:PROFILE_MAX_FEATURES])
+    return {f: round(w, 4) for f, w in terms.items()}
+
+
+# --- the policy side ---------------------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    terms: dict[str, float]          # lexicon term -> weight (how prominent in the policy)
+    keywords: dict[str, float]       # word -> TF-IDF weight
+    phrases: list[str]               # TextRank phrases
+    conditions: list[Condition]
+    domains: list[str] = field(default_factory=list)
+    expansion: dict[str, float] = field(default_factory=dict)  # other terms of the policy's domains
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"terms": self.terms, "keywords": self.keywords, "phrases": self.phrases,
+                "conditions": [c.as_dict() for c in self.conditions], "domains": self.domains,
+                "expansion": self.expansion}
+
+
+def textrank(words: Sequence[str], window: int = 4, iterations: int = 20, top: int = 8,
+             tokens: Sequence[str] | None = None) -> list[str]:
+    """TextRank over the content words; phrases are pairs of top-ranked words next to each other in the
+    text (`tokens`: the full cut, so words a stop word separated are not joined), else single words."""
+    graph: dict[str, Counter[str]] = defaultdict(Counter)
+    for i, w in enumerate(words):
+        for v in words[i + 1:i + window]:
+            if v != w:
+                graph[w][v] += 1
+                graph[v][w] += 1
+    if not graph:
+        return []
+    score = dict.fromkeys(graph, 1.0)
+    for _ in range(iterations):
+        new = {}
+        for w in graph:
+            s = 0.0
+            for v, c in graph[w].items():
+                s += c / sum(graph[v].values()) * score[v]
+            new[w] = 0.15 + 0.85 * s
+        score = new
+    ranked = sorted(score, key=lambda w: -score[w])
+    best = set(ranked[:top * 2])
+    phrases: list[str] = []
+    seq = [t.strip().lower() for t in tokens] if tokens is not None else list(words)
+    for a, b in zip(seq, seq[1:], strict=False):
+        if a in best and b in best and a != b:
+            p = a + b
+            if p not in phrases:
+                phrases.append(p)
+    for w in ranked:
+        if len(phrases) >= top:
+            break
+        if not any(w in p for p in phrases):
+            phrases.append(w)
+    return phrases[:top]
+
+
+def analyse(title: str, text: str, tf: TextFeatures, idf: Callable[[str], float],
+            conditions: list[Condition] | None = None) -> Analysis:
+    lex = tf.lexicon
+    conds = extract(title + "。" + text) if conditions is None else conditions
+    # Words that state a hard condition (独居、空巢 in 独居、空巢或孤寡老人) are filters, not the need.
+    cond_words = [w for c in conds if not c.soft and c.field == "tags" for w in c.text.split("、") if w]
+    terms: dict[str, float] = {}
+    filtered: set[str] = set()
+    for part, weight in ((title, 1.5), (text, 1.0)):
+        for k, surface in lex.scan(part).items():
+            if any(w in surface or surface in w for w in cond_words):
+                filtered.add(k)
+                continue
+            terms[k] = max(terms.get(k, 0.0), weight)
+    for k in filtered:
+        if k not in terms:
+            terms[k] = CONDITION_TERM_WEIGHT
+    words = tf.words(title) * 2 + tf.words(text)
+    counts = Counter(words)
+    scored = {w: (c / len(words)) * idf("w:" + w) for w, c in counts.items()} if words else {}
+    top = sorted(scored.items(), key=lambda x: -x[1])[:20]
+    mx = top[0][1] if top else 1.0
+    keywords = {w: round(s / mx, 3) for w, s in top}
+    per_domain = Counter(lex.by_key[k].domain for k in terms if k not in filtered)
+    domains = [d for d, _ in per_domain.most_common()]
+    top_count = per_domain.most_common(1)[0][1] if per_domain else 1
+    expansion: dict[str, float] = {}
+    for e in lex.entries:
+        if e.key not in terms and e.domain in per_domain:
+            expansion[e.key] = round(DOMAIN_WEIGHT * per_domain[e.domain] / top_count, 3)
+    return Analysis(terms=terms, keywords=keywords, phrases=textrank(tf.words(title + "。" + text), tokens=list(tf._tok.cut(title + "。" + text, HMM=False))),
+                    conditions=conds, domains=domains,
+                    expansion=expansion)
+
+
+def query_of(analysis: Analysis) -> dict[str, float]:
+    q = {f"c:{k}": w for k, w in analysis.expansion.items()}
+    q.update({f"c:{k}": w for k, w in analysis.terms.items()})
+    for w, s in analysis.keywords.items():
+        q[f"w:{w}"] = max(q.get(f"w:{w}", 0.0), WORD_WEIGHT * s)
+    return q
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+class Index:
+    """Profiles of one district, inverted: feature -> [(resident, weight)], and document frequencies."""
+
+    def __init__(self, profiles: Mapping[str, Mapping[str, float]]):
+        self.profiles = profiles
+        self.postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for rid, prof in profiles.items():
+            for f, w in prof.items():
+                self.postings[f].append((rid, w))
+        self.n = max(1, len(profiles))
+
+    def df(self, feature: str) -> int:
+        return len(self.postings.get(feature, ()))
+
+    def idf(self, feature: str) -> float:
+        return math.log((self.n + 1) / (self.df(feature) + 1)) + 1.0
+
+
+@dataclass
+class Match:
+    resident: str
+    score: float
+    evidence: dict[str, float]       # feature -> contribution
+    met: list[Condition]
+
+
+def _score(query: Mapping[str, float], index: Index, eligible: set[str]) -> dict[str, dict[str, float]]:
+    contrib: dict[str, dict[str, float]] = defaultdict(dict)
+    for f, q in query.items():
+        if q <= 0:
+            continue
+        weight = q * index.idf(f)
+        for rid, p in index.postings.get(f, ()):
+            if rid in eligible:
+                contrib[rid][f] = weight * p / (p + K_SAT)
+    return contrib
+
+
+def feedback(query: Mapping[str, float], ranked: list[str], index: Index, eligible: set[str]) -> dict[str, float]:
+    """Features shared by the top residents far more than by the district (pseudo-relevance feedback).
+
+    Lift is measured against the whole district, not the eligible: when most
+    of the eligible have the need, a need word cannot be much commoner among
+    the top than among them, but it is among the top than in the district.
+    """
+    top = ranked
+    if len(top) < 5:
+        return {}
+    counts: Counter[str] = Counter()
+    for rid in top:
+        counts.update(index.profiles[rid].keys())
+    n_top = len(top)
+    added: list[tuple[float, str]] = []
+    for f, c in counts.items():
+        if f in query or c < PRF_MIN_COUNT:
+            continue
+        share = c / n_top
+        if share < PRF_MIN_SHARE:
+            continue
+        lift = share / ((index.df(f) + 1) / index.n)
+        if lift >= PRF_MIN_LIFT:
+            added.append((share * min(1.0, lift / (2 * PRF_MIN_LIFT)), f))
+    added.sort(reverse=True)
+    return {f: round(PRF_WEIGHT * min(1.0, 3 * w), 3) for w, f in added[:int(PRF_MAX_FEATURES)]}
+
+
+def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs], *,
+         prf: bool = True, top: int | None = None, feedback_fn: Callable[..., dict[str, float]] | None = None,
+         ) -> list[Match]:
+    conds = analysis.conditions
+    eligible = {rid for rid, r in residents.items() if qualifies(conds, r.attrs)}
+    query = query_of(analysis)
+    contrib = _score(query, index, eligible)
+    ranked = sorted(contrib, key=lambda r: -sum(contrib[r].values()))
+    if prf and ranked:
+        # Feedback comes from every resident who names one of the policy's own terms, not only the very
+        # top: the top are those who use the policy's words most, exactly the ones who least use others.
+        core = {f"c:{k}" for k, w in analysis.terms.items() if w >= 1.0}
+        strong = [rid for rid in ranked if core & contrib[rid].keys()][:int(PRF_MAX_SET)]
+        extra = (feedback_fn or feedback)(query, strong if len(strong) >= 5 else ranked[:int(PRF_TOP)], index,
+                                          eligible)
+        if extra:
+            q2 = dict(query)
+            q2.update(extra)
+            contrib = _score(q2, index, eligible)
+    soft = [c for c in conds if c.soft]
+    results: list[Match] = []
+    for rid in eligible:
+        ev = contrib.get(rid, {})
+        s = sum(ev.values())
+        m = met(conds, residents[rid].attrs)
+        if soft:
+            s += SOFT_BONUS * sum(1 for c in m if c.soft)
+        results.append(Match(rid, s, ev, m))
+    results.sort(key=lambda m: (-m.score, m.resident))
+    return results[:top] if top else results
+
+
+def overlap_rank(title: str, text: str, tf: TextFeatures, texts_by_resident: Mapping[str, list[str]],
+                 residents: Mapping[str, ResidentAttrs], top: int) -> list[str]:
+    """The baseline: regex conditions, then how many of the policy's words occur in the resident's texts."""
+    conds = extract(title + "。" + text)
+    words = set(tf.words(title) + tf.words(text))
+    scores = []
+    for rid, r in residents.items():
+        if not qualifies(conds, r.attrs):
+            continue
+        blob = "".join(texts_by_resident.get(rid, ()))
+        s = sum(1 for w in words if w in blob)
+        scores.append((-s, rid))
+    scores.sort()
+    return [rid for _, rid in scores[:top]]
