@@ -25,14 +25,14 @@ router = Router(tags=["rural"])
 READERS = ("member", "committee", "rural_admin", "observe")
 
 
-class ItemQuery(Schema):
+class RuralItemQuery(Schema):
     q: str = ""
     type: str = ""
     limit: Limit = 20
     offset: Offset = 0
 
 
-class ItemOut(Schema):
+class RuralItemOut(Schema):
     id: int
     title: str
     item_type: str
@@ -48,7 +48,7 @@ class ItemOut(Schema):
     like_count: int
 
 
-class ItemDetailOut(ItemOut):
+class RuralItemDetailOut(RuralItemOut):
     body: str
     image_urls: list[str]
     liked: bool
@@ -57,7 +57,7 @@ class ItemDetailOut(ItemOut):
     can_sign_up: bool
 
 
-class LikeOut(Schema):
+class RuralLikeOut(Schema):
     liked: bool
     like_count: int
 
@@ -71,19 +71,19 @@ def _out(i: Item) -> dict:
     }
 
 
-def _detail(request: AuthedRequest, item: Item, access_: ItemAccess) -> ItemDetailOut:
+def _detail(request: AuthedRequest, item: Item, access_: ItemAccess) -> RuralItemDetailOut:
     from django.urls import reverse
 
-    return ItemDetailOut(
+    return RuralItemDetailOut(
         **_out(item), body=item.body, image_urls=[reverse("rural:image", args=[img.pk]) for img in item.images.all()],
         liked=bool(selectors.liked_ids(request.user, [item])), signed_up=bool(selectors.signed_up_ids(request.user, [item])),
         can_like=access_.can_like, can_sign_up=access_.can_sign_up,
     )
 
 
-@router.get("/items", response=list[ItemOut])
+@router.get("/items", response=list[RuralItemOut])
 @access.capability(*READERS)
-def list_items(request: AuthedRequest, filters: Query[ItemQuery]) -> list[dict]:
+def list_items(request: AuthedRequest, filters: Query[RuralItemQuery]) -> list[dict]:
     """Published items, pinned first, then newest; `q` searches title and body (jieba words)."""
     if not may_open_board(request.user):
         raise NotFound("乡村振兴版块只对农村社区开放")
@@ -91,25 +91,25 @@ def list_items(request: AuthedRequest, filters: Query[ItemQuery]) -> list[dict]:
     return [_out(i) for i in selectors.board_items(f)[filters.offset : filters.offset + filters.limit]]
 
 
-@router.get("/items/{item_id}", response=ItemDetailOut)
+@router.get("/items/{item_id}", response=RuralItemDetailOut)
 @access.capability(*READERS)
-def item_detail(request: AuthedRequest, item_id: Id) -> ItemDetailOut:
+def item_detail(request: AuthedRequest, item_id: Id) -> RuralItemDetailOut:
     item, access_ = access_item(request.user, item_id)
     if services.record_read(actor=request.user, item_id=item.pk):
         item.read_count += 1
     return _detail(request, item, access_)
 
 
-@router.post("/items/{item_id}/like", response=LikeOut)
+@router.post("/items/{item_id}/like", response=RuralLikeOut)
 @access.capability(*READERS)
-def like(request: AuthedRequest, item_id: Id) -> LikeOut:
+def like(request: AuthedRequest, item_id: Id) -> RuralLikeOut:
     liked = services.toggle_like(actor=request.user, item_id=item_id)
-    return LikeOut(liked=liked, like_count=Item.objects.get(pk=item_id).like_count)
+    return RuralLikeOut(liked=liked, like_count=Item.objects.get(pk=item_id).like_count)
 
 
-@router.post("/items/{item_id}/signup", response={201: ItemDetailOut})
+@router.post("/items/{item_id}/signup", response={201: RuralItemDetailOut})
 @access.capability("member", "committee")
-def sign_up(request: AuthedRequest, item_id: Id) -> Status[ItemDetailOut]:
+def sign_up(request: AuthedRequest, item_id: Id) -> Status[RuralItemDetailOut]:
     services.sign_up(actor=request.user, item_id=item_id)
     item, access_ = access_item(request.user, item_id)
     return Status(201, _detail(request, item, access_))
