@@ -38,8 +38,9 @@ def seed_demo_charity() -> int:
         return 0
     home = RoleGrant.objects.filter(user=org, role=Role.SOCIAL_ORG).select_related("community").first()
     assert home is not None and home.community is not None
-    served = [home.community_id] + list(
-        home.community.subdistrict.communities.exclude(pk=home.community_id).order_by("id").values_list("pk", flat=True)[:3])
+    community = home.community
+    served: list[int] = [community.pk] + list(
+        community.subdistrict.communities.exclude(pk=community.pk).order_by("id").values_list("pk", flat=True)[:3])
     with transaction.atomic():
         meals = _project(org, served, "银龄助餐暖心行动", "elderly", ("elderly",), "老年助餐、上门送餐、营养讲座",
                          "为辖区70岁以上独居、高龄老人提供午间助餐和上门送餐服务，每月开展一次营养健康讲座。", submit=True)
