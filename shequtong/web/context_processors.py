@@ -22,6 +22,9 @@ TABS: dict[str, list[tuple[str, str, str]]] = {
     ],
 }
 
+# Tabs whose pages need a capability beyond the version (the pages' own rules, web/views.py).
+TAB_CAPABILITY = {"web:observe": "observe", "web:data": "observe"}
+
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -31,6 +34,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     tabs = []
     for label, url_name, icon in TABS.get(version or "", []):
+        if url_name in TAB_CAPABILITY and not scope.has_capability(user, TAB_CAPABILITY[url_name]):
+            continue  # 社会组织服务中心 and 农委 work in the observer version without 观察/数据 (issue 12 item 15)
         url = reverse(url_name)
         active = path == url if url == "/" else path.startswith(url)
         tabs.append({"label": _(label), "url": url, "icon": icon, "active": active})
