@@ -257,7 +257,8 @@ def score_sql(cursor: Any, query: dict[str, float], conditions: list[Condition],
         params += list(extra_params or [])
     values = ", ".join(["(%s, %s)"] * len(query))
     qparams: list[Any] = [x for f, w in query.items() for x in (f, float(w))]
-    sql = (f"WITH q(feature, w) AS (VALUES {values}) "
+    # Only placeholders and integer tag masks are formatted in; every value is a parameter.
+    sql = (f"WITH q(feature, w) AS (VALUES {values}) "  # noqa: S608
            "SELECT t.profile_id, SUM(q.w * t.weight / (t.weight + %s)) AS s "
            "FROM policy_profileterm t JOIN q ON q.feature = t.feature "
            "JOIN policy_demandprofile p ON p.id = t.profile_id "
