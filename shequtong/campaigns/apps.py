@@ -8,6 +8,12 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from shequtong.common.registry import Tile, register
+        from shequtong.notifications import scheduler
+
+        from . import services
+
+        # A quiz whose time is up is awarded by score without anyone pressing 评奖 (LQ-5).
+        scheduler.register("campaigns.settle_ended_quizzes", services.settle_ended_quizzes)
 
         register(Tile(section="resident_home", label="抽奖答题", url_name="campaigns:list", capability="member",
                       icon="party", order=60))

@@ -21,6 +21,8 @@ class PointsConfig(AppConfig):
                       icon="service", order=70))
         register(Tile(section="manage", label="积分统计", url_name="points:stats", capability="committee",
                       icon="data", order=71))
+        register(Tile(section="manage", label="优质贡献奖励", url_name="points:award", capability="committee",
+                      icon="heart", order=72))
         register(Tile(section="observe", label="积分统计", url_name="points:stats", capability="observe",
                       icon="data", order=70))
         register(Tile(section="observer_home", label="积分礼品", url_name="points:gift_manage",

@@ -30,3 +30,11 @@ class GiftForm(forms.Form):
 
 class InviteForm(forms.Form):
     phone = forms.CharField(label="邻居的手机号码", max_length=20)
+
+
+class QualityForm(forms.Form):
+    phone = forms.CharField(label="居村民手机号码", max_length=20)
+    reason = forms.CharField(label="奖励原因", max_length=100,
+                             widget=forms.TextInput(attrs={"placeholder": "如：高质量主题、有建设性的评论、发起议题议案"}))
+    reputation = forms.IntegerField(label="社区威望", min_value=0, max_value=500, initial=10)
+    beans = forms.IntegerField(label="社区豆", min_value=0, max_value=500, initial=10)

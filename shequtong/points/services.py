@@ -210,6 +210,18 @@ def award_quality(*, actor: User, user_id: int, reputation: int, beans: int, rea
                   community_id=community.pk, ref_id=actor.pk)
 
 
+def award_quality_by_phone(*, actor: User, phone: str, reputation: int, beans: int, reason: str) -> PointsEntry:
+    """The committee's page names the resident by phone (it is never shown, only matched by its blind index)."""
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhone as exc:
+        raise ValidationFailed(str(exc), field="phone") from exc
+    user_id = User.objects.filter(phone_index=account_services.phone_index(phone)).values_list("pk", flat=True).first()
+    if user_id is None:
+        raise ValidationFailed("没有找到使用该手机号的本社区居村民", field="phone")
+    return award_quality(actor=actor, user_id=user_id, reputation=reputation, beans=beans, reason=reason)
+
+
 def credit(*, user_id: int, reputation: int, beans: int, reason: str, community_id: int | None,
            ref_id: int | None = None) -> PointsEntry:
     """Add to both balances with one ledger entry (the committee's award; the demo data's history)."""

@@ -16,4 +16,5 @@ urlpatterns = [
     path("gifts/<int:gift_id>/end/", views.gift_end, name="gift_end"),
     path("redemptions/<int:redemption_id>/collect/", views.collect, name="collect"),
     path("stats/", views.stats, name="stats"),
+    path("award/", views.award, name="award"),
 ]

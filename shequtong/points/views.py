@@ -15,7 +15,7 @@ from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
 
 from . import selectors, services
-from .forms import GiftForm, InviteForm
+from .forms import GiftForm, InviteForm, QualityForm
 from .models import LEVELS, Action, PointsEntry, level_index
 from .policies import access_gift
 
@@ -136,3 +136,16 @@ def collect(request: AuthedRequest, redemption_id: int) -> HttpResponse:
 def stats(request: AuthedRequest) -> HttpResponse:
     data = selectors.statistics(request.user)
     return render(request, "points/stats.html", {**data, "page_obj": paginate(request, data["rows"])})
+
+
+@access.capability("committee")
+def award(request: AuthedRequest) -> HttpResponse:
+    """Extra 社区威望 and 社区豆 for high-quality participation, given by the committee (§3.4.3 item 2.1)."""
+    form = QualityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if perform(request, lambda: services.award_quality_by_phone(
+                actor=request.user, phone=d["phone"], reputation=d["reputation"], beans=d["beans"], reason=d["reason"]),
+                form=form, success="奖励已发放", once="points.award"):
+            return redirect("points:award")
+    return render(request, "points/award.html", {"form": form})

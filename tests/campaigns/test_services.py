@@ -157,3 +157,19 @@ def test_pages_draw_and_live(cast, client) -> None:
     assert "王*红" in live and "王小红" not in live
     export = client.get(f"/campaigns/lotteries/{lottery.pk}/export/")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_worker_awards_a_quiz_whose_time_is_up(cast, monkeypatch) -> None:
+    from shequtong.notifications import scheduler
+
+    quiz = services.create_quiz(actor=cast.staff_a, data=quiz_input(cast.a))
+    services.publish_quiz(actor=cast.staff_a, quiz_id=quiz.pk)
+    services.start_attempt(actor=cast.resident_a, quiz_id=quiz.pk)
+    q1 = quiz.questions.first()
+    services.submit_attempt(actor=cast.resident_a, quiz_id=quiz.pk, answers={str(q1.pk): [0]})
+    assert scheduler.jobs()["campaigns.settle_ended_quizzes"]() == 0  # still running: nothing awarded
+    later = quiz.ends_at + dt.timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert scheduler.jobs()["campaigns.settle_ended_quizzes"]() == 1
+    assert Award.objects.get(quiz=quiz).prize_name == "一等奖：保温杯"
+    assert scheduler.jobs()["campaigns.settle_ended_quizzes"]() == 0  # once

@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from shequtong.accounts import services as account_services
 from shequtong.boards import services as board_services
-from shequtong.common.errors import Conflict, NotFound, PermissionRefused
+from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.points import selectors, services
 from shequtong.points.models import Action, PointsAccount, PointsEntry, level_of
 
@@ -138,3 +138,21 @@ def test_pages(cast, client) -> None:
     assert "环保袋" in client.get("/points/gifts/").content.decode()
     assert client.post(f"/points/gifts/{gift.pk}/redeem/").status_code == 302
     assert "待领取" in client.get("/points/gifts/").content.decode()
+
+
+def test_the_committee_awards_extra_for_quality_only_in_its_own_community(cast, client) -> None:
+    services.award_quality_by_phone(actor=cast.staff_a, phone=cast.resident_a.phone, reputation=20, beans=10,
+                                    reason="有建设性的评论")
+    assert (_balance(cast.resident_a).reputation, _balance(cast.resident_a).beans) == (20, 10)
+    with pytest.raises(PermissionRefused):
+        services.award_quality_by_phone(actor=cast.staff_a, phone=cast.resident_b.phone, reputation=20, beans=10,
+                                        reason="越界")
+    with pytest.raises(ValidationFailed):
+        services.award_quality_by_phone(actor=cast.staff_a, phone=cast.resident_a.phone, reputation=9999, beans=0,
+                                        reason="太多")
+    assert PointsEntry.objects.filter(user__in=[cast.resident_a, cast.resident_b], action=Action.QUALITY).count() == 1
+    client.force_login(cast.staff_a)
+    response = client.post("/points/award/", {"phone": cast.party_member_a.phone, "reason": "高质量主题",
+                                              "reputation": 5, "beans": 5})
+    assert response.status_code == 302
+    assert _balance(cast.party_member_a).beans == 5

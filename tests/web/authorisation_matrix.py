@@ -518,6 +518,7 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST points:collect[A]": {"*": 403, "login": "anonymous", 302: "@committee_a", 404: "@committee_b district sysadmin"},
     "POST points:collect[B]": {"*": 403, "login": "anonymous", 404: "@committee_a district sysadmin", 302: "@committee_b"},
     "GET points:stats": {"*": 403, "login": "anonymous", 200: "@observers @committee"},
+    "GET points:award": {"*": 403, "login": "anonymous", 200: "@committee"},
     "GET campaigns:list": {"*": 200, "login": "anonymous"},
     "GET campaigns:my_prizes": {"*": 200, "login": "anonymous"},
     "GET campaigns:manage": {"*": 403, "login": "anonymous", 200: "@observers @committee"},

@@ -97,7 +97,7 @@ class Command(BaseCommand):
         now = clock.now()
         lottery = campaigns.create_lottery(actor=district, data=campaigns.LotteryInput(
             community_id=None, theme=MARKER, starts_at=now - dt.timedelta(days=1), ends_at=now + dt.timedelta(days=14),
-            expected_participants=2000, draws_total=5, draws_per_day=2, on_home=True,
+            expected_participants=100, draws_total=5, draws_per_day=2, on_home=True,
             banner=banner((217, 51, 46), "lottery.png"),
             prizes=(campaigns.PrizeInput("一等奖：智能电饭煲", 3, "到所在街镇社区事务受理中心领取"),
                     campaigns.PrizeInput("二等奖：保温杯", 20, "到所在居村委领取"),
