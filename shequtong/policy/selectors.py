@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from shequtong.accounts import scope
+from shequtong.accounts import names, scope
 from shequtong.accounts.models import User
 from shequtong.common import clock, masking
 
@@ -85,5 +85,8 @@ def received_by(user: User, policy_id: int) -> Entry | None:
 def care_profiles(user: User, q: str = "") -> QuerySet[DemandProfile]:
     qs = scope.scope_for(user, "committee").filter(DemandProfile.objects.filter(user__isnull=False))
     if q:
-        qs = qs.filter(Q(user__real_name__contains=q) | Q(user__username__contains=q))
+        # Real names are encrypted (accounts/names.py): matched through their keyed index, then confirmed.
+        users = User.objects.filter(pk__in=qs.values("user_id"))
+        named = names.matching_ids(users, q, limit=names.SCAN_LIMIT)
+        qs = qs.filter(Q(user_id__in=named) | Q(user__username__contains=q))
     return qs.select_related("user", "community").order_by("community_id", "id")

@@ -227,3 +227,15 @@ def test_sql_scoring_agrees_with_the_engine_without_feedback(cast, district: Dis
     assert [(pid, round(s, 6)) for pid, s in rows] == expected
     assert district.profile(district.needy_b).pk in {pid for pid, _ in rows}  # no scope here: B is there too
     assert district.profile(district.outsider_hukou_a).pk not in {pid for pid, _ in rows}
+
+
+def test_care_tags_page_finds_residents_by_their_encrypted_real_name(cast) -> None:
+    from shequtong.policy import selectors
+    from shequtong.policy.models import DemandProfile
+
+    profile = DemandProfile.objects.filter(user=cast.resident_a).first() or DemandProfile.objects.create(
+        user=cast.resident_a, community=cast.a)
+    name = cast.resident_a.real_name
+    found = selectors.care_profiles(cast.staff_a, name[1:])
+    assert profile in found
+    assert profile not in selectors.care_profiles(cast.staff_a, name[1:] + "不在名中")
