@@ -81,8 +81,7 @@ class Side:
     membership: Any       # a pending application to join
     grant: Any            # a grant a secretary of the community could revoke
     token: Any            # the community's resident's API token (only its owner may see or revoke it)
-    extra: dict[str, Any] = field(default_factory=dict)  # objects of apps appended below (SIDE_HOOKS)
-    extra: dict[str, Any] = field(default_factory=dict)  # path parameters of later apps (SIDE_BUILDERS)
+    extra: dict[str, Any] = field(default_factory=dict)  # objects and path parameters of later apps (SIDE_HOOKS, SIDE_BUILDERS)
     incentives: dict[str, Any] = field(default_factory=dict)  # issue 17: lottery, quiz, award, gift, redemption ids
     policy: Any = None    # a 政策找人 draft of the community's 政策专员 (set in make_world)
     profile: Any = None   # the community's resident's demand profile (care tags)
@@ -150,18 +149,15 @@ def make_world(cast: Cast) -> World:
               secretary=cast.secretary_a)
     b = _side(cast, MARK_B, announcement, community=cast.b, resident=cast.resident_b, staff=cast.staff_b,
               secretary=cast.secretary_b)
-    world = World(cast=cast, a=a, b=b, announcement=announcement)
-    for hook in SIDE_HOOKS:
-        hook(world)
-    return world
-    return World(cast=cast, a=a, b=b, announcement=announcement, rural=_rural_item(cast))
-    for build in SIDE_BUILDERS:
-        build(world)
-    return world
     a.incentives = incentives(MARK_A, community=cast.a, staff=cast.staff_a, resident=cast.resident_a)
     b.incentives = incentives(MARK_B, community=cast.b, staff=cast.staff_b, resident=cast.resident_b)
     _policy_objects(cast, a, b)
-    return World(cast=cast, a=a, b=b, announcement=announcement)
+    world = World(cast=cast, a=a, b=b, announcement=announcement, rural=_rural_item(cast))
+    for hook in SIDE_HOOKS:  # epidemic
+        hook(world)
+    for build in SIDE_BUILDERS:  # charity
+        build(world)
+    return world
 
 
 def _policy_objects(cast: Cast, a: Side, b: Side) -> None:
@@ -226,6 +222,10 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
         return side.post.pk
     if name in ("case_id", "request_id"):
         return side.case.pk
+    for resolve in PARAM_HOOKS:  # app-specific resolvers first: two apps may share a parameter name
+        value = resolve(where, name, side)
+        if value is not None:
+            return value
     if name in side.extra:
         return side.extra[name]
     values = {
@@ -238,10 +238,6 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
     }
     if name in values:
         return values[name]
-    for resolve in PARAM_HOOKS:
-        value = resolve(where, name, side)
-        if value is not None:
-            return value
     if name in side.incentives:
         return side.incentives[name]
     raise KeyError(f"{where}: no object for the path parameter {name!r} (tests/web/matrix.py _param)")
@@ -473,6 +469,8 @@ def _epidemic_sides(world: World) -> None:
 
 
 def _epidemic_param(where: str, name: str, side: Side) -> Any:
+    if "epidemic" not in where:
+        return None  # charity's progress reports are report_id too
     if name == "report_id":
         return side.extra["help" if where.startswith("epidemic:help") else "clue"].pk
     if name == "photo_id":
