@@ -21,7 +21,7 @@ from django.http import HttpRequest
 
 from shequtong.accounts import audit, scope
 from shequtong.accounts import services as account_services
-from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts.models import AuditEvent, RoleGrant, User
 from shequtong.accounts.roles import CAPABILITIES, Role
 from shequtong.boards.images import check_images
 from shequtong.common import clock
@@ -395,7 +395,7 @@ def delete_archive(*, actor: User, archive_id: int, request: HttpRequest | None 
         archive, access = access_archive(actor, archive_id, for_update=True)
         if not access.can_delete:
             raise NotFound("该健康档案不存在或您无权查看", code=EpidemicError.ARCHIVE_NOT_FOUND)
-        audit.record("delete", actor=actor, target=archive, request=request, detail={
+        audit.record(AuditEvent.Action.DELETE, actor=actor, target=archive, request=request, detail={
             "what": "health_archive", "community_id": archive.community_id, "state": archive.state})
         archive.delete()
 
