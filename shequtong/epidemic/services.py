@@ -372,6 +372,7 @@ def update_archive(*, actor: User, archive_id: int, data: ArchiveInput) -> Healt
         # The edit page never shows the encrypted fields in clear: an empty one keeps its value.
         data = replace(
             data,
+            person_name=data.person_name.strip() or archive.person_name or "",
             id_number=data.id_number.strip() or archive.id_number or "",
             phone=data.phone.strip() or archive.phone or "",
             contacts=data.contacts.strip() or archive.contacts or "",
@@ -437,8 +438,9 @@ def reveal_archive(*, actor: User, archive_id: int, request: HttpRequest | None 
     if not access.can_reveal:
         raise NotFound("该健康档案不存在或您无权查看", code=EpidemicError.ARCHIVE_NOT_FOUND)
     audit.record("reveal", actor=actor, target=archive, request=request,
-                 detail={"what": "health_archive", "fields": ["id_number", "phone", "contacts", "health_note"]})
-    return {"姓名": archive.person_name, "身份证号": archive.id_number or "", "联系电话": archive.phone or "",
+                 detail={"what": "health_archive",
+                         "fields": ["person_name", "id_number", "phone", "contacts", "health_note"]})
+    return {"姓名": archive.person_name or "", "身份证号": archive.id_number or "", "联系电话": archive.phone or "",
             "紧急联系人": archive.contacts or "", "健康情况": archive.health_note or ""}
 
 
