@@ -150,18 +150,15 @@ def make_world(cast: Cast) -> World:
               secretary=cast.secretary_a)
     b = _side(cast, MARK_B, announcement, community=cast.b, resident=cast.resident_b, staff=cast.staff_b,
               secretary=cast.secretary_b)
-    world = World(cast=cast, a=a, b=b, announcement=announcement)
-    for hook in SIDE_HOOKS:
-        hook(world)
-    return world
-    return World(cast=cast, a=a, b=b, announcement=announcement, rural=_rural_item(cast))
-    for build in SIDE_BUILDERS:
-        build(world)
-    return world
     a.incentives = incentives(MARK_A, community=cast.a, staff=cast.staff_a, resident=cast.resident_a)
     b.incentives = incentives(MARK_B, community=cast.b, staff=cast.staff_b, resident=cast.resident_b)
     _policy_objects(cast, a, b)
-    return World(cast=cast, a=a, b=b, announcement=announcement)
+    world = World(cast=cast, a=a, b=b, announcement=announcement, rural=_rural_item(cast))
+    for hook in SIDE_HOOKS:
+        hook(world)
+    for build in SIDE_BUILDERS:
+        build(world)
+    return world
 
 
 def _policy_objects(cast: Cast, a: Side, b: Side) -> None:
@@ -226,6 +223,11 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
         return side.post.pk
     if name in ("case_id", "request_id"):
         return side.case.pk
+    # An app's own resolver first: two apps may name a parameter alike (report_id, photo_id).
+    for resolve in PARAM_HOOKS:
+        value = resolve(where, name, side)
+        if value is not None:
+            return value
     if name in side.extra:
         return side.extra[name]
     values = {
@@ -238,10 +240,6 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
     }
     if name in values:
         return values[name]
-    for resolve in PARAM_HOOKS:
-        value = resolve(where, name, side)
-        if value is not None:
-            return value
     if name in side.incentives:
         return side.incentives[name]
     raise KeyError(f"{where}: no object for the path parameter {name!r} (tests/web/matrix.py _param)")
@@ -473,6 +471,8 @@ def _epidemic_sides(world: World) -> None:
 
 
 def _epidemic_param(where: str, name: str, side: Side) -> Any:
+    if not where.startswith("epidemic:"):
+        return None
     if name == "report_id":
         return side.extra["help" if where.startswith("epidemic:help") else "clue"].pk
     if name == "photo_id":
