@@ -266,6 +266,8 @@ class AuditEvent(AppendOnly, models.Model):
         MFA_FAILED = "mfa_failed", _("动态口令错误")
         MFA_RECOVERY = "mfa_recovery", _("生成恢复码")
         PASSWORD_CHANGE = "password_change", _("修改密码")
+        # A record of residents' personal data deleted for good (疫情防控 health archives, issue 15).
+        DELETE = "delete", _("删除记录")
 
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)

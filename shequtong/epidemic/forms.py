@@ -102,9 +102,10 @@ class ArchiveForm(forms.Form):
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "estate": instance.estate_id, "building": instance.building, "room": instance.room,
-                # The encrypted fields are never put back in clear on the page (that would be an
-                # unaudited clear read): left empty they stay as they are (services.update_archive).
-                "person_name": instance.person_name, "reason": instance.reason, "started_on": instance.started_on,
+                # The encrypted fields, the name too, are never put back in clear on the page (that
+                # would be an unaudited clear read): left empty they stay as they are
+                # (services.update_archive).
+                "reason": instance.reason, "started_on": instance.started_on,
                 "relation": instance.relation,
                 "account_phone": instance.account.phone if instance.account_id and instance.account else "",
             }
@@ -113,8 +114,9 @@ class ArchiveForm(forms.Form):
         self.estates = {e.pk: e for e in estates}
         self.fields["estate"].choices = estate_choices(estates, several=several)  # type: ignore[attr-defined]
         if instance is not None:
-            masked = {"id_number": instance.masked_id_number, "phone": instance.masked_phone,
-                      "contacts": "******" if instance.contacts else "", "health_note": "******" if instance.health_note else ""}
+            self.fields["person_name"].required = False
+            masked = {"person_name": instance.person_display, "id_number": instance.masked_id_number,
+                      "phone": instance.masked_phone, "contacts": "******" if instance.contacts else "", "health_note": "******" if instance.health_note else ""}
             for name, shown in masked.items():
                 self.fields[name].widget.attrs["placeholder"] = f"{shown}（留空则不修改）" if shown else ""
 

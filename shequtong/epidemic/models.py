@@ -17,16 +17,31 @@ per measurement whether it was febrile or had a listed symptom.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shequtong.accounts import names
 from shequtong.common import masking
 from shequtong.common.fields import EncryptedTextField
 from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community, Estate, Subdistrict
+
+
+def _derive_masked(obj: models.Model, kwargs: dict[str, Any], *, clear: str, masked: str) -> None:
+    """Before a save that writes the encrypted name ``clear``: clean it and store its masked form (as Visit.save)."""
+    update_fields = kwargs.get("update_fields")
+    if clear not in obj.get_deferred_fields() and (update_fields is None or clear in update_fields):
+        name, mask, _grams = names.derived(getattr(obj, clear))
+        setattr(obj, clear, name)
+        setattr(obj, masked, mask)
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, masked}
+
 
 # --- 线索上报 / 防疫求助 ---------------------------------------------------------------
 
@@ -71,8 +86,10 @@ class Report(models.Model):
     occurred_at = models.DateTimeField(_("发生时间"))
     # What.
     content = models.TextField(_("情况描述"), max_length=2000)
-    # Contact: a name stored in clear (never displayed unmasked), the phone encrypted.
-    contact_name = models.CharField(_("联系人"), max_length=30)
+    # Contact: the name encrypted like User.real_name and shown masked (contact_masked_name,
+    # derived on save; nothing searches it), the phone encrypted.
+    contact_name = EncryptedTextField(_("联系人"))
+    contact_masked_name = models.CharField(max_length=30, blank=True, default="", editable=False)
     contact_phone = EncryptedTextField(_("联系电话"))
 
     status = models.CharField(_("响应状态"), max_length=12, choices=ResponseStatus.choices,
@@ -109,12 +126,18 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the masked contact name in step with the (encrypted) one."""
+        _derive_masked(self, kwargs, clear="contact_name", masked="contact_masked_name")
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse(f"epidemic:{self.kind}_detail", args=[self.pk])
 
     @property
     def contact_display(self) -> str:
-        return masking.mask_name(self.contact_name)
+        """The contact's masked name (stored: lists and exports decrypt nothing to show it)."""
+        return self.contact_masked_name
 
     @property
     def masked_phone(self) -> str:
@@ -259,8 +282,11 @@ class HealthArchive(models.Model):
     account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="health_archives", verbose_name=_("填报账号"))
     relation = models.CharField(_("与填报人关系"), max_length=10, blank=True)
-    # Stored in clear for sorting (like User.real_name), never displayed unmasked.
-    person_name = models.CharField(_("姓名"), max_length=30)
+    # Encrypted like User.real_name; every list, export and sort uses the masked form
+    # (person_masked_name, derived on save). Nothing searches it; the clear name leaves only
+    # through the audited 查看完整信息 (services.reveal_archive).
+    person_name = EncryptedTextField(_("姓名"))
+    person_masked_name = models.CharField(max_length=30, blank=True, default="", editable=False)
     id_number = EncryptedTextField(_("身份证号"))
     phone = EncryptedTextField(_("联系电话"))
     contacts = EncryptedTextField(_("紧急联系人"))
@@ -294,12 +320,18 @@ class HealthArchive(models.Model):
     def __str__(self) -> str:
         return f"{self.person_display} ({self.get_state_display()})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the masked name in step with the (encrypted) name."""
+        _derive_masked(self, kwargs, clear="person_name", masked="person_masked_name")
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("epidemic:archive_detail", args=[self.pk])
 
     @property
     def person_display(self) -> str:
-        return masking.mask_name(self.person_name)
+        """The masked name (张*明), stored: showing it decrypts nothing."""
+        return self.person_masked_name
 
     @property
     def masked_id_number(self) -> str:

@@ -30,6 +30,8 @@ from .models import (
 )
 
 EXPORT_MAX_ROWS = 20_000
+# An archive's encrypted columns: lists load none of them (the masked name is stored).
+ARCHIVE_ENCRYPTED = ("person_name", "id_number", "phone", "contacts", "health_note")
 
 
 def reader_capability(user: User) -> str | None:
@@ -89,7 +91,8 @@ class ReportFilters:
 
 def _report_rows(qs: QuerySet[Report]) -> QuerySet[Report]:
     return (qs.select_related("community", "subdistrict", "estate", "reporter")
-            .defer(*private_fields_of("reporter"), "people", "contact_phone").order_by("-created_at", "-id"))
+            .defer(*private_fields_of("reporter"), "people", "contact_name", "contact_phone")
+            .order_by("-created_at", "-id"))
 
 
 def reports_for(user: User, kind: str, filters: ReportFilters | None = None) -> QuerySet[Report]:
@@ -107,7 +110,8 @@ def export_rows(user: User, kind: str, filters: ReportFilters) -> list[Report]:
     if capability is None:
         return []
     qs = scope.scope_for(user, capability).filter(Report.objects.filter(kind=kind))
-    qs = filters.apply(qs).select_related("community", "subdistrict", "estate", "reporter", "handled_by")
+    qs = (filters.apply(qs).select_related("community", "subdistrict", "estate", "reporter", "handled_by")
+          .defer("contact_name", *private_fields_of("reporter", "handled_by")))
     return list(qs.order_by("-created_at", "-id")[:EXPORT_MAX_ROWS])
 
 
@@ -213,19 +217,20 @@ def archives_in_scope(user: User, capability: str | None = None) -> QuerySet[Hea
 def archive_rows(user: User, filters: ArchiveFilters | None = None) -> QuerySet[HealthArchive]:
     """The archive list (masked on the page): never the encrypted columns."""
     qs = (filters or ArchiveFilters()).apply(archives_in_scope(user))
-    return (qs.select_related("community", "estate")
-            .defer("id_number", "phone", "contacts", "health_note").order_by("-created_at", "-id"))
+    return (qs.select_related("community", "estate").defer(*ARCHIVE_ENCRYPTED).order_by("-created_at", "-id"))
 
 
 def archive_export_rows(user: User, filters: ArchiveFilters) -> list[HealthArchive]:
-    qs = filters.apply(archives_in_scope(user)).select_related("community", "subdistrict", "estate")
+    """The export's rows: the stored masked name, the ID number and phone (masked by the export)."""
+    qs = (filters.apply(archives_in_scope(user)).select_related("community", "subdistrict", "estate")
+          .defer("person_name", "contacts", "health_note"))
     return list(qs.order_by("-created_at", "-id")[:EXPORT_MAX_ROWS])
 
 
 def my_archives(user: User) -> QuerySet[HealthArchive]:
     """The archives the resident fills in (their own and their family's); none if nobody made one."""
     return HealthArchive.objects.filter(account_id=user.pk).select_related("estate", "community").defer(
-        "id_number", "phone", "contacts", "health_note").order_by("id")
+        *ARCHIVE_ENCRYPTED).order_by("id")
 
 
 # --- figures (统计) -------------------------------------------------------------------------
@@ -325,8 +330,7 @@ def warnings_for(user: User, *, community: Community | None = None, estate_id: i
         qs = qs.filter(community=community)
     if estate_id:
         qs = qs.filter(estate_id=estate_id)
-    return qs.select_related("estate", "community", "archive").defer(
-        "archive__id_number", "archive__phone", "archive__contacts", "archive__health_note")
+    return qs.select_related("estate", "community", "archive").defer(*(f"archive__{f}" for f in ARCHIVE_ENCRYPTED))
 
 
 def warning_counts(user: User, key: str) -> dict[int, int]:

@@ -21,7 +21,7 @@ from django.http import HttpRequest
 
 from shequtong.accounts import audit, scope
 from shequtong.accounts import services as account_services
-from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts.models import AuditEvent, RoleGrant, User
 from shequtong.accounts.roles import CAPABILITIES, Role
 from shequtong.boards.images import check_images
 from shequtong.common import clock
@@ -372,6 +372,7 @@ def update_archive(*, actor: User, archive_id: int, data: ArchiveInput) -> Healt
         # The edit page never shows the encrypted fields in clear: an empty one keeps its value.
         data = replace(
             data,
+            person_name=data.person_name.strip() or archive.person_name or "",
             id_number=data.id_number.strip() or archive.id_number or "",
             phone=data.phone.strip() or archive.phone or "",
             contacts=data.contacts.strip() or archive.contacts or "",
@@ -395,7 +396,7 @@ def delete_archive(*, actor: User, archive_id: int, request: HttpRequest | None 
         archive, access = access_archive(actor, archive_id, for_update=True)
         if not access.can_delete:
             raise NotFound("该健康档案不存在或您无权查看", code=EpidemicError.ARCHIVE_NOT_FOUND)
-        audit.record("delete", actor=actor, target=archive, request=request, detail={
+        audit.record(AuditEvent.Action.DELETE, actor=actor, target=archive, request=request, detail={
             "what": "health_archive", "community_id": archive.community_id, "state": archive.state})
         archive.delete()
 
@@ -437,8 +438,9 @@ def reveal_archive(*, actor: User, archive_id: int, request: HttpRequest | None 
     if not access.can_reveal:
         raise NotFound("该健康档案不存在或您无权查看", code=EpidemicError.ARCHIVE_NOT_FOUND)
     audit.record("reveal", actor=actor, target=archive, request=request,
-                 detail={"what": "health_archive", "fields": ["id_number", "phone", "contacts", "health_note"]})
-    return {"姓名": archive.person_name, "身份证号": archive.id_number or "", "联系电话": archive.phone or "",
+                 detail={"what": "health_archive",
+                         "fields": ["person_name", "id_number", "phone", "contacts", "health_note"]})
+    return {"姓名": archive.person_name or "", "身份证号": archive.id_number or "", "联系电话": archive.phone or "",
             "紧急联系人": archive.contacts or "", "健康情况": archive.health_note or ""}
 
 

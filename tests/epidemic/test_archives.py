@@ -125,6 +125,16 @@ def test_edit_and_delete(cast, a_archive):
     assert AuditEvent.objects.filter(action="delete", target_id=str(a.pk)).exists()
 
 
+def test_deleting_an_archive_records_a_valid_audit_action(cast, a_archive):
+    services.delete_archive(actor=cast.secretary_a, archive_id=a_archive.pk)
+    event = AuditEvent.objects.get(target_type="epidemic.healtharchive", target_id=str(a_archive.pk))
+    assert event.action == AuditEvent.Action.DELETE and event.action in AuditEvent.Action.values
+    assert event.get_action_display() == "删除记录"
+    event.full_clean()  # the stored action is one of the field's choices
+    # What was deleted is described without the person's name, clear or masked.
+    assert "周" not in str(event.detail)
+
+
 # --- the state machine --------------------------------------------------------------------
 
 STATES = ("home_isolation", "health_management", "confirmed", "released")

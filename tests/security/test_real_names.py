@@ -1,7 +1,7 @@
 """MLPS: real names encrypted at rest, a masked name kept for lists, searched through keyed indexes.
 
 Reads the raw tables (SQL, not the ORM) to prove no clear name is stored anywhere in a user's row,
-a visit's row or an audit row; checks every name search still finds what the clear search found;
+a visit's row, a health archive's or epidemic report's row or an audit row; checks every name search still finds what the clear search found;
 the reveal path shows the clear name and is audited; key rotation covers the new columns.
 """
 
@@ -19,15 +19,17 @@ from shequtong.accounts import names, services
 from shequtong.accounts.models import AuditEvent, User
 from shequtong.accounts.selectors import grants_manageable_by, grants_of_named
 from shequtong.chats.selectors import member_candidates
-from shequtong.common import crypto
+from shequtong.common import clock, crypto
 from shequtong.common.management.commands.rotate_field_key import encrypted_columns
+from shequtong.epidemic import services as epidemic_services
+from shequtong.epidemic.models import HealthArchive
 from shequtong.inbox.selectors import recipients_for
 from shequtong.visits import services as visit_services
 from shequtong.visits.models import Visit
 from shequtong.visits.selectors import members_matching
 
 from ..conftest import last_sms_code
-from ..factories import Cast, estate_group, make_user, resident_of_estate
+from ..factories import Cast, estate_group, make_tree, make_user, resident_of_estate
 
 pytestmark = pytest.mark.django_db
 
@@ -188,18 +190,52 @@ def test_a_visited_persons_name_is_encrypted_and_masked(cast: Cast):
     assert Visit.objects.get(pk=visit.pk).person_name == "周桂兰"
 
 
+def _health_archive(cast: Cast, name: str) -> HealthArchive:
+    return epidemic_services.create_archive(actor=cast.staff_a, data=epidemic_services.ArchiveInput(
+        community_id=cast.a.pk, estate_id=cast.tree.estate(cast.a).pk, person_name=name, id_number="", phone="",
+        reason="home_isolation", started_on=dt.date(2026, 12, 1)))
+
+
+def test_a_health_archives_name_is_encrypted_and_masked(cast: Cast):
+    archive = _health_archive(cast, "周桂兰")
+    row = raw_row("epidemic_healtharchive", archive.pk)
+    assert not any(holds(v, "周桂兰") or holds(v, "桂兰") for v in row.values())
+    assert row["person_masked_name"] == "周*兰"
+    assert HealthArchive.objects.get(pk=archive.pk).person_name == "周桂兰"
+
+
+def test_an_epidemic_reports_contact_name_is_encrypted_and_masked(cast: Cast):
+    estate = cast.tree.estate(cast.a)
+    report = epidemic_services.submit_report(actor=cast.resident_a, kind="clue", data=epidemic_services.ReportInput(
+        community_id=cast.a.pk, estate_id=estate.pk, occurred_at=dt.datetime(2026, 12, 1, 2, tzinfo=dt.UTC),
+        content="有人未登记", contact_name="王小红", contact_phone="13812345678"))
+    row = raw_row("epidemic_report", report.pk)
+    assert not any(holds(v, "王小红") for v in row.values())
+    assert row["contact_masked_name"] == "王*红"
+
+
 def test_key_rotation_covers_the_name_columns(settings):
     columns = {(m._meta.db_table, f.column) for m, fields in encrypted_columns() for f in fields}
-    assert {("accounts_user", "real_name"), ("visits_visit", "person_name")} <= columns
+    assert {("accounts_user", "real_name"), ("visits_visit", "person_name"),
+            ("epidemic_healtharchive", "person_name"), ("epidemic_report", "contact_name")} <= columns
     k1, k2 = crypto.generate_key(), crypto.generate_key()
     settings.FIELD_ENCRYPTION_KEY = k1
     user = make_user("rot", real_name="上官婉儿")
+    tree = make_tree()  # no cast: every encrypted value here is under k1
+    now = clock.now()
+    archive = HealthArchive.objects.create(
+        community=tree.comm_a1, subdistrict=tree.sub_a, estate=tree.estate(tree.comm_a1), person_name="上官婉儿",
+        reason="home_isolation", state="home_isolation", started_on=now.date(), created_by=user,
+        created_at=now, updated_at=now)
     assert crypto.key_id_of(raw_row("accounts_user", user.pk)["real_name"]) == 1
+    assert crypto.key_id_of(raw_row("epidemic_healtharchive", archive.pk)["person_name"]) == 1
     settings.FIELD_ENCRYPTION_KEYS = f"2:{k2}"
     settings.FIELD_ENCRYPTION_KEY_ID = 2
     call_command("rotate_field_key", "--batch", "2")
     assert crypto.key_id_of(raw_row("accounts_user", user.pk)["real_name"]) == 2
+    assert crypto.key_id_of(raw_row("epidemic_healtharchive", archive.pk)["person_name"]) == 2
     settings.FIELD_ENCRYPTION_KEY = crypto.generate_key()  # key 1 gone
     assert User.objects.get(pk=user.pk).real_name == "上官婉儿"
+    assert HealthArchive.objects.get(pk=archive.pk).person_name == "上官婉儿"
     # The indexes use BLIND_INDEX_KEY: still valid after the rotation.
     assert names.matching_ids(User.objects.all(), "婉儿", limit=3) == [user.pk]
