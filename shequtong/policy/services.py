@@ -231,7 +231,7 @@ def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: i
             raise PermissionRefused("不能推送自己录入的政策", code=PolicyError.OWN_POLICY)
         if not access.can_send:
             raise PermissionRefused("政策审核完成后才能推送", code=PolicyError.NOT_REVIEWED)
-        entries = Entry.objects.select_for_update().filter(policy=policy, decision=EntryDecision.CONFIRMED,
+        entries = Entry.objects.select_for_update(of=("self",)).filter(policy=policy, decision=EntryDecision.CONFIRMED,
                                                            sent_at__isnull=True).select_related("profile__user")
         if entry_id is not None:
             entries = entries.filter(pk=entry_id)
