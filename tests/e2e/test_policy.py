@@ -22,6 +22,8 @@ TEXT = "对本区户籍、年满60周岁的独居、空巢或孤寡老人提供�
 
 
 def test_from_a_policys_text_to_a_resident_reading_it_in_the_inbox(live_server, new_page):
+    # Live-server tests flush every table between tests, the lexicon its migration loaded included.
+    store.load_lexicon_fixture()
     tree = make_tree()
     officer = make_with_role(Role.POLICY_OFFICER, tree.comm_a1, username="officer-e2e", real_name="政策通")
     reviewer = make_with_role(Role.POLICY_REVIEWER, tree.sub_a, username="reviewer-e2e", real_name="审核通")
