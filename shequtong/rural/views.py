@@ -81,7 +81,9 @@ def image(request: AuthedRequest, picture_id: int) -> FileResponse:
 
 
 def _act(request: AuthedRequest, item_id: int, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
-    perform(request, lambda: fn(actor=request.user, item_id=item_id, **kwargs), success=ok)
+    # A double tap on 点赞 must not undo the like, nor a second 报名 show an error: one key, one write.
+    perform(request, lambda: fn(actor=request.user, item_id=item_id, **kwargs), success=ok,
+            once=f"rural.{fn.__name__}")
     return redirect("rural:detail", item_id=item_id)
 
 
@@ -146,11 +148,12 @@ def _form_page(request: AuthedRequest, item_id: int | None) -> HttpResponse:
         data = form.to_input(remove)
         if item is None:
             done = perform(request, lambda: services.create_item(actor=request.user, data=data, submit=submit),
-                           success=ok, form=form)
+                           success=ok, form=form, once="rural.create_item")
         else:
             pk = item.pk
             done = perform(request, lambda: services.update_item(actor=request.user, item_id=pk, data=data,
-                                                                 submit=submit), success=ok, form=form)
+                                                                 submit=submit), success=ok, form=form,
+                           once="rural.update_item")
         if done.value is not None:
             return redirect(done.value.get_absolute_url())
         _further_errors(form, done.error)
@@ -170,7 +173,8 @@ def edit(request: AuthedRequest, item_id: int) -> HttpResponse:
 @access.capability("rural_admin")
 @require_POST
 def delete(request: AuthedRequest, item_id: int) -> HttpResponse:
-    if perform(request, lambda: services.delete_item(actor=request.user, item_id=item_id), success="草稿已删除"):
+    if perform(request, lambda: services.delete_item(actor=request.user, item_id=item_id), success="草稿已删除",
+               once="rural.delete_item"):
         return redirect("rural:manage")
     return redirect("rural:detail", item_id=item_id)
 
@@ -204,7 +208,8 @@ def send_back(request: AuthedRequest, item_id: int) -> HttpResponse:
 @access.capability("rural_admin")
 @require_POST
 def end(request: AuthedRequest, item_id: int) -> HttpResponse:
-    if perform(request, lambda: services.end_item(actor=request.user, item_id=item_id), success="已终止，该信息不再显示"):
+    if perform(request, lambda: services.end_item(actor=request.user, item_id=item_id), success="已终止，该信息不再显示",
+               once="rural.end_item"):
         return redirect("rural:manage")
     return redirect("rural:detail", item_id=item_id)
 

@@ -282,3 +282,20 @@ def test_board_and_manage_queries_stay_flat(client, people, django_assert_max_nu
     assert _queries(c, "/", django_assert_max_num_queries) == home_few
     a = _client(client.__class__(), people.admin)
     assert _queries(a, reverse("rural:manage"), django_assert_max_num_queries) <= 20
+
+
+def test_a_double_tap_creates_one_item_and_keeps_the_like(client, people):
+    """Every form carries an idempotency key: a repeated press returns the first result."""
+    c = _client(client, people.admin)
+    form = {"item_type": "news", "title": "秋收简报", "body": "今年稻谷丰收。", "action": "save",
+            "idempotency_key": "rural-create-0001"}
+    first = c.post(reverse("rural:create"), form)
+    second = c.post(reverse("rural:create"), form)
+    item = Item.objects.get()
+    assert first["Location"] == second["Location"] == item.get_absolute_url()
+    assert 'name="idempotency_key"' in c.get(reverse("rural:detail", args=[item.pk])).content.decode()
+    liked = published(people, item_type="news")
+    v = _client(client.__class__(), people.villager)
+    for _ in range(2):
+        v.post(reverse("rural:like", args=[liked.pk]), {"idempotency_key": "rural-like-00001"})
+    assert Item.objects.get(pk=liked.pk).like_count == 1 == ItemLike.objects.filter(item=liked).count()
