@@ -71,11 +71,12 @@ def _project_form(request: AuthedRequest, project: CharityProject | None) -> Htt
         ok = "已提交审核" if submit else "已保存"
         if project is None:
             done = perform(request, lambda: services.create_project(actor=request.user, data=data, submit=submit),
-                           success=ok, form=form)
+                           success=ok, form=form, once="charity.create_project")
         else:
             project_id = project.pk
             done = perform(request, lambda: services.update_project(actor=request.user, project_id=project_id,
-                                                                    data=data, submit=submit), success=ok, form=form)
+                                                                    data=data, submit=submit), success=ok, form=form,
+                           once="charity.update_project")
         if done.value is not None:
             return redirect(done.value.get_absolute_url())
         _further_errors(form, done.error)
@@ -128,7 +129,8 @@ def project_cover(request: AuthedRequest, project_id: int) -> FileResponse:
 
 
 def _act(request: AuthedRequest, project_id: int, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
-    perform(request, lambda: fn(actor=request.user, project_id=project_id, **kwargs), success=ok)
+    perform(request, lambda: fn(actor=request.user, project_id=project_id, **kwargs), success=ok,
+            once=f"charity.{fn.__name__}")
     return redirect("charity:project", project_id=project_id)
 
 
@@ -194,11 +196,11 @@ def _site_form(request: AuthedRequest, site: ServiceSite | None) -> HttpResponse
         data = form.to_input()
         if site is None:
             done = perform(request, lambda: services.create_site(actor=request.user, data=data), success="站点已保存",
-                           form=form)
+                           form=form, once="charity.create_site")
         else:
             site_id = site.pk
             done = perform(request, lambda: services.update_site(actor=request.user, site_id=site_id, data=data),
-                           success="站点已保存", form=form)
+                           success="站点已保存", form=form, once="charity.update_site")
         if done.value is not None:
             return redirect(done.value.get_absolute_url())
         _further_errors(form, done.error)
@@ -240,7 +242,8 @@ def binding_create(request: AuthedRequest, project_id: int) -> HttpResponse:
         d = form.cleaned_data
         done = perform(request, lambda: services.create_binding(
             actor=request.user, project_id=project_id, site_id=d["site"].pk, service_time=d["service_time"],
-            note=d["note"], submit=request.POST.get("action") == "submit"), success="绑定信息已保存", form=form)
+            note=d["note"], submit=request.POST.get("action") == "submit"), success="绑定信息已保存", form=form,
+                       once="charity.create_binding")
         if done.value is not None:
             return redirect(done.value.get_absolute_url())
         _further_errors(form, done.error)
@@ -257,7 +260,8 @@ def binding_edit(request: AuthedRequest, binding_id: int) -> HttpResponse:
         d = form.cleaned_data
         done = perform(request, lambda: services.update_binding(
             actor=request.user, binding_id=binding_id, service_time=d["service_time"], note=d["note"],
-            submit=request.POST.get("action") == "submit"), success="绑定信息已保存", form=form)
+            submit=request.POST.get("action") == "submit"), success="绑定信息已保存", form=form,
+                       once="charity.update_binding")
         if done.value is not None:
             return redirect(binding.get_absolute_url())
         _further_errors(form, done.error)
@@ -276,7 +280,8 @@ def binding_detail(request: AuthedRequest, binding_id: int) -> HttpResponse:
 
 
 def _bind_act(request: AuthedRequest, binding_id: int, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
-    perform(request, lambda: fn(actor=request.user, binding_id=binding_id, **kwargs), success=ok)
+    perform(request, lambda: fn(actor=request.user, binding_id=binding_id, **kwargs), success=ok,
+            once=f"charity.{fn.__name__}")
     return redirect("charity:binding", binding_id=binding_id)
 
 
@@ -324,7 +329,7 @@ def plan(request: AuthedRequest, project_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = _milestone_input(form)
         if perform(request, lambda: services.add_milestone(actor=request.user, project_id=project_id, data=data),
-                   success="项目节点已保存", form=form):
+                   success="项目节点已保存", form=form, once="charity.add_milestone"):
             return redirect("charity:plan", project_id=project_id)
     return render(request, "charity/plan.html", {"project": project, "form": form,
                                                  "milestones": selectors.timeline(project)})
@@ -340,7 +345,7 @@ def milestone_edit(request: AuthedRequest, milestone_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = _milestone_input(form)
         if perform(request, lambda: services.update_milestone(actor=request.user, milestone_id=milestone_id, data=data),
-                   success="项目节点已保存", form=form):
+                   success="项目节点已保存", form=form, once="charity.update_milestone"):
             return redirect("charity:plan", project_id=milestone.project_id)
     return render(request, "charity/milestone_form.html", {"form": form, "milestone": milestone,
                                                            "project": milestone.project})
@@ -351,7 +356,7 @@ def milestone_edit(request: AuthedRequest, milestone_id: int) -> HttpResponse:
 def milestone_delete(request: AuthedRequest, milestone_id: int) -> HttpResponse:
     milestone, _ = access_milestone(request.user, milestone_id)
     perform(request, lambda: services.delete_milestone(actor=request.user, milestone_id=milestone_id),
-            success="项目节点已删除")
+            success="项目节点已删除", once="charity.delete_milestone")
     return redirect("charity:plan", project_id=milestone.project_id)
 
 
@@ -365,7 +370,8 @@ def progress_create(request: AuthedRequest, milestone_id: int) -> HttpResponse:
         d = form.cleaned_data
         if perform(request, lambda: services.save_progress(actor=request.user, milestone_id=milestone_id,
                                                            completion=d["completion"], evidence=d["evidence"],
-                                                           photos=d["photos"]), success="完成情况已保存", form=form):
+                                                           photos=d["photos"]), success="完成情况已保存", form=form,
+                   once="charity.save_progress"):
             return redirect("charity:plan", project_id=milestone.project_id)
     return render(request, "charity/progress_form.html", {"form": form, "milestone": milestone, "report": None,
                                                           "project": milestone.project})
@@ -382,7 +388,7 @@ def progress_edit(request: AuthedRequest, report_id: int) -> HttpResponse:
         d = form.cleaned_data
         if perform(request, lambda: services.update_progress(actor=request.user, report_id=report_id,
                                                              completion=d["completion"], evidence=d["evidence"]),
-                   success="完成情况已修改", form=form):
+                   success="完成情况已修改", form=form, once="charity.update_progress"):
             return redirect("charity:plan", project_id=report.project_id)
     return render(request, "charity/progress_form.html", {"form": form, "milestone": report.milestone, "report": report,
                                                           "project": report.project})
@@ -392,7 +398,8 @@ def progress_edit(request: AuthedRequest, report_id: int) -> HttpResponse:
 @require_POST
 def progress_delete(request: AuthedRequest, report_id: int) -> HttpResponse:
     report, _ = access_report(request.user, report_id)
-    perform(request, lambda: services.delete_progress(actor=request.user, report_id=report_id), success="完成情况已删除")
+    perform(request, lambda: services.delete_progress(actor=request.user, report_id=report_id), success="完成情况已删除",
+            once="charity.delete_progress")
     return redirect("charity:plan", project_id=report.project_id)
 
 
@@ -435,7 +442,7 @@ def slot_book(request: AuthedRequest, slot_id: int) -> HttpResponse:
 @require_POST
 def booking_cancel(request: AuthedRequest, slot_booking_id: int) -> HttpResponse:
     perform(request, lambda: services.cancel_booking(actor=request.user, booking_id=slot_booking_id),
-            success="已取消预约")
+            success="已取消预约", once="charity.cancel_booking")
     return redirect("charity:my_bookings")
 
 
@@ -447,7 +454,7 @@ def review_create(request: AuthedRequest, project_id: int) -> HttpResponse:
         d = form.cleaned_data
         perform(request, lambda: services.review_project(actor=request.user, project_id=project_id, stars=d["stars"],
                                                          text=d["text"]),
-                success="评价已提交，社会组织服务中心审核后显示")
+                success="评价已提交，社会组织服务中心审核后显示", once="charity.review_project")
     else:
         messages.error(request, "请选择评分并填写评价内容")
     return redirect("charity:project", project_id=project_id)
@@ -464,7 +471,7 @@ def site_message(request: AuthedRequest, site_id: int) -> HttpResponse:
         d = form.cleaned_data
         if perform(request, lambda: services.message_site_lead(actor=request.user, site_id=site_id,
                                                                subject=d["subject"], body=d["body"]),
-                   success="信件已发送到站点负责人的信箱", form=form):
+                   success="信件已发送到站点负责人的信箱", form=form, once="charity.message_site_lead"):
             return redirect(site.get_absolute_url())
     return render(request, "charity/site_message.html", {"site": site, "form": form})
 
@@ -479,7 +486,8 @@ def slot_create(request: AuthedRequest, binding_id: int) -> HttpResponse:
         d = form.cleaned_data
         perform(request, lambda: services.open_slot(actor=request.user, binding_id=binding_id, title=d["title"],
                                                     starts_at=d["starts_at"], ends_at=d["ends_at"],
-                                                    capacity=d["capacity"]), success="已开放预约")
+                                                    capacity=d["capacity"]), success="已开放预约",
+                once="charity.open_slot")
     else:
         access_binding(request.user, binding_id)
         messages.error(request, "请完整填写服务内容、时间和名额")
@@ -500,10 +508,12 @@ def org_reviews(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def review_moderate(request: AuthedRequest, review_id: int) -> HttpResponse:
     if request.POST.get("decision") == "approve":
-        perform(request, lambda: services.approve_review(actor=request.user, review_id=review_id), success="评价已通过")
+        perform(request, lambda: services.approve_review(actor=request.user, review_id=review_id), success="评价已通过",
+                once="charity.approve_review")
     else:
         perform(request, lambda: services.reject_review(actor=request.user, review_id=review_id,
-                                                        note=request.POST.get("note", "")), success="评价未通过")
+                                                        note=request.POST.get("note", "")), success="评价未通过",
+                once="charity.reject_review")
     return redirect("charity:centre_queue")
 
 

@@ -246,3 +246,23 @@ def test_list_pages_keep_their_query_count_flat(client, people: People, django_a
     client.force_login(people.centre)
     with django_assert_max_num_queries(len(few.captured_queries) + 2):
         client.get(reverse("charity:centre_queue"))
+
+
+def test_a_double_tap_creates_one_project_and_one_milestone(client, people: People):
+    """Every charity form carries an idempotency key: a repeated press returns the first result."""
+    a = people.cast.a
+    client.force_login(people.org)
+    form = {"title": "长者助餐", "category": "youth", "services": "送餐", "audience": ["children"],
+            "communities": [a.pk], "starts_on": "2026-01-01", "ends_on": "2026-12-31", "description": "午餐。",
+            "idempotency_key": "charity-project-01"}
+    first = client.post(reverse("charity:project_create"), form)
+    second = client.post(reverse("charity:project_create"), form)
+    project = CharityProject.objects.get()
+    assert first["Location"] == second["Location"] == project.get_absolute_url()
+    page = client.get(reverse("charity:plan", args=[project.pk])).content.decode()
+    assert 'name="idempotency_key"' in page
+    milestone = {"title": "入户评估", "target": "评估50户", "due_on": "2026-03-01", "weight": "2",
+                 "idempotency_key": "charity-plan-0001"}
+    for _ in range(2):
+        client.post(reverse("charity:plan", args=[project.pk]), milestone)
+    assert project.milestones.count() == 1
