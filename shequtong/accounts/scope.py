@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=Model)
 _CACHE_ATTR = "_shequtong_grants"
+# Every row, as a Q that survives ``|``: NOT (pk IN ()) is "always true", and Django leaves it out of the SQL.
+EVERY_ROW = ~Q(pk__in=[])
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,9 @@ class Scope:
         through the community when the scope covers whole subdistricts.
         """
         if self.everything:
-            return Q()
+            # Not Q(): an empty Q vanishes when OR-ed (``Q(x) | Q()`` is ``Q(x)``), which would
+            # narrow an everything-scope to the other operand. This compiles to no WHERE at all.
+            return EVERY_ROW
         if self.is_empty:
             return Q(pk__in=[])
         q = Q()

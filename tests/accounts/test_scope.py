@@ -144,3 +144,16 @@ def test_audit_log_is_append_only(tree):
         event.delete()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE accounts_auditevent SET action = 'export' WHERE id = %s", [event.pk])
+
+
+def test_an_everything_scope_stays_everything_when_or_ed_with_an_empty_one(tree):
+    """``Q(x) | Q()`` is ``Q(x)`` in Django: the scope's Q for 'everything' must not be an empty Q."""
+    observer = make_with_role(Role.DISTRICT_OBSERVER)
+    make_with_role(Role.RESIDENT, tree.comm_a1)
+    make_with_role(Role.RESIDENT, tree.comm_b1)
+    nobody = scope.scope_for(make_user(), "observe").q("community")
+    everything = scope.scope_for(observer, "observe").q("community")
+    every_grant = set(RoleGrant.objects.all())
+    assert set(RoleGrant.objects.filter(nobody | everything)) == every_grant
+    assert set(RoleGrant.objects.filter(everything | nobody)) == every_grant
+    assert "WHERE" not in str(RoleGrant.objects.filter(everything).query)
