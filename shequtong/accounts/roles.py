@@ -38,6 +38,9 @@ class Version(models.TextChoices):
 # A village's versions say their own words (PC-5, issue 18): 村民版 / 村委版.
 RURAL_VERSION_LABELS: dict[str, str] = {Version.RESIDENT: _("村民版"), Version.COMMITTEE: _("村委版")}  # type: ignore[dict-item]
 
+# Organisations outside the committees (spec §3.4.3 item 3): their version badge names the organisation role.
+ORGANISATION_ROLES = frozenset({Role.SOCIAL_ORG, Role.SERVICE_CENTRE})
+
 VERSION_OF_ROLE: dict[str, str] = {
     Role.RESIDENT: Version.RESIDENT,
     Role.PARTY_MEMBER: Version.RESIDENT,

@@ -22,8 +22,10 @@ from .roles import (
     CAPABILITIES,
     FLAG_ROLES,
     GRANTABLE_BY,
+    ORGANISATION_ROLES,
     RURAL_VERSION_LABELS,
     VERSION_OF_ROLE,
+    Role,
     Version,
 )
 
@@ -236,7 +238,6 @@ def grant_scope(user: AnyUser, role: str) -> Scope:
 
 def home_community(user: AnyUser) -> Community | None:
     """The community a resident belongs to (first approved membership)."""
-    from .roles import Role
 
     for g in grants_of(user):
         if g.role == Role.RESIDENT and g.community_id:
@@ -265,6 +266,11 @@ def version_label(user: AnyUser, version: str | None) -> str:
     """居民版/居委版/观察版, or 村民版/村委版 when the version's community is a village (PC-5)."""
     if not version:
         return ""
+    # The 社会组织虚拟社区 and the 社会组织服务中心's 监管端 (spec §3.4.3 item 3) are not a committee nor
+    # an observer: someone who works in the version only through such a role sees that role's name.
+    roles = {g.role for g in grants_of(user) if VERSION_OF_ROLE[g.role] == version}
+    if roles and roles <= ORGANISATION_ROLES:
+        return str(Role(min(roles)).label)
     community = version_community(user, version)
     if community is not None and community.is_rural and version in RURAL_VERSION_LABELS:
         return str(RURAL_VERSION_LABELS[version])
@@ -278,7 +284,6 @@ def patrol_level(user: AnyUser, community: Community) -> str | None:
     "subdistrict", committee staff/secretaries at "committee"; anyone else
     (a resident) is not patrolling. The highest level wins.
     """
-    from .roles import Role
 
     best: str | None = None
     for g in grants_of(user):
