@@ -96,6 +96,7 @@ class ArchiveForm(forms.Form):
     account_phone = forms.CharField(label=_("填报人手机号"), required=False, max_length=20,
                                     help_text=_("本社区社区通用户的注册手机号；填写后该用户可查看档案并每日填报（本人或家人）"))
     relation = forms.CharField(label=_("与填报人关系"), required=False, max_length=10)
+    unlink_account = forms.BooleanField(label=_("取消关联填报人"), required=False)
 
     def __init__(self, *args: Any, estates: list[Estate], several: bool, instance: HealthArchive | None = None,
                  **kwargs: Any) -> None:
@@ -107,7 +108,6 @@ class ArchiveForm(forms.Form):
                 # (services.update_archive).
                 "reason": instance.reason, "started_on": instance.started_on,
                 "relation": instance.relation,
-                "account_phone": instance.account.phone if instance.account_id and instance.account else "",
             }
         kwargs.setdefault("initial", {}).setdefault("started_on", clock.today())
         super().__init__(*args, **kwargs)
@@ -117,6 +117,9 @@ class ArchiveForm(forms.Form):
             self.fields["person_name"].required = False
             masked = {"person_name": instance.person_display, "id_number": instance.masked_id_number,
                       "phone": instance.masked_phone, "contacts": "******" if instance.contacts else "", "health_note": "******" if instance.health_note else ""}
+            # The filler's phone, like the encrypted fields, is shown masked; left empty it stays.
+            if instance.account_id and instance.account:
+                masked["account_phone"] = instance.account.masked_phone
             for name, shown in masked.items():
                 self.fields[name].widget.attrs["placeholder"] = f"{shown}（留空则不修改）" if shown else ""
 
@@ -128,6 +131,7 @@ class ArchiveForm(forms.Form):
             id_number=d["id_number"], phone=d["phone"], reason=d["reason"], started_on=d["started_on"],
             building=d["building"], room=d["room"], contacts=d["contacts"], health_note=d["health_note"],
             account_phone=d["account_phone"], relation=d["relation"],
+            unlink_account=bool(d.get("unlink_account")),
         )
 
 

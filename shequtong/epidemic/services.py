@@ -279,6 +279,7 @@ class ArchiveInput:
     health_note: str = ""
     account_phone: str = ""   # the registered phone of the member who fills in the daily report
     relation: str = ""
+    unlink_account: bool = False  # on edit: an empty account_phone keeps the filler unless this is set
 
 
 def _member_by_phone(community: Community, phone: str) -> User | None:
@@ -379,6 +380,8 @@ def update_archive(*, actor: User, archive_id: int, data: ArchiveInput) -> Healt
             health_note=data.health_note.strip() or archive.health_note or "",
         )
         estate, account = _clean_archive(archive.community, data)
+        if account is None and not data.account_phone.strip() and not data.unlink_account:
+            account = archive.account  # the page shows the filler's phone masked: empty means unchanged
         if data.reason != archive.reason:
             if not archive.is_observed:
                 raise Conflict("已转确诊或解除观察的档案不能修改管理类型", code=EpidemicError.MOVE_REFUSED)

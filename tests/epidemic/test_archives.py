@@ -115,7 +115,8 @@ def test_edit_and_delete(cast, a_archive):
     from .conftest import archive_input
 
     services.update_archive(actor=cast.staff_a, archive_id=a_archive.pk,
-                            data=archive_input(cast.a, reason="health_management", room="402"))
+                            data=archive_input(cast.a, reason="health_management", room="402",
+                                                   unlink_account=True))
     a = HealthArchive.objects.get(pk=a_archive.pk)
     assert (a.reason, a.state, a.room, a.account_id) == ("health_management", "health_management", "402", None)
     with pytest.raises(NotFound):

@@ -179,3 +179,18 @@ def test_a_double_submitted_report_is_recorded_once(cast, client):
     second = c.post("/epidemic/clues/new/", form)
     assert Report.objects.count() == 1
     assert first["Location"] == second["Location"] == Report.objects.get().get_absolute_url()
+
+
+def test_the_edit_page_shows_the_fillers_phone_masked_and_keeps_or_unlinks_it(cast, client, a_archive):
+    c = _login(client, cast.staff_a)
+    page = c.get(f"/epidemic/archives/{a_archive.pk}/edit/").content.decode()
+    phone = cast.resident_a.phone
+    assert phone not in page and cast.resident_a.masked_phone in page
+    form = {"estate": a_archive.estate_id, "person_name": "", "id_number": "", "phone": "",
+            "reason": a_archive.reason, "started_on": a_archive.started_on.isoformat(), "room": "202",
+            "relation": "本人", "account_phone": ""}
+    c.post(f"/epidemic/archives/{a_archive.pk}/edit/", form)
+    kept = HealthArchive.objects.get(pk=a_archive.pk)
+    assert kept.room == "202" and kept.account_id == cast.resident_a.pk
+    c.post(f"/epidemic/archives/{a_archive.pk}/edit/", {**form, "unlink_account": "on"})
+    assert HealthArchive.objects.get(pk=a_archive.pk).account_id is None
