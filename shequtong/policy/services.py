@@ -15,6 +15,7 @@ PolicyEvent row.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from django.urls import reverse
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
-from shequtong.common import clock
+from shequtong.common import clock, hooks
 from shequtong.common.errors import PermissionRefused, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
 from shequtong.inbox.services import send_system_message
@@ -40,9 +41,11 @@ from .models import (
     EntryDecision,
     EventKind,
     OptOut,
+    PendingBehaviour,
     Policy,
     PolicyEvent,
     PolicyStatus,
+    SourceCursor,
     tag_bits,
 )
 from .policies import access_care_tags, access_policy
@@ -331,6 +334,78 @@ def record_behaviour(*, user: User, kind: str, text: str, at: dt.datetime | None
     profile = profile_for(user, community)
     return BehaviourEvent.objects.create(profile=profile, kind=kind, text=(text or "")[:5000], target=target[:120],
                                          occurred_at=at or clock.now())
+
+
+# --- live behaviour: the hook queues, the background job reads the text (PF-2) ----------------
+
+# activity_recorded actions that feed a profile from the request path; reads are pulled instead
+# (they happen on GET: the request must write nothing new), votes and conventions say no need.
+_QUEUED = {"post": EventKind.POST, "reply": EventKind.REPLY, "like": EventKind.LIKE, "letter": EventKind.LETTER,
+           "case": EventKind.CASE}
+
+
+def on_activity(event: hooks.ActivityEvent) -> None:
+    """hooks.activity_recorded: queue the event for the writer's profile; one INSERT, nothing computed here."""
+    kind = _QUEUED.get(event.action)
+    if kind is None:
+        return
+    PendingBehaviour.objects.create(user_id=event.user_id, kind=kind, community_id=event.community_id,
+                                    source_type=event.source_type, source_id=event.source_id, at=clock.now())
+
+
+def ingest_behaviour(*, limit: int = 5000) -> int:
+    """The profiles job's first step: queued rows and new first reads become BehaviourEvents, with their text.
+
+    Texts come from the owning apps (common/hooks.py text sources) in one
+    query per source type; a source deleted since (a withdrawn post) leaves
+    nothing. A like taken back and given again counts once. Returns how many
+    events were recorded; `store.rebuild_profiles` folds them in."""
+    with transaction.atomic():
+        queued = list(PendingBehaviour.objects.select_for_update(skip_locked=True).order_by("id")[:limit])
+        records = [(q.user_id, q.kind, q.community_id, q.source_type, q.source_id, q.at) for q in queued]
+        for name, source in sorted(hooks.read_sources().items()):
+            SourceCursor.objects.get_or_create(name=name)
+            cursor = SourceCursor.objects.select_for_update().get(name=name)
+            reads = source(cursor.position, limit)
+            if reads:
+                records += [(r.user_id, EventKind.READ, r.community_id, r.source_type, r.source_id, r.at) for r in reads]
+                cursor.position = reads[-1].read_id
+                cursor.save(update_fields=["position"])
+        if not records:
+            return 0
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for _u, _k, _c, source_type, source_id, _at in records:
+            wanted[source_type].add(source_id)
+        texts = {st: hooks.texts_of(st, sorted(ids)) for st, ids in wanted.items()}
+        profiles = _profiles_of_users({r[0] for r in records})
+        liked = set(BehaviourEvent.objects.filter(
+            kind=EventKind.LIKE, profile_id__in=list(profiles.values()),
+            target__in=[f"{r[3]}:{r[4]}" for r in records if r[1] == EventKind.LIKE]).values_list("profile_id", "target"))
+        events = []
+        for user_id, kind, _c, source_type, source_id, at in records:
+            text, pid, target = texts[source_type].get(source_id), profiles.get(user_id), f"{source_type}:{source_id}"
+            if not text or pid is None or (kind == EventKind.LIKE and (pid, target) in liked):
+                continue
+            if kind == EventKind.LIKE:
+                liked.add((pid, target))
+            events.append(BehaviourEvent(profile_id=pid, kind=kind, text=text[:5000], target=target, occurred_at=at))
+        BehaviourEvent.objects.bulk_create(events, batch_size=2000)
+        PendingBehaviour.objects.filter(pk__in=[q.pk for q in queued]).delete()
+    return len(events)
+
+
+def _profiles_of_users(user_ids: set[int]) -> dict[int, int]:
+    """user id -> profile id, creating the profiles of residents seen for the first time."""
+    found = dict(DemandProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "id"))
+    for user in User.objects.filter(pk__in=user_ids - set(found), is_active=True):
+        found[user.pk] = profile_for(user).pk
+    return found
+
+
+def refresh_profiles(*, limit: int = 20_000) -> int:
+    """The worker's scheduled job `policy.profiles`: take in new behaviour, then fold it into the profiles."""
+    ingest_behaviour(limit=limit)
+    return store.rebuild_profiles(limit=limit)
 
 
 def conditions_of(policy: Policy) -> list[cond.Condition]:
