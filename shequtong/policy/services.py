@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
+from shequtong.chats.services import open_group_with_announcement
 from shequtong.common import clock, hooks
 from shequtong.common.errors import PermissionRefused, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
@@ -54,7 +55,10 @@ TITLE_MAX = 120
 TEXT_MAX = 5000
 REASON_MAX = 200
 LIST_MAX = 500
-SEND_CHANNELS = ("inbox", "reminder")
+# 信箱 (a letter each, written in the same transaction), a reminder through the outbox (fanned out to the
+# e-mail, SMS and WeChat each resident accepts), a new group chat per community with the policy as its 群公告.
+SEND_CHANNELS = ("inbox", "reminder", "group")
+GROUP_ROLE = "政策推送"
 
 
 def _event(policy: Policy, actor: User, action: str, **detail: Any) -> None:
@@ -224,7 +228,11 @@ def policy_domains(policy: Policy) -> list[str]:
 
 
 def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: int | None = None) -> int:
-    """Send to the confirmed residents (one with entry_id, else all): a 信箱 letter and/or a reminder."""
+    """Send to the confirmed residents (one with entry_id, else all): a 信箱 letter, a reminder, a group chat.
+
+    Residents who said 不再推送此类政策 for the policy's domain get nothing.
+    The group chat is for 群发 only: one new group per community of the
+    residents sent to, with the policy as its 群公告."""
     chosen = [c for c in dict.fromkeys(channels) if c in SEND_CHANNELS]
     with transaction.atomic():
         policy, access = access_policy(actor, policy_id, for_update=True)
@@ -232,6 +240,8 @@ def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: i
             raise ValidationFailed("请选择推送方式", code=PolicyError.BAD_CHANNEL, field="channels")
         if access.is_author:
             raise PermissionRefused("不能推送自己录入的政策", code=PolicyError.OWN_POLICY)
+        if "group" in chosen and entry_id is not None:
+            raise ValidationFailed("群聊只能群发", code=PolicyError.BAD_CHANNEL, field="channels")
         if not access.can_send:
             raise PermissionRefused("政策审核完成后才能推送", code=PolicyError.NOT_REVIEWED)
         entries = Entry.objects.select_for_update(of=("self",)).filter(policy=policy, decision=EntryDecision.CONFIRMED,
@@ -245,6 +255,7 @@ def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: i
         link = reverse("policy:mine", args=[policy.pk])
         now = clock.now()
         sent = skipped = 0
+        by_community: dict[int, list[int]] = defaultdict(list)
         for entry in entries:
             user = entry.profile.user
             if user is None or not user.is_active or user.pk in opted:
@@ -256,15 +267,27 @@ def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: i
                 outbox.enqueue(kind="push", payload={"user_id": user.pk, "subject": subject, "body": body[:500],
                                                      "link": link},
                                idempotency_key=f"policy:{policy.pk}:entry:{entry.pk}")
+            if entry.profile.community_id is not None:
+                by_community[entry.profile.community_id].append(user.pk)
             entry.sent_at = now
             entry.save(update_fields=["sent_at"])
             sent += 1
+        groups = []
+        if "group" in chosen:
+            announcement = f"{policy.title}\n{body}"
+            for community_id, members in sorted(by_community.items()):
+                group = open_group_with_announcement(actor=actor, community_id=community_id,
+                                                     name=f"政策：{policy.title}", member_ids=members,
+                                                     announcement=announcement, author_role=GROUP_ROLE)
+                if group is not None:
+                    groups.append(group.pk)
         if entry_id is None and not Entry.objects.filter(policy=policy, decision=EntryDecision.CONFIRMED,
                                                          sent_at__isnull=True).exclude(
                 profile__user_id__in=opted).exists():
             policy.status = PolicyStatus.SENT
             policy.save(update_fields=["status", "updated_at"])
-        _event(policy, actor, "sent", sent=sent, skipped_opted_out=skipped, channels=chosen, entry=entry_id)
+        _event(policy, actor, "sent", sent=sent, skipped_opted_out=skipped, channels=chosen, entry=entry_id,
+               groups=groups)
     return sent
 
 
