@@ -47,6 +47,7 @@ seed: migrate
 	$(PYTHON) manage.py seed_demo_rural
 	$(PYTHON) manage.py seed_demo_charity
 	$(PYTHON) manage.py seed_demo_campaigns
+	$(PYTHON) manage.py seed_demo_policy
 
 serve:
 	HOST=$(HOST) PORT=$(PORT) GRID_PORT=$(GRID_PORT) bash scripts/run_demo.sh

@@ -188,6 +188,7 @@ def main() -> int:
     manage(env, "seed_demo_rural")
     manage(env, "seed_demo_charity")
     manage(env, "seed_demo_campaigns")
+    manage(env, "seed_demo_policy")
     tokens = json.loads(manage(env, "shell", "-c", MINT).split("TOKENS=", 1)[1])
 
     log = (work / "server.log").open("w")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -21,20 +23,26 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 TESTING = "pytest" in sys.modules or env_bool("SHEQUTONG_TESTING")
+# A scratch process (SHEQUTONG_SCRATCH=1) holds no personal data and can reach
+# none: its database is an in-memory SQLite (replaced by a temporary file of
+# its own by the tool that runs), its keys are random for the process, and no
+# .env is read. It therefore needs no secrets, so a clean clone can run it.
+# `manage.py policy_eval` (the 政策找人 evaluation harness) runs this way:
+# manage.py sets the variable for it (SCRATCH_COMMANDS there).
+SCRATCH = env_flag("SHEQUTONG_SCRATCH")
 # A developer's .env (written by `make run`, DEBUG on) configures their server,
 # never the test suite: tests see only the environment they were started with.
-if not TESTING and not env_flag("SHEQUTONG_NO_DOTENV"):
+if not TESTING and not SCRATCH and not env_flag("SHEQUTONG_NO_DOTENV"):
     load_dotenv(BASE_DIR / ".env")
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# Production is any run that is neither DEBUG nor a test run: it refuses to
-# start without real secrets (see shequtong/common/crypto.py and checks.py).
-# The 政策找人 evaluation harness (`manage.py policy_eval`) works in a scratch
-# database of its own and holds no personal data: it runs from a clean clone
-# without secrets.
-SCRATCH_TOOL = sys.argv[1:2] == ["policy_eval"]
-PRODUCTION = not DEBUG and not TESTING and not SCRATCH_TOOL
+# Production is any run that is neither DEBUG, nor a test run, nor a scratch
+# process: it refuses to start without real secrets (see
+# shequtong/common/crypto.py and checks.py).
+PRODUCTION = not DEBUG and not TESTING and not SCRATCH
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if SCRATCH:
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if PRODUCTION:
         raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
@@ -152,6 +160,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if SCRATCH:
+    # Never the configured database: a scratch process must not reach real data.
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -292,6 +303,11 @@ BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY", "")
 # The audit log's hash chain is an HMAC under this key (accounts/audit_chain.py): without it
 # someone with write access to the database could recompute the chain after an edit.
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+if SCRATCH:
+    # Random for the process: whatever a scratch run encrypts is unreadable afterwards, as it should be.
+    FIELD_ENCRYPTION_KEY, FIELD_ENCRYPTION_KEYS, FIELD_ENCRYPTION_KEY_ID = base64.b64encode(os.urandom(32)).decode(), "", 1
+    BLIND_INDEX_KEY = base64.b64encode(os.urandom(32)).decode()
+    AUDIT_CHAIN_KEY = base64.b64encode(os.urandom(32)).decode()
 if PRODUCTION and not ((FIELD_ENCRYPTION_KEY or FIELD_ENCRYPTION_KEYS) and BLIND_INDEX_KEY):
     raise RuntimeError("FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY must be set in production (see .env.example)")
 

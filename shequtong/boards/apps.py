@@ -7,9 +7,15 @@ class BoardsConfig(AppConfig):
     verbose_name = "版块"
 
     def ready(self) -> None:
+        from shequtong.common import hooks
         from shequtong.common.registry import Tile, register
 
-        from . import catalogue, policies
+        from . import catalogue, policies, selectors
+
+        # What residents wrote, liked and read feeds 政策找人's demand profiles, read in the background.
+        hooks.register_text_source("post", selectors.post_texts)
+        hooks.register_text_source("reply", selectors.reply_texts)
+        hooks.register_read_source("boards.read", selectors.first_reads_after)
 
         # The resident home and the committee workbench are the community's
         # boards (PC-4); village versions close the urban-only ones (PC-5).

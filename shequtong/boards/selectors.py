@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from shequtong.accounts import scope
 from shequtong.accounts.models import User, private_fields_of
 from shequtong.common.errors import NotFound
+from shequtong.common.hooks import ReadRecord
 from shequtong.places.models import Community
 
 from .catalogue import Board
@@ -28,6 +29,7 @@ from .models import (
     ModerationAction,
     Post,
     PostImage,
+    Read,
     Reply,
     Visibility,
 )
@@ -183,3 +185,21 @@ def comments_for_moderation(
     if status in AnnouncementComment.Status.values:
         qs = qs.filter(status=status)
     return qs.select_related("author", "community__subdistrict", "reviewed_by").order_by("-created_at", "-id")
+
+
+# ---- text sources for 政策找人's demand profiles (common/hooks.py "Text sources") -----------------
+
+
+def post_texts(ids: list[int]) -> dict[int, str]:
+    return {pk: f"{title}\n{body}" for pk, title, body in Post.objects.filter(pk__in=ids).values_list("id", "title", "body")}
+
+
+def reply_texts(ids: list[int]) -> dict[int, str]:
+    return dict(Reply.objects.filter(pk__in=ids).values_list("id", "body"))
+
+
+def first_reads_after(after_id: int, n: int) -> list[ReadRecord]:
+    rows = Read.objects.filter(pk__gt=after_id).order_by("pk").values_list("pk", "user_id", "community_id", "post_id",
+                                                                           "created_at")[:n]
+    return [ReadRecord(read_id=pk, user_id=u, community_id=c, source_type="post", source_id=p, at=at)
+            for pk, u, c, p, at in rows]

@@ -15,6 +15,7 @@ class CasesConfig(AppConfig):
         # Cases from the boards and chats (CT-1, CT-5): their services publish, we record.
         hooks.mention_recorded.subscribe(services.on_mention)
         hooks.post_tagged.subscribe(services.on_post_tagged)
+        hooks.register_text_source("case", selectors.case_texts)
 
         outbox.register(services.GRID_SUBMIT, services.deliver_escalation, on_dead=services.escalation_failed)
         scheduler.register("cases.overdue_scan", services.scan_overdue)

@@ -210,3 +210,9 @@ def read_case(actor: User, case_id: int, *, request: HttpRequest | None = None) 
     case, case_access = access_case(actor, case_id)
     audit.record_read(actor=actor, target=case, request=request)
     return case, case_access
+
+
+def case_texts(ids: list[int]) -> dict[int, str]:
+    """The text of cases, for 政策找人's demand profiles (common/hooks.py "Text sources")."""
+    return {pk: f"{title}\n{content}" for pk, title, content in
+            Case.objects.filter(pk__in=ids).values_list("id", "title", "content")}

@@ -28,7 +28,7 @@ from django.utils.module_loading import import_string
 from shequtong.accounts import audit, scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import CAPABILITIES, Role
-from shequtong.common import chinese, clock, counters, masking
+from shequtong.common import chinese, clock, counters, hooks, masking
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.hooks import MentionEvent, PostTaggedEvent
@@ -157,11 +157,18 @@ def create_case(
         )
         _event(case, actor=actor, kind=CaseEvent.Kind.CREATED, status_to=case.status,
                note=f"{case.get_source_display()}" + (f" · {case.get_category_display()}" if category else ""))
+        if raised_by is not None and source in _RESIDENT_WORDS:
+            # 政策找人 queues it for the resident's demand profile (text read later, in the background).
+            hooks.activity_recorded.publish(hooks.ActivityEvent(
+                user_id=raised_by.pk, action="case", community_id=community.pk, source_type="case", source_id=case.pk))
     return case
 
 
 # Sources whose case may start without a category: a mention carries none.
 _UNTAGGED_SOURCES = {Source.MENTION, *PATROL_SOURCES.values()}
+# Cases whose text is the resident's own words and reached the platform only as a case (a mention, a
+# tagged post and a letter were counted where they were written): they feed 政策找人's demand profiles.
+_RESIDENT_WORDS = {Source.VISIT, Source.EPIDEMIC_HELP}
 
 
 def _user(pk: int | None) -> User | None:

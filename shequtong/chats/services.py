@@ -284,6 +284,38 @@ def create_group(*, actor: User, community_id: int, name: str, member_ids: Itera
     return group
 
 
+def open_group_with_announcement(*, actor: User, community_id: int, name: str, member_ids: Iterable[int],
+                                 announcement: str, author_role: str) -> GroupChat | None:
+    """A new group of chosen residents with its 群公告, opened on behalf of another service that has already
+    authorised `actor` (政策找人: a reviewer sends a policy to the residents it confirmed).
+
+    The group is an ordinary committee group of the community afterwards (its
+    staff manage it). People who are no longer residents of the community
+    are left out; with nobody left, no group is made (None). Call it inside
+    the caller's transaction."""
+    community = Community.objects.get(pk=community_id)
+    wanted = sorted({int(u) for u in member_ids})
+    ids = sorted(RoleGrant.objects.filter(role__in=sorted(roles_with("member")), community=community,
+                                          user_id__in=wanted).values_list("user_id", flat=True).distinct())
+    if not ids:
+        return None
+    name = (name or "").strip()[:NAME_MAX]
+    text = (announcement or "").strip()[:ANNOUNCEMENT_MAX]
+    if len(name) < 2 or not text:
+        raise ValidationFailed("群名称和群公告不能为空", field="announcement")
+    now = clock.now()
+    with transaction.atomic():
+        group = GroupChat.objects.create(community=community, kind=GroupChat.Kind.CUSTOM, name=name, created_by=actor,
+                                         created_at=now, announcement=text, announcement_at=now, announcement_by=actor)
+        GroupMember.objects.bulk_create([GroupMember(group=group, user_id=u, added_by=actor, added_at=now) for u in ids])
+        GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.CREATED,
+                                    detail={"name": name, "members": ids, "by": author_role}, created_at=now)
+        GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.ANNOUNCEMENT,
+                                    detail={"text": text}, created_at=now)
+        _post(group, author=actor, body=text, kind=GroupMessage.Kind.ANNOUNCEMENT, author_role=author_role[:10])
+    return group
+
+
 def _managed(actor: User, group_id: int) -> GroupChat:
     """The group, locked, if the actor may manage it; call inside the service's transaction."""
     group, access = policies.access_group(actor, group_id, for_update=True)

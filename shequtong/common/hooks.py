@@ -28,7 +28,17 @@ Contracts:
 - `activity_recorded` (ActivityEvent): someone took part on a board: posted,
   read a post for the first time, replied, liked, voted, or a topic they
   raised became a convention. Points subscribes and rewards it (within its
-  daily caps), in the same transaction as the cause.
+  daily caps), in the same transaction as the cause. Letters ("letter") and
+  cases a resident raised directly ("case") publish it too (points ignores
+  those): 政策找人 subscribes and queues one row for its demand profiles,
+  nothing more in the request (the background job reads the text later).
+
+Text sources (pulled, not published): the app that owns a kind of content
+registers, in its AppConfig.ready(), how to read the text of a batch of it
+(`register_text_source("post", fn)`) and, for reads, which first reads
+happened after a cursor (`register_read_source(fn)`). 政策找人's background
+job calls them, so the request path neither copies text nor, for reads
+(which happen on GET), writes anything new.
 """
 
 from __future__ import annotations
@@ -110,9 +120,9 @@ class MembershipEvent:
 @dataclass(frozen=True)
 class ActivityEvent:
     user_id: int             # who earns: the actor (the topic's author for "convention")
-    action: str              # "post" | "read" | "reply" | "like" | "vote" | "convention"
+    action: str              # "post" | "read" | "reply" | "like" | "vote" | "convention" | "letter" | "case"
     community_id: int
-    source_type: str         # "post" | "reply" | "ballot"
+    source_type: str         # "post" | "reply" | "ballot" | "letter" | "case"
     source_id: int
 
 
@@ -121,3 +131,40 @@ post_tagged: Hook[PostTaggedEvent] = Hook("post_tagged")
 notice_requested: Hook[NoticeEvent] = Hook("notice_requested")
 membership_changed: Hook[MembershipEvent] = Hook("membership_changed")
 activity_recorded: Hook[ActivityEvent] = Hook("activity_recorded")
+
+
+# ---- text sources (pulled by background jobs) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    read_id: int             # the source's own cursor: increasing
+    user_id: int
+    community_id: int
+    source_type: str         # a registered text source ("post")
+    source_id: int
+    at: dt.datetime
+
+
+TextSource = Callable[[list[int]], dict[int, str]]
+ReadSource = Callable[[int, int], list[ReadRecord]]   # (after read_id, at most n) -> first reads, oldest first
+_text_sources: dict[str, TextSource] = {}
+_read_sources: dict[str, ReadSource] = {}
+
+
+def register_text_source(source_type: str, fn: TextSource) -> None:
+    _text_sources[source_type] = fn
+
+
+def register_read_source(name: str, fn: ReadSource) -> None:
+    _read_sources[name] = fn
+
+
+def texts_of(source_type: str, ids: list[int]) -> dict[int, str]:
+    """The text of each id of one source type; ids the source does not know (deleted) are left out."""
+    fn = _text_sources.get(source_type)
+    return fn(ids) if fn is not None and ids else {}
+
+
+def read_sources() -> dict[str, ReadSource]:
+    return dict(_read_sources)

@@ -7,7 +7,11 @@ class LettersConfig(AppConfig):
     verbose_name = "人民信箱"
 
     def ready(self) -> None:
-        from shequtong.common import registry
+        from shequtong.common import hooks, registry
+
+        from . import selectors
+
+        hooks.register_text_source("letter", selectors.letter_texts)
 
         Tile = registry.Tile
         registry.register(Tile(section="resident_home", label="人民信箱", url_name="letters:home", capability="member",

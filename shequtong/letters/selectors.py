@@ -167,3 +167,9 @@ def read_letter(actor: User, letter_id: int, *, request: HttpRequest | None = No
     letter, letter_access = access_letter(actor, letter_id)
     audit.record_read(actor=actor, target=letter, request=request)
     return letter, letter_access
+
+
+def letter_texts(ids: list[int]) -> dict[int, str]:
+    """The text of letters, for 政策找人's demand profiles (common/hooks.py "Text sources")."""
+    return {pk: f"{title}\n{content}" for pk, title, content in
+            Letter.objects.filter(pk__in=ids).values_list("id", "title", "content")}

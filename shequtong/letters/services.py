@@ -11,7 +11,7 @@ from shequtong.accounts import scope
 from shequtong.accounts.models import User
 from shequtong.cases import services as case_services
 from shequtong.cases.models import Source
-from shequtong.common import clock, counters
+from shequtong.common import clock, counters, hooks
 from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
 from shequtong.places.models import Community
@@ -80,6 +80,10 @@ def submit_letter(
         letter.case = case
         letter.save(update_fields=["case"])
         _bump(letter)
+        if not by_committee:
+            # 政策找人 queues it for the writer's demand profile (the text is read later, in the background).
+            hooks.activity_recorded.publish(hooks.ActivityEvent(
+                user_id=actor.pk, action="letter", community_id=community.pk, source_type="letter", source_id=letter.pk))
     return letter
 
 

@@ -43,7 +43,7 @@ from .conditions import Attributes, Condition, extract, met, qualifies
 from .lexicon import Lexicon
 
 TYPE_WEIGHTS: dict[str, float] = {
-    "post": 1.0, "letter": 1.2, "case": 1.2, "reply": 0.8, "like": 0.35, "read": 0.2,
+    "post": 1.0, "letter": 1.2, "case": 1.2, "reply": 0.8, "like": 0.35, "read": 0.1,
 }
 HALF_LIFE_DAYS = 365.0
 K_SAT = 0.6
@@ -54,11 +54,19 @@ DOMAIN_WEIGHT = 0.4      # a term of the policy's domain that the policy does no
 PRF_TOP = 60             # feedback from at most this many top residents
 PRF_MIN_SHARE = 0.05     # a feature must be in this share of them
 PRF_MIN_COUNT = 3
-PRF_MIN_LIFT = 5.0       # and this many times more common than in the district
+PRF_MIN_LIFT = 4.0       # and this many times more common than in the district
 PRF_MAX_FEATURES = 30
 PRF_MAX_SET = 2000
 PRF_WEIGHT = 1.0
+PRF_RAISE = True         # feedback may also raise a weak query word (a TF-IDF keyword) the residents stress
+PRF_ROUNDS = 1           # a second round feeds back from the residents the first expansion found
 PROFILE_MAX_FEATURES = 80
+# A content word that lies wholly inside the lexicon terms a text names (临时 and 救助申请 in 临时救助申请指南)
+# is the same evidence again: it is not a feature of its own.
+DROP_COVERED_WORDS = True
+# Expand the query only with the domains of the terms the title names (when it names any): a term the text
+# mentions as a cause (重大疾病 in a relief policy) must not pull in its whole domain (medical care).
+TITLE_DOMAINS_ONLY = True
 
 STOP_WORDS = frozenset("""
 的 了 是 在 和 与 及 或 等 对 为 将 把 被 从 向 于 以 之 其 这 那 有 也 都 就 还 又 很 太 更 最 不 没 吗 呢 吧 啊 呀 哦 嗯
@@ -105,9 +113,27 @@ class TextFeatures:
         return out
 
     def _features(self, text: str) -> tuple[str, ...]:
-        feats = {f"c:{k}" for k in self.lexicon.scan(text)}
-        feats.update(f"w:{w}" for w in self.words(text))
+        found = self.lexicon.scan(text)
+        feats = {f"c:{k}" for k in found}
+        words = self.words(text)
+        if DROP_COVERED_WORDS and found and words:
+            covered = self.lexicon.covered(text)
+            words = [w for w in words if not _inside(w, covered)]
+        feats.update(f"w:{w}" for w in words)
         return tuple(sorted(feats))
+
+
+def _inside(word: str, covered: tuple[str, list[bool]]) -> bool:
+    """Is every occurrence of `word` in the cleaned text wholly inside lexicon surface forms?"""
+    s, mask = covered
+    start = s.find(word)
+    if start < 0:
+        return False
+    while start >= 0:
+        if not all(mask[start:start + len(word)]):
+            return False
+        start = s.find(word, start + 1)
+    return True
 
 
 def decay(time: dt.datetime, ref: dt.datetime) -> float:
@@ -219,12 +245,17 @@ def analyse(title: str, text: str, tf: TextFeatures, idf: Callable[[str], float]
     mx = top[0][1] if top else 1.0
     keywords = {w: round(s / mx, 3) for w, s in top}
     per_domain = Counter(lex.by_key[k].domain for k in terms if k not in filtered)
+    title_domains = {lex.by_key[k].domain for k in lex.scan(title) if k not in filtered}
+    if TITLE_DOMAINS_ONLY and title_domains:
+        expand = Counter({d: c for d, c in per_domain.items() if d in title_domains})
+    else:
+        expand = per_domain
     domains = [d for d, _ in per_domain.most_common()]
-    top_count = per_domain.most_common(1)[0][1] if per_domain else 1
+    top_count = expand.most_common(1)[0][1] if expand else 1
     expansion: dict[str, float] = {}
     for e in lex.entries:
-        if e.key not in terms and e.domain in per_domain:
-            expansion[e.key] = round(DOMAIN_WEIGHT * per_domain[e.domain] / top_count, 3)
+        if e.key not in terms and e.domain in expand:
+            expansion[e.key] = round(DOMAIN_WEIGHT * expand[e.domain] / top_count, 3)
     return Analysis(terms=terms, keywords=keywords, phrases=textrank(tf.words(title + "。" + text), tokens=list(tf._tok.cut(title + "。" + text, HMM=False))),
                     conditions=conds, domains=domains,
                     expansion=expansion)
@@ -295,7 +326,7 @@ def feedback(query: Mapping[str, float], ranked: list[str], index: Index, eligib
     n_top = len(top)
     added: list[tuple[float, str]] = []
     for f, c in counts.items():
-        if f in query or c < PRF_MIN_COUNT:
+        if (f in query and not (PRF_RAISE and f.startswith("w:"))) or c < PRF_MIN_COUNT:
             continue
         share = c / n_top
         if share < PRF_MIN_SHARE:
@@ -304,7 +335,8 @@ def feedback(query: Mapping[str, float], ranked: list[str], index: Index, eligib
         if lift >= PRF_MIN_LIFT:
             added.append((share * min(1.0, lift / (2 * PRF_MIN_LIFT)), f))
     added.sort(reverse=True)
-    return {f: round(PRF_WEIGHT * min(1.0, 3 * w), 3) for w, f in added[:int(PRF_MAX_FEATURES)]}
+    out = {f: round(PRF_WEIGHT * min(1.0, 3 * w), 3) for w, f in added[:int(PRF_MAX_FEATURES)]}
+    return {f: w for f, w in out.items() if w > query.get(f, 0.0)}
 
 
 def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs], *,
@@ -326,6 +358,14 @@ def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs
             q2 = dict(query)
             q2.update(extra)
             contrib = _score(q2, index, eligible)
+            for _round in range(int(PRF_ROUNDS) - 1):
+                ranked = sorted(contrib, key=lambda r: -sum(contrib[r].values()))
+                extra = (feedback_fn or feedback)(q2, ranked[:max(len(strong), 5) * 2][:int(PRF_MAX_SET)], index,
+                                                  eligible)
+                if not extra:
+                    break
+                q2.update(extra)
+                contrib = _score(q2, index, eligible)
     soft = [c for c in conds if c.soft]
     results: list[Match] = []
     for rid in eligible:

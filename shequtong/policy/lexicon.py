@@ -101,6 +101,17 @@ class Lexicon:
                         found.setdefault(k, s[i:i + length])
         return found
 
+    def covered(self, text: str) -> tuple[str, list[bool]]:
+        """The cleaned text and, per character, whether a surface form of some term covers it."""
+        s = _clean(text)
+        mask = [False] * len(s)
+        lengths, forms, n = self._lengths, self.forms, len(s)
+        for i in range(n - 1):
+            for length in lengths.get(s[i], ()):
+                if i + length <= n and s[i:i + length] in forms:
+                    mask[i:i + length] = [True] * length
+        return s, mask
+
     def tokenizer(self) -> Any:
         """A jieba tokenizer with every surface form as a user word (loaded once per lexicon)."""
         if self._tokenizer is None:

@@ -141,6 +141,35 @@ class BehaviourEvent(models.Model):
 
 
 
+class PendingBehaviour(models.Model):
+    """The queue the request path writes to: a resident wrote, replied, liked, wrote a letter or raised a case.
+
+    One INSERT by the hook subscriber (services.on_activity), no text, no
+    look-up; the profiles job (services.ingest_behaviour) reads the text from
+    the owning app (common/hooks.py text sources), turns rows into
+    BehaviourEvents and deletes them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=8, choices=EventKind.choices)
+    community_id = models.BigIntegerField(null=True, blank=True)
+    source_type = models.CharField(max_length=20)
+    source_id = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.source_type}#{self.source_id}"
+
+
+class SourceCursor(models.Model):
+    """How far the profiles job has read a pulled source (first reads of posts: hooks.register_read_source)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.position}"
+
+
 # ---- PF-3..PF-5 policies, lists, reviews, sends -----------------------------------------------------
 
 

@@ -15,6 +15,7 @@ PolicyEvent row.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +23,8 @@ from django.urls import reverse
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
-from shequtong.common import clock
+from shequtong.chats.services import open_group_with_announcement
+from shequtong.common import clock, hooks
 from shequtong.common.errors import PermissionRefused, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
 from shequtong.inbox.services import send_system_message
@@ -40,9 +42,11 @@ from .models import (
     EntryDecision,
     EventKind,
     OptOut,
+    PendingBehaviour,
     Policy,
     PolicyEvent,
     PolicyStatus,
+    SourceCursor,
     tag_bits,
 )
 from .policies import access_care_tags, access_policy
@@ -51,7 +55,10 @@ TITLE_MAX = 120
 TEXT_MAX = 5000
 REASON_MAX = 200
 LIST_MAX = 500
-SEND_CHANNELS = ("inbox", "reminder")
+# 信箱 (a letter each, written in the same transaction), a reminder through the outbox (fanned out to the
+# e-mail, SMS and WeChat each resident accepts), a new group chat per community with the policy as its 群公告.
+SEND_CHANNELS = ("inbox", "reminder", "group")
+GROUP_ROLE = "政策推送"
 
 
 def _event(policy: Policy, actor: User, action: str, **detail: Any) -> None:
@@ -221,7 +228,11 @@ def policy_domains(policy: Policy) -> list[str]:
 
 
 def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: int | None = None) -> int:
-    """Send to the confirmed residents (one with entry_id, else all): a 信箱 letter and/or a reminder."""
+    """Send to the confirmed residents (one with entry_id, else all): a 信箱 letter, a reminder, a group chat.
+
+    Residents who said 不再推送此类政策 for the policy's domain get nothing.
+    The group chat is for 群发 only: one new group per community of the
+    residents sent to, with the policy as its 群公告."""
     chosen = [c for c in dict.fromkeys(channels) if c in SEND_CHANNELS]
     with transaction.atomic():
         policy, access = access_policy(actor, policy_id, for_update=True)
@@ -229,6 +240,8 @@ def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: i
             raise ValidationFailed("请选择推送方式", code=PolicyError.BAD_CHANNEL, field="channels")
         if access.is_author:
             raise PermissionRefused("不能推送自己录入的政策", code=PolicyError.OWN_POLICY)
+        if "group" in chosen and entry_id is not None:
+            raise ValidationFailed("群聊只能群发", code=PolicyError.BAD_CHANNEL, field="channels")
         if not access.can_send:
             raise PermissionRefused("政策审核完成后才能推送", code=PolicyError.NOT_REVIEWED)
         entries = Entry.objects.select_for_update(of=("self",)).filter(policy=policy, decision=EntryDecision.CONFIRMED,
@@ -242,6 +255,7 @@ def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: i
         link = reverse("policy:mine", args=[policy.pk])
         now = clock.now()
         sent = skipped = 0
+        by_community: dict[int, list[int]] = defaultdict(list)
         for entry in entries:
             user = entry.profile.user
             if user is None or not user.is_active or user.pk in opted:
@@ -253,15 +267,27 @@ def send_policy(*, actor: User, policy_id: int, channels: list[str], entry_id: i
                 outbox.enqueue(kind="push", payload={"user_id": user.pk, "subject": subject, "body": body[:500],
                                                      "link": link},
                                idempotency_key=f"policy:{policy.pk}:entry:{entry.pk}")
+            if entry.profile.community_id is not None:
+                by_community[entry.profile.community_id].append(user.pk)
             entry.sent_at = now
             entry.save(update_fields=["sent_at"])
             sent += 1
+        groups = []
+        if "group" in chosen:
+            announcement = f"{policy.title}\n{body}"
+            for community_id, members in sorted(by_community.items()):
+                group = open_group_with_announcement(actor=actor, community_id=community_id,
+                                                     name=f"政策：{policy.title}", member_ids=members,
+                                                     announcement=announcement, author_role=GROUP_ROLE)
+                if group is not None:
+                    groups.append(group.pk)
         if entry_id is None and not Entry.objects.filter(policy=policy, decision=EntryDecision.CONFIRMED,
                                                          sent_at__isnull=True).exclude(
                 profile__user_id__in=opted).exists():
             policy.status = PolicyStatus.SENT
             policy.save(update_fields=["status", "updated_at"])
-        _event(policy, actor, "sent", sent=sent, skipped_opted_out=skipped, channels=chosen, entry=entry_id)
+        _event(policy, actor, "sent", sent=sent, skipped_opted_out=skipped, channels=chosen, entry=entry_id,
+               groups=groups)
     return sent
 
 
@@ -331,6 +357,78 @@ def record_behaviour(*, user: User, kind: str, text: str, at: dt.datetime | None
     profile = profile_for(user, community)
     return BehaviourEvent.objects.create(profile=profile, kind=kind, text=(text or "")[:5000], target=target[:120],
                                          occurred_at=at or clock.now())
+
+
+# --- live behaviour: the hook queues, the background job reads the text (PF-2) ----------------
+
+# activity_recorded actions that feed a profile from the request path; reads are pulled instead
+# (they happen on GET: the request must write nothing new), votes and conventions say no need.
+_QUEUED = {"post": EventKind.POST, "reply": EventKind.REPLY, "like": EventKind.LIKE, "letter": EventKind.LETTER,
+           "case": EventKind.CASE}
+
+
+def on_activity(event: hooks.ActivityEvent) -> None:
+    """hooks.activity_recorded: queue the event for the writer's profile; one INSERT, nothing computed here."""
+    kind = _QUEUED.get(event.action)
+    if kind is None:
+        return
+    PendingBehaviour.objects.create(user_id=event.user_id, kind=kind, community_id=event.community_id,
+                                    source_type=event.source_type, source_id=event.source_id, at=clock.now())
+
+
+def ingest_behaviour(*, limit: int = 5000) -> int:
+    """The profiles job's first step: queued rows and new first reads become BehaviourEvents, with their text.
+
+    Texts come from the owning apps (common/hooks.py text sources) in one
+    query per source type; a source deleted since (a withdrawn post) leaves
+    nothing. A like taken back and given again counts once. Returns how many
+    events were recorded; `store.rebuild_profiles` folds them in."""
+    with transaction.atomic():
+        queued = list(PendingBehaviour.objects.select_for_update(skip_locked=True).order_by("id")[:limit])
+        records = [(q.user_id, q.kind, q.community_id, q.source_type, q.source_id, q.at) for q in queued]
+        for name, source in sorted(hooks.read_sources().items()):
+            SourceCursor.objects.get_or_create(name=name)
+            cursor = SourceCursor.objects.select_for_update().get(name=name)
+            reads = source(cursor.position, limit)
+            if reads:
+                records += [(r.user_id, EventKind.READ, r.community_id, r.source_type, r.source_id, r.at) for r in reads]
+                cursor.position = reads[-1].read_id
+                cursor.save(update_fields=["position"])
+        if not records:
+            return 0
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for _u, _k, _c, source_type, source_id, _at in records:
+            wanted[source_type].add(source_id)
+        texts = {st: hooks.texts_of(st, sorted(ids)) for st, ids in wanted.items()}
+        profiles = _profiles_of_users({r[0] for r in records})
+        liked = set(BehaviourEvent.objects.filter(
+            kind=EventKind.LIKE, profile_id__in=list(profiles.values()),
+            target__in=[f"{r[3]}:{r[4]}" for r in records if r[1] == EventKind.LIKE]).values_list("profile_id", "target"))
+        events = []
+        for user_id, kind, _c, source_type, source_id, at in records:
+            text, pid, target = texts[source_type].get(source_id), profiles.get(user_id), f"{source_type}:{source_id}"
+            if not text or pid is None or (kind == EventKind.LIKE and (pid, target) in liked):
+                continue
+            if kind == EventKind.LIKE:
+                liked.add((pid, target))
+            events.append(BehaviourEvent(profile_id=pid, kind=kind, text=text[:5000], target=target, occurred_at=at))
+        BehaviourEvent.objects.bulk_create(events, batch_size=2000)
+        PendingBehaviour.objects.filter(pk__in=[q.pk for q in queued]).delete()
+    return len(events)
+
+
+def _profiles_of_users(user_ids: set[int]) -> dict[int, int]:
+    """user id -> profile id, creating the profiles of residents seen for the first time."""
+    found = dict(DemandProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "id"))
+    for user in User.objects.filter(pk__in=user_ids - set(found), is_active=True):
+        found[user.pk] = profile_for(user).pk
+    return found
+
+
+def refresh_profiles(*, limit: int = 20_000) -> int:
+    """The worker's scheduled job `policy.profiles`: take in new behaviour, then fold it into the profiles."""
+    ingest_behaviour(limit=limit)
+    return store.rebuild_profiles(limit=limit)
 
 
 def conditions_of(policy: Policy) -> list[cond.Condition]:

@@ -40,7 +40,7 @@ def policy_create(request: AuthedRequest) -> HttpResponse:
         d = form.cleaned_data
         done = perform(request, lambda: services.create_policy(actor=request.user, title=d["title"], text=d["text"],
                                                                service=d["service"]),
-                       success="已录入，系统已分解政策", form=form)
+                       success="已录入，系统已分解政策", form=form, once="policy.create")
         if done and done.value is not None:
             return redirect("policy:detail", done.value.pk)
     return render(request, "policy/form.html", {"form": form})
@@ -87,7 +87,8 @@ def policy_edit(request: AuthedRequest, policy_id: int) -> HttpResponse:
                 conditions = "bad"
         perform(request, lambda: services.update_policy(
             actor=request.user, policy_id=policy_id, title=d["title"], text=d["text"], service=d["service"],
-            conditions=conditions if conditions != "bad" else [{"bad": 1}]), success="已保存，已重新匹配")
+            conditions=conditions if conditions != "bad" else [{"bad": 1}]), success="已保存，已重新匹配",
+            once="policy.edit")
     else:
         access_policy(request.user, policy_id)
         from django.contrib import messages
@@ -101,7 +102,7 @@ def policy_edit(request: AuthedRequest, policy_id: int) -> HttpResponse:
 def policy_submit(request: AuthedRequest, policy_id: int) -> HttpResponse:
     ids = [int(x) for x in request.POST.getlist("profile") if x.isdigit()]
     perform(request, lambda: services.submit_list(actor=request.user, policy_id=policy_id, profile_ids=ids),
-            success="名单已提交审核")
+            success="名单已提交审核", once="policy.submit")
     return redirect("policy:detail", policy_id)
 
 
@@ -118,14 +119,15 @@ def policy_review(request: AuthedRequest, policy_id: int) -> HttpResponse:
     confirm = request.POST.get("decision") == "confirm"
     perform(request, lambda: services.review_entry(actor=request.user, policy_id=policy_id, entry_id=int(entry),
                                                    confirm=confirm, reason=request.POST.get("reason", "")),
-            success="已确认" if confirm else "已剔除")
+            success="已确认" if confirm else "已剔除", once="policy.review")
     return redirect("policy:detail", policy_id)
 
 
 @require_POST
 @access.capability("policy_reviewer")
 def policy_complete(request: AuthedRequest, policy_id: int) -> HttpResponse:
-    perform(request, lambda: services.complete_review(actor=request.user, policy_id=policy_id), success="审核完成")
+    perform(request, lambda: services.complete_review(actor=request.user, policy_id=policy_id), success="审核完成",
+            once="policy.complete")
     return redirect("policy:detail", policy_id)
 
 
@@ -135,11 +137,13 @@ def policy_send(request: AuthedRequest, policy_id: int) -> HttpResponse:
     channels = request.POST.getlist("channel")
     entry = request.POST.get("entry", "")
     done = perform(request, lambda: services.send_policy(actor=request.user, policy_id=policy_id, channels=channels,
-                                                         entry_id=int(entry) if entry.isdigit() else None))
+                                                         entry_id=int(entry) if entry.isdigit() else None),
+                   once="policy.send")
     if done:
         from django.contrib import messages
 
-        messages.success(request, f"已推送{done.value}人")
+        # A repeated tap (same form key) sends nothing again and has no count to show.
+        messages.success(request, f"已推送{done.value}人" if done.value is not None else "已推送")
     return redirect("policy:detail", policy_id)
 
 
@@ -155,7 +159,7 @@ def policy_mine(request: AuthedRequest, policy_id: int) -> HttpResponse:
 @access.login
 def policy_opt_out(request: AuthedRequest, policy_id: int) -> HttpResponse:
     perform(request, lambda: services.opt_out(actor=request.user, policy_id=policy_id),
-            success="已设置：不再推送此类政策")
+            success="已设置：不再推送此类政策", once="policy.opt_out")
     return redirect("policy:mine", policy_id)
 
 
@@ -175,7 +179,7 @@ def care_tags_edit(request: AuthedRequest, profile_id: int) -> HttpResponse:
         d = form.cleaned_data
         done = perform(request, lambda: services.set_care_tags(actor=request.user, profile_id=profile_id,
                                                                tags=list(d["tags"]), hukou=d["hukou"]),
-                       success="已保存", form=form)
+                       success="已保存", form=form, once="policy.care_tags")
         if done:
             return redirect("policy:care_tags")
     audit.record_read(AuditEvent.Action.READ, actor=request.user, target=profile, detail={"view": "care_tags_edit"},

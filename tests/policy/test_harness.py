@@ -32,3 +32,22 @@ def test_the_harness_prints_rankings_for_every_policy(tmp_path):
     ids = {p["id"] for p in people}
     assert all(len(v) <= 20 and set(v) <= ids and len(set(v)) == len(v) for v in result.values())
     assert policy_score.score(result, truth, k=10)["mean_p@50"] >= 0.8
+
+
+def test_a_scratch_process_cannot_reach_the_configured_database_and_needs_no_secrets():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FIELD_", "BLIND_", "AUDIT_"))}
+    env.update(SHEQUTONG_SCRATCH="1", DATABASE_URL="postgres://nobody@127.0.0.1:1/production", PYTHONPATH=str(ROOT),
+               DJANGO_SETTINGS_MODULE="shequtong.settings")
+    env.pop("PYTEST_CURRENT_TEST", None)
+    code = ("import django; django.setup(); from django.conf import settings as s; import json; "
+            "print(json.dumps([s.PRODUCTION, s.DATABASES['default']['NAME'], s.SECRET_KEY != 'insecure-dev-only-secret-key', "
+            "bool(s.FIELD_ENCRYPTION_KEY and s.BLIND_INDEX_KEY)]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - fixed arguments
+                         capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(out.stdout) == [False, ":memory:", True, True]
+    # Without the variable the same environment is production and refuses to start without secrets.
+    env.pop("SHEQUTONG_SCRATCH")
+    env["SHEQUTONG_NO_DOTENV"] = "1"
+    failed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - fixed arguments
+                            capture_output=True, text=True, timeout=120)
+    assert failed.returncode != 0 and "DJANGO_SECRET_KEY must be set in production" in failed.stderr

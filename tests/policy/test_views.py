@@ -61,3 +61,47 @@ def test_a_resident_sees_only_a_policy_sent_to_them(client, cast, district: Dist
     client.force_login(district.needy_a[0])
     response = client.get(url)
     assert response.status_code == 200 and "不再推送此类政策" in response.content.decode()
+
+
+def test_every_policy_form_carries_a_key_and_a_double_tap_writes_once(client, cast, district: District):
+    from shequtong.inbox.models import Message
+    from shequtong.policy.models import Entry, Policy, PolicyEvent
+
+    client.force_login(cast.policy_officer)
+    form = client.get(reverse("policy:create")).content.decode()
+    assert 'name="idempotency_key"' in form
+    data = {"title": "加装电梯补贴", "text": ELEVATOR, "service": "", "idempotency_key": "tap-create-0001"}
+    first = client.post(reverse("policy:create"), data)
+    second = client.post(reverse("policy:create"), data)
+    assert Policy.objects.filter(title="加装电梯补贴").count() == 1
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    p = Policy.objects.get(title="加装电梯补贴")
+    detail = client.get(reverse("policy:detail", args=[p.pk])).content.decode()
+    assert detail.count('name="idempotency_key"') == detail.count('method="post"')
+
+    pids = [district.profile(u).pk for u in district.needy_a]
+    for _ in range(2):
+        client.post(reverse("policy:submit", args=[p.pk]), {"profile": pids, "idempotency_key": "tap-submit-001"})
+    assert PolicyEvent.objects.filter(policy=p, action="submitted").count() == 1
+
+    client.force_login(cast.policy_reviewer)
+    entry = Entry.objects.filter(policy=p).first()
+    assert entry is not None
+    for _ in range(2):
+        client.post(reverse("policy:review", args=[p.pk]),
+                    {"entry": entry.pk, "decision": "strike", "reason": "已享受", "idempotency_key": "tap-review-01"})
+    for _ in range(2):
+        client.post(reverse("policy:complete", args=[p.pk]), {"idempotency_key": "tap-complete-1"})
+    assert PolicyEvent.objects.filter(policy=p, action__in=["struck", "reviewed"]).count() == 2
+    for _ in range(2):
+        client.post(reverse("policy:send", args=[p.pk]), {"channel": "inbox", "idempotency_key": "tap-send-00001"})
+    assert PolicyEvent.objects.filter(policy=p, action="sent").count() == 1
+    assert Message.objects.filter(subject__contains="加装电梯补贴").count() == len(pids) - 1
+
+    resident = district.needy_a[1]
+    client.force_login(resident)
+    mine = client.get(reverse("policy:mine", args=[p.pk])).content.decode()
+    assert 'name="idempotency_key"' in mine
+    for _ in range(2):
+        client.post(reverse("policy:opt_out", args=[p.pk]), {"idempotency_key": "tap-optout-001"})
+    assert PolicyEvent.objects.filter(policy=p, action="opted_out").count() == 1

@@ -14,7 +14,7 @@ from shequtong.demo.otp import DEMO_TOTP_SECRET, enrol_demo_staff
 DEMO_USERNAMES = [
     "demo-resident", "demo-villager", "demo-staff", "demo-secretary", "demo-subdistrict", "demo-district",
     "demo-rural-admin", "demo-org", "demo-center", "demo-police", "demo-doctor", "demo-property",
-    "demo-rural-reviewer", "demo-village-staff",
+    "demo-rural-reviewer", "demo-village-staff", "demo-policy-officer", "demo-policy-reviewer",
 ]
 
 

@@ -11,6 +11,12 @@ every policy over every resident and prints one JSON object
 output. Progress goes to standard error. `--method overlap` prints the
 word-overlap baseline instead; `--no-feedback` turns pseudo-relevance
 feedback off.
+
+It runs as a scratch process (SHEQUTONG_SCRATCH=1, set by manage.py for
+this command; see settings.py): no .env is read, no secrets are needed
+(keys are random for the process) and the configured database is never
+opened, so it works from a clean clone. Called some other way (a test, a
+shell) it still works only in its own temporary database.
 """
 
 from __future__ import annotations

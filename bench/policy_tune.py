@@ -1,0 +1,105 @@
+"""Tune 政策找人's matching in memory on the TUNING district only (no database, same engine as the harness).
+
+    python bench/policy_tune.py --dir var/policy/tuning8k [--no-colloquial] [--no-feedback] [--set engine.K=V ...]
+
+Prints P@50 and R-precision per policy. `--no-colloquial` drops every
+colloquial form from the lexicon, which simulates a district whose residents
+say their needs in words no one wrote into the lexicon (the situation of an
+unseen district). `--set PRF_MIN_LIFT=4` overrides an engine constant for
+the run. Never point it at the test district: its figures must come from one
+run of the harness after tuning is finished (docs/policy.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequtong.settings")
+os.environ.setdefault("SHEQUTONG_SCRATCH", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+import policy_score  # noqa: E402
+
+from shequtong.policy import engine  # noqa: E402
+from shequtong.policy.conditions import Attributes, age_on  # noqa: E402
+from shequtong.policy.lexicon import Lexicon  # noqa: E402
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--no-colloquial", action="store_true")
+    ap.add_argument("--no-feedback", action="store_true")
+    ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--method", choices=["match", "overlap"], default="match")
+    ap.add_argument("--final", action="store_true",
+                    help="the one scoring run on a test district, after tuning (no --set, no --no-colloquial)")
+    args = ap.parse_args()
+    if "test" in Path(args.dir).name and not args.final:
+        raise SystemExit("policy_tune tunes on the tuning district only (--final for the one test run)")
+    if args.final and (args.set or args.no_colloquial):
+        raise SystemExit("--final runs the method as committed")
+    for item in args.set:
+        name, value = item.split("=", 1)
+        if "." in name:      # TYPE_WEIGHTS.read=0.1
+            table, key = name.split(".", 1)
+            getattr(engine, table)[key] = float(value)
+        elif isinstance(getattr(engine, name), bool):
+            setattr(engine, name, value.lower() in {"1", "true", "yes"})
+        else:
+            setattr(engine, name, type(getattr(engine, name))(value))
+    d = Path(args.dir)
+    people, events, policies = _rows(d / "residents.jsonl"), _rows(d / "events.jsonl"), _rows(d / "policies.jsonl")
+    truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
+    lex = Lexicon.from_fixture()
+    if args.no_colloquial:
+        lex = Lexicon([dataclasses.replace(e, colloquial=()) for e in lex.entries], version=lex.version,
+                      domain_tags=getattr(lex, "domain_tags", None))
+    tf = engine.TextFeatures(lex)
+    evs = [engine.Event(str(e["resident"]), e["type"], e["text"],
+                        dt.datetime.fromisoformat(e["time"])) for e in events if e.get("text")]
+    ref = max(e.time for e in evs)
+    profiles = engine.build_profiles(evs, tf, ref)
+    for p in people:
+        profiles.setdefault(str(p["id"]), {})
+    index = engine.Index(profiles)
+    today = ref.date()
+    residents = {str(p["id"]): engine.ResidentAttrs(str(p["id"]), Attributes(
+        age_on(dt.date.fromisoformat(p["birth_date"]), today), p["sex"], p["hukou"], frozenset(p["tags"])))
+        for p in people}
+    result = {}
+    if args.method == "overlap":
+        texts: dict[str, list[str]] = {}
+        for e in events:
+            if e.get("text"):
+                texts.setdefault(str(e["resident"]), []).append(e["text"])
+        result = {p["id"]: engine.overlap_rank(p["title"], p["text"], tf, texts, residents, 2000) for p in policies}
+        policies = []
+    for p in policies:
+        analysis = engine.analyse(p["title"], p["text"], tf, index.idf)
+        result[p["id"]] = [m.resident for m in engine.rank(analysis, index, residents, prf=not args.no_feedback,
+                                                            top=2000)]
+    s = policy_score.score(result, truth)
+    print(" ".join(f"{k}:{v['r_precision']:.3f}" for k, v in s["policies"].items()))
+    print(" ".join(f"{k}:{v['p@50']:.3f}" for k, v in s["policies"].items()) + "  (P@50)")
+    print(f"mean P@50 {s['mean_p@50']:.3f}  mean R-prec {s['mean_r_precision']:.3f}  min R-prec {s['min_r_precision']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
