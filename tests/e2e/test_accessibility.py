@@ -206,9 +206,74 @@ def elder_problems(browser, base: str, world) -> list[str]:  # type: ignore[no-u
         found += [f"{name}: touch target below 44x44px: {x}" for x in m["targets"]]
         if name in ("02-notices", "07-my-problems", "10-committee-cases", "08-inbox"):
             assert m["titleCount"] > 0, f"{name}: no list titles measured (nothing seeded?)"
+        if name == "01-home":
+            found += elder_home_problems(page)
+        if name == "10-committee-cases":
+            found += date_picker_problems(page)
+        if name == "11-login":
+            found += focus_problems(page)
+    # A form with a file input: the picker speaks Chinese.
+    page = pages["resident_a"]
+    from django.urls import reverse
+
+    page.goto(base + reverse("boards:new", args=["neighbours"]))  # type: ignore[attr-defined]
+    picker = page.locator(".file-pick__button")  # type: ignore[attr-defined]
+    if picker.count() != 1 or picker.inner_text() != "选择图片" or "Choose" in page.inner_text("main"):  # type: ignore[attr-defined]
+        found.append("boards:new: the image input is not the Chinese file picker")
     for page in pages.values():
         page.context.close()  # type: ignore[attr-defined]
     return found
+
+
+def elder_home_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """长辈模式 home: the five big entries, and the full grid one tap away with each label on one line."""
+    found = []
+    entries = page.locator("[data-testid=elder-home] a").all_inner_texts()
+    if [e.split("\n")[0].strip()[:4] for e in entries] != ["社区公告", "人民信箱", "互助", "信箱", "我的"]:
+        found.append(f"01-home: the 长辈模式 home entries are {entries}")
+    page.locator(".elder-more summary").click()
+    labels = page.evaluate("""() => Array.from(document.querySelectorAll('.elder-more .tile__label')).map(l => [
+        l.textContent.trim(), l.getBoundingClientRect().height / parseFloat(getComputedStyle(l).fontSize)])""")
+    if "警民直通车" not in [text for text, _lines in labels]:
+        found.append("01-home: 警民直通车 missing from 更多服务")
+    found += [f"01-home: tile label wraps: {text}" for text, lines in labels if lines > 1.9]
+    m = page.evaluate(MEASURE)
+    found += [f"01-home 更多服务: touch target below 44x44px: {x}" for x in m["targets"]]
+    found += [f"01-home 更多服务: text below 18px: {x}" for x in m["small"]]
+    return found
+
+
+def focus_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Keyboard: the skip link comes first, then the form in reading order, each with a visible focus ring."""
+    found, order = [], []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        el = page.evaluate("""() => { const e = document.activeElement, st = getComputedStyle(e);
+            return [e.id || e.className || e.tagName, st.outlineStyle, parseFloat(st.outlineWidth)]; }""")
+        order.append(el[0])
+        if el[1] == "none" or el[2] < 2:
+            found.append(f"11-login: no visible focus on {el[0]} ({el[1]} {el[2]}px)")
+    if order[:4] != ["skip-link", "id_username", "id_password", "weui-btn weui-btn_primary"]:
+        found.append(f"11-login: focus order {order}")
+    return found
+
+
+def date_picker_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The date filters are 年 / 月 / 日 selects whatever the browser's language, and fill the real field."""
+    boxes = page.locator(".date-pick")
+    if boxes.count() == 0:
+        return ["10-committee-cases: no 年/月/日 date picker"]
+    units = page.evaluate("""() => Array.from(document.querySelector('.date-pick').querySelectorAll('select'))
+        .map(s => s.options[0].textContent)""")
+    if units != ["年", "月", "日"]:
+        return [f"10-committee-cases: the date picker's parts are {units}"]
+    page.locator("summary").first.click()
+    first = boxes.first.locator("select")
+    first.nth(0).select_option("2026")
+    first.nth(1).select_option("3")
+    first.nth(2).select_option("9")
+    value = page.evaluate("() => document.querySelector('.date-pick').nextElementSibling.value")
+    return [] if value == "2026-03-09" else [f"10-committee-cases: the date picker wrote {value!r}"]
 
 
 def test_main_pages_accessible_and_elder_mode_sizes(live_server, browser, transactional_db):

@@ -95,7 +95,8 @@
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }
     fromValue();
-    parts.forEach(function (s) { s.addEventListener("change", toValue); });
+    // A part alone is not a date: the form (an autosubmitting filter) sees only the original input change.
+    parts.forEach(function (s) { s.addEventListener("change", function (e) { e.stopPropagation(); toValue(); }); });
     input.addEventListener("input", fromValue);
   }
 
