@@ -229,7 +229,8 @@ def elder_home_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
     """长辈模式 home: the five big entries, and the full grid one tap away with each label on one line."""
     found = []
     entries = page.locator("[data-testid=elder-home] a").all_inner_texts()
-    if [e.split("\n")[0].strip()[:4] for e in entries] != ["社区公告", "人民信箱", "互助", "信箱", "我的"]:
+    expected = ["社区公告", "人民信箱", "互助", "信箱", "我的"]  # 信箱 may carry "3条未读"
+    if len(entries) != len(expected) or not all(e.strip().startswith(x) for e, x in zip(entries, expected, strict=True)):
         found.append(f"01-home: the 长辈模式 home entries are {entries}")
     page.locator(".elder-more summary").click()
     labels = page.evaluate("""() => Array.from(document.querySelectorAll('.elder-more .tile__label')).map(l => [
@@ -244,17 +245,24 @@ def elder_home_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def focus_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """Keyboard: the skip link comes first, then the form in reading order, each with a visible focus ring."""
+    """Keyboard: the login form in reading order from the (autofocused) username, each with a visible
+    focus ring; a skip link before everything else."""
     found, order = [], []
-    for _ in range(4):
-        page.keyboard.press("Tab")
-        el = page.evaluate("""() => { const e = document.activeElement, st = getComputedStyle(e);
-            return [e.id || e.className || e.tagName, st.outlineStyle, parseFloat(st.outlineWidth)]; }""")
+    active = """() => { const e = document.activeElement, st = getComputedStyle(e);
+        return [e.id || e.className || e.tagName, st.outlineStyle, parseFloat(st.outlineWidth)]; }"""
+    for step in range(4):
+        if step:
+            page.keyboard.press("Tab")
+        el = page.evaluate(active)
         order.append(el[0])
         if el[1] == "none" or el[2] < 2:
             found.append(f"11-login: no visible focus on {el[0]} ({el[1]} {el[2]}px)")
-    if order[:4] != ["skip-link", "id_username", "id_password", "weui-btn weui-btn_primary"]:
+    if order != ["id_username", "id_password", "weui-btn weui-btn_primary", "btn-small btn-small--fill"]:
         found.append(f"11-login: focus order {order}")
+    for _ in range(4):
+        page.keyboard.press("Shift+Tab")
+    if page.evaluate(active)[0] != "skip-link":
+        found.append("11-login: no skip link before the form")
     return found
 
 
