@@ -53,6 +53,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     elder_mode = models.BooleanField(_("长辈模式"), default=False)
+    # 长辈模式 is offered once to a person aged 60 or more (accounts.services.offers_elder_mode);
+    # set when they answer, or when they choose a mode themselves.
+    elder_mode_offered = models.BooleanField(_("已询问长辈模式"), default=False)
     active_version = models.CharField(_("当前版本"), max_length=12, choices=Version.choices, blank=True)
     # When the password was last set (staff must change it every STAFF_PASSWORD_MAX_AGE_DAYS,
     # accounts/mfa.py); null for rows written past set_password (the demo seed): date_joined counts.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -357,8 +358,35 @@ def switch_version(*, actor: User, version: str) -> None:
 
 
 def set_elder_mode(*, actor: User, enabled: bool) -> None:
+    """A person's own choice; it also answers the 长辈模式 offer, which is not made again."""
     actor.elder_mode = enabled
-    actor.save(update_fields=["elder_mode"])
+    actor.elder_mode_offered = True
+    actor.save(update_fields=["elder_mode", "elder_mode_offered"])
+
+
+ELDER_AGE = 60
+
+
+def age_of(user: User, today: dt.date | None = None) -> int | None:
+    """Whole years from the stored birth date, or from the ID number (GB 11643) when there is none."""
+    birth = user.birth_date
+    if birth is None and user.id_number:
+        try:
+            birth = parse_id_number(user.id_number).birth_date
+        except InvalidIdNumber:
+            return None
+    if birth is None:
+        return None
+    today = today or clock.today()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def offers_elder_mode(user: User) -> bool:
+    """Offer 长辈模式 to someone aged 60 or more who has neither answered nor chosen a mode."""
+    if user.elder_mode or user.elder_mode_offered:
+        return False
+    age = age_of(user)
+    return age is not None and age >= ELDER_AGE
 
 
 # --- Personal data -------------------------------------------------------------

@@ -37,6 +37,9 @@ from .forms import (
 )
 from .typing import AuthedRequest
 
+# 长辈模式 chosen on the login page, before anyone is signed in (elder_mode below).
+ELDER_COOKIE = "elder_mode"
+
 
 class ShequtongLoginView(LoginView):
     form_class = LoginForm
@@ -52,6 +55,14 @@ class ShequtongLoginView(LoginView):
             form.add_error(None, "登录失败次数过多，请15分钟后再试")
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # 长辈模式 chosen on the login page is the person's choice from now on.
+        chosen = self.request.COOKIES.get(ELDER_COOKIE)
+        if chosen in ("0", "1") and (chosen == "1") != form.get_user().elder_mode:
+            services.set_elder_mode(actor=form.get_user(), enabled=chosen == "1")
+        return response
 
 
 login_view = access.public(ShequtongLoginView.as_view())
@@ -154,11 +165,24 @@ def switch_version(request: AuthedRequest) -> HttpResponse:
     return redirect("accounts:me")
 
 
-@access.login
+@access.public
 @require_POST
-def elder_mode(request: AuthedRequest) -> HttpResponse:
-    services.set_elder_mode(actor=request.user, enabled=request.POST.get("enabled") == "1")
-    messages.success(request, "已开启长辈模式" if request.user.elder_mode else "已关闭长辈模式")
+def elder_mode(request: HttpRequest) -> HttpResponse:
+    """长辈模式 on or off: a signed-in person's setting; on the login page, a cookie that signing in applies."""
+    enabled = request.POST.get("enabled") == "1"
+    if not request.user.is_authenticated:
+        response = redirect("accounts:login")
+        response.set_cookie(ELDER_COOKIE, "1" if enabled else "0", max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=request.is_secure(), httponly=True)
+        return response
+    services.set_elder_mode(actor=request.user, enabled=enabled)  # type: ignore[arg-type]
+    if enabled:
+        messages.success(request, "已开启长辈模式")
+    else:
+        messages.success(request, "好的，需要时可在“我的”最上方开启长辈模式" if request.POST.get("declined") else "已关闭长辈模式")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect("accounts:me")
 
 

@@ -92,7 +92,7 @@ class Places:
 USER_COLUMNS = (
     "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
     "is_staff", "is_active", "date_joined", "real_name", "masked_name", "real_name_grams", "id_number",
-    "id_number_index", "phone", "phone_index", "birth_date", "sex", "elder_mode", "active_version",
+    "id_number_index", "phone", "phone_index", "birth_date", "sex", "elder_mode", "elder_mode_offered", "active_version",
     "password_changed_at",
 )
 GRANT_COLUMNS = ("id", "user_id", "role", "subdistrict_id", "community_id", "estate_id", "granted_by_id", "created_at")
@@ -144,7 +144,7 @@ def resident_rows(start: int, size: int, *, first_user_id: int, first_grant_id: 
         out.users.append((
             uid, password, None, False, f"r{idx:07d}", "", "", "", False, True, asked, *_name_columns(name),
             crypto.encrypt(id_number), crypto.blind_index(id_number, purpose="id_number"),
-            crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, "", now,
+            crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, False, "", now,
         ))
         out.grants.append((gid, uid, Role.RESIDENT.value, sid, cid, eid, None, asked))
         gid += 1
@@ -170,7 +170,7 @@ def staff_rows(per_community: int, *, first_user_id: int, first_grant_id: int, p
             out.users.append((
                 uid, password, None, False, f"s{cid}-{k}", "", "", "", False, True, joined, *_name_columns(name),
                 crypto.encrypt(id_number), crypto.blind_index(id_number, purpose="id_number"),
-                crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, "", now,
+                crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, False, "", now,
             ))
             role = Role.COMMITTEE_SECRETARY if k == 0 else Role.COMMITTEE_STAFF
             out.grants.append((gid, uid, role.value, sid, cid, None, None, joined))

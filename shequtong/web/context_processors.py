@@ -29,7 +29,8 @@ TAB_CAPABILITY = {"web:observe": "observe", "web:data": "observe"}
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"shell_version": None}
+        # 长辈模式 chosen on the login page (accounts.views.elder_mode) before signing in.
+        return {"shell_version": None, "elder_mode": request.COOKIES.get("elder_mode") == "1"}
     version = scope.current_version(user)
     path = request.path
     tabs = []

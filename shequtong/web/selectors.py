@@ -74,3 +74,20 @@ def totals(user: User) -> dict[str, Any]:
         "reviews_30d": reviews["total"],
         "timely_rate": rate,
     }
+
+
+def resident_digest(user: User, community: Community | None) -> dict[str, Any]:
+    """The resident's home above the board grid: the latest 社区公告 and their own open problems."""
+    from shequtong.boards import policies as board_policies
+    from shequtong.boards import selectors as board_selectors
+    from shequtong.boards.catalogue import Board
+    from shequtong.cases import selectors as case_selectors
+    from shequtong.cases.models import OPEN_STATUSES
+
+    notices: list[Any] = []
+    if community is not None:
+        access = board_policies.board_access(user, community)
+        if access.has_board(Board.NOTICE):
+            notices = list(board_selectors.posts(access, Board.NOTICE)[:3])
+    open_cases = case_selectors.my_cases(user).filter(status__in=OPEN_STATUSES).order_by("-created_at", "-id")
+    return {"notices": notices, "open_cases": list(open_cases[:3]), "open_count": open_cases.count()}

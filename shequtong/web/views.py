@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from shequtong.accounts import scope
 from shequtong.accounts import selectors as account_selectors
+from shequtong.accounts import services as account_services
 from shequtong.accounts.roles import Version
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.campaigns import selectors as campaign_selectors
@@ -42,6 +43,8 @@ def home(request: AuthedRequest) -> HttpResponse:
             "community": community, "rural_items": _rural_board(community),
             "tiles": registry.tiles_for("resident_home", user, community_kind=community.kind if community else None),
             "banners": campaign_selectors.home_banners(user),  # 首页宣传 of running 抽奖/有奖答题 (LQ-1 ⑦)
+            "offer_elder_mode": account_services.offers_elder_mode(user),
+            **selectors.resident_digest(user, community),
         })
     if version == Version.COMMITTEE:
         community = scope.work_community(user)
@@ -49,13 +52,17 @@ def home(request: AuthedRequest) -> HttpResponse:
             "community": community, "rural_items": _rural_board(community),
             "pending": account_selectors.pending_reviews_for(user).count() if scope.has_capability(user, "review_members") else None,
             "tiles": registry.tiles_for("committee_home", user, community_kind=community.kind if community else None),
+            "offer_elder_mode": account_services.offers_elder_mode(user),
         })
     if version == Version.OBSERVER:
         return render(request, "web/home_observer.html", {
             "totals": selectors.totals(user),
             "tiles": registry.tiles_for("observer_home", user),
+            "offer_elder_mode": account_services.offers_elder_mode(user),
         })
-    return render(request, "web/home_newcomer.html", {"memberships": account_selectors.memberships_of(user)})
+    return render(request, "web/home_newcomer.html", {
+        "memberships": account_selectors.memberships_of(user), "offer_elder_mode": account_services.offers_elder_mode(user),
+    })
 
 
 @access.login
