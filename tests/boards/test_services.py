@@ -217,7 +217,7 @@ def test_patrol_outside_scope_and_by_residents_is_refused(tree, people, tags):
 
 def test_council_topic_vote_and_outcome(tree, people):
     topic = make_post(people.resident, tree.comm_a1, Board.COUNCIL, title="小区是否增设电动车充电桩")
-    assert topic.stage == Post.Stage.DISCUSSING
+    assert topic.stage == Post.Stage.TOPIC
     services.reply_to(actor=people.neighbour, post_id=topic.pk, body="支持，楼道充电太危险")
     deadline = clock.now() + dt.timedelta(days=7)
     with pytest.raises(PermissionRefused):
