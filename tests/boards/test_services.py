@@ -89,10 +89,26 @@ def test_who_may_reply_on_each_board(tree, people, board):
     assert post.reply_count == len(allowed) == Reply.objects.filter(post=post).count()
 
 
-def test_affairs_sub_board_takes_no_replies(tree, people):
+def test_affairs_takes_replies_with_mention_and_moderation(tree, people, mentions):
+    """居务公开 is reply-capable (CT-1): residents reply and press @居委; the committee hides a reply."""
     post = make_post(people.staff, tree.comm_a1, Board.AFFAIRS, title="居住证办理指南")
+    reply = services.reply_to(actor=people.resident, post_id=post.pk, body="请问周末办理吗", mention=True)
+    assert [(m.source_type, m.board, m.community_id) for m in mentions] == [("reply", "affairs", tree.comm_a1.pk)]
+    services.mention_committee(actor=people.neighbour, post_id=post.pk)
+    assert len(mentions) == 2
+    for user in (people.police, people.sub_observer):
+        with pytest.raises(PermissionRefused):
+            services.reply_to(actor=user, post_id=post.pk, body="x")
+    with pytest.raises(NotFound):
+        services.reply_to(actor=people.outsider, post_id=post.pk, body="外社区")
     with pytest.raises(PermissionRefused):
-        services.reply_to(actor=people.resident, post_id=post.pk, body="请问周末办理吗")
+        services.hide_reply(actor=people.resident, reply_id=reply.pk, reason="x")
+    services.hide_reply(actor=people.staff, reply_id=reply.pk, reason="含个人信息")
+    post.refresh_from_db()
+    assert post.reply_count == 0
+    rural = make_post(people.village_staff, tree.comm_a2, Board.AFFAIRS, title="办事指南")
+    services.reply_to(actor=people.villager, post_id=rural.pk, body="需要带户口本吗", mention=True)
+    assert mentions[-1].community_id == tree.comm_a2.pk
 
 
 def test_rural_community_has_no_neighbours_council_and_calls_affairs_guide(tree, people):
