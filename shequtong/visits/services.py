@@ -27,7 +27,7 @@ from shequtong.places.models import Community
 from . import audio as audio_check
 from .errors import VisitError
 from .models import Status, Visit, VisitEvent, VisitProblem, VisitStats, VisitTag, VisitType
-from .policies import NOT_FOUND_MESSAGE, VisitAccess, access_visit, access_visit_to_review
+from .policies import NOT_FOUND_MESSAGE, VisitAccess, access_visit, access_visit_to_review, refuse_own_review
 
 MAX_PROBLEMS = 10
 TITLE_MAX = 100
@@ -233,6 +233,7 @@ def submit_visit(*, actor: User, visit_id: int) -> Visit:
 def approve_visit(*, actor: User, visit_id: int) -> Visit:
     with transaction.atomic():
         visit, access = access_visit_to_review(actor, visit_id)
+        refuse_own_review(access)
         if not access.can_review:
             raise Conflict("该记录不在待审核状态", code=VisitError.NOT_SUBMITTED)
         now = clock.now()
@@ -254,6 +255,7 @@ def return_visit(*, actor: User, visit_id: int, reason: str) -> Visit:
         raise ValidationFailed("退回原因不能超过200字", field="reason")
     with transaction.atomic():
         visit, access = access_visit_to_review(actor, visit_id)
+        refuse_own_review(access)
         if not access.can_review:
             raise Conflict("该记录不在待审核状态", code=VisitError.NOT_SUBMITTED)
         now = clock.now()

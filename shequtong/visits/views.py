@@ -147,7 +147,7 @@ def visit_delete(request: AuthedRequest, visit_id: int) -> HttpResponse:
     return redirect("visits:detail", visit_id=visit_id)
 
 
-@access.capability("secretary")
+@access.capability("secretary", "observe")
 @require_POST
 def visit_review(request: AuthedRequest, visit_id: int) -> HttpResponse:
     if request.POST.get("decision") == "approve":
@@ -197,6 +197,7 @@ def visit_audio(request: AuthedRequest, visit_id: int) -> FileResponse:
 @access.capability("observe")
 def observe(request: AuthedRequest) -> HttpResponse:
     return render(request, "visits/observe.html", {
+        "to_review": list(selectors.upper_review_queue(request.user)[:20]),
         "totals": selectors.observer_totals(request.user),
         "rows": selectors.subdistrict_counts(request.user),
         "types": VisitType.choices,
