@@ -27,7 +27,13 @@ from shequtong.places.models import Community
 from . import audio as audio_check
 from .errors import VisitError
 from .models import Status, Visit, VisitEvent, VisitProblem, VisitStats, VisitTag, VisitType
-from .policies import NOT_FOUND_MESSAGE, VisitAccess, access_visit, access_visit_to_review, refuse_own_review
+from .policies import (
+    NOT_FOUND_MESSAGE,
+    VisitAccess,
+    access_visit,
+    access_visit_to_review,
+    refuse_own_review,
+)
 
 MAX_PROBLEMS = 10
 TITLE_MAX = 100
