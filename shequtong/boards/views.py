@@ -350,18 +350,18 @@ def request_giveaway(request: AuthedRequest, post_id: int) -> HttpResponse:
 
 @access.login
 @require_POST
-def give_away(request: AuthedRequest, request_id: int) -> HttpResponse:
-    req, _ = policies.access_giveaway_request(request.user, request_id)
-    perform(request, lambda: services.give_away_to(actor=request.user, request_id=request_id),
+def give_away(request: AuthedRequest, giveaway_request_id: int) -> HttpResponse:
+    req, _ = policies.access_giveaway_request(request.user, giveaway_request_id)
+    perform(request, lambda: services.give_away_to(actor=request.user, request_id=giveaway_request_id),
             success="已标记为已赠出，已通知对方自取")
     return redirect("boards:post", req.giveaway.post_id)
 
 
 @access.login
 @require_POST
-def cancel_giveaway_request(request: AuthedRequest, request_id: int) -> HttpResponse:
-    req, _ = policies.access_giveaway_request(request.user, request_id)
-    perform(request, lambda: services.cancel_giveaway_request(actor=request.user, request_id=request_id),
+def cancel_giveaway_request(request: AuthedRequest, giveaway_request_id: int) -> HttpResponse:
+    req, _ = policies.access_giveaway_request(request.user, giveaway_request_id)
+    perform(request, lambda: services.cancel_giveaway_request(actor=request.user, request_id=giveaway_request_id),
             success="已取消申领")
     return redirect("boards:post", req.giveaway.post_id)
 
