@@ -370,6 +370,9 @@ SILENCED_SYSTEM_CHECKS = [
 # The grid adapter (integrations/grid.py); the local backend keeps requests in
 # a table that staff close in the admin. The Open311 adapter replaces it.
 GRID_GATEWAY = os.environ.get("GRID_GATEWAY", "shequtong.integrations.grid_local.LocalGridGateway")
+# Server-side speech-to-text for dictated 面对面 records (integrations/speech.py): a dotted path to an
+# adapter class; empty (the default) = no transcription, the typed text is the record's content.
+SPEECH_BACKEND = os.environ.get("SPEECH_BACKEND", "")
 # Reminder pushes (WeChat/SMS adapters later); the console backend logs them.
 PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "shequtong.notifications.channels.ConsolePushChannel")
 # Outbox retries: exponential from the base, capped, ±50% jitter; a row is

@@ -134,7 +134,7 @@ def estate_group(estate: Estate) -> Any:
     from shequtong.chats.models import GroupChat
 
     chat_services.ensure_estate_groups(estate_ids=[estate.pk])
-    return GroupChat.objects.get(estate=estate)
+    return GroupChat.objects.get(estate=estate, kind=GroupChat.Kind.ESTATE)
 
 
 def chat_message(author: User, group: Any, body: str = "今天小区停水吗？") -> Any:

@@ -33,6 +33,8 @@ class BoardsConfig(AppConfig):
                       icon="pen", order=60))
         register(Tile(section="observe", label="版块观察", url_name="boards:observe", capability="observe",
                       icon="observe", order=20))
+        register(Tile(section="observe", label="议事厅进程", url_name="boards:council_stats", capability="observe",
+                      icon="vote", order=21))
         for order, (kind, label, icon) in enumerate((
             ("posts", "我的发布", "pen"), ("replies", "我的回复", "chat"),
             ("bookings", "我的预约", "service"), ("votes", "我的投票", "vote"),

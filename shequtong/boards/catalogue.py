@@ -66,8 +66,9 @@ SPECS: dict[str, BoardSpec] = {
         Board.NOTICE, _("社区公告"), "notice", publish=("committee",), reply=_RESIDENTS_AND_COMMITTEE,
         hint=_("居村委发布的社区公告"),
     ),
+    # Residents reply (and press @居委) under 居务公开 too (CT-1, §4.2.2.1.1); the committee moderates.
     Board.AFFAIRS: BoardSpec(
-        Board.AFFAIRS, _("居务公开"), "letter", publish=("committee",), reply=(), parent=Board.NOTICE,
+        Board.AFFAIRS, _("居务公开"), "letter", publish=("committee",), reply=_RESIDENTS_AND_COMMITTEE, parent=Board.NOTICE,
         rural_label=_("办事指南"), hint=_("办事流程、注意事项与居务公开信息"),
     ),
     Board.PARTY: BoardSpec(

@@ -17,5 +17,8 @@ class BoardError(ErrorCode):
     BOOKING_NOT_FOUND = "booking_not_found"
     VOTE_NOT_FOUND = "vote_not_found"
     NOT_A_SERVICE = "not_a_service"
+    NOT_A_GIVEAWAY = "not_a_giveaway"
+    GIVEAWAY_REQUEST_NOT_FOUND = "giveaway_request_not_found"
+    STAGE_NOT_ALLOWED = "stage_not_allowed"
     ANNOUNCEMENT_NOT_FOUND = "announcement_not_found"
     COMMENT_NOT_FOUND = "comment_not_found"

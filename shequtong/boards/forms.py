@@ -12,7 +12,7 @@ from shequtong.common.categories import Category
 
 from .catalogue import Board
 from .images import MAX_IMAGES
-from .models import AnnouncementComment, Vote
+from .models import AnnouncementComment, Post, Vote
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -43,6 +43,10 @@ class PostForm(forms.Form):
     # 身边事 only.
     is_mutual_aid = forms.BooleanField(label="这是【互助】内容", required=False)
     category = forms.ChoiceField(label="问题标签", choices=_CATEGORY_CHOICES, required=False)
+    # 左邻右舍 only: 闲置品公益赠送.
+    is_giveaway = forms.BooleanField(label="这是闲置赠送（免费赠送，不标价）", required=False)
+    pickup_place = forms.CharField(label="自取地点", max_length=100, required=False,
+                                   widget=forms.TextInput(attrs={"placeholder": "如：3号楼门卫室"}))
     # 议事厅, committee only.
     convention = forms.BooleanField(label="直接发布为公约", required=False)
     # 社区服务 only.
@@ -54,8 +58,8 @@ class PostForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.board = board
         if board != Board.NEIGHBOURS:
-            del self.fields["is_mutual_aid"]
-            del self.fields["category"]
+            for name in ("is_mutual_aid", "category", "is_giveaway", "pickup_place"):
+                del self.fields[name]
         if board != Board.COUNCIL or not can_convention:
             del self.fields["convention"]
         if board != Board.SERVICES:
@@ -65,6 +69,18 @@ class PostForm(forms.Form):
             self.fields["service_time"].required = True
             self.fields["title"].label = "服务名称"
             self.fields["body"].label = "服务内容"
+
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("is_giveaway") and not (data.get("pickup_place") or "").strip():
+            self.add_error("pickup_place", "请填写自取地点")
+        return data
+
+
+class MoveTopicForm(forms.Form):
+    stage = forms.ChoiceField(label="阶段", choices=Post.Stage.choices)
+    note = forms.CharField(label="说明", max_length=200, required=False)
 
 
 class ReplyForm(forms.Form):

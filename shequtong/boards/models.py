@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.common.categories import Category
+from shequtong.common.models import AppendOnly
 from shequtong.places.models import Community
 
 from .catalogue import Board
@@ -30,12 +31,18 @@ class Visibility(models.TextChoices):
 
 class Post(models.Model):
     class Stage(models.TextChoices):
-        """Where a 议事厅 topic stands (§3.4.2 1.5: topic → discussion → vote → 公约/项目)."""
+        """Where a 议事厅 topic stands (§3.4.2 1.5): 议题 → 讨论 → 表决 → 公约 or 项目 → 实施中 → 已完成.
 
-        DISCUSSING = "discussing", _("议题讨论中")
-        VOTING = "voting", _("投票中")
-        CONVENTION = "convention", _("已形成公约")
-        PROJECT = "project", _("已立项")
+        Every move is a TopicStageChange row (boards.services.move_topic, open_vote, close_vote).
+        """
+
+        TOPIC = "topic", _("议题")
+        DISCUSSING = "discussing", _("讨论中")
+        VOTING = "voting", _("表决中")
+        CONVENTION = "convention", _("公约")
+        PROJECT = "project", _("项目")
+        IMPLEMENTING = "implementing", _("实施中")
+        COMPLETED = "completed", _("已完成")
         REJECTED = "rejected", _("未通过")
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="posts")
@@ -45,6 +52,8 @@ class Post(models.Model):
     body = models.TextField(_("内容"), max_length=5000)
     # 身边事 only: the 【互助】 tag chosen when posting (§4.2.7.2) and the problem category.
     is_mutual_aid = models.BooleanField(_("互助"), default=False)
+    # 左邻右舍 only: an idle item given away free of charge (§3.4.1 item 2.4); details in Giveaway.
+    is_giveaway = models.BooleanField(_("闲置赠送"), default=False)
     category = models.CharField(_("问题标签"), max_length=20, choices=Category.choices, blank=True)
     tagged_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     tagged_at = models.DateTimeField(null=True, blank=True)
@@ -77,6 +86,9 @@ class Post(models.Model):
                 condition=Q(is_mutual_aid=False) | Q(board=Board.NEIGHBOURS), name="post_aid_only_neighbours",
             ),
             models.CheckConstraint(condition=Q(stage="") | Q(board=Board.COUNCIL), name="post_stage_only_council"),
+            models.CheckConstraint(
+                condition=Q(is_giveaway=False) | Q(board=Board.NEIGHBOURS), name="post_giveaway_only_neighbours",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,6 +232,34 @@ class Ballot(models.Model):
         return f"{self.user_id}:{self.option_id}"
 
 
+class TopicStageChange(AppendOnly, models.Model):
+    """One move of a 议事厅 topic from a stage to the next: when, by whom, and why (append-only)."""
+
+    append_only_label = "topic stage history"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="stage_changes")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    from_stage = models.CharField(_("原阶段"), max_length=20, choices=Post.Stage.choices, blank=True)
+    to_stage = models.CharField(_("新阶段"), max_length=20, choices=Post.Stage.choices)
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("议事进程")
+        verbose_name_plural = _("议事进程")
+        indexes = [models.Index(fields=["post", "created_at"], name="topic_stage_post")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}: {self.from_stage}→{self.to_stage}"
+
+    @property
+    def is_conversion(self) -> bool:
+        """项目 ⇄ 公约 turned directly into one another (§3.4.2 1.5)."""
+        return {self.from_stage, self.to_stage} == {Post.Stage.CONVENTION, Post.Stage.PROJECT}
+
+
 class ServiceOffer(models.Model):
     """A 社区服务 post offers a service; members book it; the provider confirms."""
 
@@ -268,6 +308,66 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.offer_id}"
+
+
+class Giveaway(models.Model):
+    """闲置品公益赠送: a 左邻右舍 post gives an item away; neighbours ask; the giver picks one (nothing is sold)."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("可申领")
+        GIVEN = "given", _("已赠出")
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="giveaway")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    giver = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    pickup_place = models.CharField(_("自取地点"), max_length=100)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.AVAILABLE)
+    request_count = models.PositiveIntegerField(default=0)
+    recipient = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    given_at = models.DateTimeField(_("赠出时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("闲置赠送")
+        verbose_name_plural = _("闲置赠送")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="available", recipient__isnull=True) | Q(status="given", recipient__isnull=False),
+                name="giveaway_given_has_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"giveaway {self.post_id}"
+
+
+class GiveawayRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("已申请")
+        CHOSEN = "chosen", _("已获赠")
+        NOT_CHOSEN = "not_chosen", _("未获赠")
+        CANCELLED = "cancelled", _("已取消")
+
+    giveaway = models.ForeignKey(Giveaway, on_delete=models.CASCADE, related_name="requests")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="giveaway_requests")
+    note = models.CharField(_("留言"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("申请时间"))
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("申领")
+        verbose_name_plural = _("申领")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["giveaway", "user"], condition=Q(status__in=["pending", "chosen"]), name="uniq_active_giveaway_request",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="giveaway_request_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}→{self.giveaway_id}"
 
 
 class Mention(models.Model):

@@ -35,7 +35,15 @@ from shequtong.places.models import Community
 from . import catalogue
 from .catalogue import Board
 from .errors import BoardError
-from .models import Announcement, AnnouncementComment, Booking, Post, PostImage, Reply
+from .models import (
+    Announcement,
+    AnnouncementComment,
+    Booking,
+    GiveawayRequest,
+    Post,
+    PostImage,
+    Reply,
+)
 
 _CAPS = ("member", "party", "committee", "police", "doctor", "property", "social_org", "observe")
 
@@ -248,8 +256,13 @@ class PostAccess:
 
     @property
     def can_open_vote(self) -> bool:
-        return (self.can_moderate and self.board_code == Board.COUNCIL and self.stage == Post.Stage.DISCUSSING
-                and not self.is_hidden)
+        return (self.can_moderate and self.board_code == Board.COUNCIL
+                and self.stage in (Post.Stage.TOPIC, Post.Stage.DISCUSSING) and not self.is_hidden)
+
+    @property
+    def can_move_topic(self) -> bool:
+        """Move the topic along its track (boards.services.TOPIC_MOVES): the community's committee."""
+        return self.can_moderate and self.board_code == Board.COUNCIL and bool(self.stage) and not self.is_hidden
 
 
 def post_access(actor: User, post: Post, board: BoardAccess | None = None) -> PostAccess:
@@ -373,6 +386,44 @@ def access_booking(actor: User, booking_id: int, *, for_update: bool = False) ->
         except NotFound:
             raise NotFound("该预约不存在或您无权查看", code=BoardError.BOOKING_NOT_FOUND) from None
     return booking, access
+
+
+# --- one request for a 闲置赠送 item --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GiveawayRequestAccess:
+    is_requester: bool
+    is_giver: bool
+
+    @property
+    def can_choose(self) -> bool:
+        """Pick this neighbour as the one the item goes to: the giver."""
+        return self.is_giver
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.is_requester
+
+
+def access_giveaway_request(
+    actor: User, request_id: int, *, for_update: bool = False,
+) -> tuple[GiveawayRequest, GiveawayRequestAccess]:
+    """The request and what ``actor`` may do to it; the requester always sees their own,
+    anyone else only while they may see the giveaway's post."""
+    qs = GiveawayRequest.objects.select_for_update(of=("self",)) if for_update else GiveawayRequest.objects.all()
+    req = qs.select_related("giveaway").filter(pk=request_id).first()
+    if req is None:
+        raise NotFound("该申领不存在或您无权查看", code=BoardError.GIVEAWAY_REQUEST_NOT_FOUND)
+    access = GiveawayRequestAccess(is_requester=req.user_id == actor.pk, is_giver=req.giveaway.giver_id == actor.pk)
+    if not access.is_requester:
+        try:
+            _, pa = access_post(actor, req.giveaway.post_id)
+        except NotFound:
+            raise NotFound("该申领不存在或您无权查看", code=BoardError.GIVEAWAY_REQUEST_NOT_FOUND) from None
+        if pa.is_hidden:
+            access = GiveawayRequestAccess(is_requester=False, is_giver=False)
+    return req, access
 
 
 # --- 爱宝山 (PC-6) -------------------------------------------------------------------

@@ -8,9 +8,10 @@ page costs the same with ten posts or ten million.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User, private_fields_of
@@ -25,12 +26,15 @@ from .models import (
     AnnouncementComment,
     Ballot,
     Booking,
+    Giveaway,
+    GiveawayRequest,
     Like,
     ModerationAction,
     Post,
     PostImage,
     Read,
     Reply,
+    TopicStageChange,
     Visibility,
 )
 from .policies import BoardAccess, PostAccess
@@ -42,7 +46,9 @@ def _list_qs(qs: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
-def posts(access: BoardAccess, board: str, *, q: str = "", mutual_aid: bool = False, stage: str = "") -> QuerySet[Post]:
+def posts(
+    access: BoardAccess, board: str, *, q: str = "", mutual_aid: bool = False, stage: str = "", giveaway: bool = False,
+) -> QuerySet[Post]:
     """A board's posts for this reader, newest first; keyword search inside the board (PC-7)."""
     if not access.has_board(board):
         raise NotFound("该版块不存在", code=BoardError.BOARD_NOT_FOUND)
@@ -51,6 +57,8 @@ def posts(access: BoardAccess, board: str, *, q: str = "", mutual_aid: bool = Fa
         qs = qs.filter(visibility=Visibility.VISIBLE)
     if mutual_aid and board == Board.NEIGHBOURS:
         qs = qs.filter(is_mutual_aid=True)
+    if giveaway and board == Board.NEIGHBOURS:
+        qs = qs.filter(is_giveaway=True)
     if stage and board == Board.COUNCIL:
         qs = qs.filter(stage=stage)
     q = q.strip()[:50]
@@ -98,6 +106,34 @@ def offer_of(post: Post, user: User) -> dict[str, Any] | None:
     return {"offer": offer, "my_booking": mine, "bookings": bookings}
 
 
+def topic_history(post: Post) -> list[TopicStageChange]:
+    """A 议事厅 topic's track, oldest first: every stage it entered, when and by whom."""
+    if post.board != Board.COUNCIL:
+        return []
+    return list(
+        TopicStageChange.objects.filter(post=post).select_related("actor").defer(*private_fields_of("actor"))
+        .order_by("created_at", "id")[:100]
+    )
+
+
+def giveaway_of(post: Post, user: User) -> dict[str, Any] | None:
+    """A 闲置赠送 post's item: its state, the reader's own request, and (for the giver) everyone's requests."""
+    if not post.is_giveaway:
+        return None
+    giveaway = Giveaway.objects.filter(post=post).select_related("recipient").defer(*private_fields_of("recipient")).first()
+    if giveaway is None:
+        return None
+    mine = (GiveawayRequest.objects.filter(giveaway=giveaway, user=user)
+            .exclude(status=GiveawayRequest.Status.CANCELLED).order_by("-created_at", "-id").first())
+    requests = None
+    if giveaway.giver_id == user.pk:
+        requests = list(
+            giveaway.requests.exclude(status=GiveawayRequest.Status.CANCELLED).select_related("user")
+            .defer(*private_fields_of("user")).order_by("created_at", "id")[:100]
+        )
+    return {"giveaway": giveaway, "my_request": mine, "requests": requests}
+
+
 # --- 我的 ------------------------------------------------------------------------
 
 
@@ -135,6 +171,59 @@ def observable_communities(user: User, *, subdistrict_id: int | None = None, q: 
     if q:
         qs = qs.filter(name__icontains=q)
     return qs.order_by("subdistrict__sort_order", "subdistrict_id", "id")
+
+
+# Stages in the order of the track, for counts and tables (议题 … 已完成, then 未通过).
+COUNCIL_STAGES: tuple[str, ...] = tuple(Post.Stage.values)
+
+
+@dataclass
+class CommunityStageCounts:
+    community_id: int
+    community_name: str
+    subdistrict_name: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def in_order(self) -> list[int]:
+        return [self.counts.get(s, 0) for s in COUNCIL_STAGES]
+
+
+def council_stage_counts(
+    user: User, *, capability: str = "observe", subdistrict_id: int | None = None,
+) -> list[CommunityStageCounts]:
+    """议事厅 topics per stage per community, for the communities ``capability`` covers (自治共治).
+
+    One grouped query over visible topics (hidden ones are the committee's
+    business); every community in scope gets a row, topics or not, ordered
+    by subdistrict then community. The 数据 theme of 自治共治 reads the same.
+    """
+    sc = scope.scope_for(user, capability)
+    communities = sc.communities().select_related("subdistrict")
+    if subdistrict_id:
+        communities = communities.filter(subdistrict_id=subdistrict_id)
+    rows = {
+        c.pk: CommunityStageCounts(c.pk, c.name, c.subdistrict.name)
+        for c in communities.order_by("subdistrict__sort_order", "subdistrict_id", "id")
+    }
+    if not rows:
+        return []
+    grouped = (
+        sc.filter(Post.objects.filter(board=Board.COUNCIL, visibility=Visibility.VISIBLE, community_id__in=sorted(rows))
+                  .exclude(stage=""), "community")
+        .values("community_id", "stage").annotate(n=Count("id")).order_by()
+    )
+    for g in grouped:
+        rows[g["community_id"]].counts[g["stage"]] = g["n"]
+    return list(rows.values())
+
+
+def stage_totals(rows: list[CommunityStageCounts]) -> list[int]:
+    """The column sums of council_stage_counts (the table's 合计 row)."""
+    return [sum(r.counts.get(s, 0) for r in rows) for s in COUNCIL_STAGES]
 
 
 def moderation_log(access: BoardAccess) -> QuerySet[ModerationAction]:

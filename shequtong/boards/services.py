@@ -11,6 +11,7 @@ Something the actor may not read is NotFound, exactly like a missing row.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,8 @@ from .models import (
     AnnouncementComment,
     Ballot,
     Booking,
+    Giveaway,
+    GiveawayRequest,
     Like,
     Mention,
     ModerationAction,
@@ -41,12 +44,20 @@ from .models import (
     Read,
     Reply,
     ServiceOffer,
+    TopicStageChange,
     Visibility,
     Vote,
     VoteOption,
 )
 
 MENTION_TEXT_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class GiveawayDetails:
+    """闲置赠送 on 左邻右舍: where the neighbour picks the item up (no price: nothing is sold)."""
+
+    pickup_place: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,7 @@ def create_post(
     image_files: list[Any] | None = None,
     convention: bool = False,
     offer: OfferDetails | None = None,
+    giveaway: GiveawayDetails | None = None,
 ) -> Post:
     """Publish a post on a board of the community (who may: boards.catalogue)."""
     access = policies.access_board(actor, community_id, board)
@@ -97,9 +109,17 @@ def create_post(
         raise ValidationFailed("只有身边事可以选择互助或问题标签", field="category")
     if category and category not in Category.values:
         raise ValidationFailed("问题标签无效", field="category")
+    pickup_place = ""
+    if giveaway is not None:
+        if board != Board.NEIGHBOURS:
+            raise ValidationFailed("只有左邻右舍可以发布闲置赠送", field="pickup_place")
+        if is_mutual_aid or category:
+            raise ValidationFailed("闲置赠送不能同时选择互助或问题标签", field="category")
+        pickup_place = _clean(giveaway.pickup_place, field="pickup_place", label="自取地点", max_length=100)
+        _refuse_price(title, body)
     stage = ""
     if board == Board.COUNCIL:
-        stage = Post.Stage.DISCUSSING
+        stage = Post.Stage.TOPIC
         if convention:
             # The committee may publish a convention directly (§3.4.1 item 3.5).
             if not access.is_moderator:
@@ -125,7 +145,12 @@ def create_post(
             search_text=chinese.search_text(title, body),
             is_mutual_aid=bool(is_mutual_aid), category=category, stage=stage, created_at=now,
             tagged_by=actor if category else None, tagged_at=now if category else None,
+            is_giveaway=giveaway is not None,
         )
+        if stage:
+            _stage_row(post, actor=actor, from_stage="", to_stage=stage, note="", at=now)
+        if giveaway is not None:
+            Giveaway.objects.create(post=post, community=community, giver=actor, pickup_place=pickup_place)
         for position, (f, ext) in enumerate(checked):
             row = PostImage(post=post, community=community, position=position)
             row.image.save(f"{uuid.uuid4().hex}.{ext}", f, save=False)
@@ -324,14 +349,15 @@ def open_vote(*, actor: User, post_id: int, question: str, options: list[str], d
         now = clock.now()
         if deadline <= now:
             raise ValidationFailed("截止时间须晚于现在", field="deadline")
-        if locked.stage != Post.Stage.DISCUSSING:
-            raise Conflict("该议题不在讨论阶段，不能发起投票")
+        if locked.stage not in (Post.Stage.TOPIC, Post.Stage.DISCUSSING):
+            raise Conflict("该议题不在议题或讨论阶段，不能发起投票")
         vote = Vote.objects.create(
             post=locked, community_id=locked.community_id, question=question, deadline=deadline,
             opened_by=actor, opened_at=now,
         )
         VoteOption.objects.bulk_create(cleaned(
             VoteOption(vote=vote, label=label, position=i) for i, label in enumerate(labels)))
+        _stage_row(locked, actor=actor, from_stage=locked.stage, to_stage=Post.Stage.VOTING, note=question, at=now)
         locked.stage = Post.Stage.VOTING
         locked.save(update_fields=["stage", "updated_at"])
     return vote
@@ -391,10 +417,164 @@ def close_vote(*, actor: User, post_id: int, outcome: str) -> Vote:
             raise Conflict("投票已结束")
         vote.closed_at, vote.closed_by, vote.outcome = clock.now(), actor, outcome
         vote.save(update_fields=["closed_at", "closed_by", "outcome"])
-        Post.objects.filter(pk=post.pk).update(stage=_STAGE_OF_OUTCOME[Vote.Outcome(outcome)], updated_at=clock.now())
+        stage = _STAGE_OF_OUTCOME[Vote.Outcome(outcome)]
+        Post.objects.filter(pk=post.pk).update(stage=stage, updated_at=vote.closed_at)
+        _stage_row(post, actor=actor, from_stage=Post.Stage.VOTING, to_stage=stage,
+                   note=f"表决结束：{Vote.Outcome(outcome).label}", at=vote.closed_at)
         if outcome == Vote.Outcome.CONVENTION:
             _activity(post.author_id, "convention", post.community_id, "post", post.pk)
     return vote
+
+
+# --- 议事厅: the topic's track (§3.4.2 item 1.5) ----------------------------------------
+
+# Where the committee may move a topic by hand. 表决 is entered by open_vote and left by
+# close_vote; 公约 and 项目 turn into one another directly (项目和公约的直接转换).
+TOPIC_MOVES: dict[str, tuple[str, ...]] = {
+    Post.Stage.TOPIC: (Post.Stage.DISCUSSING,),
+    Post.Stage.DISCUSSING: (Post.Stage.CONVENTION, Post.Stage.PROJECT, Post.Stage.REJECTED),
+    Post.Stage.CONVENTION: (Post.Stage.PROJECT, Post.Stage.IMPLEMENTING),
+    Post.Stage.PROJECT: (Post.Stage.CONVENTION, Post.Stage.IMPLEMENTING),
+    Post.Stage.IMPLEMENTING: (Post.Stage.COMPLETED,),
+}
+
+
+def topic_moves(stage: str) -> tuple[str, ...]:
+    """The stages a topic at ``stage`` may be moved to by hand (the page's buttons)."""
+    return TOPIC_MOVES.get(stage, ())
+
+
+def _stage_row(post: Post, *, actor: User, from_stage: str, to_stage: str, note: str, at: dt.datetime) -> None:
+    TopicStageChange.objects.create(
+        post=post, community_id=post.community_id, from_stage=from_stage, to_stage=to_stage, actor=actor,
+        note=note[:200], created_at=at,
+    )
+
+
+def move_topic(*, actor: User, post_id: int, stage: str, note: str = "") -> Post:
+    """The committee moves a 议事厅 topic along its track; a history row says when, who and why.
+
+    议题 → 讨论; 讨论 → 公约/项目/未通过 (decided by consultation, without a vote);
+    公约 ⇄ 项目 directly; 公约/项目 → 实施中 → 已完成.
+    """
+    with transaction.atomic():
+        locked, access = policies.access_post(actor, post_id, for_update=True)
+        if locked.board != Board.COUNCIL:
+            raise ValidationFailed("只有议事厅的议题有议事进程", field="stage")
+        if not access.can_moderate:
+            raise PermissionRefused("只有本社区居村委可以推进议事进程")
+        _require_visible(access)
+        if stage not in Post.Stage.values:
+            raise ValidationFailed("请选择要进入的阶段", field="stage")
+        note = _clean(note, field="note", label="说明", max_length=200, required=False)
+        if stage not in topic_moves(locked.stage):
+            raise Conflict(
+                f"议题处于“{Post.Stage(locked.stage).label}”阶段，不能转为“{Post.Stage(stage).label}”",
+                code=BoardError.STAGE_NOT_ALLOWED,
+            )
+        now = clock.now()
+        _stage_row(locked, actor=actor, from_stage=locked.stage, to_stage=stage, note=note, at=now)
+        became_convention = stage == Post.Stage.CONVENTION
+        locked.stage = stage
+        locked.save(update_fields=["stage", "updated_at"])
+        if became_convention:
+            _activity(locked.author_id, "convention", locked.community_id, "post", locked.pk)
+    return locked
+
+
+# --- 左邻右舍: 闲置品公益赠送 (§3.4.1 item 2.4) ----------------------------------------------
+
+# "50元", "￥30", "售价", "出售": a giveaway is free; anything that reads like a price is refused.
+_PRICE = re.compile(r"(\d+(\.\d+)?\s*元|[¥￥]\s*\d|售价|出售|转卖|价格)")
+
+
+def _refuse_price(*texts: str) -> None:
+    if any(_PRICE.search(t or "") for t in texts):
+        raise ValidationFailed("闲置赠送为公益赠送，不能标价或出售", field="body")
+
+
+def request_giveaway(*, actor: User, post_id: int, note: str = "") -> GiveawayRequest:
+    """A neighbour asks for an idle item; the giver hears in 信箱."""
+    post, access = policies.access_post(actor, post_id)
+    if not access.may_vote:
+        raise PermissionRefused("只有本社区居民可以申领闲置物品")
+    _require_visible(access)
+    giveaway_id = Giveaway.objects.filter(post=post).values_list("pk", flat=True).first()
+    if giveaway_id is None:
+        raise NotFound("该主题不是闲置赠送", code=BoardError.NOT_A_GIVEAWAY)
+    note = _clean(note, field="note", label="留言", max_length=200, required=False)
+    with transaction.atomic():
+        giveaway = Giveaway.objects.select_for_update().select_related("giver").get(pk=giveaway_id)
+        if giveaway.giver_id == actor.pk:
+            raise ValidationFailed("不能申领自己赠送的物品")
+        if giveaway.status != Giveaway.Status.AVAILABLE:
+            raise Conflict("该物品已赠出")
+        if GiveawayRequest.objects.filter(giveaway=giveaway, user=actor, status=GiveawayRequest.Status.PENDING).exists():
+            raise Conflict("您已申领过该物品")
+        try:
+            with transaction.atomic():
+                req = GiveawayRequest.objects.create(
+                    giveaway=giveaway, community_id=post.community_id, user=actor, note=note, created_at=clock.now(),
+                )
+        except IntegrityError as exc:
+            raise Conflict("您已申领过该物品") from exc
+        Giveaway.objects.filter(pk=giveaway.pk).update(request_count=F("request_count") + 1)
+        send_system_message(
+            recipient=giveaway.giver, subject=f"有邻居申领您的闲置物品：{post.title}"[:120],
+            body=f"{actor.display_name} 申领了您在左邻右舍赠送的「{post.title}」。{('留言：' + note) if note else ''}"
+                 "请在主题页选择赠予对象。",
+            link=post.get_absolute_url(),
+        )
+    return req
+
+
+def give_away_to(*, actor: User, request_id: int) -> Giveaway:
+    """The giver picks one request: the item is 已赠出 to that neighbour, the others hear it is gone."""
+    req, access = policies.access_giveaway_request(actor, request_id)
+    if not access.can_choose:
+        raise PermissionRefused("只有赠送人可以选择赠予对象")
+    with transaction.atomic():
+        giveaway = Giveaway.objects.select_for_update().select_related("post").get(pk=req.giveaway_id)
+        req = GiveawayRequest.objects.select_for_update().select_related("user").get(pk=request_id)
+        if giveaway.status != Giveaway.Status.AVAILABLE:
+            raise Conflict("该物品已赠出")
+        if req.status != GiveawayRequest.Status.PENDING:
+            raise Conflict("该申领已取消")
+        now = clock.now()
+        giveaway.status, giveaway.recipient, giveaway.given_at = Giveaway.Status.GIVEN, req.user, now
+        giveaway.save(update_fields=["status", "recipient", "given_at"])
+        req.status, req.decided_at = GiveawayRequest.Status.CHOSEN, now
+        req.save(update_fields=["status", "decided_at"])
+        others = list(GiveawayRequest.objects.filter(giveaway=giveaway, status=GiveawayRequest.Status.PENDING)
+                      .select_related("user"))
+        GiveawayRequest.objects.filter(pk__in=[o.pk for o in others]).update(
+            status=GiveawayRequest.Status.NOT_CHOSEN, decided_at=now)
+        post = giveaway.post
+        send_system_message(
+            recipient=req.user, subject=f"闲置物品赠予您了：{post.title}"[:120],
+            body=f"「{post.title}」的赠送人选择了您，请到“{giveaway.pickup_place}”自取。",
+            link=post.get_absolute_url(),
+        )
+        for o in others:
+            send_system_message(
+                recipient=o.user, subject=f"闲置物品已赠出：{post.title}"[:120],
+                body=f"您申领的「{post.title}」已赠予其他邻居，感谢您的关注。", link=post.get_absolute_url(),
+            )
+        _activity(actor.pk, "giveaway", post.community_id, "post", post.pk)
+    return giveaway
+
+
+def cancel_giveaway_request(*, actor: User, request_id: int) -> GiveawayRequest:
+    with transaction.atomic():
+        req, access = policies.access_giveaway_request(actor, request_id, for_update=True)
+        if not access.can_cancel:
+            raise NotFound("该申领不存在或您无权查看", code=BoardError.GIVEAWAY_REQUEST_NOT_FOUND)
+        if req.status != GiveawayRequest.Status.PENDING:
+            raise Conflict("该申领已结束")
+        req.status, req.decided_at = GiveawayRequest.Status.CANCELLED, clock.now()
+        req.save(update_fields=["status", "decided_at"])
+        Giveaway.objects.filter(pk=req.giveaway_id).update(request_count=F("request_count") - 1)
+    return req
 
 
 # --- 社区服务: bookings -----------------------------------------------------------

@@ -29,6 +29,7 @@ from .forms import (
     CommentForm,
     CommentModerationForm,
     HideForm,
+    MoveTopicForm,
     PostForm,
     ReplyForm,
     TagForm,
@@ -85,8 +86,9 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
     kind = acc.community.kind
     q = request.GET.get("q", "")
     mutual_aid = request.GET.get("filter") == "aid"
+    giveaway = request.GET.get("filter") == "giveaway"
     stage = request.GET.get("stage", "")
-    qs = selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage)
+    qs = selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway)
     # 社区公告 and its sub-board 居务公开/办事指南 share one page with a switch (§4.2.7.1).
     siblings = []
     root = spec.parent or spec.code
@@ -99,7 +101,7 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
     return render(request, "boards/board.html", {
         "acc": acc, "community": acc.community, "board": board, "spec": spec, "label": spec.label_for(kind),
         "page_obj": paginate(request, qs), "keep_query": query_without_page(request), "q": q,
-        "mutual_aid": mutual_aid, "stage": stage, "stages": Post.Stage.choices, "siblings": siblings if len(siblings) > 1 else [],
+        "mutual_aid": mutual_aid, "giveaway": giveaway, "stage": stage, "stages": Post.Stage.choices, "siblings": siblings if len(siblings) > 1 else [],
         "can_publish": acc.can_publish(board) and not community_id, "observing": acc.is_observer,
         "community_id": community_id, "back": back,
     })
@@ -115,16 +117,19 @@ def new_post(request: AuthedRequest, board: str) -> HttpResponse:
     if not acc.can_publish(board):
         messages.error(request, f"您没有在{label}发布的权限")
         return redirect("boards:board", board=board)
-    form = PostForm(request.POST or None, request.FILES or None, board=board, can_convention=acc.is_moderator)
+    form = PostForm(request.POST or None, request.FILES or None, board=board, can_convention=acc.is_moderator,
+                    initial={"is_giveaway": request.GET.get("giveaway") == "1"})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        offer = None
+        offer = giveaway = None
+        if board == Board.NEIGHBOURS and d.get("is_giveaway"):
+            giveaway = services.GiveawayDetails(pickup_place=d.get("pickup_place") or "")
         if board == Board.SERVICES:
             offer = services.OfferDetails(service_time=d["service_time"], place=d.get("place") or "", capacity=d.get("capacity"))
         done = perform(request, lambda: services.create_post(
             actor=request.user, community_id=acc.community.pk, board=board, title=d["title"], body=d["body"],
             is_mutual_aid=d.get("is_mutual_aid", False), category=d.get("category", ""),
-            image_files=d.get("images") or [], convention=d.get("convention", False), offer=offer,
+            image_files=d.get("images") or [], convention=d.get("convention", False), offer=offer, giveaway=giveaway,
         ), success="发布成功", form=form, once="boards.create_post")
         if done.value is not None:
             return redirect(done.value)
@@ -163,6 +168,9 @@ def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
         "categories": Category.choices,
         "vote": selectors.vote_of(post, user),
         "offer": selectors.offer_of(post, user),
+        "giveaway": selectors.giveaway_of(post, user),
+        "track": selectors.topic_history(post),
+        "moves": [(s, Post.Stage(s).label) for s in services.topic_moves(post.stage)] if pa.can_move_topic else [],
         "history": list(selectors.history(post)[:50]) if pa.sees_history else [],
         "reply_form": ReplyForm(), "vote_form": VoteForm(), "close_form": CloseVoteForm(),
         "outcomes": CloseVoteForm.base_fields["outcome"].choices,  # type: ignore[attr-defined]
@@ -297,6 +305,65 @@ def close_vote(request: AuthedRequest, post_id: int) -> HttpResponse:
     outcome = request.POST.get("outcome", "")
     perform(request, lambda: services.close_vote(actor=request.user, post_id=post_id, outcome=outcome), success="投票已结束")
     return redirect(post)
+
+
+@access.login
+@require_POST
+def move_topic(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = policies.access_post(request.user, post_id)
+    form = MoveTopicForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择要进入的阶段")
+        return redirect(post)
+    stage = form.cleaned_data["stage"]
+    perform(request, lambda: services.move_topic(actor=request.user, post_id=post_id, stage=stage,
+                                                 note=form.cleaned_data["note"]),
+            success=f"议题已进入“{Post.Stage(stage).label}”阶段", once="boards.move_topic")
+    return redirect(post)
+
+
+@access.capability("observe")
+def council_stats(request: AuthedRequest) -> HttpResponse:
+    """议事厅 topics per stage per community, for district and subdistrict observers (自治共治)."""
+    try:
+        sub_id = int(request.GET.get("subdistrict") or 0) or None
+    except ValueError:
+        sub_id = None
+    rows = selectors.council_stage_counts(request.user, subdistrict_id=sub_id)
+    return render(request, "boards/council_stats.html", {
+        "rows": rows, "totals": selectors.stage_totals(rows), "grand_total": sum(r.total for r in rows),
+        "stages": [Post.Stage(s).label for s in selectors.COUNCIL_STAGES],
+        "subdistricts": scope.scope_for(request.user, "observe").subdistricts(), "subdistrict_id": sub_id,
+    })
+
+
+@access.login
+@require_POST
+def request_giveaway(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post, _ = policies.access_post(request.user, post_id)
+    form = BookingForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    perform(request, lambda: services.request_giveaway(actor=request.user, post_id=post_id, note=note),
+            success="已申领，等待赠送人选择", once="boards.request_giveaway")
+    return redirect(post)
+
+
+@access.login
+@require_POST
+def give_away(request: AuthedRequest, giveaway_request_id: int) -> HttpResponse:
+    req, _ = policies.access_giveaway_request(request.user, giveaway_request_id)
+    perform(request, lambda: services.give_away_to(actor=request.user, request_id=giveaway_request_id),
+            success="已标记为已赠出，已通知对方自取")
+    return redirect("boards:post", req.giveaway.post_id)
+
+
+@access.login
+@require_POST
+def cancel_giveaway_request(request: AuthedRequest, giveaway_request_id: int) -> HttpResponse:
+    req, _ = policies.access_giveaway_request(request.user, giveaway_request_id)
+    perform(request, lambda: services.cancel_giveaway_request(actor=request.user, request_id=giveaway_request_id),
+            success="已取消申领")
+    return redirect("boards:post", req.giveaway.post_id)
 
 
 @access.login

@@ -58,8 +58,7 @@ def case_export(request: AuthedRequest) -> HttpResponse:
     f = form.to_filter() if request.GET else selectors.CaseFilter()
     data = services.export_cases(actor=request.user, filters=f, request=request)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = clock.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="cases-{clock.file_stamp()}.xlsx"'
     return response
 
 

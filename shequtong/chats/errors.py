@@ -15,3 +15,4 @@ class ChatError(ErrorCode):
     ALREADY_HIDDEN = "already_hidden"
     NOT_HIDDEN = "not_hidden"
     ESTATE_GROUP = "estate_group"
+    ESTATE_NOT_FOUND = "estate_not_found"

@@ -21,6 +21,11 @@ class AnnouncementForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 4, "placeholder": "输入群公告内容，留空则撤下公告"}))
 
 
+class ResidentGroupForm(forms.Form):
+    name = forms.CharField(label="群名称", min_length=2, max_length=NAME_MAX,
+                           widget=forms.TextInput(attrs={"placeholder": "如：5号楼邻里群、遛娃群"}))
+
+
 class GroupForm(forms.Form):
     name = forms.CharField(label="群名称", min_length=2, max_length=NAME_MAX,
                            widget=forms.TextInput(attrs={"placeholder": "如：3号楼楼组群、老年活动群"}))

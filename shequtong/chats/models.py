@@ -1,9 +1,11 @@
-"""小区群: one group chat per estate, plus groups the committee creates (PC-4, §3.4.1 2.11/3.11).
+"""小区群: one group chat per estate, plus groups the committee or residents create (PC-4, PC-10, §3.4.1 2.11/3.11).
 
 Who belongs to an estate group is derived, never copied: the residents whose
 resident grant names the estate, plus the community's committee staff. A
 committee group lists its resident members in GroupMember; committee staff
-of the community are in every group of their community.
+of the community are in every group of their community. A group residents
+create (居民建群) belongs to their estate: its members are listed in
+GroupMember and must still live in that estate; it is invisible outside it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class GroupChat(models.Model):
     class Kind(models.TextChoices):
         ESTATE = "estate", _("小区群")
         CUSTOM = "custom", _("居委建群")
+        RESIDENT = "resident", _("居民建群")
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="group_chats")
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -42,9 +45,10 @@ class GroupChat(models.Model):
         verbose_name = _("小区群")
         verbose_name_plural = _("小区群")
         constraints = [
-            models.UniqueConstraint(fields=["estate"], condition=Q(estate__isnull=False), name="uniq_estate_group_chat"),
+            models.UniqueConstraint(fields=["estate"], condition=Q(kind="estate"), name="uniq_estate_group_chat"),
             models.CheckConstraint(
-                condition=(Q(kind="estate") & Q(estate__isnull=False)) | (Q(kind="custom") & Q(estate__isnull=True)),
+                condition=(Q(kind="estate") & Q(estate__isnull=False)) | (Q(kind="custom") & Q(estate__isnull=True))
+                | (Q(kind="resident") & Q(estate__isnull=False)),
                 name="group_chat_kind_matches_estate",
             ),
         ]
@@ -60,9 +64,14 @@ class GroupChat(models.Model):
     def is_estate(self) -> bool:
         return self.kind == self.Kind.ESTATE
 
+    @property
+    def is_residents(self) -> bool:
+        """A group residents created among neighbours of their estate."""
+        return self.kind == self.Kind.RESIDENT
+
 
 class GroupMember(models.Model):
-    """A resident the committee added to a committee-created group."""
+    """A resident added to a committee-created group, or invited to (or creating) a residents' group."""
 
     group = models.ForeignKey(GroupChat, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

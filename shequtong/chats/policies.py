@@ -2,8 +2,10 @@
 
 A person opens a group in one of three roles:
 - "staff": committee staff of the group's community (send, moderate, manage);
-- "member": a resident of the estate (estate group) or a listed member who
-  is still a resident of the community (committee group) — send;
+- "member": a resident of the estate (estate group), a listed member who
+  is still a resident of the community (committee group), or a listed member
+  who still lives in the group's estate (a group residents created) — send;
+  the resident who created a residents' group also invites neighbours;
 - "observer": subdistrict/district patrol staff whose scope covers the
   community — read, and press @居委 (CT-5, OB-8).
 Anyone else gets NotFound, the same answer as for a group that does not exist
@@ -35,6 +37,8 @@ COMMUNITY_NOT_FOUND = "居村委不存在或不在您的辖区"
 class GroupAccess:
     role: str
     is_estate: bool
+    is_residents: bool = False
+    is_owner: bool = False  # created this residents' group
 
     @property
     def can_send(self) -> bool:
@@ -47,8 +51,13 @@ class GroupAccess:
 
     @property
     def can_manage_members(self) -> bool:
-        """Estate groups are made of the estate's residents; only committee groups have chosen members."""
+        """Estate groups are made of the estate's residents; committee and residents' groups have chosen members."""
         return self.can_moderate and not self.is_estate
+
+    @property
+    def can_invite(self) -> bool:
+        """Invite neighbours of the estate by name: the committee, or the resident who created the group."""
+        return self.can_manage_members or (self.is_residents and self.is_owner and self.role == MEMBER)
 
     @property
     def can_mention(self) -> bool:
@@ -75,6 +84,10 @@ def _role(actor: User, group: GroupChat) -> str | None:
     if group.is_estate:
         if group.estate_id in resident_estate_ids(actor):
             return MEMBER
+    elif group.is_residents:
+        # Invisible outside its estate: a listed member who moved away no longer opens it.
+        if group.estate_id in resident_estate_ids(actor) and GroupMember.objects.filter(group=group, user_id=actor.pk).exists():
+            return MEMBER
     elif community.pk in resident_community_ids(actor) and GroupMember.objects.filter(group=group, user_id=actor.pk).exists():
         return MEMBER
     if scope.scope_for(actor, "observe_chats").covers_community(community):
@@ -85,7 +98,10 @@ def _role(actor: User, group: GroupChat) -> str | None:
 def group_access(actor: User, group: GroupChat) -> GroupAccess | None:
     """What ``actor`` may do in a group already in hand; None when they may not open it."""
     role = _role(actor, group)
-    return GroupAccess(role=role, is_estate=group.is_estate) if role is not None else None
+    if role is None:
+        return None
+    return GroupAccess(role=role, is_estate=group.is_estate, is_residents=group.is_residents,
+                       is_owner=group.is_residents and group.created_by_id == actor.pk)
 
 
 def access_group(actor: User, group_id: int, *, for_update: bool = False) -> tuple[GroupChat, GroupAccess]:

@@ -18,7 +18,13 @@ PAGE_SIZE = 30
 
 def my_groups_q(user: User) -> Q:
     """The groups a person belongs to as a member or as committee staff (not as observer)."""
-    q = Q(kind=GroupChat.Kind.ESTATE, estate_id__in=sorted(resident_estate_ids(user)))
+    estates = sorted(resident_estate_ids(user))
+    q = Q(kind=GroupChat.Kind.ESTATE, estate_id__in=estates)
+    if estates:
+        q |= Q(
+            kind=GroupChat.Kind.RESIDENT, estate_id__in=estates,
+            pk__in=GroupMember.objects.filter(user_id=user.pk).values("group_id"),
+        )
     communities = resident_community_ids(user)
     if communities:
         q |= Q(
@@ -123,6 +129,11 @@ def members_of(group: GroupChat) -> QuerySet[User]:
     """Resident members (staff are listed apart: they belong to every group of their community)."""
     if group.is_estate:
         return residents_of_estate(group)
+    if group.is_residents:
+        return User.objects.filter(
+            pk__in=GroupMember.objects.filter(group=group).values("user_id"),
+            role_grants__role__in=sorted(roles_with("member")), role_grants__estate_id=group.estate_id,
+        ).distinct().order_by("id")
     return User.objects.filter(
         pk__in=GroupMember.objects.filter(group=group).values("user_id"),
         role_grants__role__in=sorted(roles_with("member")), role_grants__community_id=group.community_id,
@@ -130,8 +141,10 @@ def members_of(group: GroupChat) -> QuerySet[User]:
 
 
 def member_candidates(group: GroupChat, q: str = "", *, limit: int = 20) -> list[User]:
-    """Residents of the group's community not yet in the group, matched by name."""
+    """Residents of the group's community (of its estate, for a residents' group) not yet in it, matched by name."""
     residents = RoleGrant.objects.filter(role__in=sorted(roles_with("member")), community_id=group.community_id)
+    if group.is_residents:
+        residents = residents.filter(estate_id=group.estate_id)
     users = (
         User.objects.filter(is_active=True, pk__in=residents.values("user_id"))
         .exclude(pk__in=GroupMember.objects.filter(group=group).values("user_id"))

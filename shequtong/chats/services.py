@@ -66,7 +66,8 @@ def ensure_every_estate_group() -> int:
 
 def _create_missing_groups(estates: QuerySet[Estate]) -> int:
     missing = list(
-        estates.filter(~Exists(GroupChat.objects.filter(estate_id=OuterRef("pk")))).select_related("community")
+        estates.filter(~Exists(GroupChat.objects.filter(estate_id=OuterRef("pk"), kind=GroupChat.Kind.ESTATE)))
+        .select_related("community")
     )
     if not missing:
         return 0
@@ -316,6 +317,45 @@ def open_group_with_announcement(*, actor: User, community_id: int, name: str, m
     return group
 
 
+# --- groups residents create among neighbours of their estate (§3.4.1 item 2.11, PC-10) ---------------
+
+def _check_neighbours(estate_id: int, user_ids: Iterable[int]) -> list[int]:
+    ids = sorted({int(u) for u in user_ids})
+    if not ids:
+        return []
+    neighbours = set(
+        RoleGrant.objects.filter(role__in=sorted(roles_with("member")), estate_id=estate_id, user_id__in=ids)
+        .values_list("user_id", flat=True)
+    )
+    if set(ids) - neighbours:
+        raise ValidationFailed("只能邀请本小区的居民", field="members")
+    return ids
+
+
+def create_resident_group(*, actor: User, estate_id: int, name: str, member_ids: Iterable[int] = ()) -> GroupChat:
+    """A resident creates a group of neighbours in their own estate; the committee sees and moderates it.
+
+    The creator is its first member; others are invited by name among the
+    estate's residents. It is invisible outside the estate (chats.policies).
+    """
+    if estate_id not in policies.resident_estate_ids(actor):
+        raise NotFound("只能在您登记的小区建群", code=ChatError.ESTATE_NOT_FOUND)
+    name = (name or "").strip()
+    if not (2 <= len(name) <= NAME_MAX):
+        raise ValidationFailed(f"群名称为2到{NAME_MAX}个字", field="name")
+    ids = [u for u in _check_neighbours(estate_id, member_ids) if u != actor.pk]
+    estate = Estate.objects.select_related("community").get(pk=estate_id)
+    now = clock.now()
+    with transaction.atomic():
+        group = GroupChat.objects.create(community=estate.community, estate=estate, kind=GroupChat.Kind.RESIDENT,
+                                         name=name, created_by=actor, created_at=now)
+        GroupMember.objects.bulk_create([GroupMember(group=group, user_id=u, added_by=actor, added_at=now)
+                                         for u in [actor.pk, *ids]])
+        GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.CREATED,
+                                    detail={"name": name, "members": ids, "by_resident": True}, created_at=now)
+    return group
+
+
 def _managed(actor: User, group_id: int) -> GroupChat:
     """The group, locked, if the actor may manage it; call inside the service's transaction."""
     group, access = policies.access_group(actor, group_id, for_update=True)
@@ -330,10 +370,14 @@ def _require_custom(group: GroupChat) -> None:
 
 
 def add_members(*, actor: User, group_id: int, user_ids: Iterable[int]) -> int:
+    """Add residents to a committee group, or invite neighbours to a residents' group (its creator or the committee)."""
     with transaction.atomic():
-        group = _managed(actor, group_id)
+        group, access = policies.access_group(actor, group_id, for_update=True)
+        if not (access.can_invite or access.can_moderate):
+            raise PermissionRefused("只有居村委工作人员或建群人可以邀请成员")
         _require_custom(group)
-        ids = _check_residents(group.community, user_ids)
+        ids = (_check_neighbours(group.estate_id or 0, user_ids) if group.is_residents
+               else _check_residents(group.community, user_ids))
         now = clock.now()
         existing = set(GroupMember.objects.filter(group=group, user_id__in=ids).values_list("user_id", flat=True))
         new = [u for u in ids if u not in existing]

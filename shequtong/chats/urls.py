@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.group_list, name="list"),
     path("manage/", views.manage, name="manage"),
     path("manage/new/", views.create_group, name="create"),
+    path("new/", views.create_resident_group, name="create_resident"),
     path("observe/", views.observe, name="observe"),
     path("observe/<int:community_id>/", views.observe_community, name="observe_community"),
     path("<int:group_id>/", views.group_detail, name="detail"),

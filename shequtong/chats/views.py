@@ -22,9 +22,10 @@ from shequtong.common import access
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import Outcome, perform
+from shequtong.places.models import Estate
 
 from . import live, policies, selectors, services
-from .forms import AnnouncementForm, GroupForm, HideForm, MessageForm
+from .forms import AnnouncementForm, GroupForm, HideForm, MessageForm, ResidentGroupForm
 from .models import GroupChat, GroupMessage
 from .policies import GroupAccess
 
@@ -93,6 +94,7 @@ def group_list(request: AuthedRequest) -> HttpResponse:
     community = scope.version_community(request.user, scope.current_version(request.user))
     return render(request, "chats/list.html", {
         "page_obj": paginate(request, selectors.groups_for(request.user)),
+        "can_create": bool(policies.resident_estate_ids(request.user)),
         "is_staff": scope.has_capability(request.user, "committee"),
         "rural": community is not None and community.is_rural,
     })
@@ -121,6 +123,25 @@ def create_group(request: AuthedRequest) -> HttpResponse:
         if done.value is not None:
             return redirect("chats:members", group_id=done.value.pk)
     return render(request, "chats/create.html", {"form": form, "communities": communities, "community": community})
+
+
+@access.capability("member")
+def create_resident_group(request: AuthedRequest) -> HttpResponse:
+    """A resident creates a group of neighbours in their estate (§3.4.1 item 2.11)."""
+    estates = list(Estate.objects.filter(pk__in=sorted(policies.resident_estate_ids(request.user)))
+                   .select_related("community").order_by("id"))
+    if not estates:
+        raise PermissionRefused("登记所在小区后才能建群")
+    chosen = _int(request.POST.get("estate") or request.GET.get("estate"))
+    estate = next((e for e in estates if e.pk == chosen), estates[0])
+    form = ResidentGroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = perform(request, lambda: services.create_resident_group(
+            actor=request.user, estate_id=estate.pk, name=form.cleaned_data["name"]),
+            success="群聊已创建，请邀请邻居", form=form, once="chats.create_resident_group")
+        if done.value is not None:
+            return redirect("chats:members", group_id=done.value.pk)
+    return render(request, "chats/create_resident.html", {"form": form, "estates": estates, "estate": estate})
 
 
 @access.capability("observe_chats")
@@ -246,10 +267,10 @@ def announcement(request: AuthedRequest, group_id: int) -> HttpResponse:
     return redirect("chats:info", group_id=group_id)
 
 
-@access.capability("committee")
+@access.login
 def add_members(request: AuthedRequest, group_id: int) -> HttpResponse:
     group, ga = policies.access_group(request.user, group_id)
-    _refuse_unless(ga.can_moderate, "只有居村委工作人员可以管理群聊")
+    _refuse_unless(ga.can_invite or ga.can_moderate, "只有居村委工作人员或建群人可以邀请成员")
     if request.method == "POST":
         ids = [i for i in (_int(v) for v in request.POST.getlist("user")) if i]
         done = perform(request, lambda: services.add_members(actor=request.user, group_id=group_id, user_ids=ids))
@@ -259,7 +280,7 @@ def add_members(request: AuthedRequest, group_id: int) -> HttpResponse:
     q = request.GET.get("q", "")
     return render(request, "chats/members.html", {
         "group": group, "q": q,
-        "candidates": selectors.member_candidates(group, q) if ga.can_manage_members else [],
+        "candidates": selectors.member_candidates(group, q) if ga.can_invite else [],
         "member_count": selectors.members_of(group).count(),
     })
 

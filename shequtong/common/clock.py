@@ -19,6 +19,11 @@ def today() -> dt.date:
     return timezone.localdate(now())
 
 
+def file_stamp() -> str:
+    """The date and time in an export's file name: local time (Asia/Shanghai), as people read it."""
+    return timezone.localtime(now()).strftime("%Y%m%d-%H%M")
+
+
 def day_start(day: dt.date) -> dt.datetime:
     """Local midnight at the start of `day`."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

@@ -76,7 +76,8 @@ def seed_demo_boards() -> int:
         post(secretary, Board.NOTICE, "垃圾分类定时定点投放时间调整",
              "自下月起，湿垃圾投放时间调整为每天 7:00-9:00、18:00-20:00，请大家相互转告。")
         post(staff, Board.AFFAIRS, "居住证办理指南", "办理地点：社区事务受理服务中心。所需材料：身份证、租赁合同、近期照片。工作日 9:00-17:00 受理。")
-        post(secretary, Board.AFFAIRS, "上季度居委会经费使用情况公开", "上季度共支出活动经费 12,360 元，明细已张贴于居委会公告栏，欢迎居民监督。")
+        p = post(secretary, Board.AFFAIRS, "上季度居委会经费使用情况公开", "上季度共支出活动经费 12,360 元，明细已张贴于居委会公告栏，欢迎居民监督。")
+        services.reply_to(actor=n2, post_id=p.pk, body="活动经费明细能否在线公布一份？", mention=True)
         # 党建园地
         p = post(secretary, Board.PARTY, "主题党日活动：走访慰问独居老人", "本月主题党日，党员志愿者分组走访辖区独居老人，请报名参加。")
         services.reply_to(actor=staff, post_id=p.pk, body="报名参加第二组。")
@@ -87,7 +88,18 @@ def seed_demo_boards() -> int:
         services.toggle_like(actor=n1, post_id=p.pk)
         p = post(n2, Board.NEIGHBOURS, "3号楼门口路灯不亮", "3号楼门口路灯已经坏了一周，晚上很黑，老人出门不安全。", category="construction")
         services.reply_to(actor=n3, post_id=p.pk, body="我们楼也是，希望尽快修好。", mention=True)
-        post(n3, Board.NEIGHBOURS, "闲置婴儿推车免费送", "八成新婴儿推车一辆，免费送给有需要的邻居。", is_mutual_aid=True)
+        # 闲置品公益赠送: one still waiting for its neighbour, one already given.
+        p = post(n3, Board.NEIGHBOURS, "闲置婴儿推车免费送", "八成新婴儿推车一辆，可折叠，免费送给有需要的邻居。",
+                 image_files=[_picture((230, 170, 120), "stroller.jpg")],
+                 giveaway=services.GiveawayDetails(pickup_place="5号楼门卫室"))
+        for asker in {u.pk: u for u in (resident, n1) if u.pk != n3.pk}.values():
+            services.request_giveaway(actor=asker, post_id=p.pk, note="家里刚添了宝宝，想要")
+        p = post(resident, Board.NEIGHBOURS, "搬家闲置书架送邻居", "实木书架一个，五层，搬家带不走，送给需要的邻居。",
+                 image_files=[_picture((160, 120, 80), "shelf.jpg")],
+                 giveaway=services.GiveawayDetails(pickup_place="2号楼楼下"))
+        if n1.pk != resident.pk:
+            req = services.request_giveaway(actor=n1, post_id=p.pk, note="孩子正好需要书架")
+            services.give_away_to(actor=resident, request_id=req.pk)
         p = post(n1, Board.NEIGHBOURS, "地下车库有积水", "最近下雨地下车库 B 区积水严重，电动车没法停。")
         services.reply_to(actor=resident, post_id=p.pk, body="昨天我也看到了，水有脚踝深。")
         # 议事厅: a topic under discussion, one voting, and a convention
@@ -101,6 +113,28 @@ def seed_demo_boards() -> int:
             for voter in {u.pk: u for u in (resident, n1, n3)}.values():
                 services.cast_ballot(actor=voter, post_id=p.pk, option_id=first.pk)
         post(secretary, Board.COUNCIL, "文明养犬公约", "一、出门遛狗须牵绳；二、及时清理犬只粪便；三、电梯内抱起或靠边。", convention=True)
+        # The rest of the 议事厅 track (§3.4.2 1.5): a topic at every stage, with its history.
+        Stage = Post.Stage
+        p = post(n1, Board.COUNCIL, "楼道堆物清理办法", "楼道里堆放杂物影响消防通道，想请大家一起商量清理和长效管理的办法。")
+        services.move_topic(actor=staff, post_id=p.pk, stage=Stage.DISCUSSING, note="列入本月居民议事会")
+        p = post(resident, Board.COUNCIL, "中心绿地补种树木", "中心绿地有几处树木枯死，建议补种并增加遮阴。")
+        services.move_topic(actor=staff, post_id=p.pk, stage=Stage.DISCUSSING, note="征集居民意见")
+        services.open_vote(actor=staff, post_id=p.pk, question="是否同意用公共收益补种树木？", options=["同意", "不同意"],
+                           deadline=clock.now() + dt.timedelta(days=3))
+        services.close_vote(actor=secretary, post_id=p.pk, outcome="project")
+        p = post(n2, Board.COUNCIL, "老旧楼房加装电梯", "5号楼居民多为老人，上下楼困难，希望推进加装电梯。")
+        services.move_topic(actor=staff, post_id=p.pk, stage=Stage.DISCUSSING, note="召开楼组协商会")
+        services.move_topic(actor=secretary, post_id=p.pk, stage=Stage.PROJECT, note="楼组业主协商一致，立项推进")
+        services.move_topic(actor=secretary, post_id=p.pk, stage=Stage.IMPLEMENTING, note="已完成设计方案，进场施工")
+        p = post(n3, Board.COUNCIL, "健身步道修缮与使用约定", "健身步道破损，建议修缮，并约定晚上九点后不放广场舞音乐。")
+        services.move_topic(actor=staff, post_id=p.pk, stage=Stage.DISCUSSING)
+        services.move_topic(actor=staff, post_id=p.pk, stage=Stage.CONVENTION, note="形成使用约定")
+        services.move_topic(actor=secretary, post_id=p.pk, stage=Stage.PROJECT, note="修缮需要资金，转为项目")
+        services.move_topic(actor=secretary, post_id=p.pk, stage=Stage.IMPLEMENTING)
+        services.move_topic(actor=secretary, post_id=p.pk, stage=Stage.COMPLETED, note="步道已修缮完毕并验收")
+        p = post(n1, Board.COUNCIL, "小区门口设早点摊位", "希望在小区门口设早点摊位，方便上班族。")
+        services.move_topic(actor=staff, post_id=p.pk, stage=Stage.DISCUSSING)
+        services.move_topic(actor=staff, post_id=p.pk, stage=Stage.REJECTED, note="占用消防通道，经协商不予采纳")
         # 社区服务
         p = post(n3, Board.SERVICES, "免费为老人理发", "退休理发师，每周六上午在活动室为 70 岁以上老人免费理发。",
                  offer=services.OfferDetails(service_time="每周六 9:00-11:00", place="居委会活动室", capacity=10))

@@ -41,7 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}-{clock.now():%Y%m%d-%H%M}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{name}-{clock.file_stamp()}.xlsx"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequtong.cases.models import Case
 from shequtong.common.categories import Category
-from shequtong.places.models import Community, Subdistrict
+from shequtong.places.models import Community, Estate, Subdistrict
 
 
 class SubCategory(models.Model):
@@ -43,6 +43,10 @@ class Letter(models.Model):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="letters")
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="letters")
+    # The writer's estate (小区, or 村民小组 in a village) when they wrote, from their membership;
+    # observers drill letters down to it (LB-5). Empty for a committee's own letters.
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("小区/村民小组"))
     # Written in the committee version (sub-categories multi-choice, LB-2).
     by_committee = models.BooleanField(_("居村委提交"), default=False)
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.PROBLEM)
@@ -61,6 +65,7 @@ class Letter(models.Model):
         indexes = [
             models.Index(fields=["author", "-created_at"], name="letter_author"),
             models.Index(fields=["community", "-created_at"], name="letter_community"),
+            models.Index(fields=["community", "estate"], name="letter_community_estate"),
             models.Index(fields=["subdistrict", "category", "-created_at"], name="letter_sub_cat"),
         ]
 

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from shequtong.accounts import audit, scope
 from shequtong.accounts.models import User
 from shequtong.accounts.roles import Version
+from shequtong.common import clock
 from shequtong.common.categories import Category
 from shequtong.places.models import Community, Subdistrict
 
@@ -49,7 +50,7 @@ def subcategories_by_category(active_only: bool = True) -> dict[str, list[SubCat
 
 
 def _letters() -> QuerySet[Letter]:
-    return Letter.objects.select_related("community", "subdistrict", "author", "case").prefetch_related("subcategories")
+    return Letter.objects.select_related("community", "subdistrict", "author", "case", "estate").prefetch_related("subcategories")
 
 
 def my_letters(user: User, q: str = "") -> QuerySet[Letter]:
@@ -137,15 +138,43 @@ def category_subdistrict_rows(user: User, category: str, **dates: Any) -> tuple[
     return rows, total
 
 
+NO_ESTATE = 0  # the estate filter's value for letters without one (a committee's own, or no estate on record)
+
+
+def estate_rows(user: User, community: Community, *, date_from: dt.date | None = None,
+                date_to: dt.date | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Letters of one community per writer's estate (小区 or 村民小组), with shares (LB-5 down to the 小区).
+
+    One grouped query on the (community, estate) index; every estate of the
+    community gets a row, and letters without an estate one at the end.
+    """
+    qs = scope.scope_for(user, OBSERVE).filter(Letter.objects.filter(community=community))
+    if date_from:
+        qs = qs.filter(created_at__gte=clock.day_start(date_from))
+    if date_to:
+        qs = qs.filter(created_at__lt=clock.day_start(date_to + dt.timedelta(days=1)))
+    counts = dict(qs.values("estate_id").annotate(n=Count("id")).order_by().values_list("estate_id", "n"))
+    total = sum(counts.values())
+    rows = [{"estate": e, "estate_id": e.pk, "label": e.name, "letters": counts.get(e.pk, 0),
+             "share": _share(counts.get(e.pk, 0), total)} for e in community.estates.order_by("id")]
+    rows.sort(key=lambda r: (-r["letters"], r["estate_id"]))
+    if counts.get(None):
+        rows.append({"estate": None, "estate_id": NO_ESTATE, "label": "未登记小区", "letters": counts[None],
+                     "share": _share(counts[None], total)})
+    return rows, total
+
+
 def observed_letters(user: User, *, subdistrict: Subdistrict | None = None, community: Community | None = None,
                      category: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None,
-                     q: str = "") -> QuerySet[Letter]:
+                     q: str = "", estate_id: int | None = None) -> QuerySet[Letter]:
     """Letters in the observer's scope, narrowed like the drill-down level being looked at."""
     qs = scope.scope_for(user, OBSERVE).filter(_letters())
     if subdistrict is not None:
         qs = qs.filter(subdistrict=subdistrict)
     if community is not None:
         qs = qs.filter(community=community)
+    if estate_id is not None:
+        qs = qs.filter(estate=None) if estate_id == NO_ESTATE else qs.filter(estate_id=estate_id)
     if category:
         qs = qs.filter(category=category)
     if date_from:

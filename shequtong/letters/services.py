@@ -8,7 +8,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shequtong.accounts import scope
-from shequtong.accounts.models import User
+from shequtong.accounts.models import Membership, RoleGrant, User
+from shequtong.accounts.roles import roles_with
 from shequtong.cases import services as case_services
 from shequtong.cases.models import Source
 from shequtong.common import clock, counters, hooks
@@ -65,9 +66,11 @@ def submit_letter(
         first = content.splitlines()[0]
         title = first[:30] + ("…" if len(first) > 30 else "")
     now = clock.now()
+    estate_id = None if by_committee else writer_estate_id(actor, community)
     with transaction.atomic():
         letter = Letter.objects.create(
             community=community, subdistrict_id=community.subdistrict_id, author=actor, by_committee=by_committee,
+            estate_id=estate_id,
             kind=kind, category=category, title=title, content=content, created_at=now,
         )
         letter.subcategories.add(*subs)  # a new letter has none: add() skips set()'s read
@@ -85,6 +88,17 @@ def submit_letter(
             hooks.activity_recorded.publish(hooks.ActivityEvent(
                 user_id=actor.pk, action="letter", community_id=community.pk, source_type="letter", source_id=letter.pk))
     return letter
+
+
+def writer_estate_id(user: User, community: Community) -> int | None:
+    """The estate (or village group) the writer lives in: the resident grant their approved membership gave them,
+    else the approved membership itself."""
+    grant = (RoleGrant.objects.filter(user=user, community=community, role__in=sorted(roles_with("member")))
+             .exclude(estate=None).order_by("-id").values_list("estate_id", flat=True).first())
+    if grant is not None:
+        return grant
+    return (Membership.objects.filter(user=user, community=community, status=Membership.Status.APPROVED)
+            .exclude(estate=None).order_by("-id").values_list("estate_id", flat=True).first())
 
 
 def _bump(letter: Letter) -> None:

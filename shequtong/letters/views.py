@@ -156,9 +156,19 @@ def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse
     cats, total = selectors.category_rows(request.user, community=community, **dates)
     q = _observe_ctx(request)["date_query"]
     _with_urls(cats, lambda c: f"?category={c}" + (f"&{q}" if q else ""))
-    letters = selectors.observed_letters(request.user, community=community, category=category, **dates)
+    estates, _ = selectors.estate_rows(request.user, community, **dates)
+    for row in estates:
+        row["url"] = f"?estate={row['estate_id']}" + (f"&{q}" if q else "")
+    raw_estate = request.GET.get("estate", "")
+    estate_id = int(raw_estate) if raw_estate.isdigit() else None
+    chosen = next((r for r in estates if r["estate_id"] == estate_id), None)
+    if chosen is None:
+        estate_id = None
+    letters = selectors.observed_letters(request.user, community=community, category=category, estate_id=estate_id,
+                                         **dates)
     return render(request, "letters/observe_community.html", _observe_ctx(
         request, community=community, categories=cats, total=total, category=category,
+        estates=estates, estate=chosen,
         page_obj=paginate(request, letters), keep_query=query_without_page(request)))
 
 

@@ -259,7 +259,7 @@ def signups_export(request: AuthedRequest, item_id: int) -> HttpResponse:
         return redirect("rural:detail", item_id=item_id)
     _item, data = done.value
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="rural-signups-{item_id}-{clock.now():%Y%m%d-%H%M}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="rural-signups-{item_id}-{clock.file_stamp()}.xlsx"'
     return response
 
 

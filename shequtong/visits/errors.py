@@ -10,6 +10,7 @@ class VisitError(ErrorCode):
     NOT_APPROVED = "visit_not_approved"
     IS_DRAFT = "visit_is_draft"
     NOT_SECRETARY = "not_secretary"
+    OWN_RECORD = "visit_own_record"
     PROBLEM_ALREADY_SENT = "problem_already_sent"
     NOT_A_MEMBER = "not_a_member"
     NO_EMAIL = "no_email"

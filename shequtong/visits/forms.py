@@ -117,7 +117,7 @@ class ReturnForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    channel = forms.ChoiceField(label=_("联系方式"), choices=[("letter", _("信箱")), ("email", _("邮件"))],
+    channel = forms.ChoiceField(label=_("联系方式"), choices=[("letter", _("信箱")), ("group", _("群聊")), ("email", _("邮件"))],
                                 widget=forms.RadioSelect, initial="letter")
     subject = forms.CharField(label=_("标题"), max_length=100)
     body = forms.CharField(label=_("内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))

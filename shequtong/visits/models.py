@@ -78,6 +78,11 @@ class Visit(models.Model):
     visited_on = models.DateField(_("走访日期"))
     audio = models.FileField(_("录音"), upload_to="visits/audio/%Y/%m/", blank=True)
     audio_type = models.CharField(max_length=40, blank=True)
+    # What the speech backend heard in the clip (integrations/speech.py), kept beside the typed content.
+    transcript = models.TextField(_("语音转写"), max_length=5000, blank=True)
+    # The group chat the committee opened with the member visited (FV-4), reused for later messages.
+    contact_group = models.ForeignKey("chats.GroupChat", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+", verbose_name=_("联系群聊"))
 
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
@@ -199,6 +204,7 @@ class VisitEvent(AppendOnly, models.Model):
         CASE = "case", _("记录到问题跟踪")
         LETTER = "letter", _("信箱联系")
         EMAIL = "email", _("邮件联系")
+        GROUP = "group", _("群聊联系")
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

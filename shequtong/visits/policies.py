@@ -10,7 +10,10 @@ Who reads a record (FV-1, FV-3, FV-5):
 - its author, while they work for the record's committee (drafts are theirs alone);
 - every staff member of the committee and every observer over it, once it is
   approved or archived;
-- the committee's secretary, while it awaits review or was returned.
+- the committee's secretary, while it awaits review or was returned;
+- the subdistrict's observers, while a record its community's secretary wrote awaits review or
+  was returned: four eyes (FV-3) — a secretary never approves her own record; another secretary
+  of the committee or the subdistrict does.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from shequtong.accounts import scope
-from shequtong.accounts.models import User
+from shequtong.accounts.models import RoleGrant, User
+from shequtong.accounts.roles import Role, roles_with
 from shequtong.common.errors import NotFound, PermissionRefused
 
 from .errors import VisitError
@@ -38,6 +42,10 @@ class VisitAccess:
     is_observer: bool   # "observe" covers the record's place
     is_member: bool     # the person visited has an account (online contact possible)
     status: str
+    # Four eyes: the record's author is a secretary of its committee, and the actor is a
+    # subdistrict observer over it (the reviewer when no other secretary does it).
+    author_is_secretary: bool = False
+    is_upper_reviewer: bool = False
 
     @property
     def is_published(self) -> bool:
@@ -49,7 +57,9 @@ class VisitAccess:
             return True
         if self.is_published and (self.is_staff or self.is_observer):
             return True
-        return self.status in (Status.SUBMITTED, Status.RETURNED) and self.is_secretary
+        if self.status not in (Status.SUBMITTED, Status.RETURNED):
+            return False
+        return self.is_secretary or self.reviews_from_above
 
     @property
     def can_edit(self) -> bool:
@@ -65,8 +75,18 @@ class VisitAccess:
         return self.is_author and self.status == Status.DRAFT
 
     @property
+    def reviews_from_above(self) -> bool:
+        """The subdistrict reviews what the committee's secretary wrote herself."""
+        return self.is_upper_reviewer and self.author_is_secretary
+
+    @property
+    def may_review(self) -> bool:
+        """A reviewer of this record other than its author (four eyes)."""
+        return (self.is_secretary or self.reviews_from_above) and not self.is_author
+
+    @property
     def can_review(self) -> bool:
-        return self.is_secretary and self.status == Status.SUBMITTED
+        return self.may_review and self.status == Status.SUBMITTED
 
     @property
     def can_archive(self) -> bool:
@@ -92,16 +112,35 @@ class VisitAccess:
         return not self.is_staff
 
 
+def is_upper_reviewer(actor: User, visit: Visit) -> bool:
+    """A subdistrict observer of the record's subdistrict (the level above its committee)."""
+    return any(
+        g.role == Role.SUBDISTRICT_OBSERVER and g.subdistrict_id == visit.subdistrict_id and not g.community_id
+        for g in scope.grants_of(actor)
+    )
+
+
+def author_is_secretary(visit: Visit) -> bool:
+    return RoleGrant.objects.filter(
+        user_id=visit.created_by_id, role__in=sorted(roles_with("secretary")), community_id=visit.community_id,
+    ).exists()
+
+
 def visit_access(actor: User, visit: Visit) -> VisitAccess:
     """What ``actor`` may do to a record already in hand."""
     where = {"community_id": visit.community_id, "subdistrict_id": visit.subdistrict_id}
+    in_review = visit.status in (Status.SUBMITTED, Status.RETURNED)
+    upper = in_review and is_upper_reviewer(actor, visit)
+    is_secretary = scope.scope_for(actor, "secretary").covers(**where)
     return VisitAccess(
         is_author=visit.created_by_id == getattr(actor, "pk", None),
         is_staff=scope.scope_for(actor, "committee").covers(**where),
-        is_secretary=scope.scope_for(actor, "secretary").covers(**where),
+        is_secretary=is_secretary,
         is_observer=scope.scope_for(actor, "observe").covers(**where),
         is_member=visit.person_id is not None,
         status=visit.status,
+        author_is_secretary=(upper or is_secretary) and in_review and author_is_secretary(visit),
+        is_upper_reviewer=upper,
     )
 
 
@@ -133,8 +172,14 @@ def access_visit_to_review(actor: User, visit_id: int) -> tuple[Visit, VisitAcce
     if visit is None:
         raise NotFound(NOT_FOUND_MESSAGE)
     access = visit_access(actor, visit)
-    if access.is_secretary and access.can_view:
+    if (access.is_secretary or access.reviews_from_above) and access.can_view:
         return visit, access
     if access.is_staff and not access.is_secretary:
         raise PermissionRefused("只有居村委书记可以审核", code=VisitError.NOT_SECRETARY)
     raise NotFound(NOT_FOUND_MESSAGE)
+
+
+def refuse_own_review(access: VisitAccess) -> None:
+    """Four eyes (FV-3): the author of a record never reviews it."""
+    if access.is_author and access.status == Status.SUBMITTED:
+        raise PermissionRefused("不能审核自己提交的记录，请由其他书记或街镇审核", code=VisitError.OWN_RECORD)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.http import HttpRequest
 
 from shequtong.accounts import audit, names, scope
 from shequtong.accounts.models import RoleGrant, User, private_fields_of
-from shequtong.accounts.roles import Role
+from shequtong.accounts.roles import Role, roles_with
 from shequtong.common import crypto, fulltext
 from shequtong.common.phones import InvalidPhone, normalise_phone
 from shequtong.places.models import Community, Subdistrict
@@ -72,7 +72,21 @@ def committee_visits(user: User, filters: Filters | None = None) -> QuerySet[Vis
 
 
 def review_queue(user: User) -> QuerySet[Visit]:
-    return _list_qs(scope.scope_for(user, "secretary").filter(Visit.objects.filter(status=Status.SUBMITTED)))
+    """Records awaiting this secretary's review: not her own (four eyes, FV-3)."""
+    return _list_qs(scope.scope_for(user, "secretary").filter(
+        Visit.objects.filter(status=Status.SUBMITTED).exclude(created_by_id=user.pk)))
+
+
+def upper_review_queue(user: User) -> QuerySet[Visit]:
+    """Records a committee's secretary wrote herself, awaiting review by her subdistrict (four eyes, FV-3)."""
+    subdistricts = sorted({g.subdistrict_id for g in scope.grants_of(user)
+                           if g.role == Role.SUBDISTRICT_OBSERVER and g.subdistrict_id and not g.community_id})
+    if not subdistricts:
+        return Visit.objects.none()
+    by_secretary = RoleGrant.objects.filter(
+        user_id=OuterRef("created_by_id"), community_id=OuterRef("community_id"), role__in=sorted(roles_with("secretary")))
+    return _list_qs(Visit.objects.filter(status=Status.SUBMITTED, subdistrict_id__in=subdistricts)
+                    .filter(Exists(by_secretary)))
 
 
 def observer_visits(user: User, filters: Filters | None = None, *, subdistrict_id: int | None = None,

@@ -22,12 +22,19 @@ from shequtong.common import chinese, clock, counters
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, ValidationFailed
 from shequtong.common.text import cleaned
+from shequtong.integrations import speech
 from shequtong.places.models import Community
 
 from . import audio as audio_check
 from .errors import VisitError
 from .models import Status, Visit, VisitEvent, VisitProblem, VisitStats, VisitTag, VisitType
-from .policies import NOT_FOUND_MESSAGE, VisitAccess, access_visit, access_visit_to_review
+from .policies import (
+    NOT_FOUND_MESSAGE,
+    VisitAccess,
+    access_visit,
+    access_visit_to_review,
+    refuse_own_review,
+)
 
 MAX_PROBLEMS = 10
 TITLE_MAX = 100
@@ -99,7 +106,8 @@ def _clean(actor: User, data: VisitInput) -> tuple[Community, User | None, list[
     elif len(title) > TITLE_MAX:
         errors["title"] = f"标题不能超过{TITLE_MAX}字"
     content = data.content.strip()
-    if not content:
+    if not content and not (data.audio is not None and speech.configured()):
+        # Without a speech backend the typed text is the record; with one, the clip may stand in for it.
         errors["content"] = "请输入内容"
     elif len(content) > CONTENT_MAX:
         errors["content"] = f"内容不能超过{CONTENT_MAX}字"
@@ -132,11 +140,39 @@ def _clean(actor: User, data: VisitInput) -> tuple[Community, User | None, list[
     return community, person, [ProblemInput(p.category, p.content.strip()) for p in problems]
 
 
-def _apply(visit: Visit, data: VisitInput, person: User | None, problems: list[ProblemInput]) -> None:
+def _transcribe(data: VisitInput) -> str | None:
+    """The clip's words from the configured speech backend (outside any transaction), or None.
+
+    None when no clip was uploaded or no backend is configured. A backend that
+    fails leaves the typed text as the content; with nothing typed the record
+    cannot be saved and the member is asked to type.
+    """
+    adapter = speech.backend()
+    if data.audio is None or adapter is None:
+        return None
+    _, content_type = audio_check.check_audio(data.audio)
+    try:
+        data.audio.seek(0)
+        text = adapter.transcribe(data.audio.read(), content_type=content_type).strip()
+    except speech.SpeechError:
+        text = ""
+    finally:
+        data.audio.seek(0)
+    if not text and not data.content.strip():
+        raise ValidationFailed("语音转写失败，请输入文字内容", field="content")
+    return text[:CONTENT_MAX]
+
+
+def _apply(visit: Visit, data: VisitInput, person: User | None, problems: list[ProblemInput],
+           transcript: str | None = None) -> None:
     visit.visit_type = data.visit_type
     visit.tags = sorted(set(data.tags), key=VisitTag.values.index)
     visit.title = data.title.strip()
-    visit.content = data.content.strip()
+    visit.content = data.content.strip() or (transcript or "")
+    if transcript is not None:
+        visit.transcript = transcript
+    elif data.remove_audio:
+        visit.transcript = ""
     visit.visited_on = data.visited_on
     visit.person = person
     # A member's identity lives on the account; only a non-member's name and address are stored here.
@@ -167,10 +203,11 @@ def _replace_problems(visit: Visit, problems: list[ProblemInput]) -> None:
 def create_visit(*, actor: User, data: VisitInput, submit: bool = False) -> Visit:
     """Record a visit as a draft, or submit it for the secretary's review straight away."""
     community, person, problems = _clean(actor, data)
+    transcript = _transcribe(data)
     now = clock.now()
     with transaction.atomic():
         visit = Visit(community=community, subdistrict_id=community.subdistrict_id, created_by=actor, created_at=now)
-        _apply(visit, data, person, problems)
+        _apply(visit, data, person, problems, transcript)
         visit.save()
         _replace_problems(visit, problems)
         _event(visit, actor, VisitEvent.Kind.CREATED)
@@ -182,13 +219,14 @@ def create_visit(*, actor: User, data: VisitInput, submit: bool = False) -> Visi
 def update_visit(*, actor: User, visit_id: int, data: VisitInput, submit: bool = False) -> Visit:
     """Change a draft or a returned record (only its author may)."""
     community, person, problems = _clean(actor, data)
+    transcript = _transcribe(data)
     with transaction.atomic():
         visit, access = _own(actor, visit_id)
         if not access.can_edit:
             raise Conflict("该记录已提交，不能再修改", code=VisitError.NOT_EDITABLE)
         if community.pk != visit.community_id:
             raise ValidationFailed("记录所属居村委不能修改", field="community")
-        _apply(visit, data, person, problems)
+        _apply(visit, data, person, problems, transcript)
         visit.save()
         _replace_problems(visit, problems)
         _event(visit, actor, VisitEvent.Kind.UPDATED)
@@ -233,6 +271,7 @@ def submit_visit(*, actor: User, visit_id: int) -> Visit:
 def approve_visit(*, actor: User, visit_id: int) -> Visit:
     with transaction.atomic():
         visit, access = access_visit_to_review(actor, visit_id)
+        refuse_own_review(access)
         if not access.can_review:
             raise Conflict("该记录不在待审核状态", code=VisitError.NOT_SUBMITTED)
         now = clock.now()
@@ -254,6 +293,7 @@ def return_visit(*, actor: User, visit_id: int, reason: str) -> Visit:
         raise ValidationFailed("退回原因不能超过200字", field="reason")
     with transaction.atomic():
         visit, access = access_visit_to_review(actor, visit_id)
+        refuse_own_review(access)
         if not access.can_review:
             raise Conflict("该记录不在待审核状态", code=VisitError.NOT_SUBMITTED)
         now = clock.now()
@@ -365,6 +405,32 @@ def write_letter(*, actor: User, visit_id: int, subject: str, body: str) -> Any:
         visit = _member_visit(actor, visit_id)
         message = inbox_services.send_letter(actor=actor, recipient_id=visit.person_id or 0, subject=subject, body=body)
         _event(visit, actor, VisitEvent.Kind.LETTER, subject)
+    return message
+
+
+def write_in_group(*, actor: User, visit_id: int, subject: str, body: str) -> Any:
+    """Reach the member visited in a group chat (FV-4): the committee's group with them, opened once per record.
+
+    The group is an ordinary committee group (居委建群) of the visit's community with the member in it,
+    so the committee sees and moderates it like any other and the member answers there.
+    """
+    from shequtong.chats import services as chat_services
+
+    subject, body = _message(subject, body)
+    with transaction.atomic():
+        visit = _member_visit(actor, visit_id)
+        # Locked, so a double tap opens one group for the record, not two.
+        group_id = Visit.objects.select_for_update().values_list("contact_group_id", flat=True).get(pk=visit.pk)
+        if group_id is None:
+            person = visit.person
+            assert person is not None
+            group = chat_services.create_group(
+                actor=actor, community_id=visit.community_id,
+                name=f"面对面·{person.display_name}"[:chat_services.NAME_MAX], member_ids=[person.pk])
+            Visit.objects.filter(pk=visit.pk).update(contact_group=group)
+            group_id = group.pk
+        message = chat_services.send_message(actor=actor, group_id=group_id, body=f"【{subject}】{body}"[:chat_services.BODY_MAX])
+        _event(visit, actor, VisitEvent.Kind.GROUP, subject)
     return message
 
 

@@ -17,6 +17,7 @@ from shequtong.common import access
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate, query_without_page
 from shequtong.common.perform import perform
+from shequtong.integrations import speech
 
 from . import selectors, services
 from .forms import ContactForm, ReturnForm, VisitForm
@@ -87,6 +88,7 @@ def _form_page(request: AuthedRequest, visit: Visit | None) -> HttpResponse:
         "form": form, "visit": visit, "single_community": len(communities) == 1,
         "community_id": visit.community_id if visit else (communities[0].pk if communities else ""),
         "selected_person": _selected_person(request, form, visit),
+        "speech_configured": speech.configured(),
     })
 
 
@@ -147,7 +149,7 @@ def visit_delete(request: AuthedRequest, visit_id: int) -> HttpResponse:
     return redirect("visits:detail", visit_id=visit_id)
 
 
-@access.capability("secretary")
+@access.capability("secretary", "observe")
 @require_POST
 def visit_review(request: AuthedRequest, visit_id: int) -> HttpResponse:
     if request.POST.get("decision") == "approve":
@@ -174,9 +176,12 @@ def visit_contact(request: AuthedRequest, visit_id: int) -> HttpResponse:
     form = ContactForm(request.POST or None, initial={"subject": f"关于“{visit.title}”"[:100]})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        fn = services.send_email if d["channel"] == "email" else services.write_letter
+        fn, success = {
+            "email": (services.send_email, "邮件已进入发送队列"),
+            "group": (services.write_in_group, "已在群聊中发送，对方可在小区群中回复"),
+        }.get(d["channel"], (services.write_letter, "信件已发送到对方信箱"))
         if perform(request, lambda: fn(actor=request.user, visit_id=visit_id, subject=d["subject"], body=d["body"]),
-                   success="邮件已进入发送队列" if d["channel"] == "email" else "信件已发送到对方信箱", form=form):
+                   success=success, form=form, once=f"visits.contact.{d['channel']}"):
             return redirect(visit.get_absolute_url())
     return render(request, "visits/contact.html", {"visit": visit, "form": form})
 
@@ -197,6 +202,7 @@ def visit_audio(request: AuthedRequest, visit_id: int) -> FileResponse:
 @access.capability("observe")
 def observe(request: AuthedRequest) -> HttpResponse:
     return render(request, "visits/observe.html", {
+        "to_review": list(selectors.upper_review_queue(request.user)[:20]),
         "totals": selectors.observer_totals(request.user),
         "rows": selectors.subdistrict_counts(request.user),
         "types": VisitType.choices,

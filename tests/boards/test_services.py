@@ -89,10 +89,26 @@ def test_who_may_reply_on_each_board(tree, people, board):
     assert post.reply_count == len(allowed) == Reply.objects.filter(post=post).count()
 
 
-def test_affairs_sub_board_takes_no_replies(tree, people):
+def test_affairs_takes_replies_with_mention_and_moderation(tree, people, mentions):
+    """居务公开 is reply-capable (CT-1): residents reply and press @居委; the committee hides a reply."""
     post = make_post(people.staff, tree.comm_a1, Board.AFFAIRS, title="居住证办理指南")
+    reply = services.reply_to(actor=people.resident, post_id=post.pk, body="请问周末办理吗", mention=True)
+    assert [(m.source_type, m.board, m.community_id) for m in mentions] == [("reply", "affairs", tree.comm_a1.pk)]
+    services.mention_committee(actor=people.neighbour, post_id=post.pk)
+    assert len(mentions) == 2
+    for user in (people.police, people.sub_observer):
+        with pytest.raises(PermissionRefused):
+            services.reply_to(actor=user, post_id=post.pk, body="x")
+    with pytest.raises(NotFound):
+        services.reply_to(actor=people.outsider, post_id=post.pk, body="外社区")
     with pytest.raises(PermissionRefused):
-        services.reply_to(actor=people.resident, post_id=post.pk, body="请问周末办理吗")
+        services.hide_reply(actor=people.resident, reply_id=reply.pk, reason="x")
+    services.hide_reply(actor=people.staff, reply_id=reply.pk, reason="含个人信息")
+    post.refresh_from_db()
+    assert post.reply_count == 0
+    rural = make_post(people.village_staff, tree.comm_a2, Board.AFFAIRS, title="办事指南")
+    services.reply_to(actor=people.villager, post_id=rural.pk, body="需要带户口本吗", mention=True)
+    assert mentions[-1].community_id == tree.comm_a2.pk
 
 
 def test_rural_community_has_no_neighbours_council_and_calls_affairs_guide(tree, people):
@@ -217,7 +233,7 @@ def test_patrol_outside_scope_and_by_residents_is_refused(tree, people, tags):
 
 def test_council_topic_vote_and_outcome(tree, people):
     topic = make_post(people.resident, tree.comm_a1, Board.COUNCIL, title="小区是否增设电动车充电桩")
-    assert topic.stage == Post.Stage.DISCUSSING
+    assert topic.stage == Post.Stage.TOPIC
     services.reply_to(actor=people.neighbour, post_id=topic.pk, body="支持，楼道充电太危险")
     deadline = clock.now() + dt.timedelta(days=7)
     with pytest.raises(PermissionRefused):

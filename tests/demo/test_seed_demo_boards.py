@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from shequtong.boards.catalogue import SPECS
-from shequtong.boards.models import Announcement, Post
+from shequtong.boards.models import Announcement, Giveaway, Post, TopicStageChange
 
 pytestmark = pytest.mark.django_db
 
@@ -24,5 +24,10 @@ def test_seed_demo_boards_fills_each_board_and_runs_twice():
     community_id = Post.objects.values_list("community_id", flat=True).first()
     boards = set(Post.objects.filter(community_id=community_id).values_list("board", flat=True))
     assert boards == set(SPECS) and posts >= 18 and Announcement.objects.count() == 2
+    # 议事厅 has a topic at every stage of its track, each with its history; 左邻右舍 has giveaways.
+    council = Post.objects.filter(community_id=community_id, board="council")
+    assert set(council.values_list("stage", flat=True)) == set(Post.Stage.values)
+    assert all(TopicStageChange.objects.filter(post=p).exists() for p in council)
+    assert set(Giveaway.objects.values_list("status", flat=True)) == {"available", "given"}
     call_command("seed_demo_boards", verbosity=0)
     assert Post.objects.count() == posts

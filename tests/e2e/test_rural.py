@@ -91,7 +91,7 @@ def test_draft_approve_publish_pin_like_sign_up_and_export(live_server, new_page
     board.first.wait_for()
     assert "农村人居环境整治志愿活动" in board.first.inner_text() and "置顶" in board.first.inner_text()
     assert "宝山区第六届农民丰收节" in board.nth(1).inner_text()
-    assert vil.locator(".topbar__badge").inner_text() == "村民版"
+    assert vil.locator("[data-testid=version-badge]").inner_text() == "村民版"
     shot(vil, "rural-04-villager-home")
     vil.click(".tile:has-text('乡村振兴')")
     vil.wait_for_url("**/rural/")

@@ -22,8 +22,8 @@ def _page(client, user, url="/"):  # type: ignore[no-untyped-def]
 
 
 def _badge(html: str) -> str:
-    m = re.search(r'<span class="topbar__badge">([^<]+)</span>', html)
-    return m.group(1) if m else ""
+    m = re.search(r'data-testid="version-badge">([^<]+)</', html)
+    return m.group(1).removesuffix(" ⇄") if m else ""
 
 
 def _tiles(html: str) -> list[str]:

@@ -215,8 +215,10 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
     if name == "message_id":
         return side.inbox_message.pk if where.startswith(("inbox", "/inbox")) else side.chat_message.pk
     if name == "post_id":
-        if "vote" in where or "ballot" in where:
+        if "vote" in where or "ballot" in where or "stage" in where:
             return side.council.pk
+        if "giveaway" in where:
+            return side.extra["giveaway_post"].pk
         if "book" in where:
             return side.services.pk
         return side.post.pk
@@ -565,3 +567,19 @@ def incentives(mark: str, *, community: Any, staff: User, resident: User) -> dic
     assert draw.award_id is not None
     return {"lottery_id": lottery.pk, "quiz_id": quiz.pk, "award_id": draw.award_id, "gift_id": gift.pk,
             "redemption_id": redemption.pk}
+
+
+# --- issue 22: 闲置赠送 (a giveaway post with a neighbour's request) ---------------------------------------
+def _issue22_sides(world: World) -> None:
+    from shequtong.boards import services as board_services
+
+    for side, mark, giver in ((world.a, MARK_A, world.cast.resident_a), (world.b, MARK_B, world.cast.resident_b)):
+        post = make_post(giver, side.community, title=f"{mark}闲置婴儿车", body=f"{mark}：送给有需要的邻居",
+                         giveaway=board_services.GiveawayDetails(pickup_place=f"{mark}门卫室"))
+        neighbour = make_user(real_name=f"{mark}邻居")
+        give(neighbour, Role.RESIDENT, side.community)
+        req = board_services.request_giveaway(actor=neighbour, post_id=post.pk, note=f"{mark}想要")
+        side.extra.update(giveaway_post=post, giveaway_request_id=req.pk)
+
+
+SIDE_HOOKS.append(_issue22_sides)

@@ -58,6 +58,24 @@ class Command(BaseCommand):
             for i, body in enumerate(["早上好，今天小区停水吗？", "听说下午两点到四点检修水管。", "好的，谢谢告知。"]):
                 services.send_message(actor=speakers[i % len(speakers)] if residents else staff,
                                       group_id=estate_group.pk, body=body)
+        # A group the resident created among neighbours of her own estate (§3.4.1 item 2.11).
+        # demo-resident if her grant names an estate, else the community's first resident who has one.
+        estate_grant = (
+            RoleGrant.objects.filter(user=resident, role=Role.RESIDENT, estate__isnull=False).first()
+            or RoleGrant.objects.filter(community=community, role=Role.RESIDENT, estate__isnull=False).order_by("id").first()
+        )
+        if estate_grant is not None and estate_grant.estate_id is not None:
+            creator = estate_grant.user
+            same_estate = list(
+                User.objects.filter(role_grants__role=Role.RESIDENT, role_grants__estate_id=estate_grant.estate_id)
+                .exclude(pk=creator.pk).order_by("id")[:4]
+            )
+            own = services.create_resident_group(actor=creator, estate_id=estate_grant.estate_id, name="遛娃邻里群",
+                                                 member_ids=[n.pk for n in same_estate])
+            talk = [(creator, "周末带孩子去中心绿地玩，有一起的吗？")]
+            talk += [(n, body) for n, body in zip(same_estate, ["我们家去！", "@居委 绿地的滑梯螺丝松了，麻烦看看"], strict=False)]
+            for author, body in talk:
+                services.send_message(actor=author, group_id=own.pk, body=body)
         inbox_services.send_letter(actor=staff, recipient_id=resident.pk, subject="关于路灯报修的回复",
                                    body="您好，3号楼东侧路灯已安排物业本周内修复，如仍有问题请随时联系我们。")
         self.stdout.write(self.style.SUCCESS(f"demo chats loaded in {community.name}"))
