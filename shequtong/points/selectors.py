@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
 
-from .models import LEVELS, Gift, PointsAccount, PointsEntry, PointsStats, Redemption, level_of
+from .models import LEVELS, Auction, Bid, Donation, Gift, InviteCode, PointsAccount, PointsEntry, PointsStats, Redemption, level_of
 
 
 def account_of(user: User) -> PointsAccount:
@@ -81,3 +81,45 @@ def statistics(user: User) -> dict[str, Any]:
     for i, (_floor, label) in enumerate(LEVELS):
         bands.append({"label": label, "count": agg[f"l{i}"] or 0})
     return {"rows": rows, "totals": {k: v or 0 for k, v in totals.items()}, "levels": bands}
+
+
+def auctions_for(user: User) -> QuerySet[Auction]:
+    """Auctions of the person's communities that have not been settled, soonest end first."""
+    members = scope.scope_for(user, "member")
+    if members.is_empty:
+        return Auction.objects.none()
+    return members.filter(Auction.objects.filter(settled_at__isnull=True)).select_related("community").order_by("ends_at", "id")
+
+
+def managed_auctions(user: User) -> QuerySet[Auction]:
+    committee = scope.scope_for(user, "committee")
+    if committee.is_empty:
+        return Auction.objects.none()
+    return committee.filter(Auction.objects.all()).select_related("community", "winner").order_by("-ends_at", "-id")
+
+
+def auction_bids(auction: Auction) -> QuerySet[Bid]:
+    return Bid.objects.filter(auction=auction).select_related("user").order_by("-amount", "id")
+
+
+def my_bids(user: User) -> QuerySet[Bid]:
+    return Bid.objects.filter(user=user).select_related("auction").order_by("-created_at", "-id")
+
+
+def my_donations(user: User) -> QuerySet[Donation]:
+    return Donation.objects.filter(donor=user).select_related("recipient").order_by("-created_at", "-id")
+
+
+def project_donations(project_id: int) -> dict[str, int]:
+    """What a charity project received: 社区豆 in total and from how many people."""
+    agg = Donation.objects.filter(project_id=project_id).aggregate(total=Sum("amount"), donors=Count("donor", distinct=True))
+    return {"total": agg["total"] or 0, "donors": agg["donors"] or 0}
+
+
+def invite_code_of(user: User) -> InviteCode | None:
+    return InviteCode.objects.filter(pk=user.pk).first()
+
+
+def invited_by_code(user: User) -> int:
+    """How many registered with the person's code and joined (earned the inviter 社区豆)."""
+    return PointsEntry.objects.filter(user=user, action="invite").count()
