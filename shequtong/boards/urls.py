@@ -20,6 +20,7 @@ urlpatterns = [
     path("posts/<int:post_id>/vote/", views.ballot, name="ballot"),
     path("posts/<int:post_id>/vote/close/", views.close_vote, name="close_vote"),
     path("posts/<int:post_id>/book/", views.book, name="book"),
+    path("posts/<int:post_id>/cost/", views.service_cost, name="service_cost"),
     path("images/<int:image_id>/", views.image, name="image"),
     path("replies/<int:reply_id>/mention/", views.mention_reply, name="mention_reply"),
     path("replies/<int:reply_id>/hide/", views.hide_reply, name="hide_reply"),

@@ -306,8 +306,21 @@ def book(request: AuthedRequest, post_id: int) -> HttpResponse:
     form = BookingForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     perform(request, lambda: services.book_service(actor=request.user, post_id=post_id, note=note),
-            success="预约已提交，等待提供者确认")
+            success="预约已提交，等待提供者确认", once="boards.book")
     return redirect(post)
+
+
+@access.login
+@require_POST
+def service_cost(request: AuthedRequest, post_id: int) -> HttpResponse:
+    """The committee sets the 社区豆 a booking of this 社区服务 costs."""
+    raw = request.POST.get("cost", "").strip()
+    if not raw.isdigit():
+        messages.error(request, "请填写所需社区豆（0表示免费）")
+    else:
+        perform(request, lambda: services.set_service_cost(actor=request.user, post_id=post_id, cost=int(raw)),
+                success="已设置服务所需社区豆")
+    return redirect("boards:post", post_id)
 
 
 @access.login

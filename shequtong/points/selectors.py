@@ -9,7 +9,19 @@ from django.db.models import Count, Q, QuerySet, Sum
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
 
-from .models import LEVELS, Auction, Bid, Donation, Gift, InviteCode, PointsAccount, PointsEntry, PointsStats, Redemption, level_of
+from .models import (
+    LEVELS,
+    Auction,
+    Bid,
+    Donation,
+    Gift,
+    InviteCode,
+    PointsAccount,
+    PointsEntry,
+    PointsStats,
+    Redemption,
+    level_of,
+)
 
 
 def account_of(user: User) -> PointsAccount:

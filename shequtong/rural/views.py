@@ -80,8 +80,8 @@ def image(request: AuthedRequest, picture_id: int) -> FileResponse:
     return response
 
 
-def _act(request: AuthedRequest, item_id: int, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
-    perform(request, lambda: fn(actor=request.user, item_id=item_id, **kwargs), success=ok)
+def _act(request: AuthedRequest, item_id: int, fn: Any, ok: str, once: str = "", **kwargs: Any) -> HttpResponse:
+    perform(request, lambda: fn(actor=request.user, item_id=item_id, **kwargs), success=ok, once=once)
     return redirect("rural:detail", item_id=item_id)
 
 
@@ -94,7 +94,7 @@ def like(request: AuthedRequest, item_id: int) -> HttpResponse:
 @access.capability("member", "committee")
 @require_POST
 def sign_up(request: AuthedRequest, item_id: int) -> HttpResponse:
-    return _act(request, item_id, services.sign_up, "报名成功")
+    return _act(request, item_id, services.sign_up, "报名成功", once="rural.sign_up")
 
 
 @access.capability("member", "committee")

@@ -11,7 +11,15 @@ from shequtong.accounts import services as account_services
 from shequtong.common import clock
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.points import selectors, services
-from shequtong.points.models import Action, Auction, Bid, InviteCode, PointsAccount, PointsEntry, PointsStats
+from shequtong.points.models import (
+    Action,
+    Auction,
+    Bid,
+    InviteCode,
+    PointsAccount,
+    PointsEntry,
+    PointsStats,
+)
 
 from ..factories import make_user
 
