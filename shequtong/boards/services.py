@@ -157,21 +157,13 @@ def _publish_tagged(*, post: Post, actor: User, patrol_level: str | None) -> Non
     ))
 
 
-def open_post(*, actor: User, post_id: int) -> tuple[Post, policies.PostAccess]:
-    """Open a post for reading: the post and the actor's access, and the actor counted once as a reader.
-
-    Observers browsing read-only are not counted: the count says how many of
-    the community's people saw it. The returned post's ``read_count`` includes
-    this read.
-    """
-    post, access = policies.access_post(actor, post_id)
-    if _count_read(actor, post, access):
-        post.read_count += 1
-    return post, access
-
-
 def record_read(*, actor: User, post_id: int) -> bool:
-    """Count the actor once as a reader of the post; True if this was their first read."""
+    """Count the actor once as a reader of the post; True if this was their first read.
+
+    Called by a POST the post page sends once it is shown (and by the API's POST .../read), never by
+    the GET that shows the post: the read receipt writes a row and earns 积分 (activity_recorded).
+    Observers browsing read-only are not counted: the count says how many of the community's people saw it.
+    """
     post, access = policies.access_post(actor, post_id)
     return _count_read(actor, post, access)
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("posts/<int:post_id>/", views.post_detail, name="post"),
     path("posts/<int:post_id>/reply/", views.reply, name="reply"),
     path("posts/<int:post_id>/like/", views.like, name="like"),
+    path("posts/<int:post_id>/read/", views.read, name="read"),
     path("posts/<int:post_id>/tag/", views.tag, name="tag"),
     path("posts/<int:post_id>/hide/", views.hide_post, name="hide_post"),
     path("posts/<int:post_id>/restore/", views.restore_post, name="restore_post"),
