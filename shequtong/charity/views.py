@@ -122,12 +122,9 @@ def project_detail(request: AuthedRequest, project_id: int) -> HttpResponse:
 @require_POST
 def project_donate(request: AuthedRequest, project_id: int) -> HttpResponse:
     raw, note = request.POST.get("amount", "").strip(), request.POST.get("note", "")
-    if not raw.isdigit():
-        messages.error(request, "请填写捐赠社区豆数量")
-    else:
-        perform(request, lambda: services.donate_beans(actor=request.user, project_id=project_id, amount=int(raw),
-                                                       note=note),
-                success="感谢您的捐赠", once="charity.donate")
+    amount = int(raw) if raw.isdigit() and len(raw) < 9 else 0  # bad input: the service refuses it after its access check
+    perform(request, lambda: services.donate_beans(actor=request.user, project_id=project_id, amount=amount, note=note),
+            success="感谢您的捐赠", once="charity.donate")
     return redirect("charity:project", project_id=project_id)
 
 
