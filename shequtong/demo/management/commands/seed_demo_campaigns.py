@@ -96,7 +96,8 @@ class Command(BaseCommand):
         from shequtong.boards import services as boards
         from shequtong.boards.models import ServiceOffer
 
-        offer = ServiceOffer.objects.filter(community_id=community_id).order_by("id").first()
+        offer = (ServiceOffer.objects.filter(community_id=community_id).exclude(post__title__contains="免费")
+                 .order_by("id").first())
         if offer is not None:
             boards.set_service_cost(actor=staff, post_id=offer.post_id, cost=10)
 
