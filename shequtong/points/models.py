@@ -70,6 +70,19 @@ class Action(models.TextChoices):
     DONATED = "donated", _("收到捐赠")
 
 
+# What 社区豆 are spent on: the action of the spend → its PointsStats column and label (统计: 社区豆用途).
+SPEND_PURPOSES: dict[str, tuple[str, str]] = {
+    Action.GIFT: ("spent_gift", "积分换礼品"),
+    Action.SERVICE: ("spent_service", "积分换服务"),
+    Action.SIGNUP: ("spent_signup", "积分报名"),
+    Action.BID: ("spent_bid", "积分竞拍"),
+    Action.DRAW: ("spent_draw", "积分大转盘"),
+    Action.DONATE: ("spent_donate", "积分捐赠"),
+}
+# A refund names its source; the source's kind tells which purpose it gives back to.
+REFUND_PURPOSE = {"booking": Action.SERVICE, "rural_signup": Action.SIGNUP, "bid": Action.BID}
+
+
 class PointsAccount(models.Model):
     """A person's two balances: the running sums of their ledger entries."""
 
@@ -147,6 +160,13 @@ class PointsStats(models.Model):
     beans_spent = models.BigIntegerField(default=0)
     checkins = models.BigIntegerField(default=0)
     redemptions = models.BigIntegerField(default=0)
+    # 社区豆 spent by purpose (§3.4.3 items 2.2–2.7), net of refunds; they sum to beans_spent.
+    spent_gift = models.BigIntegerField(default=0)
+    spent_service = models.BigIntegerField(default=0)
+    spent_signup = models.BigIntegerField(default=0)
+    spent_bid = models.BigIntegerField(default=0)
+    spent_draw = models.BigIntegerField(default=0)
+    spent_donate = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"PointsStats {self.pk}"

@@ -11,6 +11,7 @@ from shequtong.accounts.models import User
 
 from .models import (
     LEVELS,
+    SPEND_PURPOSES,
     Auction,
     Bid,
     Donation,
@@ -83,7 +84,8 @@ def statistics(user: User) -> dict[str, Any]:
     rows = where.filter(PointsStats.objects.select_related("community", "subdistrict")).order_by(
         "subdistrict__sort_order", "community__name")
     totals = rows.aggregate(reputation=Sum("reputation_earned"), earned=Sum("beans_earned"),
-                            spent=Sum("beans_spent"), checkins=Sum("checkins"), redemptions=Sum("redemptions"))
+                            spent=Sum("beans_spent"), checkins=Sum("checkins"), redemptions=Sum("redemptions"),
+                            **{column: Sum(column) for column, _label in SPEND_PURPOSES.values()})
     bands = []
     accounts = where.filter(PointsAccount.objects.all())
     floors = [f for f, _ in LEVELS]
@@ -92,7 +94,9 @@ def statistics(user: User) -> dict[str, Any]:
         for i, floor in enumerate(floors)})
     for i, (_floor, label) in enumerate(LEVELS):
         bands.append({"label": label, "count": agg[f"l{i}"] or 0})
-    return {"rows": rows, "totals": {k: v or 0 for k, v in totals.items()}, "levels": bands}
+    totals = {k: v or 0 for k, v in totals.items()}
+    purposes = [{"label": label, "beans": totals[column]} for column, label in SPEND_PURPOSES.values()]
+    return {"rows": rows, "totals": totals, "levels": bands, "purposes": purposes}
 
 
 def auctions_for(user: User) -> QuerySet[Auction]:

@@ -33,6 +33,8 @@ from shequtong.places.models import Community
 
 from .errors import PointsError
 from .models import (
+    REFUND_PURPOSE,
+    SPEND_PURPOSES,
     Action,
     Auction,
     Bid,
@@ -145,7 +147,9 @@ def spend_beans(*, user_id: int, amount: int, action: str, reason: str, ref_type
         entry = PointsEntry.objects.create(
             user_id=user_id, action=action, reputation=0, beans=-amount, reason=reason[:200], ref_type=ref_type,
             ref_id=ref_id, community_id=community_id, day=clock.today(), created_at=clock.now())
-        _bump(community_id, beans_spent=amount, redemptions=1 if action == Action.GIFT else 0)
+        purpose = SPEND_PURPOSES.get(action)
+        _bump(community_id, beans_spent=amount, redemptions=1 if action == Action.GIFT else 0,
+              **({purpose[0]: amount} if purpose else {}))
     return entry
 
 
@@ -168,7 +172,8 @@ def refund_beans(*, user_id: int, amount: int, reason: str, ref_type: str, ref_i
         except IntegrityError:
             return None
         PointsAccount.objects.filter(pk=user_id).update(beans=F("beans") + amount, updated_at=clock.now())
-        _bump(community_id, beans_spent=-amount)
+        purpose = SPEND_PURPOSES.get(REFUND_PURPOSE.get(ref_type, ""))
+        _bump(community_id, beans_spent=-amount, **({purpose[0]: -amount} if purpose else {}))
     return entry
 
 

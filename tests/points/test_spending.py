@@ -229,3 +229,19 @@ def test_spending_pages(cast, client) -> None:
 def test_registering_with_an_invite_link_keeps_the_code(client) -> None:
     page = client.get("/accounts/register/?invite=ABCD2345").content.decode()
     assert 'value="ABCD2345"' in page and "邀请码" in page
+
+
+def test_statistics_show_what_beans_were_spent_on_net_of_refunds(cast) -> None:
+    _give(cast, cast.resident_a, 100)
+    _give(cast, cast.party_member_a, 100)
+    auction = _auction(cast)
+    services.place_bid(actor=cast.resident_a, auction_id=auction.pk, amount=10)
+    services.place_bid(actor=cast.party_member_a, auction_id=auction.pk, amount=20)  # the first hold is released
+    services.donate(actor=cast.resident_a, amount=7, recipient_id=cast.party_member_a.pk)
+    stats = selectors.statistics(cast.staff_a)
+    purposes = {p["label"]: p["beans"] for p in stats["purposes"]}
+    assert purposes["积分竞拍"] == 20 and purposes["积分捐赠"] == 7 and purposes["积分换礼品"] == 0
+    assert stats["totals"]["spent"] == sum(purposes.values()) == 27
+    assert selectors.statistics(cast.staff_b)["totals"]["spent"] == 0  # another community's committee
+    assert selectors.statistics(cast.subdistrict_observer_other)["totals"]["spent"] == 0
+    assert selectors.statistics(cast.subdistrict_observer)["totals"]["spent"] == 27
