@@ -30,6 +30,13 @@ class RegisterForm(forms.Form):
     password = forms.CharField(label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
                                help_text="至少8位，包含大写字母、小写字母、数字、符号中的至少3类")
     password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    invite_code = forms.CharField(label="邀请码", max_length=12, required=False, help_text="邻居分享的邀请码（选填）")
+
+    def clean_invite_code(self) -> str:
+        code = self.cleaned_data.get("invite_code", "").strip().upper()
+        if code and (not code.isascii() or not code.isalnum()):
+            raise forms.ValidationError("邀请码由字母和数字组成")
+        return code
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()

@@ -60,6 +60,8 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
     # When the password was last set (staff must change it every STAFF_PASSWORD_MAX_AGE_DAYS,
     # accounts/mfa.py); null for rows written past set_password (the demo seed): date_joined counts.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
+    # The neighbour's invite code this person registered with (points.InviteCode; rewarded when they join).
+    invite_code = models.CharField(_("邀请码"), max_length=12, blank=True, default="", editable=False)
 
     objects = UserManager()  # type: ignore[misc]
 

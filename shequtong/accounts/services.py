@@ -122,6 +122,7 @@ class Registration:
     phone: str
     sms_code: str
     password: str
+    invite_code: str = ""   # a neighbour's invite code (points rewards the inviter when this person joins)
 
 
 def register(*, data: Registration, request: HttpRequest | None = None) -> User:
@@ -180,6 +181,7 @@ def register(*, data: Registration, request: HttpRequest | None = None) -> User:
                 phone_index=phone_index(phone),
                 birth_date=info.birth_date,
                 sex=info.sex,
+                invite_code=(data.invite_code or "").strip().upper()[:12],
             )
             user.set_password(data.password)
             user.save()

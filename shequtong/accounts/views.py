@@ -78,9 +78,10 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @access.public
 def register(request: HttpRequest) -> HttpResponse:
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST or None, initial={"invite_code": request.GET.get("invite", "")[:12]})
     if request.method == "POST" and form.is_valid():
-        data = services.Registration(**{k: form.cleaned_data[k] for k in ("username", "real_name", "id_number", "phone", "sms_code", "password")})
+        data = services.Registration(**{k: form.cleaned_data[k] for k in (
+            "username", "real_name", "id_number", "phone", "sms_code", "password", "invite_code")})
         done = perform(request, lambda: services.register(data=data, request=request), form=form)
         if done.value is not None:
             auth_login(request, done.value, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")

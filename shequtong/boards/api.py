@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.urls import reverse
-from ninja import Router
+from ninja import Router, Status
 
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
@@ -132,8 +132,15 @@ def create_post(request: AuthedRequest, payload: PostIn) -> tuple[int, PostOut]:
 @router.get("/posts/{post_id}", response=PostOut)
 @access.login
 def read_post(request: AuthedRequest, post_id: Id) -> PostOut:
-    services.record_read(actor=request.user, post_id=post_id)
     return _post_out(_fresh(request, post_id))
+
+
+@router.post("/posts/{post_id}/read", response={204: None})
+@access.login
+def mark_read(request: AuthedRequest, post_id: Id) -> Status[None]:
+    """The read receipt (counted once per person, earns 积分 within the daily cap); a GET of the post writes nothing."""
+    services.record_read(actor=request.user, post_id=post_id)
+    return Status(204, None)
 
 
 @router.get("/posts/{post_id}/replies", response=list[ReplyOut])

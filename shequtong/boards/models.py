@@ -271,6 +271,8 @@ class ServiceOffer(models.Model):
     capacity = models.PositiveSmallIntegerField(_("名额"), null=True, blank=True)
     confirmed_count = models.PositiveIntegerField(default=0)
     is_open = models.BooleanField(_("开放预约"), default=True)
+    # 积分换服务 (§3.4.3 item 2.2): 社区豆 a booking costs, set by the committee; 0 = free.
+    cost = models.PositiveIntegerField(_("所需社区豆"), default=0)
 
     class Meta:
         verbose_name = _("服务")
@@ -294,6 +296,7 @@ class Booking(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("预约时间"))
     decided_at = models.DateTimeField(null=True, blank=True)
+    cost = models.PositiveIntegerField(_("所付社区豆"), default=0)  # charged when booked, refunded if cancelled or declined
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -18,6 +18,8 @@ from shequtong.accounts.models import User, private_fields_of
 from shequtong.common.errors import NotFound
 from shequtong.common.hooks import ReadRecord
 from shequtong.places.models import Community
+from shequtong.points.models import level_expression
+from shequtong.points.selectors import levels_of
 
 from .catalogue import Board
 from .errors import BoardError
@@ -43,7 +45,7 @@ from .policies import BoardAccess, PostAccess
 def _list_qs(qs: QuerySet[Post]) -> QuerySet[Post]:
     return qs.select_related("author").defer(*private_fields_of("author")).prefetch_related(
         Prefetch("images", queryset=PostImage.objects.order_by("position", "id"))
-    )
+    ).annotate(author_level=level_expression("author"))  # 社区达人 beside the name, in the same query
 
 
 def posts(
@@ -68,10 +70,20 @@ def posts(
 
 
 def replies(post: Post, access: PostAccess) -> QuerySet[Reply]:
-    qs = Reply.objects.filter(post=post).select_related("author").defer(*private_fields_of("author"))
+    qs = (Reply.objects.filter(post=post).select_related("author").defer(*private_fields_of("author"))
+          .annotate(author_level=level_expression("author")))
     if not access.board.sees_hidden:
         qs = qs.filter(visibility=Visibility.VISIBLE)
     return qs.order_by("created_at", "id")
+
+
+def author_level(post: Post) -> str:
+    """The 社区达人 level of the post's author (one query for the post page)."""
+    return levels_of([post.author_id])[post.author_id]
+
+
+def has_read(user: User, post: Post) -> bool:
+    return Read.objects.filter(post=post, user=user).exists()
 
 
 def liked(user: User, post: Post) -> bool:

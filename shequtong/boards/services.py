@@ -25,6 +25,8 @@ from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.text import cleaned
 from shequtong.inbox.services import send_system_message
+from shequtong.points import services as points
+from shequtong.points.models import Action as PointsAction
 
 from . import catalogue, images, policies
 from .catalogue import Board
@@ -180,21 +182,13 @@ def _publish_tagged(*, post: Post, actor: User, patrol_level: str | None) -> Non
     ))
 
 
-def open_post(*, actor: User, post_id: int) -> tuple[Post, policies.PostAccess]:
-    """Open a post for reading: the post and the actor's access, and the actor counted once as a reader.
-
-    Observers browsing read-only are not counted: the count says how many of
-    the community's people saw it. The returned post's ``read_count`` includes
-    this read.
-    """
-    post, access = policies.access_post(actor, post_id)
-    if _count_read(actor, post, access):
-        post.read_count += 1
-    return post, access
-
-
 def record_read(*, actor: User, post_id: int) -> bool:
-    """Count the actor once as a reader of the post; True if this was their first read."""
+    """Count the actor once as a reader of the post; True if this was their first read.
+
+    Called by a POST the post page sends once it is shown (and by the API's POST .../read), never by
+    the GET that shows the post: the read receipt writes a row and earns 积分 (activity_recorded).
+    Observers browsing read-only are not counted: the count says how many of the community's people saw it.
+    """
     post, access = policies.access_post(actor, post_id)
     return _count_read(actor, post, access)
 
@@ -604,9 +598,15 @@ def book_service(*, actor: User, post_id: int, note: str = "") -> Booking:
             with transaction.atomic():
                 booking = Booking.objects.create(
                     offer=offer, community_id=post.community_id, user=actor, note=note, created_at=clock.now(),
+                    cost=offer.cost,
                 )
         except IntegrityError as exc:
             raise Conflict("您已预约该服务") from exc
+        if offer.cost:
+            # In the booking's transaction: too few 社区豆 refuses the booking and writes nothing.
+            points.spend_beans(user_id=actor.pk, amount=offer.cost, action=PointsAction.SERVICE,
+                               reason=f"预约社区服务：{post.title}", ref_type="booking", ref_id=booking.pk,
+                               community_id=post.community_id)
         send_system_message(
             recipient=offer.provider, subject=f"有人预约了您的服务：{post.title}"[:120],
             body=f"{actor.display_name} 预约了您在社区服务发布的「{post.title}」，请及时确认。",
@@ -634,6 +634,8 @@ def decide_booking(*, actor: User, booking_id: int, confirm: bool) -> Booking:
         if confirm:
             ServiceOffer.objects.filter(pk=offer.pk).update(confirmed_count=F("confirmed_count") + 1)
         post = Post.objects.get(pk=offer.post_id)
+        if not confirm:
+            _refund_booking(booking, f"服务预约未能安排，退还：{post.title}")
         send_system_message(
             recipient=booking.user,
             subject=(f"您的服务预约已确认：{post.title}" if confirm else f"您的服务预约未能安排：{post.title}")[:120],
@@ -655,7 +657,37 @@ def cancel_booking(*, actor: User, booking_id: int) -> Booking:
             ServiceOffer.objects.filter(pk=booking.offer_id).update(confirmed_count=F("confirmed_count") - 1)
         booking.status, booking.decided_at = Booking.Status.CANCELLED, clock.now()
         booking.save(update_fields=["status", "decided_at"])
+        _refund_booking(booking, "取消服务预约，退还社区豆")
     return booking
+
+
+def _refund_booking(booking: Booking, reason: str) -> None:
+    """Give back what the booking was charged (once: the ledger refuses a second refund of one booking)."""
+    if booking.cost:
+        points.refund_beans(user_id=booking.user_id, amount=booking.cost, reason=reason, ref_type="booking",
+                            ref_id=booking.pk, community_id=booking.community_id)
+
+
+SERVICE_COST_MAX = 10000
+
+
+def set_service_cost(*, actor: User, post_id: int, cost: int) -> ServiceOffer:
+    """积分换服务: the committee sets how many 社区豆 a booking of this 社区服务 costs (0: free).
+
+    Bookings already made keep what they were charged; the new cost applies to the next ones.
+    """
+    post, access = policies.access_post(actor, post_id)
+    if not access.can_moderate:
+        raise PermissionRefused("只有本社区居村委可以设置服务所需社区豆")
+    if not (0 <= cost <= SERVICE_COST_MAX):
+        raise ValidationFailed(f"所需社区豆应为0到{SERVICE_COST_MAX}", field="cost")
+    with transaction.atomic():
+        offer = ServiceOffer.objects.select_for_update().filter(post=post).first()
+        if offer is None:
+            raise NotFound("该主题不是服务", code=BoardError.NOT_A_SERVICE)
+        offer.cost = cost
+        offer.save(update_fields=["cost"])
+    return offer
 
 
 # --- moderation -------------------------------------------------------------------

@@ -155,12 +155,15 @@ def image(request: AuthedRequest, image_id: int) -> FileResponse:
 
 @access.login
 def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
-    post, pa = services.open_post(actor=request.user, post_id=post_id)
+    post, pa = policies.access_post(request.user, post_id)
     kind = post.community.kind
     user = request.user
     replies_page = paginate(request, selectors.replies(post, pa), per_page=50)
     return render(request, "boards/post.html", {
         "post": post, "pa": pa, "label": catalogue.spec(post.board).label_for(kind),
+        "author_level": selectors.author_level(post),
+        # The read receipt (and its 积分) is a POST the page sends once shown: nothing is written on GET.
+        "send_read": pa.counts_as_read and not selectors.has_read(user, post),
         "images": list(post.images.all()),
         "page_obj": replies_page,
         "liked": selectors.liked(user, post) if pa.may_like else False,
@@ -197,6 +200,14 @@ def reply(request: AuthedRequest, post_id: int) -> HttpResponse:
     perform(request, lambda: services.reply_to(actor=request.user, post_id=post_id, body=body, mention=mention),
             success=f"回复成功，已@{label}" if mention else "回复成功", once="boards.reply")
     return redirect(back + "#replies")
+
+
+@access.login
+@require_POST
+def read(request: AuthedRequest, post_id: int) -> HttpResponse:
+    """The post page's read receipt (sent by boards.js once the post is shown)."""
+    services.record_read(actor=request.user, post_id=post_id)  # checks access (404)
+    return HttpResponse(status=204)
 
 
 @access.login
@@ -373,8 +384,19 @@ def book(request: AuthedRequest, post_id: int) -> HttpResponse:
     form = BookingForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     perform(request, lambda: services.book_service(actor=request.user, post_id=post_id, note=note),
-            success="预约已提交，等待提供者确认")
+            success="预约已提交，等待提供者确认", once="boards.book")
     return redirect(post)
+
+
+@access.login
+@require_POST
+def service_cost(request: AuthedRequest, post_id: int) -> HttpResponse:
+    """The committee sets the 社区豆 a booking of this 社区服务 costs."""
+    raw = request.POST.get("cost", "").strip()
+    cost = int(raw) if raw.isdigit() and len(raw) < 9 else -1  # bad input: the service refuses it after its access check
+    perform(request, lambda: services.set_service_cost(actor=request.user, post_id=post_id, cost=cost),
+            success="已设置服务所需社区豆")
+    return redirect("boards:post", post_id)
 
 
 @access.login

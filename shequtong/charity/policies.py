@@ -103,6 +103,11 @@ class ProjectAccess:
         return self.is_served and self.is_approved and self.on_shelf
 
     @property
+    def can_donate(self) -> bool:
+        """积分捐赠 (§3.4.3 item 2.7): a resident it serves gives 社区豆 to a project on the shelf."""
+        return self.is_served and self.is_approved and self.on_shelf and not self.is_owner
+
+    @property
     def audience(self) -> str:
         """Which version of the page: "org", "centre", "observer" or "resident"."""
         if self.is_owner:

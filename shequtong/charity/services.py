@@ -21,6 +21,7 @@ from shequtong.common import clock
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.inbox import services as inbox_services
 from shequtong.places.models import Community
+from shequtong.points import services as points
 
 from . import progress as progress_rollup
 from .errors import CharityError
@@ -847,3 +848,17 @@ def lead_reach(sender: Any, recipient: Any) -> int | None:
     found = through.objects.filter(servicesite__lead_id=recipient.pk, community_id__in=sorted(member_ids)).order_by(
         "community_id").values_list("community_id", flat=True).first()
     return int(found) if found is not None else None
+
+
+# --- 积分捐赠 (§3.4.3 item 2.7) ---------------------------------------------------------------
+
+
+def donate_beans(*, actor: User, project_id: int, amount: int, note: str = "") -> Any:
+    """A resident the project serves gives it 社区豆 (the points ledger records the spend; the project's tally sums them)."""
+    from .policies import access_project
+
+    with transaction.atomic():
+        project, access = access_project(actor, project_id)
+        if not access.can_donate:
+            raise PermissionRefused("只有项目服务社区的居村民可以向已上架的项目捐赠社区豆")
+        return points.donate(actor=actor, amount=amount, project_id=project.pk, project_title=project.title, note=note)

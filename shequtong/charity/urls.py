@@ -37,6 +37,7 @@ urlpatterns = [
     path("slots/<int:slot_id>/book/", views.slot_book, name="slot_book"),
     path("bookings/<int:slot_booking_id>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("projects/<int:project_id>/reviews/", views.review_create, name="review_create"),
+    path("projects/<int:project_id>/donate/", views.project_donate, name="project_donate"),
     path("sites/<int:site_id>/message/", views.site_message, name="site_message"),
     path("bindings/<int:binding_id>/slots/", views.slot_create, name="slot_create"),
     path("org/bookings/", views.org_bookings, name="org_bookings"),

@@ -16,6 +16,7 @@ from shequtong.common import access, clock
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate, query_without_page
 from shequtong.common.perform import perform
+from shequtong.points import selectors as points_selectors
 
 from . import images, selectors, services
 from . import statistics as stats
@@ -114,7 +115,18 @@ def project_detail(request: AuthedRequest, project_id: int) -> HttpResponse:
         and not project.reviews.filter(resident_id=request.user.pk).exists(),
         "review_form": ReviewForm(),
         "reviews": selectors.project_reviews(project, audience=access_.audience)[:50],
+        "donations": points_selectors.project_donations(project.pk),
     })
+
+
+@access.capability("member")
+@require_POST
+def project_donate(request: AuthedRequest, project_id: int) -> HttpResponse:
+    raw, note = request.POST.get("amount", "").strip(), request.POST.get("note", "")
+    amount = int(raw) if raw.isdigit() and len(raw) < 9 else 0  # bad input: the service refuses it after its access check
+    perform(request, lambda: services.donate_beans(actor=request.user, project_id=project_id, amount=amount, note=note),
+            success="感谢您的捐赠", once="charity.donate")
+    return redirect("charity:project", project_id=project_id)
 
 
 @access.capability(*READERS)

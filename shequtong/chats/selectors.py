@@ -10,6 +10,7 @@ from shequtong.accounts import audit, names, scope
 from shequtong.accounts.models import PRIVATE_FIELDS, RoleGrant, User
 from shequtong.accounts.roles import roles_with
 from shequtong.places.models import Community
+from shequtong.points.models import level_expression
 
 from .models import GroupChat, GroupHistory, GroupMember, GroupMention, GroupMessage, GroupReadState
 from .policies import GroupAccess, access_group, resident_community_ids, resident_estate_ids
@@ -78,7 +79,7 @@ def managed_groups(user: User) -> QuerySet[GroupChat]:
 
 
 def _page_qs(group: GroupChat, *, with_mentions: bool) -> QuerySet[GroupMessage]:
-    qs = GroupMessage.objects.filter(group=group).select_related("author")
+    qs = GroupMessage.objects.filter(group=group).select_related("author").annotate(author_level=level_expression("author"))
     if with_mentions:
         qs = qs.annotate(mention_count=Count("mentions"))
     return qs

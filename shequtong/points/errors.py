@@ -11,3 +11,7 @@ class PointsError(ErrorCode):
     ALREADY_COLLECTED = "already_collected"
     ALREADY_INVITED = "already_invited"
     ALREADY_MEMBER = "already_member"
+    NOT_AUDIENCE = "not_audience"
+    AUCTION_NOT_RUNNING = "auction_not_running"
+    AUCTION_NOT_ENDED = "auction_not_ended"
+    DONATION_LIMIT = "donation_limit"

@@ -15,10 +15,11 @@ from shequtong.accounts import scope
 from shequtong.accounts.models import User
 from shequtong.common.errors import NotFound
 
-from .models import Gift, Redemption
+from .models import Auction, Gift, Redemption
 
 GIFT_NOT_FOUND = "礼品不存在或您无权查看"
 REDEMPTION_NOT_FOUND = "兑换记录不存在或您无权查看"
+AUCTION_NOT_FOUND = "竞拍不存在或您无权查看"
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,27 @@ def access_redemption(actor: User, redemption_id: int, *, for_update: bool = Fal
     if not (access.is_owner or access.is_manager):
         raise NotFound(REDEMPTION_NOT_FOUND)
     return row, access
+
+
+@dataclass(frozen=True)
+class AuctionAccess:
+    is_manager: bool    # the committee of the auction's community
+    is_audience: bool   # a resident of it: may bid
+    is_observer: bool
+
+    @property
+    def can_view(self) -> bool:
+        return self.is_manager or self.is_audience or self.is_observer
+
+
+def access_auction(actor: User, auction_id: int, *, for_update: bool = False) -> tuple[Auction, AuctionAccess]:
+    qs = Auction.objects.select_for_update(of=("self",)) if for_update else Auction.objects.select_related("community")
+    auction = qs.filter(pk=auction_id).first()
+    if auction is None:
+        raise NotFound(AUCTION_NOT_FOUND)
+    where = (auction.community_id, auction.subdistrict_id)
+    access = AuctionAccess(is_manager=manages_place(actor, *where), is_audience=audience_of_place(actor, *where),
+                           is_observer=observes_place(actor, *where))
+    if not access.can_view:
+        raise NotFound(AUCTION_NOT_FOUND)
+    return auction, access

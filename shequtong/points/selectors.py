@@ -9,7 +9,20 @@ from django.db.models import Count, Q, QuerySet, Sum
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
 
-from .models import LEVELS, Gift, PointsAccount, PointsEntry, PointsStats, Redemption, level_of
+from .models import (
+    LEVELS,
+    SPEND_PURPOSES,
+    Auction,
+    Bid,
+    Donation,
+    Gift,
+    InviteCode,
+    PointsAccount,
+    PointsEntry,
+    PointsStats,
+    Redemption,
+    level_of,
+)
 
 
 def account_of(user: User) -> PointsAccount:
@@ -71,7 +84,8 @@ def statistics(user: User) -> dict[str, Any]:
     rows = where.filter(PointsStats.objects.select_related("community", "subdistrict")).order_by(
         "subdistrict__sort_order", "community__name")
     totals = rows.aggregate(reputation=Sum("reputation_earned"), earned=Sum("beans_earned"),
-                            spent=Sum("beans_spent"), checkins=Sum("checkins"), redemptions=Sum("redemptions"))
+                            spent=Sum("beans_spent"), checkins=Sum("checkins"), redemptions=Sum("redemptions"),
+                            **{column: Sum(column) for column, _label in SPEND_PURPOSES.values()})
     bands = []
     accounts = where.filter(PointsAccount.objects.all())
     floors = [f for f, _ in LEVELS]
@@ -80,4 +94,48 @@ def statistics(user: User) -> dict[str, Any]:
         for i, floor in enumerate(floors)})
     for i, (_floor, label) in enumerate(LEVELS):
         bands.append({"label": label, "count": agg[f"l{i}"] or 0})
-    return {"rows": rows, "totals": {k: v or 0 for k, v in totals.items()}, "levels": bands}
+    totals = {k: v or 0 for k, v in totals.items()}
+    purposes = [{"label": label, "beans": totals[column]} for column, label in SPEND_PURPOSES.values()]
+    return {"rows": rows, "totals": totals, "levels": bands, "purposes": purposes}
+
+
+def auctions_for(user: User) -> QuerySet[Auction]:
+    """Auctions of the person's communities that have not been settled, soonest end first."""
+    members = scope.scope_for(user, "member")
+    if members.is_empty:
+        return Auction.objects.none()
+    return members.filter(Auction.objects.filter(settled_at__isnull=True)).select_related("community").order_by("ends_at", "id")
+
+
+def managed_auctions(user: User) -> QuerySet[Auction]:
+    committee = scope.scope_for(user, "committee")
+    if committee.is_empty:
+        return Auction.objects.none()
+    return committee.filter(Auction.objects.all()).select_related("community", "winner").order_by("-ends_at", "-id")
+
+
+def auction_bids(auction: Auction) -> QuerySet[Bid]:
+    return Bid.objects.filter(auction=auction).select_related("user").order_by("-amount", "id")
+
+
+def my_bids(user: User) -> QuerySet[Bid]:
+    return Bid.objects.filter(user=user).select_related("auction").order_by("-created_at", "-id")
+
+
+def my_donations(user: User) -> QuerySet[Donation]:
+    return Donation.objects.filter(donor=user).select_related("recipient").order_by("-created_at", "-id")
+
+
+def project_donations(project_id: int) -> dict[str, int]:
+    """What a charity project received: 社区豆 in total and from how many people."""
+    agg = Donation.objects.filter(project_id=project_id).aggregate(total=Sum("amount"), donors=Count("donor", distinct=True))
+    return {"total": agg["total"] or 0, "donors": agg["donors"] or 0}
+
+
+def invite_code_of(user: User) -> InviteCode | None:
+    return InviteCode.objects.filter(pk=user.pk).first()
+
+
+def invited_by_code(user: User) -> int:
+    """How many registered with the person's code and joined (earned the inviter 社区豆)."""
+    return PointsEntry.objects.filter(user=user, action="invite").count()

@@ -12,11 +12,13 @@ constraint is the last guard).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 
 from shequtong.accounts import scope
 from shequtong.accounts import services as account_services
@@ -30,8 +32,22 @@ from shequtong.inbox.services import send_system_message
 from shequtong.places.models import Community
 
 from .errors import PointsError
-from .models import Action, Gift, Invitation, PointsAccount, PointsEntry, PointsStats, Redemption
-from .policies import access_gift, access_redemption, manages_place
+from .models import (
+    REFUND_PURPOSE,
+    SPEND_PURPOSES,
+    Action,
+    Auction,
+    Bid,
+    Donation,
+    Gift,
+    Invitation,
+    InviteCode,
+    PointsAccount,
+    PointsEntry,
+    PointsStats,
+    Redemption,
+)
+from .policies import access_auction, access_gift, access_redemption, manages_place
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +147,41 @@ def spend_beans(*, user_id: int, amount: int, action: str, reason: str, ref_type
         entry = PointsEntry.objects.create(
             user_id=user_id, action=action, reputation=0, beans=-amount, reason=reason[:200], ref_type=ref_type,
             ref_id=ref_id, community_id=community_id, day=clock.today(), created_at=clock.now())
-        _bump(community_id, beans_spent=amount, redemptions=1 if action == Action.GIFT else 0)
+        purpose = SPEND_PURPOSES.get(action)
+        _bump(community_id, beans_spent=amount, redemptions=1 if action == Action.GIFT else 0,
+              **({purpose[0]: amount} if purpose else {}))
     return entry
+
+
+def refund_beans(*, user_id: int, amount: int, reason: str, ref_type: str, ref_id: int,
+                 community_id: int | None = None) -> PointsEntry | None:
+    """Give back 社区豆 that were charged or held for ``ref_type``/``ref_id``; at most once per source.
+
+    Call inside the transaction of what ends the charge (a cancelled booking, an outbid bid): a second
+    call for the same source writes nothing (a unique constraint) and returns None.
+    """
+    if amount <= 0:
+        return None
+    with transaction.atomic():
+        _ensure_account(user_id, community_id)
+        try:
+            with transaction.atomic():
+                entry = PointsEntry.objects.create(
+                    user_id=user_id, action=Action.REFUND, reputation=0, beans=amount, reason=reason[:200],
+                    ref_type=ref_type, ref_id=ref_id, community_id=community_id, day=clock.today(), created_at=clock.now())
+        except IntegrityError:
+            return None
+        PointsAccount.objects.filter(pk=user_id).update(beans=F("beans") + amount, updated_at=clock.now())
+        purpose = SPEND_PURPOSES.get(REFUND_PURPOSE.get(ref_type, ""))
+        _bump(community_id, beans_spent=-amount, **({purpose[0]: -amount} if purpose else {}))
+    return entry
+
+
+def _lock_accounts(*user_ids: int) -> None:
+    """Lock the accounts of a transfer in one order (by id), so two crossing transfers never deadlock."""
+    for uid in sorted(set(user_ids)):
+        _ensure_account(uid)
+    list(PointsAccount.objects.select_for_update().filter(pk__in=set(user_ids)).order_by("pk").values_list("pk", flat=True))
 
 
 # --- residents ---------------------------------------------------------------------------
@@ -324,14 +373,250 @@ def on_membership(event: hooks.MembershipEvent) -> None:
     earn(user_id=event.user_id, action=Action.JOIN, community_id=event.community_id, reason="首次实名加入社区通")
     PointsAccount.objects.filter(pk=event.user_id, community__isnull=True).update(
         community_id=event.community_id, subdistrict_id=event.subdistrict_id)
-    phone_idx = User.objects.filter(pk=event.user_id).values_list("phone_index", flat=True).first()
-    if not phone_idx:
+    joined = User.objects.filter(pk=event.user_id).values("phone_index", "invite_code").first()
+    if not joined:
         return
-    invitation = Invitation.objects.select_for_update().filter(phone_index=phone_idx, joined_user__isnull=True).first()
-    if invitation is None or invitation.inviter_id == event.user_id:
+    inviter_id = _inviter_of(event.user_id, joined["phone_index"], joined["invite_code"])
+    if inviter_id is None or not RoleGrant.objects.filter(user_id=inviter_id, role=Role.RESIDENT).exists():
         return
-    invitation.joined_user_id, invitation.joined_at = event.user_id, clock.now()
-    invitation.save(update_fields=["joined_user", "joined_at"])
-    inviter_community = scope.home_community(User.objects.get(pk=invitation.inviter_id))
-    earn(user_id=invitation.inviter_id, action=Action.INVITE, community_id=inviter_community.pk if inviter_community else None,
+    since = clock.today() - dt.timedelta(days=30)
+    if PointsEntry.objects.filter(user_id=inviter_id, action=Action.INVITE, day__gt=since).count() >= INVITE_MONTHLY_CAP:
+        return  # the daily cap is earn()'s; this one stops a month of farming
+    inviter_community = scope.home_community(User.objects.get(pk=inviter_id))
+    earn(user_id=inviter_id, action=Action.INVITE, community_id=inviter_community.pk if inviter_community else None,
          ref_type="user", ref_id=event.user_id, reason="邀请的邻居已实名加入")
+
+
+# --- 积分竞拍 (§3.4.3 item 2.5) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuctionInput:
+    community_id: int
+    title: str
+    description: str
+    how_to_collect: str
+    start_price: int
+    increment: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def create_auction(*, actor: User, data: AuctionInput) -> Auction:
+    """The committee puts an item up for its community's residents."""
+    community = scope.community_in_scope(actor, "committee", data.community_id)
+    errors = {}
+    if not data.title.strip() or len(data.title.strip()) > 60:
+        errors["title"] = "请填写拍品名称（60字以内）"
+    if not (1 <= data.start_price <= 100000):
+        errors["start_price"] = "起拍价应为1到100000社区豆"
+    if not (1 <= data.increment <= 10000):
+        errors["increment"] = "最小加价应为1到10000社区豆"
+    if data.ends_at <= data.starts_at:
+        errors["ends_at"] = "结束时间应晚于开始时间"
+    elif data.ends_at <= clock.now():
+        errors["ends_at"] = "结束时间应晚于现在"
+    elif data.ends_at - data.starts_at > dt.timedelta(days=90):
+        errors["ends_at"] = "竞拍时长不能超过90天"
+    if not data.how_to_collect.strip() or len(data.how_to_collect.strip()) > 200:
+        errors["how_to_collect"] = "请填写领取方式（200字以内）"
+    if len(data.description) > 500:
+        errors["description"] = "拍品说明不能超过500字"
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ValidationFailed(message, field=field)
+    return Auction.objects.create(
+        community=community, subdistrict_id=community.subdistrict_id, title=data.title.strip(),
+        description=data.description.strip(), how_to_collect=data.how_to_collect.strip(), start_price=data.start_price,
+        increment=data.increment, starts_at=data.starts_at, ends_at=data.ends_at, created_by=actor,
+        created_at=clock.now())
+
+
+def place_bid(*, actor: User, auction_id: int, amount: int) -> Bid:
+    """Bid ``amount`` 社区豆: they are held at once; the bid it beats is released in the same transaction.
+
+    The auction's row lock orders the bids on one auction; the two accounts involved are then locked
+    in id order (``_lock_accounts``), so bids on two auctions by the same people cannot deadlock. A
+    refusal anywhere (too low, too few 社区豆, the time is up) rolls everything back: the previous
+    leader keeps their hold.
+    """
+    with transaction.atomic():
+        auction, access = access_auction(actor, auction_id, for_update=True)
+        if not access.is_audience:
+            raise PermissionRefused("只有本社区居村民可以参与竞拍", code=PointsError.NOT_AUDIENCE)
+        now = clock.now()
+        state = auction.state(now)
+        if state == "upcoming":
+            raise Conflict("竞拍尚未开始", code=PointsError.AUCTION_NOT_RUNNING)
+        if state == "ended":
+            raise Conflict("竞拍已结束", code=PointsError.AUCTION_NOT_RUNNING)
+        if amount < auction.min_bid:
+            raise ValidationFailed(f"出价至少为{auction.min_bid}社区豆", field="amount")
+        if amount > 1000000:
+            raise ValidationFailed("出价过高", field="amount")
+        previous = Bid.objects.filter(pk=auction.top_bid_id).first() if auction.top_bid_id else None
+        _lock_accounts(actor.pk, *([previous.user_id] if previous else []))
+        if previous is not None:
+            previous.status = Bid.Status.RELEASED
+            previous.save(update_fields=["status"])
+            refund_beans(user_id=previous.user_id, amount=previous.amount, ref_type="bid", ref_id=previous.pk,
+                         reason=f"竞拍出价被超出，退还：{auction.title}", community_id=auction.community_id)
+        bid = Bid.objects.create(auction=auction, user=actor, amount=amount, created_at=now)
+        spend_beans(user_id=actor.pk, amount=amount, action=Action.BID, reason=f"竞拍出价（冻结）：{auction.title}",
+                    ref_type="bid", ref_id=bid.pk, community_id=auction.community_id)
+        Auction.objects.filter(pk=auction.pk).update(top_bid=bid, top_amount=amount, bid_count=F("bid_count") + 1)
+        if previous is not None and previous.user_id != actor.pk:
+            send_system_message(recipient=User.objects.get(pk=previous.user_id), subject=f"您的竞拍出价已被超出：{auction.title}",
+                                body=f"有人出价{amount}社区豆，高于您的{previous.amount}社区豆；您冻结的社区豆已退还。")
+    return bid
+
+
+def _settle(auction: Auction) -> bool:
+    """The highest bid wins (its hold stays spent); nothing else is held any more. Under the auction's lock."""
+    if auction.settled_at is not None:
+        return False
+    auction.settled_at = clock.now()
+    fields = ["settled_at"]
+    if auction.top_bid_id:
+        bid = Bid.objects.select_related("user").get(pk=auction.top_bid_id)
+        bid.status = Bid.Status.WON
+        bid.save(update_fields=["status"])
+        auction.winner_id = bid.user_id
+        fields.append("winner")
+        send_system_message(recipient=bid.user, subject=f"竞拍成功：{auction.title}",
+                            body=f"您以{bid.amount}社区豆拍得“{auction.title}”。领取方式：{auction.how_to_collect}")
+    auction.save(update_fields=fields)
+    return True
+
+
+def settle_auction(*, actor: User, auction_id: int) -> Auction:
+    """The committee ends an auction whose time is up (the scheduler does it too)."""
+    with transaction.atomic():
+        auction, access = access_auction(actor, auction_id, for_update=True)
+        if not access.is_manager:
+            raise PermissionRefused("只有发布竞拍的居村委可以结束竞拍")
+        if clock.now() < auction.ends_at:
+            raise Conflict("竞拍结束时间未到", code=PointsError.AUCTION_NOT_ENDED)
+        if not _settle(auction):
+            raise Conflict("竞拍已结算", code=PointsError.AUCTION_NOT_RUNNING)
+    return auction
+
+
+def settle_ended_auctions() -> int:
+    """For the scheduler: settle every auction whose time is up."""
+    done = 0
+    for pk in Auction.objects.filter(settled_at__isnull=True, ends_at__lte=clock.now()).values_list("pk", flat=True):
+        with transaction.atomic():
+            done += _settle(Auction.objects.select_for_update().get(pk=pk))
+    return done
+
+
+def collect_auction(*, actor: User, auction_id: int) -> Auction:
+    with transaction.atomic():
+        auction, access = access_auction(actor, auction_id, for_update=True)
+        if not access.is_manager:
+            raise PermissionRefused("只有发布竞拍的居村委可以登记领取")
+        if auction.winner_id is None or auction.collected_at is not None:
+            raise Conflict("没有待领取的拍品", code=PointsError.ALREADY_COLLECTED)
+        auction.collected_at = clock.now()
+        auction.save(update_fields=["collected_at"])
+    return auction
+
+
+# --- 积分捐赠 (§3.4.3 item 2.7) -------------------------------------------------------------
+
+DONATION_MAX = 1000        # 社区豆 in one donation
+DONATION_DAILY_MAX = 2000  # 社区豆 a person gives away in a day (a stolen account cannot be emptied at once)
+
+
+def donate(*, actor: User, amount: int, recipient_id: int | None = None, project_id: int | None = None,
+           project_title: str = "", note: str = "") -> Donation:
+    """Give 社区豆 to another person (they receive them) or to a charity project (the project's tally).
+
+    The donor's spend and the recipient's credit are one transaction with both accounts locked in id order.
+    Callers for a project (charity.services) check the project first.
+    """
+    if not (1 <= amount <= DONATION_MAX):
+        raise ValidationFailed(f"捐赠数量应为1到{DONATION_MAX}社区豆", field="amount")
+    note = note.strip()
+    if len(note) > 100:
+        raise ValidationFailed("留言不能超过100字", field="note")
+    if recipient_id is not None and recipient_id == actor.pk:
+        raise ValidationFailed("不能捐赠给自己", field="phone")
+    home = scope.home_community(actor)
+    if home is None:
+        raise PermissionRefused("加入社区后才能捐赠")
+    with transaction.atomic():
+        _lock_accounts(actor.pk, *([recipient_id] if recipient_id else []))
+        given_today = -(PointsEntry.objects.filter(user=actor, action=Action.DONATE, day=clock.today())
+                        .aggregate(b=Sum("beans"))["b"] or 0)
+        if given_today + amount > DONATION_DAILY_MAX:
+            raise Conflict(f"每天最多捐赠{DONATION_DAILY_MAX}社区豆", code=PointsError.DONATION_LIMIT)
+        donation = Donation.objects.create(donor=actor, recipient_id=recipient_id, project_id=project_id, amount=amount,
+                                           note=note, community=home, created_at=clock.now())
+        to = f"公益项目“{project_title}”" if project_id else "邻居"
+        spend_beans(user_id=actor.pk, amount=amount, action=Action.DONATE, reason=f"捐赠给{to}"[:200],
+                    ref_type="donation", ref_id=donation.pk, community_id=home.pk)
+        if recipient_id is not None:
+            recipient = User.objects.get(pk=recipient_id)
+            r_home = scope.home_community(recipient)
+            PointsEntry.objects.create(
+                user_id=recipient_id, action=Action.DONATED, reputation=0, beans=amount,
+                reason=f"收到{actor.display_name}的捐赠"[:200], ref_type="donation", ref_id=donation.pk,
+                community_id=r_home.pk if r_home else None, day=clock.today(), created_at=clock.now())
+            PointsAccount.objects.filter(pk=recipient_id).update(beans=F("beans") + amount, updated_at=clock.now())
+            _bump(r_home.pk if r_home else None, beans_earned=amount)
+            send_system_message(recipient=recipient, subject=f"您收到{amount}社区豆",
+                                body=f"{actor.display_name}向您捐赠了{amount}社区豆。" + (f"留言：{note}" if note else ""))
+    return donation
+
+
+def donate_to_phone(*, actor: User, phone: str, amount: int, note: str = "") -> Donation:
+    """To a resident named by phone (matched by its blind index, never shown)."""
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhone as exc:
+        raise ValidationFailed(str(exc), field="phone") from exc
+    user_id = User.objects.filter(phone_index=account_services.phone_index(phone)).values_list("pk", flat=True).first()
+    if user_id is None or not RoleGrant.objects.filter(user_id=user_id, role=Role.RESIDENT).exists():
+        raise ValidationFailed("没有找到使用该手机号的实名居村民", field="phone")
+    return donate(actor=actor, amount=amount, recipient_id=user_id, note=note)
+
+
+# --- invite codes ---------------------------------------------------------------------------
+
+INVITE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud and typed by neighbours
+INVITE_MONTHLY_CAP = 20    # rewarded invitations per inviter in 30 days (besides the daily cap)
+
+
+def invite_code_for(*, actor: User) -> InviteCode:
+    """The resident's invite code, made on first request (a POST)."""
+    if scope.home_community(actor) is None:
+        raise PermissionRefused("加入社区后才能邀请邻居")
+    existing = InviteCode.objects.filter(pk=actor.pk).first()
+    if existing:
+        return existing
+    for _ in range(5):
+        code = "".join(secrets.choice(INVITE_CODE_ALPHABET) for _ in range(8))
+        try:
+            with transaction.atomic():
+                return InviteCode.objects.create(user=actor, code=code, created_at=clock.now())
+        except IntegrityError:
+            found = InviteCode.objects.filter(pk=actor.pk).first()
+            if found:
+                return found
+    raise Conflict("生成邀请码失败，请重试")
+
+
+def _inviter_of(user_id: int, phone_idx: str | None, invite_code: str) -> int | None:
+    """Who invited this neighbour: a phone invitation first, else the code they registered with."""
+    if phone_idx:
+        invitation = Invitation.objects.select_for_update().filter(phone_index=phone_idx, joined_user__isnull=True).first()
+        if invitation is not None and invitation.inviter_id != user_id:
+            invitation.joined_user_id, invitation.joined_at = user_id, clock.now()
+            invitation.save(update_fields=["joined_user", "joined_at"])
+            return invitation.inviter_id
+    if invite_code:
+        inviter = InviteCode.objects.filter(code=invite_code.strip().upper()).values_list("user_id", flat=True).first()
+        if inviter is not None and inviter != user_id:
+            return inviter
+    return None

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shequtong.accounts import scope
@@ -15,9 +16,9 @@ from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
 
 from . import selectors, services
-from .forms import GiftForm, InviteForm, QualityForm
-from .models import LEVELS, Action, PointsEntry, level_index
-from .policies import access_gift
+from .forms import AuctionForm, BidForm, DonateForm, GiftForm, InviteForm, QualityForm
+from .models import LEVELS, Action, Invitation, PointsEntry, level_index
+from .policies import access_auction, access_gift
 
 
 def _level_context(reputation: int) -> dict[str, Any]:
@@ -58,11 +59,20 @@ def invite(request: AuthedRequest) -> HttpResponse:
         if perform(request, lambda: services.invite_neighbour(actor=request.user, phone=phone), form=form,
                    success="邀请已记录：邻居实名加入后您将获得奖励"):
             return redirect("points:invite")
-    from .models import Invitation
-
+    code = selectors.invite_code_of(request.user)
     return render(request, "points/invite.html", {
-        "form": form, "invitations": Invitation.objects.filter(inviter=request.user)[:50],
+        "form": form, "invitations": Invitation.objects.filter(inviter=request.user)[:50], "code": code,
+        "link": request.build_absolute_uri(reverse("accounts:register") + f"?invite={code.code}") if code else "",
+        "rewarded": selectors.invited_by_code(request.user),
+        "daily_cap": services.EARN_RULES[Action.INVITE].daily_cap, "monthly_cap": services.INVITE_MONTHLY_CAP,
     })
+
+
+@access.capability("member")
+@require_POST
+def invite_code(request: AuthedRequest) -> HttpResponse:
+    perform(request, lambda: services.invite_code_for(actor=request.user), success="邀请码已生成，分享给邻居吧")
+    return redirect("points:invite")
 
 
 @access.login
@@ -149,3 +159,89 @@ def award(request: AuthedRequest) -> HttpResponse:
                 form=form, success="奖励已发放", once="points.award"):
             return redirect("points:award")
     return render(request, "points/award.html", {"form": form})
+
+
+# --- 积分竞拍 ---------------------------------------------------------------------------------
+
+@access.capability("member")
+def auctions(request: AuthedRequest) -> HttpResponse:
+    return render(request, "points/auctions.html", {
+        "page_obj": paginate(request, selectors.auctions_for(request.user)), "now": clock.now(),
+        "account": selectors.account_of(request.user), "bids": selectors.my_bids(request.user)[:20],
+    })
+
+
+@access.login
+def auction_detail(request: AuthedRequest, auction_id: int) -> HttpResponse:
+    auction, aa = access_auction(request.user, auction_id)
+    return render(request, "points/auction.html", {
+        "auction": auction, "aa": aa, "state": auction.state(clock.now()), "form": BidForm(initial={"amount": auction.min_bid}),
+        "bids": list(selectors.auction_bids(auction)[:20]), "account": selectors.account_of(request.user),
+    })
+
+
+@access.capability("member")
+@require_POST
+def bid(request: AuthedRequest, auction_id: int) -> HttpResponse:
+    form = BidForm(request.POST)
+    # A missing or bad amount still goes through the service: its access check answers first (404
+    # outside the community), then it refuses the amount with the lowest bid it would take.
+    amount = form.cleaned_data["amount"] if form.is_valid() else 0
+    perform(request, lambda: services.place_bid(actor=request.user, auction_id=auction_id, amount=amount),
+            success="出价成功，社区豆已冻结；被超出时将自动退还", once="points.bid")
+    return redirect("points:auction", auction_id)
+
+
+def _committee_places(request: AuthedRequest) -> list[tuple[Any, str]]:
+    return [(c.pk, c.name) for c in scope.scope_for(request.user, "committee").communities()
+            .filter(pk__in=[g.community_id for g in scope.grants_of(request.user) if g.community_id])]
+
+
+@access.capability("committee")
+def auction_create(request: AuthedRequest) -> HttpResponse:
+    places = _committee_places(request)
+    form = AuctionForm(request.POST or None, places=places)
+    if request.method == "POST" and form.is_valid():
+        data = form.to_input()
+        if perform(request, lambda: services.create_auction(actor=request.user, data=data), form=form,
+                   success="竞拍已发布", once="points.auction"):
+            return redirect("points:auction_manage")
+    return render(request, "points/auction_form.html", {"form": form, "single_place": len(places) == 1})
+
+
+@access.capability("committee")
+def auction_manage(request: AuthedRequest) -> HttpResponse:
+    return render(request, "points/auction_manage.html", {
+        "page_obj": paginate(request, selectors.managed_auctions(request.user)), "now": clock.now(),
+    })
+
+
+@access.capability("committee")
+@require_POST
+def auction_settle(request: AuthedRequest, auction_id: int) -> HttpResponse:
+    perform(request, lambda: services.settle_auction(actor=request.user, auction_id=auction_id), success="竞拍已结算")
+    return redirect("points:auction", auction_id)
+
+
+@access.capability("committee")
+@require_POST
+def auction_collect(request: AuthedRequest, auction_id: int) -> HttpResponse:
+    perform(request, lambda: services.collect_auction(actor=request.user, auction_id=auction_id), success="已登记领取")
+    return redirect("points:auction", auction_id)
+
+
+# --- 积分捐赠 ---------------------------------------------------------------------------------
+
+@access.capability("member")
+def donate(request: AuthedRequest) -> HttpResponse:
+    form = DonateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if perform(request, lambda: services.donate_to_phone(actor=request.user, phone=d["phone"], amount=d["amount"],
+                                                             note=d["note"]),
+                   form=form, success="捐赠成功", once="points.donate"):
+            return redirect("points:donate")
+    return render(request, "points/donate.html", {
+        "form": form, "account": selectors.account_of(request.user),
+        "donations": selectors.my_donations(request.user)[:20], "daily_max": services.DONATION_DAILY_MAX,
+    })

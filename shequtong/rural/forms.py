@@ -33,6 +33,8 @@ class ItemForm(forms.Form):
     place = forms.CharField(label="活动地点", max_length=100, required=False)
     capacity = forms.IntegerField(label="名额", min_value=1, max_value=100000, required=False)
     signup_deadline = forms.DateTimeField(label="报名截止时间", **_DT)  # type: ignore[arg-type]
+    cost = forms.IntegerField(label="报名所需社区豆", min_value=0, max_value=10000, required=False,
+                              help_text="0或不填表示免费；报名时扣除，取消报名时退还")
 
     def __init__(self, *args: Any, instance: Item | None = None, **kwargs: Any) -> None:
         if instance is not None and not args and "initial" not in kwargs:
@@ -41,6 +43,7 @@ class ItemForm(forms.Form):
                 "starts_at": timezone.localtime(instance.starts_at) if instance.starts_at else None,
                 "place": instance.place, "capacity": instance.capacity,
                 "signup_deadline": timezone.localtime(instance.signup_deadline) if instance.signup_deadline else None,
+                "cost": instance.cost,
             }
         super().__init__(*args, **kwargs)
         self.instance = instance
@@ -51,5 +54,6 @@ class ItemForm(forms.Form):
         return ItemInput(
             title=d["title"], body=d["body"], item_type=d["item_type"], starts_at=_aware(d.get("starts_at")),
             place=d.get("place") or "", capacity=d.get("capacity"), signup_deadline=_aware(d.get("signup_deadline")),
+            cost=d.get("cost") or 0,
             images=tuple(d.get("images") or ()), remove_images=remove_images,
         )

@@ -55,6 +55,8 @@ class Item(models.Model):
     starts_at = models.DateTimeField(_("活动时间"), null=True, blank=True)
     place = models.CharField(_("活动地点"), max_length=100, blank=True)
     capacity = models.PositiveIntegerField(_("名额"), null=True, blank=True)
+    # 积分报名 (§3.4.3 item 2.3): 社区豆 a sign-up costs (0: free), taken when signing up, given back on cancelling.
+    cost = models.PositiveIntegerField(_("报名所需社区豆"), default=0)
     signup_deadline = models.DateTimeField(_("报名截止时间"), null=True, blank=True)
 
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -175,6 +177,7 @@ class SignUp(models.Model):
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="+")
     estate = models.ForeignKey(Estate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("报名时间"))
+    cost = models.PositiveIntegerField(_("所付社区豆"), default=0)
 
     class Meta:
         ordering = ["created_at", "id"]

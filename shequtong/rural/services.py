@@ -27,6 +27,8 @@ from shequtong.boards.images import check_images
 from shequtong.common import chinese, clock, counters
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.places.models import Community
+from shequtong.points import services as points
+from shequtong.points.models import Action as PointsAction
 
 from . import export, selectors
 from .errors import RuralError
@@ -56,6 +58,7 @@ BODY_MAX = 10000
 REASON_MAX = 200
 PLACE_MAX = 100
 CAPACITY_MAX = 100000
+COST_MAX = 10000
 PIN_MAX = 99
 
 
@@ -68,6 +71,7 @@ class ItemInput:
     place: str = ""
     capacity: int | None = None
     signup_deadline: dt.datetime | None = None
+    cost: int = 0                     # 报名所需社区豆
     images: tuple[Any, ...] = ()      # uploaded files to add
     remove_images: tuple[int, ...] = ()
 
@@ -105,7 +109,7 @@ def _clean(data: ItemInput) -> dict[str, Any]:
     if data.item_type not in ItemType.values:
         errors["item_type"] = "请选择类型"
     values: dict[str, Any] = {"title": title, "body": body, "item_type": data.item_type,
-                              "starts_at": None, "place": "", "capacity": None, "signup_deadline": None}
+                              "starts_at": None, "place": "", "capacity": None, "signup_deadline": None, "cost": 0}
     if data.item_type == ItemType.ACTIVITY:
         place = data.place.strip()
         if data.starts_at is None:
@@ -122,8 +126,10 @@ def _clean(data: ItemInput) -> dict[str, Any]:
             errors["signup_deadline"] = "请填写报名截止时间"
         elif data.starts_at is not None and data.signup_deadline > data.starts_at:
             errors["signup_deadline"] = "报名截止时间不能晚于活动时间"
+        if not (0 <= data.cost <= COST_MAX):
+            errors["cost"] = f"报名所需社区豆应为0到{COST_MAX}"
         values.update(starts_at=data.starts_at, place=place, capacity=data.capacity,
-                      signup_deadline=data.signup_deadline)
+                      signup_deadline=data.signup_deadline, cost=data.cost)
     if errors:
         name, message = next(iter(errors.items()))
         err = ValidationFailed(message, field=name)
@@ -397,7 +403,12 @@ def sign_up(*, actor: User, item_id: int) -> SignUp:
         village = village_of(actor)
         assert village is not None  # can_sign_up
         row = SignUp.objects.create(item=item, user=actor, community=village, subdistrict_id=village.subdistrict_id,
-                                    estate_id=estate_of(actor, village), created_at=clock.now())
+                                    estate_id=estate_of(actor, village), created_at=clock.now(), cost=item.cost)
+        if item.cost:
+            # In the sign-up's transaction: too few 社区豆 refuses the place and writes nothing.
+            points.spend_beans(user_id=actor.pk, amount=item.cost, action=PointsAction.SIGNUP,
+                               reason=f"活动报名：{item.title}"[:200], ref_type="rural_signup", ref_id=row.pk,
+                               community_id=village.pk)
         Item.objects.filter(pk=item.pk).update(signup_count=F("signup_count") + 1)
         _bump_village(item, village, signups=1)
     return row
@@ -413,6 +424,9 @@ def cancel_sign_up(*, actor: User, item_id: int) -> None:
         if item.signup_deadline is not None and clock.now() > item.signup_deadline:
             raise Conflict("报名已截止，不能取消", code=RuralError.DEADLINE_PASSED)
         village = row.community
+        if row.cost:
+            points.refund_beans(user_id=actor.pk, amount=row.cost, reason=f"取消活动报名，退还：{item.title}"[:200],
+                                ref_type="rural_signup", ref_id=row.pk, community_id=village.pk)
         row.delete()
         Item.objects.filter(pk=item.pk).update(signup_count=F("signup_count") - 1)
         _bump_village(item, village, signups=-1)

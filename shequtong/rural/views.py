@@ -80,10 +80,10 @@ def image(request: AuthedRequest, picture_id: int) -> FileResponse:
     return response
 
 
-def _act(request: AuthedRequest, item_id: int, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
+def _act(request: AuthedRequest, item_id: int, fn: Any, ok: str, once: str = "", **kwargs: Any) -> HttpResponse:
     # A double tap on 点赞 must not undo the like, nor a second 报名 show an error: one key, one write.
     perform(request, lambda: fn(actor=request.user, item_id=item_id, **kwargs), success=ok,
-            once=f"rural.{fn.__name__}")
+            once=once or f"rural.{fn.__name__}")
     return redirect("rural:detail", item_id=item_id)
 
 
@@ -96,7 +96,7 @@ def like(request: AuthedRequest, item_id: int) -> HttpResponse:
 @access.capability("member", "committee")
 @require_POST
 def sign_up(request: AuthedRequest, item_id: int) -> HttpResponse:
-    return _act(request, item_id, services.sign_up, "报名成功")
+    return _act(request, item_id, services.sign_up, "报名成功", once="rural.sign_up")
 
 
 @access.capability("member", "committee")

@@ -38,7 +38,9 @@ def test_post_list_read_reply_like_mention_through_api(client, tree, people, men
     page = client.get(f"{API}/posts", {"board": "neighbours", "mutual_aid": True}).json()
     assert page["count"] == 1 and page["items"][0]["id"] == post_id
     assert client.get(f"{API}/posts", {"board": "neighbours", "q": "狗"}).json()["count"] == 0
-    assert client.get(f"{API}/posts/{post_id}").json()["read_count"] == 1
+    assert client.get(f"{API}/posts/{post_id}").json()["read_count"] == 0  # a GET writes nothing
+    assert client.post(f"{API}/posts/{post_id}/read").status_code == 204
+    assert client.post(f"{API}/posts/{post_id}/read").status_code == 204
     assert client.get(f"{API}/posts/{post_id}").json()["read_count"] == 1
     rep = client.post(f"{API}/posts/{post_id}/replies", {"body": "在3号楼看到过", "mention": True}, content_type="application/json")
     assert rep.status_code == 201 and mentions[-1].source_id == rep.json()["id"]

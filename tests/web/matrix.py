@@ -564,9 +564,14 @@ def incentives(mark: str, *, community: Any, staff: User, resident: User) -> dic
         name=f"{mark}礼品", description="", kind="physical", cost=1, stock=5, how_to_collect="居委会领取",
         community_id=community.pk))
     redemption = points_services.redeem_gift(actor=resident, gift_id=gift.pk)
+    now = clock.now()
+    auction = points_services.create_auction(actor=staff, data=points_services.AuctionInput(
+        community_id=community.pk, title=f"{mark}拍品", description="", how_to_collect="居委会领取", start_price=1,
+        increment=1, starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(days=3)))
+    points_services.place_bid(actor=resident, auction_id=auction.pk, amount=2)
     assert draw.award_id is not None
     return {"lottery_id": lottery.pk, "quiz_id": quiz.pk, "award_id": draw.award_id, "gift_id": gift.pk,
-            "redemption_id": redemption.pk}
+            "redemption_id": redemption.pk, "auction_id": auction.pk}
 
 
 # --- issue 22: 闲置赠送 (a giveaway post with a neighbour's request) ---------------------------------------

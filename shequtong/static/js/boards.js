@@ -17,3 +17,17 @@
     });
   });
 })();
+
+// The read receipt: a POST once the post is shown, so the GET that shows it writes nothing.
+(function () {
+  "use strict";
+  function send() {
+    var el = document.querySelector("[data-read-receipt]");
+    if (!el) { return; }
+    fetch(el.getAttribute("data-read-receipt"), {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "X-CSRFToken": document.body.dataset.csrf || "" },
+    }).catch(function () { /* not counted this time; the next visit sends it again */ });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", send); } else { send(); }
+})();

@@ -4,7 +4,9 @@
   demo-resident with 社区豆 to spend, and gifts with stock;
 - a running district lottery (爱宝山, with a home-page banner) and a
   community lottery, with some draws already made;
-- a finished quiz whose prizes were awarded by score.
+- a finished quiz whose prizes were awarded by score;
+- a running 积分竞拍 in the demo community with bids from neighbours, and the
+  community's first 社区服务 (if seed_demo_boards made one) costing 社区豆.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from shequtong.campaigns import services as campaigns
 from shequtong.campaigns.models import Lottery, Quiz
 from shequtong.common import clock
 from shequtong.points import services as points
+from shequtong.points.selectors import account_of
 
 MARKER = "爱宝山 新年抽奖"
 # 社区威望 of the demo neighbours: one at each 社区达人 level.
@@ -70,9 +73,33 @@ class Command(BaseCommand):
             self._gifts(staff, district, home.pk)
             lottery = self._lotteries(staff, district, home.pk, resident, neighbours)
             quiz = self._quiz(district, [resident, *neighbours])
+            auction = self._auction(staff, home.pk, [u for u, c in levelled[:len(LEVEL_REPUTATION)] if c == home.pk])
+            self._service_cost(staff, home.pk)
         self.stdout.write(self.style.SUCCESS(
             f"demo campaigns loaded: lottery #{lottery.pk} running, quiz #{quiz.pk} finished, "
-            f"residents at every 社区达人 level"))
+            f"auction #{auction.pk} running, residents at every 社区达人 level"))
+
+    def _auction(self, staff: User, community_id: int, bidders: list[User]) -> Any:
+        now = clock.now()
+        auction = points.create_auction(actor=staff, data=points.AuctionInput(
+            community_id=community_id, title="手工编织坐垫（社区巧手坊作品）", description="社区巧手坊志愿者手工编织，共1件。",
+            how_to_collect="竞拍成功后凭“我的积分”到居委会服务窗口领取", start_price=20, increment=5,
+            starts_at=now - dt.timedelta(hours=2), ends_at=now + dt.timedelta(days=5)))
+        amount = 20
+        for user in bidders:
+            if account_of(user).beans >= amount:
+                points.place_bid(actor=user, auction_id=auction.pk, amount=amount)
+                amount += 15
+        return auction
+
+    def _service_cost(self, staff: User, community_id: int) -> None:
+        from shequtong.boards import services as boards
+        from shequtong.boards.models import ServiceOffer
+
+        offer = (ServiceOffer.objects.filter(community_id=community_id).exclude(post__title__contains="免费")
+                 .order_by("id").first())
+        if offer is not None:
+            boards.set_service_cost(actor=staff, post_id=offer.post_id, cost=10)
 
     def _levels(self, resident: User, home_id: int, levelled: list[tuple[User, int | None]]) -> None:
         for (user, community_id), rep in zip(levelled, LEVEL_REPUTATION, strict=False):
