@@ -46,6 +46,11 @@ class LetterAccess:
         return self.case is not None and self.case.can_handle
 
     @property
+    def resident_view(self) -> bool:
+        """The author reading as a resident: public steps and results only (cases.policies.CaseAccess.resident_view)."""
+        return self.is_author and not self.can_observe and (self.case is None or self.case.resident_view)
+
+    @property
     def can_rate(self) -> bool:
         """The author rates the handling of the letter's case, once it is resolved (CT-7)."""
         return self.case is not None and self.case.can_rate

@@ -83,7 +83,8 @@ def detail(request: AuthedRequest, letter_id: int) -> HttpResponse:
     return render(request, "letters/detail.html", {
         "back": back, "letter": letter, "case": case, "access": letter_access,
         "rating": getattr(case, "rating", None) if case else None,
-        "events": case_selectors.history(case) if case else [],
+        "events": ([e for e in case_selectors.history(case) if e.is_public or not letter_access.resident_view]
+                   if case else []),
         "rating_form": RatingForm() if letter_access.can_rate else None,
     })
 
