@@ -383,6 +383,48 @@ def reveal_personal_data(*, actor: User, subject_id: int, request: HttpRequest |
     return {"real_name": subject.real_name or "", "id_number": subject.id_number or "", "phone": subject.phone or ""}
 
 
+# Why a committee reveals a member's contact (显示完整信息): written into the audit event.
+REVEAL_REASONS = {
+    "review": "核实入会申请",
+    "case": "联系问题提出人",
+    "visit": "面对面走访",
+}
+
+
+@dataclass(frozen=True)
+class Contact:
+    real_name: str
+    phone: str
+    estate: str
+
+
+def reveal_contact(*, actor: User, subject_id: int, reason: str, request: HttpRequest | None = None) -> Contact:
+    """显示完整信息 for committee work: a member's clear name and phone, to staff of the member's own community.
+
+    Committee staff and secretaries ("committee" capability) of a community the subject
+    belongs to or has applied to may reveal; anyone else, another community's staff and
+    observers included, is refused like a missing person. ``reason`` (a key of
+    REVEAL_REASONS) is required; every reveal writes a ``reveal`` audit event naming
+    who, whom, the fields and why. The ID number stays behind reveal_personal_data.
+    """
+    if reason not in REVEAL_REASONS:
+        raise ValidationFailed("请选择查看原因", field="reason")
+    subject = User.objects.filter(pk=subject_id, is_active=True).first()
+    if subject is None or subject.pk == actor.pk:
+        raise NotFound("该用户不存在或不在您的管辖范围内")
+    allowed = scope.scope_for(actor, "committee")
+    memberships = list(subject.memberships.exclude(status=Membership.Status.REJECTED).select_related("estate"))
+    communities = {m.community_id for m in memberships}
+    communities |= {g.community_id for g in subject.role_grants.all() if g.community_id}
+    mine = [c for c in communities if allowed.covers(community_id=c)]
+    if not (allowed.everything or mine):
+        raise NotFound("该用户不存在或不在您的管辖范围内")
+    estate = next((m.estate.name for m in memberships if m.estate_id and m.community_id in mine), "")
+    audit.record(AuditEvent.Action.REVEAL, actor=actor, target=subject, request=request,
+                 detail={"fields": ["real_name", "phone"], "reason": reason, "why": REVEAL_REASONS[reason]})
+    return Contact(real_name=subject.real_name or "", phone=subject.phone or "", estate=estate)
+
+
 # --- API tokens ------------------------------------------------------------------
 
 def create_api_token(

@@ -21,6 +21,7 @@ urlpatterns = [
     path("me/elder/", views.elder_mode, name="elder_mode"),
     path("me/tokens/", views.tokens, name="tokens"),
     path("me/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("people/<int:user_id>/reveal/", views.reveal_person, name="reveal_person"),
     path("manage/reviews/", views.reviews, name="reviews"),
     path("manage/reviews/<int:membership_id>/", views.review_action, name="review_action"),
     path("manage/roles/", views.grants, name="grants"),

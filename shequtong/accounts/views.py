@@ -124,6 +124,8 @@ def _me_page(request: AuthedRequest, revealed: dict[str, str] | None = None) -> 
     user = request.user
     return render(request, "accounts/me.html", {
         "memberships": selectors.memberships_of(user),
+        # Committee staff work for a community without being its resident: 我的 shows it (issue 14 item 8).
+        "work_community": scope.work_community(user),
         "grants": scope.grants_of(user),
         "versions": [(v, scope.version_label(user, v)) for v in scope.versions_of(user)],
         "current": scope.current_version(user),
@@ -144,6 +146,21 @@ def reveal_mine(request: AuthedRequest) -> HttpResponse:
     """显示完整信息: the clear values are in this one (no-store) response only, never in the session row."""
     data = services.reveal_personal_data(actor=request.user, subject_id=request.user.pk, request=request)
     return _me_page(request, revealed=data)
+
+
+@access.capability("committee")
+@require_POST
+def reveal_person(request: AuthedRequest, user_id: int) -> HttpResponse:
+    """显示完整信息 of a member for committee work (review, a case's 提出人, 面对面); audited with the reason."""
+    reason = request.POST.get("reason", "")
+    contact = services.reveal_contact(actor=request.user, subject_id=user_id, reason=reason, request=request)
+    back = request.POST.get("next", "")
+    if not (back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})):
+        back = reverse("web:home")
+    response = render(request, "accounts/reveal_person.html", {
+        "contact": contact, "why": services.REVEAL_REASONS[reason], "back": back})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @access.login
