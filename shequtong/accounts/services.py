@@ -407,8 +407,6 @@ def reveal_contact(*, actor: User, subject_id: int, reason: str, request: HttpRe
     REVEAL_REASONS) is required; every reveal writes a ``reveal`` audit event naming
     who, whom, the fields and why. The ID number stays behind reveal_personal_data.
     """
-    if reason not in REVEAL_REASONS:
-        raise ValidationFailed("请选择查看原因", field="reason")
     subject = User.objects.filter(pk=subject_id, is_active=True).first()
     if subject is None or subject.pk == actor.pk:
         raise NotFound("该用户不存在或不在您的管辖范围内")
@@ -419,6 +417,8 @@ def reveal_contact(*, actor: User, subject_id: int, reason: str, request: HttpRe
     mine = [c for c in communities if allowed.covers(community_id=c)]
     if not (allowed.everything or mine):
         raise NotFound("该用户不存在或不在您的管辖范围内")
+    if reason not in REVEAL_REASONS:
+        raise ValidationFailed("请选择查看原因", field="reason")
     estate = next((m.estate.name for m in memberships if m.estate_id and m.community_id in mine), "")
     audit.record(AuditEvent.Action.REVEAL, actor=actor, target=subject, request=request,
                  detail={"fields": ["real_name", "phone"], "reason": reason, "why": REVEAL_REASONS[reason]})

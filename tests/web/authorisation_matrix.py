@@ -127,6 +127,10 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET accounts:captcha_image": {"*": 404},
     # One's own clear ID number and phone, shown in this one answer only (issue 12 item 10: never kept in the session).
     "POST accounts:reveal_mine": {"*": 200, "login": "anonymous"},
+    # 显示完整信息 of a member for committee work (issue 14): staff of the member's community only
+    # (the empty form lacks the reason: 400); another community's staff are answered as for nobody.
+    "POST accounts:reveal_person[A]": {"*": 403, "login": "anonymous", 400: "@committee_a", 404: "@committee_b"},
+    "POST accounts:reveal_person[B]": {"*": 403, "login": "anonymous", 404: "@committee_a", 400: "@committee_b"},
     # Second factor and password change (accounts/mfa.py): any signed-in user; without a device
     # the verify page sends to enrolment, and renewing recovery codes is refused back to 我的.
     "GET accounts:otp_verify": {"*": 302, "login": "anonymous"},
@@ -251,6 +255,9 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST cases:set_category[B]": {"*": 403, "login": "anonymous", 302: "@committee"},
     "POST cases:act[A]": {"*": 403, "login": "anonymous", 302: "@committee"},
     "POST cases:act[B]": {"*": 403, "login": "anonymous", 302: "@committee"},
+    # 转派 (issue 14): the case's own committee; the empty form is refused back to the case page.
+    "POST cases:reassign[A]": {"*": 403, "login": "anonymous", 302: "@committee"},
+    "POST cases:reassign[B]": {"*": 403, "login": "anonymous", 302: "@committee"},
     "POST cases:rate[A]": {"*": 302, "login": "anonymous"},
     "POST cases:rate[B]": {"*": 302, "login": "anonymous"},
     "GET visits:list": {"*": 403, "login": "anonymous", 200: "@committee"},
