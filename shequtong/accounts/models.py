@@ -57,6 +57,10 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
     # When the password was last set (staff must change it every STAFF_PASSWORD_MAX_AGE_DAYS,
     # accounts/mfa.py); null for rows written past set_password (the demo seed): date_joined counts.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
+    # The consent to the processing of personal data given at registration (个人信息保护法 art. 14):
+    # when, and which version of the privacy notice (accounts/privacy.py) was shown.
+    privacy_consent_at = models.DateTimeField(_("同意隐私政策时间"), null=True, blank=True, editable=False)
+    privacy_consent_version = models.CharField(_("隐私政策版本"), max_length=20, blank=True, default="", editable=False)
 
     objects = UserManager()  # type: ignore[misc]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register, name="register"),
+    path("privacy/", views.privacy, name="privacy"),
     path("register/sms/", views.register_sms, name="register_sms"),
     path("captcha/<str:captcha_id>.png", views.captcha_image, name="captcha_image"),
     path("join/", views.join, name="join"),

@@ -25,6 +25,7 @@ from shequtong.common.perform import perform
 
 from . import captcha, mfa, scope, selectors, services, throttle
 from .errors import AccountError
+from .privacy import PRIVACY_NOTICE_VERSION
 from .forms import (
     GrantForm,
     JoinForm,
@@ -68,17 +69,33 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @access.public
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = services.Registration(**{k: form.cleaned_data[k] for k in ("username", "real_name", "id_number", "phone", "sms_code", "password")})
-        done = perform(request, lambda: services.register(data=data, request=request), form=form)
-        if done.value is not None:
-            auth_login(request, done.value, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")
-            messages.success(request, "注册成功，请申请加入您所在的社区")
-            return redirect("accounts:join")
-        # register checks every field at once: perform put the first refusal on the form, these are the rest.
-        for field, message in list(getattr(done.error, "errors", {}).items())[1:]:
-            form.add_error(field if field in form.fields else None, message)
-    return render(request, "accounts/register.html", {"form": form})
+    if request.method == "POST":
+        form.is_valid()  # only lengths here: every other check is the service's, all in one round
+        data = services.Registration(**{k: str(form.cleaned_data.get(k) or "") for k in RegisterForm.FIELDS},
+                                     consent=bool(form.cleaned_data.get("consent")))
+        errors: dict[str, str] = {}
+        if form.errors:  # a field too long: told with every other format error; nothing is registered
+            errors = services.registration_errors(data)
+        else:
+            done = perform(request, lambda: services.register(data=data, request=request), form=form)
+            if done.value is not None:
+                auth_login(request, done.value, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")
+                messages.success(request, "注册成功，请申请加入您所在的社区")
+                return redirect("accounts:join")
+            # register checks every field at once: perform put the first refusal on the form, these are the rest.
+            errors = getattr(done.error, "errors", {})
+        for field, message in errors.items():
+            if field in form.fields and not form.has_error(field):
+                form.add_error(field, message)
+            elif field not in form.fields and message not in form.non_field_errors():
+                form.add_error(None, message)
+    return render(request, "accounts/register.html", {"form": form, "privacy_version": PRIVACY_NOTICE_VERSION})
+
+
+@access.public
+def privacy(request: HttpRequest) -> HttpResponse:
+    """个人信息保护说明: what registration asks for, why, and the person's rights (linked from registration)."""
+    return render(request, "accounts/privacy.html", {"privacy_version": PRIVACY_NOTICE_VERSION})
 
 
 @access.public
