@@ -119,6 +119,8 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET accounts:register": {"*": 200},
     "POST accounts:register_sms": {"*": 400},
     "GET accounts:join": {"*": 200, "login": "anonymous"},
+    # 个人信息保护说明, linked from registration (issue 14 item 7): public.
+    "GET accounts:privacy": {"*": 200},
     "GET accounts:me": {"*": 200, "login": "anonymous"},
     "GET accounts:tokens": {"*": 200, "login": "anonymous"},
     "POST accounts:token_revoke[A]": {"*": 404, "login": "anonymous", 302: "resident_a"},
