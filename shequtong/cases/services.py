@@ -198,9 +198,14 @@ def on_mention(event: MentionEvent) -> None:
     """hooks.mention_recorded: an @居委 press becomes a case (a patrol case when patrol_level is set)."""
     community = Community.objects.get(pk=event.community_id)
     source = PATROL_SOURCES[event.patrol_level] if event.patrol_level else Source.MENTION
+    # The title says where it was said (【post title】 or 【group】); the content quotes the post (issue 14 item 8).
+    where = f"【{event.context_title[:20]}】" if event.context_title else ""
+    content = event.text or "（无文字内容）"
+    if event.context_quote:
+        content += f"\n\n——原帖《{event.context_title}》：{event.context_quote}"
     create_case(
         actor=_user(event.actor_id), community=community, source=source, category="",
-        title=_title_from(event.text), content=event.text or "（无文字内容）", raised_by=_user(event.author_id),
+        title=where + _title_from(event.text), content=content, raised_by=_user(event.author_id),
         origin_type=mention_origin(event.source_type), origin_id=event.mention_id, origin_url=event.url,
     )
 

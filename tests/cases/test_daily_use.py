@@ -221,3 +221,19 @@ def test_staff_see_their_committee_in_me(client, tree, people):
     client.force_login(people.secretary)
     page = client.get(reverse("accounts:me")).content.decode()
     assert "您还没有加入社区" not in page and tree.comm_a1.name in page
+
+
+# --- 8. An @居委 case carries where it was said ---------------------------------------------------
+
+def test_a_mention_on_a_reply_names_the_post_and_quotes_it(tree, people):
+    from shequtong.boards import services as board_services
+
+    from ..factories import make_post
+
+    post = make_post(people.resident, tree.comm_a1, title="南门路灯", body="南门的路灯坏了一个星期了，晚上很黑。")
+    reply = board_services.reply_to(actor=people.resident, post_id=post.pk, body="我家门口那盏也不亮")
+    board_services.mention_committee(actor=people.resident, post_id=post.pk, reply_id=reply.pk)
+    case = Case.objects.get(source="mention")
+    assert case.title == "【南门路灯】我家门口那盏也不亮"
+    assert "原帖《南门路灯》：南门的路灯坏了一个星期了" in case.content
+    assert case.origin_url.endswith(f"#reply-{reply.pk}")

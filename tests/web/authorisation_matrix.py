@@ -243,6 +243,9 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET letters:observe": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET letters:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
     "GET letters:observe_subdistrict[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b"},
+    # A letter's photo (issue 14 item 4): whoever may read the letter (author, its committee, patrol and observers over it).
+    "GET letters:photo[A]": {"*": 404, "login": "anonymous", 200: "resident_a @committee_a @observers_a"},
+    "GET letters:photo[B]": {"*": 404, "login": "anonymous", 200: "resident_b @committee_b @observers_b"},
     "GET letters:observe_community[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
     "GET letters:observe_community[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b"},
     "GET letters:observe_category": {"*": 403, "login": "anonymous", 200: "@observers"},
