@@ -237,3 +237,25 @@ def test_a_mention_on_a_reply_names_the_post_and_quotes_it(tree, people):
     assert case.title == "【南门路灯】我家门口那盏也不亮"
     assert "原帖《南门路灯》：南门的路灯坏了一个星期了" in case.content
     assert case.origin_url.endswith(f"#reply-{reply.pk}")
+
+
+# --- 5. Grouped per item in 信箱 -----------------------------------------------------------------
+
+def test_the_notices_about_one_item_are_one_row_in_the_inbox_and_opening_it_reads_them_all(client, tree, people):
+    first = helpers.letter(people.resident, title="南门地砖松动")
+    helpers.handle(people.staff, first.case, "accept", note="")
+    helpers.handle(people.staff, first.case, "reply", note="明天派人查看。")
+    helpers.handle(people.staff, first.case, "resolve", note="已修好。")
+    other = helpers.letter(people.resident, title="楼道灯不亮")
+    helpers.handle(people.staff, other.case, "accept", note="")
+    client.force_login(people.resident)
+    page = client.get(reverse("inbox:list"))
+    rows = list(page.context["page_obj"])
+    about_first = [m for m in rows if m.link == first.get_absolute_url()]
+    assert len(about_first) == 1 and about_first[0].subject == "您反映的『南门地砖松动』已解决"
+    assert about_first[0].group_size == 3 and about_first[0].group_unread == 3
+    assert "此事共 3 条通知" in page.content.decode()
+    detail = client.get(reverse("inbox:detail", args=[about_first[0].pk])).content.decode()
+    assert "您反映的『南门地砖松动』已受理" in detail and "明天派人查看。" in detail
+    assert not Message.objects.filter(recipient=people.resident, link=first.get_absolute_url(), read_at__isnull=True).exists()
+    assert Message.objects.filter(recipient=people.resident, link=other.get_absolute_url(), read_at__isnull=True).exists()
