@@ -48,6 +48,7 @@ def arrow_to(page, selector: str, *, key: str = "ArrowRight", limit: int = 20) -
 
 
 def keyboard_login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.set_default_timeout(60_000)  # the shared test machine can be slow; the steps wait, they do not sleep
     page.goto(base + "/accounts/login/")
     tab_to(page, "#id_username")
     page.keyboard.type(username)
@@ -83,7 +84,7 @@ def test_write_with_a_photo_answer_and_rate_with_the_keyboard_only(live_server, 
     tab_to(page, "#id_content")
     page.keyboard.insert_text("南门人行道地砖松动翘起，老人推车经过容易绊倒，请尽快修复。")
     tab_to(page, "#id_photos")
-    with page.expect_file_chooser() as chooser:
+    with page.expect_file_chooser(timeout=60_000) as chooser:  # the shared machine can be slow
         page.keyboard.press("Space")
     chooser.value.set_files(str(photo_path))
     expect(page.locator("#photos-status")).to_have_text("已选择1张照片")
