@@ -73,7 +73,10 @@ RESIDENT_MIN_LENGTH = 8
 
 def resident_password_errors(password: str, user: Any = None) -> list[str]:
     """Every reason the password is refused, in Chinese (no English validator text reaches the page)."""
-    from django.contrib.auth.password_validation import CommonPasswordValidator, UserAttributeSimilarityValidator
+    from django.contrib.auth.password_validation import (
+        CommonPasswordValidator,
+        UserAttributeSimilarityValidator,
+    )
 
     if not password:
         return ["请设置密码"]

@@ -9,8 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -24,11 +22,11 @@ from shequtong.places import services as places_services
 from shequtong.places.models import Community, Estate, Subdistrict
 
 from . import audit, captcha, passwords, scope, throttle
-from .privacy import PRIVACY_NOTICE_VERSION
 from .audit import client_ip
 from .errors import AccountError
 from .models import ApiToken, AuditEvent, Membership, RoleGrant, SmsCode, User
 from .policies import MEMBERSHIP_NOT_FOUND, access_grant, access_membership
+from .privacy import PRIVACY_NOTICE_VERSION
 from .roles import LEVELS, MIN_LEVEL, VERSION_OF_ROLE, Role
 
 SMS_MAX_ATTEMPTS = 5

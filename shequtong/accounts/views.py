@@ -25,7 +25,6 @@ from shequtong.common.perform import perform
 
 from . import captcha, mfa, scope, selectors, services, throttle
 from .errors import AccountError
-from .privacy import PRIVACY_NOTICE_VERSION
 from .forms import (
     GrantForm,
     JoinForm,
@@ -36,6 +35,7 @@ from .forms import (
     ReviewForm,
     TokenForm,
 )
+from .privacy import PRIVACY_NOTICE_VERSION
 from .typing import AuthedRequest
 
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from shequtong.accounts import names
 from shequtong.accounts.models import PRIVATE_FIELDS, RoleGrant, User
