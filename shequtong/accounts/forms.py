@@ -21,28 +21,27 @@ class LoginForm(AuthenticationForm):
 
 
 class RegisterForm(forms.Form):
-    real_name = forms.CharField(label="真实姓名", max_length=30)
-    id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18,
-                                error_messages={"min_length": "身份证号码应为18位", "max_length": "身份证号码应为18位"})
-    phone = forms.CharField(label="手机号码", max_length=20, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
-    sms_code = forms.CharField(label="短信验证码", max_length=6)
-    username = forms.CharField(label="用户名", max_length=30, help_text="用于登录，字母、数字、下划线或短横线")
-    password = forms.CharField(label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text="至少8位，包含大写字母、小写字母、数字、符号中的至少3类")
-    password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    invite_code = forms.CharField(label="邀请码", max_length=12, required=False, help_text="邻居分享的邀请码（选填）")
+    """The page's fields; every check is accounts.services.registration_errors, so errors come in one round."""
 
-    def clean_invite_code(self) -> str:
-        code = self.cleaned_data.get("invite_code", "").strip().upper()
-        if code and (not code.isascii() or not code.isalnum()):
-            raise forms.ValidationError("邀请码由字母和数字组成")
-        return code
+    real_name = forms.CharField(label="真实姓名", max_length=30, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    id_number = forms.CharField(label="身份证号码", max_length=18, required=False,
+                                error_messages={"max_length": "身份证号码应为18位"})
+    phone = forms.CharField(label="手机号码", max_length=20, required=False, help_text="注册后用手机号码登录",
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
+    sms_code = forms.CharField(label="短信验证码", max_length=6, required=False,
+                               widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+    username = forms.CharField(label="用户名（选填）", max_length=30, required=False,
+                               help_text="可不填，用手机号码登录；填写则可用字母、数字、下划线或短横线")
+    password = forms.CharField(label="密码", required=False, strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="至少8位，不要用常见密码（如123456、姓名拼音）")
+    password2 = forms.CharField(label="确认密码", required=False, strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    consent = forms.BooleanField(label="我已阅读并同意《个人信息保护说明》", required=False)
+    invite_code = forms.CharField(label="邀请码（选填）", max_length=12, required=False, help_text="邻居分享的邀请码")
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", "两次输入的密码不一致")
-        return data
+    FIELDS = ("username", "real_name", "id_number", "phone", "sms_code", "password", "password2", "invite_code")
 
 
 class JoinForm(forms.Form):

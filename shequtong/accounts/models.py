@@ -62,6 +62,10 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
     # The neighbour's invite code this person registered with (points.InviteCode; rewarded when they join).
     invite_code = models.CharField(_("邀请码"), max_length=12, blank=True, default="", editable=False)
+    # The consent to the processing of personal data given at registration (个人信息保护法 art. 14):
+    # when, and which version of the privacy notice (accounts/privacy.py) was shown.
+    privacy_consent_at = models.DateTimeField(_("同意隐私政策时间"), null=True, blank=True, editable=False)
+    privacy_consent_version = models.CharField(_("隐私政策版本"), max_length=20, blank=True, default="", editable=False)
 
     objects = UserManager()  # type: ignore[misc]
 

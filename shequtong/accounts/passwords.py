@@ -63,3 +63,38 @@ class LocalCommonPasswordValidator:
 
     def get_help_text(self) -> str:
         return "不能使用地名、平台名等常见词加数字或符号组成的密码"
+
+
+# --- The residents' rule (issue 14 item 7) -----------------------------------------------------
+# A password a person can meet: at least 8 characters and not a common one, no character classes.
+# Staff keep the stricter rule of settings.AUTH_PASSWORD_VALIDATORS (3 of 4 classes, mfa.py).
+RESIDENT_MIN_LENGTH = 8
+
+
+def resident_password_errors(password: str, user: Any = None) -> list[str]:
+    """Every reason the password is refused, in Chinese (no English validator text reaches the page)."""
+    from django.contrib.auth.password_validation import (
+        CommonPasswordValidator,
+        UserAttributeSimilarityValidator,
+    )
+
+    if not password:
+        return ["请设置密码"]
+    errors: list[str] = []
+    if len(password) < RESIDENT_MIN_LENGTH:
+        errors.append(f"密码至少{RESIDENT_MIN_LENGTH}位")
+    try:
+        CommonPasswordValidator().validate(password)
+    except ValidationError:
+        errors.append("该密码过于常见，请换一个不易猜到的密码")
+    try:
+        LocalCommonPasswordValidator().validate(password)
+    except ValidationError as exc:
+        errors.extend(exc.messages)
+    if user is not None:
+        try:
+            UserAttributeSimilarityValidator(user_attributes=("username", "real_name"), max_similarity=0.7).validate(
+                password, user)
+        except ValidationError:
+            errors.append("密码与用户名或姓名太相似")
+    return errors

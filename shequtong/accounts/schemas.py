@@ -32,12 +32,13 @@ class CaptchaOut(Schema):
 
 
 class RegisterIn(Schema):
-    username: str = Field(max_length=30)
+    username: str = Field(default="", max_length=30, description="可不填：手机号码即可登录")
     real_name: str = Field(max_length=30)
     id_number: str = Field(max_length=18)
     phone: str = Field(max_length=20)
     sms_code: str = Field(max_length=6)
     password: str = Field(max_length=128)
+    consent: bool = Field(default=False, description="已阅读并同意《个人信息保护说明》（/accounts/privacy/）")
 
 
 class MembershipIn(Schema):

@@ -10,8 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -24,11 +22,12 @@ from shequtong.integrations import sms
 from shequtong.places import services as places_services
 from shequtong.places.models import Community, Estate, Subdistrict
 
-from . import audit, captcha, scope, throttle
+from . import audit, captcha, passwords, scope, throttle
 from .audit import client_ip
 from .errors import AccountError
 from .models import ApiToken, AuditEvent, Membership, RoleGrant, SmsCode, User
 from .policies import MEMBERSHIP_NOT_FOUND, access_grant, access_membership
+from .privacy import PRIVACY_NOTICE_VERSION
 from .roles import LEVELS, MIN_LEVEL, VERSION_OF_ROLE, Role
 
 SMS_MAX_ATTEMPTS = 5
@@ -116,13 +115,68 @@ def _use_sms_code(pk: int) -> None:
 
 @dataclass(frozen=True)
 class Registration:
-    username: str
+    username: str  # optional: the phone number is the login; blank gives a generated one
     real_name: str
     id_number: str
     phone: str
     sms_code: str
     password: str
     invite_code: str = ""   # a neighbour's invite code (points rewards the inviter when this person joins)
+    password2: str | None = None  # the confirmation, when the page asks for one
+    consent: bool = True  # the privacy notice accepted (the page's checkbox; API callers state it)
+
+
+def registration_errors(data: Registration) -> dict[str, str]:
+    """Every format error of a registration at once, in Chinese, in the page's field order (one round).
+
+    Nothing here reads the database: whether an ID number or phone is registered is told only
+    after the SMS code (register). A password mismatch is one error among the others.
+    """
+    errors: dict[str, str] = {}
+    real_name = data.real_name.strip()
+    if not (2 <= len(real_name) <= 30):
+        errors["real_name"] = "请输入真实姓名"
+    if not data.id_number.strip():
+        errors["id_number"] = "请输入身份证号码"
+    else:
+        try:
+            parse_id_number(data.id_number)
+        except InvalidIdNumber as exc:
+            errors["id_number"] = str(exc)
+    if not data.phone.strip():
+        errors["phone"] = "请输入手机号码"
+    else:
+        try:
+            normalise_phone(data.phone)
+        except InvalidPhone as exc:
+            errors["phone"] = str(exc)
+    username = data.username.strip()
+    if username:
+        if len(username) > 30 or not username.isascii() or not username.replace("-", "").replace("_", "").isalnum():
+            errors["username"] = "用户名由字母、数字、下划线或短横线组成，最多30位"
+        elif username.isdigit():
+            errors["username"] = "用户名不能全是数字"
+    problems = passwords.resident_password_errors(data.password, User(username=username, real_name=real_name))
+    if problems:
+        errors["password"] = "；".join(problems)
+    if data.password2 is not None and data.password and data.password != data.password2:
+        errors["password2"] = "两次输入的密码不一致"
+    if not data.consent:
+        errors["consent"] = "请阅读并同意《个人信息保护说明》"
+    if not data.sms_code.strip():
+        errors["sms_code"] = "请输入短信验证码"
+    code = (data.invite_code or "").strip()
+    if code and (len(code) > 12 or not code.isascii() or not code.isalnum()):
+        errors["invite_code"] = "邀请码由字母和数字组成"
+    return errors
+
+
+def _new_username() -> str:
+    """A login name for someone who gave none (they log in with their phone): never shown as theirs to choose."""
+    while True:
+        candidate = f"u{secrets.token_hex(5)}"
+        if not User.objects.filter(username=candidate).exists():
+            return candidate
 
 
 def register(*, data: Registration, request: HttpRequest | None = None) -> User:
@@ -132,34 +186,15 @@ def register(*, data: Registration, request: HttpRequest | None = None) -> User:
     sent to the phone, the answer is the same whether or not an ID number or phone is registered
     (issue 12 item 7). Format errors (a bad checksum) are told at once: they reveal nothing.
     """
-    errors: dict[str, str] = {}
+    errors = registration_errors(data)
     real_name = data.real_name.strip()
-    if not (2 <= len(real_name) <= 30):
-        errors["real_name"] = "请输入真实姓名"
-    try:
-        info = parse_id_number(data.id_number)
-    except InvalidIdNumber as exc:
-        errors["id_number"] = str(exc)
-        info = None
-    try:
-        phone = normalise_phone(data.phone)
-    except InvalidPhone as exc:
-        errors["phone"] = str(exc)
-        phone = ""
     username = data.username.strip()
-    if not username or len(username) > 30 or not username.isascii() or not username.replace("-", "").replace("_", "").isalnum():
-        errors["username"] = "用户名由字母、数字、下划线或短横线组成，最多30位"
-    elif username.isdigit():
-        errors["username"] = "用户名不能全是数字"
-    try:
-        validate_password(data.password, user=User(username=username, real_name=real_name))
-    except ValidationError as exc:
-        errors["password"] = "；".join(exc.messages)
     _refuse(errors)
-    assert info is not None
+    info = parse_id_number(data.id_number)
+    phone = normalise_phone(data.phone)
     # Only the holder of the phone gets past here: a wrong code is told alike for every ID number.
     code_pk = _check_sms_code(index=phone_index(phone), code=data.sms_code, purpose="register")
-    if User.objects.filter(username=username).exists():
+    if username and User.objects.filter(username=username).exists():
         errors["username"] = "该用户名已被使用"
     if User.objects.filter(id_number_index=id_number_index(info.number)).exists():
         errors["id_number"] = "该身份证号码已注册，请直接登录或找回密码"
@@ -173,7 +208,7 @@ def register(*, data: Registration, request: HttpRequest | None = None) -> User:
         with transaction.atomic():
             _use_sms_code(code_pk)
             user = User(
-                username=username,
+                username=username or _new_username(),
                 real_name=real_name,
                 id_number=info.number,
                 id_number_index=id_number_index(info.number),
@@ -182,6 +217,8 @@ def register(*, data: Registration, request: HttpRequest | None = None) -> User:
                 birth_date=info.birth_date,
                 sex=info.sex,
                 invite_code=(data.invite_code or "").strip().upper()[:12],
+                privacy_consent_at=clock.now(),
+                privacy_consent_version=PRIVACY_NOTICE_VERSION,
             )
             user.set_password(data.password)
             user.save()
@@ -411,6 +448,48 @@ def reveal_personal_data(*, actor: User, subject_id: int, request: HttpRequest |
     audit.record(AuditEvent.Action.REVEAL, actor=actor, target=subject,
                  detail={"fields": ["real_name", "id_number", "phone"]}, request=request)
     return {"real_name": subject.real_name or "", "id_number": subject.id_number or "", "phone": subject.phone or ""}
+
+
+# Why a committee reveals a member's contact (显示完整信息): written into the audit event.
+REVEAL_REASONS = {
+    "review": "核实入会申请",
+    "case": "联系问题提出人",
+    "visit": "面对面走访",
+}
+
+
+@dataclass(frozen=True)
+class Contact:
+    real_name: str
+    phone: str
+    estate: str
+
+
+def reveal_contact(*, actor: User, subject_id: int, reason: str, request: HttpRequest | None = None) -> Contact:
+    """显示完整信息 for committee work: a member's clear name and phone, to staff of the member's own community.
+
+    Committee staff and secretaries ("committee" capability) of a community the subject
+    belongs to or has applied to may reveal; anyone else, another community's staff and
+    observers included, is refused like a missing person. ``reason`` (a key of
+    REVEAL_REASONS) is required; every reveal writes a ``reveal`` audit event naming
+    who, whom, the fields and why. The ID number stays behind reveal_personal_data.
+    """
+    subject = User.objects.filter(pk=subject_id, is_active=True).first()
+    if subject is None or subject.pk == actor.pk:
+        raise NotFound("该用户不存在或不在您的管辖范围内")
+    allowed = scope.scope_for(actor, "committee")
+    memberships = list(subject.memberships.exclude(status=Membership.Status.REJECTED).select_related("estate"))
+    communities = {m.community_id for m in memberships}
+    communities |= {g.community_id for g in subject.role_grants.all() if g.community_id}
+    mine = [c for c in communities if allowed.covers(community_id=c)]
+    if not (allowed.everything or mine):
+        raise NotFound("该用户不存在或不在您的管辖范围内")
+    if reason not in REVEAL_REASONS:
+        raise ValidationFailed("请选择查看原因", field="reason")
+    estate = next((m.estate.name for m in memberships if m.estate_id and m.community_id in mine), "")
+    audit.record(AuditEvent.Action.REVEAL, actor=actor, target=subject, request=request,
+                 detail={"fields": ["real_name", "phone"], "reason": reason, "why": REVEAL_REASONS[reason]})
+    return Contact(real_name=subject.real_name or "", phone=subject.phone or "", estate=estate)
 
 
 # --- API tokens ------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .forms import (
     ReviewForm,
     TokenForm,
 )
+from .privacy import PRIVACY_NOTICE_VERSION
 from .typing import AuthedRequest
 
 # 长辈模式 chosen on the login page, before anyone is signed in (elder_mode below).
@@ -79,18 +80,33 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @access.public
 def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None, initial={"invite_code": request.GET.get("invite", "")[:12]})
-    if request.method == "POST" and form.is_valid():
-        data = services.Registration(**{k: form.cleaned_data[k] for k in (
-            "username", "real_name", "id_number", "phone", "sms_code", "password", "invite_code")})
-        done = perform(request, lambda: services.register(data=data, request=request), form=form)
-        if done.value is not None:
-            auth_login(request, done.value, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")
-            messages.success(request, "注册成功，请申请加入您所在的社区")
-            return redirect("accounts:join")
-        # register checks every field at once: perform put the first refusal on the form, these are the rest.
-        for field, message in list(getattr(done.error, "errors", {}).items())[1:]:
-            form.add_error(field if field in form.fields else None, message)
-    return render(request, "accounts/register.html", {"form": form})
+    if request.method == "POST":
+        form.is_valid()  # only lengths here: every other check is the service's, all in one round
+        data = services.Registration(**{k: str(form.cleaned_data.get(k) or "") for k in RegisterForm.FIELDS},
+                                     consent=bool(form.cleaned_data.get("consent")))
+        errors: dict[str, str] = {}
+        if form.errors:  # a field too long: told with every other format error; nothing is registered
+            errors = services.registration_errors(data)
+        else:
+            done = perform(request, lambda: services.register(data=data, request=request), form=form)
+            if done.value is not None:
+                auth_login(request, done.value, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")
+                messages.success(request, "注册成功，请申请加入您所在的社区")
+                return redirect("accounts:join")
+            # register checks every field at once: perform put the first refusal on the form, these are the rest.
+            errors = getattr(done.error, "errors", {})
+        for field, message in errors.items():
+            if field in form.fields and not form.has_error(field):
+                form.add_error(field, message)
+            elif field not in form.fields and message not in form.non_field_errors():
+                form.add_error(None, message)
+    return render(request, "accounts/register.html", {"form": form, "privacy_version": PRIVACY_NOTICE_VERSION})
+
+
+@access.public
+def privacy(request: HttpRequest) -> HttpResponse:
+    """个人信息保护说明: what registration asks for, why, and the person's rights (linked from registration)."""
+    return render(request, "accounts/privacy.html", {"privacy_version": PRIVACY_NOTICE_VERSION})
 
 
 @access.public
@@ -136,6 +152,8 @@ def _me_page(request: AuthedRequest, revealed: dict[str, str] | None = None) -> 
     user = request.user
     return render(request, "accounts/me.html", {
         "memberships": selectors.memberships_of(user),
+        # Committee staff work for a community without being its resident: 我的 shows it (issue 14 item 8).
+        "work_community": scope.work_community(user),
         "grants": scope.grants_of(user),
         "versions": [(v, scope.version_label(user, v)) for v in scope.versions_of(user)],
         "current": scope.current_version(user),
@@ -156,6 +174,21 @@ def reveal_mine(request: AuthedRequest) -> HttpResponse:
     """显示完整信息: the clear values are in this one (no-store) response only, never in the session row."""
     data = services.reveal_personal_data(actor=request.user, subject_id=request.user.pk, request=request)
     return _me_page(request, revealed=data)
+
+
+@access.capability("committee")
+@require_POST
+def reveal_person(request: AuthedRequest, user_id: int) -> HttpResponse:
+    """显示完整信息 of a member for committee work (review, a case's 提出人, 面对面); audited with the reason."""
+    reason = request.POST.get("reason", "")
+    contact = services.reveal_contact(actor=request.user, subject_id=user_id, reason=reason, request=request)
+    back = request.POST.get("next", "")
+    if not (back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})):
+        back = reverse("web:home")
+    response = render(request, "accounts/reveal_person.html", {
+        "contact": contact, "why": services.REVEAL_REASONS[reason], "back": back})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @access.login

@@ -274,6 +274,9 @@ def mention_committee(*, actor: User, post_id: int, reply_id: int | None = None)
         return _record_mention(actor=actor, post=post, reply=reply, patrol_level=access.patrol_level)
 
 
+QUOTE_LIMIT = 120  # how much of the post an @居委 case on a reply quotes
+
+
 def _record_mention(*, actor: User, post: Post, reply: Reply | None, patrol_level: str | None) -> Mention:
     existing = Mention.objects.filter(actor=actor, post=post, reply=reply).first()
     if existing is not None:
@@ -289,12 +292,15 @@ def _record_mention(*, actor: User, post: Post, reply: Reply | None, patrol_leve
         return Mention.objects.get(actor=actor, post=post, reply=reply)
     if reply is not None:
         text, author_id, url = reply.body, reply.author_id, f"{post.get_absolute_url()}#reply-{reply.pk}"
+        quote = post.body[:QUOTE_LIMIT] + ("…" if len(post.body) > QUOTE_LIMIT else "")
     else:
         text, author_id, url = f"{post.title}\n{post.body}", post.author_id, post.get_absolute_url()
+        quote = ""  # the post's own words are the case's
     hooks.mention_recorded.publish(hooks.MentionEvent(
         mention_id=mention.pk, community_id=post.community_id, actor_id=actor.pk, author_id=author_id,
         source_type=mention.source_type, source_id=reply.pk if reply else post.pk, board=post.board,
         text=text[:MENTION_TEXT_LIMIT], url=url, patrol_level=patrol_level, created_at=mention.created_at,
+        context_title=post.title if reply is not None else "", context_quote=quote,
     ))
     return mention
 

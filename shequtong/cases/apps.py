@@ -26,8 +26,9 @@ class CasesConfig(AppConfig):
 
         Tile = registry.Tile
         for section in ("manage", "committee_home"):
+            # The badge counts the overdue open cases, and the tile opens the list on exactly those (全部逾期).
             registry.register(Tile(section=section, label="问题提醒", url_name="cases:list", capability="committee",
-                                   icon="warn", order=10, count=overdue_badge))
+                                   icon="warn", order=10, count=overdue_badge, query="status=overdue"))
         registry.register(Tile(section="manage", label="问题评分", url_name="cases:ratings", capability="committee",
                                icon="heart", order=12))
         registry.register(Tile(section="me", label="我的问题", url_name="cases:mine", capability="member",

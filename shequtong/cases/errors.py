@@ -11,3 +11,4 @@ class CaseError(ErrorCode):
     ILLEGAL_TRANSITION = "illegal_transition"
     NOT_RESOLVED = "not_resolved"
     ALREADY_RATED = "already_rated"
+    BAD_ASSIGNEE = "bad_assignee"

@@ -56,3 +56,8 @@ class RatingForm(forms.Form):
                                    widget=forms.RadioSelect)
     feedback = forms.CharField(label="意见/建议", required=False, max_length=1000,
                                widget=forms.Textarea(attrs={"rows": 3, "placeholder": "对问题处理过程或处理结果的意见/建议（选填）"}))
+
+
+class ReassignForm(forms.Form):
+    assignee = forms.IntegerField(label="转派给", min_value=1, error_messages={"required": "请选择本居村委的同事"})
+    note = forms.CharField(label="转派说明", max_length=500, required=False)

@@ -56,6 +56,9 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
+# Sources whose case text is the raiser's own words (the rest are worded by staff).
+RAISER_WORDED_SOURCES = ("letter", "mention", "tag", "epidemic_help")
+
 # Not yet resolved: these count towards the overdue buckets.
 OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.ESCALATED)
 RATEABLE_STATUSES = (Status.RESOLVED, Status.CLOSED)
@@ -84,6 +87,9 @@ class Case(models.Model):
                                   related_name="raised_cases", verbose_name=_("提出人"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("记录人"))
+    # The colleague of the committee who handles the case now (转派); blank: the committee as a whole.
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="assigned_cases", verbose_name=_("承办人"))
     # The link back to what the case was recorded from (a letter, a reply, a post, a visit).
     origin_type = models.CharField(max_length=30, blank=True)
     origin_id = models.BigIntegerField(null=True, blank=True)
@@ -160,6 +166,46 @@ class Case(models.Model):
     def source_filter_label(self) -> str:
         return SOURCE_FILTER_LABELS.get(self.source, "")
 
+    # --- What the resident who raised the case sees (issue 14 item 6) ----------------
+    # Staff see the case as recorded; the raiser sees their own words, the public
+    # steps and the results, never the committee's wording, tags or notes.
+
+    @property
+    def raiser_wrote_it(self) -> bool:
+        """Is the case's text the raiser's own (a letter, an @居委, a tagged post, a 防疫求助)?"""
+        return self.source in RAISER_WORDED_SOURCES
+
+    @property
+    def resident_title(self) -> str:
+        """The title the raiser sees: their own, or a neutral one for a case staff worded (面对面, 巡查)."""
+        if self.raiser_wrote_it:
+            return self.title
+        what = self.get_category_display() if self.category else str(_("问题"))
+        if self.source == Source.VISIT:
+            return str(_("您在面对面走访中反映的%(what)s") % {"what": what})
+        return str(_("您反映的%(what)s") % {"what": what})
+
+    @property
+    def resident_content(self) -> str:
+        """The text the raiser sees: their own words; for a 面对面 case the problem as recorded, without staff notes."""
+        if self.raiser_wrote_it:
+            return self.content
+        if self.source == Source.VISIT:
+            # visits.services writes "<problem>\n\n（面对面对象：…；走访日期：…）": the note is the committee's.
+            return self.content.split("\n\n（面对面对象", 1)[0]
+        return ""
+
+    @property
+    def origin_open_to_raiser(self) -> bool:
+        """May the raiser open ``origin_url``? Their letter, post or chat message yes; a visit record or a patrol no."""
+        return bool(self.origin_url) and self.raiser_wrote_it and self.source != Source.EPIDEMIC_HELP
+
+    @property
+    def short_title(self) -> str:
+        """The raiser's title cut for a notification subject (『…』 inside a 120-character subject)."""
+        t = self.resident_title
+        return t if len(t) <= 24 else t[:23] + "…"
+
     @property
     def grid_title(self) -> str:
         """The title sent to the grid: a letter carries 【人民信箱】 (LB-4)."""
@@ -189,6 +235,7 @@ class CaseEvent(AppendOnly, models.Model):
         CLOSED = "closed", _("关闭")
         RATED = "rated", _("评分")
         REMINDER = "reminder", _("逾期提醒")
+        REASSIGNED = "reassigned", _("转派")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -206,12 +253,35 @@ class CaseEvent(AppendOnly, models.Model):
     def __str__(self) -> str:
         return f"#{self.case_id} {self.get_kind_display()}"
 
+    @property
+    def is_public(self) -> bool:
+        """Shown to the resident who raised the case: the steps of handling and their results."""
+        return self.kind in PUBLIC_EVENT_KINDS
+
+    @property
+    def public_note(self) -> str:
+        """The note the raiser reads: the committee's words to them, never an internal note (上报说明, 转派)."""
+        return self.note if self.kind in PUBLIC_NOTE_KINDS else ""
+
 
     @property
     def actor_name(self) -> str:
         if self.actor_id is None:
             return str(_("网格化系统")) if self.kind.startswith("grid") else str(_("社区通"))
         return self.actor.display_name if self.actor else ""
+
+
+# The steps the raiser sees (the rest are the committee's own: tags, reminders, 转派, delivery trouble).
+PUBLIC_EVENT_KINDS = frozenset({
+    CaseEvent.Kind.CREATED, CaseEvent.Kind.ACCEPTED, CaseEvent.Kind.REPLY, CaseEvent.Kind.UPDATE,
+    CaseEvent.Kind.ESCALATED, CaseEvent.Kind.GRID_SENT, CaseEvent.Kind.GRID_UPDATE, CaseEvent.Kind.GRID_RESULT,
+    CaseEvent.Kind.RESOLVED, CaseEvent.Kind.REOPENED, CaseEvent.Kind.CLOSED, CaseEvent.Kind.RATED,
+})
+# Steps whose note is written for the raiser (a reply, progress, the result, their own rating).
+PUBLIC_NOTE_KINDS = frozenset({
+    CaseEvent.Kind.REPLY, CaseEvent.Kind.UPDATE, CaseEvent.Kind.GRID_RESULT, CaseEvent.Kind.RESOLVED,
+    CaseEvent.Kind.REOPENED, CaseEvent.Kind.RATED, CaseEvent.Kind.GRID_UPDATE,
+})
 
 
 class CaseRating(models.Model):

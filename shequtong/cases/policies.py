@@ -43,6 +43,11 @@ class CaseAccess:
         return self.is_raiser and not self.has_rating and self.status in RATEABLE_STATUSES
 
     @property
+    def resident_view(self) -> bool:
+        """The raiser reading as a resident: their own words, public steps and results, no staff labels or notes."""
+        return self.is_raiser and not (self.can_handle or self.can_patrol)
+
+    @property
     def sees_delivery(self) -> bool:
         """The escalation's delivery log is for staff, never the raiser."""
         return self.can_handle or self.can_patrol

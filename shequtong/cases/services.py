@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.module_loading import import_string
@@ -41,7 +41,7 @@ from shequtong.integrations.grid import (
     GridUnavailable,
     GridUnknownRequest,
 )
-from shequtong.notifications import outbox
+from shequtong.notifications import outbox, preferences
 from shequtong.notifications.models import Outbox
 from shequtong.places.models import Community
 
@@ -79,11 +79,37 @@ def _event(case: Case, *, actor: User | None, kind: str, status_from: str = "", 
     )
 
 
-def _tell_raiser(case: Case, subject: str, body: str) -> None:
+def sentence(text: str) -> str:
+    """``text`` ending in one full stop: a note that already ends a sentence gets none added (no "。。")."""
+    text = (text or "").strip()
+    return text if not text or text[-1] in "。！？!?.…；;" else text + "。"
+
+
+# What the raiser is told at each step (issue 14 item 5): the subject names the item.
+RAISER_NOTICES = {
+    "accept": "已受理",
+    "reply": "有新回复",
+    "escalate": "已上报网格化",
+    "grid_done": "网格化已办结",
+    "resolve": "已解决",
+    "reopen": "重新处理中",
+}
+
+
+def _tell_raiser(case: Case, step: str, body: str, *, key: str) -> None:
+    """Tell the raiser in 信箱 (subject 您反映的『…』已受理), and on the channels they chose (notifications.preferences).
+
+    ``key`` makes the channel fan-out idempotent per step (a retried transaction sends nothing twice).
+    """
     if case.raised_by_id is None:
         return
+    subject = f"您反映的『{case.short_title}』{RAISER_NOTICES[step]}"
     link = case.origin_url if case.source == Source.LETTER and case.origin_url else case.get_absolute_url()
     send_system_message(recipient=case.raised_by, subject=subject, body=body, link=link)
+    if not preferences.accepts_any(case.raised_by):
+        return  # 信箱 only: the person chose no external channel (or gave no address for one)
+    outbox.enqueue(kind="push", payload={"user_id": case.raised_by_id, "subject": subject, "body": body[:500],
+                                         "link": link}, idempotency_key=f"case-notice:{key}")
 
 
 # --- Recording a case ---------------------------------------------------------
@@ -179,9 +205,14 @@ def on_mention(event: MentionEvent) -> None:
     """hooks.mention_recorded: an @居委 press becomes a case (a patrol case when patrol_level is set)."""
     community = Community.objects.get(pk=event.community_id)
     source = PATROL_SOURCES[event.patrol_level] if event.patrol_level else Source.MENTION
+    # The title says where it was said (【post title】 or 【group】); the content quotes the post (issue 14 item 8).
+    where = f"【{event.context_title[:20]}】" if event.context_title else ""
+    content = event.text or "（无文字内容）"
+    if event.context_quote:
+        content += f"\n\n——原帖《{event.context_title}》：{event.context_quote}"
     create_case(
         actor=_user(event.actor_id), community=community, source=source, category="",
-        title=_title_from(event.text), content=event.text or "（无文字内容）", raised_by=_user(event.author_id),
+        title=where + _title_from(event.text), content=content, raised_by=_user(event.author_id),
         origin_type=mention_origin(event.source_type), origin_id=event.mention_id, origin_url=event.url,
     )
 
@@ -312,12 +343,57 @@ def handle_case(*, actor: User, case_id: int, action: str, note: str = "") -> Ca
             _escalate(case, note=note, now=now)
             fields += ["send_state", "escalation_key", "escalated_at", "external_id", "grid_status", "grid_result"]
         case.save(update_fields=fields)
-        _event(case, actor=actor, kind=spec.event, status_from=before,
-               status_to=case.status if case.status != before else "", note=note)
+        event = _event(case, actor=actor, kind=spec.event, status_from=before,
+                       status_to=case.status if case.status != before else "", note=note)
+        title = case.resident_title
+        key = f"{case.pk}:{event.pk}"
         if action == "reply":
-            _tell_raiser(case, "居委回复了您的问题", f"您的问题“{case.title}”收到回复：{note}")
+            _tell_raiser(case, "reply", f"居委回复了您反映的“{title}”：{sentence(note)}", key=key)
+        elif action == "accept":
+            _tell_raiser(case, "accept", f"居委已受理您反映的“{title}”，将尽快处理。", key=key)
+        elif action == "escalate":
+            _tell_raiser(case, "escalate", f"您反映的“{title}”已上报网格化平台，由相关部门处理。", key=key)
         elif action == "resolve":
-            _tell_raiser(case, "您的问题已解决", f"您的问题“{case.title}”已解决：{note}。欢迎您对处理结果进行评价。")
+            _tell_raiser(case, "resolve", f"您反映的“{title}”已解决：{sentence(note)}欢迎您对处理结果进行评价。", key=key)
+        elif action == "reopen":
+            _tell_raiser(case, "reopen", f"您反映的“{title}”重新处理：{sentence(note)}", key=key)
+    return case
+
+
+def colleagues(actor: User, case: Case) -> QuerySet[User]:
+    """Whom a case may be handed to (转派): active staff holding the committee capability in its community."""
+    roles = sorted(CAPABILITIES["committee"])
+    return (User.objects.filter(is_active=True, role_grants__role__in=roles, role_grants__community_id=case.community_id)
+            .exclude(pk=actor.pk).distinct().only("id", "masked_name", "username").order_by("masked_name", "id"))
+
+
+def reassign_case(*, actor: User, case_id: int, assignee_id: int, note: str = "") -> Case:
+    """转派: hand a case to a colleague of its committee; a history step and a 信箱 notice to the colleague.
+
+    Only the case's committee may (policy ``can_handle``), and only to someone who
+    could handle it too (committee capability in the case's community); anyone
+    else is refused like a missing person. The raiser is not told: 转派 is internal.
+    """
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationFailed("转派说明不能超过500字", field="note")
+    with transaction.atomic():
+        case = _case_for_committee(actor, case_id)
+        if not case.is_open:
+            raise Conflict(f"该问题当前状态为“{case.get_status_display()}”，不能转派", code=CaseError.ILLEGAL_TRANSITION)
+        assignee = colleagues(actor, case).filter(pk=assignee_id).first()
+        if assignee is None:
+            raise ValidationFailed("请选择本居村委的同事", code=CaseError.BAD_ASSIGNEE, field="assignee")
+        if case.assignee_id == assignee.pk:
+            raise Conflict("该问题已由这位同事承办", code=CaseError.BAD_ASSIGNEE)
+        case.assignee = assignee
+        case.updated_at = clock.now()
+        case.save(update_fields=["assignee", "updated_at"])
+        _event(case, actor=actor, kind=CaseEvent.Kind.REASSIGNED,
+               note=f"转派给{assignee.display_name}" + (f"：{note}" if note else ""))
+        send_system_message(recipient=assignee, subject=f"转派给您的问题：{case.title}"[:120],
+                            body=f"{actor.display_name}将问题“{case.title}”转派给您承办。" + (f"说明：{sentence(note)}" if note else ""),
+                            link=case.get_absolute_url())
     return case
 
 
@@ -475,11 +551,12 @@ def apply_grid_status(*, case_id: int, status: GridStatus) -> None:
                 fields += ["status", "resolved_at"]
             case.updated_at = now
             case.save(update_fields=fields)
-            _event(case, actor=None, kind=CaseEvent.Kind.GRID_RESULT, status_from=before,
-                   status_to=case.status if case.status != before else "", note=status.result or "已办结")
+            event = _event(case, actor=None, kind=CaseEvent.Kind.GRID_RESULT, status_from=before,
+                           status_to=case.status if case.status != before else "", note=status.result or "已办结")
             if case.status == Status.RESOLVED and before != Status.RESOLVED:
-                _tell_raiser(case, "您的问题已解决",
-                             f"您的问题“{case.title}”经网格化处理已办结：{status.result}。欢迎您对处理结果进行评价。")
+                _tell_raiser(case, "grid_done",
+                             f"您反映的“{case.resident_title}”经网格化处理已办结：{sentence(status.result or '已办结')}"
+                             "欢迎您对处理结果进行评价。", key=f"{case.pk}:{event.pk}")
             return
         if status.status != case.grid_status:
             case.grid_status = status.status

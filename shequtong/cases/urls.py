@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/category/", views.set_category, name="set_category"),
     path("<int:case_id>/act/", views.act, name="act"),
+    path("<int:case_id>/reassign/", views.reassign, name="reassign"),
     path("<int:case_id>/rate/", views.rate, name="rate"),
 ]

@@ -17,7 +17,7 @@ from shequtong.common.pagination import paginate, query_without_page
 from shequtong.common.perform import perform
 
 from . import overdue, selectors, services
-from .forms import ActionForm, CaseFilterForm, CategoryForm, RatingForm
+from .forms import ActionForm, CaseFilterForm, CategoryForm, RatingForm, ReassignForm
 from .models import SOURCE_FILTER_LABELS, Source, Status
 
 
@@ -81,8 +81,12 @@ def my_cases(request: AuthedRequest) -> HttpResponse:
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     case, case_access = selectors.read_case(request.user, case_id, request=request)
     can_handle = case_access.can_handle
+    events = list(selectors.history(case))
+    if case_access.resident_view:
+        events = [e for e in events if e.is_public]
     return render(request, "cases/detail.html", {
-        "case": case, "access": case_access, "events": selectors.history(case),
+        "case": case, "access": case_access, "events": events,
+        "colleagues": list(services.colleagues(request.user, case)) if can_handle and case.is_open else [],
         "rating": getattr(case, "rating", None),
         "actions": [(name, services.ACTIONS[name]) for name in services.allowed_actions(case)] if can_handle else [],
         "category_form": CategoryForm(initial={"category": case.category}) if can_handle else None,
@@ -118,6 +122,20 @@ def act(request: AuthedRequest, case_id: int) -> HttpResponse:
     perform(request, lambda: services.handle_case(actor=request.user, case_id=case_id, action=action,
                                                   note=form.cleaned_data["note"]),
             success=f"已{services.ACTIONS[action].label}", once="cases.handle")
+    return redirect("cases:detail", case_id)
+
+
+@access.capability("committee")
+@require_POST
+def reassign(request: AuthedRequest, case_id: int) -> HttpResponse:
+    """转派: hand the case to a colleague of the committee."""
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择本居村委的同事")
+        return redirect("cases:detail", case_id)
+    perform(request, lambda: services.reassign_case(actor=request.user, case_id=case_id,
+                                                    assignee_id=form.cleaned_data["assignee"], note=form.cleaned_data["note"]),
+            success="已转派", once="cases.reassign")
     return redirect("cases:detail", case_id)
 
 

@@ -173,6 +173,7 @@ def _record_mention(*, actor: User, message: GroupMessage, group: GroupChat) -> 
         url=message.get_absolute_url(),
         patrol_level=mention.patrol_level,
         created_at=mention.created_at,
+        context_title=group.name,
     ))
     return mention
 

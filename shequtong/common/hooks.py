@@ -83,6 +83,10 @@ class MentionEvent:
     url: str                 # link back to the content
     patrol_level: str | None  # None, "committee", "subdistrict" or "district"
     created_at: dt.datetime
+    # Where the mentioned words were said, so the case is understood without opening it (issue 14 item 8):
+    # the post's title for a reply, the group's name for a chat message; and a quote of the post.
+    context_title: str = ""
+    context_quote: str = ""
 
 
 @dataclass(frozen=True)

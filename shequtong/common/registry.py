@@ -38,6 +38,8 @@ class Tile:
     community_kind: str | None = None
     # Shown only when this says so for the user (e.g. 我的报名 only to villagers).
     shown: Callable[[Any], bool] | None = None
+    # A query string the tile opens with: a badge counts what the page then lists (问题提醒 → ?status=overdue).
+    query: str = ""
 
 
 _TILES: list[Tile] = []
@@ -63,7 +65,7 @@ def tiles_for(section: str, user: Any, *, community_kind: str | None = None) -> 
             continue
         out.append({
             "label": tile.label,
-            "url": reverse(tile.url_name, kwargs=tile.url_kwargs or None),
+            "url": reverse(tile.url_name, kwargs=tile.url_kwargs or None) + (f"?{tile.query}" if tile.query else ""),
             "icon": tile.icon,
             "count": tile.count(user) if tile.count else None,
         })

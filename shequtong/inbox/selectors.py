@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from shequtong.accounts import names
 from shequtong.accounts.models import PRIVATE_FIELDS, RoleGrant, User
@@ -21,9 +32,36 @@ def messages_for(user: User, box: str = "all") -> QuerySet[Message]:
     qs = Message.objects.filter(recipient=user).select_related("sender")
     if box == "letter":
         return qs.filter(kind=Message.Kind.LETTER)
+    qs = grouped_notices(user, qs)
     if box == "system":
         return qs.exclude(kind=Message.Kind.LETTER)
     return qs
+
+
+def _same_item(user: User) -> QuerySet[Message]:
+    """Notices to ``user`` about the row's item (the same link): a case's 受理, reply, 已解决 … (issue 14 item 5)."""
+    return Message.objects.filter(recipient=user, link=OuterRef("link")).exclude(kind=Message.Kind.LETTER).exclude(link="")
+
+
+def grouped_notices(user: User, qs: QuerySet[Message]) -> QuerySet[Message]:
+    """One row per item: a notice is listed only if it is the newest about its link, with how many there are
+    (``group_size``) and how many of them are unread (``group_unread``). Letters and notices without a link stay single."""
+    newer = _same_item(user).filter(Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")))
+    is_notice = ~Q(kind=Message.Kind.LETTER) & ~Q(link="")
+    count = _same_item(user).order_by().values("link").annotate(n=Count("pk")).values("n")
+    unread = _same_item(user).filter(read_at__isnull=True).order_by().values("link").annotate(n=Count("pk")).values("n")
+    return qs.exclude(is_notice & Exists(newer)).annotate(
+        group_size=Case(When(is_notice, then=Subquery(count)), default=Value(1)),
+        group_unread=Case(When(is_notice, then=Subquery(unread)), default=Value(0)),
+    )
+
+
+def notices_about(user: User, message: Message) -> list[Message]:
+    """Every notice to ``user`` about the same item as ``message``, oldest first (its detail page)."""
+    if message.is_letter or not message.link or message.recipient_id != user.pk:
+        return [message]
+    return list(Message.objects.filter(recipient=user, link=message.link).exclude(kind=Message.Kind.LETTER)
+                .order_by("created_at", "id"))
 
 
 def unread_count(user: User) -> int:

@@ -68,6 +68,10 @@ def open_message(*, actor: User, message_id: int, request: HttpRequest | None = 
     if message.is_letter:
         root_id = message.root_id
         Message.objects.filter(Q(pk=root_id) | Q(thread_id=root_id), recipient=actor, read_at__isnull=True).update(read_at=now)
+    elif message.recipient_id == actor.pk and message.link:
+        # Notices are listed one row per item (selectors.grouped_notices): opening it reads them all.
+        Message.objects.filter(recipient=actor, link=message.link, read_at__isnull=True).exclude(
+            kind=Message.Kind.LETTER).update(read_at=now)
     elif message.read_at is None and message.recipient_id == actor.pk:
         Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now)
     if message.recipient_id == actor.pk and message.read_at is None:

@@ -41,6 +41,7 @@ def message_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
     return render(request, "inbox/detail.html", {
         "message": message,
         "thread": selectors.thread_of(request.user, message),
+        "notices": selectors.notices_about(request.user, message),
         "form": ReplyForm() if ma.can_reply else None,
     })
 

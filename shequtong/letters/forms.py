@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from shequtong.boards.forms import MultipleImageField, MultipleImageInput
+from shequtong.boards.images import MAX_IMAGES
 from shequtong.common.categories import Category
 
 from .models import Letter, SubCategory
@@ -21,6 +23,9 @@ class LetterForm(forms.Form):
                             widget=forms.TextInput(attrs={"placeholder": "选填，不填则取内容开头"}))
     content = forms.CharField(label="内容", min_length=5, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 6, "placeholder": "请描述一个问题或建议（一次只提交一个问题）"}))
+    # Compressed in the browser before sending (static/js/app.js, data-compress); checked again on the server.
+    photos = MultipleImageField(label=f"照片（选填，最多{MAX_IMAGES}张）", widget=MultipleImageInput(
+        attrs={"accept": "image/jpeg,image/png,image/webp,image/gif", "data-compress": "1600"}))
 
     def __init__(self, *args: Any, multi: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

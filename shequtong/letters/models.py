@@ -76,6 +76,29 @@ class Letter(models.Model):
         return reverse("letters:detail", args=[self.pk])
 
 
+class LetterPhoto(models.Model):
+    """A photo on a letter (up to 9, issue 14 item 4): checked by content and stored without metadata
+    (boards.images.check_images, as posts' images); served only to those who may read the letter."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="photos")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    image = models.ImageField(_("照片"), upload_to="letters/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["letter_id", "position", "id"]
+        verbose_name = _("来信照片")
+        verbose_name_plural = _("来信照片")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("letters:photo", args=[self.pk])
+
+
 class LetterStat(models.Model):
     """Letters per community, category and day: the rollup behind the observer drill-down (LB-5).
 

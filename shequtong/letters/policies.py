@@ -46,6 +46,11 @@ class LetterAccess:
         return self.case is not None and self.case.can_handle
 
     @property
+    def resident_view(self) -> bool:
+        """The author reading as a resident: public steps and results only (cases.policies.CaseAccess.resident_view)."""
+        return self.is_author and not self.can_observe and (self.case is None or self.case.resident_view)
+
+    @property
     def can_rate(self) -> bool:
         """The author rates the handling of the letter's case, once it is resolved (CT-7)."""
         return self.case is not None and self.case.can_rate
@@ -77,3 +82,17 @@ def access_letter(actor: User, letter_id: int, *, for_update: bool = False) -> t
     if not access.can_view:
         raise NotFound("该问题/建议不存在或您无权查看", code=LetterError.NOT_FOUND)
     return letter, access
+
+
+def access_letter_photo(actor: User, photo_id: int) -> str:
+    """A letter photo's stored file name, for those who may read its letter (photos are never public)."""
+    from .models import LetterPhoto
+
+    row = LetterPhoto.objects.filter(pk=photo_id).values_list("letter_id", "image").first()
+    if row is None:
+        raise NotFound("该照片不存在或您无权查看", code=LetterError.NOT_FOUND)
+    try:
+        access_letter(actor, row[0])
+    except NotFound:
+        raise NotFound("该照片不存在或您无权查看", code=LetterError.NOT_FOUND) from None
+    return str(row[1])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -10,6 +13,7 @@ from django.utils import timezone
 from shequtong.accounts import scope
 from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import roles_with
+from shequtong.boards import images
 from shequtong.cases import services as case_services
 from shequtong.cases.models import Source
 from shequtong.common import clock, counters, hooks
@@ -18,7 +22,7 @@ from shequtong.common.errors import NotFound, PermissionRefused, ValidationFaile
 from shequtong.places.models import Community
 
 from .errors import LetterError
-from .models import Letter, LetterStat, SubCategory
+from .models import Letter, LetterPhoto, LetterStat, SubCategory
 
 CONTENT_MIN, CONTENT_MAX = 5, 2000
 TITLE_MAX = 60
@@ -34,12 +38,15 @@ def submit_letter(
     title: str = "",
     kind: str = Letter.Kind.PROBLEM,
     by_committee: bool = False,
+    photos: list[Any] | None = None,
 ) -> Letter:
     """Submit one problem or suggestion; it becomes a case in the community's 问题提醒 (LB-1, LB-2, LB-4).
 
     Residents choose exactly one sub-category; a committee (`by_committee`)
     one or more. Observers cannot submit (LB-5): they are neither members
-    nor committee staff of a community.
+    nor committee staff of a community. ``photos`` (up to 9 uploaded files) are
+    checked by their content, not their names, and stored without metadata
+    (boards.images.check_images, the posts' rule).
     """
     capability = "committee" if by_committee else "member"
     if not scope.can(actor, capability, community=community):
@@ -65,6 +72,7 @@ def submit_letter(
     if not title:
         first = content.splitlines()[0]
         title = first[:30] + ("…" if len(first) > 30 else "")
+    checked = images.check_images(list(photos or []))
     now = clock.now()
     estate_id = None if by_committee else writer_estate_id(actor, community)
     with transaction.atomic():
@@ -74,6 +82,10 @@ def submit_letter(
             kind=kind, category=category, title=title, content=content, created_at=now,
         )
         letter.subcategories.add(*subs)  # a new letter has none: add() skips set()'s read
+        for position, (clean, ext) in enumerate(checked):
+            photo = LetterPhoto(letter=letter, community=community, position=position)
+            photo.image.save(f"{uuid.uuid4().hex}.{ext}", clean, save=False)
+            photo.save()
         names = "、".join(s.name for s in subs)
         case = case_services.create_case(
             actor=actor, community=community, source=Source.LETTER, category=category, title=title,

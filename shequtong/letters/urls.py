@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.new, name="new"),
     path("mine/", views.mine, name="mine"),
     path("<int:letter_id>/", views.detail, name="detail"),
+    path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("observe/", views.observe, name="observe"),
     path("observe/subdistricts/<int:subdistrict_id>/", views.observe_subdistrict, name="observe_subdistrict"),
     path("observe/communities/<int:community_id>/", views.observe_community, name="observe_community"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -19,7 +20,7 @@ from shequtong.common.errors import NotFound, PermissionRefused
 from shequtong.common.pagination import paginate, query_without_page
 from shequtong.common.perform import perform
 
-from . import selectors, services
+from . import policies, selectors, services
 from .errors import LetterError
 from .forms import LetterForm, SubCategoryForm
 from .policies import OBSERVE
@@ -43,12 +44,13 @@ def new(request: AuthedRequest) -> HttpResponse:
     community, by_committee = selectors.writer_for(request.user)
     if community is None:
         raise PermissionRefused("观察版不能在人民信箱提出问题")
-    form = LetterForm(request.POST or None, multi=by_committee)
+    form = LetterForm(request.POST or None, request.FILES or None, multi=by_committee)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         done = perform(request, lambda: services.submit_letter(
             actor=request.user, community=community, category=d["category"], subcategory_ids=d["subcategories"],
             content=d["content"], title=d["title"], kind=d["kind"], by_committee=by_committee,
+            photos=request.FILES.getlist("photos"),
         ), success="提交成功，居委将尽快处理", form=form, once="letters.submit")
         if done.value is not None:
             return redirect("letters:detail", done.value.pk)
@@ -83,9 +85,25 @@ def detail(request: AuthedRequest, letter_id: int) -> HttpResponse:
     return render(request, "letters/detail.html", {
         "back": back, "letter": letter, "case": case, "access": letter_access,
         "rating": getattr(case, "rating", None) if case else None,
-        "events": case_selectors.history(case) if case else [],
+        "photos": list(letter.photos.all()),
+        "events": ([e for e in case_selectors.history(case) if e.is_public or not letter_access.resident_view]
+                   if case else []),
         "rating_form": RatingForm() if letter_access.can_rate else None,
     })
+
+
+_IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
+
+
+@access.login
+def photo(request: AuthedRequest, photo_id: int) -> FileResponse:
+    """A letter's photo, served only to those who may read the letter (not from a public media URL)."""
+    name = policies.access_letter_photo(request.user, photo_id)
+    ext = name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(default_storage.open(name, "rb"), content_type=_IMAGE_TYPES.get(ext, "application/octet-stream"))
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- Observers (LB-5) ---------------------------------------------------------------

@@ -49,6 +49,12 @@ def accepts(user: User, channel: str) -> bool:
     return bool(getattr(pref, channel)) and has_address(user, channel, pref)
 
 
+def accepts_any(user: User) -> bool:
+    """Does `user` take messages on at least one external channel? (One query for the preference row.)"""
+    pref = preference_of(user)
+    return any(getattr(pref, channel) and has_address(user, channel, pref) for channel in CHANNELS)
+
+
 def wechat_openid(user_id: int) -> str:
     pref = ChannelPreference.objects.filter(user_id=user_id, wechat=True).first()
     return pref.wechat_openid if pref else ""

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.http import HttpRequest
 
 from shequtong.accounts import audit, names, scope
-from shequtong.accounts.models import RoleGrant, User, private_fields_of
+from shequtong.accounts.models import Membership, RoleGrant, User, private_fields_of
 from shequtong.accounts.roles import Role, roles_with
 from shequtong.common import crypto, fulltext
 from shequtong.common.phones import InvalidPhone, normalise_phone
@@ -119,7 +119,14 @@ def members_matching(user: User, community: Community, query: str, limit: int = 
         q |= Q(phone_index=crypto.blind_index(normalise_phone(query), purpose="phone"))
     except InvalidPhone:
         pass
-    return list(users.filter(q).defer("real_name", "real_name_grams", "id_number", "password").order_by("masked_name", "id")[:limit])
+    found = list(users.filter(q).defer("real_name", "real_name_grams", "id_number", "password").order_by("masked_name", "id")[:limit])
+    # The estate tells two 张*明 apart (issue 14 item 3): one query for the page, not one per person.
+    estates = dict(Membership.objects.filter(user_id__in=[u.pk for u in found], community_id=community.pk,
+                                             status=Membership.Status.APPROVED, estate__isnull=False)
+                   .values_list("user_id", "estate__name"))
+    for u in found:
+        u.estate_name = estates.get(u.pk, "")  # type: ignore[attr-defined]
+    return found
 
 
 # --- observer rollups (never COUNT(*) over visits at request time) -------------------------

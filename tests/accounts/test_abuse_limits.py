@@ -26,7 +26,7 @@ def test_a_wrong_code_answers_alike_for_registered_and_new_id_numbers(client):
     answers = []
     for id_number in (existing.id_number, "11010519491231002X"):
         body = {"username": f"u{len(answers)}", "real_name": "王小红", "id_number": id_number, "phone": GOOD_PHONE,
-                "sms_code": wrong, "password": "Tq7#vandal-lake"}
+                "sms_code": wrong, "password": "Tq7#vandal-lake", "consent": True}
         r = client.post("/api/v1/accounts/register", body, content_type=JSON)
         answers.append((r.status_code, r.json()))
     assert answers[0] == answers[1]

@@ -223,9 +223,10 @@ def test_first_response_and_resolution_times_and_resident_messages(tree, people)
     assert case.first_response_at is not None and case.status == Status.ACCEPTED
     case = services.handle_case(actor=people.staff, case_id=case.pk, action="resolve", note="路面已修复")
     assert case.resolved_at is not None
+    t = case.short_title
     subjects = list(people.resident.inbox_messages.values_list("subject", flat=True))
-    assert "居委回复了您的问题" in subjects and "您的问题已解决" in subjects
-    assert people.resident.inbox_messages.get(subject="您的问题已解决").link == f"/letters/{letter.pk}/"
+    assert f"您反映的『{t}』有新回复" in subjects and f"您反映的『{t}』已解决" in subjects
+    assert people.resident.inbox_messages.get(subject=f"您反映的『{t}』已解决").link == f"/letters/{letter.pk}/"
 
 
 # --- Escalation to the grid (CT-4, CT-8) ------------------------------------------------------------
@@ -276,7 +277,7 @@ def test_escalation_delivered_and_the_grid_result_resolves_the_case(tree, people
     assert case.grid_result == "已由城管中队修复路面" and case.resolved_at is not None
     kinds = list(case.events.values_list("kind", flat=True))
     assert kinds[-2:] == ["grid_sent", "grid_result"]
-    assert people.resident.inbox_messages.filter(subject="您的问题已解决").exists()
+    assert people.resident.inbox_messages.filter(subject=f"您反映的『{case.short_title}』网格化已办结").exists()
 
 
 def test_escalation_survives_a_grid_that_is_down(tree, people, settings):

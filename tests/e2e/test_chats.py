@@ -59,8 +59,12 @@ def test_two_neighbours_chat_live_and_one_presses_at_committee(live_server, new_
         # Bob presses @居委 beside Alice's message.
         message = GroupMessage.objects.get(body__contains="路灯坏了")
         row = bob.locator(f"#m{message.pk}")
+        # A confirmation first: a mis-tap does not become a case (issue 14 item 8).
+        questions: list[str] = []
+        bob.once("dialog", lambda d: (questions.append(d.message), d.accept()))
         row.locator("[data-testid=mention-button]").click()
         row.locator("[data-testid=mention-done]").wait_for()
+        assert questions and "问题" in questions[0]
         assert "已@居委" in row.inner_text()
         shot(bob, "chats-03-bob-pressed-at-committee")
         mention = GroupMention.objects.get()

@@ -36,6 +36,7 @@ def test_register_join_approve_and_see_the_community_home(live_server, new_page)
     page.fill("#id_username", "wangxh")
     page.fill("#id_password", "Good#pass1")
     page.fill("#id_password2", "Good#pass1")
+    page.check("#id_consent")  # 《个人信息保护说明》 (issue 14 item 7)
     shot(page, "02-register")
     page.click("button:has-text('注册')")
 

@@ -119,6 +119,8 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET accounts:register": {"*": 200},
     "POST accounts:register_sms": {"*": 400},
     "GET accounts:join": {"*": 200, "login": "anonymous"},
+    # 个人信息保护说明, linked from registration (issue 14 item 7): public.
+    "GET accounts:privacy": {"*": 200},
     "GET accounts:me": {"*": 200, "login": "anonymous"},
     "GET accounts:tokens": {"*": 200, "login": "anonymous"},
     "POST accounts:token_revoke[A]": {"*": 404, "login": "anonymous", 302: "resident_a"},
@@ -127,6 +129,10 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET accounts:captcha_image": {"*": 404},
     # One's own clear ID number and phone, shown in this one answer only (issue 12 item 10: never kept in the session).
     "POST accounts:reveal_mine": {"*": 200, "login": "anonymous"},
+    # 显示完整信息 of a member for committee work (issue 14): staff of the member's community only
+    # (the empty form lacks the reason: 400); another community's staff are answered as for nobody.
+    "POST accounts:reveal_person[A]": {"*": 403, "login": "anonymous", 400: "@committee_a", 404: "@committee_b"},
+    "POST accounts:reveal_person[B]": {"*": 403, "login": "anonymous", 404: "@committee_a", 400: "@committee_b"},
     # Second factor and password change (accounts/mfa.py): any signed-in user; without a device
     # the verify page sends to enrolment, and renewing recovery codes is refused back to 我的.
     "GET accounts:otp_verify": {"*": 302, "login": "anonymous"},
@@ -253,6 +259,9 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET letters:observe": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET letters:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
     "GET letters:observe_subdistrict[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b"},
+    # A letter's photo (issue 14 item 4): whoever may read the letter (author, its committee, patrol and observers over it).
+    "GET letters:photo[A]": {"*": 404, "login": "anonymous", 200: "resident_a @committee_a @observers_a"},
+    "GET letters:photo[B]": {"*": 404, "login": "anonymous", 200: "resident_b @committee_b @observers_b"},
     "GET letters:observe_community[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
     "GET letters:observe_community[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b"},
     "GET letters:observe_category": {"*": 403, "login": "anonymous", 200: "@observers"},
@@ -267,6 +276,9 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST cases:set_category[B]": {"*": 403, "login": "anonymous", 302: "@committee"},
     "POST cases:act[A]": {"*": 403, "login": "anonymous", 302: "@committee"},
     "POST cases:act[B]": {"*": 403, "login": "anonymous", 302: "@committee"},
+    # 转派 (issue 14): the case's own committee; the empty form is refused back to the case page.
+    "POST cases:reassign[A]": {"*": 403, "login": "anonymous", 302: "@committee"},
+    "POST cases:reassign[B]": {"*": 403, "login": "anonymous", 302: "@committee"},
     "POST cases:rate[A]": {"*": 302, "login": "anonymous"},
     "POST cases:rate[B]": {"*": 302, "login": "anonymous"},
     "GET visits:list": {"*": 403, "login": "anonymous", 200: "@committee"},

@@ -484,6 +484,27 @@ def _epidemic_param(where: str, name: str, side: Side) -> Any:
 
 SIDE_HOOKS.append(_epidemic_sides)
 PARAM_HOOKS.append(_epidemic_param)
+
+
+# 人民信箱 photos (issue 14 item 4): a photo on each side's letter.
+def _letter_photo_sides(world: World) -> None:
+    from shequtong.letters.models import LetterPhoto
+
+    for side in (world.a, world.b):
+        photo = LetterPhoto(letter=side.letter, community=side.community)
+        photo.image.save("matrix.png", image_upload(), save=False)
+        photo.save()
+        side.extra["letter_photo"] = photo
+
+
+def _letter_photo_param(where: str, name: str, side: Side) -> Any:
+    if where.startswith("letters:") and name == "photo_id":
+        return side.extra["letter_photo"].pk
+    return None
+
+
+SIDE_HOOKS.append(_letter_photo_sides)
+PARAM_HOOKS.append(_letter_photo_param)
 # --- 乡村振兴 (rural): one district-wide item, published by the 农委, approved by a second administrator ---
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0012_user_invite_code'),
+        ('accounts', '0013_user_invite_code'),
         ('places', '0001_initial'),
         ('points', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0011_audit_delete_action'),
+        ('accounts', '0012_user_elder_mode_offered'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('boards', '0002_search_text'),
+        ('boards', '0003_council_stages_and_giveaways'),
     ]
 
     operations = [
