@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.web",
+    "shequtong.cityops",  # issue 21: 城运中心对接 (feeds, webhook, the 治慧中心 wall)
     "shequtong.demo",  # seed_demo and the other generators: nothing imports it
 ]
 
@@ -405,6 +406,26 @@ if PRODUCTION and GRID_GATEWAY.endswith("Open311GridGateway") and not GRID_OPEN3
     raise RuntimeError("GRID_OPEN311_URL must be set when the Open311 grid gateway is used")
 WORKER_SCHEDULE.setdefault("open311.pull_grid_updates", 300)
 WORKER_SCHEDULE.setdefault("open311.prune_webhook_receipts", 3600)
+# --- 城运中心对接 (issue 21; docs/cityops.md) ---
+# Where the centre receives our signed webhook, and the secret (Standard Webhooks, "whsec_<base64>");
+# empty URL: nothing is pushed, the centre reads the feeds.
+CITYOPS_WEBHOOK_URL = os.environ.get("CITYOPS_WEBHOOK_URL", "")
+CITYOPS_WEBHOOK_SECRET = os.environ.get("CITYOPS_WEBHOOK_SECRET", "")
+if PRODUCTION and CITYOPS_WEBHOOK_URL and not CITYOPS_WEBHOOK_SECRET:
+    raise RuntimeError("CITYOPS_WEBHOOK_SECRET must be set when CITYOPS_WEBHOOK_URL is")
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Each feed answer is computed at most once per this many seconds (and cacheable that long).
+CITYOPS_CACHE_SECONDS = int(os.environ.get("CITYOPS_CACHE_SECONDS", "30"))
+CITYOPS_REQUESTS_PER_MINUTE = int(os.environ.get("CITYOPS_REQUESTS_PER_MINUTE", "120"))
+# Counts that could single out a person (health archives, warnings) below this are suppressed.
+CITYOPS_MIN_COUNT = int(os.environ.get("CITYOPS_MIN_COUNT", "5"))
+# The wall's live updates: how often the server looks for new figures (seconds).
+CITYOPS_WALL_REFRESH_SECONDS = int(os.environ.get("CITYOPS_WALL_REFRESH_SECONDS", "30"))
+# The wall says its figures are stale after this many seconds without fresh data (0: 2 × refresh + 60).
+CITYOPS_WALL_STALE_SECONDS = int(os.environ.get("CITYOPS_WALL_STALE_SECONDS", "0"))
+WORKER_SCHEDULE.setdefault("cityops.summary", int(os.environ.get("CITYOPS_SUMMARY_SECONDS", "900")))
+WORKER_SCHEDULE.setdefault("cityops.notable", 60)
+
 # Our own read-only Open311 server (/open311/).
 OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "baoshan.shanghai")
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "宝山区社区通平台运维")

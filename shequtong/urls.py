@@ -22,6 +22,7 @@ urlpatterns: list = [
     path("points/", include("shequtong.points.urls")), path("campaigns/", include("shequtong.campaigns.urls")),
     path("policy/", include("shequtong.policy.urls")),
     path("open311/", include("shequtong.open311.urls")),
+    path("cityops/", include("shequtong.cityops.urls")),
     # After web's own observe/ pages (the first pattern that matches wins).
     path("observe/", include("shequtong.observe.urls")),
     path("api/v1/", api.urls),

@@ -48,10 +48,14 @@ class AccessRule:
     public: bool = False
     capabilities: tuple[str, ...] = ()
     description: str = ""
+    # A machine feed (cityops): allowed only to a request its feed token authenticated.
+    feed: str = ""
 
     def allows(self, request: HttpRequest) -> bool:
         if self.public:
             return True
+        if self.feed:
+            return getattr(request, "feed_token", None) is not None
         user = request.user
         if not user.is_authenticated:
             return False
@@ -84,6 +88,11 @@ def capability(*caps: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     Which places the capability covers is answered by accounts.scope.
     """
     return _mark(AccessRule(capabilities=tuple(caps), description="capability:" + ",".join(caps)))
+
+
+def feed(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A machine feed: only a feed token of `name` (the API operation's own auth sets it) opens it."""
+    return _mark(AccessRule(feed=name, description=f"feed:{name}"))
 
 
 def rule_of(view: Callable[..., Any]) -> AccessRule | None:

@@ -247,6 +247,7 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
 
 # Parameters that are not objects of a community: one value, one row.
 PLAIN = {"board": "neighbours", "kind": "posts", "category": "community", "fmt": "json", "service_code": "safety",
+         "screen": "left",
          "captcha_id": "no-such-challenge",
          "announcement_id": None, "item_id": None, "picture_id": None}
 _URL_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
@@ -505,6 +506,25 @@ def _letter_photo_param(where: str, name: str, side: Side) -> Any:
 
 SIDE_HOOKS.append(_letter_photo_sides)
 PARAM_HOOKS.append(_letter_photo_param)
+
+
+def _cityops_param(where: str, name: str, side: Side) -> Any:
+    """A feed token of the city operations centre (not a person's API token, whose parameter is also token_id)."""
+    if not where.startswith(("cityops", "/cityops")) or name != "token_id":
+        return None
+    from shequtong.accounts.models import RoleGrant
+    from shequtong.cityops.models import FeedToken
+    from shequtong.common import clock
+
+    if "feed_token" not in side.extra:
+        admin = RoleGrant.objects.filter(role="sysadmin").values_list("user_id", flat=True).first()
+        side.extra["feed_token"] = FeedToken.objects.create(
+            name="矩阵", prefix=f"m{side.community.pk}", key_hash=f"matrix-{side.community.pk}", created_by_id=admin,
+            created_at=clock.now(), expires_at=clock.now()).pk
+    return side.extra["feed_token"]
+
+
+PARAM_HOOKS.append(_cityops_param)
 # --- 乡村振兴 (rural): one district-wide item, published by the 农委, approved by a second administrator ---
 
 

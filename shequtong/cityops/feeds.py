@@ -1,0 +1,295 @@
+"""The figures the city operations centre shows (spec §4.2.4; CO-1..CO-4), computed from the source rows.
+
+Each feed is a plain dict that validates against its JSON Schema in `schemas/`
+(tests/cityops/test_contract.py). Everything is aggregated: no name, phone, ID
+number or address leaves here; free text (titles, steps, results, feedback) goes
+through `masking.mask_text`, and counts that could single out a person (health
+archives) below `CITYOPS_MIN_COUNT` are suppressed (null, with `suppressed: true`).
+
+A window is a period of whole days ending now, optionally one subdistrict (the
+街镇城运中心版). The API caches each answer for `CITYOPS_CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+
+from shequtong.boards.models import Post
+from shequtong.cases import overdue
+from shequtong.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseRating, Source, Status
+from shequtong.common import clock, masking
+from shequtong.common.categories import Category
+from shequtong.epidemic.models import ArchiveState, HealthArchive, HealthWarning, Report, ReportKind
+from shequtong.letters.models import Letter
+from shequtong.places.models import CommunityStats, Subdistrict
+
+VERSION = "1"
+CAROUSEL_SIZE = 20
+TOP_TERMS = 20
+TERM_SAMPLE = 3000
+TEXT_LIMIT = 200
+PATROL_LEVELS = (("committee", "居村委", Source.PATROL_COMMITTEE), ("subdistrict", "街镇", Source.PATROL_SUBDISTRICT),
+                 ("district", "区", Source.PATROL_DISTRICT))
+# Words too common in residents' problems to say what they are about.
+STOP_TERMS = frozenset({
+    "小区", "问题", "居民", "我们", "你们", "他们", "这个", "那个", "一个", "没有", "什么", "怎么", "可以", "已经",
+    "现在", "还是", "就是", "希望", "情况", "反映", "请问", "谢谢", "麻烦", "一下", "时候", "不是", "这里", "那里",
+    "这样", "如何", "为什么", "一直", "非常", "还有", "社区", "居委", "居委会", "村委", "解决", "处理",
+})
+
+
+@dataclass(frozen=True)
+class Window:
+    since: dt.datetime
+    until: dt.datetime
+    days: int
+    subdistrict_id: int | None = None
+
+    def q(self, field: str = "created_at") -> Q:
+        return Q(**{f"{field}__gte": self.since, f"{field}__lt": self.until})
+
+    def place(self, qs: QuerySet[Any], field: str = "subdistrict_id") -> QuerySet[Any]:
+        return qs.filter(**{field: self.subdistrict_id}) if self.subdistrict_id else qs
+
+    def header(self) -> dict[str, Any]:
+        return {"version": VERSION, "generated_at": clock.now().isoformat(),
+                "period": {"from": self.since.isoformat(), "to": self.until.isoformat(), "days": self.days},
+                "subdistrict_id": self.subdistrict_id}
+
+
+def window(days: int = 30, subdistrict_id: int | None = None) -> Window:
+    now = clock.now()
+    return Window(since=now - dt.timedelta(days=days), until=now, days=days, subdistrict_id=subdistrict_id)
+
+
+def _text(value: str | None) -> str:
+    text = masking.mask_text((value or "").strip())
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+def _subdistricts(w: Window) -> list[Subdistrict]:
+    qs = Subdistrict.objects.order_by("id")
+    return list(qs.filter(pk=w.subdistrict_id) if w.subdistrict_id else qs)
+
+
+def _per_subdistrict(w: Window, counts: dict[int, int]) -> list[dict[str, Any]]:
+    return [{"id": s.pk, "name": s.name, "count": counts.get(s.pk, 0)} for s in _subdistricts(w)]
+
+
+def _counts(qs: QuerySet[Any], field: str) -> dict[Any, int]:
+    return {row[field]: row["n"] for row in qs.order_by().values(field).annotate(n=Count("pk"))}
+
+
+def _category_label(code: str) -> str:
+    return str(Category(code).label) if code in Category.values else "未分类"
+
+
+# --- CO-1 人民信箱 ---------------------------------------------------------------------------------
+
+def letters(w: Window) -> dict[str, Any]:
+    qs = w.place(Letter.objects.filter(w.q()))
+    by_sub = _counts(qs, "subdistrict_id")
+    by_cat = _counts(qs, "category")
+    sub_rows = (Letter.subcategories.through.objects.filter(letter__in=qs.values("pk")).order_by()
+                .values("subcategory__category", "subcategory__name").annotate(n=Count("pk")))
+    subs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in sub_rows:
+        subs[row["subcategory__category"]].append({"name": row["subcategory__name"], "count": row["n"]})
+    categories = [{"category": code, "label": str(label), "count": by_cat.get(code, 0),
+                   "subcategories": sorted(subs.get(code, []), key=lambda r: (-r["count"], r["name"]))}
+                  for code, label in Category.choices]
+    return {**w.header(), "total": sum(by_sub.values()),
+            "all_time_total": w.place(Letter.objects.all()).count(),
+            "subdistricts": _per_subdistrict(w, by_sub), "categories": categories,
+            "carousel": _carousel(qs)}
+
+
+def _carousel(qs: QuerySet[Letter]) -> list[dict[str, Any]]:
+    rows = list(qs.select_related("case", "case__rating", "community", "subdistrict")
+                .only("pk", "title", "category", "created_at", "community__name", "subdistrict__name",
+                      "case__status", "case__resolved_at", "case__grid_result", "case__rating__stars",
+                      "case__rating__feedback")
+                .order_by("-created_at", "-pk")[:CAROUSEL_SIZE])
+    case_ids = [r.case_id for r in rows if r.case_id]
+    events: dict[int, list[CaseEvent]] = defaultdict(list)
+    for e in CaseEvent.objects.filter(case_id__in=case_ids).exclude(kind=CaseEvent.Kind.REMINDER).order_by("created_at", "pk"):
+        events[e.case_id].append(e)
+    out = []
+    for letter in rows:
+        case = letter.case
+        steps = events.get(letter.case_id or 0, [])
+        results = [e.note for e in steps if e.kind in (CaseEvent.Kind.RESOLVED, CaseEvent.Kind.GRID_RESULT) and e.note]
+        rating = getattr(case, "rating", None) if case else None
+        out.append({
+            "id": letter.pk, "title": _text(letter.title), "category_label": _category_label(letter.category),
+            "subdistrict": letter.subdistrict.name, "community": letter.community.name,
+            "created_at": letter.created_at.isoformat(),
+            "status": case.status if case else "", "status_label": str(case.get_status_display()) if case else "",
+            "history": [{"step": str(e.get_kind_display()), "at": e.created_at.isoformat(), "note": _text(e.note)}
+                        for e in steps],
+            "result": _text(results[-1]) if results else None,
+            "rating": rating.stars if rating else None,
+            "feedback": _text(rating.feedback) if rating and rating.feedback else None,
+        })
+    return out
+
+
+# --- CO-2 问题跟踪 ---------------------------------------------------------------------------------
+
+def cases(w: Window) -> dict[str, Any]:
+    qs = w.place(Case.objects.filter(w.q()))
+    now = clock.now()
+    by_status = _counts(qs, "status")
+    by_sub = _counts(qs, "subdistrict_id")
+    open_by_sub = _counts(qs.filter(status__in=OPEN_STATUSES), "subdistrict_id")
+    overdue_by_sub = _counts(w.place(Case.objects.filter(overdue.any_q(now))), "subdistrict_id")
+    by_source = _counts(qs, "source")
+    by_cat = _counts(qs, "category")
+    subdistricts = [{**row, "open": open_by_sub.get(row["id"], 0), "overdue": overdue_by_sub.get(row["id"], 0)}
+                    for row in _per_subdistrict(w, by_sub)]
+    categories = sorted(({"category": code or "", "label": _category_label(code), "count": n}
+                         for code, n in by_cat.items()), key=lambda r: (-r["count"], r["category"]))
+    return {
+        **w.header(), "total": sum(by_status.values()),
+        "statuses": [{"status": code, "label": str(label), "count": by_status.get(code, 0)}
+                     for code, label in Status.choices],
+        "flow": _flow(qs),
+        "subdistricts": subdistricts,
+        "sources": [{"source": code, "label": str(label), "count": by_source.get(code, 0)}
+                    for code, label in Source.choices],
+        "categories": categories,
+        "patrol_levels": [{"level": level, "label": label, "count": by_source.get(source, 0)}
+                          for level, label, source in PATROL_LEVELS],
+        "concerns": {"categories": categories[:5], "terms": _top_terms(qs)},
+    }
+
+
+def _flow(qs: QuerySet[Case]) -> list[dict[str, Any]]:
+    """Each status transition of the window's cases: how often, and the median hours spent before it."""
+    created = dict(qs.values_list("pk", "created_at"))
+    moves = (CaseEvent.objects.filter(case_id__in=qs.values("pk")).exclude(status_to="")
+             .order_by("case_id", "created_at", "pk").values_list("case_id", "status_from", "status_to", "created_at"))
+    waits: dict[tuple[str, str], list[float]] = defaultdict(list)
+    last: dict[int, dt.datetime] = {}
+    for case_id, status_from, status_to, at in moves:
+        if not status_from or status_from == status_to:
+            continue  # the case being recorded is not a move
+        start = last.get(case_id) or created.get(case_id) or at
+        waits[(status_from, status_to)].append(max(0.0, (at - start).total_seconds() / 3600))
+        last[case_id] = at
+    labels = dict(Status.choices)
+    return [{"from": a, "from_label": str(labels.get(a, a)), "to": b, "to_label": str(labels.get(b, b)),
+             "count": len(hours), "median_hours": round(statistics.median(hours), 1)}
+            for (a, b), hours in sorted(waits.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+def _top_terms(qs: QuerySet[Case]) -> list[dict[str, Any]]:
+    """The words residents use most in the window's cases (their stored jieba segmentation)."""
+    counter: Counter[str] = Counter()
+    for text in qs.order_by("-created_at").values_list("search_text", flat=True)[:TERM_SAMPLE]:
+        counter.update({w for w in (text or "").split() if len(w) >= 2 and not w.isdigit() and w not in STOP_TERMS})
+    return [{"term": term, "count": n} for term, n in counter.most_common(TOP_TERMS)]
+
+
+# --- CO-3 治慧中心 -------------------------------------------------------------------------------
+
+def overview(w: Window) -> dict[str, Any]:
+    """The headline figures of the observer 数据 themes, and the problems residents care most about."""
+    residents = w.place(CommunityStats.objects.all()).aggregate(n=Sum("residents"))["n"] or 0
+    cases_qs = w.place(Case.objects.filter(w.q()))
+    resolved = cases_qs.filter(status__in=(Status.RESOLVED, Status.CLOSED)).count()
+    total_cases = cases_qs.count()
+    responded = cases_qs.filter(first_response_at__isnull=False,
+                                first_response_at__lte=clock.now()).count()
+    ratings = w.place(CaseRating.objects.filter(w.q())).aggregate(n=Count("pk"), avg=Avg("stars"))
+    posts = w.place(Post.objects.filter(w.q()), "community__subdistrict_id")
+    headline = {
+        "residents": residents,
+        "posts": posts.count(),
+        "letters": w.place(Letter.objects.filter(w.q())).count(),
+        "cases": total_cases,
+        "cases_resolved": resolved,
+        "resolution_rate": round(resolved / total_cases, 3) if total_cases else None,
+        "response_rate": round(responded / total_cases, 3) if total_cases else None,
+        "overdue_open": w.place(Case.objects.filter(overdue.any_q())).count(),
+        "rating_average": round(float(ratings["avg"]), 2) if ratings["n"] else None,
+        "ratings": ratings["n"],
+    }
+    return {**w.header(), "headline": headline, "most_followed_open": _most_followed_open(w),
+            "most_liked_resolved": _most_liked_resolved(w)}
+
+
+def _case_row(case: Case, score: int) -> dict[str, Any]:
+    return {"id": case.pk, "title": _text(case.title), "subdistrict": case.subdistrict.name,
+            "community": case.community.name, "status_label": str(case.get_status_display()),
+            "category_label": _category_label(case.category), "created_at": case.created_at.isoformat(),
+            "score": score}
+
+
+def _most_followed_open(w: Window) -> list[dict[str, Any]]:
+    """Open problems with the most residents behind them: the likes of the post they came from."""
+    return _ranked(w, w.place(Case.objects.filter(status__in=OPEN_STATUSES)))
+
+
+def _most_liked_resolved(w: Window) -> list[dict[str, Any]]:
+    return _ranked(w, w.place(Case.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED)).filter(w.q("resolved_at"))))
+
+
+def _ranked(w: Window, qs: QuerySet[Case]) -> list[dict[str, Any]]:
+    from_posts = qs.filter(origin_type="post", origin_id__isnull=False)
+    likes = dict(Post.objects.filter(pk__in=from_posts.values("origin_id"), like_count__gt=0)
+                 .order_by("-like_count", "-pk").values_list("pk", "like_count")[:200])
+    ranked = (from_posts.filter(origin_id__in=list(likes)).select_related("subdistrict", "community"))
+    rows = sorted(ranked, key=lambda c: (-likes.get(c.origin_id or 0, 0), -c.pk))[:10]
+    return [_case_row(c, likes.get(c.origin_id or 0, 0)) for c in rows]
+
+
+# --- CO-4 疫情防控 -------------------------------------------------------------------------------
+
+def _suppressed(n: int) -> int | None:
+    return None if 0 < n < settings.CITYOPS_MIN_COUNT else n
+
+
+def epidemic(w: Window) -> dict[str, Any]:
+    reports = w.place(Report.objects.filter(w.q()))
+    clues = _counts(reports.filter(kind=ReportKind.CLUE), "subdistrict_id")
+    helps = _counts(reports.filter(kind=ReportKind.HELP), "subdistrict_id")
+    archives = w.place(HealthArchive.objects.all())
+    by_state: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in archives.order_by().values("subdistrict_id", "state").annotate(n=Count("pk")):
+        by_state[row["subdistrict_id"]][row["state"]] = row["n"]
+    warnings = _counts(w.place(HealthWarning.objects.filter(w.q())), "subdistrict_id")
+    rows = []
+    any_suppressed = False
+    for s in _subdistricts(w):
+        states = {state: _suppressed(by_state[s.pk].get(state, 0)) for state in ArchiveState.values}
+        total = sum(by_state[s.pk].values())
+        any_suppressed |= any(v is None for v in states.values()) or _suppressed(total) is None
+        rows.append({"id": s.pk, "name": s.name, "clues": clues.get(s.pk, 0), "help_requests": helps.get(s.pk, 0),
+                     "archives": _suppressed(total), "archive_states": states,
+                     "warnings": _suppressed(warnings.get(s.pk, 0))})
+    return {**w.header(), "min_count": settings.CITYOPS_MIN_COUNT, "suppressed": any_suppressed,
+            "subdistricts": rows,
+            "totals": {"clues": sum(clues.values()), "help_requests": sum(helps.values()),
+                       "archives": _suppressed(archives.count())},
+            "recent_clues": _recent(reports.filter(kind=ReportKind.CLUE)),
+            "recent_help_requests": _recent(reports.filter(kind=ReportKind.HELP))}
+
+
+def _recent(qs: QuerySet[Report]) -> list[dict[str, Any]]:
+    """The latest reports, masked: community level only (no estate, building, room, name or phone)."""
+    rows = qs.select_related("subdistrict", "community").only(
+        "pk", "content", "status", "created_at", "subdistrict__name", "community__name").order_by("-created_at", "-pk")
+    return [{"id": r.pk, "subdistrict": r.subdistrict.name, "community": r.community.name,
+             "content": _text(r.content), "status_label": str(r.get_status_display()),
+             "created_at": r.created_at.isoformat()} for r in rows[:CAROUSEL_SIZE]]
+
+
+FEEDS = {"letters": letters, "cases": cases, "overview": overview, "epidemic": epidemic}
