@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from pytest_django.live_server_helper import LiveServer
 
 from shequtong.cases import services as case_services
@@ -17,6 +18,24 @@ from .conftest import SHOTS, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+class _ReusableThread(LiveServerThread):
+    """A live server that can bind its port again right after it stopped (Django's refuses: TIME_WAIT)."""
+
+    def _create_server(self, connections_override=None):  # type: ignore[no-untyped-def]
+        return self.server_class((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=True,
+                                 connections_override=connections_override)
+
+
+def serve(port: int = 0) -> LiveServer:
+    server = LiveServer(f"localhost:{port}", start=False)
+    old = server.thread
+    server.thread = _ReusableThread(old.host, old.static_handler, connections_override=old.connections_override,
+                                    port=old.port)
+    server.thread.daemon = True
+    server.start()
+    return server
 
 
 def wait_until(check, seconds: float = 15.0) -> None:  # type: ignore[no-untyped-def]
@@ -39,8 +58,9 @@ def test_three_linked_screens_that_survive_a_restart(browser, settings):
     settings.CITYOPS_CACHE_SECONDS = 0
     cast = make_cast(make_tree())
     fill(cast, 11, n=16)
-    server = LiveServer("localhost:0")
+    server = serve()
     port = server.thread.port
+    running = True
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     ctx.set_default_timeout(20_000)
     try:
@@ -74,14 +94,17 @@ def test_three_linked_screens_that_survive_a_restart(browser, settings):
         centre = screens["centre"]
         before = centre.locator(".figure strong").nth(3).inner_text()
         server.stop()
+        running = False
         wait_until(lambda: "过期" in centre.locator('[data-role="status"]').inner_text(), 20)
         # New figures while it is down, then the server is back on the same address.
         case_services.create_case(actor=cast.staff_a, community=cast.a, source="visit", category="safety",
                                   title="重启后的新问题", content="北门路灯坏了")
-        server = LiveServer(f"localhost:{port}")
+        server = serve(port)
+        running = True
         wait_until(lambda: "更新于" in centre.locator('[data-role="status"]').inner_text(), 30)
         wait_until(lambda: centre.locator(".figure strong").nth(3).inner_text() != before, 20)
         assert int(centre.locator(".figure strong").nth(3).inner_text()) == int(before) + 1
     finally:
         ctx.close()
-        server.stop()
+        if running:
+            server.stop()

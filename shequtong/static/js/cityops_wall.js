@@ -76,6 +76,7 @@
     if (!node) { return; }
     var frag = document.createDocumentFragment();
     items.forEach(function (item) { frag.appendChild(render(item)); });
+    if (!items.length && node.getAttribute("data-empty")) { frag.appendChild(li(node.getAttribute("data-empty"), "empty")); }
     node.replaceChildren(frag);
   }
 
@@ -143,6 +144,10 @@
     });
     pie("statuses", nonZero(d.cases.statuses.map(function (r) { return { name: r.label, value: r.count }; })));
     var rows = d.communities.length ? d.communities : d.map;
+    var places = d.communities.length ? d.communities.slice(0, 12) : d.cases.subdistricts;
+    bars("cases_by_place", places.map(function (r) { return r.name; }), [
+      { name: "未解决", data: places.map(function (r) { return r.open; }) },
+      { name: "逾期", data: places.map(function (r) { return r.overdue; }) }]);
     replaceList(el("tiles"), rows, function (t) {
       var b = document.createElement(d.communities.length ? "div" : "button");
       b.className = "tile" + (t.overdue > 0 ? " tile--late" : "") + (focus === t.id ? " tile--focus" : "");
