@@ -145,7 +145,7 @@ def member_candidates(group: GroupChat, q: str = "", *, limit: int = 20) -> list
     """Residents of the group's community (of its estate, for a residents' group) not yet in it, matched by name."""
     residents = RoleGrant.objects.filter(role__in=sorted(roles_with("member")), community_id=group.community_id)
     if group.is_residents:
-        residents = residents.filter(estate_id=group.estate_id)
+        residents = residents.filter(estate_id=group.estate_id or 0)
     users = (
         User.objects.filter(is_active=True, pk__in=residents.values("user_id"))
         .exclude(pk__in=GroupMember.objects.filter(group=group).values("user_id"))

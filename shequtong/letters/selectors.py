@@ -153,11 +153,12 @@ def estate_rows(user: User, community: Community, *, date_from: dt.date | None =
         qs = qs.filter(created_at__gte=clock.day_start(date_from))
     if date_to:
         qs = qs.filter(created_at__lt=clock.day_start(date_to + dt.timedelta(days=1)))
-    counts = dict(qs.values("estate_id").annotate(n=Count("id")).order_by().values_list("estate_id", "n"))
+    counts: dict[int | None, int] = dict(
+        qs.values("estate_id").annotate(n=Count("id")).order_by().values_list("estate_id", "n"))
     total = sum(counts.values())
-    rows = [{"estate": e, "estate_id": e.pk, "label": e.name, "letters": counts.get(e.pk, 0),
-             "share": _share(counts.get(e.pk, 0), total)} for e in community.estates.order_by("id")]
-    rows.sort(key=lambda r: (-r["letters"], r["estate_id"]))
+    estates = sorted(community.estates.order_by("id"), key=lambda e: (-counts.get(e.pk, 0), e.pk))
+    rows: list[dict[str, Any]] = [{"estate": e, "estate_id": e.pk, "label": e.name, "letters": counts.get(e.pk, 0),
+                                   "share": _share(counts.get(e.pk, 0), total)} for e in estates]
     if counts.get(None):
         rows.append({"estate": None, "estate_id": NO_ESTATE, "label": "未登记小区", "letters": counts[None],
                      "share": _share(counts[None], total)})
