@@ -486,7 +486,7 @@ def reveal_contact(*, actor: User, subject_id: int, reason: str, request: HttpRe
         raise NotFound("该用户不存在或不在您的管辖范围内")
     if reason not in REVEAL_REASONS:
         raise ValidationFailed("请选择查看原因", field="reason")
-    estate = next((m.estate.name for m in memberships if m.estate_id and m.community_id in mine), "")
+    estate = next((m.estate.name for m in memberships if m.estate is not None and m.community_id in mine), "")
     audit.record(AuditEvent.Action.REVEAL, actor=actor, target=subject, request=request,
                  detail={"fields": ["real_name", "phone"], "reason": reason, "why": REVEAL_REASONS[reason]})
     return Contact(real_name=subject.real_name or "", phone=subject.phone or "", estate=estate)

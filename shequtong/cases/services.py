@@ -101,12 +101,13 @@ def _tell_raiser(case: Case, step: str, body: str, *, key: str) -> None:
 
     ``key`` makes the channel fan-out idempotent per step (a retried transaction sends nothing twice).
     """
-    if case.raised_by_id is None:
+    raiser = case.raised_by
+    if raiser is None:
         return
     subject = f"您反映的『{case.short_title}』{RAISER_NOTICES[step]}"
     link = case.origin_url if case.source == Source.LETTER and case.origin_url else case.get_absolute_url()
-    send_system_message(recipient=case.raised_by, subject=subject, body=body, link=link)
-    if not preferences.accepts_any(case.raised_by):
+    send_system_message(recipient=raiser, subject=subject, body=body, link=link)
+    if not preferences.accepts_any(raiser):
         return  # 信箱 only: the person chose no external channel (or gave no address for one)
     outbox.enqueue(kind="push", payload={"user_id": case.raised_by_id, "subject": subject, "body": body[:500],
                                          "link": link}, idempotency_key=f"case-notice:{key}")
