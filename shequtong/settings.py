@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "shequtong.policy",
     "shequtong.open311",
     "shequtong.observe",
+    "shequtong.operations",  # issue 20: bootstrap, imports, administration pages
     "shequtong.web",
     "shequtong.demo",  # seed_demo and the other generators: nothing imports it
 ]

@@ -57,6 +57,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
     # When the password was last set (staff must change it every STAFF_PASSWORD_MAX_AGE_DAYS,
     # accounts/mfa.py); null for rows written past set_password (the demo seed): date_joined counts.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
+    # Set by whoever chose the password for this person (bootstrap_district, a security
+    # administrator's reset): the next sign-in must set a new one (accounts/mfa.py).
+    must_change_password = models.BooleanField(_("须修改密码"), default=False, editable=False)
 
     objects = UserManager()  # type: ignore[misc]
 
@@ -108,6 +111,9 @@ class Membership(models.Model):
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships")
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     note = models.CharField(_("申请说明"), max_length=200, blank=True)
+    # Where in the estate the resident lives, when known (the residents import, operations app).
+    building = models.CharField(_("楼号"), max_length=20, blank=True, default="")
+    room = models.CharField(_("室号"), max_length=20, blank=True, default="")
     reason = models.CharField(_("审核意见"), max_length=200, blank=True)
     requested_at = models.DateTimeField(_("申请时间"))
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
@@ -268,6 +274,11 @@ class AuditEvent(AppendOnly, models.Model):
         PASSWORD_CHANGE = "password_change", _("修改密码")
         # A record of residents' personal data deleted for good (疫情防控 health archives, issue 15).
         DELETE = "delete", _("删除记录")
+        # Issue 20: the administrators' work (operations app).
+        IMPORT = "import", _("导入数据")
+        ACCOUNT = "account", _("账户管理")
+        PLACE = "place", _("辖区调整")
+        BOOTSTRAP = "bootstrap", _("初始化区")
 
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)
