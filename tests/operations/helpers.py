@@ -6,8 +6,8 @@ import csv
 import datetime as dt
 import io
 
-from shequtong.common.idcard import make_id_number
 from shequtong.common.export import XlsxWriter
+from shequtong.common.idcard import make_id_number
 
 
 def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:

@@ -29,7 +29,7 @@ from shequtong.letters import services as letter_services
 from shequtong.letters.models import Letter, SubCategory
 
 from ..models import ImportedRecord
-from .base import Importer, Problem
+from .base import Problem
 from .people import PlaceIndex, _PeopleImporter
 
 TYPES = ("user", "post", "reply", "case")
