@@ -284,10 +284,10 @@ def move_community(*, actor: User, community_id: int, subdistrict_id: int, reque
         old = comm.subdistrict_id
         comm.subdistrict = target
         comm.save(update_fields=["subdistrict"])
-        moved = Counter()
+        moved: Counter[str] = Counter()
         for model, field in _models_pointing_at(Community) + [(CommunityStats, "community")]:
             if _has_field(model, "subdistrict"):
-                moved[model._meta.label] += model.objects.filter(**{field: comm.pk}).update(subdistrict_id=target.pk)
+                moved[model._meta.label] += model._default_manager.filter(**{field: comm.pk}).update(subdistrict_id=target.pk)
         users = _affected_users(comm.pk)
         audit.record(AuditEvent.Action.PLACE, actor=actor, target=comm,
                      detail={"op": "move", "from": old, "to": target.pk, "rows": sum(moved.values())}, request=request)
@@ -302,15 +302,15 @@ def _fold(model: type[models.Model], field: str, source: Community, target: Comm
                if isinstance(f, models.IntegerField) and not f.is_relation and not f.primary_key]
     keys = next(([k for k in c.fields if k != field] for c in model._meta.constraints
                  if isinstance(c, models.UniqueConstraint) and field in c.fields), [])
-    for row in model.objects.filter(**{field: source.pk}):
-        twin = model.objects.filter(**{field: target.pk}, **{k: getattr(row, f"{model._meta.get_field(k).attname}")
+    for row in model._default_manager.filter(**{field: source.pk}):
+        twin = model._default_manager.filter(**{field: target.pk}, **{k: getattr(row, model._meta.get_field(k).attname)  # type: ignore[union-attr]
                                                               for k in keys}).first()
         if twin is None:
-            model.objects.filter(pk=row.pk).update(**{field: target.pk}, **(
+            model._default_manager.filter(pk=row.pk).update(**{field: target.pk}, **(
                 {"subdistrict_id": target.subdistrict_id} if _has_field(model, "subdistrict") else {}))
         else:
-            model.objects.filter(pk=twin.pk).update(**{n: F(n) + getattr(row, n) for n in numbers})
-            model.objects.filter(pk=row.pk).delete()
+            model._default_manager.filter(pk=twin.pk).update(**{n: F(n) + getattr(row, n) for n in numbers})
+            model._default_manager.filter(pk=row.pk).delete()
 
 
 def merge_communities(*, actor: User, source_id: int, target_id: int, request: HttpRequest | None = None) -> Community:
@@ -348,16 +348,16 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
                     _fold(model, field, source, target)
                     continue
                 extra = {"subdistrict_id": target.subdistrict_id} if _has_field(model, "subdistrict") else {}
-                model.objects.filter(**{field: source.pk}).update(**{field: target.pk}, **extra)
+                model._default_manager.filter(**{field: source.pk}).update(**{field: target.pk}, **extra)
             for field in ("communities",):  # charity's many-to-many of covered communities
                 for model in apps.get_models():
                     m2m = next((f for f in model._meta.many_to_many if f.name == field and f.related_model is Community), None)
                     if m2m is not None:
-                        through = m2m.remote_field.through
-                        through.objects.filter(community_id=source.pk).exclude(
-                            **{f"{m2m.m2m_field_name()}__in": through.objects.filter(community_id=target.pk).values(
+                        through: Any = m2m.remote_field.through
+                        through._default_manager.filter(community_id=source.pk).exclude(
+                            **{f"{m2m.m2m_field_name()}__in": through._default_manager.filter(community_id=target.pk).values(
                                 m2m.m2m_field_name())}).update(community_id=target.pk)
-                        through.objects.filter(community_id=source.pk).delete()
+                        through._default_manager.filter(community_id=source.pk).delete()
             CommunityStats.objects.filter(community=source).delete()
             _recount(target)
             name = source.name
@@ -383,7 +383,7 @@ def _merge_estate(estate: Estate, twin: Estate) -> None:
             dupes = RoleGrant.objects.filter(estate=twin).values_list("user_id", "role")
             for uid, role in list(dupes):
                 RoleGrant.objects.filter(estate=estate, user_id=uid, role=role).delete()
-        model.objects.filter(**{field: estate.pk}).update(**{field: twin.pk})
+        model._default_manager.filter(**{field: estate.pk}).update(**{field: twin.pk})
     estate.delete()
 
 

@@ -48,6 +48,13 @@ class Rec:
     data: dict[str, Any]
 
 
+def _at(value: Any) -> dt.datetime:
+    """A time already checked by `check` (never None when written)."""
+    parsed = _when(value)
+    assert parsed is not None
+    return parsed
+
+
 def _when(value: Any) -> dt.datetime | None:
     if not isinstance(value, str):
         return None
@@ -193,7 +200,7 @@ class HistoryImporter(_PeopleImporter):
     def apply(self, records: list[Rec]) -> tuple[Counter[str], list[Problem]]:
         counts: Counter[str] = Counter()
         problems: list[Problem] = []
-        done = defaultdict(dict)
+        done: dict[str, dict[str, int]] = defaultdict(dict)
         for kind, ext, pk in ImportedRecord.objects.filter(
                 external_id__in=[r.id for r in records]).values_list("kind", "external_id", "object_id"):
             done[kind][ext] = pk
@@ -205,19 +212,26 @@ class HistoryImporter(_PeopleImporter):
             counts["created"] += n
             problems += user_problems
         refs = self._resolve([r for r in fresh if r.type != "user"])
-        for r in fresh:
-            if r.type == "user":
-                continue
-            missing = refs.missing(r)
-            if missing:
-                if self.dry_run:
-                    counts["created"] += 1  # its references are earlier lines of this file, not written in a dry run
-                else:
-                    problems.append(Problem(r.number, missing, "引用的记录未能导入"))
-                    counts["skipped"] += 1
-                continue
-            getattr(self, f"_write_{r.type}")(r, refs)
-            counts["created"] += 1
+        self._made: list[ImportedRecord] = []
+        # Posts, then replies (a reply may name a post of this batch), then cases; each kind in bulk where it can.
+        for kind in ("post", "reply", "case"):
+            ready = []
+            for r in fresh:
+                if r.type != kind:
+                    continue
+                missing = refs.missing(r)
+                if missing:
+                    if self.dry_run:
+                        counts["created"] += 1  # its references are earlier lines of this file, not written in a dry run
+                    else:
+                        problems.append(Problem(r.number, missing, "引用的记录未能导入"))
+                        counts["skipped"] += 1
+                    continue
+                ready.append(r)
+            if ready:
+                {"post": self._write_posts, "reply": self._write_replies, "case": self._write_cases}[kind](ready, refs)
+                counts["created"] += len(ready)
+        ImportedRecord.objects.bulk_create(self._made, batch_size=1000)
         return counts, problems
 
     def _users(self, recs: list[Rec]) -> tuple[int, list[Problem]]:
@@ -256,29 +270,44 @@ class HistoryImporter(_PeopleImporter):
             refs.post_community = dict(Post.objects.filter(pk__in=refs.ids["post"].values()).values_list("pk", "community_id"))
         return refs
 
-    def _write_post(self, r: Rec, refs: _Refs) -> None:
-        d = r.data
-        title, body = _text(d, "title"), _text(d, "body")
-        post = Post.objects.create(
-            community_id=d["_community"], board=BOARDS[_text(d, "board")], author_id=refs.user(d["author"]),
-            title=title, body=body, created_at=_when(d["created_at"]), search_text=chinese.search_text(title, body))
-        ImportedRecord.objects.create(kind="post", external_id=r.id, object_id=post.pk)
-        refs.ids["post"][r.id] = post.pk
-        refs.post_community[post.pk] = post.community_id
+    def _write_posts(self, recs: list[Rec], refs: _Refs) -> None:
+        posts = []
+        for r in recs:
+            d = r.data
+            title, body = _text(d, "title"), _text(d, "body")
+            posts.append(Post(community_id=d["_community"], board=BOARDS[_text(d, "board")], author_id=refs.user(d["author"]),  # type: ignore[misc]
+                              title=title, body=body, created_at=_at(d["created_at"]),
+                              search_text=chinese.search_text(title, body)))
+        Post.objects.bulk_create(posts, batch_size=500)
+        for r, post in zip(recs, posts, strict=True):
+            self._made.append(ImportedRecord(kind="post", external_id=r.id, object_id=post.pk))
+            refs.ids["post"][r.id] = post.pk
+            refs.post_community[post.pk] = post.community_id
 
-    def _write_reply(self, r: Rec, refs: _Refs) -> None:
-        d = r.data
-        post_id = refs.ids["post"][str(d["post"])]
-        reply = Reply.objects.create(post_id=post_id, community_id=refs.post_community[post_id],
-                                     author_id=refs.user(d["author"]), body=_text(d, "body"), created_at=_when(d["created_at"]))
-        Post.objects.filter(pk=post_id).update(reply_count=F("reply_count") + 1)
-        ImportedRecord.objects.create(kind="reply", external_id=r.id, object_id=reply.pk)
+    def _write_replies(self, recs: list[Rec], refs: _Refs) -> None:
+        replies = []
+        per_post: Counter[int] = Counter()
+        for r in recs:
+            d = r.data
+            post_id = refs.ids["post"][str(d["post"])]
+            per_post[post_id] += 1
+            replies.append(Reply(post_id=post_id, community_id=refs.post_community[post_id], author_id=refs.user(d["author"]),  # type: ignore[misc]
+                                 body=_text(d, "body"), created_at=_at(d["created_at"])))
+        Reply.objects.bulk_create(replies, batch_size=500)
+        for post_id, n in per_post.items():
+            Post.objects.filter(pk=post_id).update(reply_count=F("reply_count") + n)
+        self._made += [ImportedRecord(kind="reply", external_id=r.id, object_id=reply.pk)
+                       for r, reply in zip(recs, replies, strict=True)]
+
+    def _write_cases(self, recs: list[Rec], refs: _Refs) -> None:
+        for r in recs:
+            self._write_case(r, refs)
 
     def _write_case(self, r: Rec, refs: _Refs) -> None:
         d = r.data
         created = _when(d["created_at"])
         assert created is not None
-        steps = sorted(((s, _when(s["created_at"])) for s in d.get("steps") or []), key=lambda st: st[1])
+        steps = sorted(((s, _at(s["created_at"])) for s in d.get("steps") or []), key=lambda st: st[1])
         status = STATUSES[_text(d, "status")]
         last = max([created] + [at for _s, at in steps if at])
 
@@ -304,20 +333,20 @@ class HistoryImporter(_PeopleImporter):
             CaseRating.objects.create(case=case, rater_id=refs.user(rating.get("rater") or d.get("raised_by")),
                                       community_id=case.community_id, subdistrict_id=case.subdistrict_id,
                                       stars=rating["stars"], feedback=_text(rating, "feedback")[:1000],
-                                      created_at=_when(rating["created_at"]))
+                                      created_at=_at(rating["created_at"]))
             counters.increment(RatingStat, keys={"community_id": case.community_id},
                                deltas={"ratings": 1, "stars_total": rating["stars"]},
                                defaults={"subdistrict_id": case.subdistrict_id})
         if source == Source.LETTER:
             letter_data = d.get("letter") or {}
             letter = Letter.objects.create(
-                community_id=case.community_id, subdistrict_id=case.subdistrict_id, author_id=case.raised_by_id,
+                community_id=case.community_id, subdistrict_id=case.subdistrict_id, author_id=case.raised_by_id,  # type: ignore[misc]
                 by_committee=bool(letter_data.get("by_committee")),
                 kind="suggestion" if letter_data.get("kind") in ("suggestion", "建议") else "problem",
                 category=case.category, title=title, content=content[:2000], case=case, created_at=created)
             letter.subcategories.set([self.subcategories[(case.category, str(s))] for s in letter_data["subcategories"]])
             Case.objects.filter(pk=case.pk).update(origin_type="letter", origin_id=letter.pk, origin_url=letter.get_absolute_url())
-        ImportedRecord.objects.create(kind="case", external_id=r.id, object_id=case.pk)
+        self._made.append(ImportedRecord(kind="case", external_id=r.id, object_id=case.pk))
 
     def finish(self, report: Any, *, dry_run: bool) -> None:
         if not dry_run and report.counts["created"]:

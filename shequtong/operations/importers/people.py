@@ -140,8 +140,8 @@ class _PeopleImporter(Importer):
                 password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30), date_joined=now, must_change_password=staff,
             ))
         User.objects.bulk_create(objs, batch_size=500)
-        made = dict(User.objects.filter(id_number_index__in=[p.id_index for p in people]).values_list("id_number_index", "pk"))
-        return made
+        return {idx: pk for idx, pk in User.objects.filter(id_number_index__in=[p.id_index for p in people])
+                .values_list("id_number_index", "pk") if idx}
 
     def sort_out(self, people: list[Person]) -> tuple[dict[str, int], list[Person], list[Problem]]:
         """Who is already here, who is new, and whose phone belongs to another person already."""

@@ -45,7 +45,7 @@ class TreeImporter(Importer):
 
     def __init__(self) -> None:
         self.district = District.objects.order_by("id").first()
-        self.kinds: dict[tuple[str, str], tuple[str, int]] = {}
+        self.kinds: dict[tuple[str, str], tuple[str, int]] = {}  # (subdistrict, community) → (kind, first row)
 
     def check(self, number: int, row: dict[str, str]) -> tuple[Any, list[Problem]]:
         problems: list[Problem] = []
@@ -65,8 +65,7 @@ class TreeImporter(Importer):
             problems.append(Problem(number, "居村委类型", "应为“居委”或“村委”"))
         if problems:
             return None, problems
-        key = (row["subdistrict"], row["community"])
-        first = self.kinds.setdefault(key, (kind, number))
+        first = self.kinds.setdefault((row["subdistrict"], row["community"]), (kind, number))
         if first[0] != kind:
             return None, [Problem(number, "居村委类型", f"与第{first[1]}行同一居村委的类型不一致")]
         resolved_sub_kind = SUB_KINDS[sub_kind] if sub_kind else ("town" if row["subdistrict"].endswith("镇") else "street")
