@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "shequtong.policy",
     "shequtong.open311",
     "shequtong.observe",
+    "shequtong.operations",  # issue 20: bootstrap, imports, administration pages
     "shequtong.web",
     "shequtong.cityops",  # issue 21: 城运中心对接 (feeds, webhook, the 治慧中心 wall)
     "shequtong.demo",  # seed_demo and the other generators: nothing imports it

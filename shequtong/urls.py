@@ -25,6 +25,7 @@ urlpatterns: list = [
     path("cityops/", include("shequtong.cityops.urls")),
     # After web's own observe/ pages (the first pattern that matches wins).
     path("observe/", include("shequtong.observe.urls")),
+    path("ops/", include("shequtong.operations.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

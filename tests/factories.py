@@ -156,7 +156,7 @@ CAST_ROLES: tuple[str, ...] = (
     "staff_a", "staff_b", "secretary_a", "secretary_b",
     "police_a", "doctor_a", "property_a", "owners_a", "social_org", "policy_officer",
     "subdistrict_observer", "subdistrict_observer_other", "service_center", "policy_reviewer",
-    "district", "rural_admin", "sysadmin",
+    "district", "rural_admin", "sysadmin", "security_admin", "audit_admin",
 )
 
 
@@ -186,6 +186,8 @@ class Cast:
     district: User                    # 区级观察员
     rural_admin: User                 # 农委 (the whole district)
     sysadmin: User                    # 系统管理员
+    security_admin: User              # 安全管理员 (三员分立, issue 20)
+    audit_admin: User                 # 审计管理员
 
     @property
     def a(self) -> Community:
@@ -235,4 +237,6 @@ def make_cast(tree: Tree) -> Cast:
         district=make_with_role(Role.DISTRICT_OBSERVER, None, real_name="郑文辉"),
         rural_admin=make_with_role(Role.RURAL_ADMIN, None, real_name="冯海燕"),
         sysadmin=make_with_role(Role.SYSADMIN, None, real_name="管理员"),
+        security_admin=make_with_role(Role.SECURITY_ADMIN, None, real_name="安全员"),
+        audit_admin=make_with_role(Role.AUDIT_ADMIN, None, real_name="审计员"),
     )

@@ -16,6 +16,7 @@ class AccountError(ErrorCode):
     ALREADY_REVIEWED = "already_reviewed"
     DUPLICATE_GRANT = "duplicate_grant"
     SELF_REVOKE = "self_revoke"
+    ADMIN_SEPARATION = "admin_separation"  # 三员分立: one person, one of the three administrator roles
     SUBDISTRICT_NOT_FOUND = "subdistrict_not_found"
     COMMUNITY_NOT_FOUND = "community_not_found"
     MFA_WRONG = "mfa_wrong"

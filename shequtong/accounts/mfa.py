@@ -62,7 +62,10 @@ def mfa_required(user: Any) -> bool:
 
 
 def password_expired(user: Any, *, now: dt.datetime | None = None) -> bool:
-    """Is a staff member's password older than STAFF_PASSWORD_MAX_AGE_DAYS (0: never)?"""
+    """Must the password be changed before anything else: chosen by someone else (a first sign-in
+    after bootstrap or a reset), or a staff member's older than STAFF_PASSWORD_MAX_AGE_DAYS (0: never)?"""
+    if getattr(user, "must_change_password", False):
+        return True
     days = int(getattr(settings, "STAFF_PASSWORD_MAX_AGE_DAYS", 90) or 0)
     if days <= 0 or not is_staff_account(user):
         return False
@@ -192,7 +195,8 @@ def change_password(*, actor: User, old_password: str, new_password: str, reques
         raise ValidationFailed("；".join(messages), code=AccountError.PASSWORD_WEAK, field="new_password1") from exc
     with transaction.atomic():
         actor.set_password(new_password)
-        actor.save(update_fields=["password", "password_changed_at"])
+        actor.must_change_password = False
+        actor.save(update_fields=["password", "password_changed_at", "must_change_password"])
         audit.record(AuditEvent.Action.PASSWORD_CHANGE, actor=actor, target=actor, request=request)
 
 

@@ -97,7 +97,8 @@ class StaffSecurityMiddleware:
                                 AccountError.MFA_REQUIRED, "请先完成动态口令验证")
         if name not in _PASSWORD_OPEN and mfa.password_expired(user):
             return self._refuse(request, "accounts:password_change", AccountError.PASSWORD_EXPIRED,
-                                "密码已超过有效期，请先修改密码")
+                                "首次登录或密码被重置，请先设置新密码" if getattr(user, "must_change_password", False)
+                                else "密码已超过有效期，请先修改密码")
         return None
 
     @staticmethod

@@ -66,6 +66,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
     # when, and which version of the privacy notice (accounts/privacy.py) was shown.
     privacy_consent_at = models.DateTimeField(_("同意隐私政策时间"), null=True, blank=True, editable=False)
     privacy_consent_version = models.CharField(_("隐私政策版本"), max_length=20, blank=True, default="", editable=False)
+    # Set by whoever chose the password for this person (bootstrap_district, a security
+    # administrator's reset): the next sign-in must set a new one (accounts/mfa.py).
+    must_change_password = models.BooleanField(_("须修改密码"), default=False, editable=False)
 
     objects = UserManager()  # type: ignore[misc]
 
@@ -117,6 +120,9 @@ class Membership(models.Model):
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships")
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     note = models.CharField(_("申请说明"), max_length=200, blank=True)
+    # Where in the estate the resident lives, when known (the residents import, operations app).
+    building = models.CharField(_("楼号"), max_length=20, blank=True, default="")
+    room = models.CharField(_("室号"), max_length=20, blank=True, default="")
     reason = models.CharField(_("审核意见"), max_length=200, blank=True)
     requested_at = models.DateTimeField(_("申请时间"))
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
@@ -277,6 +283,11 @@ class AuditEvent(AppendOnly, models.Model):
         PASSWORD_CHANGE = "password_change", _("修改密码")
         # A record of residents' personal data deleted for good (疫情防控 health archives, issue 15).
         DELETE = "delete", _("删除记录")
+        # Issue 20: the administrators' work (operations app).
+        IMPORT = "import", _("导入数据")
+        ACCOUNT = "account", _("账户管理")
+        PLACE = "place", _("辖区调整")
+        BOOTSTRAP = "bootstrap", _("初始化区")
 
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -22,7 +22,7 @@ from .roles import Role
 MEMBERSHIP_NOT_FOUND = "该申请不存在或不在您的管辖范围内"
 GRANT_NOT_FOUND = "该授权不存在或不在您的管辖范围内"
 # Roles their holders may not take from themselves (the district would be left without an administrator).
-SELF_KEPT_ROLES = frozenset({Role.SYSADMIN, Role.DISTRICT_OBSERVER})
+SELF_KEPT_ROLES = frozenset({Role.SYSADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.DISTRICT_OBSERVER})
 
 
 # --- join requests ---------------------------------------------------------------------------

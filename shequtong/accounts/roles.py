@@ -27,6 +27,11 @@ class Role(models.TextChoices):
     POLICY_OFFICER = "policy_officer", _("政策专员")
     POLICY_REVIEWER = "policy_reviewer", _("政策审核员")
     SYSADMIN = "sysadmin", _("系统管理员")
+    # 三员分立 (MLPS level 3, NF-4): the system administrator runs the platform (places,
+    # imports), the security administrator manages staff accounts and their roles, the audit
+    # administrator reads the audit log. No one holds two of the three (ADMIN_ROLES).
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
 
 
 class Version(models.TextChoices):
@@ -58,7 +63,13 @@ VERSION_OF_ROLE: dict[str, str] = {
     Role.SERVICE_CENTRE: Version.OBSERVER,
     Role.POLICY_REVIEWER: Version.OBSERVER,
     Role.SYSADMIN: Version.OBSERVER,
+    Role.SECURITY_ADMIN: Version.OBSERVER,
+    Role.AUDIT_ADMIN: Version.OBSERVER,
 }
+
+# The three administrators of 三员分立: a person holds at most one of them
+# (accounts.services.grant_role refuses a second; operations' bootstrap makes three people).
+ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 # Roles that qualify another role (a party member is still a resident or
 # staff member) and so open no version of their own.
@@ -76,6 +87,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "review_members": frozenset({Role.COMMITTEE_SECRETARY, Role.COMMITTEE_STAFF}),
     "grant_roles": frozenset({
         Role.COMMITTEE_SECRETARY, Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER, Role.SYSADMIN,
+        Role.SECURITY_ADMIN,
     }),
     # Reading residents' letters, visit records and board posts in the scope, and the
     # observer drill-down. Not the 农委 nor the 社会组织服务中心 (issue 12 item 15,
@@ -96,6 +108,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Seeing a clear ID number or phone (audit-logged on every read).
     "reveal_personal_data": frozenset({Role.COMMITTEE_SECRETARY, Role.SYSADMIN}),
     "sysadmin": frozenset({Role.SYSADMIN}),
+    # 三员分立: staff accounts (disable, reset a password, transfer roles) and the audit log.
+    "security_admin": frozenset({Role.SECURITY_ADMIN}),
+    "audit_admin": frozenset({Role.AUDIT_ADMIN}),
     # Subdistrict/district patrol staff reading group chats in their scope,
     # read-only apart from the @居委 patrol button (CT-5, OB-8).
     "observe_chats": frozenset({Role.SUBDISTRICT_OBSERVER, Role.DISTRICT_OBSERVER, Role.SYSADMIN}),
@@ -126,8 +141,10 @@ GRANTABLE_BY: dict[str, frozenset[str]] = {
     Role.SUBDISTRICT_OBSERVER: _GRANTABLE_COMMUNITY_ROLES | {
         Role.COMMITTEE_SECRETARY, Role.SUBDISTRICT_OBSERVER, Role.SERVICE_CENTRE, Role.POLICY_REVIEWER,
     },
-    Role.DISTRICT_OBSERVER: frozenset(Role.values) - {Role.SYSADMIN, Role.RESIDENT},
+    Role.DISTRICT_OBSERVER: frozenset(Role.values) - ADMIN_ROLES - {Role.RESIDENT},
     Role.SYSADMIN: frozenset(Role.values) - {Role.RESIDENT},
+    # The security administrator manages who holds what (三员分立), the administrators included.
+    Role.SECURITY_ADMIN: frozenset(Role.values) - {Role.RESIDENT},
 }
 
 # The lowest level at which a role makes sense: a community role may be
@@ -137,6 +154,8 @@ MIN_LEVEL: dict[str, str] = {
     Role.SUBDISTRICT_OBSERVER: "subdistrict",
     Role.DISTRICT_OBSERVER: "district",
     Role.SYSADMIN: "district",
+    Role.SECURITY_ADMIN: "district",
+    Role.AUDIT_ADMIN: "district",
     Role.RURAL_ADMIN: "district",
     Role.SERVICE_CENTRE: "subdistrict",
     Role.POLICY_REVIEWER: "subdistrict",

@@ -28,7 +28,7 @@ from .errors import AccountError
 from .models import ApiToken, AuditEvent, Membership, RoleGrant, SmsCode, User
 from .policies import MEMBERSHIP_NOT_FOUND, access_grant, access_membership
 from .privacy import PRIVACY_NOTICE_VERSION
-from .roles import LEVELS, MIN_LEVEL, VERSION_OF_ROLE, Role
+from .roles import ADMIN_ROLES, LEVELS, MIN_LEVEL, VERSION_OF_ROLE, Role
 
 SMS_MAX_ATTEMPTS = 5
 SMS_RESEND_SECONDS = 60
@@ -359,6 +359,15 @@ def grant_role(
     if not scope.grant_scope(actor, role).covers(community_id=ids["community_id"], subdistrict_id=ids["subdistrict_id"]):
         raise PermissionRefused("只能在本人管辖范围内授予角色")
     with transaction.atomic():
+        if role in ADMIN_ROLES:
+            # 三员分立: the system, security and audit administrators are three people. Lock the
+            # person's row so two concurrent grants cannot both pass this check.
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            held = set(RoleGrant.objects.filter(user=user, role__in=ADMIN_ROLES - {role}).values_list("role", flat=True))
+            if held:
+                names = "、".join(str(Role(r).label) for r in sorted(held))
+                raise ValidationFailed(f"三员分立：该用户已是{names}，不能再担任{Role(role).label}",
+                                       code=AccountError.ADMIN_SEPARATION, field="role")
         grant, created = RoleGrant.objects.get_or_create(user=user, role=role, **ids, defaults={"granted_by": actor})
         if not created:
             raise ValidationFailed("该用户在此辖区已拥有该角色", code=AccountError.DUPLICATE_GRANT)

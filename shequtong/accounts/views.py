@@ -363,6 +363,7 @@ def password_change(request: AuthedRequest) -> HttpResponse:
             update_session_auth_hash(request, request.user)
             return redirect(_next_url(request))
     return render(request, "accounts/password_change.html", {
-        "form": form, "expired": mfa.password_expired(request.user), "next": request.GET.get("next", ""),
+        "form": form, "expired": mfa.password_expired(request.user),
+        "must_change": request.user.must_change_password, "next": request.GET.get("next", ""),
         "max_age": settings.STAFF_PASSWORD_MAX_AGE_DAYS,
     })

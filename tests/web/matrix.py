@@ -246,7 +246,7 @@ def _param(world: World, where: str, name: str, side: Side) -> Any:
 
 
 # Parameters that are not objects of a community: one value, one row.
-PLAIN = {"board": "neighbours", "kind": "posts", "category": "community", "fmt": "json", "service_code": "safety",
+PLAIN = {"file_type": "xlsx", "import_kind": "tree", "board": "neighbours", "kind": "posts", "category": "community", "fmt": "json", "service_code": "safety",
          "screen": "left",
          "captcha_id": "no-such-challenge",
          "announcement_id": None, "item_id": None, "picture_id": None}
@@ -586,6 +586,19 @@ def _charity(world: World) -> None:
 
 
 SIDE_BUILDERS: list[Callable[[World], None]] = [_charity]
+
+
+# --- operations (issue 20): an import job checked by a dry run, the side's estate, a staff member ---
+def _operations(world: World) -> None:
+    from shequtong.operations.models import ImportJob
+
+    for side in (world.a, world.b):
+        job = ImportJob.objects.create(kind="tree", status=ImportJob.Status.CHECKED, file_name="辖区.csv",
+                                       file_format="csv", created_by=world.cast.sysadmin, created_at=clock.now())
+        side.extra.update(job_id=job.pk, estate_id=side.group.estate_id, staff_id=side.grant.user_id)
+
+
+SIDE_BUILDERS.append(_operations)
 # --- issue 17: 积分 and 抽奖/有奖答题 ----------------------------------------------------------
 
 
