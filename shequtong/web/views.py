@@ -84,10 +84,3 @@ def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResp
 def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse:
     community = scope.community_in_scope(request.user, "observe", community_id, related=("stats",))
     return render(request, "web/observe_community.html", {"community": community, "estates": community.estates.all()})
-
-
-@access.capability("observe")
-def data(request: AuthedRequest) -> HttpResponse:
-    return render(request, "web/data.html", {"totals": selectors.totals(request.user),
-                                             "rows": selectors.subdistrict_overview(request.user),
-                                             "tiles": registry.tiles_for("data", request.user)})
