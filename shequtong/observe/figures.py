@@ -227,6 +227,10 @@ class Chart:
         return {"id": self.id, "kind": self.kind, "title": self.title, "categories": self.categories,
                 "series": self.series, "unit": self.unit}
 
+    @property
+    def has_data(self) -> bool:
+        return any(v for s in self.series for v in s["data"])
+
     def table(self) -> tuple[list[str], list[list[Any]]]:
         """The numbers behind the chart as a table: one row per category."""
         headers = [""] + [s["name"] for s in self.series]
