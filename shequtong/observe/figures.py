@@ -655,3 +655,73 @@ def xlsx(t: Theme) -> bytes:
         for row in rows:
             w.append(row)
     return w.getvalue()
+
+
+# --- 观察 (OB-1): the base figures of each place, and a community's own work ---------------
+
+def overview(place: Place, period: Period | None = None) -> Theme:
+    """Communities, residents and party members per subdistrict → community → estate/村民小组, and per
+    community its open and overdue cases, letters this month, average rating and review timeliness (30 days)."""
+    now = clock.now()
+    month_start = clock.today().replace(day=1)
+    since = now - dt.timedelta(days=30)
+    at_estates = place.community is not None
+    parts = [
+        grouped(place, Membership.objects.filter(reviewed_at__gte=since), {
+            "reviewed": Count("pk"), "within_24h": Count("pk", filter=Q(review_seconds__lte=REVIEW_LIMITS[0])),
+        }, estate_field="estate_id"),
+        grouped(place, Membership.objects.filter(status=Membership.Status.PENDING), {"pending": Count("pk")},
+                estate_field="estate_id"),
+    ]
+    if at_estates:
+        parts.append(grouped(place, Membership.objects.filter(status=Membership.Status.APPROVED),
+                             {"residents": Count("pk")}, estate_field="estate_id"))
+    else:
+        from shequtong.cases.models import RatingStat
+        from shequtong.letters.models import LetterStat
+
+        parts += [
+            grouped(place, CommunityStats.objects.all(), {"residents": Sum("residents"), "party_members": Sum("party_members")}),
+            grouped(place, Case.objects.filter(status__in=overdue.OPEN), {
+                "open": Count("pk"), "overdue": Count("pk", filter=overdue.any_q(now))}),
+            grouped(place, LetterStat.objects.filter(day__gte=month_start), {"letters_month": Sum("letters")}),
+            grouped(place, RatingStat.objects.all(), {"ratings": Sum("ratings"), "stars": Sum("stars_total")}),
+        ]
+        if place.subdistrict is None:
+            parts.append(_communities_per_subdistrict(place))
+    columns = [
+        *([Column("communities", str(_("居村委")))] if place.level == "district" else []),
+        Column("residents", str(_("居村民"))),
+        *([] if at_estates else [Column("party_members", str(_("党员"))), Column("open", str(_("未解决问题"))),
+                                 Column("overdue", str(_("逾期"))), Column("letters_month", str(_("本月来信"))),
+                                 Column("avg_stars", str(_("平均评分")), "avg", chart=False)]),
+        Column("rate_24h", str(_("审核及时率")), "pct", chart=False),
+        Column("pending", str(_("待审核"))),
+    ]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v.get(k, 0) for k in (
+            "communities", "residents", "party_members", "open", "overdue", "letters_month", "pending", "reviewed", "ratings")}
+        out["avg_stars"] = _avg(v.get("stars", 0), out["ratings"])
+        out["rate_24h"] = _pct(v.get("within_24h", 0), out["reviewed"])
+        return out
+
+    attention = "pending" if at_estates else "overdue"
+    rows, total = _build("overview", "", place, period, columns, merge(*parts), derive, attention, by_estate=True)
+    t = Theme("overview", str(_("观察")), place, period, columns, rows, total, attention=attention)
+    return t
+
+
+def _communities_per_subdistrict(place: Place) -> dict[int | None, dict[str, int]]:
+    qs = place.scope.communities()
+    return {row["subdistrict_id"]: {"communities": row["n"], "rural": row["rural"]}
+            for row in qs.order_by().values("subdistrict_id").annotate(
+                n=Count("pk"), rural=Count("pk", filter=Q(kind=Community.Kind.RURAL)))}
+
+
+def community_panel(user: User, community: Community) -> dict[str, Any]:
+    """The community's own figures for its 观察 page: the row its subdistrict's 观察 shows for it."""
+    parent = Place(scope.scope_for(user, "observe"), subdistrict=community.subdistrict)
+    t = overview(parent)
+    row = next((r for r in t.rows if r.key == community.pk), None)
+    return {"columns": t.columns, "values": row.values if row else {}}

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from shequtong.accounts import audit
 from shequtong.accounts.typing import AuthedRequest
@@ -57,8 +58,8 @@ def data(request: AuthedRequest) -> HttpResponse:
         "themes": [(code, label, _query(t, theme=code, **here)) for code, (label, _f) in figures.THEMES.items()],
         "periods": [(code, label, _query(t, period=code, **here)) for code, (_d, label) in figures.PERIODS.items()],
         "crumbs": [{"label": c["label"], "query": _query(t, **c["query"])} for c in t.place.crumbs()],
-        "rows": [(r, _query(t, **r.query) if r.query else None) for r in t.shown_rows],
-        "folded": t.folded_rows,
+        "rows": [(r, "?" + _query(t, **r.query) if r.query else None) for r in t.shown_rows],
+        "folded": [(r, "?" + _query(t, **r.query) if r.query else None) for r in t.folded_rows],
         "charts": {"charts": [c.as_json() for c in t.charts]},
         "chart_tables": [(c, *c.table()) for c in t.charts],
         "export_query": _query(t, **here),
@@ -78,3 +79,46 @@ def data_export(request: AuthedRequest) -> HttpResponse:
     response = HttpResponse(body, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="data-{t.code}-{clock.now():%Y%m%d-%H%M}.xlsx"'
     return response
+
+
+def _overview_href(place: figures.Place, row: figures.Row) -> str | None:
+    if not row.query:
+        return None
+    if "community" in row.query:
+        return reverse("web:observe_community", args=[row.query["community"]])
+    return reverse("web:observe_subdistrict", args=[row.query["subdistrict"]])
+
+
+def _overview(request: AuthedRequest, place: figures.Place) -> HttpResponse:
+    t = figures.overview(place)
+    crumbs = [{"label": str(place.crumbs()[0]["label"]), "href": reverse("web:observe")}]
+    sub = place.community.subdistrict if place.community is not None else place.subdistrict
+    if sub is not None:
+        crumbs.append({"label": sub.name, "href": reverse("web:observe_subdistrict", args=[sub.pk])})
+    if place.community is not None:
+        crumbs.append({"label": place.community.name, "href": ""})
+    return render(request, "observe/overview.html", {
+        "t": t, "crumbs": crumbs, "community": place.community,
+        "panel": figures.community_panel(request.user, place.community) if place.community is not None else None,
+        "rows": [(r, _overview_href(place, r)) for r in t.shown_rows],
+        "folded": [(r, _overview_href(place, r)) for r in t.folded_rows],
+        "tiles": registry.tiles_for("observe", request.user) if place.level == "district" else [],
+        "data_query": urlencode({k: v.pk for k, v in (("subdistrict", place.subdistrict), ("community", place.community)) if v}),
+    })
+
+
+@access.capability("observe")
+def overview(request: AuthedRequest) -> HttpResponse:
+    """观察 (OB-1): the observer's subdistricts with their figures, most overdue first."""
+    return _overview(request, figures.place_for(request.user))
+
+
+@access.capability("observe")
+def overview_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
+    return _overview(request, figures.place_for(request.user, subdistrict_id=subdistrict_id))
+
+
+@access.capability("observe")
+def overview_community(request: AuthedRequest, community_id: int) -> HttpResponse:
+    """A community: its own work (cases, letters, rating, reviews) and its estates/村民小组."""
+    return _overview(request, figures.place_for(request.user, community_id=community_id))

@@ -64,23 +64,3 @@ def manage(request: AuthedRequest) -> HttpResponse:
         "tiles": registry.tiles_for("manage", request.user),
         "community": scope.work_community(request.user),
     })
-
-
-@access.capability("observe")
-def observe(request: AuthedRequest) -> HttpResponse:
-    return render(request, "web/observe.html", {"rows": selectors.subdistrict_overview(request.user),
-                                                "tiles": registry.tiles_for("observe", request.user)})
-
-
-@access.capability("observe")
-def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
-    sub = scope.subdistrict_in_scope(request.user, "observe", subdistrict_id)
-    return render(request, "web/observe_subdistrict.html", {
-        "subdistrict": sub, "communities": selectors.communities_overview(request.user, sub),
-    })
-
-
-@access.capability("observe")
-def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse:
-    community = scope.community_in_scope(request.user, "observe", community_id, related=("stats",))
-    return render(request, "web/observe_community.html", {"community": community, "estates": community.estates.all()})

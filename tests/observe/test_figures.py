@@ -209,10 +209,18 @@ class FiguresEqualDirectCounts(TestCase):
                                            and m.requested_at <= now - dt.timedelta(hours=24)], place, covered, True, estate_of),
             },
         }
+        # 观察 (OB-1): the same stock figures, and at subdistrict/district level the cases open and overdue now.
+        expected["overview"] = {"residents": expected["users"]["residents"], "pending": expected["reviews"]["pending"]}
+        if place.community is None:
+            expected["overview"].update({k: expected["cases"][k] for k in ("open", "overdue")})
+            expected["overview"]["party_members"] = expected["users"]["party_members"]
+        if place.level == "district":
+            expected["overview"]["communities"] = count(
+                [type("R", (), {"community": c})() for c in Community.objects.all()], place, covered)
         for code, figures_expected in expected.items():
-            theme = figures.theme(code, place, period)
+            theme = figures.overview(place) if code == "overview" else figures.theme(code, place, period)
             by_key = {r.key: r for r in theme.rows}
-            children = {k for k, _n in place.children(by_estate=code in ("users", "reviews"))}
+            children = {k for k, _n in place.children(by_estate=code in ("users", "reviews", "overview"))}
             assert set(by_key) == children, (code, place.name)
             for name, counts in figures_expected.items():
                 if name == "party_members" and place.community is not None:

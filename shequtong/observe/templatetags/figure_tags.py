@@ -24,3 +24,8 @@ def figure(value: Any, kind: str = "int") -> str:
 def cells(row: Any, columns: list[Any]) -> list[tuple[Any, str]]:
     """The row's figures in the columns' order, each with its kind."""
     return [(row.values.get(c.key), c.kind) for c in columns]
+
+
+@register.filter
+def get_figure(values: dict[str, Any], key: str) -> Any:
+    return values.get(key)
