@@ -6,4 +6,6 @@ app_name = "observe"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("feed/", views.feed_fragment, name="feed"),
+    path("feed/stream/", views.feed_stream, name="feed_stream"),
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -12,8 +13,9 @@ from shequtong.accounts import audit
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access, clock, registry
 from shequtong.common.pagination import page_number, query_without_page
+from shequtong.web import selectors as web_selectors
 
-from . import figures, selectors
+from . import feed, figures, selectors
 from .forms import SearchForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,3 +124,69 @@ def overview_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpRes
 def overview_community(request: AuthedRequest, community_id: int) -> HttpResponse:
     """A community: its own work (cases, letters, rating, reviews) and its estates/村民小组."""
     return _overview(request, figures.place_for(request.user, community_id=community_id))
+
+
+# --- 宝山圈 (OB-4) ----------------------------------------------------------------------
+
+POLL_SECONDS = 1.5  # embedded mode: the page asks for news this often
+POLL_SECONDS_WITH_STREAM = 30  # with Redis under ASGI the stream says when; polling is the safety net
+
+
+def feed_streams(request: HttpRequest) -> bool:
+    """Server-Sent Events only with Redis and under ASGI (WSGI would buffer the stream): chats' rule."""
+    from django.core.handlers.asgi import ASGIRequest
+
+    return feed.enabled() and isinstance(request, ASGIRequest)
+
+
+def feed_context(request: AuthedRequest, tab: str) -> dict[str, object]:
+    """The 宝山圈 block of the observer home: the tab's items, the cursors, how the page hears of news."""
+    tab = tab if tab in ("latest", "hot") else "latest"
+    items = feed.hot(request.user) if tab == "hot" else feed.items(request.user)
+    streams = feed_streams(request)
+    return {
+        "feed_tab": tab, "feed_items": items,
+        "feed_after": items[0].cursor if items and tab == "latest" else clock.now().isoformat(),
+        "feed_before": items[-1].cursor if len(items) >= feed.PAGE and tab == "latest" else "",
+        "feed_poll": POLL_SECONDS_WITH_STREAM if streams else POLL_SECONDS,
+        "feed_stream_url": reverse("observe:feed_stream") if streams else "",
+    }
+
+
+@access.capability("observe")
+def feed_fragment(request: AuthedRequest) -> HttpResponse:
+    """`?after=T`: items newer than T (the live poller); `?before=T`: the next older page (infinite scroll)."""
+    before = feed.parse_cursor(request.GET.get("before"))
+    if before is not None:
+        items = feed.items(request.user, before=before)
+        return render(request, "observe/_feed_older.html", {
+            "feed_items": items, "feed_before": items[-1].cursor if len(items) >= feed.PAGE else ""})
+    after = feed.parse_cursor(request.GET.get("after")) or clock.now()
+    items = feed.items(request.user, after=after)
+    return render(request, "observe/_feed_poll.html", {
+        "feed_items": items, "feed_after": items[0].cursor if items else after.isoformat(),
+        "feed_poll": POLL_SECONDS_WITH_STREAM if feed_streams(request) else POLL_SECONDS})
+
+
+@access.capability("observe")
+async def feed_stream(request: HttpRequest) -> StreamingHttpResponse:
+    """Server-Sent Events for the observer's subdistricts (Redis, ASGI); each event means "poll now"."""
+    if not feed_streams(request):
+        raise Http404
+    user = await request.auser()
+    channels = await sync_to_async(feed.channels_for)(user)  # type: ignore[arg-type]
+    response = StreamingHttpResponse(feed.events(channels), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def observer_home(request: AuthedRequest, tiles: object) -> HttpResponse:
+    """The observer version's 首页: whose area this is, what needs action, and 宝山圈 (web.views.home calls it)."""
+    return render(request, "observe/home.html", {
+        "place_name": feed.place_name(request.user),
+        "totals": web_selectors.totals(request.user),
+        "alerts": feed.alerts(request.user),
+        "tiles": tiles,
+        **feed_context(request, request.GET.get("feed", "latest")),
+    })

@@ -14,8 +14,6 @@ from shequtong.charity import home as charity_home
 from shequtong.common import access, registry
 from shequtong.rural import selectors as rural_selectors
 
-from . import selectors
-
 
 @access.public
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -51,10 +49,9 @@ def home(request: AuthedRequest) -> HttpResponse:
             "tiles": registry.tiles_for("committee_home", user, community_kind=community.kind if community else None),
         })
     if version == Version.OBSERVER:
-        return render(request, "web/home_observer.html", {
-            "totals": selectors.totals(user),
-            "tiles": registry.tiles_for("observer_home", user),
-        })
+        from shequtong.observe.views import observer_home
+
+        return observer_home(request, registry.tiles_for("observer_home", user))
     return render(request, "web/home_newcomer.html", {"memberships": account_selectors.memberships_of(user)})
 
 
