@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.urls import reverse
 
-from shequtong.accounts import audit
+from shequtong.accounts import audit, scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access, clock, registry
 from shequtong.common.pagination import page_number, query_without_page
@@ -189,4 +189,17 @@ def observer_home(request: AuthedRequest, tiles: object) -> HttpResponse:
         "alerts": feed.alerts(request.user),
         "tiles": tiles,
         **feed_context(request, request.GET.get("feed", "latest")),
+    })
+
+
+@access.capability("observe")
+def me(request: AuthedRequest) -> HttpResponse:
+    """我的 for observers (OB-3): what they act on first (overdue cases and waiting reviews in their area),
+    their own content, personal settings one level down, and the system-admin tools in their own section."""
+    return render(request, "observe/me.html", {
+        "place_name": feed.place_name(request.user),
+        "alerts": feed.alerts(request.user),
+        "tiles": registry.tiles_for("me", request.user),
+        "admin_tiles": registry.tiles_for("admin", request.user),
+        "grants": scope.grants_of(request.user),
     })

@@ -336,6 +336,7 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST open311:grid_callback": {"*": 401},
     "GET observe:search": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET observe:feed": {"*": 403, "login": "anonymous", 200: "@observers"},
+    "GET observe:me": {"*": 403, "login": "anonymous", 200: "@observers"},
     # The stream exists only with Redis under ASGI (the test client is WSGI, without Redis).
     "GET observe:feed_stream": {"*": 403, "login": "anonymous", 404: "@observers"},
     # --- django-ninja's own pages: the API's schema and docs are public (they describe, they hold no data) ---
