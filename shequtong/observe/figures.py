@@ -624,9 +624,12 @@ THEMES: dict[str, tuple[Any, Callable[[Place, Period], Theme]]] = {
 
 
 def theme(code: str, place: Place, period: Period) -> Theme:
-    if code not in THEMES:
+    found = THEMES.get(code) or PIVOTS.get(code)
+    if found is None:
         raise NotFound("没有这个数据主题")
-    return THEMES[code][1](place, period)
+    t = found[1](place, period)
+    t.code = code  # 数据透视 shows some themes under its own names
+    return t
 
 
 # --- the theme as a workbook (what the page shows, sheet by sheet) ----------------------
@@ -725,3 +728,99 @@ def community_panel(user: User, community: Community) -> dict[str, Any]:
     t = overview(parent)
     row = next((r for r in t.rows if r.key == community.pk), None)
     return {"columns": t.columns, "values": row.values if row else {}}
+
+
+# --- 数据透视 (OB-6): population portrait and staff–resident interaction -------------------
+
+AGE_BANDS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("age_0_17", "0-17岁", 0, 18), ("age_18_34", "18-34岁", 18, 35), ("age_35_59", "35-59岁", 35, 60),
+    ("age_60_79", "60-79岁", 60, 80), ("age_80", "80岁及以上", 80, None),
+)
+
+
+def _born_between(low: int, high: int | None) -> Q:
+    """Aged at least `low` and under `high` today: born after today−high years, on or before today−low years."""
+    today = clock.today()
+
+    def years_ago(n: int) -> dt.date:
+        try:
+            return today.replace(year=today.year - n)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year - n, day=28)
+
+    q = Q(user__birth_date__lte=years_ago(low))
+    if high is not None:
+        q &= Q(user__birth_date__gt=years_ago(high))
+    return q
+
+
+def portrait(place: Place, period: Period) -> Theme:
+    """人口画像: the approved residents of each place by age band and sex, from the stored birth date and sex."""
+    approved = Membership.objects.filter(status=Membership.Status.APPROVED)
+    aggregates: dict[str, Any] = {"residents": Count("pk"),
+                                  "male": Count("pk", filter=Q(user__sex=User.Sex.MALE)),
+                                  "female": Count("pk", filter=Q(user__sex=User.Sex.FEMALE))}
+    aggregates.update({key: Count("pk", filter=_born_between(low, high)) for key, _l, low, high in AGE_BANDS})
+    raw = grouped(place, approved, aggregates, estate_field="estate_id")
+    columns = [Column("residents", str(_("实名居村民"))), Column("male", str(_("男"))), Column("female", str(_("女"))),
+               Column("sex_ratio", str(_("性别比(女=100)")), "avg", chart=False),
+               *[Column(key, label) for key, label, _lo, _hi in AGE_BANDS],
+               Column("elder_share", str(_("60岁及以上占比")), "pct", chart=False)]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {c.key: v.get(c.key, 0) for c in columns if c.kind == "int"}
+        out["sex_ratio"] = _avg(out["male"] * 100, out["female"])
+        out["elder_share"] = _pct(out["age_60_79"] + out["age_80"], out["residents"])
+        return out
+
+    rows, total = _build("portrait", "", place, period, columns, raw, derive, "residents", by_estate=True)
+    tv = total.values
+    t = Theme("portrait", str(_("人口画像")), place, None, columns, rows, total, attention="residents")
+    t.headline = [(str(_("实名居村民")), tv["residents"], "int"), (str(_("性别比(女=100)")), tv["sex_ratio"], "avg"),
+                  (str(_("60岁及以上占比")), tv["elder_share"], "pct")]
+    t.charts = [
+        Chart("portrait-age", "bar", str(_("年龄结构")), [label for _k, label, _lo, _hi in AGE_BANDS],
+              [{"name": str(_("人数")), "data": [tv[k] for k, _l, _lo, _hi in AGE_BANDS]}]),
+        Chart("portrait-sex", "pie", str(_("性别比例")), [str(_("男")), str(_("女")), str(_("未登记"))],
+              [{"name": str(_("人数")), "data": [tv["male"], tv["female"], tv["residents"] - tv["male"] - tv["female"]]}]),
+        _per_child_chart("portrait-by-place", str(_("各{0}年龄结构").format(place.child_label)), rows,
+                         [(k, label) for k, label, _lo, _hi in AGE_BANDS]),
+    ]
+    t.notes.append(str(_("按实名认证时登记的出生日期与性别统计（当前数，不限时段）；工作情况系统未登记，暂不统计。")))
+    return t
+
+
+def interaction(place: Place, period: Period) -> Theme:
+    """社工与居民互动: 面对面 visits recorded, cases first answered, replies by the committee, in the period."""
+    from shequtong.visits.models import Visit
+
+    in_period = {"created_at__gte": period.start, "created_at__lte": period.end}
+    raw = merge(
+        grouped(place, Visit.objects.exclude(status="draft").filter(**in_period), {"visits": Count("pk")}),
+        grouped(place, Case.objects.filter(first_response_at__gte=period.start, first_response_at__lte=period.end),
+                {"responses": Count("pk")}),
+        grouped(place, Case.objects.filter(resolved_at__gte=period.start, resolved_at__lte=period.end),
+                {"resolutions": Count("pk")}),
+    )
+    columns = [Column("visits", str(_("面对面走访"))), Column("responses", str(_("问题首次回应"))),
+               Column("resolutions", str(_("问题解决")))]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        return {c.key: v.get(c.key, 0) for c in columns}
+
+    rows, total = _build("interaction", "", place, period, columns, raw, derive, "visits")
+    tv = total.values
+    t = Theme("interaction", str(_("社工与居民互动")), place, period, columns, rows, total, attention="visits")
+    t.headline = [(c.label, tv[c.key], "int") for c in columns]
+    t.charts = [_per_child_chart("interaction-by-place", str(_("各{0}互动").format(place.child_label)), rows,
+                                 [(c.key, c.label) for c in columns])]
+    t.notes.append(str(_("按居村委统计；按社工个人统计尚未提供。")))
+    return t
+
+
+PIVOTS: dict[str, tuple[Any, Callable[[Place, Period], Theme]]] = {
+    "portrait": (_("人口画像"), portrait),
+    "handling": (_("问题处置"), cases),
+    "deliberation": (_("居村民议事"), council),
+    "interaction": (_("社工与居民互动"), interaction),
+}

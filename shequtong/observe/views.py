@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from shequtong.accounts import audit, scope
 from shequtong.accounts.typing import AuthedRequest
@@ -37,10 +39,10 @@ def search(request: AuthedRequest) -> HttpResponse:
     })
 
 
-def _theme(request: AuthedRequest) -> figures.Theme:
+def _theme(request: AuthedRequest, default: str = "users") -> figures.Theme:
     place = figures.place_for(request.user, subdistrict_id=request.GET.get("subdistrict"),
                               community_id=request.GET.get("community"))
-    code = request.GET.get("theme") or "users"
+    code = request.GET.get("theme") or default
     return figures.theme(code, place, figures.period_of(request.GET.get("period")))
 
 
@@ -53,11 +55,25 @@ def _query(t: figures.Theme, **extra: object) -> str:
 @access.capability("observe")
 def data(request: AuthedRequest) -> HttpResponse:
     """数据: one theme for one place and period; rows open the next level down (OB-2)."""
-    t = _theme(request)
+    return _data_page(request, figures.THEMES, "users", str(_("数据")))
+
+
+@access.capability("observe")
+def pivot(request: AuthedRequest) -> HttpResponse:
+    """数据透视 (OB-6): population portrait, case handling, deliberation and interaction per place."""
+    return _data_page(request, figures.PIVOTS, "portrait", str(_("数据透视")))
+
+
+def _data_page(request: AuthedRequest, themes: dict[str, Any], default: str, heading: str) -> HttpResponse:
+    code = request.GET.get("theme") or default
+    if code not in themes:
+        raise Http404
+    t = _theme(request, default)
     here = {k: v for k, v in (("subdistrict", request.GET.get("subdistrict")), ("community", request.GET.get("community"))) if v}
     return render(request, "observe/data.html", {
         "t": t,
-        "themes": [(code, label, _query(t, theme=code, **here)) for code, (label, _f) in figures.THEMES.items()],
+        "themes": [(code, label, _query(t, theme=code, **here)) for code, (label, _f) in themes.items()],
+        "heading": heading, "is_pivot": themes is figures.PIVOTS,
         "periods": [(code, label, _query(t, period=code, **here)) for code, (_d, label) in figures.PERIODS.items()],
         "crumbs": [{"label": c["label"], "query": _query(t, **c["query"])} for c in t.place.crumbs()],
         "rows": [(r, "?" + _query(t, **r.query) if r.query else None) for r in t.shown_rows],

@@ -16,4 +16,5 @@ urlpatterns = [
     path("observe/communities/<int:community_id>/", observe_views.overview_community, name="observe_community"),
     path("data/", observe_views.data, name="data"),
     path("data/export/", observe_views.data_export, name="data_export"),
+    path("data/pivot/", observe_views.pivot, name="pivot"),
 ]

@@ -47,7 +47,7 @@ def some_of_everything(tree):  # type: ignore[no-untyped-def]
     residents = []
     for community, reviewer in ((tree.comm_a1, staff), (tree.comm_b1, staff_b)):
         for n in range(2):
-            user = make_user()
+            user = make_user(birth_date=dt.date(1950 + 20 * n, 5, 1), sex="F" if n else "M")
             m = account_services.request_membership(actor=user, community_id=community.pk,
                                                     estate_id=tree.estate(community).pk)
             if n == 0:
@@ -85,6 +85,12 @@ def test_every_theme_draws_its_charts_for_district_and_subdistrict(live_server, 
             assert wait_painted(page), (user.username, code)
             if code == "cases":
                 shot(page, f"observe-data-{code}-{user.username}")
+        for code in figures.PIVOTS:  # 数据透视
+            page.goto(f"{base}/data/pivot/?theme={code}&period=90")
+            assert page.locator("[data-testid=chart]").count() >= 1, (user.username, code)
+            assert wait_painted(page), (user.username, code)
+            if code == "portrait":
+                shot(page, f"observe-pivot-{code}-{user.username}")
         # Down to a community through the table's links.
         page.goto(f"{base}/data/?theme=cases&period=90")
         page.click(f"[data-testid=drill-row] a:has-text('{tree.sub_a.name}')")

@@ -95,3 +95,15 @@ def test_the_export_matches_the_page(client, world: World, theme: str, tree):  #
     for row in t.shown_rows:
         assert row.name in page
     assert AuditEvent.objects.filter(action="export", detail__what=f"observe_data:{theme}").exists()
+
+
+@pytest.mark.parametrize("theme", list(figures.PIVOTS))
+def test_pivot_themes_draw_and_export(client, world: World, theme: str, tree):  # type: ignore[no-untyped-def]
+    client.force_login(world.sub_a)
+    for params in ({}, {"community": tree.comm_a1.pk}):
+        response = client.get(reverse("web:pivot"), {"theme": theme, **params})
+        assert response.status_code == 200
+        assert "数据透视" in response.content.decode()
+    assert client.get(EXPORT, {"theme": theme}).status_code == 200
+    assert client.get(reverse("web:pivot"), {"theme": "users"}).status_code == 404  # 数据's themes stay in 数据
+    assert client.get(reverse("web:pivot"), {"community": tree.comm_b1.pk}).status_code == 404

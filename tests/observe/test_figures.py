@@ -88,6 +88,10 @@ class FiguresEqualDirectCounts(TestCase):
             residents: list[list[Any]] = [[], [], []]
             for ci, ei, ago, review, login_ago, party in members:
                 user = make_user()
+                # Birth dates over 85 years and sex (or none), for 数据透视's population portrait.
+                type(user).objects.filter(pk=user.pk).update(
+                    birth_date=dt.date(1940, 1, 1) + dt.timedelta(days=(ago * 997 + ci * 331 + len(residents[ci]) * 71) % (365 * 85)),
+                    sex="M" if party else ("F" if review else ""))
                 traveller.move_to(T0 - dt.timedelta(days=ago))
                 m = account_services.request_membership(
                     actor=user, community_id=communities[ci].pk, estate_id=estates[ci][ei].pk if ei is not None else None)
@@ -217,10 +221,28 @@ class FiguresEqualDirectCounts(TestCase):
         if place.level == "district":
             expected["overview"]["communities"] = count(
                 [type("R", (), {"community": c})() for c in Community.objects.all()], place, covered)
+        # 数据透视: the portrait by age band and sex, and the staff–resident interaction.
+        today = T0.date()
+
+        def age(born: dt.date) -> int:
+            return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+        expected["portrait"] = {
+            "residents": count(approved, place, covered, True, estate_of),
+            "male": count([m for m in approved if m.user.sex == "M"], place, covered, True, estate_of),
+            "female": count([m for m in approved if m.user.sex == "F"], place, covered, True, estate_of),
+            **{key: count([m for m in approved if m.user.birth_date and low <= age(m.user.birth_date) and (
+                high is None or age(m.user.birth_date) < high)], place, covered, True, estate_of)
+               for key, _l, low, high in figures.AGE_BANDS},
+        }
+        expected["interaction"] = {
+            "responses": count([c for c in all_cases if within(c.first_response_at)], place, covered),
+            "resolutions": count([c for c in all_cases if within(c.resolved_at)], place, covered),
+        }
         for code, figures_expected in expected.items():
             theme = figures.overview(place) if code == "overview" else figures.theme(code, place, period)
             by_key = {r.key: r for r in theme.rows}
-            children = {k for k, _n in place.children(by_estate=code in ("users", "reviews", "overview"))}
+            children = {k for k, _n in place.children(by_estate=code in ("users", "reviews", "overview", "portrait"))}
             assert set(by_key) == children, (code, place.name)
             for name, counts in figures_expected.items():
                 if name == "party_members" and place.community is not None:

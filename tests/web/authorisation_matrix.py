@@ -115,6 +115,7 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET web:observe_community[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b"},
     "GET web:data": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET web:data_export": {"*": 403, "login": "anonymous", 200: "@observers"},
+    "GET web:pivot": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET accounts:login": {"*": 302, 200: "anonymous"},
     "POST accounts:logout": {"*": 302, "login": "anonymous"},
     "GET accounts:register": {"*": 200},

@@ -10,7 +10,8 @@
         tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
         legend: { bottom: 0, textStyle: { fontSize: font } },
         series: [{ type: "pie", radius: ["35%", "62%"], top: 0, bottom: 30,
-          data: c.categories.map(function (name, i) { return { name: name, value: c.series[0].data[i] }; }),
+          data: c.categories.map(function (name, i) { return { name: name, value: c.series[0].data[i] }; })
+            .filter(function (d) { return d.value > 0; }),
           label: { fontSize: font, formatter: "{b}\n{c}" } }]
       };
     }
