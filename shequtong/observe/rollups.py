@@ -58,7 +58,9 @@ def _diff(name: str, stored: dict[Any, Values], expected: dict[Any, Values], fie
 # --- per rollup: (stored, expected, write) --------------------------------------------
 
 def _community_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
-    stored = {r.pop("community_id"): r for r in CommunityStats.objects.values("community_id", "residents", "party_members")}
+    stored: dict[Any, Values] = {
+        pk: {"residents": a, "party_members": b}
+        for pk, a, b in CommunityStats.objects.values_list("community_id", "residents", "party_members")}
     expected: dict[Any, Values] = {}
     grants = (RoleGrant.objects.filter(community__isnull=False, role__in=(Role.RESIDENT, Role.PARTY_MEMBER))
               .order_by().values("community_id", "role").annotate(n=Count("pk")))
@@ -75,9 +77,12 @@ def _community_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[
 
 
 def _rating_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
-    stored = {r.pop("community_id"): r for r in RatingStat.objects.values("community_id", "ratings", "stars_total")}
-    expected = {r.pop("community_id"): r for r in CaseRating.objects.order_by().values("community_id").annotate(
-        ratings=Count("pk"), stars_total=Sum("stars"))}
+    stored: dict[Any, Values] = {
+        pk: {"ratings": a, "stars_total": b}
+        for pk, a, b in RatingStat.objects.values_list("community_id", "ratings", "stars_total")}
+    expected: dict[Any, Values] = {
+        r["community_id"]: {"ratings": r["ratings"], "stars_total": r["stars_total"] or 0}
+        for r in CaseRating.objects.order_by().values("community_id").annotate(ratings=Count("pk"), stars_total=Sum("stars"))}
 
     def write(drifts: list[Drift]) -> None:
         subs = dict(Community.objects.filter(pk__in=[d.key for d in drifts]).values_list("pk", "subdistrict_id"))

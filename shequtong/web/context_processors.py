@@ -42,7 +42,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         active = path == url if url == "/" else path.startswith(url)
         tabs.append({"label": _(label), "url": url, "icon": icon, "active": active})
     # One tab is current: the one whose address matches the most (/observe/me/ is 我的, not 观察).
-    current = max((t for t in tabs if t["active"]), key=lambda t: len(t["url"]), default=None)
+    current = max((t for t in tabs if t["active"]), key=lambda t: len(str(t["url"])), default=None)
     for t in tabs:
         t["active"] = t is current
 
