@@ -55,6 +55,11 @@ class XlsxWriter:
     def append(self, row: Iterable[Any]) -> None:
         self._ws.append([_cell(self._ws, v) for v in row])
 
+    def add_sheet(self, title: str, headers: Sequence[str]) -> None:
+        """Start another sheet (rows appended from now on go there); Excel allows 31 characters in a title."""
+        self._ws = self._wb.create_sheet(for_xml(title)[:31] or "Sheet")
+        self.append(headers)
+
     def getvalue(self) -> bytes:
         buf = io.BytesIO()
         self._wb.save(buf)

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from .access import has_capability
 
-SECTIONS = ("resident_home", "committee_home", "manage", "observer_home", "observe", "data", "me")
+SECTIONS = ("resident_home", "committee_home", "manage", "observer_home", "observe", "data", "me", "admin")
 
 
 @dataclass(frozen=True)

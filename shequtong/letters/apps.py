@@ -21,5 +21,5 @@ class LettersConfig(AppConfig):
         for section in ("observer_home", "observe", "data"):
             registry.register(Tile(section=section, label="人民信箱", url_name="letters:observe", capability="observe",
                                    icon="letter", order=20))
-        registry.register(Tile(section="observe", label="问题小类", url_name="letters:subcategories", capability="sysadmin",
+        registry.register(Tile(section="admin", label="问题小类", url_name="letters:subcategories", capability="sysadmin",
                                icon="letter", order=80))

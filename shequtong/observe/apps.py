@@ -9,7 +9,12 @@ class ObserveConfig(AppConfig):
     verbose_name = "观察"
 
     def ready(self) -> None:
+        from shequtong.common import hooks
         from shequtong.common.registry import Tile, register
+
+        from . import feed
+
+        hooks.activity_recorded.subscribe(feed.on_activity)  # 宝山圈 pages hear of new posts and replies
 
         # First on the observer's home and in 观察: the quickest way to anything in their area.
         for section in ("observer_home", "observe"):

@@ -18,7 +18,7 @@ TABS: dict[str, list[tuple[str, str, str]]] = {
     Version.COMMITTEE: [("首页", "web:home", "home"), ("管理", "web:manage", "manage"), ("我的", "accounts:me", "me")],
     Version.OBSERVER: [
         ("首页", "web:home", "home"), ("观察", "web:observe", "observe"),
-        ("数据", "web:data", "data"), ("我的", "accounts:me", "me"),
+        ("数据", "web:data", "data"), ("我的", "observe:me", "me"),
     ],
 }
 
@@ -37,9 +37,16 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     for label, url_name, icon in TABS.get(version or "", []):
         if url_name in TAB_CAPABILITY and not scope.has_capability(user, TAB_CAPABILITY[url_name]):
             continue  # 社会组织服务中心 and 农委 work in the observer version without 观察/数据 (issue 12 item 15)
+        if url_name == "observe:me" and not scope.has_capability(user, "observe"):
+            url_name = "accounts:me"  # ... and their 我的 is the common one
         url = reverse(url_name)
         active = path == url if url == "/" else path.startswith(url)
         tabs.append({"label": _(label), "url": url, "icon": icon, "active": active})
+    # One tab is current: the one whose address matches the most (/observe/me/ is 我的, not 观察).
+    current = max((t for t in tabs if t["active"]), key=lambda t: len(str(t["url"])), default=None)
+    for t in tabs:
+        t["active"] = t is current
+
     def unread() -> int:
         from shequtong.inbox.selectors import unread_count
 

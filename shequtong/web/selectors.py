@@ -14,45 +14,7 @@ from django.db.models import Count, Q, Sum
 from shequtong.accounts import scope
 from shequtong.accounts.models import Membership, User
 from shequtong.common import clock
-from shequtong.places.models import Community, CommunityStats, Subdistrict
-
-
-def subdistrict_overview(user: User) -> list[dict[str, Any]]:
-    """Per subdistrict in the observer's scope: communities (urban/rural), residents, party members."""
-    s = scope.scope_for(user, "observe")
-    communities = s.communities()
-    comm_counts = {
-        row["subdistrict_id"]: row
-        for row in communities.values("subdistrict_id").annotate(
-            total=Count("id"), rural=Count("id", filter=Q(kind=Community.Kind.RURAL))
-        )
-    }
-    stats = {
-        row["subdistrict_id"]: row
-        for row in s.filter(CommunityStats.objects.all()).values("subdistrict_id").annotate(
-            residents=Sum("residents"), party=Sum("party_members")
-        )
-    }
-    out = []
-    for sub in s.subdistricts():
-        c = comm_counts.get(sub.pk, {})
-        st = stats.get(sub.pk, {})
-        out.append({
-            "subdistrict": sub,
-            "communities": c.get("total", 0),
-            "rural": c.get("rural", 0),
-            "urban": c.get("total", 0) - c.get("rural", 0),
-            "residents": st.get("residents") or 0,
-            "party_members": st.get("party") or 0,
-        })
-    return out
-
-
-def communities_overview(user: User, subdistrict: Subdistrict) -> list[Community]:
-    s = scope.scope_for(user, "observe")
-    return list(
-        s.communities().filter(subdistrict=subdistrict).select_related("stats").annotate(estate_count=Count("estates")).order_by("id")
-    )
+from shequtong.places.models import Community, CommunityStats
 
 
 def totals(user: User) -> dict[str, Any]:

@@ -15,8 +15,6 @@ from shequtong.charity import home as charity_home
 from shequtong.common import access, registry
 from shequtong.rural import selectors as rural_selectors
 
-from . import selectors
-
 
 @access.public
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -55,11 +53,9 @@ def home(request: AuthedRequest) -> HttpResponse:
             "offer_elder_mode": account_services.offers_elder_mode(user),
         })
     if version == Version.OBSERVER:
-        return render(request, "web/home_observer.html", {
-            "totals": selectors.totals(user),
-            "tiles": registry.tiles_for("observer_home", user),
-            "offer_elder_mode": account_services.offers_elder_mode(user),
-        })
+        from shequtong.observe.views import observer_home
+
+        return observer_home(request, registry.tiles_for("observer_home", user))
     return render(request, "web/home_newcomer.html", {
         "memberships": account_selectors.memberships_of(user), "offer_elder_mode": account_services.offers_elder_mode(user),
     })
@@ -71,30 +67,3 @@ def manage(request: AuthedRequest) -> HttpResponse:
         "tiles": registry.tiles_for("manage", request.user),
         "community": scope.work_community(request.user),
     })
-
-
-@access.capability("observe")
-def observe(request: AuthedRequest) -> HttpResponse:
-    return render(request, "web/observe.html", {"rows": selectors.subdistrict_overview(request.user),
-                                                "tiles": registry.tiles_for("observe", request.user)})
-
-
-@access.capability("observe")
-def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
-    sub = scope.subdistrict_in_scope(request.user, "observe", subdistrict_id)
-    return render(request, "web/observe_subdistrict.html", {
-        "subdistrict": sub, "communities": selectors.communities_overview(request.user, sub),
-    })
-
-
-@access.capability("observe")
-def observe_community(request: AuthedRequest, community_id: int) -> HttpResponse:
-    community = scope.community_in_scope(request.user, "observe", community_id, related=("stats",))
-    return render(request, "web/observe_community.html", {"community": community, "estates": community.estates.all()})
-
-
-@access.capability("observe")
-def data(request: AuthedRequest) -> HttpResponse:
-    return render(request, "web/data.html", {"totals": selectors.totals(request.user),
-                                             "rows": selectors.subdistrict_overview(request.user),
-                                             "tiles": registry.tiles_for("data", request.user)})

@@ -47,13 +47,14 @@ def _failing_row(key: str = "mail-1") -> Outbox:
     return row
 
 
-def test_reachable_from_observe_for_sysadmins_only(client, tree, admin):
+def test_reachable_from_the_observers_me_for_sysadmins_only(client, tree, admin):
     assert reverse("notifications:log") == URL
     client.force_login(admin)
-    assert URL in client.get(reverse("web:observe")).content.decode()
+    assert URL in client.get(reverse("observe:me")).content.decode()
+    assert URL not in client.get(reverse("web:observe")).content.decode()  # not among the observation tools
     district = make_with_role(Role.DISTRICT_OBSERVER)
     client.force_login(district)
-    assert URL not in client.get(reverse("web:observe")).content.decode()
+    assert URL not in client.get(reverse("observe:me")).content.decode()
     for outsider in (district, make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1),
                      make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a)):
         client.force_login(outsider)

@@ -114,6 +114,8 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET web:observe_community[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
     "GET web:observe_community[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b"},
     "GET web:data": {"*": 403, "login": "anonymous", 200: "@observers"},
+    "GET web:data_export": {"*": 403, "login": "anonymous", 200: "@observers"},
+    "GET web:pivot": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET accounts:login": {"*": 302, 200: "anonymous"},
     "POST accounts:logout": {"*": 302, "login": "anonymous"},
     "GET accounts:register": {"*": 200},
@@ -397,6 +399,10 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET open311:request[B]": {"*": 404},
     "POST open311:grid_callback": {"*": 401},
     "GET observe:search": {"*": 403, "login": "anonymous", 200: "@observers"},
+    "GET observe:feed": {"*": 403, "login": "anonymous", 200: "@observers"},
+    "GET observe:me": {"*": 403, "login": "anonymous", 200: "@observers"},
+    # The stream exists only with Redis under ASGI (the test client is WSGI, without Redis).
+    "GET observe:feed_stream": {"*": 403, "login": "anonymous", 404: "@observers"},
     # --- django-ninja's own pages: the API's schema and docs are public (they describe, they hold no data) ---
     "GET api:openapi-json": {"*": 200},
     "GET api:openapi-view": {"*": 200},

@@ -1,0 +1,193 @@
+"""宝山圈 (OB-4): what happens in the observer's area, newest first, live.
+
+Items are new posts on the boards (visible ones) and new cases, in the
+observer's scope, read newest first through the indexes on ``-created_at``
+(``post_created``, ``case_created``) with the scope filter; a cursor is the
+ISO time of an item. The page polls ``?after=`` (every 1.5 s in the embedded
+mode); with Redis under ASGI the services publish "something new in
+subdistrict N" and the page's EventSource makes it poll at once, so an item
+reaches the page through the same scoped query either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F
+from django.utils.dateparse import parse_datetime
+
+from shequtong.accounts import scope
+from shequtong.accounts.models import User
+from shequtong.boards.models import Post, Visibility
+from shequtong.cases.models import Case
+from shequtong.common import clock
+
+log = logging.getLogger(__name__)
+PAGE = 20
+HOT_DAYS = 7
+CHANNEL = "shequtong:observe:feed:{}"
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # post | case
+    pk: int
+    at: dt.datetime
+    title: str
+    text: str
+    place: str
+    label: str
+    url: str
+    counts: tuple[int, int, int] | None = None  # reads, replies, likes
+
+    @property
+    def cursor(self) -> str:
+        return self.at.isoformat()
+
+
+def parse_cursor(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        at = parse_datetime(value.replace(" ", "+"))
+    except ValueError:
+        return None
+    return at if at is not None and at.tzinfo is not None else None
+
+
+def _posts(user: User) -> Any:
+    s = scope.scope_for(user, "observe")
+    return s.filter(Post.objects.filter(visibility=Visibility.VISIBLE)).select_related("community")
+
+
+def _cases(user: User) -> Any:
+    s = scope.scope_for(user, "observe")
+    return s.filter(Case.objects.all()).select_related("community")
+
+
+def _post_item(p: Post) -> Item:
+    return Item("post", p.pk, p.created_at, p.title, p.body[:80], p.community.name, str(p.get_board_display()),
+                p.get_absolute_url(), (p.read_count, p.reply_count, p.like_count))
+
+
+def _case_item(c: Case) -> Item:
+    return Item("case", c.pk, c.created_at, c.title, c.content[:80], c.community.name,
+                f"{c.get_source_display()} · {c.get_status_display()}", c.get_absolute_url())
+
+
+def items(user: User, *, before: dt.datetime | None = None, after: dt.datetime | None = None) -> list[Item]:
+    """Newest first: one page older than `before`, or everything newer than `after` (at most a page)."""
+    posts, cases = _posts(user), _cases(user)
+    if before is not None:
+        posts, cases = posts.filter(created_at__lt=before), cases.filter(created_at__lt=before)
+    if after is not None:
+        posts, cases = posts.filter(created_at__gt=after), cases.filter(created_at__gt=after)
+    got = [_post_item(p) for p in posts.order_by("-created_at", "-id")[:PAGE]]
+    got += [_case_item(c) for c in cases.order_by("-created_at", "-id")[:PAGE]]
+    got.sort(key=lambda i: (i.at, i.kind, i.pk), reverse=True)
+    return got[:PAGE]
+
+
+def hot(user: User) -> list[Item]:
+    """最热: the posts of the last week most read, replied and liked."""
+    since = clock.now() - dt.timedelta(days=HOT_DAYS)
+    qs = _posts(user).filter(created_at__gte=since).annotate(
+        heat=F("reply_count") * 5 + F("like_count") * 2 + F("read_count")).order_by("-heat", "-created_at")
+    return [_post_item(p) for p in qs[:PAGE]]
+
+
+# --- live: Redis pub/sub when configured ------------------------------------------------
+
+def enabled() -> bool:
+    return bool(getattr(settings, "REDIS_URL", ""))
+
+
+def publish(subdistrict_id: int) -> None:
+    """Tell open 宝山圈 pages of this subdistrict's observers to poll now; an outage only costs liveness."""
+    if not enabled():
+        return
+    try:
+        from shequtong.chats.live import _client
+
+        _client(settings.REDIS_URL).publish(CHANNEL.format(subdistrict_id), "1")
+    except Exception:  # noqa: BLE001 - the pollers still deliver the item
+        log.warning("could not publish a feed event for subdistrict %s", subdistrict_id, exc_info=True)
+
+
+def channels_for(user: User) -> list[str]:
+    s = scope.scope_for(user, "observe")
+    return [CHANNEL.format(pk) for pk in s.subdistricts().values_list("pk", flat=True)]
+
+
+def on_activity(event: Any) -> None:
+    """A post or a reply was written: wake the area's open 宝山圈 pages once the transaction commits."""
+    if event.action not in ("post", "reply") or not enabled():
+        return
+    from django.db import transaction
+
+    from shequtong.places.models import Community
+
+    sub_id = Community.objects.filter(pk=event.community_id).values_list("subdistrict_id", flat=True).first()
+    if sub_id is not None:
+        transaction.on_commit(lambda: publish(sub_id))
+
+
+async def events(channels: list[str], *, seconds: float = 55) -> Any:
+    """The SSE body: a `message` event ("poll now") whenever one of the channels hears something."""
+    import time
+
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(settings.REDIS_URL)
+    pubsub = client.pubsub()
+    try:
+        await pubsub.subscribe(*channels)
+        yield b"retry: 3000\n\n"
+        deadline = time.monotonic() + seconds
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if item and item.get("type") == "message":
+                yield b"event: message\ndata: 1\n\n"
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 15:
+                yield b": keep-alive\n\n"
+                quiet_since = time.monotonic()
+    finally:
+        await pubsub.unsubscribe()
+        await pubsub.aclose()
+        await client.aclose()
+
+
+def alerts(user: User) -> dict[str, Any]:
+    """What needs action in the observer's area: open cases per overdue bucket, join requests waiting over 24 h."""
+    from django.db.models import Count
+
+    from shequtong.accounts.models import Membership
+    from shequtong.cases import overdue
+
+    s = scope.scope_for(user, "observe")
+    now = clock.now()
+    counts = s.filter(Case.objects.filter(status__in=overdue.OPEN)).aggregate(
+        **{b.value: Count("pk", filter=overdue.q(b.value, now)) for b in overdue.Overdue})
+    waiting = s.filter(Membership.objects.filter(status=Membership.Status.PENDING,
+                                                 requested_at__lte=now - dt.timedelta(hours=24))).count()
+    buckets = [(b.value, str(b.label), counts[b.value] or 0) for b in overdue.Overdue]
+    return {"buckets": buckets, "waiting_reviews": waiting, "any": waiting or any(n for _v, _l, n in buckets)}
+
+
+def place_name(user: User) -> str:
+    """The observer's area in words: 全区, or the subdistricts (and communities) they observe."""
+    s = scope.scope_for(user, "observe")
+    if s.everything:
+        return "宝山区全区"
+    names = list(s.subdistricts().filter(pk__in=sorted(s.subdistrict_ids)).values_list("name", flat=True))
+    if s.community_ids:
+        from shequtong.places.models import Community
+
+        names += list(Community.objects.filter(pk__in=sorted(s.community_ids)).values_list("name", flat=True))
+    return "、".join(names) or "—"

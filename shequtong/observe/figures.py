@@ -1,0 +1,826 @@
+"""数据 (OB-2): the six themes of the observer's figures, per place, at every level of the tree.
+
+Every theme is read for a *place* (the observer's whole scope, one subdistrict,
+or one community) and a *period*, and answers with one table whose rows are the
+place's children (subdistricts → communities → estates/村民小组), a total row,
+and charts drawn from the same numbers. Each figure is a count or a sum
+(``Count``/``Sum`` grouped by the child's key in one query per source table),
+so the total is the sum of the rows and a ratio is computed from sums, never
+averaged from averages.
+
+Stock figures come from the rollups the services keep (``CommunityStats``:
+residents and party members; ``Post.read_count``: reads); flow figures over a
+period are grouped aggregates over the source rows, always filtered by the
+observer's scope (``accounts.scope``) and the place, on indexed columns
+(cases: subdistrict/community + created_at; memberships: community + status +
+requested_at, reviewed_at; posts: community + board + created_at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequtong.accounts import scope
+from shequtong.accounts.models import Membership, User
+from shequtong.boards.catalogue import Board
+from shequtong.boards.models import Ballot, Booking, Post, Reply, Visibility, Vote
+from shequtong.cases import overdue
+from shequtong.cases.models import Case, CaseRating, Source, Status
+from shequtong.common import clock
+from shequtong.common.categories import Category
+from shequtong.common.errors import NotFound
+from shequtong.places.models import Community, CommunityStats, Estate, Subdistrict
+
+# --- periods and places ------------------------------------------------------------------
+
+PERIODS: dict[str, tuple[int, Any]] = {
+    "7": (7, _("近7天")),
+    "30": (30, _("近30天")),
+    "90": (90, _("近90天")),
+    "365": (365, _("近一年")),
+}
+DEFAULT_PERIOD = "30"
+DAY = 24 * 3600
+REVIEW_LIMITS = (24 * 3600, 72 * 3600)  # 新成员审核及时率: within 24 h and within 72 h
+THOUGHT_BOARDS = (Board.PARTY, Board.NOTICE)  # 思想阵地: 党建园地 and 社区公告
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    days: int
+    label: str
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def trunc(self) -> type[TruncDate] | type[TruncWeek] | type[TruncMonth]:
+        if self.days <= 31:
+            return TruncDate
+        return TruncWeek if self.days <= 120 else TruncMonth
+
+
+def period_of(code: str | None) -> Period:
+    code = code if code in PERIODS else DEFAULT_PERIOD
+    days, label = PERIODS[code]
+    end = clock.now()
+    start = clock.day_start(clock.today() - dt.timedelta(days=days - 1))
+    return Period(code, days, str(label), start, end)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the observer looks: their whole scope, a subdistrict, or a community (the rows are its children)."""
+
+    scope: scope.Scope
+    subdistrict: Subdistrict | None = None
+    community: Community | None = None
+
+    @property
+    def level(self) -> str:
+        if self.community is not None:
+            return "community"
+        return "subdistrict" if self.subdistrict is not None else "district"
+
+    @property
+    def child_label(self) -> str:
+        if self.community is not None:
+            return str(_("村民小组") if self.community.is_rural else _("小区"))
+        return str(_("居村委") if self.subdistrict is not None else _("街镇"))
+
+    @property
+    def name(self) -> str:
+        if self.community is not None:
+            return self.community.name
+        if self.subdistrict is not None:
+            return self.subdistrict.name
+        return str(_("全区")) if self.scope.everything else str(_("辖区"))
+
+    def crumbs(self) -> list[dict[str, Any]]:
+        """The breadcrumb back up: (label, query) from the top to here."""
+        out: list[dict[str, Any]] = [{"label": str(_("全区")) if self.scope.everything else str(_("辖区")), "query": {}}]
+        sub = self.community.subdistrict if self.community is not None else self.subdistrict
+        if sub is not None:
+            out.append({"label": sub.name, "query": {"subdistrict": sub.pk}})
+        if self.community is not None:
+            out.append({"label": self.community.name, "query": {"community": self.community.pk}})
+        return out
+
+    def children(self, by_estate: bool = True) -> list[tuple[int | None, str]]:
+        if self.community is not None and not by_estate:
+            return [(None, self.community.name)]  # a theme without estates: the community is its own row
+        if self.community is not None:
+            estates = [(e.pk, e.name) for e in Estate.objects.filter(community=self.community).order_by("id")]
+            return [*estates, (None, str(_("未填小区/村民小组")))]
+        if self.subdistrict is not None:
+            return list(self.scope.communities().filter(subdistrict=self.subdistrict).order_by("id").values_list("id", "name"))
+        return list(self.scope.subdistricts().values_list("id", "name"))
+
+    def child_query(self, key: int | None) -> dict[str, int] | None:
+        """The query string that opens a child as the next level (estates are the last level)."""
+        if key is None or self.community is not None:
+            return None
+        return {"community": key} if self.subdistrict is not None else {"subdistrict": key}
+
+
+def place_for(user: User, *, subdistrict_id: Any = None, community_id: Any = None) -> Place:
+    """The place the query names, checked against the observer's scope (NotFound alike for missing and outside)."""
+    s = scope.scope_for(user, "observe")
+    try:
+        if community_id not in (None, ""):
+            return Place(s, community=scope.community_in_scope(user, "observe", int(community_id)))
+        if subdistrict_id not in (None, ""):
+            return Place(s, subdistrict=scope.subdistrict_in_scope(user, "observe", int(subdistrict_id)))
+    except (TypeError, ValueError):
+        raise NotFound("该地区不存在或不在您的管辖范围内") from None
+    return Place(s)
+
+
+def grouped(place: Place, qs: QuerySet[Any], aggregates: dict[str, Any], *, estate_field: str | None = None,
+            community_field: str = "community") -> dict[int | None, dict[str, int]]:
+    """One grouped aggregate over ``qs`` inside the place: {child key: {name: value}}.
+
+    The child key is the subdistrict (district level), the community
+    (subdistrict level) or the estate (community level; rows of a model without
+    an estate all count towards the community itself under the key None).
+    """
+    qs = place.scope.filter(qs, community_field)
+    own_sub = _has_own_subdistrict(qs)
+    sub_key = "subdistrict_id" if own_sub and community_field == "community" else f"{community_field}__subdistrict_id"
+    if place.community is not None:
+        qs = qs.filter(**{f"{community_field}_id": place.community.pk})
+        key = estate_field
+    elif place.subdistrict is not None:
+        qs = qs.filter(**{sub_key: place.subdistrict.pk})
+        key = f"{community_field}_id"
+    else:
+        key = sub_key
+    if key is None:
+        row = qs.aggregate(**aggregates)
+        return {None: {k: _num(v) for k, v in row.items()}}
+    out: dict[int | None, dict[str, int]] = {}
+    for row in qs.order_by().values(key).annotate(**aggregates):
+        k = row.pop(key)
+        out[k] = {name: _num(v) for name, v in row.items()}
+    return out
+
+
+def _has_own_subdistrict(qs: QuerySet[Any]) -> bool:
+    try:
+        f = qs.model._meta.get_field("subdistrict")
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist: the model reaches it through its community
+        return False
+    return getattr(f, "related_model", None) is Subdistrict
+
+
+def _num(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return int(value.total_seconds())
+    return int(value)
+
+
+def _seconds(end: str, start: str = "created_at") -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+# --- the table and the charts -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "int"  # int | pct | hours | avg (one decimal)
+    chart: bool = True
+
+
+@dataclass
+class Row:
+    key: int | None
+    name: str
+    values: dict[str, Any]
+    query: dict[str, int] | None = None
+
+    def cells(self, columns: Iterable[Column]) -> list[Any]:
+        return [self.values.get(c.key) for c in columns]
+
+
+@dataclass
+class Chart:
+    id: str
+    kind: str  # bar | line | pie
+    title: str
+    categories: list[str]
+    series: list[dict[str, Any]]  # [{"name": ..., "data": [...]}]
+    unit: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "title": self.title, "categories": self.categories,
+                "series": self.series, "unit": self.unit}
+
+    @property
+    def has_data(self) -> bool:
+        return any(v for s in self.series for v in s["data"])
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        """The numbers behind the chart as a table: one row per category."""
+        headers = [""] + [s["name"] for s in self.series]
+        rows = [[c] + [s["data"][i] for s in self.series] for i, c in enumerate(self.categories)]
+        return headers, rows
+
+
+@dataclass
+class Theme:
+    code: str
+    title: str
+    place: Place
+    period: Period | None
+    columns: list[Column]
+    rows: list[Row]
+    total: Row
+    charts: list[Chart] = field(default_factory=list)
+    headline: list[tuple[str, Any, str]] = field(default_factory=list)  # (label, value, kind)
+    notes: list[str] = field(default_factory=list)
+    attention: str = ""  # the column the rows are sorted by, most first
+
+    @property
+    def shown_rows(self) -> list[Row]:
+        return [r for r in self.rows if _has_figures(r, self.columns)]
+
+    @property
+    def folded_rows(self) -> list[Row]:
+        return [r for r in self.rows if not _has_figures(r, self.columns)]
+
+
+def _has_figures(row: Row, columns: list[Column]) -> bool:
+    return any(row.values.get(c.key) for c in columns)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def _avg(total: int, n: int, scale: int = 1) -> float | None:
+    return round(total / n / scale, 1) if n else None
+
+
+def _build(code: str, title: str, place: Place, period: Period | None, columns: list[Column],
+           raw: dict[int | None, dict[str, int]], derive: Callable[[dict[str, int]], dict[str, Any]],
+           attention: str, *, by_estate: bool = False, ascending: bool = False) -> tuple[list[Row], Row]:
+    """Rows per child (raw sums → derived figures), sorted by what needs attention, and the total."""
+    rows = []
+    total_raw: dict[str, int] = {}
+    for key, name in place.children(by_estate):
+        values = raw.get(key, {})
+        for k, v in values.items():
+            total_raw[k] = total_raw.get(k, 0) + v
+        rows.append(Row(key, name, derive(values), place.child_query(key)))
+    def order(r: Row) -> tuple[int, float]:
+        v = r.values.get(attention)
+        if v is None:
+            return (1, 0.0)
+        return (0, float(v) if ascending else -float(v))
+
+    rows.sort(key=order)
+    return rows, Row(None, str(_("合计")), derive(total_raw))
+
+
+def merge(*parts: dict[int | None, dict[str, int]]) -> dict[int | None, dict[str, int]]:
+    out: dict[int | None, dict[str, int]] = {}
+    for part in parts:
+        for key, values in part.items():
+            out.setdefault(key, {}).update(values)
+    return out
+
+
+def _per_child_chart(chart_id: str, title: str, rows: list[Row], series: list[tuple[str, str]], kind: str = "bar",
+                     unit: str = "") -> Chart:
+    shown = [r for r in rows if any(r.values.get(k) for k, _l in series)][:20]
+    return Chart(chart_id, kind, title, [r.name for r in shown],
+                 [{"name": label, "data": [r.values.get(k) or 0 for r in shown]} for k, label in series], unit)
+
+
+def _trend(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], str]], chart_id: str, title: str) -> Chart:
+    """Counts per day (week, month) over the period for each (label, queryset, date field)."""
+    tz = timezone.get_current_timezone()
+    buckets: dict[dt.date, dict[str, int]] = {}
+    for label, qs, fld in series:
+        qs = place.scope.filter(qs)
+        qs = _in_place(place, qs).filter(**{f"{fld}__gte": period.start, f"{fld}__lte": period.end})
+        for row in qs.order_by().annotate(b=period.trunc(fld, tzinfo=tz)).values("b").annotate(n=Count("pk")):
+            b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
+            buckets.setdefault(b, {})[label] = row["n"]
+    days = sorted(buckets)
+    return Chart(chart_id, "line", title, [d.strftime("%m-%d") for d in days],
+                 [{"name": label, "data": [buckets[d].get(label, 0) for d in days]} for label, _q, _f in series])
+
+
+def _in_place(place: Place, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if place.community is not None:
+        return qs.filter(community_id=place.community.pk)
+    if place.subdistrict is not None:
+        key = "subdistrict_id" if _has_own_subdistrict(qs) else "community__subdistrict_id"
+        return qs.filter(**{key: place.subdistrict.pk})
+    return qs
+
+
+def _breakdown(place: Place, qs: QuerySet[Any], fld: str, choices: Any, chart_id: str, title: str, kind: str,
+               series_label: str) -> Chart:
+    """Counts by a choice field (status, source, category, board) over the place, in the choices' order."""
+    qs = _in_place(place, place.scope.filter(qs))
+    counts = dict(qs.order_by().values_list(fld).annotate(n=Count("pk")))
+    labels = [(v, str(lbl)) for v, lbl in choices]
+    if kind == "pie":
+        data = [{"name": lbl, "value": counts.get(v, 0)} for v, lbl in labels if counts.get(v)]
+        return Chart(chart_id, "pie", title, [d["name"] for d in data], [{"name": series_label, "data": [d["value"] for d in data]}])
+    return Chart(chart_id, kind, title, [lbl for _v, lbl in labels], [{"name": series_label, "data": [counts.get(v, 0) for v, _l in labels]}])
+
+
+# --- the six themes (the specification's order, §3.5.2.10.1 (2)) ------------------------
+
+def users(place: Place, period: Period) -> Theme:
+    """宝山用户数据: residents and party members (rollup), new registrations, active in 7/30 days."""
+    now = clock.now()
+    d7, d30 = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
+    approved = Membership.objects.filter(status=Membership.Status.APPROVED)
+    activity = grouped(place, approved, {
+        "active_7": Count("pk", filter=Q(user__last_login__gte=d7)),
+        "active_30": Count("pk", filter=Q(user__last_login__gte=d30)),
+    }, estate_field="estate_id")
+    new = grouped(place, Membership.objects.filter(requested_at__gte=period.start, requested_at__lte=period.end), {
+        "registered": Count("pk"), "approved": Count("pk", filter=Q(status=Membership.Status.APPROVED)),
+    }, estate_field="estate_id")
+    if place.community is not None:
+        # Estates: the approved members of each estate (the rollup is per community).
+        stock = grouped(place, approved, {"residents": Count("pk")}, estate_field="estate_id")
+    else:
+        stock = grouped(place, CommunityStats.objects.all(), {"residents": Sum("residents"), "party_members": Sum("party_members")})
+    columns = [
+        Column("residents", str(_("实名居村民"))),
+        *([] if place.community is not None else [Column("party_members", str(_("党员")))]),
+        Column("registered", str(_("新申请加入"))),
+        Column("approved", str(_("新通过审核"))),
+        Column("active_7", str(_("近7天活跃"))),
+        Column("active_30", str(_("近30天活跃"))),
+        Column("active_rate", str(_("30天活跃率")), "pct", chart=False),
+    ]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v.get(k, 0) for k in ("residents", "party_members", "registered", "approved", "active_7", "active_30")}
+        out["active_rate"] = _pct(out["active_30"], out["residents"])
+        return out
+
+    raw = merge(stock, activity, new)
+    rows, total = _build("users", "", place, period, columns, raw, derive, "residents", by_estate=True)
+    t = Theme("users", str(_("宝山用户数据")), place, period, columns, rows, total, attention="residents")
+    t.headline = [(str(_("实名居村民")), total.values["residents"], "int"),
+                  (str(_("近7天活跃")), total.values["active_7"], "int"),
+                  (str(_("近30天活跃")), total.values["active_30"], "int"),
+                  (str(_("30天活跃率")), total.values["active_rate"], "pct")]
+    if place.community is None:
+        t.headline.insert(1, (str(_("党员")), total.values["party_members"], "int"))
+    t.charts = [
+        _per_child_chart("users-by-place", str(_("各{0}居村民与活跃").format(place.child_label)), rows,
+                         [("residents", str(_("实名居村民"))), ("active_30", str(_("近30天活跃")))]),
+        _trend(place, period, [(str(_("新申请加入")), Membership.objects.all(), "requested_at")], "users-trend",
+               str(_("新申请加入趋势"))),
+    ]
+    t.notes.append(str(_("家庭覆盖率（目标80%）需要各居村委登记的户数，系统尚未登记户数，暂不计算。")))
+    return t
+
+
+def posts(place: Place, period: Period) -> Theme:
+    """综合信息: posts and replies by board and period, and their trend."""
+    in_period = {"created_at__gte": period.start, "created_at__lte": period.end}
+    visible_posts = Post.objects.filter(visibility=Visibility.VISIBLE, **in_period)
+    visible_replies = Reply.objects.filter(visibility=Visibility.VISIBLE, **in_period)
+    raw = merge(
+        grouped(place, visible_posts, {"posts": Count("pk"), "mutual_aid": Count("pk", filter=Q(is_mutual_aid=True))}),
+        grouped(place, visible_replies, {"replies": Count("pk")}),
+    )
+    columns = [Column("posts", str(_("发帖"))), Column("replies", str(_("回复"))), Column("mutual_aid", str(_("互助帖"))),
+               Column("replies_per_post", str(_("帖均回复")), "avg", chart=False)]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v.get(k, 0) for k in ("posts", "replies", "mutual_aid")}
+        out["replies_per_post"] = _avg(out["replies"], out["posts"])
+        return out
+
+    rows, total = _build("posts", "", place, period, columns, raw, derive, "posts")
+    t = Theme("posts", str(_("综合信息")), place, period, columns, rows, total, attention="posts")
+    t.headline = [(str(_("发帖")), total.values["posts"], "int"), (str(_("回复")), total.values["replies"], "int"),
+                  (str(_("帖均回复")), total.values["replies_per_post"], "avg")]
+    t.charts = [
+        _breakdown(place, visible_posts, "board", Board.choices, "posts-by-board", str(_("各版块发帖")), "bar", str(_("发帖"))),
+        _trend(place, period, [(str(_("发帖")), visible_posts, "created_at"), (str(_("回复")), visible_replies, "created_at")],
+               "posts-trend", str(_("发帖与回复趋势"))),
+        _per_child_chart("posts-by-place", str(_("各{0}发帖与回复").format(place.child_label)), rows,
+                         [("posts", str(_("发帖"))), ("replies", str(_("回复")))]),
+    ]
+    return t
+
+
+def thought(place: Place, period: Period) -> Theme:
+    """思想阵地: reach of 党建园地 and 社区公告 posts published in the period (reads: the posts' read counters)."""
+    qs = Post.objects.filter(board__in=THOUGHT_BOARDS, visibility=Visibility.VISIBLE,
+                             created_at__gte=period.start, created_at__lte=period.end)
+    raw = merge(
+        grouped(place, qs, {
+            "party_posts": Count("pk", filter=Q(board=Board.PARTY)),
+            "notice_posts": Count("pk", filter=Q(board=Board.NOTICE)),
+            "party_reads": Sum("read_count", filter=Q(board=Board.PARTY)),
+            "notice_reads": Sum("read_count", filter=Q(board=Board.NOTICE)),
+        }),
+        _residents(place),
+    )
+    columns = [
+        Column("party_posts", str(_("党建园地发布"))), Column("party_reads", str(_("党建园地阅读"))),
+        Column("notice_posts", str(_("社区公告发布"))), Column("notice_reads", str(_("社区公告阅读"))),
+        Column("reads_per_post", str(_("篇均阅读")), "avg", chart=False),
+        Column("read_rate", str(_("阅读率")), "pct", chart=False),
+    ]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v.get(k, 0) for k in ("party_posts", "notice_posts", "party_reads", "notice_reads")}
+        n, reads = out["party_posts"] + out["notice_posts"], out["party_reads"] + out["notice_reads"]
+        out["reads_per_post"] = _avg(reads, n)
+        # Read rate: reads over the reads possible (each resident reading each post once).
+        out["read_rate"] = _pct(reads, n * v.get("residents", 0)) if n else None
+        return out
+
+    rows, total = _build("thought", "", place, period, columns, raw, derive, "party_posts")
+    t = Theme("thought", str(_("思想阵地")), place, period, columns, rows, total, attention="party_posts")
+    t.headline = [(str(_("发布")), total.values["party_posts"] + total.values["notice_posts"], "int"),
+                  (str(_("阅读")), total.values["party_reads"] + total.values["notice_reads"], "int"),
+                  (str(_("篇均阅读")), total.values["reads_per_post"], "avg"),
+                  (str(_("阅读率")), total.values["read_rate"], "pct")]
+    t.charts = [
+        Chart("thought-split", "pie", str(_("阅读构成")), [str(Board.PARTY.label), str(Board.NOTICE.label)],
+              [{"name": str(_("阅读")), "data": [total.values["party_reads"], total.values["notice_reads"]]}]),
+        _per_child_chart("thought-by-place", str(_("各{0}阅读").format(place.child_label)), rows,
+                         [("party_reads", str(_("党建园地阅读"))), ("notice_reads", str(_("社区公告阅读")))]),
+    ]
+    t.notes.append(str(_("阅读率 = 阅读次数 ÷（发布篇数 × 实名居村民数）；每人每篇只计一次。")))
+    return t
+
+
+def _residents(place: Place) -> dict[int | None, dict[str, int]]:
+    return grouped(place, CommunityStats.objects.all(), {"residents": Sum("residents")})
+
+
+def cases(place: Place, period: Period) -> Theme:
+    """问题解决: cases raised in the period by status, source and category; response and resolution times;
+    overdue now; ratings; the 即时回应 indicator (every case answered, target 100%)."""
+    now = clock.now()
+    raised = Case.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
+    done = Q(status__in=(Status.RESOLVED, Status.CLOSED))
+    raw = merge(
+        grouped(place, raised, {
+            "cases": Count("pk"),
+            "responded": Count("pk", filter=Q(first_response_at__isnull=False)),
+            "resolved": Count("pk", filter=done & Q(resolved_at__isnull=False)),
+            "response_seconds": Sum(_seconds("first_response_at"), filter=Q(first_response_at__isnull=False)),
+            "resolution_seconds": Sum(_seconds("resolved_at"), filter=done & Q(resolved_at__isnull=False)),
+        }),
+        grouped(place, Case.objects.filter(status__in=overdue.OPEN), {
+            "open": Count("pk"), "overdue": Count("pk", filter=overdue.any_q(now)),
+        }),
+        grouped(place, CaseRating.objects.filter(created_at__gte=period.start, created_at__lte=period.end),
+                {"ratings": Count("pk"), "stars": Sum("stars")}),
+    )
+    columns = [
+        Column("cases", str(_("新增问题"))), Column("resolved", str(_("已解决"))), Column("open", str(_("未解决"))),
+        Column("overdue", str(_("逾期"))), Column("overdue_share", str(_("逾期占比")), "pct", chart=False),
+        Column("response_rate", str(_("即时回应率")), "pct", chart=False),
+        Column("avg_response_hours", str(_("平均首次回应(小时)")), "avg", chart=False),
+        Column("avg_resolution_hours", str(_("平均解决(小时)")), "avg", chart=False),
+        Column("ratings", str(_("评价数"))), Column("avg_stars", str(_("平均评分")), "avg", chart=False),
+    ]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v.get(k, 0) for k in ("cases", "responded", "resolved", "open", "overdue", "ratings")}
+        out["overdue_share"] = _pct(out["overdue"], out["open"])
+        out["response_rate"] = _pct(out["responded"], out["cases"])
+        out["avg_response_hours"] = _avg(v.get("response_seconds", 0), out["responded"], 3600)
+        out["avg_resolution_hours"] = _avg(v.get("resolution_seconds", 0), out["resolved"], 3600)
+        out["avg_stars"] = _avg(v.get("stars", 0), out["ratings"])
+        return out
+
+    rows, total = _build("cases", "", place, period, columns, raw, derive, "overdue")
+    tv = total.values
+    t = Theme("cases", str(_("问题解决")), place, period, columns, rows, total, attention="overdue")
+    t.headline = [(str(_("新增问题")), tv["cases"], "int"), (str(_("已解决")), tv["resolved"], "int"),
+                  (str(_("逾期")), tv["overdue"], "int"), (str(_("即时回应率")), tv["response_rate"], "pct"),
+                  (str(_("平均评分")), tv["avg_stars"], "avg")]
+    t.charts = [
+        _breakdown(place, raised, "status", Status.choices, "cases-status", str(_("按状态")), "pie", str(_("问题数"))),
+        _breakdown(place, raised, "source", Source.choices, "cases-source", str(_("按来源")), "bar", str(_("问题数"))),
+        _breakdown(place, raised, "category", Category.choices, "cases-category", str(_("按问题标签")), "bar", str(_("问题数"))),
+        _trend(place, period, [(str(_("新增问题")), Case.objects.all(), "created_at"),
+                               (str(_("已解决")), Case.objects.filter(done), "resolved_at")], "cases-trend", str(_("新增与解决趋势"))),
+        _per_child_chart("cases-by-place", str(_("各{0}未解决与逾期").format(place.child_label)), rows,
+                         [("open", str(_("未解决"))), ("overdue", str(_("逾期")))]),
+    ]
+    t.notes.append(str(_("即时回应率 = 已有首次回应的问题 ÷ 新增问题（目标100%）；逾期与未解决为当前数，不限时段。")))
+    return t
+
+
+def council(place: Place, period: Period) -> Theme:
+    """自治共治: 议事厅 topics and where they stand, votes and ballots, services booked."""
+    in_period = {"created_at__gte": period.start, "created_at__lte": period.end}
+    topics = Post.objects.filter(board=Board.COUNCIL, visibility=Visibility.VISIBLE, **in_period)
+    stage = Post.Stage
+    raw = merge(
+        grouped(place, topics, {
+            "topics": Count("pk"),
+            "conventions": Count("pk", filter=Q(stage=stage.CONVENTION)),
+            "projects": Count("pk", filter=Q(stage=stage.PROJECT)),
+        }),
+        grouped(place, Vote.objects.filter(opened_at__gte=period.start, opened_at__lte=period.end), {"votes": Count("pk")}),
+        grouped(place, Ballot.objects.filter(**in_period), {"ballots": Count("pk")}),
+        grouped(place, Booking.objects.filter(**in_period), {
+            "bookings": Count("pk"), "bookings_confirmed": Count("pk", filter=Q(status=Booking.Status.CONFIRMED)),
+        }),
+    )
+    columns = [Column("topics", str(_("议题"))), Column("votes", str(_("发起投票"))), Column("ballots", str(_("投票人次"))),
+               Column("conventions", str(_("形成公约"))), Column("projects", str(_("立项"))),
+               Column("bookings", str(_("服务预约"))), Column("bookings_confirmed", str(_("预约已确认")))]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        return {c.key: v.get(c.key, 0) for c in columns}
+
+    rows, total = _build("council", "", place, period, columns, raw, derive, "topics")
+    tv = total.values
+    t = Theme("council", str(_("自治共治")), place, period, columns, rows, total, attention="topics")
+    t.headline = [(str(_("议题")), tv["topics"], "int"), (str(_("投票人次")), tv["ballots"], "int"),
+                  (str(_("形成公约")), tv["conventions"], "int"), (str(_("服务预约")), tv["bookings"], "int")]
+    t.charts = [
+        _breakdown(place, topics, "stage", stage.choices, "council-stage", str(_("议题阶段")), "bar", str(_("议题"))),
+        _per_child_chart("council-by-place", str(_("各{0}议事与服务").format(place.child_label)), rows,
+                         [("topics", str(_("议题"))), ("ballots", str(_("投票人次"))), ("bookings", str(_("服务预约")))]),
+    ]
+    return t
+
+
+def reviews(place: Place, period: Period) -> Theme:
+    """新成员审核及时率: requests reviewed in the period within 24 h and 72 h; requests waiting now."""
+    now = clock.now()
+    h24, h72 = REVIEW_LIMITS
+    raw = merge(
+        grouped(place, Membership.objects.filter(reviewed_at__gte=period.start, reviewed_at__lte=period.end), {
+            "reviewed": Count("pk"),
+            "within_24h": Count("pk", filter=Q(review_seconds__lte=h24)),
+            "within_72h": Count("pk", filter=Q(review_seconds__lte=h72)),
+        }, estate_field="estate_id"),
+        grouped(place, Membership.objects.filter(status=Membership.Status.PENDING), {
+            "pending": Count("pk"),
+            "waiting_over_24h": Count("pk", filter=Q(requested_at__lte=now - dt.timedelta(seconds=h24))),
+        }, estate_field="estate_id"),
+    )
+    columns = [Column("reviewed", str(_("已审核"))), Column("within_24h", str(_("24小时内"))),
+               Column("within_72h", str(_("72小时内"))), Column("rate_24h", str(_("24小时及时率")), "pct", chart=False),
+               Column("rate_72h", str(_("72小时及时率")), "pct", chart=False), Column("pending", str(_("待审核"))),
+               Column("waiting_over_24h", str(_("等待超24小时")))]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v.get(k, 0) for k in ("reviewed", "within_24h", "within_72h", "pending", "waiting_over_24h")}
+        out["rate_24h"] = _pct(out["within_24h"], out["reviewed"])
+        out["rate_72h"] = _pct(out["within_72h"], out["reviewed"])
+        return out
+
+    rows, total = _build("reviews", "", place, period, columns, raw, derive, "waiting_over_24h", by_estate=True)
+    tv = total.values
+    t = Theme("reviews", str(_("新成员审核及时率")), place, period, columns, rows, total, attention="waiting_over_24h")
+    t.headline = [(str(_("24小时及时率")), tv["rate_24h"], "pct"), (str(_("72小时及时率")), tv["rate_72h"], "pct"),
+                  (str(_("已审核")), tv["reviewed"], "int"), (str(_("等待超24小时")), tv["waiting_over_24h"], "int")]
+    t.charts = [
+        Chart("reviews-split", "pie", str(_("审核用时")),
+              [str(_("24小时内")), str(_("24-72小时")), str(_("超过72小时"))],
+              [{"name": str(_("已审核")), "data": [tv["within_24h"], tv["within_72h"] - tv["within_24h"],
+                                                 tv["reviewed"] - tv["within_72h"]]}]),
+        _per_child_chart("reviews-by-place", str(_("各{0}24小时及时率").format(place.child_label)), rows,
+                         [("rate_24h", str(_("24小时及时率"))), ("rate_72h", str(_("72小时及时率")))], unit="%"),
+    ]
+    return t
+
+
+THEMES: dict[str, tuple[Any, Callable[[Place, Period], Theme]]] = {
+    "users": (_("宝山用户数据"), users),
+    "posts": (_("综合信息"), posts),
+    "thought": (_("思想阵地"), thought),
+    "cases": (_("问题解决"), cases),
+    "council": (_("自治共治"), council),
+    "reviews": (_("新成员审核及时率"), reviews),
+}
+
+
+def theme(code: str, place: Place, period: Period) -> Theme:
+    found = THEMES.get(code) or PIVOTS.get(code)
+    if found is None:
+        raise NotFound("没有这个数据主题")
+    t = found[1](place, period)
+    t.code = code  # 数据透视 shows some themes under its own names
+    return t
+
+
+# --- the theme as a workbook (what the page shows, sheet by sheet) ----------------------
+
+def cell(value: Any, kind: str) -> Any:
+    """A figure as the page and the workbook show it (None: no basis for a ratio)."""
+    if value is None:
+        return "—"
+    return value
+
+
+def xlsx(t: Theme) -> bytes:
+    from shequtong.common.export import XlsxWriter
+
+    period = t.period.label if t.period else ""
+    title = f"{t.title}"
+    w = XlsxWriter(title[:31], [t.place.name, period])
+    w.append([])
+    w.append([t.place.child_label, *[c.label for c in t.columns]])
+    for r in t.rows:
+        w.append([r.name, *[cell(v, c.kind) for v, c in zip(r.cells(t.columns), t.columns, strict=True)]])
+    w.append([t.total.name, *[cell(v, c.kind) for v, c in zip(t.total.cells(t.columns), t.columns, strict=True)]])
+    for chart in t.charts:
+        headers, rows = chart.table()
+        w.add_sheet(chart.title, headers)
+        for row in rows:
+            w.append(row)
+    return w.getvalue()
+
+
+# --- 观察 (OB-1): the base figures of each place, and a community's own work ---------------
+
+def overview(place: Place, period: Period | None = None) -> Theme:
+    """Communities, residents and party members per subdistrict → community → estate/村民小组, and per
+    community its open and overdue cases, letters this month, average rating and review timeliness (30 days)."""
+    now = clock.now()
+    month_start = clock.today().replace(day=1)
+    since = now - dt.timedelta(days=30)
+    at_estates = place.community is not None
+    parts = [
+        grouped(place, Membership.objects.filter(reviewed_at__gte=since), {
+            "reviewed": Count("pk"), "within_24h": Count("pk", filter=Q(review_seconds__lte=REVIEW_LIMITS[0])),
+        }, estate_field="estate_id"),
+        grouped(place, Membership.objects.filter(status=Membership.Status.PENDING), {"pending": Count("pk")},
+                estate_field="estate_id"),
+    ]
+    if at_estates:
+        parts.append(grouped(place, Membership.objects.filter(status=Membership.Status.APPROVED),
+                             {"residents": Count("pk")}, estate_field="estate_id"))
+    else:
+        from shequtong.cases.models import RatingStat
+        from shequtong.letters.models import LetterStat
+
+        parts += [
+            grouped(place, CommunityStats.objects.all(), {"residents": Sum("residents"), "party_members": Sum("party_members")}),
+            grouped(place, Case.objects.filter(status__in=overdue.OPEN), {
+                "open": Count("pk"), "overdue": Count("pk", filter=overdue.any_q(now))}),
+            grouped(place, LetterStat.objects.filter(day__gte=month_start), {"letters_month": Sum("letters")}),
+            grouped(place, RatingStat.objects.all(), {"ratings": Sum("ratings"), "stars": Sum("stars_total")}),
+        ]
+        if place.subdistrict is None:
+            parts.append(_communities_per_subdistrict(place))
+    columns = [
+        *([Column("communities", str(_("居村委")))] if place.level == "district" else []),
+        Column("residents", str(_("居村民"))),
+        *([] if at_estates else [Column("party_members", str(_("党员"))), Column("open", str(_("未解决问题"))),
+                                 Column("overdue", str(_("逾期"))), Column("letters_month", str(_("本月来信"))),
+                                 Column("avg_stars", str(_("平均评分")), "avg", chart=False)]),
+        Column("rate_24h", str(_("审核及时率")), "pct", chart=False),
+        Column("pending", str(_("待审核"))),
+    ]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v.get(k, 0) for k in (
+            "communities", "residents", "party_members", "open", "overdue", "letters_month", "pending", "reviewed", "ratings")}
+        out["avg_stars"] = _avg(v.get("stars", 0), out["ratings"])
+        out["rate_24h"] = _pct(v.get("within_24h", 0), out["reviewed"])
+        return out
+
+    attention = "pending" if at_estates else "overdue"
+    rows, total = _build("overview", "", place, period, columns, merge(*parts), derive, attention, by_estate=True)
+    t = Theme("overview", str(_("观察")), place, period, columns, rows, total, attention=attention)
+    return t
+
+
+def _communities_per_subdistrict(place: Place) -> dict[int | None, dict[str, int]]:
+    qs = place.scope.communities()
+    return {row["subdistrict_id"]: {"communities": row["n"], "rural": row["rural"]}
+            for row in qs.order_by().values("subdistrict_id").annotate(
+                n=Count("pk"), rural=Count("pk", filter=Q(kind=Community.Kind.RURAL)))}
+
+
+def community_panel(user: User, community: Community) -> dict[str, Any]:
+    """The community's own figures for its 观察 page: the row its subdistrict's 观察 shows for it."""
+    parent = Place(scope.scope_for(user, "observe"), subdistrict=community.subdistrict)
+    t = overview(parent)
+    row = next((r for r in t.rows if r.key == community.pk), None)
+    return {"columns": t.columns, "values": row.values if row else {}}
+
+
+# --- 数据透视 (OB-6): population portrait and staff–resident interaction -------------------
+
+AGE_BANDS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("age_0_17", "0-17岁", 0, 18), ("age_18_34", "18-34岁", 18, 35), ("age_35_59", "35-59岁", 35, 60),
+    ("age_60_79", "60-79岁", 60, 80), ("age_80", "80岁及以上", 80, None),
+)
+
+
+def _born_between(low: int, high: int | None) -> Q:
+    """Aged at least `low` and under `high` today: born after today−high years, on or before today−low years."""
+    today = clock.today()
+
+    def years_ago(n: int) -> dt.date:
+        try:
+            return today.replace(year=today.year - n)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year - n, day=28)
+
+    q = Q(user__birth_date__lte=years_ago(low))
+    if high is not None:
+        q &= Q(user__birth_date__gt=years_ago(high))
+    return q
+
+
+def portrait(place: Place, period: Period) -> Theme:
+    """人口画像: the approved residents of each place by age band and sex, from the stored birth date and sex."""
+    approved = Membership.objects.filter(status=Membership.Status.APPROVED)
+    aggregates: dict[str, Any] = {"residents": Count("pk"),
+                                  "male": Count("pk", filter=Q(user__sex=User.Sex.MALE)),
+                                  "female": Count("pk", filter=Q(user__sex=User.Sex.FEMALE))}
+    aggregates.update({key: Count("pk", filter=_born_between(low, high)) for key, _l, low, high in AGE_BANDS})
+    raw = grouped(place, approved, aggregates, estate_field="estate_id")
+    columns = [Column("residents", str(_("实名居村民"))), Column("male", str(_("男"))), Column("female", str(_("女"))),
+               Column("sex_ratio", str(_("性别比(女=100)")), "avg", chart=False),
+               *[Column(key, label) for key, label, _lo, _hi in AGE_BANDS],
+               Column("elder_share", str(_("60岁及以上占比")), "pct", chart=False)]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {c.key: v.get(c.key, 0) for c in columns if c.kind == "int"}
+        out["sex_ratio"] = _avg(out["male"] * 100, out["female"])
+        out["elder_share"] = _pct(out["age_60_79"] + out["age_80"], out["residents"])
+        return out
+
+    rows, total = _build("portrait", "", place, period, columns, raw, derive, "residents", by_estate=True)
+    tv = total.values
+    t = Theme("portrait", str(_("人口画像")), place, None, columns, rows, total, attention="residents")
+    t.headline = [(str(_("实名居村民")), tv["residents"], "int"), (str(_("性别比(女=100)")), tv["sex_ratio"], "avg"),
+                  (str(_("60岁及以上占比")), tv["elder_share"], "pct")]
+    t.charts = [
+        Chart("portrait-age", "bar", str(_("年龄结构")), [label for _k, label, _lo, _hi in AGE_BANDS],
+              [{"name": str(_("人数")), "data": [tv[k] for k, _l, _lo, _hi in AGE_BANDS]}]),
+        Chart("portrait-sex", "pie", str(_("性别比例")), [str(_("男")), str(_("女")), str(_("未登记"))],
+              [{"name": str(_("人数")), "data": [tv["male"], tv["female"], tv["residents"] - tv["male"] - tv["female"]]}]),
+        _per_child_chart("portrait-by-place", str(_("各{0}年龄结构").format(place.child_label)), rows,
+                         [(k, label) for k, label, _lo, _hi in AGE_BANDS]),
+    ]
+    t.notes.append(str(_("按实名认证时登记的出生日期与性别统计（当前数，不限时段）；工作情况系统未登记，暂不统计。")))
+    return t
+
+
+def interaction(place: Place, period: Period) -> Theme:
+    """社工与居民互动: 面对面 visits recorded, cases first answered, replies by the committee, in the period."""
+    from shequtong.visits.models import Visit
+
+    in_period = {"created_at__gte": period.start, "created_at__lte": period.end}
+    raw = merge(
+        grouped(place, Visit.objects.exclude(status="draft").filter(**in_period), {"visits": Count("pk")}),
+        grouped(place, Case.objects.filter(first_response_at__gte=period.start, first_response_at__lte=period.end),
+                {"responses": Count("pk")}),
+        grouped(place, Case.objects.filter(resolved_at__gte=period.start, resolved_at__lte=period.end),
+                {"resolutions": Count("pk")}),
+    )
+    columns = [Column("visits", str(_("面对面走访"))), Column("responses", str(_("问题首次回应"))),
+               Column("resolutions", str(_("问题解决")))]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        return {c.key: v.get(c.key, 0) for c in columns}
+
+    rows, total = _build("interaction", "", place, period, columns, raw, derive, "visits")
+    tv = total.values
+    t = Theme("interaction", str(_("社工与居民互动")), place, period, columns, rows, total, attention="visits")
+    t.headline = [(c.label, tv[c.key], "int") for c in columns]
+    t.charts = [_per_child_chart("interaction-by-place", str(_("各{0}互动").format(place.child_label)), rows,
+                                 [(c.key, c.label) for c in columns])]
+    t.notes.append(str(_("按居村委统计；按社工个人统计尚未提供。")))
+    return t
+
+
+PIVOTS: dict[str, tuple[Any, Callable[[Place, Period], Theme]]] = {
+    "portrait": (_("人口画像"), portrait),
+    "handling": (_("问题处置"), cases),
+    "deliberation": (_("居村民议事"), council),
+    "interaction": (_("社工与居民互动"), interaction),
+}

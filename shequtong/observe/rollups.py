@@ -1,0 +1,143 @@
+"""The nightly check of the rollups the observer pages read: recompute each from its source rows,
+report every difference (drift), and write the recomputed values unless asked only to check.
+
+Rollups covered (each kept by a service in the transaction of its cause):
+
+- ``places.CommunityStats``: residents and party members per community (accounts grants);
+- ``cases.RatingStat``: ratings and star total per community (case ratings);
+- ``letters.LetterStat``: letters per day, community and category (letters);
+- ``boards.Post.read_count``: readers per post (boards reads).
+
+Each is recomputed with one grouped query over its source table. A drift is
+a key whose stored values differ from the recomputed ones (a missing row
+counts as zeros, so a lost row and a stray row are both reported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from shequtong.accounts.models import RoleGrant
+from shequtong.accounts.roles import Role
+from shequtong.boards.models import Post, Read
+from shequtong.cases.models import CaseRating, RatingStat
+from shequtong.letters.models import Letter, LetterStat
+from shequtong.places.models import Community, CommunityStats
+
+Values = dict[str, int]
+
+
+@dataclass(frozen=True)
+class Drift:
+    rollup: str
+    key: Any
+    stored: Values
+    expected: Values
+
+    def __str__(self) -> str:
+        return f"{self.rollup} {self.key}: stored {self.stored}, source says {self.expected}"
+
+
+def _diff(name: str, stored: dict[Any, Values], expected: dict[Any, Values], fields: tuple[str, ...]) -> list[Drift]:
+    zero = dict.fromkeys(fields, 0)
+    out = []
+    for key in sorted(set(stored) | set(expected), key=str):
+        s, e = {**zero, **stored.get(key, {})}, {**zero, **expected.get(key, {})}
+        if s != e:
+            out.append(Drift(name, key, s, e))
+    return out
+
+
+# --- per rollup: (stored, expected, write) --------------------------------------------
+
+def _community_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored: dict[Any, Values] = {
+        pk: {"residents": a, "party_members": b}
+        for pk, a, b in CommunityStats.objects.values_list("community_id", "residents", "party_members")}
+    expected: dict[Any, Values] = {}
+    grants = (RoleGrant.objects.filter(community__isnull=False, role__in=(Role.RESIDENT, Role.PARTY_MEMBER))
+              .order_by().values("community_id", "role").annotate(n=Count("pk")))
+    for row in grants:
+        field = "residents" if row["role"] == Role.RESIDENT else "party_members"
+        expected.setdefault(row["community_id"], {})[field] = row["n"]
+
+    def write(drifts: list[Drift]) -> None:
+        subs = dict(Community.objects.filter(pk__in=[d.key for d in drifts]).values_list("pk", "subdistrict_id"))
+        for d in drifts:
+            CommunityStats.objects.update_or_create(community_id=d.key, defaults={**d.expected, "subdistrict_id": subs[d.key]})
+
+    return stored, expected, write
+
+
+def _rating_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored: dict[Any, Values] = {
+        pk: {"ratings": a, "stars_total": b}
+        for pk, a, b in RatingStat.objects.values_list("community_id", "ratings", "stars_total")}
+    expected: dict[Any, Values] = {
+        r["community_id"]: {"ratings": r["ratings"], "stars_total": r["stars_total"] or 0}
+        for r in CaseRating.objects.order_by().values("community_id").annotate(ratings=Count("pk"), stars_total=Sum("stars"))}
+
+    def write(drifts: list[Drift]) -> None:
+        subs = dict(Community.objects.filter(pk__in=[d.key for d in drifts]).values_list("pk", "subdistrict_id"))
+        for d in drifts:
+            RatingStat.objects.update_or_create(community_id=d.key, defaults={**d.expected, "subdistrict_id": subs[d.key]})
+
+    return stored, expected, write
+
+
+def _letter_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {(r["day"], r["community_id"], r["category"]): {"letters": r["letters"]}
+              for r in LetterStat.objects.values("day", "community_id", "category", "letters")}
+    rows = (Letter.objects.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+            .order_by().values("day", "community_id", "category").annotate(n=Count("pk")))
+    expected = {(r["day"], r["community_id"], r["category"]): {"letters": r["n"]} for r in rows}
+
+    def write(drifts: list[Drift]) -> None:
+        subs = dict(Community.objects.filter(pk__in=[d.key[1] for d in drifts]).values_list("pk", "subdistrict_id"))
+        for d in drifts:
+            day, community_id, category = d.key
+            LetterStat.objects.update_or_create(day=day, community_id=community_id, category=category,
+                                                defaults={**d.expected, "subdistrict_id": subs[community_id]})
+
+    return stored, expected, write
+
+
+def _read_counts() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {pk: {"read_count": n} for pk, n in Post.objects.filter(read_count__gt=0).values_list("pk", "read_count")}
+    expected = {r["post_id"]: {"read_count": r["n"]} for r in Read.objects.order_by().values("post_id").annotate(n=Count("pk"))}
+
+    def write(drifts: list[Drift]) -> None:
+        for d in drifts:
+            Post.objects.filter(pk=d.key).update(read_count=d.expected["read_count"])
+
+    return stored, expected, write
+
+
+ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
+    "community_stats": (_community_stats, ("residents", "party_members")),
+    "rating_stats": (_rating_stats, ("ratings", "stars_total")),
+    "letter_stats": (_letter_stats, ("letters",)),
+    "read_counts": (_read_counts, ("read_count",)),
+}
+
+
+def rebuild(*, only: tuple[str, ...] = (), check: bool = False) -> list[Drift]:
+    """Recompute the rollups, return every drift found, and (unless `check`) write the recomputed values."""
+    found: list[Drift] = []
+    for name, (load, fields) in ROLLUPS.items():
+        if only and name not in only:
+            continue
+        with transaction.atomic():
+            stored, expected, write = load()
+            drifts = _diff(name, stored, expected, fields)
+            if drifts and not check:
+                write(drifts)
+        found += drifts
+    return found

@@ -1,0 +1,47 @@
+// 数据 (OB-2): draws every chart of the theme from the JSON the server put in #obs-chart-data.
+// The same numbers are in the table under each chart (the chart is an image for screen readers).
+(function () {
+  "use strict";
+  var COLOURS = ["#d9332e", "#1485ee", "#07a04f", "#f5a623", "#8e44ad", "#16a2b8", "#7f8c8d"];
+  function option(c, font) {
+    if (c.kind === "pie") {
+      return {
+        color: COLOURS,
+        tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+        legend: { bottom: 0, textStyle: { fontSize: font } },
+        series: [{ type: "pie", radius: ["35%", "62%"], top: 0, bottom: 30,
+          data: c.categories.map(function (name, i) { return { name: name, value: c.series[0].data[i] }; })
+            .filter(function (d) { return d.value > 0; }),
+          label: { fontSize: font, formatter: "{b}\n{c}" } }]
+      };
+    }
+    var many = c.categories.length > 6;
+    return {
+      color: COLOURS,
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, textStyle: { fontSize: font } },
+      grid: { left: 44, right: 12, top: c.series.length > 1 ? 36 : 16, bottom: many ? 78 : 40 },
+      xAxis: { type: "category", data: c.categories, axisLabel: { interval: 0, rotate: many ? 40 : 0, fontSize: font } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: font, formatter: c.unit ? "{value}" + c.unit : "{value}" } },
+      series: c.series.map(function (s) {
+        return { name: s.name, type: c.kind, data: s.data, smooth: c.kind === "line", barMaxWidth: 28 };
+      })
+    };
+  }
+  function draw() {
+    var source = document.getElementById("obs-chart-data");
+    if (!source || !window.echarts) { return; }
+    var font = document.body.classList.contains("elder") ? 16 : 12;
+    var charts = [];
+    JSON.parse(source.textContent).charts.forEach(function (c) {
+      var el = document.getElementById(c.id);
+      if (!el) { return; }
+      var chart = window.echarts.init(el);
+      chart.setOption(option(c, font));
+      el.setAttribute("data-drawn", "1");
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () { charts.forEach(function (ch) { ch.resize(); }); });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+})();

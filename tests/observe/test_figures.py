@@ -1,0 +1,274 @@
+"""数据 (OB-2): every figure of every theme equals a direct count over the source rows, at every level.
+
+Random residents, join requests and their reviews, party members, posts, replies,
+reads, 议事厅 topics and votes, cases and ratings are written (the rollups through
+the services that keep them); then each theme is read as a district observer and as
+a subdistrict observer, for the district, each subdistrict and each community, and
+every row and the total are compared with counts made here in Python over all rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from shequtong.accounts import services as account_services
+from shequtong.accounts.models import Membership
+from shequtong.accounts.roles import Role
+from shequtong.boards import services as board_services
+from shequtong.boards.models import Ballot, Post, Reply, Vote, VoteOption
+from shequtong.cases import overdue
+from shequtong.cases.models import Case, CaseRating
+from shequtong.observe import figures
+from shequtong.places.models import Community, Estate
+
+from ..factories import make_tree, make_user, make_with_role
+
+T0 = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
+STATUSES = ["new", "accepted", "in_progress", "escalated", "resolved", "closed"]
+
+# (community 0-2, estate 0-1 or None, requested days ago 0-40, review: None / (approve, hours later 1-100),
+#  logged in days ago or None, party member)
+member_st = st.tuples(st.integers(0, 2), st.sampled_from([0, 1, None]), st.integers(0, 40),
+                      st.one_of(st.none(), st.tuples(st.booleans(), st.integers(1, 100))),
+                      st.one_of(st.none(), st.integers(0, 40)), st.booleans())
+# (community, board, days ago 0-40, visible, replies (days ago list), readers 0-3, stage)
+post_st = st.tuples(st.integers(0, 2), st.sampled_from(["neighbours", "party", "notice", "council"]),
+                    st.integers(0, 40), st.booleans(), st.lists(st.integers(0, 40), max_size=2), st.integers(0, 3),
+                    st.sampled_from(["", "discussing", "convention", "project"]), st.booleans())
+# (community, status, days ago 0-200, responded after hours or None, resolved after hours, rating stars or None)
+case_st = st.tuples(st.integers(0, 2), st.sampled_from(STATUSES), st.integers(0, 200),
+                    st.one_of(st.none(), st.integers(0, 60)), st.integers(1, 500), st.one_of(st.none(), st.integers(1, 5)))
+
+
+def level_key(place: figures.Place, community: Community, estate_id: int | None, by_estate: bool) -> Any:
+    """The row a source row belongs to at this place, or a marker for 'outside the place'."""
+    if place.community is not None:
+        if community.pk != place.community.pk:
+            return "outside"
+        return estate_id if by_estate else None
+    if place.subdistrict is not None:
+        return community.pk if community.subdistrict_id == place.subdistrict.pk else "outside"
+    return community.subdistrict_id
+
+
+def count(rows: list[Any], place: figures.Place, covered: Callable[[Community], bool], by_estate: bool = False,
+          estate: Callable[[Any], int | None] = lambda r: None, weight: Callable[[Any], int] = lambda r: 1) -> Counter:
+    out: Counter = Counter()
+    for r in rows:
+        c = r.community
+        if not covered(c):
+            continue
+        k = level_key(place, c, estate(r), by_estate)
+        if k != "outside":
+            out[k] += weight(r)
+    return out
+
+
+class FiguresEqualDirectCounts(TestCase):
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(members=st.lists(member_st, max_size=8), posts=st.lists(post_st, max_size=8),
+           cases=st.lists(case_st, max_size=8), period=st.sampled_from(list(figures.PERIODS)))
+    def test_every_theme_every_level(self, members, posts, cases, period):  # type: ignore[no-untyped-def]
+        tree = make_tree()
+        communities = [tree.comm_a1, tree.comm_a2, tree.comm_b1]
+        estates = [list(c.estates.order_by("id")) for c in communities]
+        staff = [make_with_role(Role.COMMITTEE_SECRETARY, c) for c in communities]
+        admin = make_with_role(Role.SYSADMIN)
+        district = make_with_role(Role.DISTRICT_OBSERVER)
+        sub_a = make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a)
+        with time_machine.travel(T0, tick=False) as traveller:
+            residents: list[list[Any]] = [[], [], []]
+            for ci, ei, ago, review, login_ago, party in members:
+                user = make_user()
+                # Birth dates over 85 years and sex (or none), for 数据透视's population portrait.
+                type(user).objects.filter(pk=user.pk).update(
+                    birth_date=dt.date(1940, 1, 1) + dt.timedelta(days=(ago * 997 + ci * 331 + len(residents[ci]) * 71) % (365 * 85)),
+                    sex="M" if party else ("F" if review else ""))
+                traveller.move_to(T0 - dt.timedelta(days=ago))
+                m = account_services.request_membership(
+                    actor=user, community_id=communities[ci].pk, estate_id=estates[ci][ei].pk if ei is not None else None)
+                if review is not None:
+                    approve, hours = review
+                    traveller.move_to(min(T0, T0 - dt.timedelta(days=ago) + dt.timedelta(hours=hours)))
+                    account_services.review_membership(actor=staff[ci], membership_id=m.pk, approve=approve,
+                                                       reason="" if approve else "信息不符")
+                    if approve:
+                        residents[ci].append(user)
+                        if party:
+                            account_services.grant_role(actor=admin, user=user, role=Role.PARTY_MEMBER,
+                                                        community=communities[ci])
+                if login_ago is not None:
+                    type(user).objects.filter(pk=user.pk).update(last_login=T0 - dt.timedelta(days=login_ago))
+            traveller.move_to(T0)
+            for ci, board, ago, visible, replies, readers, stage, aid in posts:
+                at = T0 - dt.timedelta(days=ago)
+                post = Post.objects.create(
+                    community=communities[ci], board=board, author=staff[ci], title="议题", body="内容", created_at=at,
+                    visibility="visible" if visible else "hidden", stage=stage if board == "council" else "",
+                    is_mutual_aid=aid and board == "neighbours")
+                for r_ago in replies:
+                    Reply.objects.create(post=post, community=communities[ci], author=staff[ci], body="回复",
+                                         created_at=T0 - dt.timedelta(days=r_ago), visibility="visible")
+                for reader in residents[ci][:readers]:
+                    if visible:
+                        board_services.record_read(actor=reader, post_id=post.pk)
+                if board == "council" and stage:
+                    vote = Vote.objects.create(post=post, community=communities[ci], question="是否同意",
+                                               deadline=at + dt.timedelta(days=7), opened_by=staff[ci], opened_at=at)
+                    option = VoteOption.objects.create(vote=vote, label="同意")
+                    for voter in residents[ci][:readers]:
+                        Ballot.objects.create(vote=vote, option=option, community=communities[ci], user=voter, created_at=at)
+            for ci, status, ago, responded, resolved_h, stars in cases:
+                at = T0 - dt.timedelta(days=ago)
+                done = status in ("resolved", "closed")
+                c = Case.objects.create(
+                    community=communities[ci], subdistrict_id=communities[ci].subdistrict_id, source="mention",
+                    category="community", title="路灯", content="路灯坏了", status=status, created_at=at, updated_at=at,
+                    first_response_at=at + dt.timedelta(hours=responded) if responded is not None else None,
+                    resolved_at=at + dt.timedelta(hours=resolved_h) if done else None)
+                if done and stars:
+                    CaseRating.objects.create(case=c, rater=None, community=communities[ci],
+                                              subdistrict_id=communities[ci].subdistrict_id, stars=stars,
+                                              created_at=at + dt.timedelta(hours=resolved_h))
+
+            for observer, covered in ((district, lambda c: True), (sub_a, lambda c: c.subdistrict_id == tree.sub_a.pk)):
+                places = [figures.place_for(observer)]
+                places += [figures.place_for(observer, subdistrict_id=s.pk) for s in (tree.sub_a, tree.sub_b) if covered(
+                    Community(subdistrict_id=s.pk))]
+                places += [figures.place_for(observer, community_id=c.pk) for c in communities if covered(c)]
+                for place in places:
+                    self.check_place(place, figures.period_of(period), covered)
+
+    def check_place(self, place: figures.Place, period: figures.Period, covered: Callable[[Community], bool]) -> None:
+        def within(at: dt.datetime | None) -> bool:
+            return at is not None and period.start <= at <= period.end
+
+        now = T0
+        members = list(Membership.objects.select_related("community", "user"))
+        approved = [m for m in members if m.status == "approved"]
+        estate_of = lambda m: m.estate_id  # noqa: E731
+        all_posts = list(Post.objects.select_related("community"))
+        all_cases = list(Case.objects.select_related("community"))
+        from shequtong.accounts.models import RoleGrant
+
+        grants = list(RoleGrant.objects.filter(community__isnull=False).select_related("community"))
+        expected: dict[str, dict[str, Counter]] = {
+            "users": {
+                "residents": (count(approved, place, covered, True, estate_of) if place.community is not None
+                              else count([g for g in grants if g.role == Role.RESIDENT], place, covered)),
+                "party_members": count([g for g in grants if g.role == Role.PARTY_MEMBER], place, covered),
+                "registered": count([m for m in members if within(m.requested_at)], place, covered, True, estate_of),
+                "approved": count([m for m in members if within(m.requested_at) and m.status == "approved"], place, covered,
+                                  True, estate_of),
+                "active_7": count([m for m in approved if m.user.last_login and m.user.last_login >= now - dt.timedelta(days=7)],
+                                  place, covered, True, estate_of),
+                "active_30": count([m for m in approved if m.user.last_login and m.user.last_login >= now - dt.timedelta(days=30)],
+                                   place, covered, True, estate_of),
+            },
+            "posts": {
+                "posts": count([p for p in all_posts if p.visibility == "visible" and within(p.created_at)], place, covered),
+                "mutual_aid": count([p for p in all_posts if p.visibility == "visible" and p.is_mutual_aid and within(p.created_at)],
+                                    place, covered),
+                "replies": count([r for r in Reply.objects.select_related("community") if within(r.created_at)], place, covered),
+            },
+            "thought": {
+                f"{b}_{k}": count([p for p in all_posts if p.board == b and p.visibility == "visible" and within(p.created_at)],
+                                  place, covered, weight=(lambda p: 1) if k == "posts" else (lambda p: p.reads.count()))
+                for b in ("party", "notice") for k in ("posts", "reads")
+            },
+            "cases": {
+                "cases": count([c for c in all_cases if within(c.created_at)], place, covered),
+                "resolved": count([c for c in all_cases if within(c.created_at) and c.status in ("resolved", "closed")],
+                                  place, covered),
+                "responded": count([c for c in all_cases if within(c.created_at) and c.first_response_at], place, covered),
+                "open": count([c for c in all_cases if c.status in overdue.OPEN], place, covered),
+                "overdue": count([c for c in all_cases if overdue.buckets_of(c, now)], place, covered),
+                "ratings": count([r for r in CaseRating.objects.select_related("community") if within(r.created_at)],
+                                 place, covered),
+            },
+            "council": {
+                "topics": count([p for p in all_posts if p.board == "council" and p.visibility == "visible"
+                                 and within(p.created_at)], place, covered),
+                "conventions": count([p for p in all_posts if p.board == "council" and p.visibility == "visible"
+                                      and p.stage == "convention" and within(p.created_at)], place, covered),
+                "votes": count([v for v in Vote.objects.select_related("community") if within(v.opened_at)], place, covered),
+                "ballots": count([b for b in Ballot.objects.select_related("community") if within(b.created_at)], place, covered),
+            },
+            "reviews": {
+                "reviewed": count([m for m in members if within(m.reviewed_at)], place, covered, True, estate_of),
+                "within_24h": count([m for m in members if within(m.reviewed_at) and m.review_seconds <= 86400], place,
+                                    covered, True, estate_of),
+                "within_72h": count([m for m in members if within(m.reviewed_at) and m.review_seconds <= 3 * 86400], place,
+                                    covered, True, estate_of),
+                "pending": count([m for m in members if m.status == "pending"], place, covered, True, estate_of),
+                "waiting_over_24h": count([m for m in members if m.status == "pending"
+                                           and m.requested_at <= now - dt.timedelta(hours=24)], place, covered, True, estate_of),
+            },
+        }
+        # 观察 (OB-1): the same stock figures, and at subdistrict/district level the cases open and overdue now.
+        expected["overview"] = {"residents": expected["users"]["residents"], "pending": expected["reviews"]["pending"]}
+        if place.community is None:
+            expected["overview"].update({k: expected["cases"][k] for k in ("open", "overdue")})
+            expected["overview"]["party_members"] = expected["users"]["party_members"]
+        if place.level == "district":
+            expected["overview"]["communities"] = count(
+                [type("R", (), {"community": c})() for c in Community.objects.all()], place, covered)
+        # 数据透视: the portrait by age band and sex, and the staff–resident interaction.
+        today = T0.date()
+
+        def age(born: dt.date) -> int:
+            return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+        expected["portrait"] = {
+            "residents": count(approved, place, covered, True, estate_of),
+            "male": count([m for m in approved if m.user.sex == "M"], place, covered, True, estate_of),
+            "female": count([m for m in approved if m.user.sex == "F"], place, covered, True, estate_of),
+            **{key: count([m for m in approved if m.user.birth_date and low <= age(m.user.birth_date) and (
+                high is None or age(m.user.birth_date) < high)], place, covered, True, estate_of)
+               for key, _l, low, high in figures.AGE_BANDS},
+        }
+        expected["interaction"] = {
+            "responses": count([c for c in all_cases if within(c.first_response_at)], place, covered),
+            "resolutions": count([c for c in all_cases if within(c.resolved_at)], place, covered),
+        }
+        for code, figures_expected in expected.items():
+            theme = figures.overview(place) if code == "overview" else figures.theme(code, place, period)
+            by_key = {r.key: r for r in theme.rows}
+            children = {k for k, _n in place.children(by_estate=code in ("users", "reviews", "overview", "portrait"))}
+            assert set(by_key) == children, (code, place.name)
+            for name, counts in figures_expected.items():
+                if name == "party_members" and place.community is not None:
+                    continue  # not shown at estate level
+                assert set(counts) <= children, (code, name, counts)
+                for key, row in by_key.items():
+                    assert row.values[name] == counts.get(key, 0), (code, name, place.name, row.name)
+                assert theme.total.values[name] == sum(counts.values()), (code, name, place.name, "total")
+            # Shares are computed from the sums on the same row.
+            if code == "cases":
+                tv = theme.total.values
+                assert tv["response_rate"] == (round(tv["responded"] * 100 / tv["cases"], 1) if tv["cases"] else None)
+            if code == "reviews":
+                tv = theme.total.values
+                assert tv["rate_24h"] == (round(tv["within_24h"] * 100 / tv["reviewed"], 1) if tv["reviewed"] else None)
+            # Rows are in attention order: the attention column never increases down the list.
+            att = [r.values[theme.attention] for r in theme.rows if r.values[theme.attention] is not None]
+            assert att == sorted(att, reverse=True)
+        # No observer sees a place outside their scope: every row is a child of a covered place.
+        if place.subdistrict is None and place.community is None:
+            assert all(covered(Community(subdistrict_id=k)) for k, _n in place.children())
+
+
+def test_estates_listed_for_the_community_level(db):  # type: ignore[no-untyped-def]
+    tree = make_tree()
+    district = make_with_role(Role.DISTRICT_OBSERVER)
+    place = figures.place_for(district, community_id=tree.comm_a1.pk)
+    names = [n for _k, n in place.children()]
+    assert names[:2] == list(Estate.objects.filter(community=tree.comm_a1).order_by("id").values_list("name", flat=True))
