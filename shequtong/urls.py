@@ -24,6 +24,7 @@ urlpatterns: list = [
     path("open311/", include("shequtong.open311.urls")),
     # After web's own observe/ pages (the first pattern that matches wins).
     path("observe/", include("shequtong.observe.urls")),
+    path("", include("shequtong.ops.urls")),  # /readyz, /metrics
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

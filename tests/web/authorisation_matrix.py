@@ -107,6 +107,11 @@ TABLE: dict[str, dict[Any, Any]] = {
     # --- pages (GET, or an empty POST where the view takes POST only) ---
     "GET web:home": {"*": 200, "login": "anonymous"},
     "GET web:healthz": {"*": 200},
+    # Readiness: 503 in the matrix's database, where no worker has beaten (tests/ops/test_health.py).
+    "GET ops:readyz": {"*": 503},
+    # Metrics: every caller of the matrix comes from 127.0.0.1, inside METRICS_ALLOWED_NETWORKS;
+    # tests/ops/test_metrics.py refuses the others.
+    "GET ops:metrics": {"*": 200},
     "GET web:manage": {"*": 200, "login": "anonymous"},
     "GET web:observe": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET web:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
