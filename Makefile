@@ -115,5 +115,10 @@ restore:
 	@test -n "$(FROM)" || { echo "usage: make restore FROM=var/backups/<name> [YES=1]"; exit 2; }
 	$(PYTHON) manage.py restore $(FROM) $(if $(YES),--yes)
 
+## The restore drill and the hot-standby drill on PostgreSQL (tests/ops): a private primary and a
+## streaming replica on loopback ports, started, promoted and removed by the test.
+standby-drill: assets
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider tests/ops/test_backup.py tests/ops/test_standby.py
+
 clean:
 	rm -rf $(VENV) node_modules var staticfiles shequtong/static/vendor

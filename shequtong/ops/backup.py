@@ -41,6 +41,8 @@ from django.conf import settings
 from django.db import connection
 
 FORMAT = 1
+_PG_SESSION = ("-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1 "
+               "-c bytea_output=hex")
 CHUNK = 1 << 20
 
 
@@ -118,8 +120,11 @@ class Target:
             return sqlite3.connect(self.name)
         import psycopg
 
+        # A row's text form depends on the session's settings (a timestamptz is written in the session's
+        # time zone): fix them, or the same rows would checksum differently on two servers.
         return psycopg.connect(host=self.host or None, port=self.port or None, user=self.user or None,
-                               password=self.password or None, dbname=self.name, autocommit=True)
+                               password=self.password or None, dbname=self.name, autocommit=True,
+                               options=_PG_SESSION)
 
 
 # --- table figures ------------------------------------------------------------------
