@@ -457,6 +457,20 @@ SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_API_KEY = os.environ.get("SMS_HTTP_API_KEY", "")
 SMS_HTTP_SIGN_NAME = os.environ.get("SMS_HTTP_SIGN_NAME", "宝山社区通")
 SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "10"))
+# SMS through Tencent Cloud or Alibaba Cloud (integrations/sms_cloud.py):
+# SMS_BACKEND=shequtong.integrations.sms_cloud.TencentSmsGateway or ….AliyunSmsGateway.
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", SMS_HTTP_SIGN_NAME)
+SMS_TEMPLATE_CODE = os.environ.get("SMS_TEMPLATE_CODE", "")      # 您的验证码是{1}… (Alibaba: ${code})
+SMS_TEMPLATE_NOTICE = os.environ.get("SMS_TEMPLATE_NOTICE", "")  # {1} (Alibaba: ${content})
+SMS_TIMEOUT_SECONDS = float(os.environ.get("SMS_TIMEOUT_SECONDS", "10"))
+SMS_TENCENT_ENDPOINT = os.environ.get("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com")
+SMS_TENCENT_SECRET_ID = os.environ.get("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = os.environ.get("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = os.environ.get("SMS_TENCENT_SDK_APP_ID", "")
+SMS_TENCENT_REGION = os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_ALIYUN_ENDPOINT = os.environ.get("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
 
 # WeChat template messages (WECHAT_BACKEND=shequtong.integrations.wechat.WeChatTemplateChannel).
 WECHAT_BACKEND = os.environ.get("WECHAT_BACKEND", "shequtong.integrations.wechat.ConsoleWeChatChannel")
