@@ -475,6 +475,8 @@ SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", ""
 # WeChat template messages (WECHAT_BACKEND=shequtong.integrations.wechat.WeChatTemplateChannel).
 WECHAT_BACKEND = os.environ.get("WECHAT_BACKEND", "shequtong.integrations.wechat.ConsoleWeChatChannel")
 WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "")
+# Web authorisation (binding an account from 我的): the browser is sent to open.weixin.qq.com.
+WECHAT_OPEN_BASE = os.environ.get("WECHAT_OPEN_BASE", "https://open.weixin.qq.com")
 WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
 WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
 WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")

@@ -157,6 +157,11 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST inbox:reply[B]": {"*": 302, "login": "anonymous"},
     "GET notifications:preferences": {"*": 200, "login": "anonymous"},
     "GET notifications:log": {"*": 403, "login": "anonymous", 200: "sysadmin"},
+    # 绑定微信 (issue 20 item 6): anyone signed in binds their own account; POST only. The callback
+    # without this session's one-time state goes back to the settings page.
+    "POST notifications:wechat_bind": {"*": 302, "login": "anonymous"},
+    "GET notifications:wechat_callback": {"*": 302, "login": "anonymous"},
+    "POST notifications:wechat_unbind": {"*": 302, "login": "anonymous"},
     "GET boards:index": {"*": 200, "login": "anonymous", 404: "@observers service_center policy_reviewer rural_admin"},
     "GET boards:board": {"*": 200, "login": "anonymous", 404: "@observers villager service_center policy_reviewer rural_admin"},
     "GET boards:new": {"*": 302, "login": "anonymous", 200: "resident_a resident_b party_member_a", 404: "@observers villager service_center policy_reviewer rural_admin"},
