@@ -43,6 +43,7 @@ def preference_page(request: AuthedRequest) -> HttpResponse:
             return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {
         "form": form, "wechat_bound": bool(pref.wechat_openid), "masked_phone": request.user.masked_phone,
+        "wechat_configured": bool(settings.WECHAT_APP_ID),
     })
 
 
@@ -55,6 +56,9 @@ def wechat_bind(request: AuthedRequest) -> HttpResponse:
     """绑定微信: off to WeChat's web authorisation; it comes back to wechat_callback with a code."""
     from shequtong.integrations.wechat import WeChatOAuth
 
+    if not settings.WECHAT_APP_ID:
+        messages.error(request, "本平台尚未接入微信公众号")
+        return redirect("notifications:preferences")
     state = secrets.token_urlsafe(24)
     request.session[_STATE_KEY] = state
     callback = reverse("notifications:wechat_callback")

@@ -89,6 +89,15 @@ def test_a_resident_binds_wechat_from_the_settings_page_and_gets_a_template_mess
     assert ChannelPreference.objects.get(user_id=user.pk).wechat_openid == ""
 
 
+def test_without_an_official_account_there_is_nothing_to_bind(settings, db):
+    settings.WECHAT_APP_ID = ""
+    client = Client()
+    client.force_login(make_user())
+    assert "尚未接入微信公众号" in client.get(reverse("notifications:preferences")).content.decode()
+    response = client.post(reverse("notifications:wechat_bind"))
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:preferences")
+
+
 def test_a_forged_callback_binds_nothing(wx):
     victim = make_user()
     client = Client()
