@@ -14,7 +14,7 @@ GRID_PORT ?= 8311
 # until the simulator is up and then really travel (scripts/run_demo.sh).
 DEMO_GRID = GRID_GATEWAY=shequtong.integrations.open311_client.Open311GridGateway GRID_OPEN311_URL=http://127.0.0.1:$(GRID_PORT)/open311/v2
 
-.PHONY: run test test-pg test-e2e fuzz lint install assets migrate seed serve clean bench bench-full nginx redis faults
+.PHONY: run test test-pg test-e2e fuzz lint install assets migrate seed serve clean bench bench-full nginx redis faults backup restore standby-drill
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
@@ -102,6 +102,24 @@ redis:
 FAULTS_ARGS ?=
 faults: assets redis
 	$(PYTHON) bench/faults.py $(FAULTS_ARGS)
+
+## Back up and restore (docs/operations.md "Back up and restore"): the configured database (pg_dump
+## custom format, or SQLite's online backup), MEDIA_ROOT and a manifest with checksums.
+## make backup [BACKUP_DIR=var/backups/<name>] [OFFSITE=/mnt/offsite]
+## make restore FROM=var/backups/<name> [YES=1] (stop the app and the worker first)
+BACKUP_DIR ?=
+OFFSITE ?=
+backup:
+	$(PYTHON) manage.py backup $(if $(BACKUP_DIR),--dest $(BACKUP_DIR)) $(if $(OFFSITE),--offsite $(OFFSITE))
+
+restore:
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=var/backups/<name> [YES=1]"; exit 2; }
+	$(PYTHON) manage.py restore $(FROM) $(if $(YES),--yes)
+
+## The restore drill and the hot-standby drill on PostgreSQL (tests/ops): a private primary and a
+## streaming replica on loopback ports, started, promoted and removed by the test.
+standby-drill: assets
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider tests/ops/test_backup.py tests/ops/test_standby.py
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles shequtong/static/vendor

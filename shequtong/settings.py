@@ -86,13 +86,18 @@ INSTALLED_APPS = [
     "shequtong.open311",
     "shequtong.observe",
     "shequtong.operations",  # issue 20: bootstrap, imports, administration pages
+    "shequtong.ops",  # issue 20: /readyz, /metrics, the read replica's router, backup and restore
     "shequtong.web",
     "shequtong.cityops",  # issue 21: 城运中心对接 (feeds, webhook, the 治慧中心 wall)
     "shequtong.demo",  # seed_demo and the other generators: nothing imports it
 ]
 
 MIDDLEWARE = [
-    # First, so a shed request costs no session, database or template work.
+    # The request id (X-Request-ID, in every log line of the request) and the per-view metrics
+    # come first, so shed requests are counted and carry an id too; both cost no database work.
+    "shequtong.common.logs.RequestIdMiddleware",
+    "shequtong.ops.metrics.MetricsMiddleware",
+    # Then shedding, so a shed request costs no session, database or template work.
     "shequtong.common.shedding.LoadSheddingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -162,6 +167,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A psycopg connection pool per process (Django 5.1+) instead of one persistent connection per
+# thread: DB_POOL=1, sized by DB_POOL_MIN_SIZE/DB_POOL_MAX_SIZE (its use shows in /metrics).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "8")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT_SECONDS", "10")),
+    }
+# The hot standby (NF-5, ops/replica.py): a streaming replica of the primary. 观察者 reads go to
+# it; everything else, and every read inside a transaction, stays on the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")), conn_health_checks=True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["shequtong.ops.replica.ReplicaRouter"]
 if SCRATCH:
     # Never the configured database: a scratch process must not reach real data.
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
@@ -242,7 +264,7 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = False  # preloading is a decision for the domain's owner, not a default
 # The health probe is plain HTTP from the host itself.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Our reverse proxies (addresses or networks): only a request from one of them may name the
 # client in X-Forwarded-For (common/clientip.py). Empty: REMOTE_ADDR is the client.
 TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()]
@@ -266,6 +288,9 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.Authenticatio
                   "shequtong.accounts.middleware.IdleTimeoutMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("shequtong.accounts.middleware.IdleTimeoutMiddleware") + 1,
                   "shequtong.accounts.middleware.NoStoreMiddleware")
+if DATABASE_REPLICA_URL:  # 观察者 GETs read from the replica (ops/replica.py)
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                      "shequtong.ops.replica.ObserverReadsMiddleware")
 # After AccessRuleMiddleware (its process_view refuses the anonymous first).
 MIDDLEWARE.insert(MIDDLEWARE.index("shequtong.common.access.AccessRuleMiddleware") + 1,
                   "shequtong.accounts.middleware.StaffSecurityMiddleware")
@@ -342,15 +367,34 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
-# --- Logging --------------------------------------------------------------
+# --- Logging, metrics, error reporting (issue 20 item 5, docs/operations.md "Watching it") ---
+# LOG_FORMAT=json: one JSON object a line with the request id (common/logs.py), the default in
+# production; "plain" for a console. The access line of each request is the shequtong.request logger.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "shequtong.common.logs.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+                   "json": {"()": "shequtong.common.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "jieba": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "jieba": {"level": "WARNING"},
+                # Access lines: on in production; a developer's console has runserver's own.
+                "shequtong.request": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")}},
 }
+# /metrics (ops/views.py): the bearer token, or a client address inside these networks.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()]
+# Sentry (or GlitchTip): only with a DSN; sentry-sdk is the optional extra "sentry".
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN and not TESTING:
+    from shequtong.common import errortracking
+
+    errortracking.init(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+                       release=os.environ.get("SENTRY_RELEASE", ""),
+                       traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")))
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
@@ -388,6 +432,10 @@ OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # `manage.py worker`: idle sleep between passes, and how often each periodic job runs (seconds).
 WORKER_IDLE_SECONDS = float(os.environ.get("WORKER_IDLE_SECONDS", "5"))
 WORKER_DEFAULT_INTERVAL_SECONDS = 300
+# The worker's heartbeat (notifications/heartbeat.py): written at most this often; /readyz fails
+# and the metric shows it when the freshest beat is older than the max age.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "15"))
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", "180"))
 WORKER_SCHEDULE = {
     "cases.overdue_scan": 600,
     "cases.grid_poll": 120,
@@ -450,10 +498,26 @@ SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_API_KEY = os.environ.get("SMS_HTTP_API_KEY", "")
 SMS_HTTP_SIGN_NAME = os.environ.get("SMS_HTTP_SIGN_NAME", "宝山社区通")
 SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "10"))
+# SMS through Tencent Cloud or Alibaba Cloud (integrations/sms_cloud.py):
+# SMS_BACKEND=shequtong.integrations.sms_cloud.TencentSmsGateway or ….AliyunSmsGateway.
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", SMS_HTTP_SIGN_NAME)
+SMS_TEMPLATE_CODE = os.environ.get("SMS_TEMPLATE_CODE", "")      # 您的验证码是{1}… (Alibaba: ${code})
+SMS_TEMPLATE_NOTICE = os.environ.get("SMS_TEMPLATE_NOTICE", "")  # {1} (Alibaba: ${content})
+SMS_TIMEOUT_SECONDS = float(os.environ.get("SMS_TIMEOUT_SECONDS", "10"))
+SMS_TENCENT_ENDPOINT = os.environ.get("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com")
+SMS_TENCENT_SECRET_ID = os.environ.get("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = os.environ.get("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = os.environ.get("SMS_TENCENT_SDK_APP_ID", "")
+SMS_TENCENT_REGION = os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_ALIYUN_ENDPOINT = os.environ.get("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
 
 # WeChat template messages (WECHAT_BACKEND=shequtong.integrations.wechat.WeChatTemplateChannel).
 WECHAT_BACKEND = os.environ.get("WECHAT_BACKEND", "shequtong.integrations.wechat.ConsoleWeChatChannel")
 WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "")
+# Web authorisation (binding an account from 我的): the browser is sent to open.weixin.qq.com.
+WECHAT_OPEN_BASE = os.environ.get("WECHAT_OPEN_BASE", "https://open.weixin.qq.com")
 WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
 WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
 WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")

@@ -26,6 +26,7 @@ urlpatterns: list = [
     # After web's own observe/ pages (the first pattern that matches wins).
     path("observe/", include("shequtong.observe.urls")),
     path("ops/", include("shequtong.operations.urls")),
+    path("", include("shequtong.ops.urls")),  # /readyz, /metrics
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

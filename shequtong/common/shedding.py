@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 BUSY_MESSAGE = "人多，请稍后再试"
 HEADER = "HTTP_X_REQUEST_START"
 # Never shed the probes that tell the load balancer whether this process is alive.
-EXEMPT_PATHS = ("/healthz",)
+EXEMPT_PATHS = ("/healthz", "/readyz", "/metrics")
 
 _PAGE = """<!doctype html>
 <html lang="zh-Hans"><head><meta charset="utf-8">

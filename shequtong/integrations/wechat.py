@@ -121,6 +121,40 @@ class WeChatTemplateChannel:
         raise WeChatDeliveryError("access token refused twice", retryable=True)
 
 
+class WeChatOAuth:
+    """Official-account web authorisation (网页授权, scope snsapi_base): who is this WeChat user?
+
+        GET {open}/connect/oauth2/authorize?appid=…&redirect_uri=…&response_type=code
+            &scope=snsapi_base&state=…#wechat_redirect        (the user's browser, inside WeChat)
+        → redirect_uri?code=…&state=…
+        GET {base}/sns/oauth2/access_token?appid=…&secret=…&code=…&grant_type=authorization_code
+        → {"access_token", "expires_in", "refresh_token", "openid", "scope"} | {"errcode": 40029, …}
+
+    Only the openid is kept (to send template messages to); the web access token is discarded.
+    """
+
+    def __init__(self, base: str | None = None, *, open_base: str | None = None, app_id: str | None = None,
+                 app_secret: str | None = None, timeout: float | None = None) -> None:
+        self.channel = WeChatTemplateChannel(base, app_id=app_id, app_secret=app_secret, template_id="",
+                                             timeout=timeout)
+        self.open_base = (open_base if open_base is not None else settings.WECHAT_OPEN_BASE).rstrip("/")
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        query = urllib.parse.urlencode({"appid": self.channel.app_id, "redirect_uri": redirect_uri,
+                                        "response_type": "code", "scope": "snsapi_base", "state": state})
+        return f"{self.open_base}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+    def openid_for(self, code: str) -> str:
+        answer = self.channel._call("GET", "/sns/oauth2/access_token", {
+            "appid": self.channel.app_id, "secret": self.channel.app_secret, "code": code,
+            "grant_type": "authorization_code"}, operation="wechat.oauth")
+        openid = answer.get("openid")
+        if not openid or answer.get("errcode"):
+            code_ = int(answer.get("errcode") or 0)
+            raise WeChatDeliveryError(f"oauth: {code_} {answer.get('errmsg', '')}", retryable=code_ in _RETRYABLE)
+        return str(openid)
+
+
 def _masked_openid(openid: str) -> str:
     return openid[:6] + "…" if openid else ""
 

@@ -7,3 +7,4 @@ class NotificationError(ErrorCode):
     EMAIL_INVALID = "email_invalid"
     EMAIL_TOO_LONG = "email_too_long"
     SYSADMIN_ONLY = "sysadmin_only"
+    WECHAT_BIND_FAILED = "wechat_bind_failed"

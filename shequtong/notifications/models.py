@@ -131,6 +131,9 @@ class ScheduledJob(models.Model):
     next_run_at = models.DateTimeField()
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Counted by every worker (the Prometheus metrics read them: shequtong_job_runs_total).
+    runs = models.PositiveBigIntegerField(default=0)
+    failures = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -139,6 +142,28 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process says it is alive (readiness check /readyz, metric shequtong_worker_heartbeat_age_seconds).
+
+    One row per worker (host and pid), refreshed every WORKER_HEARTBEAT_SECONDS
+    while it runs; a row not refreshed for WORKER_HEARTBEAT_MAX_AGE_SECONDS
+    means that worker is gone (rows of long-gone workers are pruned by the others).
+    """
+
+    worker = models.CharField(max_length=120, unique=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+    beats = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-beat_at"]
+        verbose_name = _("后台进程心跳")
+        verbose_name_plural = _("后台进程心跳")
+
+    def __str__(self) -> str:
+        return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ChannelPreference(models.Model):

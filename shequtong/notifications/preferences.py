@@ -82,6 +82,24 @@ def set_preferences(*, actor: User, email: bool, sms: bool, wechat: bool, email_
     return pref
 
 
+def bind_wechat(*, actor: User, openid: str) -> ChannelPreference:
+    """Bind the WeChat account WeChat's web authorisation named (one account per openid: it moves)."""
+    openid = openid.strip()
+    if not openid or len(openid) > 64:
+        raise ValidationFailed("微信授权失败，请重试", code=NotificationError.WECHAT_BIND_FAILED)
+    with transaction.atomic():
+        ChannelPreference.objects.filter(wechat_openid=openid).exclude(user_id=actor.pk).update(wechat_openid="")
+        pref, _ = ChannelPreference.objects.select_for_update().get_or_create(user_id=actor.pk, defaults=_DEFAULTS)
+        pref.wechat_openid, pref.wechat = openid, True
+        pref.save(update_fields=["wechat_openid", "wechat", "updated_at"])
+    return pref
+
+
+def unbind_wechat(*, actor: User) -> None:
+    with transaction.atomic():
+        ChannelPreference.objects.filter(user_id=actor.pk).update(wechat_openid="")
+
+
 def fan_out(row: Outbox) -> list[Outbox]:
     """Enqueue a reminder on each external channel its recipient accepts (idempotent per channel)."""
     user = User.objects.filter(pk=row.payload.get("user_id"), is_active=True).first()

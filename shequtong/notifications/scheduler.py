@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from shequtong.common import clock
 
@@ -62,6 +63,8 @@ def run_due() -> list[str]:
         except Exception as exc:  # one failing job must not stop the others
             logger.exception("scheduled job %s failed", name)
             error = f"{exc.__class__.__name__}: {exc}"
-        ScheduledJob.objects.filter(name=name).update(last_run_at=clock.now(), last_error=error[:2000])
+        ScheduledJob.objects.filter(name=name).update(
+            last_run_at=clock.now(), last_error=error[:2000], runs=F("runs") + 1,
+            failures=F("failures") + (1 if error else 0))
         ran.append(name)
     return ran

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
-from django.http import HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access
@@ -37,7 +43,56 @@ def preference_page(request: AuthedRequest) -> HttpResponse:
             return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {
         "form": form, "wechat_bound": bool(pref.wechat_openid), "masked_phone": request.user.masked_phone,
+        "wechat_configured": bool(settings.WECHAT_APP_ID),
     })
+
+
+_STATE_KEY = "wechat_oauth_state"
+
+
+@access.login
+@require_POST
+def wechat_bind(request: AuthedRequest) -> HttpResponse:
+    """绑定微信: off to WeChat's web authorisation; it comes back to wechat_callback with a code."""
+    from shequtong.integrations.wechat import WeChatOAuth
+
+    if not settings.WECHAT_APP_ID:
+        messages.error(request, "本平台尚未接入微信公众号")
+        return redirect("notifications:preferences")
+    state = secrets.token_urlsafe(24)
+    request.session[_STATE_KEY] = state
+    callback = reverse("notifications:wechat_callback")
+    callback = settings.SITE_URL.rstrip("/") + callback if settings.SITE_URL else request.build_absolute_uri(callback)
+    return HttpResponseRedirect(WeChatOAuth().authorize_url(callback, state))
+
+
+# A GET that writes: WeChat's authorisation comes back by redirect. Only with the one-time
+# state this person's POST above put in their session (no other site can start a binding).
+@access.login
+@require_GET
+def wechat_callback(request: AuthedRequest) -> HttpResponse:
+    from shequtong.integrations.errors import IntegrationError
+    from shequtong.integrations.wechat import WeChatOAuth
+
+    expected = request.session.pop(_STATE_KEY, None)
+    state, code = request.GET.get("state", ""), request.GET.get("code", "")
+    if not expected or not secrets.compare_digest(expected, state) or not code:
+        messages.error(request, "微信授权已失效，请重新绑定")
+        return redirect("notifications:preferences")
+    try:
+        openid = WeChatOAuth().openid_for(code)
+    except IntegrationError:
+        messages.error(request, "微信授权失败，请稍后重试")
+        return redirect("notifications:preferences")
+    perform(request, lambda: preferences.bind_wechat(actor=request.user, openid=openid), success="微信已绑定")
+    return redirect("notifications:preferences")
+
+
+@access.login
+@require_POST
+def wechat_unbind(request: AuthedRequest) -> HttpResponse:
+    perform(request, lambda: preferences.unbind_wechat(actor=request.user), success="已解除微信绑定")
+    return redirect("notifications:preferences")
 
 
 @access.capability("sysadmin")

@@ -15,6 +15,8 @@ from shequtong.charity import home as charity_home
 from shequtong.common import access, registry
 from shequtong.rural import selectors as rural_selectors
 
+from . import selectors
+
 
 @access.public
 def healthz(request: HttpRequest) -> HttpResponse:

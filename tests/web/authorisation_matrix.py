@@ -107,6 +107,11 @@ TABLE: dict[str, dict[Any, Any]] = {
     # --- pages (GET, or an empty POST where the view takes POST only) ---
     "GET web:home": {"*": 200, "login": "anonymous"},
     "GET web:healthz": {"*": 200},
+    # Readiness: 503 in the matrix's database, where no worker has beaten (tests/ops/test_health.py).
+    "GET ops:readyz": {"*": 503},
+    # Metrics: every caller of the matrix comes from 127.0.0.1, inside METRICS_ALLOWED_NETWORKS;
+    # tests/ops/test_metrics.py refuses the others.
+    "GET ops:metrics": {"*": 200},
     "GET web:manage": {"*": 200, "login": "anonymous"},
     "GET web:observe": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET web:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
@@ -199,6 +204,11 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET boards:board": {"*": 200, "login": "anonymous", 404: "@observers villager service_center policy_reviewer rural_admin security_admin audit_admin"},
     "GET boards:new": {"*": 302, "login": "anonymous", 200: "resident_a resident_b party_member_a", 404: "@observers villager service_center policy_reviewer rural_admin security_admin audit_admin"},
     "GET boards:community[A]": {"*": 200, "login": "anonymous", 404: "@boards_outsiders_a service_center rural_admin security_admin audit_admin"},
+    # 绑定微信 (issue 20 item 6): anyone signed in binds their own account; POST only. The callback
+    # without this session's one-time state goes back to the settings page.
+    "POST notifications:wechat_bind": {"*": 302, "login": "anonymous"},
+    "GET notifications:wechat_callback": {"*": 302, "login": "anonymous"},
+    "POST notifications:wechat_unbind": {"*": 302, "login": "anonymous"},
     "GET boards:community[B]": {"*": 404, "login": "anonymous", 200: "@observers_b @committee_b resident_b"},
     "GET boards:community_board[A]": {"*": 200, "login": "anonymous", 404: "@boards_outsiders_a service_center rural_admin security_admin audit_admin"},
     "GET boards:community_board[B]": {"*": 404, "login": "anonymous", 200: "@observers_b @committee_b resident_b"},

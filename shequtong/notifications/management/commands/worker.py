@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connections
 
-from shequtong.notifications import outbox, scheduler
+from shequtong.notifications import heartbeat, outbox, scheduler
 
 logger = logging.getLogger("shequtong.worker")
 
@@ -39,8 +39,10 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
             self.stdout.write(f"worker started; jobs: {', '.join(sorted(scheduler.jobs())) or '-'}")
+        heart = heartbeat.Heart()
         while True:
             try:
+                heart.beat()
                 delivered = outbox.deliver_due()
                 ran = scheduler.run_due()
             except DatabaseError as exc:
@@ -59,6 +61,8 @@ class Command(BaseCommand):
             if delivered or ran or opts["once"]:
                 self.stdout.write(f"delivered {delivered}; jobs run: {', '.join(ran) or '-'}")
             if opts["once"] or stopping:
+                if stopping:
+                    heart.stop()  # a clean stop is not a dead worker: its row goes at once
                 return
             if not delivered:
                 time.sleep(sleep)

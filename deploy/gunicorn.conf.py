@@ -1,0 +1,45 @@
+"""gunicorn settings for 社区通 (deploy/compose.yaml and deploy/systemd/shequtong-web.service).
+
+Everything can be overridden from the environment: GUNICORN_BIND, GUNICORN_WORKERS,
+GUNICORN_THREADS, GUNICORN_TIMEOUT. 3 gthread workers × 4 threads gave the highest
+throughput on two cores (docs/performance.md); MAX_CONNS in nginx should be about
+workers × threads × 4.
+
+With PROMETHEUS_MULTIPROC_DIR set, each worker process counts its requests into
+files there and /metrics adds them up (ops/metrics.py): the directory is emptied
+when gunicorn starts and a dead worker's gauges are dropped.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+backlog = 2048
+# Recycle a worker now and then (memory growth of long-lived processes).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+# The app writes one JSON access line per request with its request id (common/logs.py).
+accesslog = None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
+
+
+def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
