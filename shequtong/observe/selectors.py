@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.accounts import audit, scope
-from shequtong.accounts.models import AuditEvent, User
+from shequtong.accounts.models import AuditEvent, Membership, User
 from shequtong.boards import catalogue
 from shequtong.boards.models import Post, Visibility
 from shequtong.cases.models import Case, Source
 from shequtong.common import chinese, clock, fulltext, masking
-from shequtong.places.models import Community
+from shequtong.places.models import Community, CommunityStats
 from shequtong.visits.models import PUBLISHED_STATUSES, Visit
 
 PER_PAGE = 20
@@ -269,3 +269,23 @@ def search(user: User, f: SearchFilters, *, page: int = 1, per_page: int = PER_P
     _place_names(shown)
     return ResultPage(hits=shown, number=page, has_next=len(hits) > end and page < MAX_PAGES, terms=terms,
                       capped=capped)
+
+def totals(user: User) -> dict[str, Any]:
+    """The observer home's headline figures for the observer's scope (communities, residents, reviews)."""
+    s = scope.scope_for(user, "observe")
+    agg = s.filter(CommunityStats.objects.all()).aggregate(residents=Sum("residents"), party=Sum("party_members"))
+    comm = s.communities().aggregate(total=Count("id"), rural=Count("id", filter=Q(kind=Community.Kind.RURAL)))
+    since = clock.now() - dt.timedelta(days=30)
+    reviews = s.filter(Membership.objects.filter(reviewed_at__gte=since)).aggregate(
+        total=Count("id"), timely=Count("id", filter=Q(review_seconds__lte=24 * 3600))
+    )
+    rate = (reviews["timely"] / reviews["total"] * 100) if reviews["total"] else None
+    return {
+        "communities": comm["total"],
+        "rural": comm["rural"],
+        "urban": comm["total"] - comm["rural"],
+        "residents": agg["residents"] or 0,
+        "party_members": agg["party"] or 0,
+        "reviews_30d": reviews["total"],
+        "timely_rate": rate,
+    }

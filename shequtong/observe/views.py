@@ -16,7 +16,6 @@ from shequtong.accounts import services as account_services
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access, clock, registry
 from shequtong.common.pagination import page_number, query_without_page
-from shequtong.web import selectors as web_selectors
 
 from . import feed, figures, selectors
 from .forms import SearchForm
@@ -202,7 +201,7 @@ def observer_home(request: AuthedRequest, tiles: object) -> HttpResponse:
     """The observer version's 首页: whose area this is, what needs action, and 宝山圈 (web.views.home calls it)."""
     return render(request, "observe/home.html", {
         "place_name": feed.place_name(request.user),
-        "totals": web_selectors.totals(request.user),
+        "totals": selectors.totals(request.user),
         "alerts": feed.alerts(request.user),
         "tiles": tiles,
         "offer_elder_mode": account_services.offers_elder_mode(request.user),

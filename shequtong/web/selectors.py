@@ -6,36 +6,10 @@ The subdistrict or community a drill-down opens comes from ``accounts.scope``
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, Sum
-
-from shequtong.accounts import scope
-from shequtong.accounts.models import Membership, User
-from shequtong.common import clock
-from shequtong.places.models import Community, CommunityStats
-
-
-def totals(user: User) -> dict[str, Any]:
-    """The 数据 tab's headline figures for the observer's scope."""
-    s = scope.scope_for(user, "observe")
-    agg = s.filter(CommunityStats.objects.all()).aggregate(residents=Sum("residents"), party=Sum("party_members"))
-    comm = s.communities().aggregate(total=Count("id"), rural=Count("id", filter=Q(kind=Community.Kind.RURAL)))
-    since = clock.now() - timedelta(days=30)
-    reviews = s.filter(Membership.objects.filter(reviewed_at__gte=since)).aggregate(
-        total=Count("id"), timely=Count("id", filter=Q(review_seconds__lte=24 * 3600))
-    )
-    rate = (reviews["timely"] / reviews["total"] * 100) if reviews["total"] else None
-    return {
-        "communities": comm["total"],
-        "rural": comm["rural"],
-        "urban": comm["total"] - comm["rural"],
-        "residents": agg["residents"] or 0,
-        "party_members": agg["party"] or 0,
-        "reviews_30d": reviews["total"],
-        "timely_rate": rate,
-    }
+from shequtong.accounts.models import User
+from shequtong.places.models import Community
 
 
 def resident_digest(user: User, community: Community | None) -> dict[str, Any]:

@@ -27,9 +27,9 @@ from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from shequtong.observe import selectors  # noqa: E402
 from shequtong.ops.replica import observer_reads  # noqa: E402
 from shequtong.places.models import Community  # noqa: E402
-from shequtong.web import selectors  # noqa: E402
 
 User = get_user_model()
 
