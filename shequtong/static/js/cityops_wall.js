@@ -184,7 +184,10 @@
     if (loading) { return; }
     loading = true;
     var url = dataUrl + (focus ? "?subdistrict=" + focus : "");
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // A request that hangs (a server going away mid-answer) must not block every later refresh.
+    var ctrl = window.AbortController ? new window.AbortController() : null;
+    var timer = ctrl ? window.setTimeout(function () { ctrl.abort(); }, 15000) : 0;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: ctrl ? ctrl.signal : undefined })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
       .then(function (d) {
         lastOk = Date.now();
@@ -193,7 +196,7 @@
         setStatus("更新于 " + hhmm(lastOk), false);
       })
       .catch(function () { setStatus("数据暂不可用，正在重试…", true); })
-      .then(function () { loading = false; });
+      .then(function () { window.clearTimeout(timer); loading = false; });
   }
 
   function setFocus(id, tell) {
