@@ -93,12 +93,12 @@ USER_COLUMNS = (
     "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
     "is_staff", "is_active", "date_joined", "real_name", "masked_name", "real_name_grams", "id_number",
     "id_number_index", "phone", "phone_index", "birth_date", "sex", "elder_mode", "elder_mode_offered", "active_version",
-    "password_changed_at",
+    "password_changed_at", "invite_code", "privacy_consent_at", "privacy_consent_version", "must_change_password",
 )
 GRANT_COLUMNS = ("id", "user_id", "role", "subdistrict_id", "community_id", "estate_id", "granted_by_id", "created_at")
 MEMBERSHIP_COLUMNS = (
     "id", "user_id", "community_id", "estate_id", "status", "note", "reason", "requested_at",
-    "reviewed_at", "reviewed_by_id", "review_seconds",
+    "reviewed_at", "reviewed_by_id", "review_seconds", "building", "room",
 )
 
 
@@ -145,6 +145,7 @@ def resident_rows(start: int, size: int, *, first_user_id: int, first_grant_id: 
             uid, password, None, False, f"r{idx:07d}", "", "", "", False, True, asked, *_name_columns(name),
             crypto.encrypt(id_number), crypto.blind_index(id_number, purpose="id_number"),
             crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, False, "", now,
+            "", None, "", False,
         ))
         out.grants.append((gid, uid, Role.RESIDENT.value, sid, cid, eid, None, asked))
         gid += 1
@@ -152,7 +153,7 @@ def resident_rows(start: int, size: int, *, first_user_id: int, first_grant_id: 
             out.grants.append((gid, uid, Role.PARTY_MEMBER.value, sid, cid, None, None, asked))
             gid += 1
         out.memberships.append((mid, uid, cid, eid, Membership.Status.APPROVED.value, "", "", asked,
-                                asked + dt.timedelta(seconds=wait), None, wait))
+                                asked + dt.timedelta(seconds=wait), None, wait, "", ""))
         mid += 1
     return out
 
@@ -171,6 +172,7 @@ def staff_rows(per_community: int, *, first_user_id: int, first_grant_id: int, p
                 uid, password, None, False, f"s{cid}-{k}", "", "", "", False, True, joined, *_name_columns(name),
                 crypto.encrypt(id_number), crypto.blind_index(id_number, purpose="id_number"),
                 crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, False, "", now,
+                "", None, "", False,
             ))
             role = Role.COMMITTEE_SECRETARY if k == 0 else Role.COMMITTEE_STAFF
             out.grants.append((gid, uid, role.value, sid, cid, None, None, joined))

@@ -60,7 +60,7 @@ class ContentRatios:
 POST_COLUMNS = (
     "id", "community_id", "board", "author_id", "title", "body", "is_mutual_aid", "category", "tagged_by_id",
     "tagged_at", "stage", "visibility", "hidden_reason", "reply_count", "like_count", "read_count",
-    "created_at", "updated_at", "search_text",
+    "created_at", "updated_at", "search_text", "is_giveaway",
 )
 REPLY_COLUMNS = ("id", "post_id", "community_id", "author_id", "body", "visibility", "hidden_reason", "created_at")
 INTERACTION_COLUMNS = ("id", "post_id", "community_id", "user_id", "created_at")
@@ -177,7 +177,7 @@ def community_content(cid: int, kind: str, people: People, *, first_post_id: int
             board == "neighbours" and rng.random() < 0.15, "", None, None,
             "discussing" if board == "council" else "", "visible", "", n_replies, likes, n_reads, created, created,
             # As boards.services.create_post writes it; memoised, the few distinct texts are cut once.
-            chinese.search_text(title, body),
+            chinese.search_text(title, body), False,
         ))
     return out
 
@@ -240,12 +240,12 @@ CASE_COLUMNS = (
     "id", "community_id", "subdistrict_id", "source", "category", "title", "content", "raised_by_id", "created_by_id",
     "origin_type", "origin_id", "origin_url", "status", "send_state", "escalation_key", "external_id", "grid_status",
     "grid_result", "grid_checked_at", "first_response_at", "escalated_at", "resolved_at", "closed_at", "created_at",
-    "updated_at", "search_text",
+    "updated_at", "search_text", "assignee_id",
 )
 EVENT_COLUMNS = ("id", "case_id", "actor_id", "kind", "status_from", "status_to", "note", "created_at")
 RATING_COLUMNS = ("id", "case_id", "rater_id", "community_id", "subdistrict_id", "stars", "feedback", "created_at")
 LETTER_COLUMNS = ("id", "community_id", "subdistrict_id", "author_id", "by_committee", "kind", "category", "title",
-                  "content", "case_id", "created_at")
+                  "content", "case_id", "created_at", "estate_id")
 LETTER_SUB_COLUMNS = ("id", "letter_id", "subcategory_id")
 
 CASES_PER_RESIDENT = 0.175  # 140,000 cases at 800,000 residents
@@ -305,7 +305,8 @@ def community_cases(cid: int, sid: int, people: People, *, first_case_id: int, f
             origin = ("letter", letter_id, f"/letters/{letter_id}/")
             sub = rng.choice(subcategories[category])
             kind = "problem" if rng.random() < 0.8 else "suggestion"
-            out.letters.append((letter_id, cid, sid, author, False, kind, category, text, content, case_id, created))
+            out.letters.append((letter_id, cid, sid, author, False, kind, category, text, content, case_id, created,
+                                None))
             out.letter_subs.append((0, letter_id, sub))
             content = f"【{'问题' if kind == 'problem' else '建议'}】{content}"
             letter_id += 1
@@ -339,6 +340,7 @@ def community_cases(cid: int, sid: int, people: People, *, first_case_id: int, f
             case_id, cid, sid, source, category, text, content, raised_by, created_by, origin[0], origin[1], origin[2],
             status, "none", "", "", "", "", None, first_response, None, resolved, closed, created, t,
             chinese.search_text(text, content),  # as cases.services.create_case writes it
+            None,
         ))
         for kind_, s_from, s_to, actor, at, note in events:
             out.events.append((0, case_id, actor, kind_, s_from, s_to, note, at))
