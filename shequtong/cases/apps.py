@@ -21,14 +21,15 @@ class CasesConfig(AppConfig):
         scheduler.register("cases.overdue_scan", services.scan_overdue)
         scheduler.register("cases.grid_poll", services.poll_grid)
 
-        def overdue_badge(user):  # type: ignore[no-untyped-def]
-            return selectors.overdue_count(user, "committee")
+        def waiting_badge(user):  # type: ignore[no-untyped-def]
+            return selectors.waiting_count(user, "committee")
 
         Tile = registry.Tile
         for section in ("manage", "committee_home"):
-            # The badge counts the overdue open cases, and the tile opens the list on exactly those (全部逾期).
+            # The badge counts the cases 待受理, and the tile opens the list on exactly those (issue 14 item 8);
+            # the overdue buckets are the chips at the top of that list.
             registry.register(Tile(section=section, label="问题提醒", url_name="cases:list", capability="committee",
-                                   icon="warn", order=10, count=overdue_badge, query="status=overdue"))
+                                   icon="warn", order=10, count=waiting_badge, query="status=new"))
         registry.register(Tile(section="manage", label="问题评分", url_name="cases:ratings", capability="committee",
                                icon="heart", order=12))
         registry.register(Tile(section="me", label="我的问题", url_name="cases:mine", capability="member",

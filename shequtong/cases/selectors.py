@@ -25,7 +25,7 @@ from shequtong.notifications.models import Outbox
 from shequtong.places.models import Subdistrict
 
 from . import overdue
-from .models import Case, CaseEvent, CaseRating, RatingStat
+from .models import Case, CaseEvent, CaseRating, RatingStat, Status
 from .policies import VIEW_CAPABILITIES, CaseAccess, access_case
 
 # The hats under which staff list cases are the ones under which they see one (policies.py).
@@ -114,6 +114,13 @@ def overdue_count(user: User, capability: str = "committee") -> int:
     if not scope.has_capability(user, capability):
         return 0
     return scope.scope_for(user, capability).filter(Case.objects.filter(overdue.any_q())).count()
+
+
+def waiting_count(user: User, capability: str = "committee") -> int:
+    """The badge on 问题提醒: cases in the user's area 待受理, which the list opens on (an indexed count)."""
+    if not scope.has_capability(user, capability):
+        return 0
+    return scope.scope_for(user, capability).filter(Case.objects.filter(status=Status.NEW)).count()
 
 
 def history(case: Case) -> QuerySet[CaseEvent]:

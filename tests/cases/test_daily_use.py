@@ -202,15 +202,13 @@ def test_the_reassign_page_lists_only_colleagues_and_posts(client, tree, people)
 # --- 8. The badge counts what the list opens on ---------------------------------------------------
 
 def test_the_case_reminder_tile_opens_the_list_its_badge_counts(client, tree, people):
-    import datetime as dt
+    from shequtong.common import registry
 
-    from shequtong.common import clock, registry
-
-    old = helpers.case(people.staff, tree.comm_a1, title="两天没人回应")
-    Case.objects.filter(pk=old.pk).update(created_at=clock.now() - dt.timedelta(days=2))
-    helpers.case(people.staff, tree.comm_a1, title="刚刚提出")  # not overdue: not counted, not listed
+    helpers.case(people.staff, tree.comm_a1, title="刚刚提出")  # 待受理: counted and listed
+    helpers.handle(people.staff, helpers.case(people.staff, tree.comm_a1, title="已受理的"), "accept")  # neither
+    helpers.case(people.other_staff, tree.comm_b1, title="别的社区")  # another community: neither
     tiles = [t for t in registry.tiles_for("committee_home", people.staff) if t["label"] == "问题提醒"]
-    assert tiles and tiles[0]["url"].endswith("?status=overdue")
+    assert tiles and tiles[0]["url"].endswith("?status=new")
     client.force_login(people.staff)
     page = client.get(tiles[0]["url"])
     assert page.status_code == 200
