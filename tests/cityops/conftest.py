@@ -39,6 +39,9 @@ ACTIONS = [(), ("accept",), ("accept", "resolve"), ("accept", "update"), ("accep
 def fill(cast: Cast, seed: int, n: int = 12) -> None:
     """Letters (each a case) and committee cases with random categories and handling, in A and B."""
     rnd = random.Random(seed)
+    if not SubCategory.objects.exists():  # a live-server test before this one flushed the migration's rows
+        for i, code in enumerate(Category.values):
+            SubCategory.objects.create(category=code, name=f"{Category(code).label}·其他", sort_order=i)
     places = [(cast.a, cast.staff_a), (cast.b, cast.staff_b)]
     residents = {c.pk: resident_of(c) for c, _ in places}
     for i in range(n):
