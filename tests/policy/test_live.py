@@ -36,7 +36,7 @@ def test_what_a_resident_writes_likes_reads_and_sends_reaches_their_profile_thro
     post = make_post(writer, cast.a, title="六楼爬不动了", body="住六楼腿脚不好，天天爬楼梯太累")
     board_services.reply_to(actor=writer, post_id=article.pk, body="我们楼也想装电梯")
     board_services.toggle_like(actor=writer, post_id=article.pk)
-    board_services.open_post(actor=reader, post_id=article.pk)   # a first read, as the GET page does
+    board_services.record_read(actor=reader, post_id=article.pk)   # a first read, as the post page's receipt does
     letter_services.submit_letter(actor=writer, community=cast.a, category="construction",
                                   subcategory_ids=[helpers.subcategory("construction", 0).pk],
                                   content="老公房没有电梯，老人下楼一趟太难，希望加装电梯。")
@@ -63,7 +63,7 @@ def test_what_a_resident_writes_likes_reads_and_sends_reaches_their_profile_thro
     assert matches and matches[0].resident == str(mine.pk)
 
     # Nothing new: the job does nothing, and a second read of the same post is not a new read.
-    board_services.open_post(actor=reader, post_id=article.pk)
+    board_services.record_read(actor=reader, post_id=article.pk)
     assert services.ingest_behaviour() == 0
 
 
@@ -75,7 +75,7 @@ def test_the_hook_only_queues_one_row_and_a_read_on_get_writes_nothing_for_profi
     policy_sql = _policy_queries(ctx)
     assert len(policy_sql) == 1 and policy_sql[0].lstrip().upper().startswith("INSERT")
     with CaptureQueriesContext(connection) as ctx:
-        post, _access = board_services.open_post(actor=writer, post_id=article.pk)
+        board_services.record_read(actor=writer, post_id=article.pk)
     assert _policy_queries(ctx) == []
     # Without the subscriber the same post costs exactly that one statement less.
     hooks.activity_recorded.unsubscribe(services.on_activity)

@@ -145,10 +145,10 @@ def test_an_organisation_sees_its_own_version_name_not_a_committees(client, cast
     """社会组织 and 社会组织服务中心 are not committees nor observers (spec §3.4.3 item 3)."""
     as_user(client, cast.social_org)
     html = client.get("/").content.decode()
-    assert '<span class="topbar__badge">社会组织</span>' in html and "居委版" not in html
+    assert 'data-testid="version-badge">社会组织</span>' in html and "居委版" not in html
     staff_too = make_with_role(Role.SOCIAL_ORG, cast.a)
     from ..factories import grant
 
     grant(staff_too, Role.COMMITTEE_STAFF, cast.a)
     as_user(client, staff_too)
-    assert '<span class="topbar__badge">居委版</span>' in client.get("/").content.decode()
+    assert 'data-testid="version-badge">居委版</span>' in client.get("/").content.decode()
