@@ -13,6 +13,7 @@ A window is a period of whole days ending now, optionally one subdistrict (the
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ STOP_TERMS = frozenset({
     "小区", "问题", "居民", "我们", "你们", "他们", "这个", "那个", "一个", "没有", "什么", "怎么", "可以", "已经",
     "现在", "还是", "就是", "希望", "情况", "反映", "请问", "谢谢", "麻烦", "一下", "时候", "不是", "这里", "那里",
     "这样", "如何", "为什么", "一直", "非常", "还有", "社区", "居委", "居委会", "村委", "解决", "处理",
+    "需要", "意见", "统一", "联系", "联系电话", "电话", "尽快", "及时", "时间", "目前", "一些", "要求", "建议",
 })
 
 
@@ -69,8 +71,18 @@ def window(days: int = 30, subdistrict_id: int | None = None) -> Window:
     return Window(since=now - dt.timedelta(days=days), until=now, days=days, subdistrict_id=subdistrict_id)
 
 
+_LONG_DIGITS = re.compile(r"\d{7,}")
+
+
 def _text(value: str | None) -> str:
+    """Free text for a public screen: masked, and any long run of digits masked too.
+
+    `mask_text` recognises whole phone and ID numbers; a title cut from a letter's text may end
+    in a truncated one ("联系电话1381234567…") that it cannot recognise, so runs of seven or more
+    digits keep only their first three and last two.
+    """
     text = masking.mask_text((value or "").strip())
+    text = _LONG_DIGITS.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 5) + m.group()[-2:], text)
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
 
@@ -154,8 +166,8 @@ def cases(w: Window) -> dict[str, Any]:
     by_cat = _counts(qs, "category")
     subdistricts = [{**row, "open": open_by_sub.get(row["id"], 0), "overdue": overdue_by_sub.get(row["id"], 0)}
                     for row in _per_subdistrict(w, by_sub)]
-    categories = sorted(({"category": code or "", "label": _category_label(code), "count": n}
-                         for code, n in by_cat.items()), key=lambda r: (-r["count"], r["category"]))
+    ranked = sorted(by_cat.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+    categories = [{"category": code or "", "label": _category_label(code), "count": n} for code, n in ranked]
     return {
         **w.header(), "total": sum(by_status.values()),
         "statuses": [{"status": code, "label": str(label), "count": by_status.get(code, 0)}
