@@ -105,8 +105,9 @@ def seed_demo_policy() -> dict[str, int]:
     password = make_password(D.DEMO_PASSWORD)
     with transaction.atomic():
         before = User.objects.count()
-        officer = _account("demo-policy-officer", "蒋政芳", 24, [(Role.POLICY_OFFICER, home)], password)
-        reviewer = _account("demo-policy-reviewer", "许审明", 25, [], password)
+        # Sequence numbers after seed_demo_rural's (21-26): the phone and ID number follow from them.
+        officer = _account("demo-policy-officer", "蒋政芳", 27, [(Role.POLICY_OFFICER, home)], password)
+        reviewer = _account("demo-policy-reviewer", "许审明", 28, [], password)
         _grant_subdistrict(reviewer, Role.POLICY_REVIEWER, home.subdistrict_id)
         made["accounts"] = User.objects.count() - before
         enrol_demo_staff([officer.username, reviewer.username])
