@@ -88,7 +88,8 @@ def test_three_linked_screens_that_survive_a_restart(browser, settings):
         wait_until(lambda: screens["left"].locator('[data-role="focus"]').inner_text() == sub_b.name)
         wait_until(lambda: screens["right"].locator('[data-role="focus"]').inner_text() == sub_b.name)
         screens["centre"].click(f'[data-subdistrict="{sub_b.pk}"]')  # again: back to the whole district
-        wait_until(lambda: screens["left"].locator('[data-role="focus"]').inner_text() == "全区")
+        for p in screens.values():
+            wait_until(lambda p=p: p.locator('[data-role="focus"]').inner_text() == "全区")
 
         # The server goes away: the screens say their data is stale.
         centre = screens["centre"]

@@ -180,9 +180,12 @@
     body.setAttribute("data-loaded", String(Date.now()));
   }
 
+  var again = false;
+
   function load() {
-    if (loading) { return; }
+    if (loading) { again = true; return; }  // asked again while fetching (a new focus): fetch once more after
     loading = true;
+    again = false;
     var url = dataUrl + (focus ? "?subdistrict=" + focus : "");
     // A request that hangs (a server going away mid-answer) must not block every later refresh.
     var ctrl = window.AbortController ? new window.AbortController() : null;
@@ -196,7 +199,11 @@
         setStatus("更新于 " + hhmm(lastOk), false);
       })
       .catch(function () { setStatus("数据暂不可用，正在重试…", true); })
-      .then(function () { window.clearTimeout(timer); loading = false; });
+      .then(function () {
+        window.clearTimeout(timer);
+        loading = false;
+        if (again) { load(); }
+      });
   }
 
   function setFocus(id, tell) {
