@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from typing import Any
 
@@ -52,20 +52,28 @@ def publish(group_id: int, message_id: int) -> None:
 
 async def events(group_id: int, *, seconds: float = STREAM_SECONDS) -> AsyncIterator[bytes]:
     """The SSE body for one group: a `message` event per new message, comments as keep-alives."""
+    async for chunk in relay([channel(group_id)], seconds=seconds, data=lambda raw: str(int(raw))):
+        yield chunk
+
+
+async def relay(channels: list[str], *, seconds: float = STREAM_SECONDS,
+                data: Callable[[str], str] = lambda raw: raw) -> AsyncIterator[bytes]:
+    """Server-Sent Events from Redis pub/sub: a `message` event for each message on any of `channels`
+    (its data from ``data(payload)``), a keep-alive comment when quiet, closed after `seconds`."""
     import redis.asyncio as aioredis
 
     client = aioredis.Redis.from_url(settings.REDIS_URL)
     pubsub = client.pubsub()
     try:
-        await pubsub.subscribe(channel(group_id))
+        await pubsub.subscribe(*channels)
         yield b"retry: 3000\n\n"
         deadline = time.monotonic() + seconds
         quiet_since = time.monotonic()
         while time.monotonic() < deadline:
             item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if item and item.get("type") == "message":
-                data = item["data"].decode() if isinstance(item["data"], bytes) else str(item["data"])
-                yield f"event: message\ndata: {int(data)}\n\n".encode()
+                raw = item["data"].decode() if isinstance(item["data"], bytes) else str(item["data"])
+                yield f"event: message\ndata: {data(raw)}\n\n".encode()
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
                 yield b": keep-alive\n\n"

@@ -136,31 +136,11 @@ def on_activity(event: Any) -> None:
         transaction.on_commit(lambda: publish(sub_id))
 
 
-async def events(channels: list[str], *, seconds: float = 55) -> Any:
+def events(channels: list[str], *, seconds: float = 55) -> Any:
     """The SSE body: a `message` event ("poll now") whenever one of the channels hears something."""
-    import time
+    from shequtong.chats import live
 
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(settings.REDIS_URL)
-    pubsub = client.pubsub()
-    try:
-        await pubsub.subscribe(*channels)
-        yield b"retry: 3000\n\n"
-        deadline = time.monotonic() + seconds
-        quiet_since = time.monotonic()
-        while time.monotonic() < deadline:
-            item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            if item and item.get("type") == "message":
-                yield b"event: message\ndata: 1\n\n"
-                quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since >= 15:
-                yield b": keep-alive\n\n"
-                quiet_since = time.monotonic()
-    finally:
-        await pubsub.unsubscribe()
-        await pubsub.aclose()
-        await client.aclose()
+    return live.relay(channels, seconds=seconds, data=lambda raw: "1")
 
 
 def alerts(user: User) -> dict[str, Any]:

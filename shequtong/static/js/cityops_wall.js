@@ -144,7 +144,8 @@
     });
     pie("statuses", nonZero(d.cases.statuses.map(function (r) { return { name: r.label, value: r.count }; })));
     var rows = d.communities.length ? d.communities : d.map;
-    var places = d.communities.length ? d.communities.slice(0, 12) : d.cases.subdistricts;
+    // Both figures as of now, like the tiles (the period's "open" beside all-time "overdue" misled).
+    var places = d.communities.length ? d.communities.slice(0, 12) : d.map;
     bars("cases_by_place", places.map(function (r) { return r.name; }), [
       { name: "未解决", data: places.map(function (r) { return r.open; }) },
       { name: "逾期", data: places.map(function (r) { return r.overdue; }) }]);
