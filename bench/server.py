@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 VAR = ROOT / "var" / "bench"
 BIN = Path(sys.executable).parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+# The app server: gunicorn gthread (the default, as deployed) or granian (BENCH_SERVER=granian).
+SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
 
 
 def keys_for(db: str) -> dict[str, str]:
@@ -130,11 +132,17 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
     if port_in_use(port):
         # Measuring whatever else answers there (another run's server, a dev server) would be wrong.
         raise SystemExit(f"port {port} is already in use: stop that server or choose another --port")
-    raise_open_files()  # inherited by gunicorn: its workers hold the users' keep-alive connections
-    cmd = [str(BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-           "--worker-connections", "2000", "--backlog", "4096", "--keep-alive", "10",
-           "--log-level", "warning", "--graceful-timeout", "5", "--timeout", "120"]
+    raise_open_files()  # inherited by the server: its workers hold the users' keep-alive connections
+    if SERVER == "granian":
+        # Rust HTTP front with the WSGI app on `threads` blocking threads per worker process.
+        cmd = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--blocking-threads", str(threads), "--runtime-threads", "1",
+               "--backlog", "4096", "--log-level", "warning", "--no-ws", "shequtong.wsgi:application"]
+    else:
+        cmd = [str(BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+               "--worker-connections", "2000", "--backlog", "4096", "--keep-alive", "10",
+               "--log-level", "warning", "--graceful-timeout", "5", "--timeout", "120"]
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
 
 

@@ -203,6 +203,10 @@ SHARED_CACHE = bool(REDIS_URL)
 # After a Redis error, this many seconds without trying Redis (each process).
 REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
 IDENTITY_CACHE_SECONDS = int(os.environ.get("IDENTITY_CACHE_SECONDS", "300" if SHARED_CACHE else "0"))
+# Small derived values kept until the rows behind them change (common/versioned.py): with a
+# shared cache, and in tests (one process) so the suite proves every write touches what it must.
+VERSIONED_CACHE = env_bool("VERSIONED_CACHE", SHARED_CACHE or TESTING)
+VERSIONED_CACHE_SECONDS = int(os.environ.get("VERSIONED_CACHE_SECONDS", "300"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -7,13 +7,29 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户与权限"
 
     def ready(self) -> None:
-        from shequtong.common import access, registry
+        # A second-factor device saved or deleted (confirmed, replaced, removed by a reset): the
+        # cached "this session passed TOTP" answers of its owner are stale (mfa.session_verified).
+        # Connected per device model: a receiver for every sender would end Django's fast deletes.
+        from django.apps import apps
+        from django.db.models.signals import post_delete, post_save
+        from django_otp.models import Device
+
+        from shequtong.common import access, registry, versioned
 
         from . import (
+            mfa,
             scope,
             selectors,
             signals,  # noqa: F401  (login audit)
         )
+
+        def device_changed(sender: type, instance: Device, **kwargs: object) -> None:
+            versioned.touch(mfa.devices_dep(instance.user_id))
+
+        for model in apps.get_models():
+            if issubclass(model, Device):
+                post_save.connect(device_changed, sender=model, dispatch_uid=f"accounts.otp.{model._meta.label}")
+                post_delete.connect(device_changed, sender=model, dispatch_uid=f"accounts.otp.{model._meta.label}")
 
         # The URL rules and the shell's tiles (common) ask accounts who holds a capability.
         access.set_capability_check(scope.has_capability)

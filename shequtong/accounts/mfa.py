@@ -33,7 +33,7 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from shequtong.common import clock
+from shequtong.common import clock, versioned
 from shequtong.common.errors import ValidationFailed
 
 from . import audit, scope
@@ -78,12 +78,24 @@ def totp_device(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
 
 
 def session_verified(request: HttpRequest, user: Any) -> bool:
-    """Did this session pass the second factor (a confirmed device of this user)?"""
+    """Did this session pass the second factor (a confirmed device of this user)?
+
+    Asked on every staff request, so the answer is kept until one of the user's devices is
+    saved or deleted (`devices_dep`, touched by the signal in apps.py).
+    """
     persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
     if not persistent_id:
         return False
-    device = Device.from_persistent_id(persistent_id)
-    return device is not None and device.user_id == user.pk and device.confirmed
+
+    def check() -> bool:
+        device = Device.from_persistent_id(persistent_id)
+        return device is not None and device.user_id == user.pk and device.confirmed
+
+    return versioned.remember(f"mfa-verified:{user.pk}:{persistent_id}", [devices_dep(user.pk)], check)
+
+
+def devices_dep(user_id: int) -> str:
+    return f"otp-devices:{user_id}"
 
 
 def start_enrolment(*, actor: User) -> TOTPDevice:

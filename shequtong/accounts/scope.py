@@ -132,7 +132,7 @@ def grants_of(user: AnyUser | None) -> list[Any]:
     if cached is None:
         from .models import RoleGrant
 
-        cached = list(RoleGrant.objects.filter(user_id=user.pk).select_related("subdistrict", "community", "estate"))
+        cached = list(RoleGrant.objects.filter(user_id=user.pk).select_related("subdistrict", "community__subdistrict", "estate"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 

@@ -7,10 +7,22 @@ class CampaignsConfig(AppConfig):
     verbose_name = "抽奖与有奖答题"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from shequtong.common import versioned
         from shequtong.common.registry import Tile, register
         from shequtong.notifications import scheduler
 
-        from . import services
+        from . import selectors, services
+        from .models import Lottery, Quiz
+
+        # The resident home's banners (selectors.home_banners) are kept until a campaign changes.
+        def campaign_changed(sender: type, **kwargs: object) -> None:
+            versioned.touch(selectors.BANNERS_DEP)
+
+        for model in (Lottery, Quiz):
+            post_save.connect(campaign_changed, sender=model, dispatch_uid=f"campaigns.banners.{model.__name__}")
+            post_delete.connect(campaign_changed, sender=model, dispatch_uid=f"campaigns.banners.{model.__name__}")
 
         # A quiz whose time is up is awarded by score without anyone pressing 评奖 (LQ-5).
         scheduler.register("campaigns.settle_ended_quizzes", services.settle_ended_quizzes)

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
-from shequtong.common import clock
+from shequtong.common import clock, versioned
 from shequtong.points.selectors import levels_of
 
 from .models import Attempt, Award, Lottery, PlayerDay, Quiz, Status
@@ -34,12 +34,34 @@ def playable(user: User, model: type[Lottery] | type[Quiz]) -> Any:
         "community").order_by("-starts_at", "-id")
 
 
+BANNERS_DEP = "campaigns"  # touched by any save or delete of a 抽奖 or 有奖答题 (apps.py)
+_BANNER_CANDIDATES = 20
+
+
 def home_banners(user: User) -> list[Lottery | Quiz]:
-    """Running campaigns with a 首页宣传 banner, for the resident's home page."""
+    """Running campaigns with a 首页宣传 banner, for the resident's home page (three of each kind).
+
+    On every resident home, so the not-yet-ended candidates of the resident's places are kept
+    until a campaign changes (common/versioned.py); which of them run now is decided per request.
+    """
+    if not scope.has_capability(user, "member"):
+        return []
+    where = scope.scope_for(user, "member")
+    key = f"home-banners:{int(where.everything)}:{sorted(where.subdistrict_ids)}:{sorted(where.community_ids)}"
+
+    def candidates() -> list[Lottery | Quiz]:
+        now = clock.now()
+        rows: list[Lottery | Quiz] = []
+        for model in (Lottery, Quiz):
+            rows += list(playable(user, model).filter(on_home=True, ends_at__gt=now).exclude(banner="")
+                         .order_by("-starts_at", "-id")[:_BANNER_CANDIDATES])
+        return rows
+
     now = clock.now()
     out: list[Lottery | Quiz] = []
     for model in (Lottery, Quiz):
-        out += list(playable(user, model).filter(on_home=True, starts_at__lte=now, ends_at__gt=now).exclude(banner="")[:3])
+        out += [c for c in versioned.remember(key, [BANNERS_DEP], candidates)
+                if isinstance(c, model) and c.starts_at <= now < c.ends_at][:3]
     return out
 
 

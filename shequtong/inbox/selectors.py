@@ -17,6 +17,7 @@ from django.db.models import (
 
 from shequtong.accounts import names
 from shequtong.accounts.models import PRIVATE_FIELDS, RoleGrant, User
+from shequtong.common import versioned
 
 from . import reach
 from .models import Message
@@ -65,7 +66,14 @@ def notices_about(user: User, message: Message) -> list[Message]:
 
 
 def unread_count(user: User) -> int:
-    return Message.objects.filter(recipient=user, read_at__isnull=True).count()
+    """Unread 信箱 items: on every page of a resident (the tab's badge), so kept until one changes."""
+    return versioned.remember(f"inbox-unread:{user.pk}", [unread_dep(user.pk)],
+                              lambda: Message.objects.filter(recipient=user, read_at__isnull=True).count())
+
+
+def unread_dep(recipient_id: int) -> str:
+    """The versioned-cache dependency a write to someone's 信箱 touches (services, signals)."""
+    return f"inbox:{recipient_id}"
 
 
 def thread_of(user: User, message: Message) -> list[Message]:

@@ -14,10 +14,10 @@ from django.http import HttpRequest
 
 from shequtong.accounts import audit
 from shequtong.accounts.models import User
-from shequtong.common import clock, hooks
+from shequtong.common import clock, hooks, versioned
 from shequtong.common.errors import NotFound, ValidationFailed
 
-from . import policies, reach
+from . import policies, reach, selectors
 from .errors import InboxError
 from .models import Message
 
@@ -76,6 +76,7 @@ def open_message(*, actor: User, message_id: int, request: HttpRequest | None = 
         Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now)
     if message.recipient_id == actor.pk and message.read_at is None:
         message.read_at = now
+    versioned.touch(selectors.unread_dep(actor.pk))  # the QuerySet.update()s above send no signal
     return message
 
 
