@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Prefetch, Q, QuerySet
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User, private_fields_of
@@ -82,12 +82,13 @@ def author_level(post: Post) -> str:
     return levels_of([post.author_id])[post.author_id]
 
 
-def has_read(user: User, post: Post) -> bool:
-    return Read.objects.filter(post=post, user=user).exists()
-
-
-def liked(user: User, post: Post) -> bool:
-    return Like.objects.filter(post=post, user=user).exists()
+def reader_state(user: User, post: Post) -> tuple[bool, bool]:
+    """Has the user read the post, and liked it? One statement for the post page."""
+    row = (Post.objects.filter(pk=post.pk)
+           .annotate(has_read=Exists(Read.objects.filter(post=post, user=user)),
+                     has_liked=Exists(Like.objects.filter(post=post, user=user)))
+           .values_list("has_read", "has_liked").first())
+    return (bool(row[0]), bool(row[1])) if row else (False, False)
 
 
 def history(post: Post) -> QuerySet[ModerationAction]:

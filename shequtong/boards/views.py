@@ -159,14 +159,15 @@ def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
     kind = post.community.kind
     user = request.user
     replies_page = paginate(request, selectors.replies(post, pa), per_page=50)
+    has_read, liked = selectors.reader_state(user, post)
     return render(request, "boards/post.html", {
         "post": post, "pa": pa, "label": catalogue.spec(post.board).label_for(kind),
         "author_level": selectors.author_level(post),
         # The read receipt (and its 积分) is a POST the page sends once shown: nothing is written on GET.
-        "send_read": pa.counts_as_read and not selectors.has_read(user, post),
+        "send_read": pa.counts_as_read and not has_read,
         "images": list(post.images.all()),
         "page_obj": replies_page,
-        "liked": selectors.liked(user, post) if pa.may_like else False,
+        "liked": liked and pa.may_like,
         "committee_label": post.community.committee_label,
         "categories": Category.choices,
         "vote": selectors.vote_of(post, user),

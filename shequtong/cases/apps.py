@@ -7,10 +7,21 @@ class CasesConfig(AppConfig):
     verbose_name = "问题跟踪"
 
     def ready(self) -> None:
-        from shequtong.common import hooks, registry
+        from django.db.models.signals import post_delete, post_save
+
+        from shequtong.common import hooks, registry, versioned
         from shequtong.notifications import outbox, scheduler
 
         from . import selectors, services
+        from .models import Case
+
+        # A case saved or deleted changes its raiser's open count (selectors.open_raised_count).
+        def case_changed(sender: type, instance: Case, **kwargs: object) -> None:
+            if instance.raised_by_id:
+                versioned.touch(selectors.raised_dep(instance.raised_by_id))
+
+        post_save.connect(case_changed, sender=Case, dispatch_uid="cases.raised")
+        post_delete.connect(case_changed, sender=Case, dispatch_uid="cases.raised")
 
         # Cases from the boards and chats (CT-1, CT-5): their services publish, we record.
         hooks.mention_recorded.subscribe(services.on_mention)

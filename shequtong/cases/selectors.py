@@ -20,12 +20,12 @@ from django.http import HttpRequest
 from shequtong.accounts import audit, scope
 from shequtong.accounts.models import User, private_fields_of
 from shequtong.accounts.roles import Version
-from shequtong.common import clock
+from shequtong.common import clock, versioned
 from shequtong.notifications.models import Outbox
 from shequtong.places.models import Subdistrict
 
 from . import overdue
-from .models import Case, CaseEvent, CaseRating, RatingStat, Status
+from .models import OPEN_STATUSES, Case, CaseEvent, CaseRating, RatingStat, Status
 from .policies import VIEW_CAPABILITIES, CaseAccess, access_case
 
 # The hats under which staff list cases are the ones under which they see one (policies.py).
@@ -143,6 +143,17 @@ def escalation_attempts(case: Case) -> list[Any]:
 
 def my_cases(user: User) -> QuerySet[Case]:
     return _base().filter(raised_by=user)
+
+
+def open_raised_count(user: User) -> int:
+    """How many of the person's own problems are still open (their home page, every visit)."""
+    return versioned.remember(f"cases-open-raised:{user.pk}", [raised_dep(user.pk)],
+                              lambda: Case.objects.filter(raised_by=user, status__in=OPEN_STATUSES).count())
+
+
+def raised_dep(user_id: int) -> str:
+    """Touched by any save or delete of a case the person raised (apps.py)."""
+    return f"cases-raised:{user_id}"
 
 
 # --- Ratings (CT-7) ---------------------------------------------------------------

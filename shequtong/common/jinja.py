@@ -15,7 +15,7 @@ What a fragment may use, beyond Jinja2's own:
 - filters ``truncatechars`` (Django's), ``localtime(fmt)`` (an aware datetime in the
   site's zone, strftime format), ``urlencode`` (a query-string value).
 A fragment queries nothing: its rows come prefetched (the list's selector), and
-tests/test_query_counts.py keeps each hot page's query count flat as rows grow.
+each hot page has a test keeping its query count flat as rows grow (django_assert_max_num_queries).
 """
 
 from __future__ import annotations

@@ -9,8 +9,24 @@ from django.http import HttpRequest
 
 
 def paginate(request: HttpRequest, items: Any, *, per_page: int = 20) -> Page:
+    """The requested page (Django's `get_page` rules), with no COUNT query when the page is the last.
+
+    The page's rows are read with one row more than a page holds. If that extra row is absent,
+    this is the last page and the total is known (rows before it + rows on it), so the
+    paginator's `count` is set instead of asked of the database: most lists (a post's replies,
+    a person's letters and cases) fit on one page. Otherwise, and for a page past the end,
+    Django's paginator counts as usual.
+    """
     paginator = Paginator(items, per_page)
-    return paginator.get_page(request.GET.get("page"))
+    number = page_number(request)
+    start = (number - 1) * per_page
+    rows = list(items[start:start + per_page + 1])
+    if len(rows) > per_page:
+        return paginator._get_page(rows[:per_page], number, paginator)
+    if rows or number == 1:
+        paginator.__dict__["count"] = start + len(rows)  # Paginator.count is a cached_property
+        return paginator._get_page(rows, number, paginator)
+    return paginator.get_page(number)  # past the end: Django's last page
 
 
 def query_without_page(request: HttpRequest) -> str:

@@ -25,5 +25,8 @@ def resident_digest(user: User, community: Community | None) -> dict[str, Any]:
         access = board_policies.board_access(user, community)
         if access.has_board(Board.NOTICE):
             notices = list(board_selectors.posts(access, Board.NOTICE)[:3])
-    open_cases = case_selectors.my_cases(user).filter(status__in=OPEN_STATUSES).order_by("-created_at", "-id")
-    return {"notices": notices, "open_cases": list(open_cases[:3]), "open_count": open_cases.count()}
+    # Most residents have no open problem: the kept count spares them the list's query too.
+    open_count = case_selectors.open_raised_count(user)
+    open_cases = (list(case_selectors.my_cases(user).filter(status__in=OPEN_STATUSES).order_by("-created_at", "-id")[:3])
+                  if open_count else [])
+    return {"notices": notices, "open_cases": open_cases, "open_count": open_count}
