@@ -169,7 +169,7 @@ def main() -> None:
         from shequtong.operations import services
 
         services.bootstrap_district(name="宝山区", code="310113", admins=[
-            services.AdminSpec(role, f"bench_{role}", "管理员" + str(k), id_number(30_000_000 + k), phone(900_000_000 + k),
+            services.AdminSpec(role, f"bench_{role}", "管理员" + str(k), id_number(22_000_000 + k), phone(900_000_000 + k),
                                services.initial_password())
             for k, role in enumerate(("sysadmin", "security_admin", "audit_admin"))])
     for kind in ("tree", "staff", "residents", "history"):
