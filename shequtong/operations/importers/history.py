@@ -340,9 +340,9 @@ class HistoryImporter(_PeopleImporter):
                                           community_id=case.community_id, subdistrict_id=case.subdistrict_id,
                                           stars=rating["stars"], feedback=_text(rating, "feedback")[:1000],
                                           created_at=_at(rating["created_at"])))
-                total = stars[(case.community_id, case.subdistrict_id)]
-                total[0] += 1
-                total[1] += rating["stars"]
+                tally = stars[(case.community_id, case.subdistrict_id)]
+                tally[0] += 1
+                tally[1] += rating["stars"]
             if case.source == Source.LETTER:
                 letter_data = d.get("letter") or {}
                 letters.append(Letter(
@@ -360,11 +360,13 @@ class HistoryImporter(_PeopleImporter):
         insert(through, [through(letter_id=letter.pk, subcategory_id=sub)
                          for letter, subs in zip(letters, letter_subs, strict=True) for sub in dict.fromkeys(subs)],
                with_pks=False)
+        letter_cases: list[Case] = []
         for letter in letters:
-            letter.case.origin_type, letter.case.origin_id = "letter", letter.pk  # type: ignore[union-attr]
-            letter.case.origin_url = letter.get_absolute_url()  # type: ignore[union-attr]
-        Case.objects.bulk_update([letter.case for letter in letters], ["origin_type", "origin_id", "origin_url"],
-                                 batch_size=1000)
+            of = letter.case
+            assert of is not None
+            of.origin_type, of.origin_id, of.origin_url = "letter", letter.pk, letter.get_absolute_url()
+            letter_cases.append(of)
+        Case.objects.bulk_update(letter_cases, ["origin_type", "origin_id", "origin_url"], batch_size=1000)
         for (community_id, subdistrict_id), (n, total) in stars.items():
             counters.increment(RatingStat, keys={"community_id": community_id},
                                deltas={"ratings": n, "stars_total": total}, defaults={"subdistrict_id": subdistrict_id})
