@@ -143,7 +143,9 @@ def claim(request: HttpRequest) -> HttpResponse:
                 form.add_error(field, message)
             elif field not in form.fields and message not in form.non_field_errors():
                 form.add_error(None, message)
-    return render(request, "accounts/claim.html", {"form": form})
+    # The summary counts the fields marked below, not the refusal above them (认领 refuses as a whole).
+    field_errors = sum(1 for name in form.errors if name != "__all__")
+    return render(request, "accounts/claim.html", {"form": form, "field_errors": field_errors})
 
 
 @access.public

@@ -16,6 +16,7 @@ from shequtong.integrations.sms import ConsoleSmsGateway
 from ..factories import make_tree, make_with_role
 from ..operations.helpers import RESIDENT_HEADER, csv_bytes, ident, phone
 from .conftest import shot
+from .test_accessibility import axe_source, run_axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,6 +36,7 @@ def test_import_then_claim_then_the_community_home(live_server, new_page, tmp_pa
 
     page = new_page()
     page.goto(base + "/accounts/login/")
+    shot(page, "claim-00-login")
     page.click("[data-testid=claim-link]")
     page.wait_for_url("**/accounts/claim/")
     shot(page, "claim-01-page")
@@ -74,3 +76,22 @@ def test_import_then_claim_then_the_community_home(live_server, new_page, tmp_pa
     user.refresh_from_db()
     assert user.check_password("Claim#2026ok") and user.elder_mode
     assert Membership.objects.get(user=user).status == Membership.Status.APPROVED
+
+
+def test_the_claim_page_passes_axe_in_normal_and_elder_mode(live_server, browser, transactional_db):
+    make_tree()
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", bypass_csp=True)
+    ctx.add_init_script(axe_source())
+    page = ctx.new_page()
+    found = []
+    for elder in (False, True):
+        if elder:
+            ctx.add_cookies([{"name": "elder_mode", "value": "1", "url": live_server.url}])
+        page.goto(live_server.url + "/accounts/claim/")
+        assert page.locator("body.elder").count() == int(elder)
+        page.click("button:has-text('认领并登录')")  # the page with every field's error shown
+        page.wait_for_selector("[data-testid=error-summary]")
+        found += run_axe(page, elder=elder)
+        shot(page, f"claim-05-errors{'-elder' if elder else ''}")
+    ctx.close()
+    assert not found, found
