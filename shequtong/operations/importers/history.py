@@ -81,6 +81,7 @@ class HistoryImporter(_PeopleImporter):
         self.places = PlaceIndex()
         # Ids seen in this file (a dry run writes nothing, so later lines cannot find earlier ones in the database).
         self.seen: dict[str, set[str]] = defaultdict(set)
+        self.known: dict[str, set[str]] = defaultdict(set)  # ids found in ImportedRecord (an earlier file)
         self.dry_run = False
         self.subcategories = {(s.category, s.name): s.pk for s in SubCategory.objects.all()}
 
@@ -116,8 +117,12 @@ class HistoryImporter(_PeopleImporter):
         value = data.get(key)
         if value in (None, ""):
             return [Problem(number, key, "不能为空")] if required else []
-        if str(value) not in self.seen[kind] and not ImportedRecord.objects.filter(kind=kind, external_id=str(value)).exists():
+        ext = str(value)
+        if ext in self.seen[kind] or ext in self.known[kind]:
+            return []
+        if not ImportedRecord.objects.filter(kind=kind, external_id=ext).exists():
             return [Problem(number, key, f"找不到编号为该值的 {kind} 记录（须在前面的行或已导入）")]
+        self.known[kind].add(ext)  # imported by an earlier file: asked once, not on every line naming it
         return []
 
     def _place(self, number: int, data: dict[str, Any]) -> list[Problem]:
