@@ -283,6 +283,9 @@ SMS_CODES_PER_PHONE_HOUR = int(os.environ.get("SMS_CODES_PER_PHONE_HOUR", "5"))
 SMS_CODES_PER_IP_HOUR = int(os.environ.get("SMS_CODES_PER_IP_HOUR", "10"))
 SMS_CODES_PER_MINUTE = int(os.environ.get("SMS_CODES_PER_MINUTE", "60"))
 SMS_CAPTCHA_AFTER_PER_IP = int(os.environ.get("SMS_CAPTCHA_AFTER_PER_IP", "3"))
+# Claiming an imported account (认领账号): refused attempts before the phone, or the address, is locked out for the hour.
+CLAIM_FAILURES_PER_PHONE_HOUR = int(os.environ.get("CLAIM_FAILURES_PER_PHONE_HOUR", "5"))
+CLAIM_FAILURES_PER_IP_HOUR = int(os.environ.get("CLAIM_FAILURES_PER_IP_HOUR", "20"))
 # API tokens (accounts/services.py create_api_token): default and longest lifetime in days.
 API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "30"))
 API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "90"))

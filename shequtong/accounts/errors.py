@@ -26,3 +26,5 @@ class AccountError(ErrorCode):
     PASSWORD_REUSED = "password_reused"  # noqa: S105 - an error code
     PASSWORD_WEAK = "password_weak"  # noqa: S105 - an error code
     PASSWORD_EXPIRED = "password_expired"  # noqa: S105 - an error code
+    CLAIM_REFUSED = "claim_refused"  # 认领账号: the phone, ID proof and account do not match (told alike for every cause)
+    CLAIM_LOCKED = "claim_locked"  # 认领账号: too many refused claims for the phone or the address this hour

@@ -44,6 +44,26 @@ class RegisterForm(forms.Form):
     FIELDS = ("username", "real_name", "id_number", "phone", "sms_code", "password", "password2", "invite_code")
 
 
+class ClaimForm(forms.Form):
+    """认领账号: the page's fields; every check is accounts.claim.claim_errors, so errors come in one round."""
+
+    phone = forms.CharField(label="手机号码", max_length=20, required=False, help_text="居村委登记的手机号码",
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
+    sms_code = forms.CharField(label="短信验证码", max_length=6, required=False,
+                               widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+    id_proof = forms.CharField(label="身份证号码后6位", max_length=18, required=False,
+                               help_text="也可以填写完整的18位身份证号码",
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}))
+    password = forms.CharField(label="设置密码", required=False, strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="至少8位，不要用常见密码（如123456、姓名拼音）")
+    password2 = forms.CharField(label="确认密码", required=False, strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    consent = forms.BooleanField(label="我已阅读并同意《个人信息保护说明》", required=False)
+
+    FIELDS = ("phone", "sms_code", "id_proof", "password", "password2")
+
+
 class JoinForm(forms.Form):
     subdistrict = forms.ModelChoiceField(label="街镇", queryset=Subdistrict.objects.all(), empty_label="请选择街镇")
     community = forms.ModelChoiceField(label="居村委", queryset=Community.objects.none(), empty_label="请选择居村委")

@@ -88,3 +88,22 @@ def sms_sent(*, phone_index: str, ip: str | None) -> None:
 
 def sms_needs_captcha(ip: str | None) -> bool:
     return sms_ip_count(ip) >= settings.SMS_CAPTCHA_AFTER_PER_IP
+
+
+# --- Claiming an imported account (accounts/claim.py) ------------------------------------
+
+def _claim_names(phone_index: str, ip: str | None) -> list[tuple[str, int]]:
+    names = [(f"claim-phone:{phone_index}", settings.CLAIM_FAILURES_PER_PHONE_HOUR)]
+    if ip:
+        names.append((f"claim-ip:{ip}", settings.CLAIM_FAILURES_PER_IP_HOUR))
+    return names
+
+
+def claim_failed(*, phone_index: str, ip: str | None) -> None:
+    for name, _ in _claim_names(phone_index, ip):
+        hit(name, HOUR)
+
+
+def claim_locked(*, phone_index: str, ip: str | None) -> bool:
+    """Too many refused claims for this phone, or from this address, in the hour: refuse until it ends."""
+    return any(count(name, HOUR) >= limit for name, limit in _claim_names(phone_index, ip))

@@ -24,8 +24,10 @@ from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
 
 from . import captcha, mfa, scope, selectors, services, throttle
+from . import claim as claims
 from .errors import AccountError
 from .forms import (
+    ClaimForm,
     GrantForm,
     JoinForm,
     LoginForm,
@@ -112,9 +114,52 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @access.public
 @require_POST
 def register_sms(request: HttpRequest) -> JsonResponse:
+    return _sms_answer(request, lambda: services.send_sms_code(
+        phone=request.POST.get("phone", ""), purpose="register", request=request,
+        captcha_id=request.POST.get("captcha_id"), captcha_answer=request.POST.get("captcha_answer")))
+
+
+@access.public
+def claim(request: HttpRequest) -> HttpResponse:
+    """认领账号: an imported resident sets a password with an SMS code and their ID number, then is signed in."""
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST":
+        form.is_valid()  # only lengths here: every other check is the service's, all in one round
+        data = claims.Claim(**{k: str(form.cleaned_data.get(k) or "") for k in ClaimForm.FIELDS},
+                            consent=bool(form.cleaned_data.get("consent")))
+        errors: dict[str, str] = claims.claim_errors(data) if form.errors else {}
+        if not form.errors:
+            done = perform(request, lambda: claims.claim_account(data=data, request=request), form=form)
+            if done.value is not None:
+                auth_login(request, done.value, backend="shequtong.accounts.backends.UsernameOrPhoneBackend")
+                chosen = request.COOKIES.get(ELDER_COOKIE)  # 长辈模式 chosen before signing in stays chosen
+                if chosen in ("0", "1") and (chosen == "1") != done.value.elder_mode:
+                    services.set_elder_mode(actor=done.value, enabled=chosen == "1")
+                messages.success(request, "账号认领成功，欢迎使用社区通")
+                return redirect("web:home")
+            errors = getattr(done.error, "errors", {})
+        for field, message in errors.items():
+            if field in form.fields and not form.has_error(field):
+                form.add_error(field, message)
+            elif field not in form.fields and message not in form.non_field_errors():
+                form.add_error(None, message)
+    # The summary counts the fields marked below, not the refusal above them (认领 refuses as a whole).
+    field_errors = sum(1 for name in form.errors if name != "__all__")
+    return render(request, "accounts/claim.html", {"form": form, "field_errors": field_errors})
+
+
+@access.public
+@require_POST
+def claim_sms(request: HttpRequest) -> JsonResponse:
+    return _sms_answer(request, lambda: claims.send_code(
+        phone=request.POST.get("phone", ""), request=request,
+        captcha_id=request.POST.get("captcha_id"), captcha_answer=request.POST.get("captcha_answer")))
+
+
+def _sms_answer(request: HttpRequest, send: Any) -> JsonResponse:
+    """Send a code (registration or claim) and answer the page's button in JSON; a captcha when one is due."""
     try:
-        services.send_sms_code(phone=request.POST.get("phone", ""), purpose="register", request=request,
-                               captcha_id=request.POST.get("captcha_id"), captcha_answer=request.POST.get("captcha_answer"))
+        send()
     except DomainError as exc:
         body: dict[str, object] = {"code": exc.code, "message": exc.message}
         if exc.code in (AccountError.CAPTCHA_REQUIRED, AccountError.CAPTCHA_WRONG):
@@ -204,8 +249,11 @@ def switch_version(request: AuthedRequest) -> HttpResponse:
 def elder_mode(request: HttpRequest) -> HttpResponse:
     """长辈模式 on or off: a signed-in person's setting; on the login page, a cookie that signing in applies."""
     enabled = request.POST.get("enabled") == "1"
-    if not request.user.is_authenticated:
-        response = redirect("accounts:login")
+    back = request.POST.get("next", "")
+    safe = bool(back) and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                          require_https=request.is_secure())
+    if not request.user.is_authenticated:  # the login page, or the claim page (认领账号) back to itself
+        response = redirect(back if safe else "accounts:login")
         response.set_cookie(ELDER_COOKIE, "1" if enabled else "0", max_age=365 * 24 * 3600, samesite="Lax",
                             secure=request.is_secure(), httponly=True)
         return response
@@ -214,10 +262,7 @@ def elder_mode(request: HttpRequest) -> HttpResponse:
         messages.success(request, "已开启长辈模式")
     else:
         messages.success(request, "好的，需要时可在“我的”最上方开启长辈模式" if request.POST.get("declined") else "已关闭长辈模式")
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
-    return redirect("accounts:me")
+    return redirect(back if safe else "accounts:me")
 
 
 @access.login

@@ -109,7 +109,7 @@ def axe_problems(browser, base: str, world, source: str) -> tuple[list[str], set
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", bypass_csp=True)
     ctx.add_init_script(source)
     page = ctx.new_page()
-    for path in ("/accounts/login/", "/accounts/register/"):
+    for path in ("/accounts/login/", "/accounts/register/", "/accounts/claim/"):
         page.goto(base + path)
         checked.add(("anonymous", path, False))
         for v in run_axe(page):

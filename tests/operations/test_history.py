@@ -116,3 +116,25 @@ def test_history_problems_name_the_line_and_field(platform):
     assert {(4, "rating"), (4, "letter.subcategories"), (4, "raised_by")} <= found
     assert (5, "real_name") in found
     assert not Post.objects.exists() and not Case.objects.exists()
+
+
+def test_a_later_file_refers_to_people_of_an_earlier_one_and_asks_once_per_person(platform):
+    """History split in files: the people first, their posts and replies in the next; each person
+    imported before is looked up once, not on every line that names them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    do("history", lines(*HISTORY[:2]), "jsonl")
+    posts = [{"type": "post", "id": f"P{n}", **PLACE, "board": "左邻右舍", "author": "U1", "title": f"第{n}帖",
+              "body": "内容", "created_at": "2021-05-01T09:30:00+08:00"} for n in range(10)]
+    replies = [{"type": "reply", "id": f"R{n}", "post": f"P{n}", "author": "U2", "body": "收到",
+                "created_at": "2021-05-01T10:00:00+08:00"} for n in range(10)]
+    with CaptureQueriesContext(connection) as queries:
+        report = do("history", lines(*posts, *replies), "jsonl")
+    assert report.problem_count == 0 and report.counts["created"] == 20
+    assert [p.author.id_number for p in Post.objects.select_related("author")] == [ident(1)] * 10  # encrypted: compared here
+    assert [r.author.real_name for r in Reply.objects.select_related("author")] == ["社工老李"] * 10
+    assert sum(1 for p in Post.objects.all() if p.reply_count == 1) == 10
+    lookups = [q["sql"] for q in queries.captured_queries
+               if "operations_importedrecord" in q["sql"] and "LIMIT 1" in q["sql"]]
+    assert len(lookups) == 2  # U1 and U2, once each

@@ -125,6 +125,9 @@ TABLE: dict[str, dict[Any, Any]] = {
     "POST accounts:logout": {"*": 302, "login": "anonymous"},
     "GET accounts:register": {"*": 200},
     "POST accounts:register_sms": {"*": 400},
+    # 认领账号 (issue 20): public like registration; an empty request is refused as a format error.
+    "GET accounts:claim": {"*": 200},
+    "POST accounts:claim_sms": {"*": 400},
     "GET accounts:join": {"*": 200, "login": "anonymous"},
     # 个人信息保护说明, linked from registration (issue 14 item 7): public.
     "GET accounts:privacy": {"*": 200},

@@ -30,6 +30,7 @@ from shequtong.letters.models import Letter, SubCategory
 
 from ..models import ImportedRecord
 from .base import Problem
+from .bulk import insert
 from .people import PlaceIndex, _PeopleImporter
 
 TYPES = ("user", "post", "reply", "case")
@@ -73,13 +74,14 @@ class HistoryImporter(_PeopleImporter):
     kind = "history"
     title = "历史数据"
     columns = ()
-    batch_size = 500
+    batch_size = 2000
 
     def __init__(self) -> None:
         super().__init__()
         self.places = PlaceIndex()
         # Ids seen in this file (a dry run writes nothing, so later lines cannot find earlier ones in the database).
         self.seen: dict[str, set[str]] = defaultdict(set)
+        self.known: dict[str, set[str]] = defaultdict(set)  # ids found in ImportedRecord (an earlier file)
         self.dry_run = False
         self.subcategories = {(s.category, s.name): s.pk for s in SubCategory.objects.all()}
 
@@ -115,8 +117,12 @@ class HistoryImporter(_PeopleImporter):
         value = data.get(key)
         if value in (None, ""):
             return [Problem(number, key, "不能为空")] if required else []
-        if str(value) not in self.seen[kind] and not ImportedRecord.objects.filter(kind=kind, external_id=str(value)).exists():
+        ext = str(value)
+        if ext in self.seen[kind] or ext in self.known[kind]:
+            return []
+        if not ImportedRecord.objects.filter(kind=kind, external_id=ext).exists():
             return [Problem(number, key, f"找不到编号为该值的 {kind} 记录（须在前面的行或已导入）")]
+        self.known[kind].add(ext)  # imported by an earlier file: asked once, not on every line naming it
         return []
 
     def _place(self, number: int, data: dict[str, Any]) -> list[Problem]:
@@ -231,7 +237,7 @@ class HistoryImporter(_PeopleImporter):
             if ready:
                 {"post": self._write_posts, "reply": self._write_replies, "case": self._write_cases}[kind](ready, refs)
                 counts["created"] += len(ready)
-        ImportedRecord.objects.bulk_create(self._made, batch_size=1000)
+        insert(ImportedRecord, self._made, with_pks=False)
         return counts, problems
 
     def _users(self, recs: list[Rec]) -> tuple[int, list[Problem]]:
@@ -245,9 +251,9 @@ class HistoryImporter(_PeopleImporter):
         if new:
             by_id.update(self.create_users(new, staff=False))
         refused = {p.row for p in problems}
-        ImportedRecord.objects.bulk_create([
+        insert(ImportedRecord, [
             ImportedRecord(kind="user", external_id=r.id, object_id=by_id[r.data["_person"].id_index])
-            for r in recs if r.number not in refused and r.data["_person"].id_index in by_id])
+            for r in recs if r.number not in refused and r.data["_person"].id_index in by_id], with_pks=False)
         return len(recs) - len(refused), problems
 
     def _resolve(self, recs: list[Rec]) -> _Refs:
@@ -278,7 +284,7 @@ class HistoryImporter(_PeopleImporter):
             posts.append(Post(community_id=d["_community"], board=BOARDS[_text(d, "board")], author_id=refs.user(d["author"]),  # type: ignore[misc]
                               title=title, body=body, created_at=_at(d["created_at"]),
                               search_text=chinese.search_text(title, body)))
-        Post.objects.bulk_create(posts, batch_size=500)
+        insert(Post, posts)
         for r, post in zip(recs, posts, strict=True):
             self._made.append(ImportedRecord(kind="post", external_id=r.id, object_id=post.pk))
             refs.ids["post"][r.id] = post.pk
@@ -293,60 +299,82 @@ class HistoryImporter(_PeopleImporter):
             per_post[post_id] += 1
             replies.append(Reply(post_id=post_id, community_id=refs.post_community[post_id], author_id=refs.user(d["author"]),  # type: ignore[misc]
                                  body=_text(d, "body"), created_at=_at(d["created_at"])))
-        Reply.objects.bulk_create(replies, batch_size=500)
+        insert(Reply, replies)
+        by_count: dict[int, list[int]] = defaultdict(list)  # one UPDATE per distinct count, not per post
         for post_id, n in per_post.items():
-            Post.objects.filter(pk=post_id).update(reply_count=F("reply_count") + n)
+            by_count[n].append(post_id)
+        for n, post_ids in by_count.items():
+            Post.objects.filter(pk__in=post_ids).update(reply_count=F("reply_count") + n)
         self._made += [ImportedRecord(kind="reply", external_id=r.id, object_id=reply.pk)
                        for r, reply in zip(recs, replies, strict=True)]
 
     def _write_cases(self, recs: list[Rec], refs: _Refs) -> None:
+        """The batch's cases with their steps, ratings and letters: one COPY per table, not a statement per row."""
+        cases, events, ratings, letters, letter_subs = [], [], [], [], []
+        stars: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
         for r in recs:
-            self._write_case(r, refs)
+            d = r.data
+            created = _at(d["created_at"])
+            steps = sorted(((s, _at(s["created_at"])) for s in d.get("steps") or []), key=lambda st: st[1])
+            last = max([created] + [at for _s, at in steps])
 
-    def _write_case(self, r: Rec, refs: _Refs) -> None:
-        d = r.data
-        created = _when(d["created_at"])
-        assert created is not None
-        steps = sorted(((s, _at(s["created_at"])) for s in d.get("steps") or []), key=lambda st: st[1])
-        status = STATUSES[_text(d, "status")]
-        last = max([created] + [at for _s, at in steps if at])
+            def first_at(*kinds: str, steps: list[tuple[dict[str, Any], dt.datetime]] = steps) -> dt.datetime | None:
+                return next((at for s, at in steps if EVENT_KINDS[_text(s, "kind")] in kinds), None)
 
-        def first_at(*kinds: str) -> dt.datetime | None:
-            return next((at for s, at in steps if EVENT_KINDS[_text(s, "kind")] in kinds), None)
-
-        title, content = _text(d, "title"), _text(d, "content")
-        source = SOURCES[_text(d, "source")]
-        case = Case.objects.create(
-            community_id=d["_community"], subdistrict_id=d["_subdistrict"], source=source,
-            category=CATEGORIES.get(_text(d, "category"), ""), title=title, content=content,
-            raised_by_id=refs.user(d.get("raised_by")), created_by_id=refs.user(d.get("created_by")), status=status,
-            first_response_at=first_at("accepted", "reply", "update"), resolved_at=first_at("resolved"),
-            closed_at=first_at("closed"), created_at=created, updated_at=last, search_text=chinese.search_text(title, content))
-        CaseEvent.objects.bulk_create(
-            [CaseEvent(case=case, actor_id=refs.user(d.get("created_by") or d.get("raised_by")), kind="created",
-                       status_to="new", created_at=created)]
-            + [CaseEvent(case=case, actor_id=refs.user(s.get("actor")), kind=EVENT_KINDS[_text(s, "kind")],
-                         status_from=STATUSES.get(_text(s, "status_from"), ""), status_to=STATUSES.get(_text(s, "status_to"), ""),
-                         note=_text(s, "note")[:5000], created_at=at) for s, at in steps])
-        rating = d.get("rating")
-        if rating:
-            CaseRating.objects.create(case=case, rater_id=refs.user(rating.get("rater") or d.get("raised_by")),
-                                      community_id=case.community_id, subdistrict_id=case.subdistrict_id,
-                                      stars=rating["stars"], feedback=_text(rating, "feedback")[:1000],
-                                      created_at=_at(rating["created_at"]))
-            counters.increment(RatingStat, keys={"community_id": case.community_id},
-                               deltas={"ratings": 1, "stars_total": rating["stars"]},
-                               defaults={"subdistrict_id": case.subdistrict_id})
-        if source == Source.LETTER:
-            letter_data = d.get("letter") or {}
-            letter = Letter.objects.create(
-                community_id=case.community_id, subdistrict_id=case.subdistrict_id, author_id=case.raised_by_id,  # type: ignore[misc]
-                by_committee=bool(letter_data.get("by_committee")),
-                kind="suggestion" if letter_data.get("kind") in ("suggestion", "建议") else "problem",
-                category=case.category, title=title, content=content[:2000], case=case, created_at=created)
-            letter.subcategories.set([self.subcategories[(case.category, str(s))] for s in letter_data["subcategories"]])
-            Case.objects.filter(pk=case.pk).update(origin_type="letter", origin_id=letter.pk, origin_url=letter.get_absolute_url())
-        self._made.append(ImportedRecord(kind="case", external_id=r.id, object_id=case.pk))
+            title, content = _text(d, "title"), _text(d, "content")
+            case = Case(
+                community_id=d["_community"], subdistrict_id=d["_subdistrict"], source=SOURCES[_text(d, "source")],
+                category=CATEGORIES.get(_text(d, "category"), ""), title=title, content=content,
+                raised_by_id=refs.user(d.get("raised_by")), created_by_id=refs.user(d.get("created_by")),
+                status=STATUSES[_text(d, "status")], first_response_at=first_at("accepted", "reply", "update"),
+                resolved_at=first_at("resolved"), closed_at=first_at("closed"), created_at=created, updated_at=last,
+                search_text=chinese.search_text(title, content))
+            cases.append((r, case, steps))
+        insert(Case, [c for _r, c, _s in cases])
+        for r, case, steps in cases:
+            d = r.data
+            events.append(CaseEvent(case=case, actor_id=refs.user(d.get("created_by") or d.get("raised_by")),
+                                    kind="created", status_to="new", created_at=case.created_at))
+            events += [CaseEvent(case=case, actor_id=refs.user(s.get("actor")), kind=EVENT_KINDS[_text(s, "kind")],
+                                 status_from=STATUSES.get(_text(s, "status_from"), ""),
+                                 status_to=STATUSES.get(_text(s, "status_to"), ""), note=_text(s, "note")[:5000],
+                                 created_at=at) for s, at in steps]
+            rating = d.get("rating")
+            if rating:
+                ratings.append(CaseRating(case=case, rater_id=refs.user(rating.get("rater") or d.get("raised_by")),
+                                          community_id=case.community_id, subdistrict_id=case.subdistrict_id,
+                                          stars=rating["stars"], feedback=_text(rating, "feedback")[:1000],
+                                          created_at=_at(rating["created_at"])))
+                tally = stars[(case.community_id, case.subdistrict_id)]
+                tally[0] += 1
+                tally[1] += rating["stars"]
+            if case.source == Source.LETTER:
+                letter_data = d.get("letter") or {}
+                letters.append(Letter(
+                    community_id=case.community_id, subdistrict_id=case.subdistrict_id, author_id=case.raised_by_id,  # type: ignore[misc]
+                    by_committee=bool(letter_data.get("by_committee")),
+                    kind="suggestion" if letter_data.get("kind") in ("suggestion", "建议") else "problem",
+                    category=case.category, title=case.title, content=case.content[:2000], case=case,
+                    created_at=case.created_at))
+                letter_subs.append([self.subcategories[(case.category, str(s))] for s in letter_data["subcategories"]])
+            self._made.append(ImportedRecord(kind="case", external_id=r.id, object_id=case.pk))
+        insert(CaseEvent, events, with_pks=False)
+        insert(CaseRating, ratings, with_pks=False)
+        insert(Letter, letters)
+        through = Letter.subcategories.through
+        insert(through, [through(letter_id=letter.pk, subcategory_id=sub)
+                         for letter, subs in zip(letters, letter_subs, strict=True) for sub in dict.fromkeys(subs)],
+               with_pks=False)
+        letter_cases: list[Case] = []
+        for letter in letters:
+            of = letter.case
+            assert of is not None
+            of.origin_type, of.origin_id, of.origin_url = "letter", letter.pk, letter.get_absolute_url()
+            letter_cases.append(of)
+        Case.objects.bulk_update(letter_cases, ["origin_type", "origin_id", "origin_url"], batch_size=1000)
+        for (community_id, subdistrict_id), (n, total) in stars.items():
+            counters.increment(RatingStat, keys={"community_id": community_id},
+                               deltas={"ratings": n, "stars_total": total}, defaults={"subdistrict_id": subdistrict_id})
 
     def finish(self, report: Any, *, dry_run: bool) -> None:
         if not dry_run and report.counts["created"]:

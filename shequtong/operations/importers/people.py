@@ -29,6 +29,7 @@ from shequtong.places.models import Community, CommunityStats, Estate, Subdistri
 
 from ..tabular import Column
 from .base import Importer, Problem
+from .bulk import insert
 
 YES = {"是", "党员", "y", "yes", "1", "true", "√", "✓"}
 NO = {"", "否", "n", "no", "0", "false", "群众"}
@@ -139,9 +140,8 @@ class _PeopleImporter(Importer):
                 phone_index=p.phone_index, birth_date=p.info.birth_date, sex=p.info.sex,
                 password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30), date_joined=now, must_change_password=staff,
             ))
-        User.objects.bulk_create(objs, batch_size=500)
-        return {idx: pk for idx, pk in User.objects.filter(id_number_index__in=[p.id_index for p in people])
-                .values_list("id_number_index", "pk") if idx}
+        insert(User, objs)
+        return {p.id_index: u.pk for p, u in zip(people, objs, strict=True)}
 
     def sort_out(self, people: list[Person]) -> tuple[dict[str, int], list[Person], list[Problem]]:
         """Who is already here, who is new, and whose phone belongs to another person already."""
@@ -252,10 +252,10 @@ class ResidentImporter(_PeopleImporter):
                 counts["created"] += 1
             else:
                 counts["updated" if changed or m is None or not resident else "unchanged"] += 1
-        Membership.objects.bulk_create(new_memberships, batch_size=1000)
+        insert(Membership, new_memberships, with_pks=False)
         Membership.objects.bulk_update(changed_memberships, ["estate", "building", "room", "status", "reviewed_at",
                                                              "review_seconds"], batch_size=1000)
-        RoleGrant.objects.bulk_create(new_grants, batch_size=1000)
+        insert(RoleGrant, new_grants, with_pks=False)
         RoleGrant.objects.bulk_update(moved_grants, ["estate"], batch_size=1000)
         for (community_id, subdistrict_id, counter), n in bumps.items():
             counters.increment(CommunityStats, keys={"community_id": community_id}, deltas={counter: n},
