@@ -31,6 +31,7 @@ def test_observer_follows_a_case_and_hears_of_its_step(live_server, new_page):  
     page.click("[data-testid=follow-button]")
     page.wait_for_selector("[data-testid=follow-button][aria-pressed=true]")
     assert "已关注" in page.locator("[data-testid=follow-button]").inner_text()
+    shot(page, "follows-case-detail")
     page.goto(f"{base}/boards/posts/{post.pk}/")
     page.click("[data-testid=favourite-button]")
     page.wait_for_selector("[data-testid=favourite-button][aria-pressed=true]")
@@ -55,6 +56,9 @@ def test_observer_follows_a_case_and_hears_of_its_step(live_server, new_page):  
     assert "楼道灯坏了有人报修吗" in page.locator("[data-testid=me-favourites]").inner_text()
     assert page.locator("[data-testid=new-steps]").count() == 1  # the unread notice marks it
     shot(page, "follows-observer-me")
+    page.goto(f"{base}/follows/following/")
+    assert page.locator("[data-testid=followed-item]").count() == 1
+    shot(page, "follows-following-list")
 
     # 长辈模式 (the account's setting): the same pages with the larger type scale.
     type(observer).objects.filter(pk=observer.pk).update(elder_mode=True)
