@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "shequtong.points", "shequtong.campaigns",  # issue 17: 积分, 抽奖 and 有奖答题
     "shequtong.policy",
     "shequtong.open311",
+    "shequtong.follows",
     "shequtong.observe",
     "shequtong.operations",  # issue 20: bootstrap, imports, administration pages
     "shequtong.ops",  # issue 20: /readyz, /metrics, the read replica's router, backup and restore

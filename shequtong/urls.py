@@ -21,6 +21,7 @@ urlpatterns: list = [
     path("charity/", include("shequtong.charity.urls")),
     path("points/", include("shequtong.points.urls")), path("campaigns/", include("shequtong.campaigns.urls")),
     path("policy/", include("shequtong.policy.urls")),
+    path("follows/", include("shequtong.follows.urls")),
     path("open311/", include("shequtong.open311.urls")),
     path("cityops/", include("shequtong.cityops.urls")),
     # After web's own observe/ pages (the first pattern that matches wins).

@@ -242,6 +242,8 @@ def reply_to(*, actor: User, post_id: int, body: str, mention: bool = False) -> 
         )
         Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") + 1)
         _activity(actor.pk, "reply", post.community_id, "reply", reply.pk)
+        if post.board == Board.COUNCIL:
+            _topic_step(post, actor=actor, step="回复", note="", at=reply.created_at)
         if mention:
             _record_mention(actor=actor, post=post, reply=reply, patrol_level=access.patrol_level)
     return reply
@@ -449,6 +451,17 @@ def _stage_row(post: Post, *, actor: User, from_stage: str, to_stage: str, note:
         post=post, community_id=post.community_id, from_stage=from_stage, to_stage=to_stage, actor=actor,
         note=note[:200], created_at=at,
     )
+    _topic_step(post, actor=actor, step=f"进入“{Post.Stage(to_stage).label}”阶段", note=note[:200], at=at)
+
+
+def _topic_step(post: Post, *, actor: User, step: str, note: str, at: dt.datetime) -> None:
+    """hooks.step_recorded for a 议事厅 topic (a stage move, a reply), in the step's transaction:
+    its followers' 信箱 notices (关注, OB-7) and the area's live 宝山圈 pages."""
+    hooks.step_recorded.publish(hooks.StepEvent(
+        target_type="topic", target_id=post.pk, community_id=post.community_id,
+        subdistrict_id=post.community.subdistrict_id, actor_id=actor.pk, title=post.title, step=step, note=note,
+        link=post.get_absolute_url(), at=at,
+    ))
 
 
 def move_topic(*, actor: User, post_id: int, stage: str, note: str = "") -> Post:

@@ -49,6 +49,7 @@ from . import export, overdue, selectors
 from .errors import CaseError
 from .models import (
     PATROL_SOURCES,
+    PUBLIC_EVENT_KINDS,
     RATEABLE_STATUSES,
     Case,
     CaseEvent,
@@ -73,10 +74,37 @@ def _title_from(content: str) -> str:
 
 
 def _event(case: Case, *, actor: User | None, kind: str, status_from: str = "", status_to: str = "", note: str = "") -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
         status_from=status_from, status_to=status_to, note=note[:5000], created_at=clock.now(),
     )
+    if kind in FOLLOWED_STEPS:
+        _publish_step(case, event)
+    return event
+
+
+# The steps a case's followers hear of (关注, OB-7): the public ones after its recording.
+FOLLOWED_STEPS = PUBLIC_EVENT_KINDS - {CaseEvent.Kind.CREATED}
+
+
+def _publish_step(case: Case, event: CaseEvent) -> None:
+    """hooks.step_recorded, in the step's transaction: followers' 信箱 notices and live 宝山圈 pages.
+
+    A letter's case step is the letter's step too. The raiser is skipped: they hear of the steps that
+    concern them as the raiser (``_tell_raiser``), worded for them.
+    """
+    step = str(event.get_kind_display())
+    if event.status_to and event.status_to != event.status_from:
+        step += f"（{Status(event.status_to).label}）"
+    also: tuple[tuple[str, int, str], ...] = ()
+    if case.origin_type == "letter" and case.origin_id:
+        also = (("letter", case.origin_id, case.origin_url),)
+    hooks.step_recorded.publish(hooks.StepEvent(
+        target_type="case", target_id=case.pk, community_id=case.community_id, subdistrict_id=case.subdistrict_id,
+        actor_id=event.actor_id, title=case.title, step=step, note=event.public_note[:200],
+        link=case.get_absolute_url(), at=event.created_at, also=also,
+        skip_user_ids=frozenset({case.raised_by_id}) if case.raised_by_id else frozenset(),
+    ))
 
 
 def sentence(text: str) -> str:

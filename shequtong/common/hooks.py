@@ -32,6 +32,12 @@ Contracts:
   cases a resident raised directly ("case") publish it too (points ignores
   those): 政策找人 subscribes and queues one row for its demand profiles,
   nothing more in the request (the background job reads the text later).
+- `step_recorded` (StepEvent): a followable thing took a step: a case (or the
+  case of a 人民信箱 letter) was accepted, answered, updated, escalated,
+  resolved, reopened, closed or rated, or a 议事厅 topic moved stage or got a
+  reply. Cases and boards publish it in the step's transaction; follows
+  subscribes and writes each follower's 信箱 notice (关注, OB-7), observe wakes
+  the area's open 宝山圈 pages once the transaction commits.
 
 Text sources (pulled, not published): the app that owns a kind of content
 registers, in its AppConfig.ready(), how to read the text of a batch of it
@@ -130,11 +136,29 @@ class ActivityEvent:
     source_id: int
 
 
+@dataclass(frozen=True)
+class StepEvent:
+    target_type: str          # "case" | "topic"
+    target_id: int
+    community_id: int
+    subdistrict_id: int
+    actor_id: int | None      # who took the step (None: the grid, the system); never told of it
+    title: str                # the item's title as staff see it
+    step: str                 # the step in words: "回复", "进入“讨论中”阶段"
+    note: str                 # words every viewer may read with it (a public note), may be ""
+    link: str                 # the item's page
+    at: dt.datetime
+    # Other followable things the step is also about: a letter's case step is the letter's too.
+    also: tuple[tuple[str, int, str], ...] = ()   # (target_type, target_id, link)
+    skip_user_ids: frozenset[int] = frozenset()   # told otherwise (the raiser of a case hears as the raiser)
+
+
 mention_recorded: Hook[MentionEvent] = Hook("mention_recorded")
 post_tagged: Hook[PostTaggedEvent] = Hook("post_tagged")
 notice_requested: Hook[NoticeEvent] = Hook("notice_requested")
 membership_changed: Hook[MembershipEvent] = Hook("membership_changed")
 activity_recorded: Hook[ActivityEvent] = Hook("activity_recorded")
+step_recorded: Hook[StepEvent] = Hook("step_recorded")
 
 
 # ---- text sources (pulled by background jobs) ---------------------------------------------------

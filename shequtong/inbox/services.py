@@ -16,6 +16,7 @@ from shequtong.accounts import audit
 from shequtong.accounts.models import User
 from shequtong.common import clock, hooks, versioned
 from shequtong.common.errors import NotFound, ValidationFailed
+from shequtong.common.text import cleaned
 
 from . import policies, reach, selectors
 from .errors import InboxError
@@ -36,6 +37,15 @@ def send_system_message(*, recipient: Any, subject: str, body: str, link: str = 
     return Message.objects.create(
         recipient=recipient, kind=kind, subject=subject[:120], body=body[:5000], link=link[:200], created_at=clock.now()
     )
+
+
+def send_system_messages(*, recipient_ids: list[int], subject: str, body: str, link: str = "") -> int:
+    """The same notice to several people at once (one INSERT): a followed item's step (follows.services)."""
+    now = clock.now()
+    rows = [Message(recipient_id=pk, kind=Message.Kind.SYSTEM, subject=subject[:120], body=body[:5000],
+                    link=link[:200], created_at=now) for pk in recipient_ids]
+    Message.objects.bulk_create(cleaned(rows))  # bulk_create skips the pre_save text cleaning
+    return len(rows)
 
 
 def on_notice_requested(event: hooks.NoticeEvent) -> None:

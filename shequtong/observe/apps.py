@@ -15,6 +15,7 @@ class ObserveConfig(AppConfig):
         from . import feed
 
         hooks.activity_recorded.subscribe(feed.on_activity)  # 宝山圈 pages hear of new posts and replies
+        hooks.step_recorded.subscribe(feed.on_step)  # ... and of case steps and topic moves
 
         # First on the observer's home and in 观察: the quickest way to anything in their area.
         for section in ("observer_home", "observe"):

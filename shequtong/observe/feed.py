@@ -1,9 +1,12 @@
 """宝山圈 (OB-4): what happens in the observer's area, newest first, live.
 
-Items are new posts on the boards (visible ones) and new cases, in the
+Items are new posts on the boards (visible ones), new cases and the cases'
+steps (the public ones: accepted, answered, escalated, resolved …), in the
 observer's scope, read newest first through the indexes on ``-created_at``
-(``post_created``, ``case_created``) with the scope filter; a cursor is the
-ISO time of an item. The page polls ``?after=`` (every 1.5 s in the embedded
+(``post_created``, ``case_created``, ``caseevent_created``) with the scope
+filter; a cursor is the ISO time of an item. 我关注的 lists the steps of what
+the observer follows (follows app): their cases' and letters' case steps,
+their 议事厅 topics' stage moves and replies, under the same scope. The page polls ``?after=`` (every 1.5 s in the embedded
 mode); with Redis under ASGI the services publish "something new in
 subdistrict N" and the page's EventSource makes it poll at once, so an item
 reaches the page through the same scoped query either way.
@@ -19,11 +22,12 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
 from shequtong.boards.models import Post, Visibility
-from shequtong.cases.models import Case
+from shequtong.cases.models import PUBLIC_EVENT_KINDS, Case, CaseEvent
 from shequtong.common import clock
 
 log = logging.getLogger(__name__)
@@ -32,9 +36,13 @@ HOT_DAYS = 7
 CHANNEL = "shequtong:observe:feed:{}"
 
 
+# The case steps 宝山圈 shows: what the raiser sees, after the case's recording (itself a "case" item).
+STEP_KINDS = sorted(PUBLIC_EVENT_KINDS - {CaseEvent.Kind.CREATED})
+
+
 @dataclass(frozen=True)
 class Item:
-    kind: str  # post | case
+    kind: str  # post | case | step (a case's step) | stage (a topic's stage move) | reply (on a followed topic)
     pk: int
     at: dt.datetime
     title: str
@@ -79,17 +87,65 @@ def _case_item(c: Case) -> Item:
                 f"{c.get_source_display()} · {c.get_status_display()}", c.get_absolute_url())
 
 
-def items(user: User, *, before: dt.datetime | None = None, after: dt.datetime | None = None) -> list[Item]:
-    """Newest first: one page older than `before`, or everything newer than `after` (at most a page)."""
-    posts, cases = _posts(user), _cases(user)
+def _steps(user: User) -> Any:
+    s = scope.scope_for(user, "observe")
+    if s.is_empty:
+        return CaseEvent.objects.none()
+    return CaseEvent.objects.filter(s.q("case__community", subdistrict_field="case__subdistrict"),
+                                    kind__in=STEP_KINDS).select_related("case__community")
+
+
+def _step_item(e: CaseEvent) -> Item:
+    what = str(e.get_kind_display())
+    return Item("step", e.pk, e.created_at, e.case.title, (e.public_note or what)[:80], e.case.community.name,
+                f"{_('处理进展')} · {what}", e.case.get_absolute_url())
+
+
+def _window(qs: Any, before: dt.datetime | None, after: dt.datetime | None) -> Any:
     if before is not None:
-        posts, cases = posts.filter(created_at__lt=before), cases.filter(created_at__lt=before)
+        qs = qs.filter(created_at__lt=before)
     if after is not None:
-        posts, cases = posts.filter(created_at__gt=after), cases.filter(created_at__gt=after)
-    got = [_post_item(p) for p in posts.order_by("-created_at", "-id")[:PAGE]]
-    got += [_case_item(c) for c in cases.order_by("-created_at", "-id")[:PAGE]]
+        qs = qs.filter(created_at__gt=after)
+    return qs.order_by("-created_at", "-id")[:PAGE]
+
+
+def _newest(got: list[Item]) -> list[Item]:
     got.sort(key=lambda i: (i.at, i.kind, i.pk), reverse=True)
     return got[:PAGE]
+
+
+def items(user: User, *, before: dt.datetime | None = None, after: dt.datetime | None = None) -> list[Item]:
+    """Newest first: one page older than `before`, or everything newer than `after` (at most a page)."""
+    got = [_post_item(p) for p in _window(_posts(user), before, after)]
+    got += [_case_item(c) for c in _window(_cases(user), before, after)]
+    got += [_step_item(e) for e in _window(_steps(user), before, after)]
+    return _newest(got)
+
+
+def followed(user: User, *, before: dt.datetime | None = None) -> list[Item]:
+    """我关注的: the steps of what the observer follows, in their scope, newest first (one page older than `before`)."""
+    from shequtong.boards.models import Reply, TopicStageChange
+    from shequtong.follows import selectors as follows
+    from shequtong.letters.models import Letter
+
+    case_ids = set(follows.followed_ids(user, "case"))
+    letter_ids = follows.followed_ids(user, "letter")
+    if letter_ids:
+        case_ids |= set(Letter.objects.filter(pk__in=letter_ids).exclude(case=None).values_list("case_id", flat=True))
+    topic_ids = follows.followed_ids(user, "topic")
+    got = [_step_item(e) for e in _window(_steps(user).filter(case_id__in=sorted(case_ids)), before, None)] if case_ids else []
+    if topic_ids:
+        s = scope.scope_for(user, "observe")
+        stages = s.filter(TopicStageChange.objects.filter(post_id__in=topic_ids, post__visibility=Visibility.VISIBLE)
+                          .select_related("post__community"))
+        got += [Item("stage", c.pk, c.created_at, c.post.title, c.note or str(c.get_to_stage_display()),
+                     c.post.community.name, f"{_('议事进程')} · {c.get_to_stage_display()}", c.post.get_absolute_url())
+                for c in _window(stages, before, None)]
+        replies = s.filter(Reply.objects.filter(post_id__in=topic_ids, visibility=Visibility.VISIBLE,
+                                                post__visibility=Visibility.VISIBLE).select_related("post__community"))
+        got += [Item("reply", r.pk, r.created_at, r.post.title, r.body[:80], r.post.community.name,
+                     str(_("议题回复")), r.post.get_absolute_url()) for r in _window(replies, before, None)]
+    return _newest(got)
 
 
 def hot(user: User) -> list[Item]:
@@ -134,6 +190,16 @@ def on_activity(event: Any) -> None:
     sub_id = Community.objects.filter(pk=event.community_id).values_list("subdistrict_id", flat=True).first()
     if sub_id is not None:
         transaction.on_commit(lambda: publish(sub_id))
+
+
+def on_step(event: Any) -> None:
+    """A case or a 议事厅 topic took a step: wake the area's open 宝山圈 pages once the transaction commits."""
+    if not enabled():
+        return
+    from django.db import transaction
+
+    sub_id = event.subdistrict_id
+    transaction.on_commit(lambda: publish(sub_id))
 
 
 def events(channels: list[str], *, seconds: float = 55) -> Any:

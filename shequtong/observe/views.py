@@ -157,13 +157,13 @@ def feed_streams(request: HttpRequest) -> bool:
 
 def feed_context(request: AuthedRequest, tab: str) -> dict[str, object]:
     """The 宝山圈 block of the observer home: the tab's items, the cursors, how the page hears of news."""
-    tab = tab if tab in ("latest", "hot") else "latest"
-    items = feed.hot(request.user) if tab == "hot" else feed.items(request.user)
+    tab = tab if tab in ("latest", "hot", "following") else "latest"
+    items = {"hot": feed.hot, "following": feed.followed}.get(tab, feed.items)(request.user)
     streams = feed_streams(request)
     return {
         "feed_tab": tab, "feed_items": items,
         "feed_after": items[0].cursor if items and tab == "latest" else clock.now().isoformat(),
-        "feed_before": items[-1].cursor if len(items) >= feed.PAGE and tab == "latest" else "",
+        "feed_before": items[-1].cursor if len(items) >= feed.PAGE and tab != "hot" else "",
         "feed_poll": POLL_SECONDS_WITH_STREAM if streams else POLL_SECONDS,
         "feed_stream_url": reverse("observe:feed_stream") if streams else "",
     }
@@ -171,12 +171,14 @@ def feed_context(request: AuthedRequest, tab: str) -> dict[str, object]:
 
 @access.capability("observe")
 def feed_fragment(request: AuthedRequest) -> HttpResponse:
-    """`?after=T`: items newer than T (the live poller); `?before=T`: the next older page (infinite scroll)."""
+    """`?after=T`: items newer than T (the live poller); `?before=T`: the next older page (infinite scroll),
+    of 我关注的 with `&feed=following`."""
     before = feed.parse_cursor(request.GET.get("before"))
     if before is not None:
-        items = feed.items(request.user, before=before)
+        tab = "following" if request.GET.get("feed") == "following" else "latest"
+        items = (feed.followed if tab == "following" else feed.items)(request.user, before=before)
         return render(request, "observe/_feed_older.html", {
-            "feed_items": items, "feed_before": items[-1].cursor if len(items) >= feed.PAGE else ""})
+            "feed_items": items, "feed_before": items[-1].cursor if len(items) >= feed.PAGE else "", "feed_tab": tab})
     after = feed.parse_cursor(request.GET.get("after")) or clock.now()
     items = feed.items(request.user, after=after)
     return render(request, "observe/_feed_poll.html", {

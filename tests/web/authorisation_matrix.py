@@ -416,6 +416,22 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET observe:me": {"*": 403, "login": "anonymous", 200: "@observers"},
     # The stream exists only with Redis under ASGI (the test client is WSGI, without Redis).
     "GET observe:feed_stream": {"*": 403, "login": "anonymous", 404: "@observers"},
+    # 关注/收藏 (OB-7): whoever may view the thing may follow or favourite it (an empty POST follows;
+    # the plain form is redirected to 我的关注/我的收藏); anyone else gets the thing's own 404.
+    "POST follows:follow_case[A]": {"*": 404, "login": "anonymous", 302: "@committee_a subdistrict_observer district"},
+    "POST follows:follow_case[B]": {"*": 404, "login": "anonymous", 302: "@committee_b subdistrict_observer_other district"},
+    "POST follows:favourite_case[A]": {"*": 404, "login": "anonymous", 302: "@committee_a subdistrict_observer district"},
+    "POST follows:favourite_case[B]": {"*": 404, "login": "anonymous", 302: "@committee_b subdistrict_observer_other district"},
+    "POST follows:follow_letter[A]": {"*": 404, "login": "anonymous", 302: "@observers_a @committee_a resident_a"},
+    "POST follows:follow_letter[B]": {"*": 404, "login": "anonymous", 302: "@observers_b @committee_b resident_b"},
+    "POST follows:favourite_letter[A]": {"*": 404, "login": "anonymous", 302: "@observers_a @committee_a resident_a"},
+    "POST follows:favourite_letter[B]": {"*": 404, "login": "anonymous", 302: "@observers_b @committee_b resident_b"},
+    "POST follows:follow_topic[A]": {"*": 302, "login": "anonymous", 404: "@boards_outsiders_a service_center rural_admin security_admin audit_admin"},
+    "POST follows:follow_topic[B]": {"*": 404, "login": "anonymous", 302: "@observers_b @committee_b resident_b"},
+    "POST follows:favourite_post[A]": {"*": 302, "login": "anonymous", 404: "@boards_outsiders_a service_center rural_admin security_admin audit_admin"},
+    "POST follows:favourite_post[B]": {"*": 404, "login": "anonymous", 302: "@observers_b @committee_b resident_b"},
+    "GET follows:following": {"*": 200, "login": "anonymous"},
+    "GET follows:favourites": {"*": 200, "login": "anonymous"},
     # --- django-ninja's own pages: the API's schema and docs are public (they describe, they hold no data) ---
     "GET api:openapi-json": {"*": 200},
     "GET api:openapi-view": {"*": 200},

@@ -642,3 +642,13 @@ def _issue22_sides(world: World) -> None:
 
 
 SIDE_HOOKS.append(_issue22_sides)
+
+
+def _follows_param(where: str, name: str, side: Side) -> Any:
+    """关注 of a 议事厅 topic: the side's council post (a 左邻右舍 post is no topic)."""
+    if where.startswith("follows:") and name == "topic_id":
+        return side.council.pk
+    return None
+
+
+PARAM_HOOKS.append(_follows_param)
