@@ -28,8 +28,8 @@ class AccountsConfig(AppConfig):
 
         for model in apps.get_models():
             if issubclass(model, Device):
-                post_save.connect(device_changed, sender=model, dispatch_uid=f"accounts.otp.{model._meta.label}")
-                post_delete.connect(device_changed, sender=model, dispatch_uid=f"accounts.otp.{model._meta.label}")
+                post_save.connect(device_changed, sender=model, weak=False, dispatch_uid=f"accounts.otp.{model._meta.label}")
+                post_delete.connect(device_changed, sender=model, weak=False, dispatch_uid=f"accounts.otp.{model._meta.label}")
 
         # The URL rules and the shell's tiles (common) ask accounts who holds a capability.
         access.set_capability_check(scope.has_capability)

@@ -21,8 +21,8 @@ class CampaignsConfig(AppConfig):
             versioned.touch(selectors.BANNERS_DEP)
 
         for model in (Lottery, Quiz):
-            post_save.connect(campaign_changed, sender=model, dispatch_uid=f"campaigns.banners.{model.__name__}")
-            post_delete.connect(campaign_changed, sender=model, dispatch_uid=f"campaigns.banners.{model.__name__}")
+            post_save.connect(campaign_changed, sender=model, weak=False, dispatch_uid=f"campaigns.banners.{model.__name__}")
+            post_delete.connect(campaign_changed, sender=model, weak=False, dispatch_uid=f"campaigns.banners.{model.__name__}")
 
         # A quiz whose time is up is awarded by score without anyone pressing 评奖 (LQ-5).
         scheduler.register("campaigns.settle_ended_quizzes", services.settle_ended_quizzes)

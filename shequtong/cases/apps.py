@@ -20,8 +20,8 @@ class CasesConfig(AppConfig):
             if instance.raised_by_id:
                 versioned.touch(selectors.raised_dep(instance.raised_by_id))
 
-        post_save.connect(case_changed, sender=Case, dispatch_uid="cases.raised")
-        post_delete.connect(case_changed, sender=Case, dispatch_uid="cases.raised")
+        post_save.connect(case_changed, sender=Case, weak=False, dispatch_uid="cases.raised")
+        post_delete.connect(case_changed, sender=Case, weak=False, dispatch_uid="cases.raised")
 
         # Cases from the boards and chats (CT-1, CT-5): their services publish, we record.
         hooks.mention_recorded.subscribe(services.on_mention)

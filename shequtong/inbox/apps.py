@@ -24,8 +24,8 @@ class InboxConfig(AppConfig):
         def touched(sender: type, instance: Message, **kwargs: object) -> None:
             versioned.touch(selectors.unread_dep(instance.recipient_id))
 
-        post_save.connect(touched, sender=Message, dispatch_uid="inbox.unread")
-        post_delete.connect(touched, sender=Message, dispatch_uid="inbox.unread")
+        post_save.connect(touched, sender=Message, weak=False, dispatch_uid="inbox.unread")
+        post_delete.connect(touched, sender=Message, weak=False, dispatch_uid="inbox.unread")
 
         # Residents reach 信箱 from the tab bar; committee and observer
         # versions have no 信箱 tab, so they get a tile with the unread count.

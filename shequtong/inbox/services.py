@@ -45,6 +45,7 @@ def send_system_messages(*, recipient_ids: list[int], subject: str, body: str, l
     rows = [Message(recipient_id=pk, kind=Message.Kind.SYSTEM, subject=subject[:120], body=body[:5000],
                     link=link[:200], created_at=now) for pk in recipient_ids]
     Message.objects.bulk_create(cleaned(rows))  # bulk_create skips the pre_save text cleaning
+    versioned.touch(*(selectors.unread_dep(pk) for pk in set(recipient_ids)))  # ... and post_save
     return len(rows)
 
 

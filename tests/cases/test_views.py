@@ -205,3 +205,14 @@ def test_residents_cannot_open_case_lists(client, tree):
     client.force_login(resident_of(tree.comm_a1))
     for name in ("cases:list", "cases:export", "cases:ratings"):
         assert client.get(reverse(name)).status_code == 403, name
+
+
+def test_the_home_open_count_follows_the_residents_cases(client, tree, secretary):
+    """The resident home's 我的待办 count is kept (common/versioned.py): raising and resolving move it on."""
+    resident = resident_of(tree.comm_a1)
+    client.force_login(resident)
+    assert "我的待办" not in client.get("/").content.decode()  # none open: kept as 0
+    raised = helpers.letter(resident).case
+    assert "我的待办：1件处理中" in client.get("/").content.decode()
+    helpers.handle(secretary, raised, "accept", "resolve")
+    assert "我的待办" not in client.get("/").content.decode()

@@ -124,3 +124,15 @@ def test_letters_are_throttled(folks, monkeypatch):
     with pytest.raises(ValidationFailed):
         _write(folks.alice, folks.staff)
     assert Message.objects.count() == 2
+
+
+def test_the_kept_unread_count_follows_every_way_a_notice_arrives(folks):
+    """selectors.unread_count is kept (common/versioned.py): each writer must move it on."""
+    assert selectors.unread_count(folks.alice) == 0  # now kept
+    services.send_system_message(recipient=folks.alice, subject="通知", body="一条")
+    assert selectors.unread_count(folks.alice) == 1
+    services.send_system_messages(recipient_ids=[folks.alice.pk, folks.bob.pk], subject="关注", body="新进展")
+    assert selectors.unread_count(folks.alice) == 2 and selectors.unread_count(folks.bob) == 1
+    notice = Message.objects.filter(recipient=folks.alice).order_by("id").first()
+    services.mark_read(actor=folks.alice, message_id=notice.pk)
+    assert selectors.unread_count(folks.alice) == 1

@@ -183,3 +183,15 @@ def test_me_offers_password_change_to_all_and_second_factor_tools_to_staff(clien
     client.post(reverse("accounts:otp_verify"), {"token": code_for(device)})
     page = client.get(reverse("accounts:me")).content.decode()
     assert reverse("accounts:otp_setup") in page and reverse("accounts:otp_recovery_codes") in page
+
+
+def test_a_removed_device_ends_the_verified_session_at_once(client):
+    """The 'passed TOTP' answer is kept per session (mfa.session_verified); deleting the device drops it."""
+    staff, device = enrolled_staff()
+    log_in(client, staff)
+    client.post(reverse("accounts:otp_verify"), {"token": code_for(device), "next": "/"})
+    assert client.get(reverse("web:home")).status_code == 200
+    assert client.get(reverse("web:home")).status_code == 200  # answered from the kept value
+    device.delete()
+    response = client.get(reverse("web:home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:otp_setup"))
