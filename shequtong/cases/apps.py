@@ -10,7 +10,7 @@ class CasesConfig(AppConfig):
         from shequtong.common import hooks, registry
         from shequtong.notifications import outbox, scheduler
 
-        from . import selectors, services
+        from . import rollups, selectors, services
 
         # Cases from the boards and chats (CT-1, CT-5): their services publish, we record.
         hooks.mention_recorded.subscribe(services.on_mention)
@@ -20,6 +20,8 @@ class CasesConfig(AppConfig):
         outbox.register(services.GRID_SUBMIT, services.deliver_escalation, on_dead=services.escalation_failed)
         scheduler.register("cases.overdue_scan", services.scan_overdue)
         scheduler.register("cases.grid_poll", services.poll_grid)
+        # 问题跟踪's word counts: a day is counted once it is over (cases/rollups.py).
+        scheduler.register("cases.term_rollup", rollups.close_term_days)
 
         def waiting_badge(user):  # type: ignore[no-untyped-def]
             return selectors.waiting_count(user, "committee")

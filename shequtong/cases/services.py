@@ -45,7 +45,7 @@ from shequtong.notifications import outbox, preferences
 from shequtong.notifications.models import Outbox
 from shequtong.places.models import Community
 
-from . import export, overdue, selectors
+from . import export, overdue, rollups, selectors
 from .errors import CaseError
 from .models import (
     PATROL_SOURCES,
@@ -73,10 +73,13 @@ def _title_from(content: str) -> str:
 
 
 def _event(case: Case, *, actor: User | None, kind: str, status_from: str = "", status_to: str = "", note: str = "") -> CaseEvent:
-    return CaseEvent.objects.create(
+    """A step of the case's history; a status move also adds its row to the handling-flow rollup (CaseStep)."""
+    event = CaseEvent.objects.create(
         case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
         status_from=status_from, status_to=status_to, note=note[:5000], created_at=clock.now(),
     )
+    rollups.record_step(event, case)
+    return event
 
 
 def sentence(text: str) -> str:

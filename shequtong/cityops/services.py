@@ -7,6 +7,9 @@ the outbox, so a centre that is down gets every message later, once:
 - ``cityops.notable`` (scheduled every minute): a case that passed 超过6个月未解决 (its overdue
   reminder), and an epidemic warning (体温异常/出现症状/未按时填报), each sent once, keyed by its row.
 Nothing is enqueued while CITYOPS_WEBHOOK_URL is empty.
+
+The worker also computes the feeds ahead of time (``cityops.precompute``, every
+CITYOPS_PRECOMPUTE_SECONDS): FeedSnapshot rows that the API and the wall serve while fresh.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from shequtong.places.models import Subdistrict
 
 from . import feeds
 from .auth import PREFIX, key_hash
-from .models import FeedToken
+from .models import FeedSnapshot, FeedToken
 
 WEBHOOK = "cityops.webhook"
 MAX_TOKEN_DAYS = 366
@@ -167,3 +170,21 @@ def deliver_webhook(row: Outbox) -> None:
         if exc.retryable:
             raise outbox.RetryLater(str(exc)) from exc
         raise outbox.PermanentFailure(str(exc)) from exc
+
+
+# --- feeds computed ahead ----------------------------------------------------------------------
+
+def precompute_feeds() -> int:
+    """Scheduled: compute every feed for each period in CITYOPS_PRECOMPUTE_DAYS, district-wide and per
+    subdistrict (the places the centre's and the subdistricts' screens read), and store the answers."""
+    places: list[int | None] = [None, *Subdistrict.objects.order_by("id").values_list("pk", flat=True)]
+    n = 0
+    for days in settings.CITYOPS_PRECOMPUTE_DAYS:
+        for sub in places:
+            for name in feeds.FEEDS:
+                body, etag = feeds.answer(name, days, sub)
+                FeedSnapshot.objects.update_or_create(
+                    feed=name, days=days, subdistrict_id=sub or 0,
+                    defaults={"body": body.decode(), "etag": etag, "computed_at": clock.now()})
+                n += 1
+    return n

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Post, Reply
+from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat, Source, Status
 from shequtong.common import chinese, counters
 from shequtong.common.categories import Category
@@ -351,6 +352,8 @@ class HistoryImporter(_PeopleImporter):
     def finish(self, report: Any, *, dry_run: bool) -> None:
         if not dry_run and report.counts["created"]:
             letter_services.rebuild_stats()  # 人民信箱's per-day rollups, as the services keep them
+            case_rollups.rebuild_steps()  # 问题跟踪's handling flow and words (cases/rollups.py)
+            case_rollups.rebuild_terms()
 
 
 class _Refs:
