@@ -258,22 +258,50 @@ def _case_row(case: Case, score: int) -> dict[str, Any]:
             "score": score}
 
 
+TOP_N = 10
+
+
+def top_open_cases(w: Window, scores: dict[int, int]) -> list[dict[str, Any]]:
+    """The TOP_N open cases of the window's place with the highest score, highest first (then newest).
+
+    `scores` maps a case id to a count (ids may include closed or other places' cases: they are
+    left out here). This is the one seam for "top-10 most-followed open problems": today the count
+    is the likes of the post a case came from (`_post_likes`); to rank by residents following a case
+    (关注), pass those counts instead, and nothing else changes.
+    """
+    return _top(w.place(Case.objects.filter(status__in=OPEN_STATUSES)), scores)
+
+
 def _most_followed_open(w: Window) -> list[dict[str, Any]]:
-    """Open problems with the most residents behind them: the likes of the post they came from."""
-    return _ranked(w, w.place(Case.objects.filter(status__in=OPEN_STATUSES)))
+    """Open problems with the most residents behind them."""
+    return top_open_cases(w, _post_likes(w.place(Case.objects.filter(status__in=OPEN_STATUSES))))
 
 
 def _most_liked_resolved(w: Window) -> list[dict[str, Any]]:
-    return _ranked(w, w.place(Case.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED)).filter(w.q("resolved_at"))))
+    qs = w.place(Case.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED)).filter(w.q("resolved_at")))
+    return _top(qs, _post_likes(qs))
 
 
-def _ranked(w: Window, qs: QuerySet[Case]) -> list[dict[str, Any]]:
+def _post_likes(qs: QuerySet[Case]) -> dict[int, int]:
+    """Case id → likes of the post it came from, for the 200 most-liked such posts among `qs`."""
     from_posts = qs.filter(origin_type="post", origin_id__isnull=False)
     likes = dict(Post.objects.filter(pk__in=from_posts.values("origin_id"), like_count__gt=0)
                  .order_by("-like_count", "-pk").values_list("pk", "like_count")[:200])
-    ranked = (from_posts.filter(origin_id__in=list(likes)).select_related("subdistrict", "community"))
-    rows = sorted(ranked, key=lambda c: (-likes.get(c.origin_id or 0, 0), -c.pk))[:10]
-    return [_case_row(c, likes.get(c.origin_id or 0, 0)) for c in rows]
+    return {pk: likes[origin] for pk, origin in from_posts.filter(origin_id__in=list(likes)).values_list("pk", "origin_id")
+            if origin is not None}
+
+
+def _top(qs: QuerySet[Case], scores: dict[int, int]) -> list[dict[str, Any]]:
+    ranked = sorted(((n, pk) for pk, n in scores.items() if n > 0), reverse=True)
+    ids = [pk for _n, pk in ranked]
+    rows: list[Case] = []
+    for i in range(0, len(ids), 200):  # the best-scored first: usually the first chunk has them all
+        chunk = ids[i:i + 200]
+        found = {c.pk: c for c in qs.filter(pk__in=chunk).select_related("subdistrict", "community")}
+        rows += [found[pk] for pk in chunk if pk in found]
+        if len(rows) >= TOP_N:
+            break
+    return [_case_row(c, scores[c.pk]) for c in rows[:TOP_N]]
 
 
 # --- CO-4 疫情防控 -------------------------------------------------------------------------------

@@ -187,3 +187,17 @@ def test_the_flow_over_weeks_equals_the_case_histories(cast, time_machine, seed)
             assert sum(r["count"] for r in flow) == sum(
                 1 for c in cases for e in CaseEvent.objects.filter(case=c)
                 if e.status_from and e.status_to and e.status_from != e.status_to)
+
+
+def test_top_open_cases_ranks_open_cases_of_the_place_by_the_given_count(cast):
+    """The seam for 治慧中心's top-10 open problems: any count per case, open cases of the place only."""
+    fill(cast, 8, n=30)
+    every = list(Case.objects.order_by("pk"))
+    scores = {c.pk: (i * 7) % 13 for i, c in enumerate(every)}
+    for sub in (None, cast.tree.sub_a.pk):
+        w = feeds.window(30, sub)
+        expected = sorted((c for c in every if c.status in OPEN_STATUSES and scores[c.pk] > 0
+                           and (sub is None or c.subdistrict_id == sub)), key=lambda c: (-scores[c.pk], -c.pk))
+        got = feeds.top_open_cases(w, scores)
+        assert [(r["id"], r["score"]) for r in got] == [(c.pk, scores[c.pk]) for c in expected[:feeds.TOP_N]]
+    assert feeds.top_open_cases(feeds.window(), {}) == []
