@@ -28,7 +28,15 @@ from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Sum
 from shequtong.boards.models import Post
 from shequtong.cases import overdue
 from shequtong.cases import rollups as case_rollups
-from shequtong.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseRating, CaseStep, Source, Status
+from shequtong.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseRating,
+    CaseStep,
+    Source,
+    Status,
+)
 from shequtong.common import clock, masking
 from shequtong.common.categories import Category
 from shequtong.epidemic.models import ArchiveState, HealthArchive, HealthWarning, Report, ReportKind
@@ -104,10 +112,13 @@ def _category_label(code: str) -> str:
 
 def letters(w: Window) -> dict[str, Any]:
     qs = w.place(Letter.objects.filter(w.q()))
-    by_sub = _counts(qs, "subdistrict_id")
-    by_cat = _counts(qs, "category")
+    by_sub: Counter[int] = Counter()
+    by_cat: Counter[str] = Counter()
+    for sub, category, n in qs.order_by().values_list("subdistrict_id", "category").annotate(n=Count("*")):
+        by_sub[sub] += n
+        by_cat[category] += n
     sub_rows = (Letter.subcategories.through.objects.filter(letter__in=qs.values("pk")).order_by()
-                .values("subcategory__category", "subcategory__name").annotate(n=Count("pk")))
+                .values("subcategory__category", "subcategory__name").annotate(n=Count("*")))
     subs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in sub_rows:
         subs[row["subcategory__category"]].append({"name": row["subcategory__name"], "count": row["n"]})
