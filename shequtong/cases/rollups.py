@@ -8,8 +8,8 @@
   the feed counts the days not yet marked (today, and any day the job has not reached) from
   the cases themselves, so its figures never depend on the job having run.
 
-Bulk writers (the full-scale generator, the history importer) call ``rebuild_steps`` and
-``rebuild_terms``. The nightly drift check covers both (observe/rollups.py: "case_steps",
+Bulk writers call ``rebuild_steps`` and ``rebuild_terms`` (the full-scale generator), or
+``expected_steps``/``write_steps`` for their cases and ``recount_days`` (the history importer). The nightly drift check covers both (observe/rollups.py: "case_steps",
 "case_terms"; ``manage.py rebuild_rollups``).
 """
 
@@ -176,6 +176,17 @@ def close_term_days(now: dt.datetime | None = None) -> int:
                 batch_size=BATCH, ignore_conflicts=True)
         closed += (run_last - run_first).days + 1
     return closed
+
+
+def recount_days(days: Iterable[dt.date], now: dt.datetime | None = None) -> int:
+    """Cases were added to these (past) days after they were counted (an import): count them again."""
+    again = sorted(set(days))
+    if not again:
+        return 0
+    with transaction.atomic():
+        CaseTermStat.objects.filter(day__in=again).delete()
+        CaseTermDay.objects.filter(day__in=again).delete()
+    return close_term_days(now)
 
 
 def rebuild_terms(now: dt.datetime | None = None) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from shequtong.boards.catalogue import Board
@@ -83,6 +84,7 @@ class HistoryImporter(_PeopleImporter):
         self.seen: dict[str, set[str]] = defaultdict(set)
         self.dry_run = False
         self.subcategories = {(s.category, s.name): s.pk for s in SubCategory.objects.all()}
+        self.case_days: set[dt.date] = set()  # the local days of the cases written: their words are recounted
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -329,6 +331,9 @@ class HistoryImporter(_PeopleImporter):
             + [CaseEvent(case=case, actor_id=refs.user(s.get("actor")), kind=EVENT_KINDS[_text(s, "kind")],
                          status_from=STATUSES.get(_text(s, "status_from"), ""), status_to=STATUSES.get(_text(s, "status_to"), ""),
                          note=_text(s, "note")[:5000], created_at=at) for s, at in steps])
+        # The handling flow's rollup, as the services keep it (cases/rollups.py).
+        case_rollups.write_steps(case_rollups.expected_steps([case.pk]))
+        self.case_days.add(timezone.localdate(created))
         rating = d.get("rating")
         if rating:
             CaseRating.objects.create(case=case, rater_id=refs.user(rating.get("rater") or d.get("raised_by")),
@@ -352,8 +357,7 @@ class HistoryImporter(_PeopleImporter):
     def finish(self, report: Any, *, dry_run: bool) -> None:
         if not dry_run and report.counts["created"]:
             letter_services.rebuild_stats()  # 人民信箱's per-day rollups, as the services keep them
-            case_rollups.rebuild_steps()  # 问题跟踪's handling flow and words (cases/rollups.py)
-            case_rollups.rebuild_terms()
+            case_rollups.recount_days(self.case_days)  # 问题跟踪's words of those days (cases/rollups.py)
 
 
 class _Refs:
