@@ -136,10 +136,11 @@ class Case(models.Model):
                          condition=Q(status__in=["new", "accepted", "in_progress", "escalated"]), name="case_open"),
             # Newest first across the district (全局信息穿透, the district's case list): 20 rows, not a sort.
             models.Index(fields=["-created_at", "-id"], name="case_created"),
-            # The cases raised in a period, counted per subdistrict, status, source and category
-            # (the city operations centre's 问题跟踪 feed): answered from this index alone.
-            models.Index(fields=["created_at"], include=["subdistrict", "status", "source", "category"],
-                         name="case_window"),
+            # The cases raised in a period, counted per subdistrict, status, source and category, and
+            # how many were responded to (the city operations centre's 问题跟踪 and 治慧中心 feeds):
+            # answered from this index alone.
+            models.Index(fields=["created_at"], include=["subdistrict", "status", "source", "category",
+                                                         "first_response_at"], name="case_period"),
         ]
 
     def __str__(self) -> str:

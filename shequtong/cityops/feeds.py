@@ -100,7 +100,7 @@ def _per_subdistrict(w: Window, counts: dict[int, int]) -> list[dict[str, Any]]:
 
 
 def _counts(qs: QuerySet[Any], field: str) -> dict[Any, int]:
-    # COUNT(*), not COUNT(id): a covering index (case_open, case_window) answers without the table.
+    # COUNT(*), not COUNT(id): a covering index (case_open, case_period) answers without the table.
     return {row[field]: row["n"] for row in qs.order_by().values(field).annotate(n=Count("*"))}
 
 
