@@ -447,6 +447,8 @@ WORKER_HEARTBEAT_MAX_AGE_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_MAX_AG
 WORKER_SCHEDULE = {
     "cases.overdue_scan": 600,
     "cases.grid_poll": 120,
+    # Counts the words of each finished day's cases (cases/rollups.py); a day is closed once.
+    "cases.term_rollup": 900,
 }
 
 # --- Grid link over Open311 (CT-8), our Open311 server, notification channels (NF-6) ---
@@ -482,6 +484,13 @@ CITYOPS_WALL_REFRESH_SECONDS = int(os.environ.get("CITYOPS_WALL_REFRESH_SECONDS"
 CITYOPS_WALL_STALE_SECONDS = int(os.environ.get("CITYOPS_WALL_STALE_SECONDS", "0"))
 WORKER_SCHEDULE.setdefault("cityops.summary", int(os.environ.get("CITYOPS_SUMMARY_SECONDS", "900")))
 WORKER_SCHEDULE.setdefault("cityops.notable", 60)
+# The worker computes the feeds ahead every this many seconds, for these periods (days), district-wide
+# and per subdistrict; requests are served those answers while younger than the max age (default:
+# two periods plus a minute), and compute themselves only past it (no worker running).
+WORKER_SCHEDULE.setdefault("cityops.precompute", int(os.environ.get("CITYOPS_PRECOMPUTE_SECONDS", "120")))
+CITYOPS_PRECOMPUTE_DAYS = [int(d) for d in os.environ.get("CITYOPS_PRECOMPUTE_DAYS", "30").split(",") if d.strip()]
+CITYOPS_SNAPSHOT_MAX_AGE_SECONDS = int(os.environ.get(
+    "CITYOPS_SNAPSHOT_MAX_AGE_SECONDS", str(2 * WORKER_SCHEDULE["cityops.precompute"] + 60)))
 
 # Our own read-only Open311 server (/open311/).
 OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "baoshan.shanghai")

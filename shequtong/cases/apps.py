@@ -12,7 +12,7 @@ class CasesConfig(AppConfig):
         from shequtong.common import hooks, registry, versioned
         from shequtong.notifications import outbox, scheduler
 
-        from . import selectors, services
+        from . import rollups, selectors, services
         from .models import Case
 
         # A case saved or deleted changes its raiser's open count (selectors.open_raised_count).
@@ -31,6 +31,8 @@ class CasesConfig(AppConfig):
         outbox.register(services.GRID_SUBMIT, services.deliver_escalation, on_dead=services.escalation_failed)
         scheduler.register("cases.overdue_scan", services.scan_overdue)
         scheduler.register("cases.grid_poll", services.poll_grid)
+        # 问题跟踪's word counts: a day is counted once it is over (cases/rollups.py).
+        scheduler.register("cases.term_rollup", rollups.close_term_days)
 
         def waiting_badge(user):  # type: ignore[no-untyped-def]
             return selectors.waiting_count(user, "committee")

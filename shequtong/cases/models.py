@@ -136,6 +136,11 @@ class Case(models.Model):
                          condition=Q(status__in=["new", "accepted", "in_progress", "escalated"]), name="case_open"),
             # Newest first across the district (全局信息穿透, the district's case list): 20 rows, not a sort.
             models.Index(fields=["-created_at", "-id"], name="case_created"),
+            # The cases raised in a period, counted per subdistrict, status, source and category, and
+            # how many were responded to (the city operations centre's 问题跟踪 and 治慧中心 feeds):
+            # answered from this index alone.
+            models.Index(fields=["created_at"], include=["subdistrict", "status", "source", "category",
+                                                         "first_response_at"], name="case_period"),
         ]
 
     def __str__(self) -> str:
@@ -345,3 +350,81 @@ class OverdueReminder(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.case_id} {self.bucket}"
+
+
+# --- Rollups for 问题跟踪 on the city operations centre's screens (cityops CO-2; cases/rollups.py) ---------
+
+class CaseStep(models.Model):
+    """One status move of a case and the time spent before it: the rollup behind the handling flow.
+
+    Written with the CaseEvent that records the move (services._event, same transaction); rebuilt
+    from the events by ``rollups.rebuild_steps`` and checked nightly (observe ``rebuild_rollups``,
+    "case_steps"). A move is an event whose ``status_from`` and ``status_to`` are both set and differ;
+    the time before it runs from the case's previous move, or from its creation for the first one.
+    The case's subdistrict and creation time are copied here: the flow counts the moves of the
+    cases raised in a period, so it reads this table alone, through a covering index, and a median
+    is exact (one row a move, not a histogram).
+    """
+
+    event = models.OneToOneField(CaseEvent, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
+    case_created_at = models.DateTimeField()
+    status_from = models.CharField(max_length=12, choices=Status.choices)
+    status_to = models.CharField(max_length=12, choices=Status.choices)
+    at = models.DateTimeField()
+    seconds = models.FloatField()
+
+    class Meta:
+        verbose_name = _("处理环节")
+        verbose_name_plural = _("处理环节")
+        indexes = [
+            models.Index(fields=["case_created_at"], include=["subdistrict", "status_from", "status_to", "seconds"],
+                         name="casestep_window"),
+            models.Index(fields=["subdistrict", "case_created_at"], include=["status_from", "status_to", "seconds"],
+                         name="casestep_sub_window"),
+            models.Index(fields=["case", "at"], name="casestep_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id} {self.status_from}→{self.status_to}"
+
+
+class CaseTermStat(models.Model):
+    """How many cases raised on a (local) day in a subdistrict use a word: residents' most common concerns.
+
+    Words are those of the case's stored jieba segmentation (``search_text``) that say something
+    (``rollups.terms_of``); a case counts once per word. A day's rows are written at once, when the
+    day is over, by the scheduled job ``cases.term_rollup`` (``rollups.close_term_days``), together
+    with its ``CaseTermDay`` mark; readers count the days without a mark from the cases themselves.
+    """
+
+    day = models.DateField()
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
+    term = models.CharField(max_length=20)
+    cases = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("问题词频")
+        verbose_name_plural = _("问题词频")
+        constraints = [models.UniqueConstraint(fields=["day", "subdistrict", "term"], include=["cases"],
+                                               name="casetermstat_key")]
+        indexes = [models.Index(fields=["subdistrict", "day"], include=["term", "cases"], name="casetermstat_sub_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.subdistrict_id} {self.term}: {self.cases}"
+
+
+class CaseTermDay(models.Model):
+    """A local day whose cases are all counted in CaseTermStat (how many cases it had then)."""
+
+    day = models.DateField(primary_key=True)
+    cases = models.PositiveIntegerField()
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("词频已统计日期")
+        verbose_name_plural = _("词频已统计日期")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.cases}"

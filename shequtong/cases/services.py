@@ -45,7 +45,7 @@ from shequtong.notifications import outbox, preferences
 from shequtong.notifications.models import Outbox
 from shequtong.places.models import Community
 
-from . import export, overdue, selectors
+from . import export, overdue, rollups, selectors
 from .errors import CaseError
 from .models import (
     PATROL_SOURCES,
@@ -74,10 +74,12 @@ def _title_from(content: str) -> str:
 
 
 def _event(case: Case, *, actor: User | None, kind: str, status_from: str = "", status_to: str = "", note: str = "") -> CaseEvent:
+    """A step of the case's history; a status move also adds its row to the handling-flow rollup (CaseStep)."""
     event = CaseEvent.objects.create(
         case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
         status_from=status_from, status_to=status_to, note=note[:5000], created_at=clock.now(),
     )
+    rollups.record_step(event, case)
     if kind in FOLLOWED_STEPS:
         _publish_step(case, event)
     return event

@@ -10,8 +10,7 @@ The contract of each answer is a JSON Schema in cityops/schemas/ (docs/cityops.m
 
 from __future__ import annotations
 
-import hashlib
-import json
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -19,11 +18,12 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from shequtong.common import access
+from shequtong.common import access, clock
 from shequtong.common.errors import PermissionRefused, ValidationFailed
 
 from . import feeds
 from .auth import feed_auth
+from .models import FeedSnapshot
 
 router = Router(tags=["cityops"], auth=[feed_auth])
 MAX_DAYS = 366
@@ -40,18 +40,21 @@ def feed_response(request: HttpRequest, body: bytes, etag: str) -> HttpResponse:
 
 
 def computed(name: str, days: int, subdistrict_id: int | None) -> tuple[bytes, str]:
-    """The feed's JSON and its ETag, computed at most once per cache period."""
+    """The feed's JSON and its ETag: from the cache, else the worker's snapshot while it is fresh, else computed.
+
+    Whatever is found is kept in the cache for CITYOPS_CACHE_SECONDS, so the feed is computed (or
+    its snapshot read) at most once per cache period.
+    """
     key = f"cityops:{feeds.VERSION}:{name}:{days}:{subdistrict_id or 0}"
     hit = cache.get(key)
     if hit is not None:
         return hit
-    data = feeds.FEEDS[name](feeds.window(days, subdistrict_id))
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    # The ETag covers the figures, not the moment they were computed.
-    stable = {k: v for k, v in data.items() if k not in ("generated_at", "period")}
-    etag = '"' + hashlib.sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32] + '"'
-    cache.set(key, (body, etag), settings.CITYOPS_CACHE_SECONDS)
-    return body, etag
+    fresh = clock.now() - dt.timedelta(seconds=settings.CITYOPS_SNAPSHOT_MAX_AGE_SECONDS)
+    snapshot = (FeedSnapshot.objects.filter(feed=name, days=days, subdistrict_id=subdistrict_id or 0,
+                                            computed_at__gte=fresh).values_list("body", "etag").first())
+    answer = (snapshot[0].encode(), snapshot[1]) if snapshot else feeds.answer(name, days, subdistrict_id)
+    cache.set(key, answer, settings.CITYOPS_CACHE_SECONDS)
+    return answer
 
 
 def _answer(request: HttpRequest, name: str, days: int, subdistrict: int | None) -> HttpResponse:

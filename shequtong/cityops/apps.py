@@ -22,3 +22,4 @@ class CityopsConfig(AppConfig):
         outbox.register(services.WEBHOOK, services.deliver_webhook)
         scheduler.register("cityops.summary", services.push_summary)
         scheduler.register("cityops.notable", services.push_notable)
+        scheduler.register("cityops.precompute", services.precompute_feeds)

@@ -13,6 +13,8 @@ A window is a period of whole days ending now, optionally one subdistrict (the
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -20,11 +22,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Sum
 
 from shequtong.boards.models import Post
 from shequtong.cases import overdue
-from shequtong.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseRating, Source, Status
+from shequtong.cases import rollups as case_rollups
+from shequtong.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseRating,
+    CaseStep,
+    Source,
+    Status,
+)
 from shequtong.common import clock, masking
 from shequtong.common.categories import Category
 from shequtong.epidemic.models import ArchiveState, HealthArchive, HealthWarning, Report, ReportKind
@@ -34,17 +46,9 @@ from shequtong.places.models import CommunityStats, Subdistrict
 VERSION = "1"
 CAROUSEL_SIZE = 20
 TOP_TERMS = 20
-TERM_SAMPLE = 3000
 TEXT_LIMIT = 200
 PATROL_LEVELS = (("committee", "居村委", Source.PATROL_COMMITTEE), ("subdistrict", "街镇", Source.PATROL_SUBDISTRICT),
                  ("district", "区", Source.PATROL_DISTRICT))
-# Words too common in residents' problems to say what they are about.
-STOP_TERMS = frozenset({
-    "小区", "问题", "居民", "我们", "你们", "他们", "这个", "那个", "一个", "没有", "什么", "怎么", "可以", "已经",
-    "现在", "还是", "就是", "希望", "情况", "反映", "请问", "谢谢", "麻烦", "一下", "时候", "不是", "这里", "那里",
-    "这样", "如何", "为什么", "一直", "非常", "还有", "社区", "居委", "居委会", "村委", "解决", "处理",
-    "需要", "意见", "统一", "联系", "联系电话", "电话", "尽快", "及时", "时间", "目前", "一些", "要求", "建议",
-})
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,8 @@ def _per_subdistrict(w: Window, counts: dict[int, int]) -> list[dict[str, Any]]:
 
 
 def _counts(qs: QuerySet[Any], field: str) -> dict[Any, int]:
-    return {row[field]: row["n"] for row in qs.order_by().values(field).annotate(n=Count("pk"))}
+    # COUNT(*), not COUNT(id): a covering index (case_open, case_period) answers without the table.
+    return {row[field]: row["n"] for row in qs.order_by().values(field).annotate(n=Count("*"))}
 
 
 def _category_label(code: str) -> str:
@@ -107,10 +112,13 @@ def _category_label(code: str) -> str:
 
 def letters(w: Window) -> dict[str, Any]:
     qs = w.place(Letter.objects.filter(w.q()))
-    by_sub = _counts(qs, "subdistrict_id")
-    by_cat = _counts(qs, "category")
+    by_sub: Counter[int] = Counter()
+    by_cat: Counter[str] = Counter()
+    for sub, category, n in qs.order_by().values_list("subdistrict_id", "category").annotate(n=Count("*")):
+        by_sub[sub] += n
+        by_cat[category] += n
     sub_rows = (Letter.subcategories.through.objects.filter(letter__in=qs.values("pk")).order_by()
-                .values("subcategory__category", "subcategory__name").annotate(n=Count("pk")))
+                .values("subcategory__category", "subcategory__name").annotate(n=Count("*")))
     subs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in sub_rows:
         subs[row["subcategory__category"]].append({"name": row["subcategory__name"], "count": row["n"]})
@@ -154,60 +162,76 @@ def _carousel(qs: QuerySet[Letter]) -> list[dict[str, Any]]:
 
 
 # --- CO-2 问题跟踪 ---------------------------------------------------------------------------------
+# Read from the case rollups (cases/rollups.py), so the feed costs the same on a district's four
+# years of cases as on a village's: the cases' counts through one covering index, the handling flow
+# from CaseStep (one row a move, exact medians), the words from CaseTermStat plus the days it has
+# not counted yet.
 
 def cases(w: Window) -> dict[str, Any]:
-    qs = w.place(Case.objects.filter(w.q()))
     now = clock.now()
-    by_status = _counts(qs, "status")
-    by_sub = _counts(qs, "subdistrict_id")
-    open_by_sub = _counts(qs.filter(status__in=OPEN_STATUSES), "subdistrict_id")
+    by_status: Counter[str] = Counter()
+    by_sub: Counter[int] = Counter()
+    open_by_sub: Counter[int] = Counter()
+    by_source: Counter[str] = Counter()
+    by_cat: Counter[str] = Counter()
+    rows = (w.place(Case.objects.filter(w.q())).order_by().values_list("subdistrict_id", "status", "source", "category")
+            .annotate(n=Count("*")))
+    for sub, status, source, category, n in rows:
+        by_status[status] += n
+        by_sub[sub] += n
+        by_source[source] += n
+        by_cat[category] += n
+        if status in OPEN_STATUSES:
+            open_by_sub[sub] += n
     overdue_by_sub = _counts(w.place(Case.objects.filter(overdue.any_q(now))), "subdistrict_id")
-    by_source = _counts(qs, "source")
-    by_cat = _counts(qs, "category")
     subdistricts = [{**row, "open": open_by_sub.get(row["id"], 0), "overdue": overdue_by_sub.get(row["id"], 0)}
                     for row in _per_subdistrict(w, by_sub)]
     ranked = sorted(by_cat.items(), key=lambda kv: (-kv[1], kv[0] or ""))
     categories = [{"category": code or "", "label": _category_label(code), "count": n} for code, n in ranked]
+    terms = case_rollups.top_terms(w.since, w.until, w.subdistrict_id, TOP_TERMS)
     return {
         **w.header(), "total": sum(by_status.values()),
         "statuses": [{"status": code, "label": str(label), "count": by_status.get(code, 0)}
                      for code, label in Status.choices],
-        "flow": _flow(qs),
+        "flow": _flow(w),
         "subdistricts": subdistricts,
         "sources": [{"source": code, "label": str(label), "count": by_source.get(code, 0)}
                     for code, label in Source.choices],
         "categories": categories,
         "patrol_levels": [{"level": level, "label": label, "count": by_source.get(source, 0)}
                           for level, label, source in PATROL_LEVELS],
-        "concerns": {"categories": categories[:5], "terms": _top_terms(qs)},
+        "concerns": {"categories": categories[:5], "terms": [{"term": t, "count": n} for t, n in terms]},
     }
 
 
-def _flow(qs: QuerySet[Case]) -> list[dict[str, Any]]:
-    """Each status transition of the window's cases: how often, and the median hours spent before it."""
-    created = dict(qs.values_list("pk", "created_at"))
-    moves = (CaseEvent.objects.filter(case_id__in=qs.values("pk")).exclude(status_to="")
-             .order_by("case_id", "created_at", "pk").values_list("case_id", "status_from", "status_to", "created_at"))
-    waits: dict[tuple[str, str], list[float]] = defaultdict(list)
-    last: dict[int, dt.datetime] = {}
-    for case_id, status_from, status_to, at in moves:
-        if not status_from or status_from == status_to:
-            continue  # the case being recorded is not a move
-        start = last.get(case_id) or created.get(case_id) or at
-        waits[(status_from, status_to)].append(max(0.0, (at - start).total_seconds() / 3600))
-        last[case_id] = at
+class _Median(Aggregate):
+    """PostgreSQL's exact median (interpolated between the middle two, as statistics.median)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _flow(w: Window) -> list[dict[str, Any]]:
+    """Each status transition of the window's cases: how often, and the median hours spent before it.
+
+    The moves and their waits are the CaseStep rollup's (kept by the case services); a case counts
+    in the window it was raised in, with every move it has made since.
+    """
+    steps = w.place(CaseStep.objects.filter(w.q("case_created_at"))).order_by()
+    moves: dict[tuple[str, str], tuple[int, float]] = {}
+    if connection.vendor == "postgresql":
+        for a, b, n, median in steps.values_list("status_from", "status_to").annotate(n=Count("*"), m=_Median("seconds")):
+            moves[(a, b)] = (n, median)
+    else:
+        waits: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for a, b, seconds in steps.values_list("status_from", "status_to", "seconds"):
+            waits[(a, b)].append(seconds)
+        moves = {k: (len(v), statistics.median(v)) for k, v in waits.items()}
     labels = dict(Status.choices)
     return [{"from": a, "from_label": str(labels.get(a, a)), "to": b, "to_label": str(labels.get(b, b)),
-             "count": len(hours), "median_hours": round(statistics.median(hours), 1)}
-            for (a, b), hours in sorted(waits.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-
-
-def _top_terms(qs: QuerySet[Case]) -> list[dict[str, Any]]:
-    """The words residents use most in the window's cases (their stored jieba segmentation)."""
-    counter: Counter[str] = Counter()
-    for text in qs.order_by("-created_at").values_list("search_text", flat=True)[:TERM_SAMPLE]:
-        counter.update({w for w in (text or "").split() if len(w) >= 2 and not w.isdigit() and w not in STOP_TERMS})
-    return [{"term": term, "count": n} for term, n in counter.most_common(TOP_TERMS)]
+             "count": n, "median_hours": round(median / 3600, 1)}
+            for (a, b), (n, median) in sorted(moves.items(), key=lambda kv: (-kv[1][0], kv[0]))]
 
 
 # --- CO-3 治慧中心 -------------------------------------------------------------------------------
@@ -245,22 +269,50 @@ def _case_row(case: Case, score: int) -> dict[str, Any]:
             "score": score}
 
 
+TOP_N = 10
+
+
+def top_open_cases(w: Window, scores: dict[int, int]) -> list[dict[str, Any]]:
+    """The TOP_N open cases of the window's place with the highest score, highest first (then newest).
+
+    `scores` maps a case id to a count (ids may include closed or other places' cases: they are
+    left out here). This is the one seam for "top-10 most-followed open problems": today the count
+    is the likes of the post a case came from (`_post_likes`); to rank by residents following a case
+    (关注), pass those counts instead, and nothing else changes.
+    """
+    return _top(w.place(Case.objects.filter(status__in=OPEN_STATUSES)), scores)
+
+
 def _most_followed_open(w: Window) -> list[dict[str, Any]]:
-    """Open problems with the most residents behind them: the likes of the post they came from."""
-    return _ranked(w, w.place(Case.objects.filter(status__in=OPEN_STATUSES)))
+    """Open problems with the most residents behind them."""
+    return top_open_cases(w, _post_likes(w.place(Case.objects.filter(status__in=OPEN_STATUSES))))
 
 
 def _most_liked_resolved(w: Window) -> list[dict[str, Any]]:
-    return _ranked(w, w.place(Case.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED)).filter(w.q("resolved_at"))))
+    qs = w.place(Case.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED)).filter(w.q("resolved_at")))
+    return _top(qs, _post_likes(qs))
 
 
-def _ranked(w: Window, qs: QuerySet[Case]) -> list[dict[str, Any]]:
+def _post_likes(qs: QuerySet[Case]) -> dict[int, int]:
+    """Case id → likes of the post it came from, for the 200 most-liked such posts among `qs`."""
     from_posts = qs.filter(origin_type="post", origin_id__isnull=False)
     likes = dict(Post.objects.filter(pk__in=from_posts.values("origin_id"), like_count__gt=0)
                  .order_by("-like_count", "-pk").values_list("pk", "like_count")[:200])
-    ranked = (from_posts.filter(origin_id__in=list(likes)).select_related("subdistrict", "community"))
-    rows = sorted(ranked, key=lambda c: (-likes.get(c.origin_id or 0, 0), -c.pk))[:10]
-    return [_case_row(c, likes.get(c.origin_id or 0, 0)) for c in rows]
+    return {pk: likes[origin] for pk, origin in from_posts.filter(origin_id__in=list(likes)).values_list("pk", "origin_id")
+            if origin is not None}
+
+
+def _top(qs: QuerySet[Case], scores: dict[int, int]) -> list[dict[str, Any]]:
+    ranked = sorted(((n, pk) for pk, n in scores.items() if n > 0), reverse=True)
+    ids = [pk for _n, pk in ranked]
+    rows: list[Case] = []
+    for i in range(0, len(ids), 200):  # the best-scored first: usually the first chunk has them all
+        chunk = ids[i:i + 200]
+        found = {c.pk: c for c in qs.filter(pk__in=chunk).select_related("subdistrict", "community")}
+        rows += [found[pk] for pk in chunk if pk in found]
+        if len(rows) >= TOP_N:
+            break
+    return [_case_row(c, scores[c.pk]) for c in rows[:TOP_N]]
 
 
 # --- CO-4 疫情防控 -------------------------------------------------------------------------------
@@ -305,3 +357,12 @@ def _recent(qs: QuerySet[Report]) -> list[dict[str, Any]]:
 
 
 FEEDS = {"letters": letters, "cases": cases, "overview": overview, "epidemic": epidemic}
+
+
+def answer(name: str, days: int, subdistrict_id: int | None) -> tuple[bytes, str]:
+    """A feed as served: its JSON, and an ETag over its figures (not over the moment they were computed)."""
+    data = FEEDS[name](window(days, subdistrict_id))
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    stable = {k: v for k, v in data.items() if k not in ("generated_at", "period")}
+    etag = '"' + hashlib.sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32] + '"'
+    return body, etag

@@ -53,3 +53,25 @@ class FeedToken(models.Model):
         except ValueError:
             return False
         return any(addr in net for net in nets)
+
+
+class FeedSnapshot(models.Model):
+    """A feed's answer computed ahead of time by the worker (job ``cityops.precompute``, services.precompute_feeds).
+
+    The API and the wall serve it while it is younger than ``CITYOPS_SNAPSHOT_MAX_AGE_SECONDS``,
+    so a request does not compute in production; without a worker (or past that age) a request
+    computes the feed itself, as before. One row per feed, period and place (0: the whole district).
+    """
+
+    feed = models.CharField(max_length=20)
+    days = models.PositiveSmallIntegerField()
+    subdistrict_id = models.PositiveIntegerField(default=0)
+    body = models.TextField()
+    etag = models.CharField(max_length=40)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "days", "subdistrict_id"], name="cityops_snapshot_key")]
+
+    def __str__(self) -> str:
+        return f"{self.feed} {self.days}d {self.subdistrict_id or '全区'} @ {self.computed_at:%H:%M:%S}"

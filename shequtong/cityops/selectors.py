@@ -33,7 +33,7 @@ def wall_subdistrict(user: User, wanted: str = "") -> Subdistrict | None:
 
 
 def _by(qs: Any, field: str) -> dict[int, int]:
-    return {r[field]: r["n"] for r in qs.order_by().values(field).annotate(n=Count("pk"))}
+    return {r[field]: r["n"] for r in qs.order_by().values(field).annotate(n=Count("*"))}
 
 
 def subdistrict_tiles(sub: Subdistrict | None) -> list[dict[str, Any]]:

@@ -7,6 +7,9 @@ the outbox, so a centre that is down gets every message later, once:
 - ``cityops.notable`` (scheduled every minute): a case that passed 超过6个月未解决 (its overdue
   reminder), and an epidemic warning (体温异常/出现症状/未按时填报), each sent once, keyed by its row.
 Nothing is enqueued while CITYOPS_WEBHOOK_URL is empty.
+
+The worker also computes the feeds ahead of time (``cityops.precompute``, every
+CITYOPS_PRECOMPUTE_SECONDS): FeedSnapshot rows that the API and the wall serve while fresh.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -36,8 +40,9 @@ from shequtong.places.models import Subdistrict
 
 from . import feeds
 from .auth import PREFIX, key_hash
-from .models import FeedToken
+from .models import FeedSnapshot, FeedToken
 
+logger = logging.getLogger("shequtong.cityops")
 WEBHOOK = "cityops.webhook"
 MAX_TOKEN_DAYS = 366
 # How far back the notable-event scan looks on its first run (afterwards: since its last run).
@@ -167,3 +172,42 @@ def deliver_webhook(row: Outbox) -> None:
         if exc.retryable:
             raise outbox.RetryLater(str(exc)) from exc
         raise outbox.PermanentFailure(str(exc)) from exc
+
+
+# --- feeds computed ahead ----------------------------------------------------------------------
+
+# Where the wall's open screens hear that the figures changed (Redis pub/sub; views.wall_stream).
+FIGURES_CHANNEL = "shequtong:cityops:figures"
+
+
+def precompute_feeds() -> int:
+    """Scheduled: compute every feed for each period in CITYOPS_PRECOMPUTE_DAYS, district-wide and per
+    subdistrict (the places the centre's and the subdistricts' screens read), and store the answers.
+
+    When any figure changed (an ETag), the wall's streams are told to fetch now (with Redis)."""
+    places: list[int | None] = [None, *Subdistrict.objects.order_by("id").values_list("pk", flat=True)]
+    before = {(f, d, s): e for f, d, s, e in FeedSnapshot.objects.values_list("feed", "days", "subdistrict_id", "etag")}
+    n = changed = 0
+    for days in settings.CITYOPS_PRECOMPUTE_DAYS:
+        for sub in places:
+            for name in feeds.FEEDS:
+                body, etag = feeds.answer(name, days, sub)
+                FeedSnapshot.objects.update_or_create(
+                    feed=name, days=days, subdistrict_id=sub or 0,
+                    defaults={"body": body.decode(), "etag": etag, "computed_at": clock.now()})
+                changed += before.get((name, days, sub or 0)) != etag
+                n += 1
+    if changed:
+        _publish_figures()
+    return n
+
+
+def _publish_figures() -> None:
+    if not settings.REDIS_URL:
+        return
+    try:
+        from shequtong.chats.live import _client
+
+        _client(settings.REDIS_URL).publish(FIGURES_CHANNEL, "1")
+    except Exception:  # noqa: BLE001 - the screens still poll every refresh period
+        logger.warning("could not tell the wall that the figures changed", exc_info=True)

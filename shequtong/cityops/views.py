@@ -2,26 +2,30 @@
 
 The wall is for observers: a district observer sees the 区城运中心版 (every subdistrict), a
 subdistrict observer the 街镇城运中心版 (their subdistrict, with its communities). The screens
-read `wall/data` (the same cached feeds as the API, in the viewer's scope) and listen to
-`wall/stream` (Server-Sent Events: "new figures", checked every CITYOPS_WALL_REFRESH_SECONDS,
-closed after a minute so no worker is held; EventSource reconnects, also after a restart).
+read `wall/data` (the same cached feeds as the API, in the viewer's scope) every
+CITYOPS_WALL_REFRESH_SECONDS. With Redis and under ASGI they also listen to `wall/stream`
+(Server-Sent Events relayed from Redis pub/sub, chats.live.relay: "new figures", published by the
+worker when a precomputed feed changed), so news shows at once; the stream holds no thread, closes
+after a minute and EventSource reopens it, also after a restart. Otherwise (WSGI, no Redis) there is
+no stream, as for chats and 宝山圈: a sync stream would hold a server thread per open screen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.chats import live
 from shequtong.common import access
 from shequtong.common.perform import perform
 from shequtong.places.models import Subdistrict
@@ -31,8 +35,6 @@ from .api import computed
 from .models import FeedToken
 
 SCREENS = {"left": "左屏", "centre": "中屏", "right": "右屏"}
-STREAM_SECONDS = 55
-KEEPALIVE_SECONDS = 15
 
 
 def _wall_subdistrict(request: AuthedRequest) -> Subdistrict | None:
@@ -49,6 +51,7 @@ def wall(request: AuthedRequest, screen: str = "centre") -> HttpResponse:
         "screen": screen, "screen_label": SCREENS[screen], "screens": SCREENS, "subdistrict": sub,
         "version_label": f"{sub.name}城运中心版" if sub else "区城运中心版",
         "refresh_seconds": settings.CITYOPS_WALL_REFRESH_SECONDS,
+        "stream_url": reverse("cityops:wall_stream") if wall_streams(request) else "",
         "stale_seconds": settings.CITYOPS_WALL_STALE_SECONDS or 2 * settings.CITYOPS_WALL_REFRESH_SECONDS + 60,
     })
 
@@ -86,26 +89,18 @@ def wall_data(request: AuthedRequest) -> JsonResponse:
     return response
 
 
+def wall_streams(request: HttpRequest) -> bool:
+    """Server-Sent Events only with Redis and under ASGI (WSGI would buffer the stream): chats' rule."""
+    return live.enabled() and isinstance(request, ASGIRequest)
+
+
 @access.capability("observe")
-def wall_stream(request: AuthedRequest) -> StreamingHttpResponse:
-    """SSE: an event whenever the wall's figures change (a tag), keep-alives between, closed after a minute."""
-    first = wall_payload(request)[1]
-
-    def events() -> Iterator[bytes]:
-        yield f"retry: 3000\nevent: figures\ndata: {first}\n\n".encode()
-        last, quiet = first, time.monotonic()
-        deadline = time.monotonic() + STREAM_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(max(1, settings.CITYOPS_WALL_REFRESH_SECONDS))
-            tag = wall_payload(request)[1]
-            if tag != last:
-                last, quiet = tag, time.monotonic()
-                yield f"event: figures\ndata: {tag}\n\n".encode()
-            elif time.monotonic() - quiet >= KEEPALIVE_SECONDS:
-                quiet = time.monotonic()
-                yield b": keep-alive\n\n"
-
-    response = StreamingHttpResponse(events(), content_type="text/event-stream")
+async def wall_stream(request: HttpRequest) -> StreamingHttpResponse:
+    """SSE (Redis, ASGI): a `message` event whenever the worker's precomputed figures changed ("fetch now")."""
+    if not wall_streams(request):
+        raise Http404
+    response = StreamingHttpResponse(live.relay([services.FIGURES_CHANNEL], seconds=live.STREAM_SECONDS,
+                                                data=lambda raw: "1"), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response

@@ -31,6 +31,7 @@ from django.db.models import Count, Sum
 from shequtong.accounts.models import Membership, RoleGrant
 from shequtong.accounts.roles import Role
 from shequtong.boards.models import Like, Post, Read, Reply
+from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat
 from shequtong.common import chinese, clock
 from shequtong.common.categories import Category
@@ -393,5 +394,7 @@ def load_cases(rng: random.Random, log: Log, *, defer: bool = False) -> dict[str
             for r in CaseRating.objects.values("community_id", "subdistrict_id").annotate(n=Count("id"), stars=Sum("stars"))
         ], batch_size=1000)
     totals["letter_stats"] = letter_services.rebuild_stats()
+    totals["case_steps"] = case_rollups.rebuild_steps()
+    totals["case_term_days"] = case_rollups.rebuild_terms()
     log("  cases: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     return totals

@@ -67,6 +67,9 @@ class Letter(models.Model):
             models.Index(fields=["community", "-created_at"], name="letter_community"),
             models.Index(fields=["community", "estate"], name="letter_community_estate"),
             models.Index(fields=["subdistrict", "category", "-created_at"], name="letter_sub_cat"),
+            # The letters of a period, newest first (the city operations centre's 人民信箱 feed): its counts
+            # per subdistrict and category from this index alone, its carousel without a sort.
+            models.Index(fields=["-created_at", "-id"], include=["subdistrict", "category"], name="letter_window"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,10 @@ Rollups covered (each kept by a service in the transaction of its cause):
 - ``places.CommunityStats``: residents and party members per community (accounts grants);
 - ``cases.RatingStat``: ratings and star total per community (case ratings);
 - ``letters.LetterStat``: letters per day, community and category (letters);
-- ``boards.Post.read_count``: readers per post (boards reads).
+- ``boards.Post.read_count``: readers per post (boards reads);
+- ``cases.CaseStep``: the handling flow's status moves and the time before each (case events);
+- ``cases.CaseTermStat``: cases per day, subdistrict and word, for the days marked counted
+  (kept by the scheduled job ``cases.term_rollup``, not in the transaction of the case).
 
 Each is recomputed with one grouped query over its source table. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
@@ -15,6 +18,7 @@ counts as zeros, so a lost row and a stray row are both reported).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +31,12 @@ from django.utils import timezone
 from shequtong.accounts.models import RoleGrant
 from shequtong.accounts.roles import Role
 from shequtong.boards.models import Post, Read
-from shequtong.cases.models import CaseRating, RatingStat
+from shequtong.cases import rollups as case_rollups
+from shequtong.cases.models import Case, CaseRating, CaseStep, CaseTermDay, CaseTermStat, RatingStat
 from shequtong.letters.models import Letter, LetterStat
 from shequtong.places.models import Community, CommunityStats
 
-Values = dict[str, int]
+Values = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -120,11 +125,50 @@ def _read_counts() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list
     return stored, expected, write
 
 
+STEP_FIELDS = ("case_id", "subdistrict_id", "case_created_at", "status_from", "status_to", "at", "seconds")
+
+
+def _case_steps() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {r["event_id"]: {f: r[f] for f in STEP_FIELDS} for r in CaseStep.objects.values("event_id", *STEP_FIELDS)}
+    expected = {s.event_id: {f: getattr(s, f) for f in STEP_FIELDS} for s in case_rollups.expected_steps()}
+
+    def write(drifts: list[Drift]) -> None:
+        keys = [d.key for d in drifts]
+        for i in range(0, len(keys), 1000):
+            CaseStep.objects.filter(pk__in=keys[i:i + 1000]).delete()
+        case_rollups.write_steps(CaseStep(event_id=d.key, **d.expected) for d in drifts if d.key in expected)
+
+    return stored, expected, write
+
+
+def _case_terms() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    days = sorted(CaseTermDay.objects.values_list("day", flat=True))
+    stored = {(r["day"], r["subdistrict_id"], r["term"]): {"cases": r["cases"]}
+              for r in CaseTermStat.objects.values("day", "subdistrict_id", "term", "cases")}
+    expected: dict[Any, Values] = {}
+    for first, last in case_rollups.runs(days):
+        cases = Case.objects.filter(created_at__gte=case_rollups.day_start(first),
+                                    created_at__lt=case_rollups.day_start(last + dt.timedelta(days=1)))
+        expected.update({key: {"cases": n} for key, n in case_rollups.count_terms(cases).items()})
+
+    def write(drifts: list[Drift]) -> None:
+        for d in drifts:
+            day, sub, term = d.key
+            if d.expected["cases"]:
+                CaseTermStat.objects.update_or_create(day=day, subdistrict_id=sub, term=term, defaults=d.expected)
+            else:
+                CaseTermStat.objects.filter(day=day, subdistrict_id=sub, term=term).delete()
+
+    return stored, expected, write
+
+
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
     "rating_stats": (_rating_stats, ("ratings", "stars_total")),
     "letter_stats": (_letter_stats, ("letters",)),
     "read_counts": (_read_counts, ("read_count",)),
+    "case_steps": (_case_steps, STEP_FIELDS),
+    "case_terms": (_case_terms, ("cases",)),
 }
 
 

@@ -172,6 +172,12 @@ def _check_letters_and_cases() -> None:
     # Some cases sit in the overdue buckets the observer filters use.
     assert cases.filter(overdue.any_q()).exists()
     assert not cases.filter(category="").exists()
+    # 问题跟踪's rollups (cases/rollups.py) are filled, and equal what the events and the cases say.
+    from shequtong.cases.models import CaseStep, CaseTermDay
+    from shequtong.observe import rollups
+
+    assert CaseStep.objects.count() > cases.count() // 2 and CaseTermDay.objects.count() > 3 * 365
+    assert rollups.rebuild(only=("case_steps", "case_terms"), check=True) == []
 
 
 def test_copy_columns_cover_every_column():

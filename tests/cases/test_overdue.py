@@ -27,10 +27,13 @@ DAY = dt.timedelta(days=1)
 
 
 def in_bucket(case: Case, bucket: str) -> bool:
-    """Both definitions agree: the SQL filter and the per-row marker."""
+    """Both definitions agree: the SQL filter and the per-row marker; and any_q is the union of the buckets."""
     by_query = Case.objects.filter(overdue.q(bucket), pk=case.pk).exists()
     by_row = bucket in overdue.buckets_of(case)
     assert by_query == by_row, bucket
+    any_bucket = Case.objects.filter(overdue.any_q(), pk=case.pk).exists()
+    assert any_bucket == any(Case.objects.filter(overdue.q(b), pk=case.pk).exists() for b in overdue.Overdue.values)
+    assert any_bucket == bool(overdue.buckets_of(case))
     return by_query
 
 

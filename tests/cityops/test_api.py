@@ -107,3 +107,36 @@ def test_bad_days_is_a_clear_error(cast, client):
     _, key = feed_token(cast)
     response = client.get("/api/v1/cityops/cases?days=0", **bearer(key))
     assert response.status_code == 400 and "统计天数" in response.json()["message"]
+
+
+def test_the_worker_computes_the_feeds_ahead_and_requests_serve_them_while_fresh(cast, client, settings, time_machine):
+    from shequtong.cityops.models import FeedSnapshot
+    from shequtong.places.models import Subdistrict
+
+    time_machine.move_to(clock.now(), tick=False)
+    fill(cast, 4, n=4)
+    time_machine.move_to(clock.now() + dt.timedelta(seconds=1), tick=False)  # a period ends before now
+    settings.CITYOPS_PRECOMPUTE_DAYS = [30, 7]
+    settings.CITYOPS_SNAPSHOT_MAX_AGE_SECONDS = 300
+    places = 1 + Subdistrict.objects.count()
+    assert services.precompute_feeds() == FeedSnapshot.objects.count() == 2 * places * len(FEEDS)
+    _, key = feed_token(cast)
+    snapshot = FeedSnapshot.objects.get(feed="cases", days=30, subdistrict_id=0)
+    first = client.get("/api/v1/cityops/cases", **bearer(key))
+    assert first.json()["total"] == 4
+    assert first.content.decode() == snapshot.body and first["ETag"] == snapshot.etag
+    b = cast.tree.sub_b.pk
+    by_sub = client.get(f"/api/v1/cityops/cases?days=7&subdistrict={b}", **bearer(key))
+    assert by_sub.content.decode() == FeedSnapshot.objects.get(feed="cases", days=7, subdistrict_id=b).body
+    # A new case shows once the worker has run again; past the snapshot's age a request computes itself.
+    fill(cast, 5, n=2)
+    time_machine.move_to(clock.now() + dt.timedelta(seconds=60), tick=False)
+    assert client.get("/api/v1/cityops/cases", **bearer(key))["ETag"] == snapshot.etag
+    services.precompute_feeds()
+    renewed = client.get("/api/v1/cityops/cases", **bearer(key))
+    assert renewed["ETag"] != snapshot.etag and renewed.json()["total"] == first.json()["total"] + 2
+    fill(cast, 6, n=1)
+    time_machine.move_to(clock.now() + dt.timedelta(seconds=301), tick=False)
+    live = client.get("/api/v1/cityops/cases", **bearer(key)).json()
+    assert live["total"] == renewed.json()["total"] + 1 and live["generated_at"] == clock.now().isoformat()
+    assert client.get("/api/v1/cityops/cases?days=14", **bearer(key)).json()["total"] == live["total"]  # never computed ahead

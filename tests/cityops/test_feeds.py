@@ -6,7 +6,9 @@ figures are counted row by row here, not with the feeds' queries.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import statistics
 from collections import Counter
 from pathlib import Path
 
@@ -14,8 +16,11 @@ import jsonschema
 import pytest
 
 from shequtong.cases import overdue
+from shequtong.cases import rollups as case_rollups
+from shequtong.cases import services as case_services
 from shequtong.cases.models import OPEN_STATUSES, Case, CaseEvent
 from shequtong.cityops import feeds
+from shequtong.common import clock
 from shequtong.letters.models import Letter
 
 from .conftest import fill
@@ -30,6 +35,25 @@ def schema(name: str) -> dict:
 
 def in_window(row, w) -> bool:
     return w.since <= row.created_at < w.until and (w.subdistrict_id is None or row.subdistrict_id == w.subdistrict_id)
+
+
+def direct_medians(cases) -> dict:
+    """Median hours before each status move of these cases, from their history row by row."""
+    waits: dict = {}
+    for c in cases:
+        start = c.created_at
+        for e in sorted(CaseEvent.objects.filter(case=c), key=lambda e: (e.created_at, e.pk)):
+            if e.status_from and e.status_to and e.status_from != e.status_to:
+                waits.setdefault((e.status_from, e.status_to), []).append(max(0.0, (e.created_at - start).total_seconds()))
+                start = e.created_at
+    return {k: round(statistics.median(v) / 3600, 1) for k, v in waits.items()}
+
+
+def direct_terms(cases) -> list:
+    """The top words of these cases: each case's words counted once, most first, then by word."""
+    counts = Counter(w for c in cases for w in set(c.search_text.split())
+                     if 2 <= len(w) <= 20 and not w.isdigit() and w not in case_rollups.STOP_TERMS)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:feeds.TOP_TERMS]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -61,9 +85,13 @@ def test_every_figure_equals_a_direct_count(cast, seed, by_subdistrict):
         assert row["count"] == len(mine)
         assert row["open"] == sum(1 for c in mine if c.status in OPEN_STATUSES)
         assert row["overdue"] == Case.objects.filter(overdue.any_q(), subdistrict_id=row["id"]).count()
+    for row in got["subdistricts"]:  # overdue now, by the per-row markers (not by the feed's filter)
+        assert row["overdue"] == sum(1 for c in Case.objects.filter(subdistrict_id=row["id"]) if overdue.buckets_of(c))
     moves = Counter((e.status_from, e.status_to) for e in CaseEvent.objects.exclude(status_to="")
                     if e.status_from and e.status_from != e.status_to and any(c.pk == e.case_id for c in cases))
     assert {(r["from"], r["to"]): r["count"] for r in got["flow"]} == moves
+    assert {(r["from"], r["to"]): r["median_hours"] for r in got["flow"]} == direct_medians(cases)
+    assert [(t["term"], t["count"]) for t in got["concerns"]["terms"]] == direct_terms(cases)
 
     got = feeds.overview(w)
     jsonschema.validate(got, schema("overview"))
@@ -83,11 +111,6 @@ def test_nothing_personal_leaves_the_feed(cast):
 
 
 def test_the_flow_median_is_the_time_spent_before_each_move(cast, time_machine):
-    import datetime as dt
-
-    from shequtong.cases import services as case_services
-    from shequtong.common import clock
-
     time_machine.move_to(clock.now(), tick=False)
     c = case_services.create_case(actor=cast.staff_a, community=cast.a, source="visit", category="safety",
                                   title="路灯", content="北门路灯坏了")
@@ -97,3 +120,84 @@ def test_the_flow_median_is_the_time_spent_before_each_move(cast, time_machine):
     case_services.handle_case(actor=cast.staff_a, case_id=c.pk, action="resolve", note="已修好")
     flow = {(r["from"], r["to"]): r["median_hours"] for r in feeds.cases(feeds.window())["flow"]}
     assert flow == {("new", "accepted"): 2.0, ("accepted", "resolved"): 10.0}
+
+
+def test_words_over_days_counted_and_not_yet_counted_equal_a_direct_count(cast, time_machine):
+    """Cases over 40 days: a period's words are the same whether the job has counted its days or not,
+    with the period starting and ending mid-day, for the district and for one subdistrict."""
+    start = clock.now() - dt.timedelta(days=40)
+    time_machine.move_to(start, tick=False)
+    texts = ["楼道灯坏了请修理", "垃圾清运不及时", "电梯经常故障需要维修", "楼道堆放杂物", "噪音扰民严重",
+             "绿化带被占用停车", "电梯噪音扰民"]
+    places = [(cast.a, cast.staff_a), (cast.b, cast.staff_b)]
+    for i in range(60):
+        time_machine.move_to(start + dt.timedelta(hours=16 * i + 3), tick=False)
+        community, staff = places[i % 2]
+        case_services.create_case(actor=staff, community=community, source="visit", category="safety",
+                                  title=texts[i % len(texts)], content=texts[(i * 3) % len(texts)] + "，请尽快处理")
+    now = start + dt.timedelta(days=40, hours=5)
+    time_machine.move_to(now, tick=False)
+
+    def check() -> None:
+        for sub in (None, cast.tree.sub_a.pk):
+            for days in (1, 7, 30):
+                w = feeds.window(days, sub)
+                cases = [c for c in Case.objects.all() if in_window(c, w)]
+                got = case_rollups.top_terms(w.since, w.until, sub, feeds.TOP_TERMS)
+                assert got == direct_terms(cases), (sub, days)
+
+    check()  # nothing counted yet: every day from the cases
+    time_machine.move_to(now - dt.timedelta(days=12), tick=False)
+    assert case_rollups.close_term_days() > 0  # the days up to 13 days ago are counted, the rest not
+    time_machine.move_to(now, tick=False)
+    check()
+    assert case_rollups.close_term_days() > 0  # now every day that is over
+    check()
+    assert case_rollups.close_term_days() == 0  # a day is counted once
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_the_flow_over_weeks_equals_the_case_histories(cast, time_machine, seed):
+    """Cases raised over six weeks and handled hours or days later: each transition's count and median
+    hours, in periods that cut through the cases, equal their histories counted row by row."""
+    import random
+
+    rnd = random.Random(seed)
+    start = clock.now() - dt.timedelta(days=45)
+    time_machine.move_to(start, tick=False)
+    places = [(cast.a, cast.staff_a), (cast.b, cast.staff_b)]
+    for i in range(24):
+        at = start + dt.timedelta(hours=rnd.uniform(0, 44 * 24))
+        time_machine.move_to(at, tick=False)
+        community, staff = rnd.choice(places)
+        case = case_services.create_case(actor=staff, community=community, source="visit", category="safety",
+                                         title=f"路灯{i}", content="北门路灯坏了")
+        for action in rnd.choice([(), ("accept",), ("accept", "update", "resolve"), ("accept", "resolve", "reopen"),
+                                  ("reply", "escalate"), ("accept", "resolve", "close")]):
+            at += dt.timedelta(minutes=rnd.randint(1, 60 * 72))
+            time_machine.move_to(min(at, start + dt.timedelta(days=45)), tick=False)
+            case_services.handle_case(actor=staff, case_id=case.pk, action=action, note="进展")
+    time_machine.move_to(start + dt.timedelta(days=45, hours=1), tick=False)
+    for sub in (None, cast.tree.sub_b.pk):
+        for days in (7, 30):
+            w = feeds.window(days, sub)
+            cases = [c for c in Case.objects.all() if in_window(c, w)]
+            flow = feeds.cases(w)["flow"]
+            assert {(r["from"], r["to"]): r["median_hours"] for r in flow} == direct_medians(cases)
+            assert sum(r["count"] for r in flow) == sum(
+                1 for c in cases for e in CaseEvent.objects.filter(case=c)
+                if e.status_from and e.status_to and e.status_from != e.status_to)
+
+
+def test_top_open_cases_ranks_open_cases_of_the_place_by_the_given_count(cast):
+    """The seam for 治慧中心's top-10 open problems: any count per case, open cases of the place only."""
+    fill(cast, 8, n=30)
+    every = list(Case.objects.order_by("pk"))
+    scores = {c.pk: (i * 7) % 13 for i, c in enumerate(every)}
+    for sub in (None, cast.tree.sub_a.pk):
+        w = feeds.window(30, sub)
+        expected = sorted((c for c in every if c.status in OPEN_STATUSES and scores[c.pk] > 0
+                           and (sub is None or c.subdistrict_id == sub)), key=lambda c: (-scores[c.pk], -c.pk))
+        got = feeds.top_open_cases(w, scores)
+        assert [(r["id"], r["score"]) for r in got] == [(c.pk, scores[c.pk]) for c in expected[:feeds.TOP_N]]
+    assert feeds.top_open_cases(feeds.window(), {}) == []

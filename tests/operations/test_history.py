@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -77,6 +78,14 @@ def test_history_lands_as_posts_replies_letters_and_cases_with_steps_and_ratings
     stat = RatingStat.objects.get(community=Community.objects.get())
     assert (stat.ratings, stat.stars_total) == (1, 5)
     assert Case.objects.get(title="路灯不亮").source == "patrol_committee"
+    # 问题跟踪's rollups (cases/rollups.py): the imported moves with their hours, the imported days' words.
+    from shequtong.cases.models import CaseStep, CaseTermDay
+    from shequtong.observe import rollups
+
+    hours = {(s.status_from, s.status_to): s.seconds / 3600 for s in CaseStep.objects.filter(case=letter_case)}
+    assert hours == {("new", "accepted"): 1.0, ("accepted", "resolved"): 24.0, ("resolved", "closed"): 24.0}
+    assert CaseTermDay.objects.filter(day=dt.date(2021, 6, 1), cases=1).exists()
+    assert rollups.rebuild(only=("case_steps", "case_terms"), check=True) == []
 
 
 def test_history_rerun_changes_nothing(platform):

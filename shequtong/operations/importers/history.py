@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Post, Reply
+from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat, Source, Status
 from shequtong.common import chinese, counters
 from shequtong.common.categories import Category
@@ -84,6 +86,7 @@ class HistoryImporter(_PeopleImporter):
         self.known: dict[str, set[str]] = defaultdict(set)  # ids found in ImportedRecord (an earlier file)
         self.dry_run = False
         self.subcategories = {(s.category, s.name): s.pk for s in SubCategory.objects.all()}
+        self.case_days: set[dt.date] = set()  # the local days of the cases written: their words are recounted
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -359,6 +362,9 @@ class HistoryImporter(_PeopleImporter):
                 letter_subs.append([self.subcategories[(case.category, str(s))] for s in letter_data["subcategories"]])
             self._made.append(ImportedRecord(kind="case", external_id=r.id, object_id=case.pk))
         insert(CaseEvent, events, with_pks=False)
+        # The handling flow's rollup and the words' days, as the services and the job keep them (cases/rollups.py).
+        case_rollups.write_steps(case_rollups.expected_steps([case.pk for _r, case, _s in cases]))
+        self.case_days.update(timezone.localdate(case.created_at) for _r, case, _s in cases)
         insert(CaseRating, ratings, with_pks=False)
         insert(Letter, letters)
         through = Letter.subcategories.through
@@ -379,6 +385,7 @@ class HistoryImporter(_PeopleImporter):
     def finish(self, report: Any, *, dry_run: bool) -> None:
         if not dry_run and report.counts["created"]:
             letter_services.rebuild_stats()  # 人民信箱's per-day rollups, as the services keep them
+            case_rollups.recount_days(self.case_days)  # 问题跟踪's words of those days (cases/rollups.py)
 
 
 class _Refs:

@@ -1,6 +1,7 @@
 // 社区通治慧中心 wall (issue 21): three linked 1920×1080 screens, ECharts in the dark theme.
-// Figures come from data-data-url; an EventSource on data-stream-url says when they change (it
-// reconnects by itself, after a server restart too). Picking a subdistrict on one screen focuses
+// Figures come from data-data-url, fetched every data-refresh seconds (and redrawn when their tag
+// changed); where the server offers data-stream-url (Redis, ASGI), an EventSource also says at once
+// when they change (it reconnects by itself, after a server restart too). Picking a subdistrict on one screen focuses
 // the others through a BroadcastChannel. Charts are created once and updated with setOption, and
 // lists are replaced, never appended, so the page does not grow while it runs for days.
 (function () {
@@ -195,8 +196,8 @@
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
       .then(function (d) {
         lastOk = Date.now();
+        if (d.tag !== lastTag) { draw(d); }  // polled figures that did not change: nothing to redraw
         lastTag = d.tag;
-        draw(d);
         setStatus("更新于 " + hhmm(lastOk), false);
       })
       .catch(function () { setStatus("数据暂不可用，正在重试…", true); })
@@ -224,9 +225,10 @@
   }
 
   function listen() {
-    if (!window.EventSource) { window.setInterval(load, refresh * 1000); return; }
+    window.setInterval(load, refresh * 1000);
+    if (!streamUrl || !window.EventSource) { return; }
     var source = new window.EventSource(streamUrl);
-    source.addEventListener("figures", function (e) { if (e.data !== lastTag) { load(); } });
+    source.addEventListener("message", function () { load(); });
     // After a drop (a server restart) the browser reconnects; fetch at once when it is back.
     source.onopen = function () { if (Date.now() - lastOk > refresh * 1000) { load(); } };
   }

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_case_assignee_and_reassign_step'),
+        ('cases', '0008_case_period_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
