@@ -40,6 +40,7 @@ from shequtong.cases.models import (
 from shequtong.common import clock, masking
 from shequtong.common.categories import Category
 from shequtong.epidemic.models import ArchiveState, HealthArchive, HealthWarning, Report, ReportKind
+from shequtong.follows import selectors as follow_selectors
 from shequtong.letters.models import Letter
 from shequtong.places.models import CommunityStats, Subdistrict
 
@@ -276,16 +277,16 @@ def top_open_cases(w: Window, scores: dict[int, int]) -> list[dict[str, Any]]:
     """The TOP_N open cases of the window's place with the highest score, highest first (then newest).
 
     `scores` maps a case id to a count (ids may include closed or other places' cases: they are
-    left out here). This is the one seam for "top-10 most-followed open problems": today the count
-    is the likes of the post a case came from (`_post_likes`); to rank by residents following a case
-    (关注), pass those counts instead, and nothing else changes.
+    left out here). "Top-10 most-followed open problems" passes the counts of people following
+    each case (关注, follows.selectors).
     """
     return _top(w.place(Case.objects.filter(status__in=OPEN_STATUSES)), scores)
 
 
 def _most_followed_open(w: Window) -> list[dict[str, Any]]:
-    """Open problems with the most residents behind them."""
-    return top_open_cases(w, _post_likes(w.place(Case.objects.filter(status__in=OPEN_STATUSES))))
+    """Open problems with the most people following them (关注, OB-7): the 200 most-followed, ranked."""
+    open_ids = w.place(Case.objects.filter(status__in=OPEN_STATUSES)).values("pk")
+    return top_open_cases(w, dict(follow_selectors.most_followed("case", open_ids, 200)))
 
 
 def _most_liked_resolved(w: Window) -> list[dict[str, Any]]:

@@ -201,3 +201,25 @@ def test_top_open_cases_ranks_open_cases_of_the_place_by_the_given_count(cast):
         got = feeds.top_open_cases(w, scores)
         assert [(r["id"], r["score"]) for r in got] == [(c.pk, scores[c.pk]) for c in expected[:feeds.TOP_N]]
     assert feeds.top_open_cases(feeds.window(), {}) == []
+
+
+def test_most_followed_open_problems_count_the_people_following_each_case(cast):
+    """治慧中心's top-10 open problems (CO-3) rank by 关注: the follows of each open case, as counted here."""
+    from shequtong.accounts.roles import Role
+    from shequtong.follows.models import Follow
+
+    from ..factories import make_with_role
+
+    fill(cast, 9, n=30)
+    every = list(Case.objects.order_by("pk"))
+    followers = [make_with_role(Role.DISTRICT_OBSERVER) for _ in range(4)]
+    for i, c in enumerate(every):
+        for person in followers[: i % 5]:  # 0..4 followers, some closed cases followed too
+            Follow.objects.create(user=person, target_type="case", target_id=c.pk, created_at=clock.now())
+    counts = Counter(f.target_id for f in Follow.objects.filter(target_type="case"))
+    w = feeds.window(30, None)
+    expected = sorted((c for c in every if c.status in OPEN_STATUSES and counts[c.pk] > 0),
+                      key=lambda c: (-counts[c.pk], -c.pk))
+    got = feeds.overview(w)["most_followed_open"]
+    assert len(expected) > feeds.TOP_N  # the cut at ten is exercised
+    assert [(r["id"], r["score"]) for r in got] == [(c.pk, counts[c.pk]) for c in expected[:feeds.TOP_N]]
