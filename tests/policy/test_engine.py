@@ -76,3 +76,42 @@ def test_evidence_names_the_features_and_the_conditions_met():
     assert [m.resident for m in matches] == ["old", "quiet"]  # the young resident fails 年满60周岁
     assert "c:助餐服务" in matches[0].evidence and matches[1].score == 0
     assert [c.describe() for c in matches[0].met] == ["年龄≥60", "户籍：本区"]
+
+
+def _voicing_district(outsiders_voice: int):  # type: ignore[no-untyped-def]
+    """360 eligible residents (70, 失能): 300 本区, 60 外省市; 120 本区 say the need, and `outsiders_voice` 外省市."""
+    t = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    res, evs = {}, []
+    for i in range(360):
+        rid = f"r{i:03d}"
+        hukou = "本区" if i < 300 else "外省市"
+        res[rid] = engine.ResidentAttrs(rid, Attributes(70, "F", hukou, frozenset({"失能"})))
+        voices = i < 120 or 300 <= i < 300 + outsiders_voice
+        evs.append(engine.Event(rid, "post", "长护险怎么申请，老人瘫在床上" if voices else "小区停车位太少了", t))
+    tf = engine.TextFeatures(fixture_lexicon())
+    idx = engine.Index(engine.build_profiles(evs, tf, t))
+    a = engine.analyse("长期护理保险", "年满60周岁的失能老人，可享受长期护理保险居家护理。", tf, idx.idf)
+    return a, idx, res
+
+
+def test_attribute_feedback_ranks_lower_a_registration_the_residents_voicing_the_need_rarely_have():
+    assert engine.ATTR_FEEDBACK
+    # 1 of 60 outsiders voices the need against 120 of 300 registered: the text left 本市户籍 unstated.
+    a, idx, res = _voicing_district(outsiders_voice=1)
+    assert not any(c.field == "hukou" for c in a.conditions)
+    ranked = engine.rank(a, idx, res)
+    outsider = next(m for m in ranked if m.resident == "r300")
+    assert outsider.demoted == "户籍：外省市"
+    assert [m.resident for m in ranked].index("r300") >= 120  # below every registered resident who said it
+    assert outsider.score > 0 and len(ranked) == 360          # ranked lower, not excluded
+    # When outsiders voice it as often as the others, nothing is demoted.
+    a, idx, res = _voicing_district(outsiders_voice=24)
+    assert not any(m.demoted for m in engine.rank(a, idx, res))
+
+
+def test_a_title_that_names_only_a_condition_term_still_chooses_the_domain():
+    tf = engine.TextFeatures(fixture_lexicon())
+    a = engine.analyse("独居老人关爱", "为年满65周岁独居老人提供每周上门看望、电话问候和紧急呼叫服务。", tf, lambda f: 1.0)
+    assert a.terms.get("独居老人") == engine.CONDITION_TERM_WEIGHT      # 独居 restates the condition …
+    assert "living_alone" in a.domains and "精神慰藉" in a.expansion     # … but the policy is about living alone,
+    assert "防滑改造" not in a.expansion                                # not about 紧急呼叫's home adaptations
