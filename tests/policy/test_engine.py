@@ -115,3 +115,22 @@ def test_a_title_that_names_only_a_condition_term_still_chooses_the_domain():
     assert a.terms.get("独居老人") == engine.CONDITION_TERM_WEIGHT      # 独居 restates the condition …
     assert "living_alone" in a.domains and "精神慰藉" in a.expansion     # … but the policy is about living alone,
     assert "防滑改造" not in a.expansion                                # not about 紧急呼叫's home adaptations
+
+
+def test_the_match_list_says_when_a_row_was_ranked_lower_and_why():
+    from types import SimpleNamespace
+
+    from django.template import engines
+
+    from shequtong.policy.selectors import MatchRow
+
+    def row(demoted: str) -> MatchRow:
+        profile = SimpleNamespace(pk=7, user=SimpleNamespace(display_name="李*英"), hukou="外省市", community=None,
+                                  get_sex_display=lambda: "女")
+        return MatchRow(profile=profile, score=1.2, age=70, terms=["长期护理保险"], words=[], met=["年龄≥60"],
+                        demoted=demoted)  # type: ignore[arg-type]
+
+    tpl = engines["jinja2"].get_template("policy/match_rows.jinja")
+    html = tpl.render({"rows": [row("户籍：外省市")]})
+    assert 'data-testid="match-demoted"' in html and "排序降低" in html and "户籍：外省市" in html
+    assert "match-demoted" not in tpl.render({"rows": [row("")]})
