@@ -51,6 +51,9 @@ def main() -> None:
     ap.add_argument("--explain", default="",
                     help="tuning or fresh: list each policy's false hits in its first 50 and why (never a test district)")
     ap.add_argument("--verbose", action="store_true", help="with --explain: also the texts of false hits and misses in the first R")
+    ap.add_argument("--cache", action="store_true",
+                    help="keep the built profiles in DIR/profiles[-nocolloquial].json and reuse them (profile "
+                         "building does not depend on the matching constants; delete the file after changing it)")
     ap.add_argument("--final", action="store_true",
                     help="the one scoring run on a test district, after tuning (no --set, no --no-colloquial)")
     args = ap.parse_args()
@@ -78,7 +81,13 @@ def main() -> None:
     evs = [engine.Event(str(e["resident"]), e["type"], e["text"],
                         dt.datetime.fromisoformat(e["time"])) for e in events if e.get("text")]
     ref = max(e.time for e in evs)
-    profiles = engine.build_profiles(evs, tf, ref)
+    cache = d / ("profiles-nocolloquial.json" if args.no_colloquial else "profiles.json")
+    if args.cache and cache.exists():
+        profiles = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        profiles = engine.build_profiles(evs, tf, ref)
+        if args.cache:
+            cache.write_text(json.dumps(profiles), encoding="utf-8")
     for p in people:
         profiles.setdefault(str(p["id"]), {})
     index = engine.Index(profiles)

@@ -80,6 +80,13 @@ DROP_COVERED_WORDS = True
 # mentions as a cause (重大疾病 in a relief policy) must not pull in its whole domain (medical care).
 TITLE_DOMAINS_ONLY = True
 TITLE_CONDITION_DOMAINS = True
+# Feedback learns from residents who name a core term of the policy. The core agrees with the domains the
+# title chose: a text's service items from another domain (紧急呼叫 in 独居老人关爱, 职业培训 in 退役军人服务保障)
+# would otherwise feed back another need (适老化改造, 失业) of the same eligible residents. "title": core terms
+# outside the title's domains are dropped; when none is left (a title naming only a condition term), the
+# title domains' own terms (the condition term and the domain's other terms) are the core. "off": every term
+# of weight 1 or more, as before.
+CORE_DOMAIN_AGREEMENT = "fallback"
 
 STOP_WORDS = frozenset("""
 的 了 是 在 和 与 及 或 等 对 为 将 把 被 从 向 于 以 之 其 这 那 有 也 都 就 还 又 很 太 更 最 不 没 吗 呢 吧 啊 呀 哦 嗯
@@ -189,11 +196,12 @@ class Analysis:
     conditions: list[Condition]
     domains: list[str] = field(default_factory=list)
     expansion: dict[str, float] = field(default_factory=dict)  # other terms of the policy's domains
+    core: list[str] = field(default_factory=list)  # the terms feedback learns from (see CORE_DOMAIN_AGREEMENT)
 
     def as_dict(self) -> dict[str, Any]:
         return {"terms": self.terms, "keywords": self.keywords, "phrases": self.phrases,
                 "conditions": [c.as_dict() for c in self.conditions], "domains": self.domains,
-                "expansion": self.expansion}
+                "expansion": self.expansion, "core": self.core}
 
 
 def textrank(words: Sequence[str], window: int = 4, iterations: int = 20, top: int = 8,
@@ -276,9 +284,24 @@ def analyse(title: str, text: str, tf: TextFeatures, idf: Callable[[str], float]
     for e in lex.entries:
         if e.key not in terms and e.domain in expand:
             expansion[e.key] = round(DOMAIN_WEIGHT * expand[e.domain] / top_count, 3)
+    core = core_terms(terms, expansion, title_domains, lex)
     return Analysis(terms=terms, keywords=keywords, phrases=textrank(tf.words(title + "。" + text), tokens=list(tf._tok.cut(title + "。" + text, HMM=False))),
                     conditions=conds, domains=domains,
-                    expansion=expansion)
+                    expansion=expansion, core=core)
+
+
+def core_terms(terms: Mapping[str, float], expansion: Mapping[str, float], title_domains: set[str],
+               lex: Lexicon) -> list[str]:
+    """The policy terms whose namers feedback learns from (CORE_DOMAIN_AGREEMENT)."""
+    strong = sorted(k for k, w in terms.items() if w >= 1.0)
+    if CORE_DOMAIN_AGREEMENT == "off" or not title_domains:
+        return strong
+    agreeing = [k for k in strong if lex.by_key[k].domain in title_domains]
+    if agreeing:
+        return agreeing if CORE_DOMAIN_AGREEMENT != "fallback" else strong
+    if CORE_DOMAIN_AGREEMENT == "strong":
+        return strong
+    return sorted(k for k in {*terms, *expansion} if lex.by_key[k].domain in title_domains) or strong
 
 
 def query_of(analysis: Analysis) -> dict[str, float]:
@@ -394,7 +417,8 @@ def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs
     if prf and ranked:
         # Feedback comes from every resident who names one of the policy's own terms, not only the very
         # top: the top are those who use the policy's words most, exactly the ones who least use others.
-        core = {f"c:{k}" for k, w in analysis.terms.items() if w >= 1.0}
+        core = {f"c:{k}" for k in analysis.core} if analysis.core else \
+            {f"c:{k}" for k, w in analysis.terms.items() if w >= 1.0}
         # (weights from the postings: an index over the database loads whole profiles one by one)
         core_weight = {f: dict(index.postings.get(f, ())) for f in core}
         strong = [rid for rid in ranked

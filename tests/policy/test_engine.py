@@ -117,6 +117,36 @@ def test_a_title_that_names_only_a_condition_term_still_chooses_the_domain():
     assert "防滑改造" not in a.expansion                                # not about 紧急呼叫's home adaptations
 
 
+def test_feedback_learns_from_the_titles_domain_when_the_text_only_lists_services_of_another():
+    tf = engine.TextFeatures(fixture_lexicon())
+    # 退役军人 restates the condition; the text's 技能培训 and 创业扶持 are services of 就业, which the same
+    # eligible residents also need for another reason (失业). Feedback must learn the veterans' need.
+    a = engine.analyse("退役军人服务保障", "退役军人可享受就业推荐、技能培训和创业扶持。", tf, lambda f: 1.0)
+    assert a.terms["职业培训"] >= 1.0 and "veterans" in a.domains
+    assert "职业培训" not in a.core and "创业扶持" not in a.core
+    assert "退役军人就业" in a.core and "退役军人" in a.core
+    # A title naming a need term keeps every strong term of the text as the core (老年食堂 sits in 养老).
+    b = engine.analyse("老年人助餐补贴", "60周岁及以上的独居老人，在社区长者食堂用餐可享受用餐补贴，行动不便的可送餐上门。",
+                       tf, lambda f: 1.0)
+    assert {"助餐补贴", "老年食堂", "送餐上门"} <= set(b.core)
+    # In ranking: residents who only ask for 职业培训 are not what feedback learns from.
+    t0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    events = [engine.Event(f"v{i}", "post", "退役军人就业有什么渠道 退伍以后找工作难", t0) for i in range(20)]
+    events += [engine.Event(f"u{i}", "post", "想参加职业培训 厂子裁人了", t0) for i in range(20)]
+    profiles = engine.build_profiles(events, tf)
+    idx = engine.Index(profiles)
+    res = {rid: engine.ResidentAttrs(rid, Attributes(45, "M", "本区", frozenset({"退役军人"}))) for rid in profiles}
+    a = engine.analyse("退役军人服务保障", "退役军人可享受就业推荐、技能培训和创业扶持。", tf, idx.idf)
+    learned: list[list[str]] = []
+
+    def spy(query, ranked, index, eligible):
+        learned.append(list(ranked))
+        return engine.feedback(query, ranked, index, eligible)
+
+    engine.rank(a, idx, res, feedback_fn=spy)
+    assert learned and set(learned[0]) == {f"v{i}" for i in range(20)}
+
+
 def test_the_match_list_says_when_a_row_was_ranked_lower_and_why():
     from types import SimpleNamespace
 
