@@ -62,6 +62,9 @@ PRF_RAISE = True         # feedback may also raise a weak query word (a TF-IDF k
 # Feedback learns from residents who name a policy term with more than one read's weight: a single read of an
 # on-topic article is what many residents without the need do (browsing), and they dilute the shares.
 PRF_CORE_MIN = 0.1
+# Feedback counts a feature of a resident only when it weighs more than one read: the words of an article read
+# once (指南 and 材料 of 临时救助申请指南) are what browsing residents share, not how the needy say the need.
+PRF_FEATURE_MIN = 0.1
 # Attribute feedback: a household registration that the residents voicing the need (the feedback set) have far
 # less often than the eligible do is a condition the text left unstated (本市户籍 is often implied, not written).
 # Residents with it are ranked lower (score × ATTR_PENALTY), not excluded.
@@ -366,7 +369,7 @@ def feedback(query: Mapping[str, float], ranked: list[str], index: Index, eligib
         return {}
     counts: Counter[str] = Counter()
     for rid in top:
-        counts.update(index.profiles[rid].keys())
+        counts.update(f for f, w in index.profiles[rid].items() if w > PRF_FEATURE_MIN)
     n_top = len(top)
     added: list[tuple[float, str]] = []
     for f, c in counts.items():

@@ -147,6 +147,17 @@ def test_feedback_learns_from_the_titles_domain_when_the_text_only_lists_service
     assert learned and set(learned[0]) == {f"v{i}" for i in range(20)}
 
 
+def test_feedback_does_not_learn_the_words_of_an_article_read_once():
+    assert engine.PRF_FEATURE_MIN >= engine.TYPE_WEIGHTS["read"]
+    # 30 residents voicing the need: all read 临时救助申请指南 once, half wrote 揭不开锅; 400 others wrote neither.
+    profiles: dict[str, dict[str, float]] = {
+        f"n{i}": {"c:临时救助": 0.1, "w:指南": 0.1, **({"w:揭不开锅": 1.0} if i % 2 else {})} for i in range(30)}
+    profiles.update({f"o{i}": {"w:停车": 1.0} for i in range(400)})
+    idx = engine.Index(profiles)
+    extra = engine.feedback({"c:临时救助": 1.5}, [f"n{i}" for i in range(30)], idx, set(profiles))
+    assert "w:揭不开锅" in extra and "w:指南" not in extra
+
+
 def test_the_match_list_says_when_a_row_was_ranked_lower_and_why():
     from types import SimpleNamespace
 
