@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,121 @@ def needs(district: str) -> dict[str, Need]:
     }
 
 
+# The fresh districts (issue 16, third session): policy texts and phrasebook written after the lexicon and
+# after the tuning and test districts, never used to change the lexicon. `{a|b|c}` is expanded at random
+# (policy texts once per district, phrases once per event), so every seed has its own policy wording and
+# residents' sentences are rarely repeated word for word.
+FRESH_POLICIES = [
+    ("meal", "{老年人助餐补贴|长者助餐服务}",
+     "{本区户籍|具有本区户籍}、{年满60周岁|60周岁及以上}的{独居、空巢或孤寡老人|独居、纯老家庭及孤老}，在社区{老年助餐点|长者食堂}"
+     "用餐{每餐补贴3元|可享受用餐补贴}，{行动不便的可送餐上门|失能或行动不便者提供送餐服务}。"),
+    ("elevator", "{多层住宅加装电梯补贴|老旧小区加梯}",
+     "本区户籍{业主|居民}所在的{多层住宅|无电梯老楼}{经业主协商一致|经三分之二以上业主同意}，可申请加装电梯{财政补贴|补贴资金}，"
+     "{街道提供全程代办|方便老年人上下楼}。"),
+    ("relief", "{临时救助|急难救助}",
+     "本区户籍{居民|家庭}因{火灾、交通事故、突发重病|意外伤害、重大变故}等{导致基本生活陷入困境|造成生活暂时困难}的，可申请临时救助。"),
+    ("job", "{失业人员就业帮扶|就业援助}",
+     "{法定劳动年龄内|16周岁以上、不满60周岁}、{办理失业登记|登记失业}的本区户籍人员，可享受{免费职业培训|职业技能培训}、"
+     "{岗位推荐|职业介绍}和公益性岗位安置。"),
+    ("childcare", "{社区托育服务|托育补贴}",
+     "{3周岁以下|三周岁以下}婴幼儿家庭{可享受社区托育和临时托管|可申请托育费用补贴}{，限本市户籍家庭|}。"),
+    ("retrofit", "{适老化改造|居家环境适老化改造}",
+     "{本区户籍|户籍在本区}{60周岁以上|年满六十周岁}老年人{家庭|居住的房屋}，可申请{地面防滑、扶手安装、如厕助起等改造|防滑处理、加装扶手、坐便改造}补贴。"),
+    ("aids", "{残疾人辅具适配|残疾人辅助器具补贴}",
+     "持有残疾人证的{居民|人员}可{申请|享受}{轮椅、助听器、拐杖|助行器、坐便椅、助听器}等辅助器具的{免费适配|租赁补贴}。"),
+    ("ltc", "{长期护理保险居家护理|长护险服务}",
+     "{年满60周岁|60周岁及以上}、经{老年照护统一需求评估|照护等级评估}的失能老人，{本市户籍，|限本市户籍，|}"
+     "{可享受上门护理|由护理员上门提供生活照料和护理}。"),
+    ("visit", "{独居老人关爱|独居长者探访}",
+     "为{65周岁以上|年满65周岁}独居老人提供{定期上门探访|每周上门看望}、{电话问候|每日电话}和{紧急呼叫|应急援助}服务。"),
+    ("medical", "{医疗救助|因病困难家庭医疗救助}",
+     "{低保、低收入家庭成员|低保对象和低收入困难人员}{看病自付费用较高的|因病自负医疗费用过高的}，可申请医疗救助。"),
+    ("veteran", "{退役军人就业帮扶|退役军人服务保障}",
+     "{退役军人|退伍军人}可享受{就业推荐、技能培训|职业介绍、免费技能培训}和{创业贷款贴息|创业扶持}。"),
+    ("chronic", "{慢病长处方|慢性病配药便民服务}",
+     "{60周岁以上|年满60周岁}、患有{高血压、糖尿病等慢性病|慢性病}并签约家庭医生的居民，可{开具长处方|一次配足1至2个月的药}，"
+     "{并享受送药上门|减少往返医院}。"),
+]
+
+
+def fresh_needs() -> dict[str, Need]:
+    old60 = lambda r, a: a >= 60 and r["hukou"] == "本区"  # noqa: E731
+    city = ("本区", "外区")
+    return {
+        "meal": Need("meal", lambda r, a: old60(r, a) and bool({"独居", "空巢", "孤寡"} & set(r["tags"])), 0.5,
+                     ["{老年|长者}助餐{怎么登记|在哪里报名}", "{送餐上门|上门送饭}{有没有|能不能申请}"],
+                     ["{年纪大了|人老了}{懒得|没力气}{做饭|烧菜}", "{天天|每顿}{泡面|馒头咸菜}{凑合|对付}",
+                      "{老伴走了|一个人}{吃饭|三顿饭}{没着落|是个难题}", "{锅都端不动|切菜手发抖}了"],
+                     ["{老年助餐|长者食堂}{新菜单|开业}"],
+                     ["{新开的|楼下}{火锅店|面馆}{排长队|味道一般}", "{外卖|快递}{送晚了|洒了}"]),
+        "elevator": Need("elevator", lambda r, a: r["hukou"] == "本区", 0.12,
+                         ["{我们楼|这栋楼}{加装电梯|加梯}{怎么报名|要几户同意}", "加梯{补贴|费用}{多少|怎么算}"],
+                         ["{住|家在}{六楼|五楼|顶楼}{上下楼|爬楼}{要人命|太吃力}", "{腿脚|膝盖}不好{出不了门|下不了楼}",
+                          "{楼梯|台阶}{爬一层歇一层|爬不动了}", "{老房子|老公房}没{电梯|升降梯}{出门难|老人下不来}"],
+                         ["{加装电梯|加梯}{政策问答|进度公示}"],
+                         ["{电梯|商场电梯}{停运|维保}了", "{小区|写字楼}电梯{广告|监控}{太多|坏了}"]),
+        "relief": Need("relief", lambda r, a: r["hukou"] == "本区", 0.06,
+                       ["{临时救助|急难救助}{去哪申请|要什么材料}"],
+                       ["{家里|屋里}{遭了火灾|被水淹了}", "{老公|男人}{查出重病|出了事故}{家里没钱了|日子难过}",
+                        "{下个月|这个月}{生活费|饭钱}都没了", "{借遍了亲戚|到处借钱}{还是不够|也凑不齐}"],
+                       ["{临时救助|急难救助}{办理流程|政策解读}"],
+                       ["{公司|学校}组织{献爱心|捐款}", "{帮|给}{贫困山区|灾区}{寄衣服|捐了钱}"]),
+        "job": Need("job", lambda r, a: 16 <= a <= 59 and r["hukou"] == "本区" and "失业" in r["tags"], 0.7,
+                    ["{职业培训|技能培训}{怎么报名|免费吗}", "{失业登记|登记失业}{以后|之后}{有岗位推荐吗|怎么找工作}"],
+                    ["{厂子|公司}{关门|裁人}了{没活干|丢了饭碗}", "{找了|投了}{半年|好几个月}工作{没着落|都没回音}",
+                     "{年纪大了|学历不高}{找工作难|没人要}", "{想|希望}学{个技术|门手艺}{养家|挣钱}"],
+                    ["{就业援助|招聘}{月|专场}岗位发布"],
+                    ["{我们|隔壁}{店|单位}{招人|缺人手}", "{加班|出差}太多{累死了|吃不消}"]),
+        "childcare": Need("childcare", lambda r, a: "婴幼儿家庭" in r["tags"] and r["hukou"] in city, 0.6,
+                          ["{社区托育|托班}{怎么报名|收几岁的}", "{托育补贴|托育费}{怎么申请|多少钱}"],
+                          ["{娃|孩子}{才|刚}{一岁|两岁}{没人带|没人管}", "{老人|爷爷奶奶}{带不动|不在身边}{宝宝|小孩}",
+                           "{上班|复工}了{宝宝|孩子}{放哪|托给谁}"],
+                          ["{社区托育|宝宝屋}{开放|招生}"],
+                          ["{孩子|儿子}{中考|期末考}{压力大|成绩出来了}", "{小区|楼下}{小孩|熊孩子}{太吵|乱跑}"]),
+        "retrofit": Need("retrofit", old60, 0.15,
+                         ["{适老化改造|家里改造}{怎么申请|有补贴吗}", "{想装|能不能装}{扶手|防滑地垫}"],
+                         ["{厕所|浴室}{太滑|地湿}{差点摔|摔过一次}", "{蹲坑|马桶}{蹲不下|起不来}",
+                          "{门槛|台阶}{太高|绊脚}{老人|老伴}{跌了|摔了}", "{夜里|半夜}起床{看不清|没扶的地方}"],
+                         ["适老化改造{案例|展示}"],
+                         ["{小区|楼道}{扶手|栏杆}{生锈|坏了}", "{装修|翻新}{厨房|卫生间}找{师傅|施工队}"]),
+        "aids": Need("aids", has("残疾"), 0.55,
+                     ["{辅具|辅助器具}{适配|租赁}{在哪里|怎么申请}"],
+                     ["{轮椅|助行器}{坏了|轮子掉了}{没法出门|推不动}", "{耳背|听力不行}{听不清|要配助听器}",
+                      "{腿|脚}{残了|截肢了}{走路难|出门靠人背}"],
+                     ["{辅具|康复器具}{进社区|展示}"],
+                     ["{无障碍通道|盲道}{被占|堵了}", "{残奥|轮椅篮球}{比赛|节目}{好看|感人}"]),
+        "ltc": Need("ltc", lambda r, a: a >= 60 and r["hukou"] in city and "失能" in r["tags"], 0.7,
+                    ["{长护险|长期护理保险}{怎么评估|怎么申请}", "{上门护理|护理员上门}{有没有|一周几次}"],
+                    ["{老妈|老爸|老人}{瘫痪|卧床}{好几年|在床}{要人伺候|离不开人}", "{擦身|喂饭|翻身}都{靠我|要人帮}",
+                     "{护工|保姆}{一个月|每月}{七八千|好几千}{吃不消|付不起}"],
+                    ["{长护险|长期护理}{服务指南|评估须知}"],
+                    ["{护理|护士}{专业|学校}{招生|实习}", "{宠物|猫狗}{护理|美容}{太贵|店}"]),
+        "visit": Need("visit", lambda r, a: a >= 65 and "独居" in r["tags"], 0.5,
+                      ["{希望|能不能}{有人|社区}{上门看看|定期探访}"],
+                      ["{一个人|独自}{在家|过日子}{闷得慌|没人说话}", "{子女|儿女}{在外地|出国了}{一年见不到|很少回来}",
+                       "{身体不舒服|夜里犯病}{怕没人知道|没人管}"],
+                      ["{关爱探访|老伙伴}{志愿者|活动}"],
+                      ["{志愿者|我们}{去看望|慰问}{孤老|老人}", "{重阳节|敬老节}{活动|慰问品}"]),
+        "medical": Need("medical", lambda r, a: bool({"低保", "低收入"} & set(r["tags"])), 0.5,
+                        ["{医疗救助|看病救助}{怎么申请|能报多少}"],
+                        ["{住院|手术}{费用|押金}{交不上|太高}", "{一场病|这场病}{把家底|积蓄}{掏空|花光}了",
+                         "{药|自费药}{太贵|买不起}{只能|硬}扛着"],
+                        ["{医疗救助|因病救助}{政策|问答}"],
+                        ["{医院|门诊}{排队|挂号}{太久|难}", "{医保卡|社保卡}{换新|激活}"]),
+        "veteran": Need("veteran", has("退役军人"), 0.5,
+                        ["{退役军人|退伍军人}{就业推荐|创业贷款}{怎么申请|找谁}"],
+                        ["{从部队|退伍}{回来|转业}{找不到|没}{工作|出路}", "{当了|在部队}{八年|十年}兵{出来|回地方}{不知道干啥|没技能}"],
+                        ["{退役军人|老兵}{服务站|之家}{活动|开放}"],
+                        ["{八一|建军节}{晚会|阅兵}", "{孙子|儿子}{想参军|体检当兵}"]),
+        "chronic": Need("chronic", lambda r, a: a >= 60 and "慢性病" in r["tags"], 0.6,
+                        ["{长处方|慢病配药}{怎么开|能开几个月}", "{家庭医生|签约医生}{送药|上门}{吗|怎么约}"],
+                        ["{每个月|半个月}{跑医院|排队}配{降压药|降糖药}", "{血压|血糖}{高|不稳}{天天|每天}吃药",
+                         "{配药|开药}{排队|来回跑}{太累|吃不消}"],
+                        ["{慢病|家庭医生}{签约|配药}{服务|指南}"],
+                        ["{保健品|营养品}{推销|打折}", "{体检|健康讲座}{报名|通知}"]),
+    }
+
+
 NOISE = {
     "tuning": ["小区垃圾分类做得不错", "停车位太少了", "楼上装修太吵", "今天社区活动很热闹", "广场舞音乐太响",
                "快递柜满了", "小区绿化修剪了", "物业费又涨了", "周末有没有亲子活动", "下水道堵了找谁",
@@ -229,10 +345,15 @@ NOISE = {
     "test": ["门口马路又开挖了", "小区猫太多晚上叫", "今年桂花开得真香", "健身步道修好了", "居委组织看电影",
              "快递总是放门口", "隔壁养狗不牵绳", "小区门禁卡失灵", "河道清理干净了", "社区书屋新到了书",
              "夏天蚊子多", "公交站台移了位置", "物业保安换人了", "业委会换届选举", "围墙上的涂鸦"],
+    "fresh": ["{小区|楼下}{垃圾桶|晾衣架}{满了|挪位置了}", "{周末|晚上}{跳舞|唱歌}{太吵|很热闹}", "{物业|保安}{换了|态度不好}",
+              "{菜价|猪肉}{又涨了|便宜了}", "{楼道|车库}{堆杂物|灯不亮}", "{社区|居委}{电影|读书会}{几点开始|报名}",
+              "{绿化|草坪}{修剪|浇水}了", "{快递|外卖}{放错了|被拿走了}", "{停车|充电桩}{不够|收费太贵}"],
 }
 TEMPLATES = {
     "tuning": ["{p}", "{p}，怎么办", "请问{p}", "{p}，居委能帮忙吗", "唉，{p}", "{p}！！"],
     "test": ["{p}…", "各位邻居，{p}", "{p}，有谁知道找哪个部门", "说句心里话，{p}", "{p}，愁死了", "求助：{p}"],
+    "fresh": ["{p}", "{p}。{谁能帮帮忙|谢谢大家}", "{想问一下|打听一下}，{p}", "{p}，{怎么弄|咋办}啊", "{哎|唉}，{p}",
+              "{社区|居委}的同志，{p}"],
 }
 
 
@@ -262,12 +383,24 @@ def residents(rng: random.Random, n: int, today: dt.date) -> list[dict[str, Any]
     return out
 
 
+_ALT = re.compile(r"\{([^{}]*\|[^{}]*)\}")
+
+
+def expand(text: str, rng: random.Random) -> str:
+    """`{a|b|c}` -> one of a, b, c (the fresh districts' variation); other text is left as it is."""
+    return _ALT.sub(lambda m: rng.choice(m.group(1).split("|")), text)
+
+
 def generate(district: str, n: int, n_events: int, seed: int) -> tuple[list, list, list, dict]:
     rng = random.Random(seed)
     today = dt.date(2026, 12, 1)
     people = residents(rng, n, today)
-    pols = TUNING_POLICIES if district == "tuning" else TEST_POLICIES
-    nd = needs(district)
+    if district == "fresh":
+        pols = [(k, expand(t, rng), expand(x, rng)) for k, t, x in FRESH_POLICIES]
+        nd = fresh_needs()
+    else:
+        pols = TUNING_POLICIES if district == "tuning" else TEST_POLICIES
+        nd = needs(district)
     truth: dict[str, list[str]] = {f"p{i + 1:02d}": [] for i in range(len(pols))}
     key_to_pid = {key: f"p{i + 1:02d}" for i, (key, _t, _x) in enumerate(pols)}
     events: list[dict[str, Any]] = []
@@ -292,25 +425,25 @@ def generate(district: str, n: int, n_events: int, seed: int) -> tuple[list, lis
             colloquial_only = rng.random() < 0.6
             for _ in range(rng.randint(1, 3)):
                 pool = need.colloquial if colloquial_only or rng.random() < 0.5 else need.formal
-                text = rng.choice(templates).format(p=rng.choice(pool))
+                text = expand(rng.choice(templates).replace("{p}", expand(rng.choice(pool), rng)), rng)
                 events.append({"resident": r["id"], "type": rng.choice(["post", "post", "reply", "letter", "case"]),
                                "text": text, "time": when(), "target": ""})
             if rng.random() < 0.5:
                 events.append({"resident": r["id"], "type": rng.choice(["read", "like"]),
-                               "text": rng.choice(need.articles), "time": when(), "target": "article"})
+                               "text": expand(rng.choice(need.articles), rng), "time": when(), "target": "article"})
     # Noise and confounders up to the requested number of events.
     ids = [r["id"] for r in people]
     while len(events) < n_events:
         rid = rng.choice(ids)
         x = rng.random()
         if x < 0.12:
-            text = rng.choice(all_conf)
+            text = expand(rng.choice(all_conf), rng)
             typ = rng.choice(["post", "reply", "letter"])
         elif x < 0.2:
-            text = rng.choice([a for need in nd.values() for a in need.articles])
+            text = expand(rng.choice([a for need in nd.values() for a in need.articles]), rng)
             typ = "read"
         else:
-            text = rng.choice(templates).format(p=rng.choice(NOISE[district]))
+            text = expand(rng.choice(templates).replace("{p}", expand(rng.choice(NOISE[district]), rng)), rng)
             typ = rng.choice(["post", "reply", "reply", "read", "like", "case"])
         events.append({"resident": rid, "type": typ, "text": text, "time": when(), "target": ""})
     rng.shuffle(events)
@@ -320,12 +453,14 @@ def generate(district: str, n: int, n_events: int, seed: int) -> tuple[list, lis
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--district", choices=["tuning", "test"], required=True)
+    ap.add_argument("--district", choices=["tuning", "test", "fresh"], required=True)
     ap.add_argument("--residents", type=int, default=3000)
     ap.add_argument("--events", type=int, default=0, help="default: 10 per resident")
     ap.add_argument("--seed", type=int, default=0, help="default: 11 for tuning, 2027 for test")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    if args.district == "fresh" and not args.seed:
+        raise SystemExit("a fresh district needs its own --seed")
     seed = args.seed or (11 if args.district == "tuning" else 2027)
     people, events, policies, truth = generate(args.district, args.residents, args.events or args.residents * 10, seed)
     out = Path(args.out)

@@ -48,12 +48,18 @@ def main() -> None:
     ap.add_argument("--no-feedback", action="store_true")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--method", choices=["match", "overlap"], default="match")
+    ap.add_argument("--explain", default="",
+                    help="tuning or fresh: list each policy's false hits in its first 50 and why (never a test district)")
+    ap.add_argument("--verbose", action="store_true", help="with --explain: also the texts of false hits and misses in the first R")
+    ap.add_argument("--cache", action="store_true",
+                    help="keep the built profiles in DIR/profiles[-nocolloquial].json and reuse them (profile "
+                         "building does not depend on the matching constants; delete the file after changing it)")
     ap.add_argument("--final", action="store_true",
                     help="the one scoring run on a test district, after tuning (no --set, no --no-colloquial)")
     args = ap.parse_args()
     if "test" in Path(args.dir).name and not args.final:
         raise SystemExit("policy_tune tunes on the tuning district only (--final for the one test run)")
-    if args.final and (args.set or args.no_colloquial):
+    if args.final and (args.set or args.no_colloquial or args.explain):
         raise SystemExit("--final runs the method as committed")
     for item in args.set:
         name, value = item.split("=", 1)
@@ -75,7 +81,13 @@ def main() -> None:
     evs = [engine.Event(str(e["resident"]), e["type"], e["text"],
                         dt.datetime.fromisoformat(e["time"])) for e in events if e.get("text")]
     ref = max(e.time for e in evs)
-    profiles = engine.build_profiles(evs, tf, ref)
+    cache = d / ("profiles-nocolloquial.json" if args.no_colloquial else "profiles.json")
+    if args.cache and cache.exists():
+        profiles = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        profiles = engine.build_profiles(evs, tf, ref)
+        if args.cache:
+            cache.write_text(json.dumps(profiles), encoding="utf-8")
     for p in people:
         profiles.setdefault(str(p["id"]), {})
     index = engine.Index(profiles)
@@ -83,7 +95,8 @@ def main() -> None:
     residents = {str(p["id"]): engine.ResidentAttrs(str(p["id"]), Attributes(
         age_on(dt.date.fromisoformat(p["birth_date"]), today), p["sex"], p["hukou"], frozenset(p["tags"])))
         for p in people}
-    result = {}
+    result: dict[str, list[str]] = {}
+    analyses: dict[str, engine.Analysis] = {}
     if args.method == "overlap":
         texts: dict[str, list[str]] = {}
         for e in events:
@@ -93,12 +106,63 @@ def main() -> None:
         policies = []
     for p in policies:
         analysis = engine.analyse(p["title"], p["text"], tf, index.idf)
+        analyses[p["id"]] = analysis
         result[p["id"]] = [m.resident for m in engine.rank(analysis, index, residents, prf=not args.no_feedback,
                                                             top=2000)]
     s = policy_score.score(result, truth)
     print(" ".join(f"{k}:{v['r_precision']:.3f}" for k, v in s["policies"].items()))
     print(" ".join(f"{k}:{v['p@50']:.3f}" for k, v in s["policies"].items()) + "  (P@50)")
     print(f"mean P@50 {s['mean_p@50']:.3f}  mean R-prec {s['mean_r_precision']:.3f}  min R-prec {s['min_r_precision']:.3f}")
+    if args.explain:
+        explain(args.explain, args.verbose, people, events, policies, truth, result, analyses, profiles, index)
+
+
+def explain(kind: str, verbose: bool, people: list[dict], events: list[dict], policies: list[dict],
+            truth: dict[str, list[str]], result: dict[str, list[str]], analyses: dict[str, engine.Analysis],
+            profiles: dict[str, dict[str, float]], index: engine.Index) -> None:
+    """Each false hit in a policy's first 50: does it fail a true condition the text did not yield, or does it
+    meet them all without the need (confounders, reads)? With its strongest evidence and its texts."""
+    import policy_district as gen
+
+    if kind not in ("tuning", "fresh"):
+        raise SystemExit("--explain tuning|fresh (never a test district)")
+    nd = gen.fresh_needs() if kind == "fresh" else gen.needs("tuning")
+    keys = list(nd)
+    today = dt.date(2026, 12, 1)
+    by_id = {str(p["id"]): p for p in people}
+    texts: dict[str, list[str]] = {}
+    for e in events:
+        if e.get("text"):
+            texts.setdefault(str(e["resident"]), []).append(f"{e['type']}:{e['text']}")
+    for i, p in enumerate(policies):
+        pid = p["id"]
+        need = nd[keys[i]]
+        t = set(truth[pid])
+        top = result[pid][:50]
+        bad = [r for r in top if r not in t]
+        r_n = len(t)
+        in_r = result[pid][:r_n]
+        false_r = [r for r in in_r if r not in t]
+        fails = sum(1 for r in false_r if not need.eligible(by_id[r], gen._age(by_id[r], today)))
+        print(f"\n{pid} {p['title']}: {len(bad)} false in the first 50; conditions "
+              + "; ".join(c.describe() for c in analyses[pid].conditions))
+        print(f"  first R={r_n}: {len(false_r)} false ({fails} fail a true condition, {len(false_r) - fails} "
+              f"meet them without the need)")
+        if verbose:
+            for r in false_r[-6:] + [x for x in t if x not in set(in_r)][:6]:
+                tag = "false hit" if r in false_r else "missed"
+                print(f"   {tag} {r}: " + " / ".join(x for x in texts.get(r, [])[:10]))
+        for r in bad:
+            person = by_id[r]
+            ok = need.eligible(person, gen._age(person, today))
+            why = "meets the true conditions, no need" if ok else "FAILS a true condition"
+            q = engine.query_of(analyses[pid])
+            ev = sorted(((f, q.get(f, 0) * index.idf(f) * w / (w + engine.K_SAT)) for f, w in profiles[r].items()
+                         if f in q), key=lambda x: -x[1])[:5]
+            print(f"  #{top.index(r) + 1} {r} {why}: age {gen._age(person, today)} {person['hukou']} "
+                  f"{','.join(person['tags'])} | {' '.join(f'{f}={v:.2f}' for f, v in ev)}")
+            for line in texts.get(r, [])[:12]:
+                print("      ", line)
 
 
 if __name__ == "__main__":

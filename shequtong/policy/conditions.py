@@ -14,7 +14,11 @@ Rules of reading:
 - A tag preceded by 非/不含/不包括/未享受/未纳入/不属于/除 or followed by
   除外 is refused (非低保 → none of 低保).
 - A tag right after 申请/办理/纳入/认定 is what the policy offers, not a
-  condition (可申请最低生活保障 does not require 低保).
+  condition (可申请最低生活保障 does not require 低保), unless a registration or
+  a certificate follows (办理失业登记的人员 are the registered unemployed).
+- A comma part that comes after the clause has named its tags and what it
+  offers, and says who gets an extra part of the service (…，失能或行动不便者
+  提供送餐服务), narrows the service: its tags are not conditions.
 - An age next to 婴幼儿/儿童/子女/孩子/宝宝 is the child's age: 3周岁以下婴幼儿
   becomes the tag 婴幼儿家庭, never a filter on the resident's own age.
 - Clauses with 优先/鼓励/尤其/特别是 give soft conditions: they raise the
@@ -55,7 +59,8 @@ _TAG_RE = re.compile("|".join(sorted(map(re.escape, TAG_WORDS), key=len, reverse
 
 _NEGATORS = ("非", "不含", "不包括", "未享受", "未纳入", "尚未纳入", "不属于", "除", "未领取", "没有", "无")
 _OFFERS = ("申请", "办理", "纳入", "认定", "评定", "享受", "申领")
-_OFFER_BLOCKERS = ("已", "正在")  # 已享受低保 is a condition, 可申请低保 is not
+_OFFER_BLOCKERS = ("已", "正在")
+_STATUS_AFTER = ("登记", "人员登记", "证", "人证")  # 办理失业登记 is having registered, not being offered 失业  # 已享受低保 is a condition, 可申请低保 is not
 _SOFT = ("优先", "鼓励", "尤其", "特别是", "重点关注", "倾斜")
 _CHILD_WORDS = ("婴幼儿", "幼儿", "儿童", "子女", "孩子", "宝宝", "婴儿", "新生儿", "学生", "未成年")
 _ALL_TOGETHER = ("同时", "并且", "且为", "且是", "兼有")
@@ -219,11 +224,36 @@ def _sex(clause: str, soft: bool, out: list[Condition]) -> None:
         out.append(Condition("sex", "eq", "F", m.group(0), soft))
 
 
+def _subset_parts(clause: str) -> list[tuple[int, int]]:
+    """Comma parts that name who gets an extra part of the service, after the clause has said who is eligible
+    and what they get (…孤寡老人，在助餐点用餐可享受补贴，失能或行动不便者提供送餐服务): a tag there narrows the
+    service, it is not a condition."""
+    parts = [m.span() for m in re.finditer(r"[^，,]+", clause)]
+    spans: list[tuple[int, int]] = []
+    tags_before = offer_before = False
+    for a, b in parts:
+        part = clause[a:b]
+        has_tag = bool(_TAG_RE.search(part))
+        if has_tag and tags_before and offer_before and _SUBSET_SERVICE.search(part):
+            spans.append((a, b))
+            continue
+        tags_before = tags_before or has_tag
+        offer_before = offer_before or bool(_BENEFIT.search(part))
+    return spans
+
+
+_BENEFIT = re.compile(r"可享受|可申请|可获得|享受|给予|补贴|提供")
+_SUBSET_SERVICE = re.compile(r"(?:者|的)(?:可|另|还|再|由|提供|予以|给予|优先)|提供")
+
+
 def _tags(clause: str, soft: bool, out: list[Condition], child_tags: set[str]) -> None:
     wanted: dict[str, str] = {}
     refused: dict[str, str] = {}
+    subsets = _subset_parts(clause)
     for m in _TAG_RE.finditer(clause):
         tag = TAG_WORDS[m.group(0)]
+        if any(a <= m.start() < b for a, b in subsets):
+            continue
         before = clause[max(0, m.start() - 4):m.start()]
         after = clause[m.end():m.end() + 6]
         # 婴儿/婴幼儿 inside a longer word such as 婴幼儿照护 still names the household.
@@ -231,7 +261,8 @@ def _tags(clause: str, soft: bool, out: list[Condition], child_tags: set[str]) -
             refused.setdefault(tag, m.group(0))
             continue
         offer = next((o for o in _OFFERS if before.endswith(o)), None)
-        if offer and not any(before.endswith(b + offer) for b in _OFFER_BLOCKERS):
+        # 办理失业登记的人员 / 申领残疾人证的: a registration or a certificate the resident holds is a condition.
+        if offer and not after.startswith(_STATUS_AFTER) and not any(before.endswith(b + offer) for b in _OFFER_BLOCKERS):
             continue
         wanted.setdefault(tag, m.group(0))
     for tag in child_tags:

@@ -59,6 +59,21 @@ PRF_MAX_FEATURES = 30
 PRF_MAX_SET = 2000
 PRF_WEIGHT = 1.0
 PRF_RAISE = True         # feedback may also raise a weak query word (a TF-IDF keyword) the residents stress
+# Feedback learns from residents who name a policy term with more than one read's weight: a single read of an
+# on-topic article is what many residents without the need do (browsing), and they dilute the shares.
+PRF_CORE_MIN = 0.1
+# Feedback counts a feature of a resident only when it weighs more than one read: the words of an article read
+# once (指南 and 材料 of 临时救助申请指南) are what browsing residents share, not how the needy say the need.
+PRF_FEATURE_MIN = 0.1
+# Attribute feedback: a household registration that the residents voicing the need (the feedback set) have far
+# less often than the eligible do is a condition the text left unstated (本市户籍 is often implied, not written).
+# Residents with it are ranked lower (score × ATTR_PENALTY), not excluded.
+ATTR_FEEDBACK = True
+ATTR_MIN_SET = 30          # feedback set at least this large
+ATTR_MIN_EXPECTED = 8.0    # and the value expected at least this many times in it
+ATTR_MAX_RATIO = 0.35      # observed / expected at most this
+ATTR_MAX_Z = -3.0         # and this far below chance (binomial z)
+ATTR_PENALTY = 0.5
 PRF_ROUNDS = 1           # a second round feeds back from the residents the first expansion found
 PROFILE_MAX_FEATURES = 80
 # A content word that lies wholly inside the lexicon terms a text names (临时 and 救助申请 in 临时救助申请指南)
@@ -67,6 +82,14 @@ DROP_COVERED_WORDS = True
 # Expand the query only with the domains of the terms the title names (when it names any): a term the text
 # mentions as a cause (重大疾病 in a relief policy) must not pull in its whole domain (medical care).
 TITLE_DOMAINS_ONLY = True
+TITLE_CONDITION_DOMAINS = True
+# Feedback learns from residents who name a core term of the policy. The core agrees with the domains the
+# title chose: a text's service items from another domain (紧急呼叫 in 独居老人关爱, 职业培训 in 退役军人服务保障)
+# would otherwise feed back another need (适老化改造, 失业) of the same eligible residents. "title": core terms
+# outside the title's domains are dropped; when none is left (a title naming only a condition term), the
+# title domains' own terms (the condition term and the domain's other terms) are the core. "off": every term
+# of weight 1 or more, as before.
+CORE_DOMAIN_AGREEMENT = "fallback"
 
 STOP_WORDS = frozenset("""
 的 了 是 在 和 与 及 或 等 对 为 将 把 被 从 向 于 以 之 其 这 那 有 也 都 就 还 又 很 太 更 最 不 没 吗 呢 吧 啊 呀 哦 嗯
@@ -176,11 +199,12 @@ class Analysis:
     conditions: list[Condition]
     domains: list[str] = field(default_factory=list)
     expansion: dict[str, float] = field(default_factory=dict)  # other terms of the policy's domains
+    core: list[str] = field(default_factory=list)  # the terms feedback learns from (see CORE_DOMAIN_AGREEMENT)
 
     def as_dict(self) -> dict[str, Any]:
         return {"terms": self.terms, "keywords": self.keywords, "phrases": self.phrases,
                 "conditions": [c.as_dict() for c in self.conditions], "domains": self.domains,
-                "expansion": self.expansion}
+                "expansion": self.expansion, "core": self.core}
 
 
 def textrank(words: Sequence[str], window: int = 4, iterations: int = 20, top: int = 8,
@@ -245,7 +269,14 @@ def analyse(title: str, text: str, tf: TextFeatures, idf: Callable[[str], float]
     mx = top[0][1] if top else 1.0
     keywords = {w: round(s / mx, 3) for w, s in top}
     per_domain = Counter(lex.by_key[k].domain for k in terms if k not in filtered)
-    title_domains = {lex.by_key[k].domain for k in lex.scan(title) if k not in filtered}
+    title_terms = lex.scan(title)
+    title_domains = {lex.by_key[k].domain for k in title_terms if k not in filtered}
+    if TITLE_CONDITION_DOMAINS and not title_domains:
+        # 独居老人关爱: a title that names only a term restating a condition still says what the policy is
+        # about; without this, a service item of the text (紧急呼叫, 适老化改造) would choose the domain.
+        title_domains = {lex.by_key[k].domain for k in title_terms}
+        for d in title_domains:
+            per_domain[d] = max(per_domain[d], 1)
     if TITLE_DOMAINS_ONLY and title_domains:
         expand = Counter({d: c for d, c in per_domain.items() if d in title_domains})
     else:
@@ -256,9 +287,24 @@ def analyse(title: str, text: str, tf: TextFeatures, idf: Callable[[str], float]
     for e in lex.entries:
         if e.key not in terms and e.domain in expand:
             expansion[e.key] = round(DOMAIN_WEIGHT * expand[e.domain] / top_count, 3)
+    core = core_terms(terms, expansion, title_domains, lex)
     return Analysis(terms=terms, keywords=keywords, phrases=textrank(tf.words(title + "。" + text), tokens=list(tf._tok.cut(title + "。" + text, HMM=False))),
                     conditions=conds, domains=domains,
-                    expansion=expansion)
+                    expansion=expansion, core=core)
+
+
+def core_terms(terms: Mapping[str, float], expansion: Mapping[str, float], title_domains: set[str],
+               lex: Lexicon) -> list[str]:
+    """The policy terms whose namers feedback learns from (CORE_DOMAIN_AGREEMENT)."""
+    strong = sorted(k for k, w in terms.items() if w >= 1.0)
+    if CORE_DOMAIN_AGREEMENT == "off" or not title_domains:
+        return strong
+    agreeing = [k for k in strong if lex.by_key[k].domain in title_domains]
+    if agreeing:
+        return agreeing if CORE_DOMAIN_AGREEMENT != "fallback" else strong
+    if CORE_DOMAIN_AGREEMENT == "strong":
+        return strong
+    return sorted(k for k in {*terms, *expansion} if lex.by_key[k].domain in title_domains) or strong
 
 
 def query_of(analysis: Analysis) -> dict[str, float]:
@@ -296,6 +342,7 @@ class Match:
     score: float
     evidence: dict[str, float]       # feature -> contribution
     met: list[Condition]
+    demoted: str = ""                # the attribute value attribute feedback ranked lower (户籍：外省市)
 
 
 def _score(query: Mapping[str, float], index: Index, eligible: set[str]) -> dict[str, dict[str, float]]:
@@ -322,7 +369,7 @@ def feedback(query: Mapping[str, float], ranked: list[str], index: Index, eligib
         return {}
     counts: Counter[str] = Counter()
     for rid in top:
-        counts.update(index.profiles[rid].keys())
+        counts.update(f for f, w in index.profiles[rid].items() if w > PRF_FEATURE_MIN)
     n_top = len(top)
     added: list[tuple[float, str]] = []
     for f, c in counts.items():
@@ -339,6 +386,28 @@ def feedback(query: Mapping[str, float], ranked: list[str], index: Index, eligib
     return {f: w for f, w in out.items() if w > query.get(f, 0.0)}
 
 
+def attribute_skew(voicing: Sequence[str], eligible: set[str], residents: Mapping[str, ResidentAttrs],
+                   ) -> dict[str, float]:
+    """Household registrations that the residents voicing the need have far less often than the eligible:
+    value -> observed / expected share (empty when nothing is clearly missing)."""
+    if len(voicing) < ATTR_MIN_SET or not eligible:
+        return {}
+    base = Counter(residents[r].attrs.hukou for r in eligible)
+    seen = Counter(residents[r].attrs.hukou for r in voicing)
+    n_el, n_v = len(eligible), len(voicing)
+    out: dict[str, float] = {}
+    for value, count in base.items():
+        p = count / n_el
+        expected = p * n_v
+        if not value or expected < ATTR_MIN_EXPECTED or p >= 1.0:
+            continue
+        observed = seen.get(value, 0)
+        z = (observed - expected) / math.sqrt(expected * (1.0 - p))
+        if observed / expected <= ATTR_MAX_RATIO and z <= ATTR_MAX_Z:
+            out[value] = round(observed / expected, 3)
+    return out
+
+
 def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs], *,
          prf: bool = True, top: int | None = None, feedback_fn: Callable[..., dict[str, float]] | None = None,
          ) -> list[Match]:
@@ -347,11 +416,17 @@ def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs
     query = query_of(analysis)
     contrib = _score(query, index, eligible)
     ranked = sorted(contrib, key=lambda r: -sum(contrib[r].values()))
+    strong: list[str] = []
     if prf and ranked:
         # Feedback comes from every resident who names one of the policy's own terms, not only the very
         # top: the top are those who use the policy's words most, exactly the ones who least use others.
-        core = {f"c:{k}" for k, w in analysis.terms.items() if w >= 1.0}
-        strong = [rid for rid in ranked if core & contrib[rid].keys()][:int(PRF_MAX_SET)]
+        core = {f"c:{k}" for k in analysis.core} if analysis.core else \
+            {f"c:{k}" for k, w in analysis.terms.items() if w >= 1.0}
+        # (weights from the postings: an index over the database loads whole profiles one by one)
+        core_weight = {f: dict(index.postings.get(f, ())) for f in core}
+        strong = [rid for rid in ranked
+                  if any(core_weight[f].get(rid, 0.0) > PRF_CORE_MIN for f in core & contrib[rid].keys())
+                  ][:int(PRF_MAX_SET)]
         extra = (feedback_fn or feedback)(query, strong if len(strong) >= 5 else ranked[:int(PRF_TOP)], index,
                                           eligible)
         if extra:
@@ -366,6 +441,7 @@ def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs
                     break
                 q2.update(extra)
                 contrib = _score(q2, index, eligible)
+    skew = attribute_skew(strong, eligible, residents) if prf and ranked and ATTR_FEEDBACK else {}
     soft = [c for c in conds if c.soft]
     results: list[Match] = []
     for rid in eligible:
@@ -374,7 +450,10 @@ def rank(analysis: Analysis, index: Index, residents: Mapping[str, ResidentAttrs
         m = met(conds, residents[rid].attrs)
         if soft:
             s += SOFT_BONUS * sum(1 for c in m if c.soft)
-        results.append(Match(rid, s, ev, m))
+        hukou = residents[rid].attrs.hukou
+        if hukou in skew:
+            s *= ATTR_PENALTY
+        results.append(Match(rid, s, ev, m, demoted=f"户籍：{hukou}" if hukou in skew else ""))
     results.sort(key=lambda m: (-m.score, m.resident))
     return results[:top] if top else results
 

@@ -39,6 +39,7 @@ class MatchRow:
     words: list[str]
     met: list[str]
     posts: list[str] = field(default_factory=list)
+    demoted: str = ""   # an attribute ranked lower by attribute feedback (户籍：外省市): a condition the text may leave implied
 
 
 def match_rows(user: User, policy: Policy, conditions: list[Any], limit: int = MATCH_TOP) -> tuple[list[MatchRow], Any]:
@@ -68,7 +69,7 @@ def match_rows(user: User, policy: Policy, conditions: list[Any], limit: int = M
         rows.append(MatchRow(profile=p, score=round(m.score, 2), age=age_on(p.birth_date, today),
                              terms=[f[2:] for f in order if f.startswith("c:")][:6],
                              words=[f[2:] for f in order if f.startswith("w:")][:6],
-                             met=[c.describe() for c in m.met], posts=shown.get(pid, [])))
+                             met=[c.describe() for c in m.met], posts=shown.get(pid, []), demoted=m.demoted))
     return rows, analysis
 
 

@@ -182,8 +182,9 @@ def match(title: str, text: str, conditions: list[Condition] | None, qs: QuerySe
                 index.loaded[str(pid)] = feats or {}
         counts: dict[str, int] = {}
         for rid in ranked:
-            for f in idx.profiles[rid]:
-                counts[f] = counts.get(f, 0) + 1
+            for f, w in idx.profiles[rid].items():
+                if w > engine.PRF_FEATURE_MIN:
+                    counts[f] = counts.get(f, 0) + 1
         # Only features common enough among them can be fed back: look those up.
         least = max(int(engine.PRF_MIN_COUNT), int(engine.PRF_MIN_SHARE * len(ranked)))
         index.load(f for f, c in counts.items() if c >= least and f not in query)

@@ -87,6 +87,24 @@ def test_what_the_policy_offers_is_not_a_condition():
     assert conds("已享受低保的家庭") == {("tags", "any", "['低保']", False)}
 
 
+def test_a_registration_after_banli_is_a_condition_not_an_offer():
+    assert conds("办理失业登记的本区户籍人员") == {("tags", "any", "['失业']", False), ("hukou", "in", "['本区']", False)}
+    assert conds("16周岁以上、不满60周岁、办理失业登记的人员") == {
+        ("tags", "any", "['失业']", False), ("age", "gte", "16", False), ("age", "lt", "60", False)}
+    # 申请 + the tag itself is still what the policy offers.
+    assert conds("困难家庭可申请低保") == set()
+
+
+def test_a_tag_that_narrows_a_part_of_the_service_is_not_a_condition():
+    text = "年满60周岁的独居、空巢或孤寡老人，在社区助餐点用餐可享受补贴，失能或行动不便者提供送餐服务。"
+    assert conds(text) == {("age", "gte", "60", False), ("tags", "any", "['独居', '空巢', '孤寡']", False)}
+    # Before anything is offered, a tag in a later comma part is still a condition …
+    assert conds("本区户籍、年满60周岁，独居或空巢的老人可申请") == {
+        ("hukou", "in", "['本区']", False), ("age", "gte", "60", False), ("tags", "any", "['独居', '空巢']", False)}
+    # … and so is one when the clause named no tag before it.
+    assert conds("本区户籍老人可享受补贴，失能者由护理员上门") >= {("tags", "any", "['失能']", False)}
+
+
 def test_soft_conditions_rank_but_exclude_nobody():
     found = extract("本区户籍居民均可申请，低保家庭优先。")
     soft = [c for c in found if c.soft]

@@ -76,3 +76,102 @@ def test_evidence_names_the_features_and_the_conditions_met():
     assert [m.resident for m in matches] == ["old", "quiet"]  # the young resident fails 年满60周岁
     assert "c:助餐服务" in matches[0].evidence and matches[1].score == 0
     assert [c.describe() for c in matches[0].met] == ["年龄≥60", "户籍：本区"]
+
+
+def _voicing_district(outsiders_voice: int):  # type: ignore[no-untyped-def]
+    """360 eligible residents (70, 失能): 300 本区, 60 外省市; 120 本区 say the need, and `outsiders_voice` 外省市."""
+    t = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    res, evs = {}, []
+    for i in range(360):
+        rid = f"r{i:03d}"
+        hukou = "本区" if i < 300 else "外省市"
+        res[rid] = engine.ResidentAttrs(rid, Attributes(70, "F", hukou, frozenset({"失能"})))
+        voices = i < 120 or 300 <= i < 300 + outsiders_voice
+        evs.append(engine.Event(rid, "post", "长护险怎么申请，老人瘫在床上" if voices else "小区停车位太少了", t))
+    tf = engine.TextFeatures(fixture_lexicon())
+    idx = engine.Index(engine.build_profiles(evs, tf, t))
+    a = engine.analyse("长期护理保险", "年满60周岁的失能老人，可享受长期护理保险居家护理。", tf, idx.idf)
+    return a, idx, res
+
+
+def test_attribute_feedback_ranks_lower_a_registration_the_residents_voicing_the_need_rarely_have():
+    assert engine.ATTR_FEEDBACK
+    # 1 of 60 outsiders voices the need against 120 of 300 registered: the text left 本市户籍 unstated.
+    a, idx, res = _voicing_district(outsiders_voice=1)
+    assert not any(c.field == "hukou" for c in a.conditions)
+    ranked = engine.rank(a, idx, res)
+    outsider = next(m for m in ranked if m.resident == "r300")
+    assert outsider.demoted == "户籍：外省市"
+    assert [m.resident for m in ranked].index("r300") >= 120  # below every registered resident who said it
+    assert outsider.score > 0 and len(ranked) == 360          # ranked lower, not excluded
+    # When outsiders voice it as often as the others, nothing is demoted.
+    a, idx, res = _voicing_district(outsiders_voice=24)
+    assert not any(m.demoted for m in engine.rank(a, idx, res))
+
+
+def test_a_title_that_names_only_a_condition_term_still_chooses_the_domain():
+    tf = engine.TextFeatures(fixture_lexicon())
+    a = engine.analyse("独居老人关爱", "为年满65周岁独居老人提供每周上门看望、电话问候和紧急呼叫服务。", tf, lambda f: 1.0)
+    assert a.terms.get("独居老人") == engine.CONDITION_TERM_WEIGHT      # 独居 restates the condition …
+    assert "living_alone" in a.domains and "精神慰藉" in a.expansion     # … but the policy is about living alone,
+    assert "防滑改造" not in a.expansion                                # not about 紧急呼叫's home adaptations
+
+
+def test_feedback_learns_from_the_titles_domain_when_the_text_only_lists_services_of_another():
+    tf = engine.TextFeatures(fixture_lexicon())
+    # 退役军人 restates the condition; the text's 技能培训 and 创业扶持 are services of 就业, which the same
+    # eligible residents also need for another reason (失业). Feedback must learn the veterans' need.
+    a = engine.analyse("退役军人服务保障", "退役军人可享受就业推荐、技能培训和创业扶持。", tf, lambda f: 1.0)
+    assert a.terms["职业培训"] >= 1.0 and "veterans" in a.domains
+    assert "职业培训" not in a.core and "创业扶持" not in a.core
+    assert "退役军人就业" in a.core and "退役军人" in a.core
+    # A title naming a need term keeps every strong term of the text as the core (老年食堂 sits in 养老).
+    b = engine.analyse("老年人助餐补贴", "60周岁及以上的独居老人，在社区长者食堂用餐可享受用餐补贴，行动不便的可送餐上门。",
+                       tf, lambda f: 1.0)
+    assert {"助餐补贴", "老年食堂", "送餐上门"} <= set(b.core)
+    # In ranking: residents who only ask for 职业培训 are not what feedback learns from.
+    t0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    events = [engine.Event(f"v{i}", "post", "退役军人就业有什么渠道 退伍以后找工作难", t0) for i in range(20)]
+    events += [engine.Event(f"u{i}", "post", "想参加职业培训 厂子裁人了", t0) for i in range(20)]
+    profiles = engine.build_profiles(events, tf)
+    idx = engine.Index(profiles)
+    res = {rid: engine.ResidentAttrs(rid, Attributes(45, "M", "本区", frozenset({"退役军人"}))) for rid in profiles}
+    a = engine.analyse("退役军人服务保障", "退役军人可享受就业推荐、技能培训和创业扶持。", tf, idx.idf)
+    learned: list[list[str]] = []
+
+    def spy(query, ranked, index, eligible):
+        learned.append(list(ranked))
+        return engine.feedback(query, ranked, index, eligible)
+
+    engine.rank(a, idx, res, feedback_fn=spy)
+    assert learned and set(learned[0]) == {f"v{i}" for i in range(20)}
+
+
+def test_feedback_does_not_learn_the_words_of_an_article_read_once():
+    assert engine.PRF_FEATURE_MIN >= engine.TYPE_WEIGHTS["read"]
+    # 30 residents voicing the need: all read 临时救助申请指南 once, half wrote 揭不开锅; 400 others wrote neither.
+    profiles: dict[str, dict[str, float]] = {
+        f"n{i}": {"c:临时救助": 0.1, "w:指南": 0.1, **({"w:揭不开锅": 1.0} if i % 2 else {})} for i in range(30)}
+    profiles.update({f"o{i}": {"w:停车": 1.0} for i in range(400)})
+    idx = engine.Index(profiles)
+    extra = engine.feedback({"c:临时救助": 1.5}, [f"n{i}" for i in range(30)], idx, set(profiles))
+    assert "w:揭不开锅" in extra and "w:指南" not in extra
+
+
+def test_the_match_list_says_when_a_row_was_ranked_lower_and_why():
+    from types import SimpleNamespace
+
+    from django.template import engines
+
+    from shequtong.policy.selectors import MatchRow
+
+    def row(demoted: str) -> MatchRow:
+        profile = SimpleNamespace(pk=7, user=SimpleNamespace(display_name="李*英"), hukou="外省市", community=None,
+                                  get_sex_display=lambda: "女")
+        return MatchRow(profile=profile, score=1.2, age=70, terms=["长期护理保险"], words=[], met=["年龄≥60"],
+                        demoted=demoted)  # type: ignore[arg-type]
+
+    tpl = engines["jinja2"].get_template("policy/match_rows.jinja")
+    html = tpl.render({"rows": [row("户籍：外省市")]})
+    assert 'data-testid="match-demoted"' in html and "排序降低" in html and "户籍：外省市" in html
+    assert "match-demoted" not in tpl.render({"rows": [row("")]})
