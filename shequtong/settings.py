@@ -449,6 +449,7 @@ WORKER_SCHEDULE = {
     "cases.grid_poll": 120,
     # Counts the words of each finished day's cases (cases/rollups.py); a day is closed once.
     "cases.term_rollup": 900,
+    "observe.hot": 60,  # 宝山圈 最热 (observe/feed.py)
 }
 
 # --- Grid link over Open311 (CT-8), our Open311 server, notification channels (NF-6) ---

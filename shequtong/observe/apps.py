@@ -11,11 +11,13 @@ class ObserveConfig(AppConfig):
     def ready(self) -> None:
         from shequtong.common import hooks
         from shequtong.common.registry import Tile, register
+        from shequtong.notifications import scheduler
 
         from . import feed
 
         hooks.activity_recorded.subscribe(feed.on_activity)  # 宝山圈 pages hear of new posts and replies
         hooks.step_recorded.subscribe(feed.on_step)  # ... and of case steps and topic moves
+        scheduler.register("observe.hot", feed.rank_hot)  # 宝山圈 最热, ranked ahead of the pages
 
         # First on the observer's home and in 观察: the quickest way to anything in their area.
         for section in ("observer_home", "observe"):

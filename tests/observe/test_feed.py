@@ -82,3 +82,19 @@ def test_hot_tab_lists_the_weeks_busiest_posts(client, world: World, tree, cast)
     client.force_login(world.sub_a)
     html = client.get("/", {"feed": "hot"}).content.decode()
     assert "热帖" in html and 'id="feed-poller"' not in html
+
+
+def test_hot_is_ranked_ahead_by_the_worker_for_the_scopes_observers_hold(world: World, tree, cast,  # type: ignore[no-untyped-def]
+                                                                      django_assert_num_queries):
+    """The worker's 最热 ranking (feed.rank_hot) is the one a subdistrict's and the district's observers read."""
+    post = make_post(cast.resident_a, tree.comm_a1, title="热帖")
+    type(post).objects.filter(pk=post.pk).update(reply_count=9)
+    assert feed.rank_hot() >= 3  # the district and each subdistrict
+    for observer in (world.sub_a, world.district):
+        feed.hot(observer)  # the observer's grants loaded once (per request in a page)
+        with django_assert_num_queries(1):  # the posts by id: no ranking at request time
+            got = feed.hot(observer)
+        assert got[0].pk == post.pk
+    # Out of scope, never: the ranking is kept per scope.
+    assert post.pk not in [i.pk for i in feed.hot(world.sub_b)]
+    assert all(i.pk != world.post_b.pk for i in feed.hot(world.sub_a))
