@@ -6,7 +6,9 @@ Rollups covered (each kept by a service in the transaction of its cause):
 - ``places.CommunityStats``: residents and party members per community (accounts grants);
 - ``cases.RatingStat``: ratings and star total per community (case ratings);
 - ``letters.LetterStat``: letters per day, community and category (letters);
-- ``boards.Post.read_count``: readers per post (boards reads).
+- ``boards.Post.read_count``: readers per post (boards reads);
+- ``places.Estate.covered_households``: distinct (building, room) among an estate's approved
+  residents (accounts.households; memberships).
 
 Each is recomputed with one grouped query over its source table. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
@@ -24,12 +26,13 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from shequtong.accounts.models import RoleGrant
+from shequtong.accounts import households
+from shequtong.accounts.models import Membership, RoleGrant
 from shequtong.accounts.roles import Role
 from shequtong.boards.models import Post, Read
 from shequtong.cases.models import CaseRating, RatingStat
 from shequtong.letters.models import Letter, LetterStat
-from shequtong.places.models import Community, CommunityStats
+from shequtong.places.models import Community, CommunityStats, Estate
 
 Values = dict[str, int]
 
@@ -120,11 +123,24 @@ def _read_counts() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list
     return stored, expected, write
 
 
+def _covered_households() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {pk: {"covered_households": n}
+              for pk, n in Estate.objects.filter(covered_households__gt=0).values_list("pk", "covered_households")}
+    expected = {pk: {"covered_households": n} for pk, n in households.covered_counts(Membership.objects.all()).items()}
+
+    def write(drifts: list[Drift]) -> None:
+        for d in drifts:
+            Estate.objects.filter(pk=d.key).update(covered_households=d.expected["covered_households"])
+
+    return stored, expected, write
+
+
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
     "rating_stats": (_rating_stats, ("ratings", "stars_total")),
     "letter_stats": (_letter_stats, ("letters",)),
     "read_counts": (_read_counts, ("read_count",)),
+    "covered_households": (_covered_households, ("covered_households",)),
 }
 
 
