@@ -76,6 +76,10 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
         ordering = ["id"]
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        indexes = [
+            # 数据 · 宝山用户数据: who signed in within 7/30 days starts from the (few) recent sign-ins.
+            models.Index(fields=["last_login"], condition=models.Q(last_login__isnull=False), name="user_last_login"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

@@ -158,8 +158,11 @@ def resident_rows(start: int, size: int, *, first_user_id: int, first_grant_id: 
         building, room = places.home_for(eid, rng)
         asked = now - dt.timedelta(days=rng.randint(1, HISTORY_DAYS), hours=rng.randint(0, 23))
         wait = rng.choice((600, 3600, 5 * 3600, 20 * 3600, 30 * 3600, 3 * 86400))
+        # About 40% signed in within the last 60 days (数据's 7/30-day activity has something to count).
+        seen = now - dt.timedelta(days=rng.randint(0, 59), hours=rng.randint(0, 23)) if rng.random() < 0.4 else None
         out.users.append((
-            uid, password, None, False, f"r{idx:07d}", "", "", "", False, True, asked, *_name_columns(name),
+            uid, password, max(seen, asked) if seen else None, False, f"r{idx:07d}", "", "", "", False, True, asked,
+            *_name_columns(name),
             crypto.encrypt(id_number), crypto.blind_index(id_number, purpose="id_number"),
             crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, False, "", now,
             "", None, "", False,

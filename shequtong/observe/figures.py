@@ -362,9 +362,10 @@ def users(place: Place, period: Period) -> Theme:
     now = clock.now()
     d7, d30 = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
     approved = Membership.objects.filter(status=Membership.Status.APPROVED)
-    activity = grouped(place, approved, {
+    # Only the members who signed in within 30 days are read (user_last_login index), not every membership.
+    activity = grouped(place, approved.filter(user__last_login__gte=d30), {
         "active_7": Count("pk", filter=Q(user__last_login__gte=d7)),
-        "active_30": Count("pk", filter=Q(user__last_login__gte=d30)),
+        "active_30": Count("pk"),
     }, estate_field="estate_id")
     new = grouped(place, Membership.objects.filter(requested_at__gte=period.start, requested_at__lte=period.end), {
         "registered": Count("pk"), "approved": Count("pk", filter=Q(status=Membership.Status.APPROVED)),
