@@ -23,6 +23,7 @@ from shequtong.common.clientip import client_ip
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
+from shequtong.places.models import Community
 
 from . import captcha, households, mfa, scope, selectors, services, throttle
 from .errors import AccountError
@@ -378,6 +379,7 @@ def households_page(request: AuthedRequest) -> HttpResponse:
     edits its own, a system administrator picks a community first."""
     communities = households.editable_communities(request.user)
     raw = request.GET.get("community") or request.POST.get("community") or ""
+    community: Community | None
     if raw.isdigit():
         community = households.community_for(request.user, int(raw))
     else:

@@ -70,8 +70,6 @@ def drill(request: AuthedRequest, code: str) -> HttpResponse:
     """An app's observer drill-down (人民信箱, 面对面) on the one drill-down component: `?subdistrict=`, `?community=`."""
     if code not in drills.DRILLS:
         raise Http404
-    request.GET = request.GET.copy()
-    request.GET["theme"] = code
     extra = drills.EXTRAS.get(code)
     return _data_page(request, {code: drills.DRILLS[code]}, code, str(drills.DRILLS[code][0]),
                       periods={**drills.PERIODS, **{k: label for k, (_d, label) in figures.PERIODS.items()}},
