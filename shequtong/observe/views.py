@@ -98,7 +98,7 @@ def _data_page(request: AuthedRequest, themes: dict[str, Any], default: str, hea
         "chart_tables": [(c, *c.table()) for c in t.charts],
         "export_query": _query(t, **here),
         "now": clock.now(),
-        "tiles": registry.tiles_for("data", request.user),
+        "tiles": [] if len(themes) == 1 else registry.tiles_for("data", request.user),
     })
 
 
