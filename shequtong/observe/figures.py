@@ -378,6 +378,8 @@ def users(place: Place, period: Period) -> Theme:
     columns = [
         Column("residents", str(_("实名居村民"))),
         *([] if place.community is not None else [Column("party_members", str(_("党员")))]),
+        # Next to the residents, so a phone shows it without scrolling the table sideways.
+        Column("coverage", str(_("户覆盖率")), "pct", chart=False),
         Column("registered", str(_("新申请加入"))),
         Column("approved", str(_("新通过审核"))),
         Column("active_7", str(_("近7天活跃"))),
@@ -385,7 +387,6 @@ def users(place: Place, period: Period) -> Theme:
         Column("active_rate", str(_("30天活跃率")), "pct", chart=False),
         Column("households", str(_("登记户数")), chart=False),
         Column("covered", str(_("已覆盖户数")), chart=False),
-        Column("coverage", str(_("户覆盖率")), "pct", chart=False),
     ]
 
     def derive(v: dict[str, int]) -> dict[str, Any]:
