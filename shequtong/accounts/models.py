@@ -79,6 +79,8 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
         indexes = [
             # 数据 · 宝山用户数据: who signed in within 7/30 days starts from the (few) recent sign-ins.
             models.Index(fields=["last_login"], condition=models.Q(last_login__isnull=False), name="user_last_login"),
+            # 数据透视 · 人口画像: the residents whose birthday decides their age band this year (accounts.population).
+            models.Index(fields=["birth_date"], condition=models.Q(birth_date__isnull=False), name="user_birth_date"),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +155,29 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.community} ({self.get_status_display()})"
+
+
+class PopulationStat(models.Model):
+    """Rollup of approved memberships per community, sex and birth year (数据透视 · 人口画像).
+
+    Kept by ``accounts.population.refresh`` in the transaction of every change of an
+    approved membership (review, import, community merge); birth date and sex are fixed
+    at registration. Rebuilt nightly by ``rebuild_rollups``. ``birth_year`` 0: not stored.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
+    sex = models.CharField(max_length=1, blank=True, default="")
+    birth_year = models.PositiveSmallIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("人口画像统计")
+        verbose_name_plural = _("人口画像统计")
+        constraints = [models.UniqueConstraint(fields=["community", "sex", "birth_year"], name="uniq_population_stat")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.sex} {self.birth_year}: {self.people}"
 
 
 class RoleGrant(models.Model):

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.accounts import households, scope
-from shequtong.accounts.models import Membership, User
+from shequtong.accounts.models import Membership, PopulationStat, User
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Ballot, Booking, Post, Reply, Visibility, Vote
 from shequtong.cases import overdue
@@ -797,14 +797,74 @@ def _born_between(low: int, high: int | None) -> Q:
     return q
 
 
+def _years_ago(today: dt.date, n: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - n)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - n, day=28)
+
+
+def _portrait_from_rollup(place: Place) -> dict[int | None, dict[str, int]]:
+    """The portrait per subdistrict or community from ``PopulationStat`` (community, sex, birth year).
+
+    A birth year gives the age to within one year: aged ``today.year − year`` once the
+    birthday has passed, one less before. The rollup counts each year at one of the two
+    (whichever makes fewer exceptions today); the residents born in a band's boundary year
+    whose birthday says otherwise are counted from the source rows (an index on the birth
+    date; at most half a year of five birth years) and moved to their band.
+    """
+    today = clock.today()
+    passed_assumed = (dt.date(today.year, 12, 31) - today) < (today - dt.date(today.year, 1, 1))
+    shift = 0 if passed_assumed else 1  # base age = today.year − year − shift
+    aggregates: dict[str, Any] = {"residents": Sum("people"),
+                                  "male": Sum("people", filter=Q(sex=User.Sex.MALE)),
+                                  "female": Sum("people", filter=Q(sex=User.Sex.FEMALE))}
+    for key, _l, low, high in AGE_BANDS:
+        q = Q(birth_year__gte=1, birth_year__lte=today.year - low - shift)
+        if high is not None:
+            q &= Q(birth_year__gt=today.year - high - shift)
+        aggregates[key] = Sum("people", filter=q)
+    raw = grouped(place, PopulationStat.objects.all(), aggregates)
+    # The exceptions: born in the boundary year of band `key` (aged exactly `low` this year) on the other side of
+    # the birthday from what the base assumed.
+    exceptions: dict[str, Q] = {}
+    for key, _l, low, _h in AGE_BANDS:
+        year, birthday = today.year - low, _years_ago(today, low)
+        if passed_assumed:  # counted aged `low`; birthday still to come: one band down
+            exceptions[key] = Q(user__birth_date__gt=birthday, user__birth_date__lte=dt.date(year, 12, 31))
+        else:  # counted aged `low` − 1; birthday passed: one band up
+            exceptions[key] = Q(user__birth_date__gte=dt.date(year, 1, 1), user__birth_date__lte=birthday)
+    any_exception = Q()
+    for q in exceptions.values():
+        any_exception |= q
+    moved = grouped(place, Membership.objects.filter(any_exception, status=Membership.Status.APPROVED),
+                    {key: Count("pk", filter=q) for key, q in exceptions.items()})
+    keys = [k for k, _l, _lo, _hi in AGE_BANDS]
+    for child, counts in moved.items():
+        values = raw.setdefault(child, {})
+        for i, key in enumerate(keys):
+            n = counts.get(key, 0)
+            below = keys[i - 1] if i else None  # under the youngest band: not born yet, in no band
+            src, dst = (key, below) if passed_assumed else (below, key)
+            if src is not None:
+                values[src] = values.get(src, 0) - n
+            if dst is not None:
+                values[dst] = values.get(dst, 0) + n
+    return raw
+
+
 def portrait(place: Place, period: Period) -> Theme:
-    """人口画像: the approved residents of each place by age band and sex, from the stored birth date and sex."""
-    approved = Membership.objects.filter(status=Membership.Status.APPROVED)
-    aggregates: dict[str, Any] = {"residents": Count("pk"),
-                                  "male": Count("pk", filter=Q(user__sex=User.Sex.MALE)),
-                                  "female": Count("pk", filter=Q(user__sex=User.Sex.FEMALE))}
-    aggregates.update({key: Count("pk", filter=_born_between(low, high)) for key, _l, low, high in AGE_BANDS})
-    raw = grouped(place, approved, aggregates, estate_field="estate_id")
+    """人口画像: the approved residents of each place by age band and sex, from the stored birth date and sex
+    (the subdistrict and community rows from the rollup ``PopulationStat``; a community's estates directly)."""
+    if place.community is None:
+        raw = _portrait_from_rollup(place)
+    else:
+        approved = Membership.objects.filter(status=Membership.Status.APPROVED)
+        aggregates: dict[str, Any] = {"residents": Count("pk"),
+                                      "male": Count("pk", filter=Q(user__sex=User.Sex.MALE)),
+                                      "female": Count("pk", filter=Q(user__sex=User.Sex.FEMALE))}
+        aggregates.update({key: Count("pk", filter=_born_between(low, high)) for key, _l, low, high in AGE_BANDS})
+        raw = grouped(place, approved, aggregates, estate_field="estate_id")
     columns = [Column("residents", str(_("实名居村民"))), Column("male", str(_("男"))), Column("female", str(_("女"))),
                Column("sex_ratio", str(_("性别比(女=100)")), "avg", chart=False),
                *[Column(key, label) for key, label, _lo, _hi in AGE_BANDS],

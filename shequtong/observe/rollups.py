@@ -8,7 +8,9 @@ Rollups covered (each kept by a service in the transaction of its cause):
 - ``letters.LetterStat``: letters per day, community and category (letters);
 - ``boards.Post.read_count``: readers per post (boards reads);
 - ``places.Estate.covered_households``: distinct (building, room) among an estate's approved
-  residents (accounts.households; memberships).
+  residents (accounts.households; memberships);
+- ``accounts.PopulationStat``: approved memberships per community, sex and birth year
+  (accounts.population; 数据透视 · 人口画像).
 
 Each is recomputed with one grouped query over its source table. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
@@ -26,8 +28,8 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from shequtong.accounts import households
-from shequtong.accounts.models import Membership, RoleGrant
+from shequtong.accounts import households, population
+from shequtong.accounts.models import Membership, PopulationStat, RoleGrant
 from shequtong.accounts.roles import Role
 from shequtong.boards.models import Post, Read
 from shequtong.cases.models import CaseRating, RatingStat
@@ -135,12 +137,23 @@ def _covered_households() -> tuple[dict[Any, Values], dict[Any, Values], Callabl
     return stored, expected, write
 
 
+def _population_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {(r.community_id, r.sex, r.birth_year): {"people": r.people} for r in PopulationStat.objects.all()}
+    expected = {k: {"people": n} for k, n in population.counts(Membership.objects.all()).items()}
+
+    def write(drifts: list[Drift]) -> None:
+        population.refresh(d.key[0] for d in drifts)
+
+    return stored, expected, write
+
+
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
     "rating_stats": (_rating_stats, ("ratings", "stars_total")),
     "letter_stats": (_letter_stats, ("letters",)),
     "read_counts": (_read_counts, ("read_count",)),
     "covered_households": (_covered_households, ("covered_households",)),
+    "population_stats": (_population_stats, ("people",)),
 }
 
 

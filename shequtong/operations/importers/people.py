@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q
 
-from shequtong.accounts import households, names
+from shequtong.accounts import households, names, population
 from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import ADMIN_ROLES, MIN_LEVEL, Role
 from shequtong.accounts.services import id_number_index, phone_index
@@ -265,6 +265,8 @@ class ResidentImporter(_PeopleImporter):
         # 户覆盖率: the households of every estate a resident joined, left or moved within.
         households.refresh_covered({m.estate_id for m in new_memberships} | {m.estate_id for m in changed_memberships}
                                    | moved_from)
+        # 人口画像: the communities a resident joined or was approved in (accounts.population).
+        population.refresh({m.community_id for m in new_memberships} | {m.community_id for m in changed_memberships})
         return counts, problems
 
 
