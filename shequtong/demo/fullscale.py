@@ -352,6 +352,18 @@ def load_people(residents: int, staff_per_community: int, rng: random.Random, lo
             log(f"  committee staff: {n}")
     if residents > 0:
         register_households(places, rng, log)
+        fill_population(log)
+
+
+def fill_population(log: Log) -> None:
+    """人口画像's rollup (approved memberships per community, sex and birth year), as the review service keeps it."""
+    from shequtong.accounts import population
+    from shequtong.accounts.models import PopulationStat
+    from shequtong.places.models import Community
+
+    with transaction.atomic():
+        population.refresh(Community.objects.values_list("pk", flat=True))
+    log(f"  population rollup: {PopulationStat.objects.count()} rows")
 
 
 def register_households(places: Places, rng: random.Random, log: Log) -> None:
