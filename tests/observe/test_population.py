@@ -82,3 +82,18 @@ def test_the_nightly_rebuild_finds_and_repairs_population_drift(tree):  # type: 
     assert PopulationStat.objects.get(community=tree.comm_a1, sex="F", birth_year=1980).people == 2
     assert not PopulationStat.objects.filter(community=tree.comm_b1, people__gt=0).exists()
     assert rollups.rebuild(check=True) == []
+
+
+def test_a_community_merge_leaves_the_rollup_equal_to_the_memberships(tree):  # type: ignore[no-untyped-def]
+    from shequtong.operations import services as operations_services
+    from shequtong.places.models import Community
+
+    source = Community.objects.create(subdistrict=tree.comm_a1.subdistrict, name="待并居委会", kind=tree.comm_a1.kind)
+    join(tree.comm_a1, make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1), dt.date(1980, 5, 1), "F")
+    join(source, make_with_role(Role.COMMITTEE_SECRETARY, source), dt.date(1980, 6, 1), "F")
+    join(source, make_with_role(Role.COMMITTEE_SECRETARY, source), dt.date(1990, 6, 1), "M")
+    assert rollups.rebuild(check=True, only=("population_stats",)) == []
+    operations_services.merge_communities(actor=make_with_role(Role.SYSADMIN), source_id=source.pk, target_id=tree.comm_a1.pk)
+    assert rollups.rebuild(check=True, only=("population_stats",)) == []
+    assert PopulationStat.objects.get(community=tree.comm_a1, sex="F", birth_year=1980).people == 2
+    assert not PopulationStat.objects.filter(community_id=source.pk).exists()
