@@ -20,9 +20,10 @@ from django.db.models.functions import Coalesce, ExtractYear
 
 from shequtong.places.models import Community
 
-from .models import Membership, PopulationStat
+from .models import Membership, PopulationDay, PopulationStat
 
 Key = tuple[int, str, int]  # (community, sex, birth year; 0 = not stored)
+DayKey = tuple[int, Any]  # (community, birth date)
 
 
 def counts(memberships: QuerySet[Membership]) -> dict[Key, int]:
@@ -33,6 +34,13 @@ def counts(memberships: QuerySet[Membership]) -> dict[Key, int]:
     return {(r["community_id"], r["user__sex"] or "", r["year"]): r["n"] for r in rows}
 
 
+def day_counts(memberships: QuerySet[Membership]) -> dict[DayKey, int]:
+    """Approved memberships with a stored birth date per (community, birth date)."""
+    rows = (memberships.filter(status=Membership.Status.APPROVED, user__birth_date__isnull=False).order_by()
+            .values("community_id", "user__birth_date").annotate(n=Count("pk")))
+    return {(r["community_id"], r["user__birth_date"]): r["n"] for r in rows}
+
+
 def refresh(community_ids: Iterable[int | None]) -> None:
     """Recompute the rollup rows of these communities (locked, so concurrent refreshes queue)."""
     ids = sorted({i for i in community_ids if i is not None})
@@ -41,6 +49,8 @@ def refresh(community_ids: Iterable[int | None]) -> None:
     subs = dict(Community.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "subdistrict_id"))
     fresh = counts(Membership.objects.filter(community_id__in=ids))
     write(fresh, subs, PopulationStat.objects.filter(community_id__in=ids))
+    write_days(day_counts(Membership.objects.filter(community_id__in=ids)), subs,
+               PopulationDay.objects.filter(community_id__in=ids))
 
 
 def write(fresh: dict[Key, int], subs: dict[int, Any], existing: QuerySet[PopulationStat]) -> None:
@@ -59,3 +69,20 @@ def write(fresh: dict[Key, int], subs: dict[int, Any], existing: QuerySet[Popula
     PopulationStat.objects.bulk_create(
         [PopulationStat(community_id=c, subdistrict_id=subs[c], sex=sex, birth_year=year, people=n)
          for (c, sex, year), n in fresh.items() if (c, sex, year) not in stored], batch_size=1000)
+
+
+def write_days(fresh: dict[DayKey, int], subs: dict[int, Any], existing: QuerySet[PopulationDay]) -> None:
+    stored = {(r.community_id, r.birth_date): r for r in existing}
+    gone = [r.pk for k, r in stored.items() if k not in fresh]
+    if gone:
+        PopulationDay.objects.filter(pk__in=gone).delete()
+    changed = []
+    for k, n in fresh.items():
+        row = stored.get(k)
+        if row is not None and row.people != n:
+            row.people = n
+            changed.append(row)
+    PopulationDay.objects.bulk_update(changed, ["people"], batch_size=1000)
+    PopulationDay.objects.bulk_create(
+        [PopulationDay(community_id=c, subdistrict_id=subs[c], birth_date=day, people=n)
+         for (c, day), n in fresh.items() if (c, day) not in stored], batch_size=2000)

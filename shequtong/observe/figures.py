@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.accounts import households, scope
-from shequtong.accounts.models import Membership, PopulationStat, User
+from shequtong.accounts.models import Membership, PopulationDay, PopulationStat, User
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Ballot, Booking, Post, Reply, Visibility, Vote
 from shequtong.cases import overdue
@@ -810,8 +810,9 @@ def _portrait_from_rollup(place: Place) -> dict[int | None, dict[str, int]]:
     A birth year gives the age to within one year: aged ``today.year − year`` once the
     birthday has passed, one less before. The rollup counts each year at one of the two
     (whichever makes fewer exceptions today); the residents born in a band's boundary year
-    whose birthday says otherwise are counted from the source rows (an index on the birth
-    date; at most half a year of five birth years) and moved to their band.
+    whose birthday says otherwise are summed from ``PopulationDay`` (per community and birth
+    date; an index-only range scan over at most half a year of five birth years) and moved
+    to their band.
     """
     today = clock.today()
     passed_assumed = (dt.date(today.year, 12, 31) - today) < (today - dt.date(today.year, 1, 1))
@@ -831,14 +832,14 @@ def _portrait_from_rollup(place: Place) -> dict[int | None, dict[str, int]]:
     for key, _l, low, _h in AGE_BANDS:
         year, birthday = today.year - low, _years_ago(today, low)
         if passed_assumed:  # counted aged `low`; birthday still to come: one band down
-            exceptions[key] = Q(user__birth_date__gt=birthday, user__birth_date__lte=dt.date(year, 12, 31))
+            exceptions[key] = Q(birth_date__gt=birthday, birth_date__lte=dt.date(year, 12, 31))
         else:  # counted aged `low` − 1; birthday passed: one band up
-            exceptions[key] = Q(user__birth_date__gte=dt.date(year, 1, 1), user__birth_date__lte=birthday)
+            exceptions[key] = Q(birth_date__gte=dt.date(year, 1, 1), birth_date__lte=birthday)
     any_exception = Q()
     for q in exceptions.values():
         any_exception |= q
-    moved = grouped(place, Membership.objects.filter(any_exception, status=Membership.Status.APPROVED),
-                    {key: Count("pk", filter=q) for key, q in exceptions.items()})
+    moved = grouped(place, PopulationDay.objects.filter(any_exception),
+                    {key: Sum("people", filter=q) for key, q in exceptions.items()})
     keys = [k for k, _l, _lo, _hi in AGE_BANDS]
     for child, counts in moved.items():
         values = raw.setdefault(child, {})

@@ -10,7 +10,7 @@ Rollups covered (each kept by a service in the transaction of its cause):
 - ``places.Estate.covered_households``: distinct (building, room) among an estate's approved
   residents (accounts.households; memberships);
 - ``accounts.PopulationStat``: approved memberships per community, sex and birth year
-  (accounts.population; 数据透视 · 人口画像).
+  (accounts.population; 数据透视 · 人口画像), and ``accounts.PopulationDay`` per community and birth date.
 
 Each is recomputed with one grouped query over its source table. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
@@ -29,7 +29,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shequtong.accounts import households, population
-from shequtong.accounts.models import Membership, PopulationStat, RoleGrant
+from shequtong.accounts.models import Membership, PopulationDay, PopulationStat, RoleGrant
 from shequtong.accounts.roles import Role
 from shequtong.boards.models import Post, Read
 from shequtong.cases.models import CaseRating, RatingStat
@@ -147,6 +147,16 @@ def _population_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[
     return stored, expected, write
 
 
+def _population_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {(c, d): {"people": n} for c, d, n in PopulationDay.objects.values_list("community_id", "birth_date", "people")}
+    expected = {k: {"people": n} for k, n in population.day_counts(Membership.objects.all()).items()}
+
+    def write(drifts: list[Drift]) -> None:
+        population.refresh(d.key[0] for d in drifts)
+
+    return stored, expected, write
+
+
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
     "rating_stats": (_rating_stats, ("ratings", "stars_total")),
@@ -154,6 +164,7 @@ ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "read_counts": (_read_counts, ("read_count",)),
     "covered_households": (_covered_households, ("covered_households",)),
     "population_stats": (_population_stats, ("people",)),
+    "population_days": (_population_days, ("people",)),
 }
 
 

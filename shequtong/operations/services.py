@@ -22,7 +22,14 @@ from django.utils import timezone
 
 from shequtong.accounts import audit, identity, population, scope
 from shequtong.accounts import services as account_services
-from shequtong.accounts.models import ApiToken, AuditEvent, PopulationStat, RoleGrant, User
+from shequtong.accounts.models import (
+    ApiToken,
+    AuditEvent,
+    PopulationDay,
+    PopulationStat,
+    RoleGrant,
+    User,
+)
 from shequtong.accounts.roles import ADMIN_ROLES, Role
 from shequtong.common import clock
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
@@ -344,7 +351,7 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
             for model, field in _models_pointing_at(Community):
                 if model is Estate:
                     continue
-                if model is PopulationStat:  # recomputed for the target below (its key holds a birth year, not a sum)
+                if model in (PopulationStat, PopulationDay):  # recomputed for the target below (keyed by birth year/date)
                     model._default_manager.filter(**{field: source.pk}).delete()
                     continue
                 if model.__name__ in rollups:

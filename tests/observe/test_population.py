@@ -11,7 +11,7 @@ import time_machine
 from django.core.management import call_command
 
 from shequtong.accounts import services as account_services
-from shequtong.accounts.models import Membership, PopulationStat
+from shequtong.accounts.models import Membership, PopulationDay, PopulationStat
 from shequtong.accounts.roles import Role
 from shequtong.observe import figures, rollups
 
@@ -75,10 +75,15 @@ def test_the_nightly_rebuild_finds_and_repairs_population_drift(tree):  # type: 
     assert PopulationStat.objects.get(community=tree.comm_a1, sex="F", birth_year=1980).people == 2
     PopulationStat.objects.filter(community=tree.comm_a1).update(people=5)
     PopulationStat.objects.create(community=tree.comm_b1, subdistrict=tree.comm_b1.subdistrict, sex="M", birth_year=1990, people=1)
+    # (a repair recomputes a community's both tables: the day drift sits in a community of its own)
+    PopulationDay.objects.create(community=tree.comm_a2, subdistrict=tree.comm_a2.subdistrict, birth_date=dt.date(1970, 1, 2), people=4)
     out = io.StringIO()
     with pytest.raises(SystemExit):
-        call_command("rebuild_rollups", "--only", "population_stats", stdout=out)
-    assert "population_stats" in out.getvalue() and "2 drift(s) repaired" in out.getvalue()
+        call_command("rebuild_rollups", "--only", "population_stats,population_days", stdout=out)
+    assert "population_stats" in out.getvalue() and "population_days" in out.getvalue()
+    assert "3 drift(s) repaired" in out.getvalue()
+    assert not PopulationDay.objects.filter(community=tree.comm_a2).exists()
+    assert PopulationDay.objects.get(community=tree.comm_a1, birth_date=dt.date(1980, 5, 1)).people == 1
     assert PopulationStat.objects.get(community=tree.comm_a1, sex="F", birth_year=1980).people == 2
     assert not PopulationStat.objects.filter(community=tree.comm_b1, people__gt=0).exists()
     assert rollups.rebuild(check=True) == []
@@ -92,8 +97,8 @@ def test_a_community_merge_leaves_the_rollup_equal_to_the_memberships(tree):  # 
     join(tree.comm_a1, make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_a1), dt.date(1980, 5, 1), "F")
     join(source, make_with_role(Role.COMMITTEE_SECRETARY, source), dt.date(1980, 6, 1), "F")
     join(source, make_with_role(Role.COMMITTEE_SECRETARY, source), dt.date(1990, 6, 1), "M")
-    assert rollups.rebuild(check=True, only=("population_stats",)) == []
+    assert rollups.rebuild(check=True, only=("population_stats", "population_days")) == []
     operations_services.merge_communities(actor=make_with_role(Role.SYSADMIN), source_id=source.pk, target_id=tree.comm_a1.pk)
-    assert rollups.rebuild(check=True, only=("population_stats",)) == []
+    assert rollups.rebuild(check=True, only=("population_stats", "population_days")) == []
     assert PopulationStat.objects.get(community=tree.comm_a1, sex="F", birth_year=1980).people == 2
     assert not PopulationStat.objects.filter(community_id=source.pk).exists()
