@@ -22,9 +22,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import aiohttp  # noqa: E402
 import stats  # noqa: E402
 from common import run_loop  # noqa: E402
+
+try:
+    import aiohttp
+except ImportError:  # the bench extra is not installed: threads with http.client give the same figures
+    aiohttp = None
 
 
 async def run(plan: dict[str, Any], base: str, rounds: int, concurrency: int) -> dict[str, Any]:
@@ -65,6 +69,47 @@ async def run(plan: dict[str, Any], base: str, rounds: int, concurrency: int) ->
     return {"rounds": rounds, "concurrency": concurrency, "pages": pages, "summaries": [r.as_dict() for r in rows]}
 
 
+def run_threads(plan: dict[str, Any], base: str, rounds: int, concurrency: int) -> dict[str, Any]:
+    """The same measurement without aiohttp: `concurrency` threads, each with its own keep-alive connection."""
+    import http.client
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base)
+    pages = [p for p in plan.get("observer_pages", []) if p["as"] in plan.get("observers", {})]
+    cookies = {who: f"{plan['session_cookie']}={o['session']}; {plan['csrf_cookie']}={o['csrf']}"
+               for who, o in plan.get("observers", {}).items()}
+    local = threading.local()
+    samples: list[stats.Sample] = []
+
+    def fetch(page: dict[str, str]) -> None:
+        if not hasattr(local, "conn"):
+            local.conn = http.client.HTTPConnection(host.hostname, host.port, timeout=120)
+        t0 = time.monotonic()
+        try:
+            local.conn.request("GET", page["url"], headers={"Cookie": cookies[page["as"]]})
+            resp = local.conn.getresponse()
+            resp.read()
+            status = resp.status
+        except (OSError, http.client.HTTPException):
+            local.conn.close()
+            del local.conn
+            status = -1
+        t1 = time.monotonic()
+        samples.append(stats.Sample(page["name"], "read", t1 - t0, status == 200, t1, status))
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(fetch, pages))  # one untimed pass
+        samples.clear()
+        t0 = time.monotonic()
+        list(pool.map(fetch, [p for _ in range(rounds) for p in pages]))
+        seconds = time.monotonic() - t0
+    rows = stats.by_endpoint(samples, seconds)
+    return {"rounds": rounds, "concurrency": concurrency, "pages": pages, "summaries": [r.as_dict() for r in rows],
+            "client": "threads"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--plan", required=True)
@@ -74,7 +119,10 @@ def main() -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
-    result = run_loop(run(plan, args.base, args.rounds, args.concurrency))
+    if aiohttp is None:
+        result = run_threads(plan, args.base, args.rounds, args.concurrency)
+    else:
+        result = run_loop(run(plan, args.base, args.rounds, args.concurrency))
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     for row in result["summaries"]:
         print(f"{row['name']:40s} p50 {row['p50_ms']:8.1f} ms  p95 {row['p95_ms']:8.1f} ms  errors {row['errors']}")

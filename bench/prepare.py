@@ -187,13 +187,36 @@ def observer_pages(observers: dict[str, Any]) -> tuple[list[dict[str, str]], dic
     sub_id = busiest["subdistrict_id"] if busiest else Subdistrict.objects.order_by("id").values_list("id", flat=True).first()
     own_sub = RoleGrant.objects.filter(user__username="demo-subdistrict", subdistrict__isnull=False).values_list(
         "subdistrict_id", flat=True).first()
+    top = CommunityStats.objects.filter(subdistrict_id=sub_id).order_by("-residents").values_list(
+        "community_id", flat=True).first()
     wanted: list[tuple[str, str, list[Any], str, str]] = [
         ("district overview 观察", "web:observe", [], "", "demo-district"),
         ("district data 数据", "web:data", [], "", "demo-district"),
         ("subdistrict drill-down (busiest)", "web:observe_subdistrict", [sub_id], "", "demo-district"),
         ("subdistrict observer's own drill-down", "web:observe_subdistrict", [own_sub], "", "demo-subdistrict"),
-        ("letters drill-down 人民信箱", "letters:observe", [], "", "demo-district"),
-        ("letters by subdistrict", "letters:observe_subdistrict", [sub_id], "", "demo-district"),
+        ("community 观察 (busiest)", "web:observe_community", [top], "", "demo-district"),
+        # 数据: the six themes (district), 宝山用户数据 with 户覆盖率 at each level, the subdistrict observer's.
+        *[(f"数据 {code}", "web:data", [], f"?theme={code}", "demo-district")
+          for code in ("users", "posts", "thought", "cases", "council", "reviews")],
+        ("数据 users, subdistrict", "web:data", [], f"?theme=users&subdistrict={sub_id}", "demo-district"),
+        ("数据 users, community", "web:data", [], f"?theme=users&community={top}", "demo-district"),
+        ("数据 cases (subdistrict observer)", "web:data", [], "?theme=cases", "demo-subdistrict"),
+        # 数据透视: the four views.
+        *[(f"数据透视 {code}", "web:pivot", [], f"?theme={code}", "demo-district")
+          for code in ("portrait", "handling", "deliberation", "interaction")],
+        # 宝山圈 on the observer home, its 最热 tab and the live poll.
+        ("宝山圈 home (district)", "web:home", [], "", "demo-district"),
+        ("宝山圈 home (subdistrict observer)", "web:home", [], "", "demo-subdistrict"),
+        ("宝山圈 最热", "web:home", [], "?feed=hot", "demo-district"),
+        # The apps' drill-downs on observe's component.
+        ("letters drill-down 人民信箱", "observe:letters", [], "", "demo-district"),
+        ("letters by subdistrict", "observe:letters", [], f"?subdistrict={sub_id}", "demo-district"),
+        ("letters by estate (busiest community)", "observe:letters", [], f"?community={top}", "demo-district"),
+        ("面对面 drill-down", "observe:visits", [], "", "demo-district"),
+        ("面对面 by subdistrict", "observe:visits", [], f"?subdistrict={sub_id}", "demo-district"),
+        ("case ratings 评分", "cases:ratings", [], "", "demo-district"),
+        ("case ratings by subdistrict", "cases:ratings", [], f"?subdistrict={sub_id}", "demo-district"),
+        ("乡村振兴 drill-down", "rural:observe", [], "", "demo-district"),
         ("boards 逐级观察", "boards:observe", [], "", "demo-district"),
         ("case list, all", "cases:list", [], "", "demo-district"),
         ("case list, all overdue", "cases:list", [], "?status=overdue", "demo-district"),

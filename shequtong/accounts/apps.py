@@ -40,6 +40,10 @@ class AccountsConfig(AppConfig):
         for section in ("manage", "committee_home"):
             registry.register(registry.Tile(section=section, label="新成员审核", url_name="accounts:reviews",
                                             capability="review_members", icon="people", order=20, count=pending))
+        # 登记户数 (户覆盖率's denominator): the committee's 管理, the system administrators' own section.
+        for section in ("manage", "admin"):
+            registry.register(registry.Tile(section=section, label="登记户数", url_name="accounts:households",
+                                            capability="households", icon="home", order=85))
         for section in ("manage", "observe"):
             registry.register(registry.Tile(section=section, label="权限管理", url_name="accounts:grants",
                                             capability="grant_roles", icon="key", order=90))

@@ -108,6 +108,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Seeing a clear ID number or phone (audit-logged on every read).
     "reveal_personal_data": frozenset({Role.COMMITTEE_SECRETARY, Role.SYSADMIN}),
     "sysadmin": frozenset({Role.SYSADMIN}),
+    # Registering the 户数 of each 小区/村民小组 (the denominator of 户覆盖率, §3.2): the
+    # committee for its own estates, the system administrators for the district.
+    "households": frozenset({Role.COMMITTEE_STAFF, Role.COMMITTEE_SECRETARY, Role.SYSADMIN}),
     # 三员分立: staff accounts (disable, reset a password, transfer roles) and the audit log.
     "security_admin": frozenset({Role.SECURITY_ADMIN}),
     "audit_admin": frozenset({Role.AUDIT_ADMIN}),

@@ -22,7 +22,7 @@ from shequtong.integrations import sms
 from shequtong.places import services as places_services
 from shequtong.places.models import Community, Estate, Subdistrict
 
-from . import audit, captcha, passwords, scope, throttle
+from . import audit, captcha, households, passwords, population, scope, throttle
 from .audit import client_ip
 from .errors import AccountError
 from .models import ApiToken, AuditEvent, Membership, RoleGrant, SmsCode, User
@@ -285,6 +285,8 @@ def review_membership(*, actor: User, membership_id: int, approve: bool, reason:
             )
             if created:
                 places_services.bump(community, "residents", 1)
+            households.refresh_covered([membership.estate_id])
+            population.refresh([community.pk])
             hooks.membership_changed.publish(hooks.MembershipEvent(
                 user_id=membership.user_id, role=Role.RESIDENT, subdistrict_id=community.subdistrict_id,
                 community_id=community.pk, estate_id=membership.estate_id, change="joined",

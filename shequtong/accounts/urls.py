@@ -28,5 +28,6 @@ urlpatterns = [
     path("manage/reviews/", views.reviews, name="reviews"),
     path("manage/reviews/<int:membership_id>/", views.review_action, name="review_action"),
     path("manage/roles/", views.grants, name="grants"),
+    path("manage/households/", views.households_page, name="households"),
     path("manage/roles/<int:grant_id>/revoke/", views.grant_revoke, name="grant_revoke"),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import LoginView
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -22,8 +23,9 @@ from shequtong.common.clientip import client_ip
 from shequtong.common.errors import DomainError
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
+from shequtong.places.models import Community
 
-from . import captcha, mfa, scope, selectors, services, throttle
+from . import captcha, households, mfa, scope, selectors, services, throttle
 from . import claim as claims
 from .errors import AccountError
 from .forms import (
@@ -411,4 +413,48 @@ def password_change(request: AuthedRequest) -> HttpResponse:
         "form": form, "expired": mfa.password_expired(request.user),
         "must_change": request.user.must_change_password, "next": request.GET.get("next", ""),
         "max_age": settings.STAFF_PASSWORD_MAX_AGE_DAYS,
+    })
+
+
+# --- 户数 (the denominator of 户覆盖率) ----------------------------------------------------
+
+@access.capability(households.CAPABILITY)
+def households_page(request: AuthedRequest) -> HttpResponse:
+    """登记户数: a community's estates with their registered 户数 and covered households; the committee
+    edits its own, a system administrator picks a community first."""
+    communities = households.editable_communities(request.user)
+    raw = request.GET.get("community") or request.POST.get("community") or ""
+    community: Community | None
+    if raw.isdigit():
+        community = households.community_for(request.user, int(raw))
+    else:
+        first_two = list(communities[:2])
+        community = first_two[0] if len(first_two) == 1 else None
+    if community is None:
+        sub = request.GET.get("subdistrict", "")
+        subs = (communities.order_by().values("subdistrict_id", "subdistrict__name").annotate(n=Count("id"))
+                .order_by("subdistrict_id"))
+        shown = communities.filter(subdistrict_id=int(sub)) if sub.isdigit() else communities.none()
+        return render(request, "accounts/households.html", {"subdistricts": subs, "communities": shown,
+                                                            "subdistrict": sub, "indicator": households.INDICATOR})
+    rows = households.estate_rows(request.user, community)
+    if request.method == "POST":
+        values: dict[int, int | None] = {}
+        bad = []
+        for row in rows:
+            text = request.POST.get(f"households_{row.estate.pk}", "").strip()
+            if text and not text.isdigit():
+                bad.append(row.estate.name)
+            values[row.estate.pk] = int(text) if text.isdigit() else None
+        if bad:
+            messages.error(request, f"户数请填写整数：{'、'.join(bad)}")
+        else:
+            done = perform(request, lambda: households.set_households(
+                actor=request.user, community_id=community.pk, values=values, request=request))
+            if done.ok:
+                messages.success(request, f"已保存（{done.value}处修改）" if done.value else "没有修改")
+                return redirect(f"{reverse('accounts:households')}?community={community.pk}")
+    return render(request, "accounts/households.html", {
+        "community": community, "rows": rows, "indicator": households.INDICATOR,
+        "many": len(list(communities[:2])) > 1,
     })

@@ -80,6 +80,9 @@ class Post(models.Model):
             models.Index(fields=["author", "-created_at"], name="post_author"),
             # Newest first across communities (全局信息穿透 with a frequent keyword or none).
             models.Index(fields=["-created_at", "-id"], name="post_created"),
+            # 数据 · 综合信息/思想阵地/自治共治: a period's posts counted per place and board from the index alone.
+            models.Index(fields=["created_at"], include=["community", "board", "visibility", "is_mutual_aid", "stage", "id"],
+                         name="post_period"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -135,6 +138,8 @@ class Reply(models.Model):
         indexes = [
             models.Index(fields=["post", "created_at"], name="reply_post"),
             models.Index(fields=["author", "-created_at"], name="reply_author"),
+            # 数据 · 综合信息: a period's replies counted per place (and per day) from the index alone.
+            models.Index(fields=["created_at"], include=["community", "visibility", "id"], name="reply_period"),
         ]
 
     def __str__(self) -> str:

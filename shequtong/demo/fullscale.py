@@ -18,7 +18,7 @@ import contextlib
 import datetime as dt
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -65,6 +65,9 @@ SCALES: dict[str, Scale] = {
 }
 
 
+HOUSEHOLD_SIZES = (1, 2, 2, 3, 3, 3, 4)
+
+
 def community_weights(n: int) -> list[float]:
     """Zipf-like weights: a few communities are far busier than most (the same skew seed_demo always had)."""
     return [1 / (1 + (i % 97)) ** 0.6 for i in range(n)]
@@ -77,6 +80,19 @@ class Places:
     communities: list[tuple[int, int]]  # (community_id, subdistrict_id)
     estates: dict[int, list[int]]  # community_id -> estate ids
     weights: list[float]
+    # estate_id -> [households filled so far, places left in the newest one]: residents move in
+    # household by household (1-4 people each), so an estate's rooms are what 户覆盖率 counts.
+    homes: dict[int, list[int]] = field(default_factory=dict)
+
+    def home_for(self, estate_id: int, rng: random.Random) -> tuple[str, str]:
+        """The 楼号 and 室号 of the next resident of the estate: 6 floors × 4 flats per building."""
+        home = self.homes.setdefault(estate_id, [0, 0])
+        if home[1] == 0:
+            home[0] += 1
+            home[1] = rng.choice(HOUSEHOLD_SIZES)
+        home[1] -= 1
+        n = home[0] - 1
+        return str(1 + n // 24), f"{1 + n % 24 // 4}0{1 + n % 4}"
 
     @classmethod
     def load(cls) -> Places:
@@ -139,10 +155,14 @@ def resident_rows(start: int, size: int, *, first_user_id: int, first_grant_id: 
         name, id_number, phone, birth, sex = _person(idx, rng, SYNTHETIC_PHONE_PREFIX)
         cid, sid = picks[k]
         eid = rng.choice(places.estates[cid])
+        building, room = places.home_for(eid, rng)
         asked = now - dt.timedelta(days=rng.randint(1, HISTORY_DAYS), hours=rng.randint(0, 23))
         wait = rng.choice((600, 3600, 5 * 3600, 20 * 3600, 30 * 3600, 3 * 86400))
+        # About 40% signed in within the last 60 days (数据's 7/30-day activity has something to count).
+        seen = now - dt.timedelta(days=rng.randint(0, 59), hours=rng.randint(0, 23)) if rng.random() < 0.4 else None
         out.users.append((
-            uid, password, None, False, f"r{idx:07d}", "", "", "", False, True, asked, *_name_columns(name),
+            uid, password, max(seen, asked) if seen else None, False, f"r{idx:07d}", "", "", "", False, True, asked,
+            *_name_columns(name),
             crypto.encrypt(id_number), crypto.blind_index(id_number, purpose="id_number"),
             crypto.encrypt(phone), crypto.blind_index(phone, purpose="phone"), birth, sex, False, False, "", now,
             "", None, "", False,
@@ -153,7 +173,7 @@ def resident_rows(start: int, size: int, *, first_user_id: int, first_grant_id: 
             out.grants.append((gid, uid, Role.PARTY_MEMBER.value, sid, cid, None, None, asked))
             gid += 1
         out.memberships.append((mid, uid, cid, eid, Membership.Status.APPROVED.value, "", "", asked,
-                                asked + dt.timedelta(seconds=wait), None, wait, "", ""))
+                                asked + dt.timedelta(seconds=wait), None, wait, building, room))
         mid += 1
     return out
 
@@ -330,3 +350,36 @@ def load_people(residents: int, staff_per_community: int, rng: random.Random, lo
                 write(User, USER_COLUMNS, rows.users)
                 write(RoleGrant, GRANT_COLUMNS, rows.grants)
             log(f"  committee staff: {n}")
+    if residents > 0:
+        register_households(places, rng, log)
+        fill_population(log)
+
+
+def fill_population(log: Log) -> None:
+    """人口画像's rollup (approved memberships per community, sex and birth year), as the review service keeps it."""
+    from shequtong.accounts import population
+    from shequtong.accounts.models import PopulationStat
+    from shequtong.places.models import Community
+
+    with transaction.atomic():
+        population.refresh(Community.objects.values_list("pk", flat=True))
+    log(f"  population rollup: {PopulationStat.objects.count()} rows")
+
+
+def register_households(places: Places, rng: random.Random, log: Log) -> None:
+    """The 户数 each committee registered (a few have not yet), and the covered-households rollup.
+
+    The registered figure is the estate's households over a coverage drawn between
+    45% and 98%, so the district's 户覆盖率 lands near the 80% indicator with
+    estates on both sides of it; the covered count itself comes from the rooms.
+    """
+    from shequtong.accounts import households
+
+    estates = list(Estate.objects.filter(pk__in=list(places.homes)).only("pk", "households"))
+    for e in estates:
+        filled = places.homes[e.pk][0]
+        e.households = None if rng.random() < 0.05 else max(filled, round(filled / rng.uniform(0.45, 0.98)))
+    with transaction.atomic():
+        Estate.objects.bulk_update(estates, ["households"], batch_size=500)
+        households.refresh_covered([e.pk for e in estates])
+    log(f"  households: {sum(e.households or 0 for e in estates)} registered in {len(estates)} estates")

@@ -129,26 +129,19 @@ def _observe_ctx(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
     return {"dates": dates, "date_query": "&".join(f"{k}={v.isoformat()}" for k, v in dates.items() if v), **extra}
 
 
+def _drill(level: str = "", pk: int | None = None) -> HttpResponse:
+    """The drill-down lives in the observer room (observe.drills.letters); these addresses lead there."""
+    return redirect(reverse("observe:letters") + (f"?{level}={pk}" if level else ""))
+
+
 @access.capability("observe")
 def observe(request: AuthedRequest) -> HttpResponse:
-    dates = _dates(request)
-    subs, total = selectors.subdistrict_rows(request.user, **dates)
-    cats, _ = selectors.category_rows(request.user, **dates)
-    q = _observe_ctx(request)["date_query"]
-    _with_urls(cats, lambda c: reverse("letters:observe_category", args=[c]) + (f"?{q}" if q else ""))
-    return render(request, "letters/observe.html", _observe_ctx(request, rows=subs, total=total, categories=cats))
+    return _drill()
 
 
 @access.capability("observe")
 def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
-    sub = scope.subdistrict_in_scope(request.user, OBSERVE, subdistrict_id)
-    dates = _dates(request)
-    rows, total = selectors.community_rows(request.user, sub, **dates)
-    cats, _ = selectors.category_rows(request.user, subdistrict=sub, **dates)
-    q = _observe_ctx(request)["date_query"]
-    _with_urls(cats, lambda c: reverse("letters:observe_category", args=[c]) + f"?subdistrict={sub.pk}" + (f"&{q}" if q else ""))
-    return render(request, "letters/observe_subdistrict.html",
-                  _observe_ctx(request, subdistrict=sub, rows=rows, total=total, categories=cats))
+    return _drill("subdistrict", scope.subdistrict_in_scope(request.user, OBSERVE, subdistrict_id).pk)
 
 
 @access.capability("observe")

@@ -19,6 +19,6 @@ class NotificationsConfig(AppConfig):
         # The delivery log: calls made outside an outbox delivery (grid poll, updates feed) land here too.
         exchange.add_sink(delivery_log.record_exchange)
         scheduler.register("notifications.prune_delivery_log", delivery_log.prune)
-        for section in ("admin", "manage"):  # admin: the system-admin section of an observer's 我的
-            register(Tile(section=section, label="投递日志", url_name="notifications:log", capability="sysadmin",
-                          icon="log", order=95))
+        # Only in the system-admin section of an observer's 我的 (OB-3), never among the observation or 管理 tools.
+        register(Tile(section="admin", label="投递日志", url_name="notifications:log", capability="sysadmin",
+                      icon="log", order=95))

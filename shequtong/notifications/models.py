@@ -96,6 +96,13 @@ class DeliveryAttempt(models.Model):
         return kind_label(self.kind)
 
     @property
+    def summary(self) -> str:
+        """The answer or the error in Chinese words for officials (the raw text is the excerpt)."""
+        from .delivery_log import describe
+
+        return describe(self)
+
+    @property
     def excerpt(self) -> str:
         """What to show: the answer's start, or the error (older rows have only the error); redacted again."""
         return redact(self.response_excerpt or self.error)[:500]

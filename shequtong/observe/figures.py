@@ -19,6 +19,7 @@ requested_at, reviewed_at; posts: community + board + created_at).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +29,8 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequtong.accounts import scope
-from shequtong.accounts.models import Membership, User
+from shequtong.accounts import households, scope
+from shequtong.accounts.models import Membership, PopulationDay, PopulationStat, User
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Ballot, Booking, Post, Reply, Visibility, Vote
 from shequtong.cases import overdue
@@ -51,6 +52,7 @@ DEFAULT_PERIOD = "30"
 DAY = 24 * 3600
 REVIEW_LIMITS = (24 * 3600, 72 * 3600)  # 新成员审核及时率: within 24 h and within 72 h
 THOUGHT_BOARDS = (Board.PARTY, Board.NOTICE)  # 思想阵地: 党建园地 and 社区公告
+COVERAGE_INDICATOR = households.INDICATOR  # 户覆盖率 target, percent (§3.2)
 
 
 @dataclass(frozen=True)
@@ -222,10 +224,12 @@ class Chart:
     categories: list[str]
     series: list[dict[str, Any]]  # [{"name": ..., "data": [...]}]
     unit: str = ""
+    target: tuple[str, float] | None = None  # an indicator drawn as a line across the chart: (label, value)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "title": self.title, "categories": self.categories,
-                "series": self.series, "unit": self.unit}
+                "series": self.series, "unit": self.unit,
+                "target": {"label": self.target[0], "value": self.target[1]} if self.target else None}
 
     @property
     def has_data(self) -> bool:
@@ -251,6 +255,12 @@ class Theme:
     headline: list[tuple[str, Any, str]] = field(default_factory=list)  # (label, value, kind)
     notes: list[str] = field(default_factory=list)
     attention: str = ""  # the column the rows are sorted by, most first
+    # A drill-down's leaves: where a row opens when it is not a next level (an app's list), links under the table,
+    # and a template of the app's own (its review queue, its search) shown above the table.
+    row_link: Callable[[Row], str | None] | None = None
+    links_title: str = ""
+    links: list[tuple[str, str, int]] = field(default_factory=list)
+    extra_template: str = ""
 
     @property
     def shown_rows(self) -> list[Row]:
@@ -352,9 +362,10 @@ def users(place: Place, period: Period) -> Theme:
     now = clock.now()
     d7, d30 = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
     approved = Membership.objects.filter(status=Membership.Status.APPROVED)
-    activity = grouped(place, approved, {
+    # Only the members who signed in within 30 days are read (user_last_login index), not every membership.
+    activity = grouped(place, approved.filter(user__last_login__gte=d30), {
         "active_7": Count("pk", filter=Q(user__last_login__gte=d7)),
-        "active_30": Count("pk", filter=Q(user__last_login__gte=d30)),
+        "active_30": Count("pk"),
     }, estate_field="estate_id")
     new = grouped(place, Membership.objects.filter(requested_at__gte=period.start, requested_at__lte=period.end), {
         "registered": Count("pk"), "approved": Count("pk", filter=Q(status=Membership.Status.APPROVED)),
@@ -367,19 +378,26 @@ def users(place: Place, period: Period) -> Theme:
     columns = [
         Column("residents", str(_("实名居村民"))),
         *([] if place.community is not None else [Column("party_members", str(_("党员")))]),
+        # Next to the residents, so a phone shows it without scrolling the table sideways.
+        Column("coverage", str(_("户覆盖率")), "pct", chart=False),
         Column("registered", str(_("新申请加入"))),
         Column("approved", str(_("新通过审核"))),
         Column("active_7", str(_("近7天活跃"))),
         Column("active_30", str(_("近30天活跃"))),
         Column("active_rate", str(_("30天活跃率")), "pct", chart=False),
+        Column("households", str(_("登记户数")), chart=False),
+        Column("covered", str(_("已覆盖户数")), chart=False),
     ]
 
     def derive(v: dict[str, int]) -> dict[str, Any]:
-        out: dict[str, Any] = {k: v.get(k, 0) for k in ("residents", "party_members", "registered", "approved", "active_7", "active_30")}
+        out: dict[str, Any] = {k: v.get(k, 0) for k in (
+            "residents", "party_members", "registered", "approved", "active_7", "active_30", "covered")}
+        out["households"] = v.get("registered_households", 0)
         out["active_rate"] = _pct(out["active_30"], out["residents"])
+        out["coverage"] = _pct(v.get("covered_registered", 0), out["households"])
         return out
 
-    raw = merge(stock, activity, new)
+    raw = merge(stock, activity, new, household_coverage(place))
     rows, total = _build("users", "", place, period, columns, raw, derive, "residents", by_estate=True)
     t = Theme("users", str(_("宝山用户数据")), place, period, columns, rows, total, attention="residents")
     t.headline = [(str(_("实名居村民")), total.values["residents"], "int"),
@@ -388,14 +406,37 @@ def users(place: Place, period: Period) -> Theme:
                   (str(_("30天活跃率")), total.values["active_rate"], "pct")]
     if place.community is None:
         t.headline.insert(1, (str(_("党员")), total.values["party_members"], "int"))
+    t.headline.append((str(_("户覆盖率（目标{0}%）").format(COVERAGE_INDICATOR)), total.values["coverage"], "pct"))
     t.charts = [
         _per_child_chart("users-by-place", str(_("各{0}居村民与活跃").format(place.child_label)), rows,
                          [("residents", str(_("实名居村民"))), ("active_30", str(_("近30天活跃")))]),
+        _coverage_chart(place, rows),
         _trend(place, period, [(str(_("新申请加入")), Membership.objects.all(), "requested_at")], "users-trend",
                str(_("新申请加入趋势"))),
     ]
-    t.notes.append(str(_("家庭覆盖率（目标80%）需要各居村委登记的户数，系统尚未登记户数，暂不计算。")))
+    t.notes.append(str(_("户覆盖率 = 已有实名居村民的户数（小区/村民小组内不同的楼号+室号）÷ 各居村委登记的户数，"
+                         "目标{0}%；未登记户数的小区不计入。").format(COVERAGE_INDICATOR)))
     return t
+
+
+def household_coverage(place: Place) -> dict[int | None, dict[str, int]]:
+    """Registered households and covered ones per child, from the estates' figures (788 rows district-wide).
+
+    ``covered_registered`` counts only estates with a registered 户数, so the ratio never
+    sets households of an unregistered estate against another's count.
+    """
+    return grouped(place, Estate.objects.all(), {
+        "registered_households": Sum("households"),  # (an alias named like the column would shadow it in the filter)
+        "covered": Sum("covered_households"),
+        "covered_registered": Sum("covered_households", filter=Q(households__isnull=False)),
+    }, estate_field="id")
+
+
+def _coverage_chart(place: Place, rows: list[Row]) -> Chart:
+    shown = [r for r in rows if r.values.get("coverage") is not None][:20]
+    return Chart("users-coverage", "bar", str(_("各{0}户覆盖率").format(place.child_label)), [r.name for r in shown],
+                 [{"name": str(_("户覆盖率")), "data": [r.values["coverage"] for r in shown]}], unit="%",
+                 target=(str(_("目标{0}%").format(COVERAGE_INDICATOR)), COVERAGE_INDICATOR))
 
 
 def posts(place: Place, period: Period) -> Theme:
@@ -624,7 +665,9 @@ THEMES: dict[str, tuple[Any, Callable[[Place, Period], Theme]]] = {
 
 
 def theme(code: str, place: Place, period: Period) -> Theme:
-    found = THEMES.get(code) or PIVOTS.get(code)
+    from .drills import DRILLS
+
+    found = THEMES.get(code) or PIVOTS.get(code) or DRILLS.get(code)
     if found is None:
         raise NotFound("没有这个数据主题")
     t = found[1](place, period)
@@ -654,7 +697,7 @@ def xlsx(t: Theme) -> bytes:
     w.append([t.total.name, *[cell(v, c.kind) for v, c in zip(t.total.cells(t.columns), t.columns, strict=True)]])
     for chart in t.charts:
         headers, rows = chart.table()
-        w.add_sheet(chart.title, headers)
+        w.add_sheet(re.sub(r"[\[\]:*?/\\]", "、", chart.title), headers)  # characters a sheet name may not hold
         for row in rows:
             w.append(row)
     return w.getvalue()
@@ -754,14 +797,75 @@ def _born_between(low: int, high: int | None) -> Q:
     return q
 
 
+def _years_ago(today: dt.date, n: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - n)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - n, day=28)
+
+
+def _portrait_from_rollup(place: Place) -> dict[int | None, dict[str, int]]:
+    """The portrait per subdistrict or community from ``PopulationStat`` (community, sex, birth year).
+
+    A birth year gives the age to within one year: aged ``today.year − year`` once the
+    birthday has passed, one less before. The rollup counts each year at one of the two
+    (whichever makes fewer exceptions today); the residents born in a band's boundary year
+    whose birthday says otherwise are summed from ``PopulationDay`` (per community and birth
+    date; an index-only range scan over at most half a year of five birth years) and moved
+    to their band.
+    """
+    today = clock.today()
+    passed_assumed = (dt.date(today.year, 12, 31) - today) < (today - dt.date(today.year, 1, 1))
+    shift = 0 if passed_assumed else 1  # base age = today.year − year − shift
+    aggregates: dict[str, Any] = {"residents": Sum("people"),
+                                  "male": Sum("people", filter=Q(sex=User.Sex.MALE)),
+                                  "female": Sum("people", filter=Q(sex=User.Sex.FEMALE))}
+    for key, _l, low, high in AGE_BANDS:
+        q = Q(birth_year__gte=1, birth_year__lte=today.year - low - shift)
+        if high is not None:
+            q &= Q(birth_year__gt=today.year - high - shift)
+        aggregates[key] = Sum("people", filter=q)
+    raw = grouped(place, PopulationStat.objects.all(), aggregates)
+    # The exceptions: born in the boundary year of band `key` (aged exactly `low` this year) on the other side of
+    # the birthday from what the base assumed.
+    exceptions: dict[str, Q] = {}
+    for key, _l, low, _h in AGE_BANDS:
+        year, birthday = today.year - low, _years_ago(today, low)
+        if passed_assumed:  # counted aged `low`; birthday still to come: one band down
+            exceptions[key] = Q(birth_date__gt=birthday, birth_date__lte=dt.date(year, 12, 31))
+        else:  # counted aged `low` − 1; birthday passed: one band up
+            exceptions[key] = Q(birth_date__gte=dt.date(year, 1, 1), birth_date__lte=birthday)
+    any_exception = Q()
+    for q in exceptions.values():
+        any_exception |= q
+    moved = grouped(place, PopulationDay.objects.filter(any_exception),
+                    {key: Sum("people", filter=q) for key, q in exceptions.items()})
+    keys = [k for k, _l, _lo, _hi in AGE_BANDS]
+    for child, counts in moved.items():
+        values = raw.setdefault(child, {})
+        for i, key in enumerate(keys):
+            n = counts.get(key, 0)
+            below = keys[i - 1] if i else None  # under the youngest band: not born yet, in no band
+            src, dst = (key, below) if passed_assumed else (below, key)
+            if src is not None:
+                values[src] = values.get(src, 0) - n
+            if dst is not None:
+                values[dst] = values.get(dst, 0) + n
+    return raw
+
+
 def portrait(place: Place, period: Period) -> Theme:
-    """人口画像: the approved residents of each place by age band and sex, from the stored birth date and sex."""
-    approved = Membership.objects.filter(status=Membership.Status.APPROVED)
-    aggregates: dict[str, Any] = {"residents": Count("pk"),
-                                  "male": Count("pk", filter=Q(user__sex=User.Sex.MALE)),
-                                  "female": Count("pk", filter=Q(user__sex=User.Sex.FEMALE))}
-    aggregates.update({key: Count("pk", filter=_born_between(low, high)) for key, _l, low, high in AGE_BANDS})
-    raw = grouped(place, approved, aggregates, estate_field="estate_id")
+    """人口画像: the approved residents of each place by age band and sex, from the stored birth date and sex
+    (the subdistrict and community rows from the rollup ``PopulationStat``; a community's estates directly)."""
+    if place.community is None:
+        raw = _portrait_from_rollup(place)
+    else:
+        approved = Membership.objects.filter(status=Membership.Status.APPROVED)
+        aggregates: dict[str, Any] = {"residents": Count("pk"),
+                                      "male": Count("pk", filter=Q(user__sex=User.Sex.MALE)),
+                                      "female": Count("pk", filter=Q(user__sex=User.Sex.FEMALE))}
+        aggregates.update({key: Count("pk", filter=_born_between(low, high)) for key, _l, low, high in AGE_BANDS})
+        raw = grouped(place, approved, aggregates, estate_field="estate_id")
     columns = [Column("residents", str(_("实名居村民"))), Column("male", str(_("男"))), Column("female", str(_("女"))),
                Column("sex_ratio", str(_("性别比(女=100)")), "avg", chart=False),
                *[Column(key, label) for key, label, _lo, _hi in AGE_BANDS],

@@ -10,6 +10,10 @@ Rollups covered (each kept by a service in the transaction of its cause):
 - ``cases.CaseStep``: the handling flow's status moves and the time before each (case events);
 - ``cases.CaseTermStat``: cases per day, subdistrict and word, for the days marked counted
   (kept by the scheduled job ``cases.term_rollup``, not in the transaction of the case).
+- ``places.Estate.covered_households``: distinct (building, room) among an estate's approved
+  residents (accounts.households; memberships);
+- ``accounts.PopulationStat``: approved memberships per community, sex and birth year
+  (accounts.population; 数据透视 · 人口画像), and ``accounts.PopulationDay`` per community and birth date.
 
 Each is recomputed with one grouped query over its source table. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
@@ -28,13 +32,14 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from shequtong.accounts.models import RoleGrant
+from shequtong.accounts import households, population
+from shequtong.accounts.models import Membership, PopulationDay, PopulationStat, RoleGrant
 from shequtong.accounts.roles import Role
 from shequtong.boards.models import Post, Read
 from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import Case, CaseRating, CaseStep, CaseTermDay, CaseTermStat, RatingStat
 from shequtong.letters.models import Letter, LetterStat
-from shequtong.places.models import Community, CommunityStats
+from shequtong.places.models import Community, CommunityStats, Estate
 
 Values = dict[str, Any]
 
@@ -162,6 +167,38 @@ def _case_terms() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[
     return stored, expected, write
 
 
+def _covered_households() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {pk: {"covered_households": n}
+              for pk, n in Estate.objects.filter(covered_households__gt=0).values_list("pk", "covered_households")}
+    expected = {pk: {"covered_households": n} for pk, n in households.covered_counts(Membership.objects.all()).items()}
+
+    def write(drifts: list[Drift]) -> None:
+        for d in drifts:
+            Estate.objects.filter(pk=d.key).update(covered_households=d.expected["covered_households"])
+
+    return stored, expected, write
+
+
+def _population_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {(r.community_id, r.sex, r.birth_year): {"people": r.people} for r in PopulationStat.objects.all()}
+    expected = {k: {"people": n} for k, n in population.counts(Membership.objects.all()).items()}
+
+    def write(drifts: list[Drift]) -> None:
+        population.refresh(d.key[0] for d in drifts)
+
+    return stored, expected, write
+
+
+def _population_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {(c, d): {"people": n} for c, d, n in PopulationDay.objects.values_list("community_id", "birth_date", "people")}
+    expected = {k: {"people": n} for k, n in population.day_counts(Membership.objects.all()).items()}
+
+    def write(drifts: list[Drift]) -> None:
+        population.refresh(d.key[0] for d in drifts)
+
+    return stored, expected, write
+
+
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
     "rating_stats": (_rating_stats, ("ratings", "stars_total")),
@@ -169,6 +206,9 @@ ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "read_counts": (_read_counts, ("read_count",)),
     "case_steps": (_case_steps, STEP_FIELDS),
     "case_terms": (_case_terms, ("cases",)),
+    "covered_households": (_covered_households, ("covered_households",)),
+    "population_stats": (_population_stats, ("people",)),
+    "population_days": (_population_days, ("people",)),
 }
 
 

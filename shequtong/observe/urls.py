@@ -8,5 +8,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("feed/", views.feed_fragment, name="feed"),
     path("me/", views.me, name="me"),
+    # The apps' drill-downs on the one drill-down component (observe.drills); their old addresses redirect here.
+    path("letters/", views.drill, {"code": "letters"}, name="letters"),
+    path("visits/", views.drill, {"code": "visits"}, name="visits"),
     path("feed/stream/", views.feed_stream, name="feed_stream"),
 ]

@@ -17,7 +17,7 @@ from shequtong.accounts.typing import AuthedRequest
 from shequtong.common import access, clock, registry
 from shequtong.common.pagination import page_number, query_without_page
 
-from . import feed, figures, selectors
+from . import drills, feed, figures, selectors
 from .forms import SearchForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,7 +43,8 @@ def _theme(request: AuthedRequest, default: str = "users") -> figures.Theme:
     place = figures.place_for(request.user, subdistrict_id=request.GET.get("subdistrict"),
                               community_id=request.GET.get("community"))
     code = request.GET.get("theme") or default
-    return figures.theme(code, place, figures.period_of(request.GET.get("period")))
+    period_of = drills.period_of if code in drills.DRILLS else figures.period_of
+    return figures.theme(code, place, period_of(request.GET.get("period")))
 
 
 def _query(t: figures.Theme, **extra: object) -> str:
@@ -64,26 +65,48 @@ def pivot(request: AuthedRequest) -> HttpResponse:
     return _data_page(request, figures.PIVOTS, "portrait", str(_("数据透视")))
 
 
-def _data_page(request: AuthedRequest, themes: dict[str, Any], default: str, heading: str) -> HttpResponse:
+@access.capability("observe")
+def drill(request: AuthedRequest, code: str) -> HttpResponse:
+    """An app's observer drill-down (人民信箱, 面对面) on the one drill-down component: `?subdistrict=`, `?community=`."""
+    if code not in drills.DRILLS:
+        raise Http404
+    extra = drills.EXTRAS.get(code)
+    return _data_page(request, {code: drills.DRILLS[code]}, code, str(drills.DRILLS[code][0]),
+                      periods={**drills.PERIODS, **{k: label for k, (_d, label) in figures.PERIODS.items()}},
+                      extra=extra(request.user) if extra else None)
+
+
+def _data_page(request: AuthedRequest, themes: dict[str, Any], default: str, heading: str,
+               periods: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> HttpResponse:
     code = request.GET.get("theme") or default
     if code not in themes:
         raise Http404
     t = _theme(request, default)
     here = {k: v for k, v in (("subdistrict", request.GET.get("subdistrict")), ("community", request.GET.get("community"))) if v}
+    if periods is None:
+        periods = {k: label for k, (_d, label) in figures.PERIODS.items()}
     return render(request, "observe/data.html", {
         "t": t,
         "themes": [(code, label, _query(t, theme=code, **here)) for code, (label, _f) in themes.items()],
         "heading": heading, "is_pivot": themes is figures.PIVOTS,
-        "periods": [(code, label, _query(t, period=code, **here)) for code, (_d, label) in figures.PERIODS.items()],
+        "periods": [(code, label, _query(t, period=code, **here)) for code, label in periods.items()],
         "crumbs": [{"label": c["label"], "query": _query(t, **c["query"])} for c in t.place.crumbs()],
-        "rows": [(r, "?" + _query(t, **r.query) if r.query else None) for r in t.shown_rows],
-        "folded": [(r, "?" + _query(t, **r.query) if r.query else None) for r in t.folded_rows],
+        "rows": [(r, _row_href(t, r)) for r in t.shown_rows],
+        "folded": [(r, _row_href(t, r)) for r in t.folded_rows],
+        "is_drill": len(themes) == 1, "extra": extra or {},
         "charts": {"charts": [c.as_json() for c in t.charts]},
         "chart_tables": [(c, *c.table()) for c in t.charts],
         "export_query": _query(t, **here),
         "now": clock.now(),
-        "tiles": registry.tiles_for("data", request.user),
+        "tiles": [] if len(themes) == 1 else registry.tiles_for("data", request.user),
     })
+
+
+def _row_href(t: figures.Theme, r: figures.Row) -> str | None:
+    """A row opens the next level of the same page, or (a drill-down's last level) the app's list."""
+    if t.row_link is not None and (href := t.row_link(r)):
+        return href
+    return "?" + _query(t, **r.query) if r.query else None
 
 
 @access.capability("observe")

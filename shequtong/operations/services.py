@@ -20,9 +20,16 @@ from django.db.models import Count, F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from shequtong.accounts import audit, identity, scope
+from shequtong.accounts import audit, identity, population, scope
 from shequtong.accounts import services as account_services
-from shequtong.accounts.models import ApiToken, AuditEvent, RoleGrant, User
+from shequtong.accounts.models import (
+    ApiToken,
+    AuditEvent,
+    PopulationDay,
+    PopulationStat,
+    RoleGrant,
+    User,
+)
 from shequtong.accounts.roles import ADMIN_ROLES, Role
 from shequtong.common import clock
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
@@ -344,6 +351,9 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
             for model, field in _models_pointing_at(Community):
                 if model is Estate:
                     continue
+                if model in (PopulationStat, PopulationDay):  # recomputed for the target below (keyed by birth year/date)
+                    model._default_manager.filter(**{field: source.pk}).delete()
+                    continue
                 if model.__name__ in rollups:
                     _fold(model, field, source, target)
                     continue
@@ -360,6 +370,7 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
                         through._default_manager.filter(community_id=source.pk).delete()
             CommunityStats.objects.filter(community=source).delete()
             _recount(target)
+            population.refresh([target.pk])
             name = source.name
             source.delete()
             audit.record(AuditEvent.Action.PLACE, actor=actor, target=target,

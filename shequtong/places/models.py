@@ -76,6 +76,12 @@ class Estate(models.Model):
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="estates")
     name = models.CharField(_("小区/村民小组"), max_length=50)
+    # 户数 as the committee registers it (or an import brings it); None = not registered yet.
+    # The denominator of 户覆盖率 (§3.2: 80% of households), edited through accounts.households.
+    households = models.PositiveIntegerField(_("登记户数"), null=True, blank=True)
+    # Rollup: distinct (building, room) among the approved residents of the estate, kept by
+    # accounts.households.refresh_covered in the transaction of each change, rebuilt nightly.
+    covered_households = models.PositiveIntegerField(_("已覆盖户数"), default=0)
 
     class Meta:
         ordering = ["community_id", "id"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
 from shequtong.accounts import audit, names, scope
@@ -17,9 +17,9 @@ from shequtong.accounts.models import Membership, RoleGrant, User, private_field
 from shequtong.accounts.roles import Role, roles_with
 from shequtong.common import crypto, fulltext
 from shequtong.common.phones import InvalidPhone, normalise_phone
-from shequtong.places.models import Community, Subdistrict
+from shequtong.places.models import Community
 
-from .models import PUBLISHED_STATUSES, Status, Visit, VisitStats, VisitType
+from .models import PUBLISHED_STATUSES, Status, Visit, VisitType
 from .policies import VisitAccess, access_visit
 
 
@@ -127,41 +127,6 @@ def members_matching(user: User, community: Community, query: str, limit: int = 
     for u in found:
         u.estate_name = estates.get(u.pk, "")  # type: ignore[attr-defined]
     return found
-
-
-# --- observer rollups (never COUNT(*) over visits at request time) -------------------------
-
-_SUMS = {"published": Sum("published"), "archived": Sum("archived"), "problems": Sum("problems"), "cases": Sum("cases")}
-
-
-def _zero() -> dict[str, int]:
-    return {k: 0 for k in _SUMS}
-
-
-def observer_totals(user: User) -> dict[str, int]:
-    agg = scope.scope_for(user, "observe").filter(VisitStats.objects.all()).aggregate(**_SUMS)
-    return {k: v or 0 for k, v in agg.items()}
-
-
-def subdistrict_counts(user: User) -> list[dict[str, Any]]:
-    s = scope.scope_for(user, "observe")
-    rows = {r["subdistrict_id"]: r for r in s.filter(VisitStats.objects.all()).values("subdistrict_id").annotate(**_SUMS)}
-    out = []
-    for sub in s.subdistricts().order_by("sort_order", "id"):
-        r = rows.get(sub.pk, {})
-        out.append({"subdistrict": sub, **{k: r.get(k) or 0 for k in _SUMS}})
-    return out
-
-
-def community_counts(user: User, subdistrict: Subdistrict) -> list[dict[str, Any]]:
-    s = scope.scope_for(user, "observe")
-    communities = list(s.communities().filter(subdistrict=subdistrict).order_by("id"))
-    stats = {st.community_id: st for st in VisitStats.objects.filter(community__in=communities)}
-    out = []
-    for c in communities:
-        st = stats.get(c.pk)
-        out.append({"community": c, **({k: getattr(st, k) for k in _SUMS} if st else _zero())})
-    return out
 
 
 def read_visit(actor: User, visit_id: int, *, request: HttpRequest | None = None) -> tuple[Visit, VisitAccess]:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shequtong.accounts import scope
@@ -201,21 +202,14 @@ def visit_audio(request: AuthedRequest, visit_id: int) -> FileResponse:
 
 @access.capability("observe")
 def observe(request: AuthedRequest) -> HttpResponse:
-    return render(request, "visits/observe.html", {
-        "to_review": list(selectors.upper_review_queue(request.user)[:20]),
-        "totals": selectors.observer_totals(request.user),
-        "rows": selectors.subdistrict_counts(request.user),
-        "types": VisitType.choices,
-        "statuses": [(s, Status(s).label) for s in PUBLISHED_STATUSES],
-    })
+    """The drill-down lives in the observer room (observe.drills.visits); these addresses lead there."""
+    return redirect(reverse("observe:visits"))
 
 
 @access.capability("observe")
 def observe_subdistrict(request: AuthedRequest, subdistrict_id: int) -> HttpResponse:
     sub = scope.subdistrict_in_scope(request.user, "observe", subdistrict_id)
-    return render(request, "visits/observe_subdistrict.html", {
-        "subdistrict": sub, "rows": selectors.community_counts(request.user, sub),
-    })
+    return redirect(reverse("observe:visits") + f"?subdistrict={sub.pk}")
 
 
 @access.capability("observe")

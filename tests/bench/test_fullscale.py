@@ -15,7 +15,7 @@ from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import Role
 from shequtong.common.idcard import parse_id_number
 from shequtong.demo import fullscale
-from shequtong.places.models import Community, CommunityStats
+from shequtong.places.models import Community, CommunityStats, Estate
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,23 @@ def test_small_scale_people_are_consistent(monkeypatch):
         assert user.id_number.encode() not in bytes(cur.fetchone()[0])
     # Rollups match the grants.
     assert sum(CommunityStats.objects.values_list("residents", flat=True)) == RoleGrant.objects.filter(role=Role.RESIDENT).count()
+    # 户覆盖率: residents live in rooms, most estates registered their 户数, covered households equal the rooms.
+    approved = Membership.objects.filter(user__username__startswith="r", status="approved")
+    assert not approved.filter(room="").exists()
+    for estate in Estate.objects.all():
+        rooms = set(approved.filter(estate=estate).values_list("building", "room"))
+        assert estate.covered_households == len(rooms)
+        assert estate.households is None or estate.households >= len(rooms)
+    lived_in = Estate.objects.filter(covered_households__gt=0)
+    assert lived_in.filter(households__isnull=False).count() > lived_in.count() * 3 // 4
+    assert Membership.objects.filter(user__username__startswith="r").values("estate_id", "building", "room").distinct().count() < 600
+    # 人口画像's rollup is filled: the nightly check finds nothing to repair, and it holds every approved resident.
+    from shequtong.accounts.models import PopulationStat
+    from shequtong.observe import rollups
+
+    assert rollups.rebuild(check=True, only=("population_stats",)) == []
+    assert sum(PopulationStat.objects.values_list("people", flat=True)) == Membership.objects.filter(status="approved").count()
+    assert PopulationStat.objects.filter(birth_year__gt=0).count() > 100
     # New rows after the load get fresh ids (sequences were moved past the explicit ids).
     newcomer = User.objects.create(username="after-load")
     assert newcomer.pk > residents.order_by("-id")[0].pk

@@ -4,6 +4,7 @@ a flat query count, and nothing secret or personal on the page."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -152,3 +153,37 @@ def test_old_successful_polls_are_pruned_failures_and_outbox_attempts_stay(tree,
     assert delivery_log.prune() == 1
     kept = set(DeliveryAttempt.objects.values_list("response_excerpt", flat=True))
     assert kept == {"old-failed", "SMTP server unreachable", "recent-ok"}
+
+
+def test_officials_read_chinese_words_local_times_and_the_raw_text_only_folded(client, tree, admin):
+    """No raw JSON, English state or exception name as the line an official reads; the raw text sits under 技术详情."""
+    _log("grid.fetch", excerpt='{"service_request_id": "1001", "status": "open"}', reference="1001")
+    _log("grid.fetch", ok=False, excerpt="GridUnavailable: URLError: <urlopen error [Errno 111] Connection refused>")
+    _log("grid.updates", ok=False, excerpt="HTTP 503: Service Unavailable")
+    _log("sms", ok=False, excerpt="TimeoutError: timed out")
+    DeliveryAttempt.objects.create(kind="email", ok=False, result="failed", error="something odd", created_at=T0)
+    client.force_login(admin)
+    html = client.get(URL).content.decode()
+    summaries = [a.summary for a in DeliveryAttempt.objects.order_by("id")]
+    assert summaries == ["对方已接收，状态：已受理", "对方系统拒绝连接（可能未启动或正在维护）", "对方系统内部出错",
+                         "对方系统响应超时", "投递失败"]
+    for summary in summaries:
+        assert summary in html
+    # The raw answers are only inside the folded technical details.
+    visible = re.sub(r'<details class="dl-item__tech".*?</details>', "", html, flags=re.S)
+    for raw in ('"status": "open"', "Connection refused", "GridUnavailable", "HTTP 503", "TimeoutError", "OPEN"):
+        assert raw not in visible
+        assert raw == "OPEN" or raw in html.replace("&quot;", '"')
+    assert html.count("技术详情") == 5
+    # 09:00 UTC is 17:00 in Asia/Shanghai, in the project's date format.
+    assert "2026-11-27 17:00" in visible and "09:00" not in visible
+
+
+def test_the_log_sits_only_among_the_system_admin_tools(client, tree, admin):
+    from shequtong.common import registry
+
+    sections = {s for s in registry.SECTIONS if any(t["url"] == URL for t in registry.tiles_for(s, admin))}
+    assert sections == {"admin"}
+    client.force_login(admin)
+    html = client.get(URL).content.decode()
+    assert f'href="{reverse("observe:me")}"' in html  # back to the system-admin section

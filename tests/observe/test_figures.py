@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from shequtong.accounts import households
 from shequtong.accounts import services as account_services
 from shequtong.accounts.models import Membership
 from shequtong.accounts.roles import Role
@@ -38,7 +39,19 @@ STATUSES = ["new", "accepted", "in_progress", "escalated", "resolved", "closed"]
 #  logged in days ago or None, party member)
 member_st = st.tuples(st.integers(0, 2), st.sampled_from([0, 1, None]), st.integers(0, 40),
                       st.one_of(st.none(), st.tuples(st.booleans(), st.integers(1, 100))),
-                      st.one_of(st.none(), st.integers(0, 40)), st.booleans())
+                      st.one_of(st.none(), st.integers(0, 40)), st.booleans(),
+                      st.sampled_from([None, ("1", "101"), ("1", "102"), ("2", "101"), ("", "101")]))
+# Birth dates for 人口画像: anywhere over 87 years, or in the year a band starts (aged 0, 18, 35, 60, 80 in 2026),
+# on either side of the birthday; and a second day to read the portrait on (ages move with the day, the rollup
+# keeps birth years: both halves of the year, 29 February of a leap year included).
+birth_st = st.one_of(st.dates(dt.date(1939, 1, 1), dt.date(2026, 11, 27)),
+                     st.builds(lambda low, day: dt.date(2026 - low, 1, 1) + dt.timedelta(days=day),
+                               st.sampled_from([0, 18, 35, 60, 80]), st.integers(0, 330)),
+                     st.sampled_from([dt.date(2008, 2, 29), dt.date(1966, 3, 1), dt.date(1991, 2, 28)]))
+portrait_day_st = st.one_of(st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+                            st.sampled_from([dt.date(2028, 2, 29), dt.date(2026, 7, 2), dt.date(2026, 1, 1)]))
+# The 户数 each of the six estates registers (None: not registered).
+households_st = st.lists(st.one_of(st.none(), st.integers(0, 6)), min_size=6, max_size=6)
 # (community, board, days ago 0-40, visible, replies (days ago list), readers 0-3, stage)
 post_st = st.tuples(st.integers(0, 2), st.sampled_from(["neighbours", "party", "notice", "council"]),
                     st.integers(0, 40), st.booleans(), st.lists(st.integers(0, 40), max_size=2), st.integers(0, 3),
@@ -72,11 +85,30 @@ def count(rows: list[Any], place: figures.Place, covered: Callable[[Community], 
     return out
 
 
+def portrait_counts(place: figures.Place, covered: Callable[[Community], bool], today: dt.date) -> dict[str, Counter]:
+    """人口画像 counted over the approved memberships and their users' birth date and sex, as of `today`."""
+    approved = list(Membership.objects.filter(status="approved").select_related("community", "user"))
+    estate_of = lambda m: m.estate_id  # noqa: E731
+
+    def age(born: dt.date) -> int:
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    return {
+        "residents": count(approved, place, covered, True, estate_of),
+        "male": count([m for m in approved if m.user.sex == "M"], place, covered, True, estate_of),
+        "female": count([m for m in approved if m.user.sex == "F"], place, covered, True, estate_of),
+        **{key: count([m for m in approved if m.user.birth_date and low <= age(m.user.birth_date) and (
+            high is None or age(m.user.birth_date) < high)], place, covered, True, estate_of)
+           for key, _l, low, high in figures.AGE_BANDS},
+    }
+
+
 class FiguresEqualDirectCounts(TestCase):
     @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(members=st.lists(member_st, max_size=8), posts=st.lists(post_st, max_size=8),
-           cases=st.lists(case_st, max_size=8), period=st.sampled_from(list(figures.PERIODS)))
-    def test_every_theme_every_level(self, members, posts, cases, period):  # type: ignore[no-untyped-def]
+           cases=st.lists(case_st, max_size=8), period=st.sampled_from(list(figures.PERIODS)), registered=households_st,
+           births=st.lists(birth_st, min_size=8, max_size=8), portrait_day=portrait_day_st)
+    def test_every_theme_every_level(self, members, posts, cases, period, registered, births, portrait_day):  # type: ignore[no-untyped-def]
         tree = make_tree()
         communities = [tree.comm_a1, tree.comm_a2, tree.comm_b1]
         estates = [list(c.estates.order_by("id")) for c in communities]
@@ -86,15 +118,19 @@ class FiguresEqualDirectCounts(TestCase):
         sub_a = make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a)
         with time_machine.travel(T0, tick=False) as traveller:
             residents: list[list[Any]] = [[], [], []]
-            for ci, ei, ago, review, login_ago, party in members:
+            for (ci, c_estates), n in zip(enumerate(estates), (registered[:2], registered[2:4], registered[4:]), strict=True):
+                households.set_households(actor=staff[ci], community_id=communities[ci].pk,
+                                          values={e.pk: h for e, h in zip(c_estates, n, strict=False)})
+            for i, (ci, ei, ago, review, login_ago, party, address) in enumerate(members):
                 user = make_user()
-                # Birth dates over 85 years and sex (or none), for 数据透视's population portrait.
+                # Birth date (or none) and sex (or none), for 数据透视's population portrait.
                 type(user).objects.filter(pk=user.pk).update(
-                    birth_date=dt.date(1940, 1, 1) + dt.timedelta(days=(ago * 997 + ci * 331 + len(residents[ci]) * 71) % (365 * 85)),
-                    sex="M" if party else ("F" if review else ""))
+                    birth_date=None if i == 7 else births[i], sex="M" if party else ("F" if review else ""))
                 traveller.move_to(T0 - dt.timedelta(days=ago))
                 m = account_services.request_membership(
                     actor=user, community_id=communities[ci].pk, estate_id=estates[ci][ei].pk if ei is not None else None)
+                if address is not None:  # the 楼号/室号 the committee's records give (an import, an edit)
+                    Membership.objects.filter(pk=m.pk).update(building=address[0], room=address[1])
                 if review is not None:
                     approve, hours = review
                     traveller.move_to(min(T0, T0 - dt.timedelta(days=ago) + dt.timedelta(hours=hours)))
@@ -146,6 +182,21 @@ class FiguresEqualDirectCounts(TestCase):
                 places += [figures.place_for(observer, community_id=c.pk) for c in communities if covered(c)]
                 for place in places:
                     self.check_place(place, figures.period_of(period), covered)
+            # The portrait on another day: the same rows, other ages.
+            traveller.move_to(dt.datetime.combine(portrait_day, dt.time(12), tzinfo=dt.UTC))
+            for observer, covered in ((district, lambda c: True), (sub_a, lambda c: c.subdistrict_id == tree.sub_a.pk)):
+                for place in [figures.place_for(observer), *[figures.place_for(observer, subdistrict_id=s.pk)
+                                                             for s in (tree.sub_a, tree.sub_b) if covered(Community(subdistrict_id=s.pk))]]:
+                    self.check_portrait(place, covered, portrait_day)
+
+    def check_portrait(self, place: figures.Place, covered: Callable[[Community], bool], today: dt.date) -> None:
+        expected = portrait_counts(place, covered, today)
+        theme = figures.theme("portrait", place, figures.period_of("30"))
+        by_key = {r.key: r for r in theme.rows}
+        for name, counts in expected.items():
+            for key, row in by_key.items():
+                assert row.values[name] == counts.get(key, 0), ("portrait", today, name, place.name, row.name)
+            assert theme.total.values[name] == sum(counts.values()), ("portrait", today, name, place.name)
 
     def check_place(self, place: figures.Place, period: figures.Period, covered: Callable[[Community], bool]) -> None:
         def within(at: dt.datetime | None) -> bool:
@@ -213,6 +264,20 @@ class FiguresEqualDirectCounts(TestCase):
                                            and m.requested_at <= now - dt.timedelta(hours=24)], place, covered, True, estate_of),
             },
         }
+        # 户覆盖率: registered 户数 per estate, covered = distinct (building, room) among its approved residents.
+        all_estates = list(Estate.objects.select_related("community"))
+        homes = {e.pk: {(m.building, m.room) for m in approved if m.estate_id == e.pk and m.room} for e in all_estates}
+        expected["users"]["households"] = count(all_estates, place, covered, True, lambda e: e.pk,
+                                                lambda e: e.households or 0)
+        expected["users"]["covered"] = count(all_estates, place, covered, True, lambda e: e.pk, lambda e: len(homes[e.pk]))
+        covered_registered = count([e for e in all_estates if e.households is not None], place, covered, True,
+                                   lambda e: e.pk, lambda e: len(homes[e.pk]))
+        users_theme = figures.theme("users", place, period)
+        hh = expected["users"]["households"]
+        pairs = [(r, hh.get(r.key, 0), covered_registered.get(r.key, 0)) for r in users_theme.rows]
+        pairs.append((users_theme.total, sum(hh.values()), sum(covered_registered.values())))
+        for row, h, c in pairs:
+            assert row.values["coverage"] == (round(c * 100 / h, 1) if h else None), (place.name, row.name)
         # 观察 (OB-1): the same stock figures, and at subdistrict/district level the cases open and overdue now.
         expected["overview"] = {"residents": expected["users"]["residents"], "pending": expected["reviews"]["pending"]}
         if place.community is None:
@@ -222,19 +287,7 @@ class FiguresEqualDirectCounts(TestCase):
             expected["overview"]["communities"] = count(
                 [type("R", (), {"community": c})() for c in Community.objects.all()], place, covered)
         # 数据透视: the portrait by age band and sex, and the staff–resident interaction.
-        today = T0.date()
-
-        def age(born: dt.date) -> int:
-            return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-        expected["portrait"] = {
-            "residents": count(approved, place, covered, True, estate_of),
-            "male": count([m for m in approved if m.user.sex == "M"], place, covered, True, estate_of),
-            "female": count([m for m in approved if m.user.sex == "F"], place, covered, True, estate_of),
-            **{key: count([m for m in approved if m.user.birth_date and low <= age(m.user.birth_date) and (
-                high is None or age(m.user.birth_date) < high)], place, covered, True, estate_of)
-               for key, _l, low, high in figures.AGE_BANDS},
-        }
+        expected["portrait"] = portrait_counts(place, covered, T0.date())
         expected["interaction"] = {
             "responses": count([c for c in all_cases if within(c.first_response_at)], place, covered),
             "resolutions": count([c for c in all_cases if within(c.resolved_at)], place, covered),

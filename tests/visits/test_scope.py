@@ -40,14 +40,20 @@ def test_access_visit_hides_drafts_and_other_jurisdictions(tree, people):
 
 
 def test_observer_counts_come_from_the_rollup_per_subdistrict_and_community(tree, people):
+    """The drill-down (observe.drills.visits, which replaced visits' own) reads the VisitStats rollup."""
+    from shequtong.observe import drills, figures
+
     approved(people, tree.comm_a1)
     approved(people, tree.comm_a1)
-    rows = {r["subdistrict"].pk: r for r in selectors.subdistrict_counts(people.district)}
+    period = drills.period_all()
+    theme = drills.visits(figures.place_for(people.district), period)
+    rows = {r.key: r.values for r in theme.rows}
     assert rows[tree.sub_a.pk]["published"] == 2 and rows[tree.sub_a.pk]["problems"] == 4
     assert rows[tree.sub_b.pk]["published"] == 0
-    comms = {r["community"].pk: r for r in selectors.community_counts(people.district, tree.sub_a)}
+    comms = {r.key: r.values for r in drills.visits(figures.place_for(people.district, subdistrict_id=tree.sub_a.pk),
+                                                    period).rows}
     assert comms[tree.comm_a1.pk]["published"] == 2 and comms[tree.comm_a2.pk]["published"] == 0
-    assert [r["subdistrict"].pk for r in selectors.subdistrict_counts(people.sub_b_observer)] == [tree.sub_b.pk]
+    assert [r.key for r in drills.visits(figures.place_for(people.sub_b_observer), period).rows] == [tree.sub_b.pk]
 
 
 @pytest.mark.parametrize(("name", "method", "data"), [

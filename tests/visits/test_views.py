@@ -128,7 +128,7 @@ def test_observer_list_query_count_is_flat(client, tree, people, django_assert_m
     with django_assert_max_num_queries(10):
         assert client.get(reverse("visits:observe_list")).status_code == 200
     with django_assert_max_num_queries(10):
-        assert client.get(reverse("visits:observe")).status_code == 200
+        assert client.get(reverse("observe:visits")).status_code == 200
 
 
 def test_secretary_reviews_and_sends_a_problem_from_the_detail_page(client, tree, people):
@@ -184,9 +184,9 @@ def test_observer_drill_down_reads_the_rollup(client, tree, people):
     approved(people, tree.comm_a1, title="已通过")
     record(people.staff, tree.comm_a1, title="待审核的", submit=True)
     client.force_login(people.sub_observer)
-    home = client.get(reverse("visits:observe")).content.decode()
+    home = client.get(reverse("observe:visits")).content.decode()
     assert tree.sub_a.name in home and tree.sub_b.name not in home
-    sub = client.get(reverse("visits:observe_subdistrict", args=[tree.sub_a.pk])).content.decode()
+    sub = client.get(reverse("observe:visits"), {"subdistrict": tree.sub_a.pk}).content.decode()
     assert tree.comm_a1.name in sub
     listing = client.get(reverse("visits:observe_list"), {"community": tree.comm_a1.pk}).content.decode()
     assert "已通过" in listing and "待审核的" not in listing

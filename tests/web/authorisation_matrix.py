@@ -154,6 +154,7 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET accounts:reviews": {"*": 403, "login": "anonymous", 200: "@committee"},
     "POST accounts:review_action[A]": {"*": 403, "login": "anonymous", 302: "@committee"},
     "POST accounts:review_action[B]": {"*": 403, "login": "anonymous", 302: "@committee"},
+    "GET accounts:households": {"*": 403, "login": "anonymous", 200: "@committee sysadmin"},
     "GET accounts:grants": {"*": 403, "login": "anonymous", 200: "@patrol_chats_a secretary_a secretary_b subdistrict_observer_other security_admin"},
     "POST accounts:grant_revoke[A]": {"*": 403, "login": "anonymous", 302: "@patrol_chats_a secretary_a security_admin", 404: "secretary_b subdistrict_observer_other"},
     "POST accounts:grant_revoke[B]": {"*": 403, "login": "anonymous", 404: "secretary_a subdistrict_observer", 302: "@patrol_chats_b secretary_b security_admin"},
@@ -306,9 +307,9 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET letters:mine": {"*": 200, "login": "anonymous"},
     "GET letters:detail[A]": {"*": 404, "login": "anonymous", 200: "@observers_a @committee_a resident_a"},
     "GET letters:detail[B]": {"*": 404, "login": "anonymous", 200: "@observers_b @committee_b resident_b"},
-    "GET letters:observe": {"*": 403, "login": "anonymous", 200: "@observers"},
-    "GET letters:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
-    "GET letters:observe_subdistrict[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b"},
+    "GET letters:observe": {"*": 403, "login": "anonymous", 302: "@observers"},
+    "GET letters:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 302: "@observers_a", 404: "subdistrict_observer_other"},
+    "GET letters:observe_subdistrict[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 302: "@observers_b"},
     # A letter's photo (issue 14 item 4): whoever may read the letter (author, its committee, patrol and observers over it).
     "GET letters:photo[A]": {"*": 404, "login": "anonymous", 200: "resident_a @committee_a @observers_a"},
     "GET letters:photo[B]": {"*": 404, "login": "anonymous", 200: "resident_b @committee_b @observers_b"},
@@ -352,9 +353,9 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET visits:contact[B]": {"*": 403, "login": "anonymous", 404: "@committee_a", 200: "@committee_b"},
     "GET visits:audio[A]": {"*": 403, "login": "anonymous", 404: "@observers @committee"},
     "GET visits:audio[B]": {"*": 403, "login": "anonymous", 404: "@observers @committee"},
-    "GET visits:observe": {"*": 403, "login": "anonymous", 200: "@observers"},
-    "GET visits:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 200: "@observers_a", 404: "subdistrict_observer_other"},
-    "GET visits:observe_subdistrict[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 200: "@observers_b"},
+    "GET visits:observe": {"*": 403, "login": "anonymous", 302: "@observers"},
+    "GET visits:observe_subdistrict[A]": {"*": 403, "login": "anonymous", 302: "@observers_a", 404: "subdistrict_observer_other"},
+    "GET visits:observe_subdistrict[B]": {"*": 403, "login": "anonymous", 404: "subdistrict_observer", 302: "@observers_b"},
     "GET visits:observe_list": {"*": 403, "login": "anonymous", 200: "@observers"},
     # --- epidemic (疫情防控, issue 15): residents report and see their own; the committee ("epidemic")
     # answers and keeps archives; subdistrict/district officials ("epidemic_observe", not the
@@ -414,6 +415,8 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET observe:search": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET observe:feed": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET observe:me": {"*": 403, "login": "anonymous", 200: "@observers"},
+    "GET observe:letters": {"*": 403, "login": "anonymous", 200: "@observers"},
+    "GET observe:visits": {"*": 403, "login": "anonymous", 200: "@observers"},
     # The stream exists only with Redis under ASGI (the test client is WSGI, without Redis).
     "GET observe:feed_stream": {"*": 403, "login": "anonymous", 404: "@observers"},
     # 关注/收藏 (OB-7): whoever may view the thing may follow or favourite it (an empty POST follows;

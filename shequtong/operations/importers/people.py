@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q
 
-from shequtong.accounts import names
+from shequtong.accounts import households, names, population
 from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import ADMIN_ROLES, MIN_LEVEL, Role
 from shequtong.accounts.services import id_number_index, phone_index
@@ -219,6 +219,7 @@ class ResidentImporter(_PeopleImporter):
         now = clock.now()
         new_memberships, new_grants, changed_memberships, moved_grants = [], [], [], []
         bumps: Counter[tuple[int, int, str]] = Counter()
+        moved_from: set[int | None] = set()
         for r in wanted:
             uid = by_id[r.person.id_index]
             changed = False
@@ -231,6 +232,7 @@ class ResidentImporter(_PeopleImporter):
                 if m.status == Membership.Status.PENDING:  # the committee's own list says this person lives here
                     m.status, m.reviewed_at = Membership.Status.APPROVED, now
                     m.review_seconds = max(0, int((now - m.requested_at).total_seconds()))
+                moved_from.add(m.estate_id)
                 m.estate_id, m.building, m.room = r.estate_id, r.building, r.room
                 changed_memberships.append(m)
                 changed = True
@@ -260,6 +262,11 @@ class ResidentImporter(_PeopleImporter):
         for (community_id, subdistrict_id, counter), n in bumps.items():
             counters.increment(CommunityStats, keys={"community_id": community_id}, deltas={counter: n},
                                defaults={"subdistrict_id": subdistrict_id})
+        # 户覆盖率: the households of every estate a resident joined, left or moved within.
+        households.refresh_covered({m.estate_id for m in new_memberships} | {m.estate_id for m in changed_memberships}
+                                   | moved_from)
+        # 人口画像: the communities a resident joined or was approved in (accounts.population).
+        population.refresh({m.community_id for m in new_memberships} | {m.community_id for m in changed_memberships})
         return counts, problems
 
 

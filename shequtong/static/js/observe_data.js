@@ -22,9 +22,15 @@
       legend: { top: 0, textStyle: { fontSize: font } },
       grid: { left: 44, right: 12, top: c.series.length > 1 ? 36 : 16, bottom: many ? 78 : 40 },
       xAxis: { type: "category", data: c.categories, axisLabel: { interval: 0, rotate: many ? 40 : 0, fontSize: font } },
-      yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: font, formatter: c.unit ? "{value}" + c.unit : "{value}" } },
-      series: c.series.map(function (s) {
-        return { name: s.name, type: c.kind, data: s.data, smooth: c.kind === "line", barMaxWidth: 28 };
+      yAxis: { type: "value", minInterval: 1, max: c.target ? function (v) { return Math.max(v.max, c.target.value * 1.1); } : null, axisLabel: { fontSize: font, formatter: c.unit ? "{value}" + c.unit : "{value}" } },
+      series: c.series.map(function (s, i) {
+        var one = { name: s.name, type: c.kind, data: s.data, smooth: c.kind === "line", barMaxWidth: 28 };
+        if (c.target && i === 0) {  // an indicator (户覆盖率 80%): a dashed line across the chart
+          one.markLine = { symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#d9332e" },
+            label: { formatter: c.target.label, position: "insideEndTop", fontSize: font },
+            data: [{ yAxis: c.target.value }] };
+        }
+        return one;
       })
     };
   }

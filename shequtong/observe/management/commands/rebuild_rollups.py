@@ -1,6 +1,7 @@
 """Nightly: recompute the observer rollups from their source rows and report any drift (observe/rollups.py).
 
-    manage.py rebuild_rollups [--check] [--only community_stats,rating_stats,letter_stats,read_counts,case_steps,case_terms]
+    manage.py rebuild_rollups [--check] [--only community_stats,rating_stats,letter_stats,read_counts,case_steps,
+                                               case_terms,covered_households,population_stats,population_days]
 
 Prints one line per drift and a summary; ``--check`` only reports. Exits with
 status 1 when drift was found, so a scheduler (cron, systemd timer) can alert.

@@ -1,0 +1,88 @@
+"""人口画像's rollup: approved memberships per community, sex and birth year (``PopulationStat``).
+
+Ages change every day, so the rollup keeps the birth *year*: a resident's age band
+follows from the year except in the year of a band's boundary, where the birthday
+decides (``observe.figures.portrait`` counts those few from the source rows).
+
+``refresh(community_ids)`` recomputes the rows of these communities from the
+memberships; call it inside the transaction of any change of an approved membership
+(review, import, merge). Birth date and sex are set once, at registration, before
+any membership. The nightly ``rebuild_rollups`` compares every row with the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Coalesce, ExtractYear
+
+from shequtong.places.models import Community
+
+from .models import Membership, PopulationDay, PopulationStat
+
+Key = tuple[int, str, int]  # (community, sex, birth year; 0 = not stored)
+DayKey = tuple[int, Any]  # (community, birth date)
+
+
+def counts(memberships: QuerySet[Membership]) -> dict[Key, int]:
+    """Approved memberships among `memberships` per (community, sex, birth year): one grouped query."""
+    rows = (memberships.filter(status=Membership.Status.APPROVED).order_by()
+            .annotate(year=Coalesce(ExtractYear("user__birth_date"), 0))
+            .values("community_id", "user__sex", "year").annotate(n=Count("pk")))
+    return {(r["community_id"], r["user__sex"] or "", r["year"]): r["n"] for r in rows}
+
+
+def day_counts(memberships: QuerySet[Membership]) -> dict[DayKey, int]:
+    """Approved memberships with a stored birth date per (community, birth date)."""
+    rows = (memberships.filter(status=Membership.Status.APPROVED, user__birth_date__isnull=False).order_by()
+            .values("community_id", "user__birth_date").annotate(n=Count("pk")))
+    return {(r["community_id"], r["user__birth_date"]): r["n"] for r in rows}
+
+
+def refresh(community_ids: Iterable[int | None]) -> None:
+    """Recompute the rollup rows of these communities (locked, so concurrent refreshes queue)."""
+    ids = sorted({i for i in community_ids if i is not None})
+    if not ids:
+        return
+    subs = dict(Community.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "subdistrict_id"))
+    fresh = counts(Membership.objects.filter(community_id__in=ids))
+    write(fresh, subs, PopulationStat.objects.filter(community_id__in=ids))
+    write_days(day_counts(Membership.objects.filter(community_id__in=ids)), subs,
+               PopulationDay.objects.filter(community_id__in=ids))
+
+
+def write(fresh: dict[Key, int], subs: dict[int, Any], existing: QuerySet[PopulationStat]) -> None:
+    """Make `existing` rows equal `fresh`: update the changed, delete the gone, insert the new."""
+    stored = {(r.community_id, r.sex, r.birth_year): r for r in existing}
+    gone = [r.pk for k, r in stored.items() if k not in fresh]
+    if gone:
+        PopulationStat.objects.filter(pk__in=gone).delete()
+    changed = []
+    for k, n in fresh.items():
+        row = stored.get(k)
+        if row is not None and row.people != n:
+            row.people = n
+            changed.append(row)
+    PopulationStat.objects.bulk_update(changed, ["people"], batch_size=1000)
+    PopulationStat.objects.bulk_create(
+        [PopulationStat(community_id=c, subdistrict_id=subs[c], sex=sex, birth_year=year, people=n)
+         for (c, sex, year), n in fresh.items() if (c, sex, year) not in stored], batch_size=1000)
+
+
+def write_days(fresh: dict[DayKey, int], subs: dict[int, Any], existing: QuerySet[PopulationDay]) -> None:
+    stored = {(r.community_id, r.birth_date): r for r in existing}
+    gone = [r.pk for k, r in stored.items() if k not in fresh]
+    if gone:
+        PopulationDay.objects.filter(pk__in=gone).delete()
+    changed = []
+    for k, n in fresh.items():
+        row = stored.get(k)
+        if row is not None and row.people != n:
+            row.people = n
+            changed.append(row)
+    PopulationDay.objects.bulk_update(changed, ["people"], batch_size=1000)
+    PopulationDay.objects.bulk_create(
+        [PopulationDay(community_id=c, subdistrict_id=subs[c], birth_date=day, people=n)
+         for (c, day), n in fresh.items() if (c, day) not in stored], batch_size=2000)

@@ -1,0 +1,170 @@
+"""The apps' observer drill-downs on observe's one drill-down component (figures.Theme + observe/_drill.html).
+
+人民信箱 (letters, LB-5) and 我与群众面对面 (visits, FV-5) were each a page per level with its
+own scope look-up and template; here each is a theme like 数据's: the observer's place
+(scope-checked by figures.place_for), one row per child place with its figures, sorted
+by what needs attention, zero rows folded, the breadcrumb back, a chart and an XLSX.
+The apps' lists (a community's letters, the visit records) stay the leaves the rows open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from shequtong.common import clock
+from shequtong.common.categories import Category
+
+from .figures import (
+    Chart,
+    Column,
+    Period,
+    Place,
+    Theme,
+    _build,
+    _pct,
+    _per_child_chart,
+    grouped,
+    merge,
+)
+
+ALL_TIME = "all"
+
+
+def period_all() -> Period:
+    """全部: the drill-downs' default (the pages they replace counted every letter)."""
+    return Period(ALL_TIME, 0, str(_("全部")), clock.day_start(dt.date(2000, 1, 1)), clock.now())
+
+
+# --- 人民信箱 ----------------------------------------------------------------------------
+
+def letters(place: Place, period: Period) -> Theme:
+    """Letters per subdistrict → community (the daily rollup ``LetterStat``) → estate (the letters themselves)."""
+    from shequtong.letters.models import Letter, LetterStat
+
+    community = place.community
+    if community is not None:
+        rows_qs = Letter.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
+        raw = grouped(place, rows_qs, {"letters": Count("pk")}, estate_field="estate_id")
+    else:
+        stats = LetterStat.objects.filter(day__gte=period.start.date(), day__lte=clock.today())
+        raw = grouped(place, stats, {"letters": Sum("letters")})
+        if place.subdistrict is None:
+            # Communities, and communities that wrote, per subdistrict (hash aggregates over the rollup).
+            writing: dict[int | None, dict[str, int]] = {}
+            for sub_id, n in (place.scope.filter(stats).order_by().values("subdistrict_id", "community_id")
+                              .annotate(n=Sum("letters")).values_list("subdistrict_id", "n")):
+                w = writing.setdefault(sub_id, {"writing": 0})
+                w["writing"] += 1 if n else 0
+            counts = {r["subdistrict_id"]: {"communities": r["n"]} for r in
+                      place.scope.communities().order_by().values("subdistrict_id").annotate(n=Count("pk"))}
+            raw = merge(raw, writing, counts)
+    total_letters = sum(v.get("letters", 0) for v in raw.values())
+    columns = [
+        *([Column("communities", str(_("居村委"))), Column("writing", str(_("提出问题的居村委")))]
+          if place.level == "district" else []),
+        Column("letters", str(_("问题/建议"))),
+        Column("share", str(_("占比")), "pct", chart=False),
+    ]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v.get(k, 0) for k in ("communities", "writing", "letters")}
+        out["share"] = _pct(out["letters"], total_letters)
+        return out
+
+    rows, total = _build("letters", "", place, period, columns, raw, derive, "letters", by_estate=True)
+    t = Theme("letters", str(_("人民信箱")), place, period, columns, rows, total, attention="letters")
+    t.headline = [(str(_("问题/建议")), total.values["letters"], "int"), (place.child_label, len(rows), "int")]
+    t.charts = [_per_child_chart("letters-by-place", str(_("各{0}问题/建议").format(place.child_label)), rows,
+                                 [("letters", str(_("问题/建议")))])]
+    by_category = _letter_categories(place, period)
+    t.charts.append(Chart("letters-by-category", "bar", str(_("按问题分类")), [str(c.label) for c in Category],
+                          [{"name": str(_("问题/建议")), "data": [by_category.get(c.value, 0) for c in Category]}]))
+    here = f"?subdistrict={place.subdistrict.pk}" if place.subdistrict is not None else ""
+    if community is None:
+        t.links_title = str(_("按问题分类（点击查看各街镇分布）"))
+        t.links = [(str(c.label), reverse("letters:observe_category", args=[c.value]) + here, by_category.get(c.value, 0))
+                   for c in Category]
+    else:
+        t.links_title = str(_("本居村委的问题/建议"))
+        t.links = [(str(_("查看全部问题/建议")), reverse("letters:observe_community", args=[community.pk]),
+                    total.values["letters"])]
+        # An estate opens its letters (estate=0: the letters without one, letters.selectors.NO_ESTATE).
+        t.row_link = lambda r: reverse("letters:observe_community", args=[community.pk]) + f"?estate={r.key or 0}"
+    return t
+
+
+def _letter_categories(place: Place, period: Period) -> dict[str, int]:
+    from shequtong.letters.models import Letter, LetterStat
+
+    if place.community is not None:
+        qs: Any = place.scope.filter(Letter.objects.filter(community=place.community, created_at__gte=period.start,
+                                                           created_at__lte=period.end))
+        return dict(qs.order_by().values_list("category").annotate(n=Count("pk")))
+    qs = place.scope.filter(LetterStat.objects.filter(day__gte=period.start.date()))
+    if place.subdistrict is not None:
+        qs = qs.filter(subdistrict_id=place.subdistrict.pk)
+    return {k: n or 0 for k, n in qs.order_by().values_list("category").annotate(n=Sum("letters"))}
+
+
+# --- 我与群众面对面 -------------------------------------------------------------------------
+
+VISIT_COLUMNS = (("published", _("记录总数（已通过/已归档）")), ("archived", _("已归档")), ("problems", _("现场问题")),
+                 ("cases", _("记录到问题跟踪")))
+
+
+def visits(place: Place, period: Period) -> Theme:
+    """Published 面对面 records per subdistrict → community (the ``VisitStats`` rollup); a community opens its records."""
+    from shequtong.visits.models import VisitStats
+
+    raw = grouped(place, VisitStats.objects.all(), {k: Sum(k) for k, _l in VISIT_COLUMNS})
+    columns = [Column(k, str(label)) for k, label in VISIT_COLUMNS]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        return {k: v.get(k, 0) for k, _l in VISIT_COLUMNS}
+
+    rows, total = _build("visits", "", place, None, columns, raw, derive, "published")
+    t = Theme("visits", str(_("我与群众面对面")), place, None, columns, rows, total, attention="published")
+    t.headline = [(str(label), total.values[k], "int") for k, label in VISIT_COLUMNS]
+    t.charts = [_per_child_chart("visits-by-place", str(_("各{0}面对面记录").format(place.child_label)), rows,
+                                 [("published", str(_("记录数"))), ("problems", str(_("现场问题")))])]
+    list_url = reverse("visits:observe_list")
+    if place.subdistrict is not None or place.community is not None:
+        # A community's row opens its records (the community has no finer figures).
+        t.row_link = lambda r: f"{list_url}?community={r.key}" if r.key is not None else None
+    where = (f"?community={place.community.pk}" if place.community is not None
+             else f"?subdistrict={place.subdistrict.pk}" if place.subdistrict is not None else "")
+    t.links_title = str(_("面对面记录"))
+    t.links = [(str(_("查看全部记录")), list_url + where, total.values["published"])]
+    t.extra_template = "visits/_observe_extra.html"
+    return t
+
+
+def visits_extra(user: Any) -> dict[str, Any]:
+    """What the 面对面 page keeps above its table: the records waiting for this observer's review, the search."""
+    from shequtong.visits import selectors as visit_selectors
+    from shequtong.visits.models import PUBLISHED_STATUSES, Status, VisitType
+
+    return {"to_review": list(visit_selectors.upper_review_queue(user)[:20]), "types": VisitType.choices,
+            "statuses": [(s, Status(s).label) for s in PUBLISHED_STATUSES], "list_url": reverse("visits:observe_list")}
+
+
+DRILLS: dict[str, tuple[Any, Any]] = {
+    "letters": (_("人民信箱"), letters),
+    "visits": (_("我与群众面对面"), visits),
+}
+# Page context a drill keeps beside its table, read for the observer (not the place).
+EXTRAS: dict[str, Any] = {"visits": visits_extra}
+# The drill-downs count over all time unless a period is picked.
+PERIODS: dict[str, Any] = {ALL_TIME: _("全部")}
+
+
+def period_of(code: str | None) -> Period:
+    from .figures import PERIODS as DATA_PERIODS
+    from .figures import period_of as data_period
+
+    return data_period(code) if code in DATA_PERIODS else period_all()
