@@ -22,10 +22,10 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int = 20) -> Page:
     start = (number - 1) * per_page
     rows = list(items[start:start + per_page + 1])
     if len(rows) > per_page:
-        return paginator._get_page(rows[:per_page], number, paginator)
+        return Page(rows[:per_page], number, paginator)
     if rows or number == 1:
         paginator.__dict__["count"] = start + len(rows)  # Paginator.count is a cached_property
-        return paginator._get_page(rows, number, paginator)
+        return Page(rows, number, paginator)
     return paginator.get_page(number)  # past the end: Django's last page
 
 
