@@ -35,6 +35,10 @@ max_requests_jitter = 500
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
+# gunicorn's control socket (gunicornc) defaults to ~/.gunicorn/gunicorn.ctl, one path for both the
+# web and the live process of the same user: under systemd each gets its own runtime directory.
+if os.environ.get("RUNTIME_DIRECTORY"):
+    control_socket = str(Path(os.environ["RUNTIME_DIRECTORY"].split(":")[0]) / "gunicorn.ctl")
 
 
 def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature

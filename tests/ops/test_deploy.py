@@ -332,6 +332,13 @@ def test_gunicorn_configuration_loads(tmp_path, monkeypatch):
     (tmp_path / "prom" / "counter_1.db").write_bytes(b"old")
     namespace["on_starting"](None)
     assert list((tmp_path / "prom").iterdir()) == []
+    assert "control_socket" not in namespace  # gunicorn's default outside systemd
+    monkeypatch.setenv("RUNTIME_DIRECTORY", "/run/shequtong-live")
+    namespace = {}
+    exec(compile((DEPLOY / "gunicorn.conf.py").read_text(encoding="utf-8"), "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 - our own file
+    # Under systemd the web and the live process (same user, same HOME) each get their own control socket.
+    assert namespace["control_socket"] == "/run/shequtong-live/gunicorn.ctl"
+    monkeypatch.delenv("RUNTIME_DIRECTORY")
     # The web process (WSGI) and the live process (gunicorn's own ASGI worker), as compose and systemd run them.
     for app in (["shequtong.wsgi"], ["-k", "asgi", "shequtong.asgi:application"]):
         gunicorn = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--check-config", "-c", str(DEPLOY / "gunicorn.conf.py"),
