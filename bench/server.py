@@ -94,11 +94,14 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
-def render_nginx(listen: str, upstream: str, max_conns: int) -> str:
-    """deploy/nginx's server block with its four placeholders filled (nginx's own $variables untouched)."""
+def render_nginx(listen: str, upstream: str, max_conns: int, live_upstream: str | None = None) -> str:
+    """deploy/nginx's server block with its five placeholders filled (nginx's own $variables untouched).
+
+    The streams' upstream defaults to gunicorn itself: under WSGI they answer 404 and the pages poll.
+    """
     text = NGINX_TEMPLATE.read_text(encoding="utf-8")
-    for name, value in {"LISTEN": listen, "UPSTREAM": upstream, "MAX_CONNS": str(max_conns),
-                        "BUSY_ROOT": str(NGINX_TEMPLATE.parent)}.items():
+    for name, value in {"LISTEN": listen, "UPSTREAM": upstream, "LIVE_UPSTREAM": live_upstream or upstream,
+                        "MAX_CONNS": str(max_conns), "BUSY_ROOT": str(NGINX_TEMPLATE.parent)}.items():
         text = text.replace("${" + name + "}", value)
     return text
 

@@ -190,6 +190,10 @@ if SCRATCH:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A second process under ASGI serves the Server-Sent Events URLs, which nginx routes to it
+# (deploy/: the `live` service, shequtong-live.service): pages rendered under WSGI then offer
+# them (chats.live.offered). Only with Redis; the stream views still answer only under ASGI.
+LIVE_PROCESS = env_bool("LIVE_PROCESS", False)
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # Short timeouts: a Redis that is gone must cost little (common/redis_cache.py serves without it).

@@ -6,6 +6,9 @@ so permissions and rendering live in one place. Without REDIS_URL (the
 embedded mode) nothing is published and pages poll every few seconds. With
 it, and when served under ASGI (Django would buffer an async stream to its
 end under WSGI), pages hold an EventSource and poll rarely, as a safety net.
+In production the pages are served under WSGI and a second process under ASGI
+serves only the stream URLs, which nginx routes to it (deploy/: `live`,
+shequtong-live.service); LIVE_PROCESS tells the WSGI process to offer them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,22 @@ KEEPALIVE_SECONDS = 15
 
 def enabled() -> bool:
     return bool(getattr(settings, "REDIS_URL", ""))
+
+
+def served(request: HttpRequest) -> bool:
+    """Whether this process may answer a stream: Redis, and ASGI (WSGI would buffer it to its end)."""
+    from django.core.handlers.asgi import ASGIRequest
+
+    return enabled() and isinstance(request, ASGIRequest)
+
+
+def offered(request: HttpRequest) -> bool:
+    """Whether a page offers its stream URL: this process serves streams, or the live process does.
+
+    settings.LIVE_PROCESS says nginx routes the stream URLs to a separate ASGI process
+    (docs/operations.md "Live updates"), so a page rendered under WSGI can offer them.
+    """
+    return served(request) or (enabled() and bool(getattr(settings, "LIVE_PROCESS", False)))
 
 
 def channel(group_id: int) -> str:

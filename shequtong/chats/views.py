@@ -7,7 +7,6 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django import forms
 from django.contrib import messages
-from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,12 +73,12 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _streams(request: HttpRequest) -> bool:
-    """Offer Server-Sent Events only with Redis and under ASGI.
+    """Offer Server-Sent Events only with Redis and an ASGI process for the stream (live.offered).
 
-    Under WSGI Django would buffer an async stream to its end, so the page
-    would learn nothing live and a worker would be held: poll instead.
+    Under WSGI Django would buffer an async stream to its end, so without the
+    live process the page would learn nothing live: poll instead.
     """
-    return live.enabled() and isinstance(request, ASGIRequest)
+    return live.offered(request)
 
 
 def _poll_seconds(request: HttpRequest) -> int:
@@ -228,7 +227,7 @@ def send(request: AuthedRequest, group_id: int) -> HttpResponse:
 @access.login
 async def stream(request: HttpRequest, group_id: int) -> StreamingHttpResponse:
     """Server-Sent Events for one group (with Redis, under ASGI); each event says "poll now"."""
-    if not _streams(request):
+    if not live.served(request):
         raise Http404
     user = await request.auser()
     if not isinstance(user, User):  # access.login lets only signed-in people through

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -90,14 +89,14 @@ def wall_data(request: AuthedRequest) -> JsonResponse:
 
 
 def wall_streams(request: HttpRequest) -> bool:
-    """Server-Sent Events only with Redis and under ASGI (WSGI would buffer the stream): chats' rule."""
-    return live.enabled() and isinstance(request, ASGIRequest)
+    """Offer Server-Sent Events only with Redis and an ASGI process for the stream: chats' rule."""
+    return live.offered(request)
 
 
 @access.capability("observe")
 async def wall_stream(request: HttpRequest) -> StreamingHttpResponse:
     """SSE (Redis, ASGI): a `message` event whenever the worker's precomputed figures changed ("fetch now")."""
-    if not wall_streams(request):
+    if not live.served(request):
         raise Http404
     response = StreamingHttpResponse(live.relay([services.FIGURES_CHANNEL], seconds=live.STREAM_SECONDS,
                                                 data=lambda raw: "1"), content_type="text/event-stream")

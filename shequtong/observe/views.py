@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from shequtong.accounts import audit, scope
 from shequtong.accounts import services as account_services
 from shequtong.accounts.typing import AuthedRequest
+from shequtong.chats import live
 from shequtong.common import access, clock, registry
 from shequtong.common.pagination import page_number, query_without_page
 
@@ -172,10 +173,8 @@ POLL_SECONDS_WITH_STREAM = 30  # with Redis under ASGI the stream says when; pol
 
 
 def feed_streams(request: HttpRequest) -> bool:
-    """Server-Sent Events only with Redis and under ASGI (WSGI would buffer the stream): chats' rule."""
-    from django.core.handlers.asgi import ASGIRequest
-
-    return feed.enabled() and isinstance(request, ASGIRequest)
+    """Offer Server-Sent Events only with Redis and an ASGI process for the stream: chats' rule."""
+    return feed.enabled() and live.offered(request)
 
 
 def feed_context(request: AuthedRequest, tab: str) -> dict[str, object]:
@@ -212,7 +211,7 @@ def feed_fragment(request: AuthedRequest) -> HttpResponse:
 @access.capability("observe")
 async def feed_stream(request: HttpRequest) -> StreamingHttpResponse:
     """Server-Sent Events for the observer's subdistricts (Redis, ASGI); each event means "poll now"."""
-    if not feed_streams(request):
+    if not (feed.enabled() and live.served(request)):
         raise Http404
     user = await request.auser()
     channels = await sync_to_async(feed.channels_for)(user)  # type: ignore[arg-type]

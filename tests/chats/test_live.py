@@ -109,3 +109,23 @@ def test_under_wsgi_pages_keep_polling_even_with_redis(client, people, redis_url
     html = client.get(reverse("chats:detail", args=[people.group_a1.pk])).content.decode()
     assert "data-stream-url" not in html and "every 3s" in html
     assert client.get(reverse("chats:stream", args=[people.group_a1.pk])).status_code == 404
+
+
+def test_with_the_live_process_pages_under_wsgi_offer_the_stream_it_serves(client, people, settings):
+    """Production: pages under WSGI, the stream URLs routed by nginx to the ASGI process (LIVE_PROCESS)."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # rendering the page connects to nothing
+    settings.LIVE_PROCESS = True
+    client.force_login(people.alice)
+    url = reverse("chats:stream", args=[people.group_a1.pk])
+    html = client.get(reverse("chats:detail", args=[people.group_a1.pk])).content.decode()
+    assert f'data-stream-url="{url}"' in html and "every 30s" in html
+    # This WSGI process still never streams (it would buffer to the end): only the live process answers.
+    assert client.get(url).status_code == 404
+
+
+def test_the_live_process_offers_nothing_without_redis(client, people, settings):
+    settings.REDIS_URL = ""
+    settings.LIVE_PROCESS = True
+    client.force_login(people.alice)
+    html = client.get(reverse("chats:detail", args=[people.group_a1.pk])).content.decode()
+    assert "data-stream-url" not in html and "every 3s" in html

@@ -26,6 +26,15 @@ def test_under_wsgi_the_wall_polls_and_offers_no_stream(cast, client, settings):
     assert data["tag"] and {"letters", "cases", "overview", "epidemic", "map"} <= set(data)
 
 
+def test_with_the_live_process_the_wall_offers_the_stream_nginx_routes_there(cast, client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.LIVE_PROCESS = True  # deploy/: an ASGI process serves the stream URLs
+    client.force_login(cast.district)
+    html = client.get(reverse("cityops:wall")).content.decode()
+    assert f'data-stream-url="{reverse("cityops:wall_stream")}"' in html
+    assert client.get(reverse("cityops:wall_stream")).status_code == 404  # never from this WSGI process
+
+
 def test_the_precompute_nudges_the_wall_only_when_a_figure_changed(cast, settings, monkeypatch, time_machine):
     published: list[tuple[str, str]] = []
 

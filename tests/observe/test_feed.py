@@ -51,6 +51,17 @@ def test_fragment_answers_news_and_older_pages(client, world: World, tree, cast)
     assert client.get(reverse("observe:feed"), {"after": "garbage"}).status_code == 200
 
 
+def test_with_the_live_process_the_feed_offers_its_stream_and_polls_rarely(client, world: World, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    client.force_login(world.sub_a)
+    html = client.get(reverse("web:home")).content.decode()
+    assert 'data-testid="feed"' in html and "data-stream-url" not in html  # WSGI alone: poll
+    settings.LIVE_PROCESS = True  # deploy/: an ASGI process serves the stream URLs
+    html = client.get(reverse("web:home")).content.decode()
+    assert f'data-stream-url="{reverse("observe:feed_stream")}"' in html and "every 30s" in html
+    assert client.get(reverse("observe:feed_stream")).status_code == 404  # never from this WSGI process
+
+
 def test_feed_refuses_residents(client, world: World):
     client.force_login(world.resident)
     assert client.get(reverse("observe:feed")).status_code == 403

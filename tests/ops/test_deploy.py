@@ -21,12 +21,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.urls import resolve
+from django.urls import resolve, reverse
+
+from shequtong.chats import live as chats_live
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
-SERVICES = {"nginx", "app", "worker", "migrate", "postgres", "redis", "backup"}
+SERVICES = {"nginx", "app", "live", "worker", "migrate", "postgres", "redis", "backup"}
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
@@ -81,8 +83,22 @@ def test_compose_has_the_whole_platform_and_consistent_dependencies(compose):
     probe = " ".join(app["healthcheck"]["test"])
     path = re.search(r"http://127\.0\.0\.1:8000(/\w+)", probe).group(1)
     assert resolve(path).view_name == "web:healthz"
+    # The live process: the same app under gunicorn's ASGI worker, on its own port, probed there.
+    live = services["live"]
+    assert live["command"] == ["gunicorn", "-c", "deploy/gunicorn.conf.py", "-k", "asgi", "shequtong.asgi:application"]
+    assert live["image"] == app["image"] and live["build"] == app["build"]
+    live_port = live["environment"]["GUNICORN_BIND"].rsplit(":", 1)[1]
+    assert live_port != app["environment"]["GUNICORN_BIND"].rsplit(":", 1)[1]
+    live_probe = re.search(r"http://127\.0\.0\.1:(\d+)(/\w+)", " ".join(live["healthcheck"]["test"]))
+    assert live_probe.group(1) == live_port and resolve(live_probe.group(2)).view_name == "web:healthz"
+    assert live["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert live["depends_on"]["redis"]["condition"] == "service_healthy"  # streams relay Redis pub/sub
+    assert services["nginx"]["depends_on"]["live"]["condition"] == "service_healthy"
+    assert services["nginx"]["environment"]["LIVE_UPSTREAM"] == f"live:{live_port}"
+    # Pages rendered by the WSGI app offer the streams only because the live process serves them.
+    assert services["app"]["environment"]["LIVE_PROCESS"] == "1"
     # The same settings for every process made from the app image (merged from x-app).
-    for name in ("app", "worker", "migrate", "backup"):
+    for name in ("app", "live", "worker", "migrate", "backup"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://shequtong:") and env["REDIS_URL"] == "redis://redis:6379/0"
         assert services[name]["env_file"][0]["path"] == "shequtong.env"
@@ -130,7 +146,7 @@ def test_every_variable_is_documented_and_every_documented_variable_is_read(comp
     env_keys = set()
     for service in compose["services"].values():
         env_keys |= set((service.get("environment") or {}).keys())
-    nginx_only = {"LISTEN", "UPSTREAM", "MAX_CONNS", "BUSY_ROOT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD",
+    nginx_only = {"LISTEN", "UPSTREAM", "LIVE_UPSTREAM", "MAX_CONNS", "BUSY_ROOT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD",
                   "GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_THREADS"}
     assert env_keys - nginx_only <= reads, env_keys - nginx_only - reads
     gunicorn = (DEPLOY / "gunicorn.conf.py").read_text(encoding="utf-8")
@@ -171,8 +187,9 @@ def test_nginx_accepts_the_configuration_compose_assembles(compose, tmp_path):
     env = {k: str(v) for k, v in nginx["environment"].items()}
     env["MAX_CONNS"] = _envsubst(env["MAX_CONNS"], {}).replace("${NGINX_MAX_CONNS:-48}", "48")
     # nginx resolves upstream host names when it loads; "app" exists only in compose's network.
-    assert env["UPSTREAM"] == "app:8000"
+    assert env["UPSTREAM"] == "app:8000" and env["LIVE_UPSTREAM"] == "live:8001"
     env["UPSTREAM"] = "127.0.0.1:8000"
+    env["LIVE_UPSTREAM"] = "127.0.0.1:8001"
     tls = tmp_path / "tls"
     tls.mkdir()
     _self_signed(tls)
@@ -208,8 +225,60 @@ def test_nginx_accepts_the_configuration_compose_assembles(compose, tmp_path):
     assert "listen 443 ssl backlog=4096;" in server
     assert "limit_conn shequtong_app 48;" in server and "X-Request-ID $request_id" in server
     assert re.search(r"location = /metrics \{\s*return 404;", server)
+    _assert_streams_go_to_the_live_process(server, live_upstream="127.0.0.1:8001", app_cap="48")
     tls_conf = (confd / "00-tls.conf").read_text()
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in tls_conf and "TLSv1 " not in tls_conf
+
+
+STREAM_URLS = {"chats:stream": [1], "observe:feed_stream": [], "cityops:wall_stream": []}
+
+
+def _locations(server: str) -> list[tuple[str, str, str]]:
+    """(modifier, pattern, body) of each location block of the rendered server block."""
+    return [(m.group(1) or "", m.group(2), m.group(3))
+            for m in re.finditer(r"^    location\s+(=|~)?\s*(\S+)\s*\{(.*?)^    \}", server, re.M | re.S)]
+
+
+def _location_for(server: str, path: str) -> tuple[str, str, str]:
+    """The location nginx picks for a path: exact, then the first matching regex, else the prefix."""
+    locations = _locations(server)
+    for location in locations:
+        if location[0] == "=" and location[1] == path:
+            return location
+    for location in locations:
+        if location[0] == "~" and re.search(location[1], path):
+            return location
+    return next(loc for loc in locations if loc[0] == "" and path.startswith(loc[1]))
+
+
+def _directives(body: str, name: str) -> list[str]:
+    return [m.group(1).strip() for m in re.finditer(rf"^\s*{name}\s+([^;]*);", body, re.M)]
+
+
+def _assert_streams_go_to_the_live_process(server: str, *, live_upstream: str, app_cap: str) -> None:
+    """Each stream URL (from Django's resolver, so a renamed URL fails here) goes to the live upstream,
+    unbuffered, with a read timeout above the stream's life and its own connection caps."""
+    upstream = re.search(r"upstream shequtong_live \{\s*server ([^;]+);", server)
+    assert upstream is not None and upstream.group(1) == live_upstream
+    page = _location_for(server, "/")
+    assert _directives(page[2], "proxy_pass") == ["http://shequtong"]
+    for name, args in STREAM_URLS.items():
+        path = reverse(name, args=args)
+        modifier, pattern, body = _location_for(server, path)
+        assert modifier == "~", (path, pattern)
+        assert _directives(body, "proxy_pass") == ["http://shequtong_live"], path
+        assert _directives(body, "proxy_buffering") == ["off"] and _directives(body, "proxy_cache") == ["off"]
+        timeout = _directives(body, "proxy_read_timeout")
+        assert len(timeout) == 1 and int(timeout[0].removesuffix("s")) > chats_live.STREAM_SECONDS
+        # The same request headers as the pages (client address, scheme, queue stamp, request id).
+        assert _directives(body, "proxy_set_header") == _directives(page[2], "proxy_set_header")
+        # Long-lived: never counted against the app's cap (a location's limit_conn replaces the server's).
+        caps = _directives(body, "limit_conn")
+        assert caps and not [c for c in caps if c.startswith("shequtong_app")], caps
+    # The server-level cap still holds for the pages, and only the stream URLs leave them.
+    assert f"limit_conn shequtong_app {app_cap};" in server
+    for path in (reverse("chats:detail", args=[1]), reverse("observe:feed"), reverse("cityops:wall_data"), "/chats/1/stream/x/"):
+        assert _directives(_location_for(server, path)[2], "proxy_pass") == ["http://shequtong"], path
 
 
 def test_the_systemd_units_run_the_same_processes():
@@ -219,20 +288,33 @@ def test_the_systemd_units_run_the_same_processes():
         parser.optionxform = str  # type: ignore[assignment, method-assign]
         parser.read_string(path.read_text(encoding="utf-8"))
         units[path.name] = parser
-    assert set(units) == {"shequtong-web.service", "shequtong-worker.service", "shequtong-backup.service",
-                          "shequtong-backup.timer"}
+    assert set(units) == {"shequtong-web.service", "shequtong-live.service", "shequtong-worker.service",
+                          "shequtong-backup.service", "shequtong-backup.timer"}
     web, worker, bkp = units["shequtong-web.service"], units["shequtong-worker.service"], units["shequtong-backup.service"]
+    live = units["shequtong-live.service"]
     assert web["Service"]["ExecStart"].endswith("gunicorn -c deploy/gunicorn.conf.py shequtong.wsgi")
+    assert live["Service"]["ExecStart"].endswith("gunicorn -c deploy/gunicorn.conf.py -k asgi shequtong.asgi:application")
+    # Its own runtime directory (stopping one must not remove the other's metrics) and its own port,
+    # the one nginx-shequtong.conf renders LIVE_UPSTREAM with; the web process offers the streams.
+    assert live["Service"]["RuntimeDirectory"] != web["Service"]["RuntimeDirectory"]
+    # Every Environment= line (configparser keeps only the last of repeated keys).
+    web_env, live_env = (" ".join(re.findall(r"^Environment=(.*)$", (DEPLOY / "systemd" / name).read_text(), re.M)).split()
+                         for name in ("shequtong-web.service", "shequtong-live.service"))
+    assert "LIVE_PROCESS=1" in live_env and "LIVE_PROCESS=1" in web_env
+    assert f"PROMETHEUS_MULTIPROC_DIR=/run/{live['Service']['RuntimeDirectory']}/prometheus" in live_env
+    live_bind = next(v.removeprefix("GUNICORN_BIND=") for v in live_env if v.startswith("GUNICORN_BIND="))
+    assert f"GUNICORN_BIND={live_bind}" not in web_env
     assert worker["Service"]["ExecStart"].endswith("python manage.py worker")
     assert "manage.py backup" in bkp["Service"]["ExecStart"] and "--offsite" in bkp["Service"]["ExecStart"]
-    for unit in (web, worker, bkp):
+    for unit in (web, live, worker, bkp):
         service = unit["Service"]
         assert service["User"] == "shequtong" and service["EnvironmentFile"] == "/etc/shequtong/shequtong.env"
         assert service["WorkingDirectory"] == "/opt/shequtong" and service["ProtectSystem"] == "strict"
-    assert "PROMETHEUS_MULTIPROC_DIR=/run/shequtong/prometheus" in web["Service"]["Environment"]
+    assert "PROMETHEUS_MULTIPROC_DIR=/run/shequtong/prometheus" in web_env
     assert web["Service"]["RuntimeDirectory"] == "shequtong"
     assert units["shequtong-backup.timer"]["Timer"]["OnCalendar"]
     nginx = (DEPLOY / "systemd" / "nginx-shequtong.conf").read_text(encoding="utf-8")
+    assert f"LIVE_UPSTREAM={live_bind}" in nginx and "${LIVE_UPSTREAM}" in nginx
     for included in re.findall(r"^include /opt/shequtong/(\S+);", nginx, re.M):
         assert (ROOT / included).is_file(), included
     if shutil.which("systemd-analyze"):
@@ -250,12 +332,24 @@ def test_gunicorn_configuration_loads(tmp_path, monkeypatch):
     (tmp_path / "prom" / "counter_1.db").write_bytes(b"old")
     namespace["on_starting"](None)
     assert list((tmp_path / "prom").iterdir()) == []
-    gunicorn = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--check-config", "-c", str(DEPLOY / "gunicorn.conf.py"),
-                "shequtong.wsgi"]
-    result = subprocess.run(gunicorn, cwd=ROOT, capture_output=True, text=True, check=False,  # noqa: S603
-                            env={**os.environ, "DJANGO_DEBUG": "1", "SHEQUTONG_NO_DOTENV": "1",
-                                 "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom")})
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert "control_socket" not in namespace  # gunicorn's default outside systemd
+    monkeypatch.setenv("RUNTIME_DIRECTORY", "/run/shequtong-live")
+    namespace = {}
+    exec(compile((DEPLOY / "gunicorn.conf.py").read_text(encoding="utf-8"), "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 - our own file
+    # Under systemd the web and the live process (same user, same HOME) each get their own control socket.
+    assert namespace["control_socket"] == "/run/shequtong-live/gunicorn.ctl"
+    monkeypatch.delenv("RUNTIME_DIRECTORY")
+    # The web process (WSGI) and the live process (gunicorn's own ASGI worker), as compose and systemd run them.
+    for app in (["shequtong.wsgi"], ["-k", "asgi", "shequtong.asgi:application"]):
+        gunicorn = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--check-config", "-c", str(DEPLOY / "gunicorn.conf.py"),
+                    *app]
+        result = subprocess.run(gunicorn, cwd=ROOT, capture_output=True, text=True, check=False,  # noqa: S603
+                                env={**os.environ, "DJANGO_DEBUG": "1", "SHEQUTONG_NO_DOTENV": "1",
+                                     "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"), "GUNICORN_THREADS": "1"})
+        assert result.returncode == 0, result.stdout + result.stderr
+    from gunicorn.workers import SUPPORTED_WORKERS
+
+    assert SUPPORTED_WORKERS["asgi"].endswith("ASGIWorker")
 
 
 def _compose_available() -> bool:
