@@ -137,6 +137,9 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
         raise SystemExit(f"port {port} is already in use: stop that server or choose another --port")
     raise_open_files()  # inherited by the server: its workers hold the users' keep-alive connections
     if SERVER == "granian":
+        if not (BIN / "granian").exists():
+            raise SystemExit("BENCH_SERVER=granian needs granian in the venv: .venv/bin/pip install granian==2.8.7 "
+                             "(a measuring option only, not a dependency: gunicorn serves the app)")
         # Rust HTTP front with the WSGI app on `threads` blocking threads per worker process.
         cmd = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--blocking-threads", str(threads), "--runtime-threads", "1",
