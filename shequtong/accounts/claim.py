@@ -63,13 +63,7 @@ class Claim:
 def claim_errors(data: Claim) -> dict[str, str]:
     """Every format error at once, in the page's field order; reads nothing from the database."""
     errors: dict[str, str] = {}
-    if not data.phone.strip():
-        errors["phone"] = "请输入手机号码"
-    else:
-        try:
-            normalise_phone(data.phone)
-        except InvalidPhone as exc:
-            errors["phone"] = str(exc)
+    services.phone_errors(errors, data.phone)
     if not data.sms_code.strip():
         errors["sms_code"] = "请输入短信验证码"
     proof = _proof(data.id_proof)
@@ -85,13 +79,8 @@ def claim_errors(data: Claim) -> dict[str, str]:
             errors["id_proof"] = str(exc)
     else:
         errors["id_proof"] = "请输入身份证号码后6位，或完整的18位号码"
-    problems = passwords.resident_password_errors(data.password, User(username="", real_name=""))
-    if problems:
-        errors["password"] = "；".join(problems)
-    if data.password2 is not None and data.password and data.password != data.password2:
-        errors["password2"] = "两次输入的密码不一致"
-    if not data.consent:
-        errors["consent"] = "请阅读并同意《个人信息保护说明》"
+    services.password_and_consent_errors(errors, data.password, data.password2, data.consent,
+                                         User(username="", real_name=""))
     return errors
 
 

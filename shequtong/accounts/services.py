@@ -143,32 +143,44 @@ def registration_errors(data: Registration) -> dict[str, str]:
             parse_id_number(data.id_number)
         except InvalidIdNumber as exc:
             errors["id_number"] = str(exc)
-    if not data.phone.strip():
-        errors["phone"] = "请输入手机号码"
-    else:
-        try:
-            normalise_phone(data.phone)
-        except InvalidPhone as exc:
-            errors["phone"] = str(exc)
+    phone_errors(errors, data.phone)
     username = data.username.strip()
     if username:
         if len(username) > 30 or not username.isascii() or not username.replace("-", "").replace("_", "").isalnum():
             errors["username"] = "用户名由字母、数字、下划线或短横线组成，最多30位"
         elif username.isdigit():
             errors["username"] = "用户名不能全是数字"
-    problems = passwords.resident_password_errors(data.password, User(username=username, real_name=real_name))
-    if problems:
-        errors["password"] = "；".join(problems)
-    if data.password2 is not None and data.password and data.password != data.password2:
-        errors["password2"] = "两次输入的密码不一致"
-    if not data.consent:
-        errors["consent"] = "请阅读并同意《个人信息保护说明》"
+    password_and_consent_errors(errors, data.password, data.password2, data.consent,
+                                User(username=username, real_name=real_name))
     if not data.sms_code.strip():
         errors["sms_code"] = "请输入短信验证码"
     code = (data.invite_code or "").strip()
     if code and (len(code) > 12 or not code.isascii() or not code.isalnum()):
         errors["invite_code"] = "邀请码由字母和数字组成"
     return errors
+
+
+def phone_errors(errors: dict[str, str], phone: str) -> None:
+    """The phone field's format error, if any (registration, 认领账号)."""
+    if not phone.strip():
+        errors["phone"] = "请输入手机号码"
+        return
+    try:
+        normalise_phone(phone)
+    except InvalidPhone as exc:
+        errors["phone"] = str(exc)
+
+
+def password_and_consent_errors(errors: dict[str, str], password: str, password2: str | None, consent: bool,
+                                who: User) -> None:
+    """The new password's rules (against `who`'s name), the repeat, and the privacy consent."""
+    problems = passwords.resident_password_errors(password, who)
+    if problems:
+        errors["password"] = "；".join(problems)
+    if password2 is not None and password and password != password2:
+        errors["password2"] = "两次输入的密码不一致"
+    if not consent:
+        errors["consent"] = "请阅读并同意《个人信息保护说明》"
 
 
 def _new_username() -> str:
