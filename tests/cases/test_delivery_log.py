@@ -54,7 +54,17 @@ def _log_html(client, user, case):  # type: ignore[no-untyped-def]
     assert response.status_code == 200
     html = response.content.decode()
     start = html.find('data-testid="delivery-log"')
-    return html[start:html.find("</details>", start)] if start >= 0 else ""
+    if start < 0:
+        return ""
+    # The section ends at its own </details>: each attempt folds a 技术详情 <details> of its own inside.
+    depth, at = 1, html.find(">", start)
+    while depth:
+        opening, closing = html.find("<details", at), html.find("</details>", at)
+        if 0 <= opening < closing:
+            depth, at = depth + 1, opening + 1
+        else:
+            depth, at = depth - 1, closing + 1
+    return html[start:at]
 
 
 def test_committee_staff_see_every_attempt_with_result_latency_and_excerpt(client, world):

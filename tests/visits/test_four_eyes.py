@@ -73,7 +73,7 @@ def test_pages_show_the_review_buttons_to_the_right_people(client, tree, people)
     client.force_login(people.secretary)
     assert "审核通过" not in client.get(url).content.decode()
     client.force_login(people.sub_observer)
-    assert v.title in client.get(reverse("visits:observe")).content.decode()
+    assert v.title in client.get(reverse("visits:observe"), follow=True).content.decode()  # → observe:visits
     assert "审核通过" in client.get(url).content.decode()
     assert client.post(reverse("visits:review", args=[v.pk]), {"decision": "approve"}).status_code == 302
     v.refresh_from_db()
