@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
-from shequtong.common import clock, hooks
+from shequtong.common import clock, hooks, masking
 from shequtong.common.errors import ValidationFailed
 from shequtong.inbox.services import send_system_messages
 
@@ -123,7 +123,8 @@ def notify_followers(event: hooks.StepEvent) -> int:
     sent = 0
     for (target_type, _id), user_ids in by_target.items():
         subject = f"您关注的{SUBJECT_NOUN[target_type]}『{_short(event.title)}』有新进展"
-        body = f"{event.step}" + (f"：{event.note}" if event.note else "") + "。"
+        # Followers are not the raiser: phone and ID numbers in the note reach them masked, as on the case page.
+        body = f"{event.step}" + (f"：{masking.mask_text(event.note)}" if event.note else "") + "。"
         send_system_messages(recipient_ids=user_ids, subject=subject, body=body, link=links[(target_type, _id)])
         sent += len(user_ids)
     return sent

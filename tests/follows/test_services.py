@@ -206,3 +206,13 @@ def test_my_lists_show_what_i_may_view_newest_and_with_new_steps_first(cast: Cas
     post = make_post(cast.resident_a, cast.a, title="收藏的帖子")
     services.favourite(actor=cast.district, target_type="post", target_id=post.pk)
     assert [e.title for e in selectors.favourites(cast.district)] == ["收藏的帖子"]
+
+
+def test_a_followers_notice_masks_numbers_in_the_note(cast: Cast) -> None:
+    """Followers are not the raiser: a phone number in a public note reaches them masked, as on the case page."""
+    case = case_helpers.case(cast.staff_a, cast.a, title="楼道灯不亮")
+    services.follow(actor=cast.district, target_type="case", target_id=case.pk)
+    case_helpers.handle(cast.staff_a, case, "accept")
+    case_helpers.handle(cast.staff_a, case, "reply", note="请联系物业13912345678确认")
+    body = notices(cast.district)[-1].body
+    assert "13912345678" not in body and "139****5678" in body
