@@ -63,9 +63,16 @@
     if (!sel.matches || !sel.matches("select[data-children-url]")) { return; }
     var target = document.getElementById(sel.getAttribute("data-children-target"));
     if (!target) { return; }
-    fetch(sel.getAttribute("data-children-url") + encodeURIComponent(sel.value), { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (items) {
+    // Only the answer to the latest choice fills the target: an earlier, slower answer (the
+    // cleared choice a parent's reload sends) must not overwrite it.
+    var seq = (sel.childrenSeq || 0) + 1;
+    sel.childrenSeq = seq;
+    var load = sel.value
+      ? fetch(sel.getAttribute("data-children-url") + encodeURIComponent(sel.value), { credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+      : Promise.resolve([]);
+    load.then(function (items) {
+        if (seq !== sel.childrenSeq) { return; }
         target.innerHTML = "";
         var first = document.createElement("option");
         first.value = ""; first.textContent = target.getAttribute("data-placeholder") || "请选择";
