@@ -20,11 +20,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
+class _OneRequestHandler(QuietWSGIRequestHandler):
+    """One request per connection. Stopping Django's live server closes its listening socket but
+    not the keep-alive connections its handler threads still serve, so a browser holding one kept
+    getting answers from a "stopped" server and never saw its data go stale."""
+
+    def handle_one_request(self) -> None:
+        super().handle_one_request()
+        self.close_connection = True
+
+
 class _ReusableThread(LiveServerThread):
     """A live server that can bind its port again right after it stopped (Django's refuses: TIME_WAIT)."""
 
     def _create_server(self, connections_override=None):  # type: ignore[no-untyped-def]
-        return self.server_class((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=True,
+        return self.server_class((self.host, self.port), _OneRequestHandler, allow_reuse_address=True,
                                  connections_override=connections_override)
 
 

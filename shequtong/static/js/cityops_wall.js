@@ -200,7 +200,7 @@
         lastTag = d.tag;
         setStatus("更新于 " + hhmm(lastOk), false);
       })
-      .catch(function () { setStatus("数据暂不可用，正在重试…", true); })
+      .catch(function () { failed(); })
       .then(function () {
         window.clearTimeout(timer);
         loading = false;
@@ -234,11 +234,16 @@
   }
 
   // Stale: nothing fresh for two refresh periods plus a minute (data-stale seconds when set).
-  window.setInterval(function () {
-    if (lastOk && Date.now() - lastOk > staleAfter * 1000) {
+  // Once stale, a failed fetch keeps saying so (it used to overwrite it with "暂不可用" every refresh).
+  function stale() { return lastOk && Date.now() - lastOk > staleAfter * 1000; }
+  function failed() {
+    if (stale()) {
       setStatus("数据已过期，最后更新 " + hhmm(lastOk) + "，正在重连…", true);
+    } else {
+      setStatus("数据暂不可用，正在重试…", true);
     }
-  }, 1000);
+  }
+  window.setInterval(function () { if (stale()) { failed(); } }, 1000);
   window.addEventListener("resize", function () {
     Object.keys(charts).forEach(function (k) { charts[k].resize(); });
   });
