@@ -55,34 +55,26 @@ def refresh(community_ids: Iterable[int | None]) -> None:
 
 def write(fresh: dict[Key, int], subs: dict[int, Any], existing: QuerySet[PopulationStat]) -> None:
     """Make `existing` rows equal `fresh`: update the changed, delete the gone, insert the new."""
-    stored = {(r.community_id, r.sex, r.birth_year): r for r in existing}
-    gone = [r.pk for k, r in stored.items() if k not in fresh]
-    if gone:
-        PopulationStat.objects.filter(pk__in=gone).delete()
-    changed = []
-    for k, n in fresh.items():
-        row = stored.get(k)
-        if row is not None and row.people != n:
-            row.people = n
-            changed.append(row)
-    PopulationStat.objects.bulk_update(changed, ["people"], batch_size=1000)
-    PopulationStat.objects.bulk_create(
-        [PopulationStat(community_id=c, subdistrict_id=subs[c], sex=sex, birth_year=year, people=n)
-         for (c, sex, year), n in fresh.items() if (c, sex, year) not in stored], batch_size=1000)
+    _sync(PopulationStat, ("sex", "birth_year"), fresh, subs, existing)
 
 
 def write_days(fresh: dict[DayKey, int], subs: dict[int, Any], existing: QuerySet[PopulationDay]) -> None:
-    stored = {(r.community_id, r.birth_date): r for r in existing}
+    _sync(PopulationDay, ("birth_date",), fresh, subs, existing)
+
+
+def _sync(model: Any, fields: tuple[str, ...], fresh: dict[Any, int], subs: dict[int, Any], existing: QuerySet[Any]) -> None:
+    """Rows keyed by (community, *fields) with a `people` count: one copy of the update/delete/insert."""
+    stored = {(r.community_id, *(getattr(r, f) for f in fields)): r for r in existing}
     gone = [r.pk for k, r in stored.items() if k not in fresh]
     if gone:
-        PopulationDay.objects.filter(pk__in=gone).delete()
+        model.objects.filter(pk__in=gone).delete()
     changed = []
     for k, n in fresh.items():
         row = stored.get(k)
         if row is not None and row.people != n:
             row.people = n
             changed.append(row)
-    PopulationDay.objects.bulk_update(changed, ["people"], batch_size=1000)
-    PopulationDay.objects.bulk_create(
-        [PopulationDay(community_id=c, subdistrict_id=subs[c], birth_date=day, people=n)
-         for (c, day), n in fresh.items() if (c, day) not in stored], batch_size=2000)
+    model.objects.bulk_update(changed, ["people"], batch_size=1000)
+    model.objects.bulk_create(
+        [model(community_id=k[0], subdistrict_id=subs[k[0]], people=n, **dict(zip(fields, k[1:], strict=True)))
+         for k, n in fresh.items() if k not in stored], batch_size=1000)
