@@ -8,6 +8,10 @@ decides (``observe.figures.portrait`` counts those few from the source rows).
 memberships; call it inside the transaction of any change of an approved membership
 (review, import, merge). Birth date and sex are set once, at registration, before
 any membership. The nightly ``rebuild_rollups`` compares every row with the source.
+
+The same refresh keeps ``ActiveDay`` (approved members per community, estate and the local
+day of their last sign-in, for 宝山用户数据's 近7天/近30天活跃); a sign-in changes only that
+one, so ``refresh_activity`` recomputes it alone (accounts.signals, at each login).
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear, TruncDate
+from django.utils import timezone
 
 from shequtong.places.models import Community
 
-from .models import Membership, PopulationDay, PopulationStat
+from .models import ActiveDay, Membership, PopulationDay, PopulationStat
 
 Key = tuple[int, str, int]  # (community, sex, birth year; 0 = not stored)
 DayKey = tuple[int, Any]  # (community, birth date)
+ActiveKey = tuple[int, int | None, Any]  # (community, estate, local day of the last sign-in)
 
 
 def counts(memberships: QuerySet[Membership]) -> dict[Key, int]:
@@ -41,16 +47,46 @@ def day_counts(memberships: QuerySet[Membership]) -> dict[DayKey, int]:
     return {(r["community_id"], r["user__birth_date"]): r["n"] for r in rows}
 
 
-def refresh(community_ids: Iterable[int | None]) -> None:
-    """Recompute the rollup rows of these communities (locked, so concurrent refreshes queue)."""
+def active_counts(memberships: QuerySet[Membership]) -> dict[ActiveKey, int]:
+    """Approved memberships among `memberships` whose person has signed in, per (community, estate, local day
+    of the last sign-in): the rows of ``ActiveDay``."""
+    rows = (memberships.filter(status=Membership.Status.APPROVED, user__last_login__isnull=False).order_by()
+            .annotate(day=TruncDate("user__last_login", tzinfo=timezone.get_current_timezone()))
+            .values("community_id", "estate_id", "day").annotate(n=Count("*")))
+    return {(r["community_id"], r["estate_id"], r["day"]): r["n"] for r in rows}
+
+
+def _lock(community_ids: Iterable[int | None]) -> tuple[list[int], dict[int, Any]]:
     ids = sorted({i for i in community_ids if i is not None})
     if not ids:
-        return
+        return ids, {}
     subs = dict(Community.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "subdistrict_id"))
+    return ids, subs
+
+
+def refresh(community_ids: Iterable[int | None]) -> None:
+    """Recompute the rollup rows of these communities (locked, so concurrent refreshes queue)."""
+    ids, subs = _lock(community_ids)
+    if not ids:
+        return
     fresh = counts(Membership.objects.filter(community_id__in=ids))
     write(fresh, subs, PopulationStat.objects.filter(community_id__in=ids))
     write_days(day_counts(Membership.objects.filter(community_id__in=ids)), subs,
                PopulationDay.objects.filter(community_id__in=ids))
+    _write_active(ids, subs)
+
+
+def refresh_activity(community_ids: Iterable[int | None]) -> None:
+    """Recompute only the ``ActiveDay`` rows of these communities: what a sign-in changes (one community's
+    ~1,400 memberships grouped, the few changed rows written)."""
+    ids, subs = _lock(community_ids)
+    if ids:
+        _write_active(ids, subs)
+
+
+def _write_active(ids: list[int], subs: dict[int, Any]) -> None:
+    _sync(ActiveDay, ("estate_id", "day"), active_counts(Membership.objects.filter(community_id__in=ids)), subs,
+          ActiveDay.objects.filter(community_id__in=ids))
 
 
 def write(fresh: dict[Key, int], subs: dict[int, Any], existing: QuerySet[PopulationStat]) -> None:

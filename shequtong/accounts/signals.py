@@ -43,6 +43,22 @@ def _password_or_activity_changed(sender: Any, instance: User, update_fields: An
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit.record(AuditEvent.Action.LOGIN, actor=user, target=user, request=request)
+    _sign_in_counted(user)
+
+
+def _sign_in_counted(user: Any) -> None:
+    """Move the person's row of 近7天/近30天活跃 (``ActiveDay``) to today: Django's own receiver has already
+    stored ``last_login`` (django.contrib.auth is ready before this app)."""
+    from django.db import transaction
+
+    from . import population
+    from .models import Membership
+
+    communities = list(Membership.objects.filter(user_id=user.pk, status=Membership.Status.APPROVED)
+                       .values_list("community_id", flat=True))
+    if communities:
+        with transaction.atomic():
+            population.refresh_activity(communities)
 
 
 @receiver(user_logged_out)

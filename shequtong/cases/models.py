@@ -141,6 +141,9 @@ class Case(models.Model):
             # answered from this index alone.
             models.Index(fields=["created_at"], include=["subdistrict", "status", "source", "category",
                                                          "first_response_at"], name="case_period"),
+            # The cases resolved in a period, per day (数据 问题解决 and 数据透视 trends): from the index alone.
+            models.Index(fields=["resolved_at"], include=["status", "subdistrict", "community"],
+                         condition=Q(resolved_at__isnull=False), name="case_resolved"),
         ]
 
     def __str__(self) -> str:

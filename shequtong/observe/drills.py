@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.common import clock
 from shequtong.common.categories import Category
+from shequtong.common.counting import count_rows
 
 from .figures import (
     Chart,
@@ -49,7 +50,7 @@ def letters(place: Place, period: Period) -> Theme:
     community = place.community
     if community is not None:
         rows_qs = Letter.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
-        raw = grouped(place, rows_qs, {"letters": Count("pk")}, estate_field="estate_id")
+        raw = grouped(place, rows_qs, {"letters": count_rows()}, estate_field="estate_id")
     else:
         stats = LetterStat.objects.filter(day__gte=period.start.date(), day__lte=clock.today())
         raw = grouped(place, stats, {"letters": Sum("letters")})
@@ -61,7 +62,7 @@ def letters(place: Place, period: Period) -> Theme:
                 w = writing.setdefault(sub_id, {"writing": 0})
                 w["writing"] += 1 if n else 0
             counts = {r["subdistrict_id"]: {"communities": r["n"]} for r in
-                      place.scope.communities().order_by().values("subdistrict_id").annotate(n=Count("pk"))}
+                      place.scope.communities().order_by().values("subdistrict_id").annotate(n=count_rows())}
             raw = merge(raw, writing, counts)
     total_letters = sum(v.get("letters", 0) for v in raw.values())
     columns = [
@@ -104,7 +105,7 @@ def _letter_categories(place: Place, period: Period) -> dict[str, int]:
     if place.community is not None:
         qs: Any = place.scope.filter(Letter.objects.filter(community=place.community, created_at__gte=period.start,
                                                            created_at__lte=period.end))
-        return dict(qs.order_by().values_list("category").annotate(n=Count("pk")))
+        return dict(qs.order_by().values_list("category").annotate(n=count_rows()))
     qs = place.scope.filter(LetterStat.objects.filter(day__gte=period.start.date()))
     if place.subdistrict is not None:
         qs = qs.filter(subdistrict_id=place.subdistrict.pk)

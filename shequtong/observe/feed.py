@@ -30,6 +30,7 @@ from shequtong.accounts.models import User
 from shequtong.boards.models import Post, Visibility
 from shequtong.cases.models import PUBLIC_EVENT_KINDS, Case, CaseEvent
 from shequtong.common import clock
+from shequtong.common.counting import count_rows
 
 log = logging.getLogger(__name__)
 PAGE = 20
@@ -247,7 +248,6 @@ def events(channels: list[str], *, seconds: float = 55) -> Any:
 
 def alerts(user: User) -> dict[str, Any]:
     """What needs action in the observer's area: open cases per overdue bucket, join requests waiting over 24 h."""
-    from django.db.models import Count
 
     from shequtong.accounts.models import Membership
     from shequtong.cases import overdue
@@ -255,7 +255,7 @@ def alerts(user: User) -> dict[str, Any]:
     s = scope.scope_for(user, "observe")
     now = clock.now()
     counts = s.filter(Case.objects.filter(status__in=overdue.OPEN)).aggregate(
-        **{b.value: Count("pk", filter=overdue.q(b.value, now)) for b in overdue.Overdue})
+        **{b.value: count_rows(filter=overdue.q(b.value, now)) for b in overdue.Overdue})
     waiting = s.filter(Membership.objects.filter(status=Membership.Status.PENDING,
                                                  requested_at__lte=now - dt.timedelta(hours=24))).count()
     buckets = [(b.value, str(b.label), counts[b.value] or 0) for b in overdue.Overdue]

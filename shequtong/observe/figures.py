@@ -24,19 +24,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.accounts import households, scope
-from shequtong.accounts.models import Membership, PopulationDay, PopulationStat, User
+from shequtong.accounts.models import ActiveDay, Membership, PopulationDay, PopulationStat, User
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Ballot, Booking, Post, Reply, Visibility, Vote
 from shequtong.cases import overdue
 from shequtong.cases.models import Case, CaseRating, Source, Status
 from shequtong.common import clock
 from shequtong.common.categories import Category
+from shequtong.common.counting import count_rows
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community, CommunityStats, Estate, Subdistrict
 
@@ -50,6 +51,7 @@ PERIODS: dict[str, tuple[int, Any]] = {
 }
 DEFAULT_PERIOD = "30"
 DAY = 24 * 3600
+ACTIVE_DAYS = (7, 30)  # 近7天活跃, 近30天活跃: signed in on one of the last N local days, today included
 REVIEW_LIMITS = (24 * 3600, 72 * 3600)  # 新成员审核及时率: within 24 h and within 72 h
 THOUGHT_BOARDS = (Board.PARTY, Board.NOTICE)  # 思想阵地: 党建园地 and 社区公告
 COVERAGE_INDICATOR = households.INDICATOR  # 户覆盖率 target, percent (§3.2)
@@ -326,7 +328,7 @@ def _trend(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], 
     for label, qs, fld in series:
         qs = place.scope.filter(qs)
         qs = _in_place(place, qs).filter(**{f"{fld}__gte": period.start, f"{fld}__lte": period.end})
-        for row in qs.order_by().annotate(b=period.trunc(fld, tzinfo=tz)).values("b").annotate(n=Count("pk")):
+        for row in qs.order_by().annotate(b=period.trunc(fld, tzinfo=tz)).values("b").annotate(n=count_rows()):
             b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
             buckets.setdefault(b, {})[label] = row["n"]
     days = sorted(buckets)
@@ -347,7 +349,7 @@ def _breakdown(place: Place, qs: QuerySet[Any], fld: str, choices: Any, chart_id
                series_label: str) -> Chart:
     """Counts by a choice field (status, source, category, board) over the place, in the choices' order."""
     qs = _in_place(place, place.scope.filter(qs))
-    counts = dict(qs.order_by().values_list(fld).annotate(n=Count("pk")))
+    counts = dict(qs.order_by().values_list(fld).annotate(n=count_rows()))
     labels = [(v, str(lbl)) for v, lbl in choices]
     if kind == "pie":
         data = [{"name": lbl, "value": counts.get(v, 0)} for v, lbl in labels if counts.get(v)]
@@ -359,20 +361,21 @@ def _breakdown(place: Place, qs: QuerySet[Any], fld: str, choices: Any, chart_id
 
 def users(place: Place, period: Period) -> Theme:
     """宝山用户数据: residents and party members (rollup), new registrations, active in 7/30 days."""
-    now = clock.now()
-    d7, d30 = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
+    today = clock.today()
+    d7, d30 = today - dt.timedelta(days=ACTIVE_DAYS[0] - 1), today - dt.timedelta(days=ACTIVE_DAYS[1] - 1)
     approved = Membership.objects.filter(status=Membership.Status.APPROVED)
-    # Only the members who signed in within 30 days are read (user_last_login index), not every membership.
-    activity = grouped(place, approved.filter(user__last_login__gte=d30), {
-        "active_7": Count("pk", filter=Q(user__last_login__gte=d7)),
-        "active_30": Count("pk"),
+    # Active: signed in on one of the last 7 (30) local days, today included. Summed from the ActiveDay
+    # rollup (members per community, estate and day of their last sign-in): ~17,000 rows, not 800,000.
+    activity = grouped(place, ActiveDay.objects.filter(day__gte=d30), {
+        "active_7": Sum("people", filter=Q(day__gte=d7)),
+        "active_30": Sum("people"),
     }, estate_field="estate_id")
     new = grouped(place, Membership.objects.filter(requested_at__gte=period.start, requested_at__lte=period.end), {
-        "registered": Count("pk"), "approved": Count("pk", filter=Q(status=Membership.Status.APPROVED)),
+        "registered": count_rows(), "approved": count_rows(filter=Q(status=Membership.Status.APPROVED)),
     }, estate_field="estate_id")
     if place.community is not None:
         # Estates: the approved members of each estate (the rollup is per community).
-        stock = grouped(place, approved, {"residents": Count("pk")}, estate_field="estate_id")
+        stock = grouped(place, approved, {"residents": count_rows()}, estate_field="estate_id")
     else:
         stock = grouped(place, CommunityStats.objects.all(), {"residents": Sum("residents"), "party_members": Sum("party_members")})
     columns = [
@@ -414,6 +417,7 @@ def users(place: Place, period: Period) -> Theme:
         _trend(place, period, [(str(_("新申请加入")), Membership.objects.all(), "requested_at")], "users-trend",
                str(_("新申请加入趋势"))),
     ]
+    t.notes.append(str(_("近7天活跃、近30天活跃 = 最近7天、30天内（含今天）登录过的实名居村民。")))
     t.notes.append(str(_("户覆盖率 = 已有实名居村民的户数（小区/村民小组内不同的楼号+室号）÷ 各居村委登记的户数，"
                          "目标{0}%；未登记户数的小区不计入。").format(COVERAGE_INDICATOR)))
     return t
@@ -445,8 +449,8 @@ def posts(place: Place, period: Period) -> Theme:
     visible_posts = Post.objects.filter(visibility=Visibility.VISIBLE, **in_period)
     visible_replies = Reply.objects.filter(visibility=Visibility.VISIBLE, **in_period)
     raw = merge(
-        grouped(place, visible_posts, {"posts": Count("pk"), "mutual_aid": Count("pk", filter=Q(is_mutual_aid=True))}),
-        grouped(place, visible_replies, {"replies": Count("pk")}),
+        grouped(place, visible_posts, {"posts": count_rows(), "mutual_aid": count_rows(filter=Q(is_mutual_aid=True))}),
+        grouped(place, visible_replies, {"replies": count_rows()}),
     )
     columns = [Column("posts", str(_("发帖"))), Column("replies", str(_("回复"))), Column("mutual_aid", str(_("互助帖"))),
                Column("replies_per_post", str(_("帖均回复")), "avg", chart=False)]
@@ -476,8 +480,8 @@ def thought(place: Place, period: Period) -> Theme:
                              created_at__gte=period.start, created_at__lte=period.end)
     raw = merge(
         grouped(place, qs, {
-            "party_posts": Count("pk", filter=Q(board=Board.PARTY)),
-            "notice_posts": Count("pk", filter=Q(board=Board.NOTICE)),
+            "party_posts": count_rows(filter=Q(board=Board.PARTY)),
+            "notice_posts": count_rows(filter=Q(board=Board.NOTICE)),
             "party_reads": Sum("read_count", filter=Q(board=Board.PARTY)),
             "notice_reads": Sum("read_count", filter=Q(board=Board.NOTICE)),
         }),
@@ -526,17 +530,17 @@ def cases(place: Place, period: Period) -> Theme:
     done = Q(status__in=(Status.RESOLVED, Status.CLOSED))
     raw = merge(
         grouped(place, raised, {
-            "cases": Count("pk"),
-            "responded": Count("pk", filter=Q(first_response_at__isnull=False)),
-            "resolved": Count("pk", filter=done & Q(resolved_at__isnull=False)),
+            "cases": count_rows(),
+            "responded": count_rows(filter=Q(first_response_at__isnull=False)),
+            "resolved": count_rows(filter=done & Q(resolved_at__isnull=False)),
             "response_seconds": Sum(_seconds("first_response_at"), filter=Q(first_response_at__isnull=False)),
             "resolution_seconds": Sum(_seconds("resolved_at"), filter=done & Q(resolved_at__isnull=False)),
         }),
         grouped(place, Case.objects.filter(status__in=overdue.OPEN), {
-            "open": Count("pk"), "overdue": Count("pk", filter=overdue.any_q(now)),
+            "open": count_rows(), "overdue": count_rows(filter=overdue.any_q(now)),
         }),
         grouped(place, CaseRating.objects.filter(created_at__gte=period.start, created_at__lte=period.end),
-                {"ratings": Count("pk"), "stars": Sum("stars")}),
+                {"ratings": count_rows(), "stars": Sum("stars")}),
     )
     columns = [
         Column("cases", str(_("新增问题"))), Column("resolved", str(_("已解决"))), Column("open", str(_("未解决"))),
@@ -582,14 +586,14 @@ def council(place: Place, period: Period) -> Theme:
     stage = Post.Stage
     raw = merge(
         grouped(place, topics, {
-            "topics": Count("pk"),
-            "conventions": Count("pk", filter=Q(stage=stage.CONVENTION)),
-            "projects": Count("pk", filter=Q(stage=stage.PROJECT)),
+            "topics": count_rows(),
+            "conventions": count_rows(filter=Q(stage=stage.CONVENTION)),
+            "projects": count_rows(filter=Q(stage=stage.PROJECT)),
         }),
-        grouped(place, Vote.objects.filter(opened_at__gte=period.start, opened_at__lte=period.end), {"votes": Count("pk")}),
-        grouped(place, Ballot.objects.filter(**in_period), {"ballots": Count("pk")}),
+        grouped(place, Vote.objects.filter(opened_at__gte=period.start, opened_at__lte=period.end), {"votes": count_rows()}),
+        grouped(place, Ballot.objects.filter(**in_period), {"ballots": count_rows()}),
         grouped(place, Booking.objects.filter(**in_period), {
-            "bookings": Count("pk"), "bookings_confirmed": Count("pk", filter=Q(status=Booking.Status.CONFIRMED)),
+            "bookings": count_rows(), "bookings_confirmed": count_rows(filter=Q(status=Booking.Status.CONFIRMED)),
         }),
     )
     columns = [Column("topics", str(_("议题"))), Column("votes", str(_("发起投票"))), Column("ballots", str(_("投票人次"))),
@@ -618,13 +622,13 @@ def reviews(place: Place, period: Period) -> Theme:
     h24, h72 = REVIEW_LIMITS
     raw = merge(
         grouped(place, Membership.objects.filter(reviewed_at__gte=period.start, reviewed_at__lte=period.end), {
-            "reviewed": Count("pk"),
-            "within_24h": Count("pk", filter=Q(review_seconds__lte=h24)),
-            "within_72h": Count("pk", filter=Q(review_seconds__lte=h72)),
+            "reviewed": count_rows(),
+            "within_24h": count_rows(filter=Q(review_seconds__lte=h24)),
+            "within_72h": count_rows(filter=Q(review_seconds__lte=h72)),
         }, estate_field="estate_id"),
         grouped(place, Membership.objects.filter(status=Membership.Status.PENDING), {
-            "pending": Count("pk"),
-            "waiting_over_24h": Count("pk", filter=Q(requested_at__lte=now - dt.timedelta(seconds=h24))),
+            "pending": count_rows(),
+            "waiting_over_24h": count_rows(filter=Q(requested_at__lte=now - dt.timedelta(seconds=h24))),
         }, estate_field="estate_id"),
     )
     columns = [Column("reviewed", str(_("已审核"))), Column("within_24h", str(_("24小时内"))),
@@ -714,14 +718,14 @@ def overview(place: Place, period: Period | None = None) -> Theme:
     at_estates = place.community is not None
     parts = [
         grouped(place, Membership.objects.filter(reviewed_at__gte=since), {
-            "reviewed": Count("pk"), "within_24h": Count("pk", filter=Q(review_seconds__lte=REVIEW_LIMITS[0])),
+            "reviewed": count_rows(), "within_24h": count_rows(filter=Q(review_seconds__lte=REVIEW_LIMITS[0])),
         }, estate_field="estate_id"),
-        grouped(place, Membership.objects.filter(status=Membership.Status.PENDING), {"pending": Count("pk")},
+        grouped(place, Membership.objects.filter(status=Membership.Status.PENDING), {"pending": count_rows()},
                 estate_field="estate_id"),
     ]
     if at_estates:
         parts.append(grouped(place, Membership.objects.filter(status=Membership.Status.APPROVED),
-                             {"residents": Count("pk")}, estate_field="estate_id"))
+                             {"residents": count_rows()}, estate_field="estate_id"))
     else:
         from shequtong.cases.models import RatingStat
         from shequtong.letters.models import LetterStat
@@ -729,7 +733,7 @@ def overview(place: Place, period: Period | None = None) -> Theme:
         parts += [
             grouped(place, CommunityStats.objects.all(), {"residents": Sum("residents"), "party_members": Sum("party_members")}),
             grouped(place, Case.objects.filter(status__in=overdue.OPEN), {
-                "open": Count("pk"), "overdue": Count("pk", filter=overdue.any_q(now))}),
+                "open": count_rows(), "overdue": count_rows(filter=overdue.any_q(now))}),
             grouped(place, LetterStat.objects.filter(day__gte=month_start), {"letters_month": Sum("letters")}),
             grouped(place, RatingStat.objects.all(), {"ratings": Sum("ratings"), "stars": Sum("stars_total")}),
         ]
@@ -762,7 +766,7 @@ def _communities_per_subdistrict(place: Place) -> dict[int | None, dict[str, int
     qs = place.scope.communities()
     return {row["subdistrict_id"]: {"communities": row["n"], "rural": row["rural"]}
             for row in qs.order_by().values("subdistrict_id").annotate(
-                n=Count("pk"), rural=Count("pk", filter=Q(kind=Community.Kind.RURAL)))}
+                n=count_rows(), rural=count_rows(filter=Q(kind=Community.Kind.RURAL)))}
 
 
 def community_panel(user: User, community: Community) -> dict[str, Any]:
@@ -861,10 +865,10 @@ def portrait(place: Place, period: Period) -> Theme:
         raw = _portrait_from_rollup(place)
     else:
         approved = Membership.objects.filter(status=Membership.Status.APPROVED)
-        aggregates: dict[str, Any] = {"residents": Count("pk"),
-                                      "male": Count("pk", filter=Q(user__sex=User.Sex.MALE)),
-                                      "female": Count("pk", filter=Q(user__sex=User.Sex.FEMALE))}
-        aggregates.update({key: Count("pk", filter=_born_between(low, high)) for key, _l, low, high in AGE_BANDS})
+        aggregates: dict[str, Any] = {"residents": count_rows(),
+                                      "male": count_rows(filter=Q(user__sex=User.Sex.MALE)),
+                                      "female": count_rows(filter=Q(user__sex=User.Sex.FEMALE))}
+        aggregates.update({key: count_rows(filter=_born_between(low, high)) for key, _l, low, high in AGE_BANDS})
         raw = grouped(place, approved, aggregates, estate_field="estate_id")
     columns = [Column("residents", str(_("实名居村民"))), Column("male", str(_("男"))), Column("female", str(_("女"))),
                Column("sex_ratio", str(_("性别比(女=100)")), "avg", chart=False),
@@ -900,11 +904,11 @@ def interaction(place: Place, period: Period) -> Theme:
 
     in_period = {"created_at__gte": period.start, "created_at__lte": period.end}
     raw = merge(
-        grouped(place, Visit.objects.exclude(status="draft").filter(**in_period), {"visits": Count("pk")}),
+        grouped(place, Visit.objects.exclude(status="draft").filter(**in_period), {"visits": count_rows()}),
         grouped(place, Case.objects.filter(first_response_at__gte=period.start, first_response_at__lte=period.end),
-                {"responses": Count("pk")}),
+                {"responses": count_rows()}),
         grouped(place, Case.objects.filter(resolved_at__gte=period.start, resolved_at__lte=period.end),
-                {"resolutions": Count("pk")}),
+                {"resolutions": count_rows()}),
     )
     columns = [Column("visits", str(_("面对面走访"))), Column("responses", str(_("问题首次回应"))),
                Column("resolutions", str(_("问题解决")))]

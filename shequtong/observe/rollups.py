@@ -13,7 +13,9 @@ Rollups covered (each kept by a service in the transaction of its cause):
 - ``places.Estate.covered_households``: distinct (building, room) among an estate's approved
   residents (accounts.households; memberships);
 - ``accounts.PopulationStat``: approved memberships per community, sex and birth year
-  (accounts.population; 数据透视 · 人口画像), and ``accounts.PopulationDay`` per community and birth date.
+  (accounts.population; 数据透视 · 人口画像), and ``accounts.PopulationDay`` per community and birth date;
+- ``accounts.ActiveDay``: approved members per community, estate and local day of their last sign-in
+  (accounts.population; 宝山用户数据's 近7天/近30天活跃).
 
 Each is recomputed with one grouped query over its source table. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
@@ -33,7 +35,13 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from shequtong.accounts import households, population
-from shequtong.accounts.models import Membership, PopulationDay, PopulationStat, RoleGrant
+from shequtong.accounts.models import (
+    ActiveDay,
+    Membership,
+    PopulationDay,
+    PopulationStat,
+    RoleGrant,
+)
 from shequtong.accounts.roles import Role
 from shequtong.boards.models import Post, Read
 from shequtong.cases import rollups as case_rollups
@@ -199,6 +207,16 @@ def _population_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[
     return stored, expected, write
 
 
+def _active_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {(c, e, d): {"people": n} for c, e, d, n in ActiveDay.objects.values_list("community_id", "estate_id", "day", "people")}
+    expected = {k: {"people": n} for k, n in population.active_counts(Membership.objects.all()).items()}
+
+    def write(drifts: list[Drift]) -> None:
+        population.refresh_activity(d.key[0] for d in drifts)
+
+    return stored, expected, write
+
+
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
     "rating_stats": (_rating_stats, ("ratings", "stars_total")),
@@ -209,6 +227,7 @@ ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "covered_households": (_covered_households, ("covered_households",)),
     "population_stats": (_population_stats, ("people",)),
     "population_days": (_population_days, ("people",)),
+    "active_days": (_active_days, ("people",)),
 }
 
 

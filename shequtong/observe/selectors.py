@@ -33,6 +33,7 @@ from shequtong.boards import catalogue
 from shequtong.boards.models import Post, Visibility
 from shequtong.cases.models import Case, Source
 from shequtong.common import chinese, clock, fulltext, masking
+from shequtong.common.counting import count_rows
 from shequtong.places.models import Community, CommunityStats
 from shequtong.visits.models import PUBLISHED_STATUSES, Visit
 
@@ -277,7 +278,7 @@ def totals(user: User) -> dict[str, Any]:
     comm = s.communities().aggregate(total=Count("id"), rural=Count("id", filter=Q(kind=Community.Kind.RURAL)))
     since = clock.now() - dt.timedelta(days=30)
     reviews = s.filter(Membership.objects.filter(reviewed_at__gte=since)).aggregate(
-        total=Count("id"), timely=Count("id", filter=Q(review_seconds__lte=24 * 3600))
+        total=count_rows(), timely=count_rows(filter=Q(review_seconds__lte=24 * 3600))
     )
     rate = (reviews["timely"] / reviews["total"] * 100) if reviews["total"] else None
     return {
