@@ -23,7 +23,10 @@ def _clear_cache() -> None:
     """Each test starts with an empty cache (ids are reused after a rollback on SQLite)."""
     from django.core.cache import cache
 
+    from shequtong.places.selectors import forget_subdistrict
+
     cache.clear()
+    forget_subdistrict()
 
 
 @pytest.fixture(autouse=True)

@@ -222,9 +222,9 @@ def on_activity(event: Any) -> None:
         return
     from django.db import transaction
 
-    from shequtong.places.models import Community
+    from shequtong.places.selectors import subdistrict_of
 
-    sub_id = Community.objects.filter(pk=event.community_id).values_list("subdistrict_id", flat=True).first()
+    sub_id = subdistrict_of(event.community_id)
     if sub_id is not None:
         transaction.on_commit(lambda: publish(sub_id))
 

@@ -29,6 +29,7 @@ from shequtong.common.errors import Conflict, PermissionRefused, ValidationFaile
 from shequtong.common.masking import mask_phone
 from shequtong.common.phones import InvalidPhone, normalise_phone
 from shequtong.inbox.services import send_system_message
+from shequtong.places import selectors as places_selectors
 from shequtong.places.models import Community
 
 from .errors import PointsError
@@ -90,7 +91,7 @@ def _ensure_account(user_id: int, community_id: int | None = None) -> None:
 def _bump(community_id: int | None, **deltas: int) -> None:
     if not community_id:
         return
-    sub_id = Community.objects.filter(pk=community_id).values_list("subdistrict_id", flat=True).first()
+    sub_id = places_selectors.subdistrict_of(community_id)
     if sub_id is None:
         return
     counters.increment(PointsStats, keys={"community_id": community_id}, deltas=deltas,
@@ -108,8 +109,10 @@ def earn(*, user_id: int, action: str, community_id: int | None = None, ref_type
     rule = EARN_RULES[action]
     today = clock.today()
     with transaction.atomic():
-        _ensure_account(user_id, community_id)
-        account = PointsAccount.objects.select_for_update().get(pk=user_id)
+        account = PointsAccount.objects.select_for_update().filter(pk=user_id).first()
+        if account is None:  # the first reward of this person
+            _ensure_account(user_id, community_id)
+            account = PointsAccount.objects.select_for_update().get(pk=user_id)
         if rule.daily_cap is not None and (
                 PointsEntry.objects.filter(user_id=user_id, action=action, day=today).count() >= rule.daily_cap):
             return None
