@@ -201,6 +201,10 @@ def observer_pages(observers: dict[str, Any]) -> tuple[list[dict[str, str]], dic
         ("数据 users, subdistrict", "web:data", [], f"?theme=users&subdistrict={sub_id}", "demo-district"),
         ("数据 users, community", "web:data", [], f"?theme=users&community={top}", "demo-district"),
         ("数据 cases (subdistrict observer)", "web:data", [], "?theme=cases", "demo-subdistrict"),
+        ("数据 posts, subdistrict", "web:data", [], f"?theme=posts&subdistrict={sub_id}", "demo-district"),
+        ("数据 posts, one year", "web:data", [], "?theme=posts&period=365", "demo-district"),
+        ("数据 cases, one year", "web:data", [], "?theme=cases&period=365", "demo-district"),
+        ("数据 users, one year", "web:data", [], "?theme=users&period=365", "demo-district"),
         # 数据透视: the four views.
         *[(f"数据透视 {code}", "web:pivot", [], f"?theme={code}", "demo-district")
           for code in ("portrait", "handling", "deliberation", "interaction")],
@@ -208,6 +212,11 @@ def observer_pages(observers: dict[str, Any]) -> tuple[list[dict[str, str]], dic
         ("宝山圈 home (district)", "web:home", [], "", "demo-district"),
         ("宝山圈 home (subdistrict observer)", "web:home", [], "", "demo-subdistrict"),
         ("宝山圈 最热", "web:home", [], "?feed=hot", "demo-district"),
+        ("宝山圈 我关注的", "web:home", [], "?feed=following", "demo-district"),
+        ("宝山圈 older items (infinite scroll)", "observe:feed", [], "", "demo-district"),
+        # An observer's own 我的 (OB-3): overdue cases in scope, followed items, favourites.
+        ("observer 我的", "observe:me", [], "", "demo-district"),
+        ("observer 我的 (subdistrict observer)", "observe:me", [], "", "demo-subdistrict"),
         # The apps' drill-downs on observe's component.
         ("letters drill-down 人民信箱", "observe:letters", [], "", "demo-district"),
         ("letters by subdistrict", "observe:letters", [], f"?subdistrict={sub_id}", "demo-district"),

@@ -153,8 +153,6 @@ class Membership(models.Model):
             # Reviews of the last 30 days (新成员审核及时率, the observer's totals).
             models.Index(fields=["reviewed_at"], include=["review_seconds", "id", "community", "estate"],
                          name="membership_reviewed"),
-            # Requests in a period (新申请加入, new approvals, the trend).
-            models.Index(fields=["requested_at"], include=["status", "community", "estate"], name="membership_requested"),
             # Requests waiting for review (a handful among 800,000): the alerts and 待审核.
             models.Index(fields=["requested_at"], include=["community", "estate"], condition=Q(status="pending"),
                          name="membership_pending"),
@@ -209,33 +207,40 @@ class PopulationDay(models.Model):
         return f"{self.community_id} {self.birth_date}: {self.people}"
 
 
-class ActiveDay(models.Model):
-    """Approved members per community, estate and the local day of their last sign-in (宝山用户数据's
-    近7天活跃 and 近30天活跃: a sum over the last 7 or 30 days' rows, not a join of 800,000 memberships to users).
+class MemberDay(models.Model):
+    """Per community, estate and local day: the members of 宝山用户数据 (OB-2) as day rows, so a period is a
+    sum over a few thousand rows instead of a scan of 800,000 memberships (joined to their users for activity).
 
-    Kept by ``accounts.population.refresh_activity`` in the transaction of every change of an approved
-    membership and at each sign-in; rebuilt nightly by ``rebuild_rollups`` ("active_days"). A member who
-    never signed in has no row.
+    - ``active``: approved members whose last sign-in was on ``day`` (近7天/近30天活跃 sum the last 7/30 days);
+    - ``requested``: join requests made on ``day``, whatever became of them (新申请加入, its trend);
+    - ``approved``: of those, the ones approved (新通过审核).
+
+    Kept by ``accounts.population.refresh`` (every change of an approved membership), ``refresh_members``
+    (a join request, a sign-in); rebuilt nightly by ``rebuild_rollups`` ("member_days"). A day with nothing
+    to count has no row.
     """
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
     estate = models.ForeignKey(Estate, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     day = models.DateField()
-    people = models.PositiveIntegerField(default=0)
+    active = models.PositiveIntegerField(default=0)
+    requested = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("活跃用户日统计")
-        verbose_name_plural = _("活跃用户日统计")
+        verbose_name = _("居村民日统计")
+        verbose_name_plural = _("居村民日统计")
         constraints = [
             models.UniqueConstraint(fields=["community", "estate", "day"], condition=Q(estate__isnull=False),
-                                    name="uniq_active_day_estate"),
-            models.UniqueConstraint(fields=["community", "day"], condition=Q(estate__isnull=True), name="uniq_active_day"),
+                                    name="uniq_member_day_estate"),
+            models.UniqueConstraint(fields=["community", "day"], condition=Q(estate__isnull=True), name="uniq_member_day"),
         ]
-        indexes = [models.Index(fields=["day"], include=["subdistrict", "community", "estate", "people"], name="active_day")]
+        indexes = [models.Index(fields=["day"], include=["subdistrict", "community", "estate", "active", "requested",
+                                                         "approved"], name="member_day")]
 
     def __str__(self) -> str:
-        return f"{self.community_id}/{self.estate_id} {self.day}: {self.people}"
+        return f"{self.community_id}/{self.estate_id} {self.day}: {self.active}/{self.requested}/{self.approved}"
 
 
 class RoleGrant(models.Model):

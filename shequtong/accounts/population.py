@@ -9,9 +9,9 @@ memberships; call it inside the transaction of any change of an approved members
 (review, import, merge). Birth date and sex are set once, at registration, before
 any membership. The nightly ``rebuild_rollups`` compares every row with the source.
 
-The same refresh keeps ``ActiveDay`` (approved members per community, estate and the local
-day of their last sign-in, for 宝山用户数据's 近7天/近30天活跃); a sign-in changes only that
-one, so ``refresh_activity`` recomputes it alone (accounts.signals, at each login).
+The same refresh keeps ``MemberDay`` (per community, estate and local day: members last signed
+in, join requests made, of them approved; 宝山用户数据). A join request and a sign-in change only
+that one, so ``refresh_members`` recomputes it alone (accounts.services, accounts.signals).
 """
 
 from __future__ import annotations
@@ -19,17 +19,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear, TruncDate
 from django.utils import timezone
 
+from shequtong.common.counting import count_rows
 from shequtong.places.models import Community
 
-from .models import ActiveDay, Membership, PopulationDay, PopulationStat
+from .models import MemberDay, Membership, PopulationDay, PopulationStat
 
 Key = tuple[int, str, int]  # (community, sex, birth year; 0 = not stored)
 DayKey = tuple[int, Any]  # (community, birth date)
-ActiveKey = tuple[int, int | None, Any]  # (community, estate, local day of the last sign-in)
+MemberKey = tuple[int, int | None, Any]  # (community, estate, local day)
+MEMBER_FIELDS = ("active", "requested", "approved")
 
 
 def counts(memberships: QuerySet[Membership]) -> dict[Key, int]:
@@ -47,13 +49,23 @@ def day_counts(memberships: QuerySet[Membership]) -> dict[DayKey, int]:
     return {(r["community_id"], r["user__birth_date"]): r["n"] for r in rows}
 
 
-def active_counts(memberships: QuerySet[Membership]) -> dict[ActiveKey, int]:
-    """Approved memberships among `memberships` whose person has signed in, per (community, estate, local day
-    of the last sign-in): the rows of ``ActiveDay``."""
-    rows = (memberships.filter(status=Membership.Status.APPROVED, user__last_login__isnull=False).order_by()
-            .annotate(day=TruncDate("user__last_login", tzinfo=timezone.get_current_timezone()))
-            .values("community_id", "estate_id", "day").annotate(n=Count("*")))
-    return {(r["community_id"], r["estate_id"], r["day"]): r["n"] for r in rows}
+def member_days(memberships: QuerySet[Membership]) -> dict[MemberKey, dict[str, int]]:
+    """The ``MemberDay`` rows of `memberships`: approved members by the local day of their last sign-in
+    (``active``), and requests by the local day they were made (``requested``, of them ``approved``)."""
+    tz = timezone.get_current_timezone()
+    out: dict[MemberKey, dict[str, int]] = {}
+    signed_in = (memberships.filter(status=Membership.Status.APPROVED, user__last_login__isnull=False).order_by()
+                 .annotate(day=TruncDate("user__last_login", tzinfo=tz))
+                 .values("community_id", "estate_id", "day").annotate(n=count_rows()))
+    for r in signed_in:
+        out.setdefault((r["community_id"], r["estate_id"], r["day"]), dict.fromkeys(MEMBER_FIELDS, 0))["active"] = r["n"]
+    requests = (memberships.order_by().annotate(day=TruncDate("requested_at", tzinfo=tz))
+                .values("community_id", "estate_id", "day")
+                .annotate(n=count_rows(), ok=count_rows(filter=Q(status=Membership.Status.APPROVED))))
+    for r in requests:
+        row = out.setdefault((r["community_id"], r["estate_id"], r["day"]), dict.fromkeys(MEMBER_FIELDS, 0))
+        row["requested"], row["approved"] = r["n"], r["ok"]
+    return out
 
 
 def _lock(community_ids: Iterable[int | None]) -> tuple[list[int], dict[int, Any]]:
@@ -73,20 +85,31 @@ def refresh(community_ids: Iterable[int | None]) -> None:
     write(fresh, subs, PopulationStat.objects.filter(community_id__in=ids))
     write_days(day_counts(Membership.objects.filter(community_id__in=ids)), subs,
                PopulationDay.objects.filter(community_id__in=ids))
-    _write_active(ids, subs)
+    _write_members(ids, subs)
 
 
-def refresh_activity(community_ids: Iterable[int | None]) -> None:
-    """Recompute only the ``ActiveDay`` rows of these communities: what a sign-in changes (one community's
-    ~1,400 memberships grouped, the few changed rows written)."""
+def refresh_members(community_ids: Iterable[int | None]) -> None:
+    """Recompute only the ``MemberDay`` rows of these communities: what a join request or a sign-in changes
+    (one community's ~1,400 memberships grouped, the few changed rows written)."""
     ids, subs = _lock(community_ids)
     if ids:
-        _write_active(ids, subs)
+        _write_members(ids, subs)
 
 
-def _write_active(ids: list[int], subs: dict[int, Any]) -> None:
-    _sync(ActiveDay, ("estate_id", "day"), active_counts(Membership.objects.filter(community_id__in=ids)), subs,
-          ActiveDay.objects.filter(community_id__in=ids))
+def _write_members(ids: list[int], subs: dict[int, Any]) -> None:
+    fresh = member_days(Membership.objects.filter(community_id__in=ids))
+    stored = {(r.community_id, r.estate_id, r.day): r for r in MemberDay.objects.filter(community_id__in=ids)}
+    MemberDay.objects.filter(pk__in=[r.pk for k, r in stored.items() if k not in fresh]).delete()
+    changed = []
+    for k, values in fresh.items():
+        row = stored.get(k)
+        if row is not None and any(getattr(row, f) != values[f] for f in MEMBER_FIELDS):
+            for f in MEMBER_FIELDS:
+                setattr(row, f, values[f])
+            changed.append(row)
+    MemberDay.objects.bulk_update(changed, list(MEMBER_FIELDS), batch_size=1000)
+    MemberDay.objects.bulk_create([MemberDay(community_id=k[0], subdistrict_id=subs[k[0]], estate_id=k[1], day=k[2], **v)
+                                   for k, v in fresh.items() if k not in stored], batch_size=1000)
 
 
 def write(fresh: dict[Key, int], subs: dict[int, Any], existing: QuerySet[PopulationStat]) -> None:

@@ -264,6 +264,7 @@ def request_membership(*, actor: User, community_id: int, estate_id: int | None 
         membership = Membership.objects.create(
             user=actor, community=community, estate=estate, note=note.strip()[:200], requested_at=clock.now()
         )
+        population.refresh_members([community.pk])  # 新申请加入 (宝山用户数据)
     return membership
 
 

@@ -47,8 +47,8 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def _sign_in_counted(user: Any) -> None:
-    """Move the person's row of 近7天/近30天活跃 (``ActiveDay``) to today: Django's own receiver has already
-    stored ``last_login`` (django.contrib.auth is ready before this app)."""
+    """Move the person's count of 近7天/近30天活跃 (``MemberDay.active``) to today: Django's own receiver has
+    already stored ``last_login`` (django.contrib.auth is ready before this app)."""
     from django.db import transaction
 
     from . import population
@@ -58,7 +58,7 @@ def _sign_in_counted(user: Any) -> None:
                        .values_list("community_id", flat=True))
     if communities:
         with transaction.atomic():
-            population.refresh_activity(communities)
+            population.refresh_members(communities)
 
 
 @receiver(user_logged_out)

@@ -20,7 +20,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from shequtong.accounts import scope
+from shequtong.accounts import population, scope
 from shequtong.accounts import services as account_services
 from shequtong.accounts.models import Membership, RoleGrant, User
 from shequtong.accounts.roles import Role
@@ -113,6 +113,7 @@ def seed_demo_policy() -> dict[str, int]:
         enrol_demo_staff([officer.username, reviewer.username])
 
         neighbours = [_neighbour(n, name, home, password) for n, name in enumerate(NEIGHBOURS, start=1)]
+        population.refresh([home.pk])  # their memberships were written directly: the observers' rollups follow
         today = clock.now().date()
         elderly = [u for u in neighbours if (age_on(services.profile_for(u, home).birth_date, today) or 0) >= 60]
         younger = [u for u in neighbours if u not in elderly]

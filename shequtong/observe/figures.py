@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequtong.accounts import households, scope
-from shequtong.accounts.models import ActiveDay, Membership, PopulationDay, PopulationStat, User
+from shequtong.accounts.models import MemberDay, Membership, PopulationDay, PopulationStat, User
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Ballot, Booking, Post, Reply, Visibility, Vote
 from shequtong.cases import overdue
@@ -336,6 +336,22 @@ def _trend(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], 
                  [{"name": label, "data": [buckets[d].get(label, 0) for d in days]} for label, _q, _f in series])
 
 
+def _day_trend(place: Place, period: Period, rollup: QuerySet[Any], fld: str, label: str, chart_id: str,
+               title: str) -> Chart:
+    """The trend of one figure of a daily rollup (a ``day`` and the figure per row): the same buckets as
+    ``_trend`` over the source rows (day, week from Monday, month), from the period's day rows."""
+    qs = _in_place(place, place.scope.filter(rollup)).filter(day__gte=period.start.date(), day__lte=clock.today())
+    buckets: dict[dt.date, int] = {}
+    for day, n in qs.order_by().values_list("day").annotate(n=Sum(fld)):
+        if period.trunc is TruncWeek:
+            day -= dt.timedelta(days=day.weekday())
+        elif period.trunc is TruncMonth:
+            day = day.replace(day=1)
+        buckets[day] = buckets.get(day, 0) + (n or 0)
+    days = sorted(buckets)
+    return Chart(chart_id, "line", title, [d.strftime("%m-%d") for d in days], [{"name": label, "data": [buckets[d] for d in days]}])
+
+
 def _in_place(place: Place, qs: QuerySet[Any]) -> QuerySet[Any]:
     if place.community is not None:
         return qs.filter(community_id=place.community.pk)
@@ -364,14 +380,16 @@ def users(place: Place, period: Period) -> Theme:
     today = clock.today()
     d7, d30 = today - dt.timedelta(days=ACTIVE_DAYS[0] - 1), today - dt.timedelta(days=ACTIVE_DAYS[1] - 1)
     approved = Membership.objects.filter(status=Membership.Status.APPROVED)
-    # Active: signed in on one of the last 7 (30) local days, today included. Summed from the ActiveDay
-    # rollup (members per community, estate and day of their last sign-in): ~17,000 rows, not 800,000.
-    activity = grouped(place, ActiveDay.objects.filter(day__gte=d30), {
-        "active_7": Sum("people", filter=Q(day__gte=d7)),
-        "active_30": Sum("people"),
+    # Summed from the MemberDay rollup (per community, estate and local day), not 800,000 memberships:
+    # active = signed in on one of the last 7 (30) local days, today included; new = requests made in the
+    # period's days (a period runs from a local midnight to now, so its days are exactly its requests).
+    members = MemberDay.objects.filter(day__gte=min(d30, period.start.date()))
+    activity = grouped(place, members.filter(day__gte=d30), {
+        "active_7": Sum("active", filter=Q(day__gte=d7)),
+        "active_30": Sum("active"),
     }, estate_field="estate_id")
-    new = grouped(place, Membership.objects.filter(requested_at__gte=period.start, requested_at__lte=period.end), {
-        "registered": count_rows(), "approved": count_rows(filter=Q(status=Membership.Status.APPROVED)),
+    new = grouped(place, members.filter(day__gte=period.start.date(), requested__gt=0), {
+        "registered": Sum("requested"), "approved": Sum("approved"),
     }, estate_field="estate_id")
     if place.community is not None:
         # Estates: the approved members of each estate (the rollup is per community).
@@ -414,8 +432,8 @@ def users(place: Place, period: Period) -> Theme:
         _per_child_chart("users-by-place", str(_("各{0}居村民与活跃").format(place.child_label)), rows,
                          [("residents", str(_("实名居村民"))), ("active_30", str(_("近30天活跃")))]),
         _coverage_chart(place, rows),
-        _trend(place, period, [(str(_("新申请加入")), Membership.objects.all(), "requested_at")], "users-trend",
-               str(_("新申请加入趋势"))),
+        _day_trend(place, period, MemberDay.objects.filter(requested__gt=0), "requested", str(_("新申请加入")),
+                   "users-trend", str(_("新申请加入趋势"))),
     ]
     t.notes.append(str(_("近7天活跃、近30天活跃 = 最近7天、30天内（含今天）登录过的实名居村民。")))
     t.notes.append(str(_("户覆盖率 = 已有实名居村民的户数（小区/村民小组内不同的楼号+室号）÷ 各居村委登记的户数，"

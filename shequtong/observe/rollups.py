@@ -14,8 +14,8 @@ Rollups covered (each kept by a service in the transaction of its cause):
   residents (accounts.households; memberships);
 - ``accounts.PopulationStat``: approved memberships per community, sex and birth year
   (accounts.population; 数据透视 · 人口画像), and ``accounts.PopulationDay`` per community and birth date;
-- ``accounts.ActiveDay``: approved members per community, estate and local day of their last sign-in
-  (accounts.population; 宝山用户数据's 近7天/近30天活跃).
+- ``accounts.MemberDay``: per community, estate and local day, approved members last signed in then,
+  join requests made then and of them approved (accounts.population; 宝山用户数据).
 
 Each is recomputed with one grouped query over its source table. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from shequtong.accounts import households, population
 from shequtong.accounts.models import (
-    ActiveDay,
+    MemberDay,
     Membership,
     PopulationDay,
     PopulationStat,
@@ -207,12 +207,13 @@ def _population_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[
     return stored, expected, write
 
 
-def _active_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
-    stored = {(c, e, d): {"people": n} for c, e, d, n in ActiveDay.objects.values_list("community_id", "estate_id", "day", "people")}
-    expected = {k: {"people": n} for k, n in population.active_counts(Membership.objects.all()).items()}
+def _member_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored = {(r["community_id"], r["estate_id"], r["day"]): {f: r[f] for f in population.MEMBER_FIELDS}
+              for r in MemberDay.objects.values("community_id", "estate_id", "day", *population.MEMBER_FIELDS)}
+    expected = population.member_days(Membership.objects.all())
 
     def write(drifts: list[Drift]) -> None:
-        population.refresh_activity(d.key[0] for d in drifts)
+        population.refresh_members(d.key[0] for d in drifts)
 
     return stored, expected, write
 
@@ -227,7 +228,7 @@ ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "covered_households": (_covered_households, ("covered_households",)),
     "population_stats": (_population_stats, ("people",)),
     "population_days": (_population_days, ("people",)),
-    "active_days": (_active_days, ("people",)),
+    "member_days": (_member_days, population.MEMBER_FIELDS),
 }
 
 

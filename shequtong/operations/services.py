@@ -25,6 +25,7 @@ from shequtong.accounts import services as account_services
 from shequtong.accounts.models import (
     ApiToken,
     AuditEvent,
+    MemberDay,
     PopulationDay,
     PopulationStat,
     RoleGrant,
@@ -351,7 +352,7 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
             for model, field in _models_pointing_at(Community):
                 if model is Estate:
                     continue
-                if model in (PopulationStat, PopulationDay):  # recomputed for the target below (keyed by birth year/date)
+                if model in (PopulationStat, PopulationDay, MemberDay):  # recomputed for the target below (keyed by days)
                     model._default_manager.filter(**{field: source.pk}).delete()
                     continue
                 if model.__name__ in rollups:

@@ -77,11 +77,11 @@ def test_small_scale_people_are_consistent(monkeypatch):
     lived_in = Estate.objects.filter(covered_households__gt=0)
     assert lived_in.filter(households__isnull=False).count() > lived_in.count() * 3 // 4
     assert Membership.objects.filter(user__username__startswith="r").values("estate_id", "building", "room").distinct().count() < 600
-    # 人口画像's rollup is filled: the nightly check finds nothing to repair, and it holds every approved resident.
+    # 人口画像's and 宝山用户数据's rollups are filled: the nightly check finds nothing to repair, and they hold every approved resident.
     from shequtong.accounts.models import PopulationStat
     from shequtong.observe import rollups
 
-    assert rollups.rebuild(check=True, only=("population_stats",)) == []
+    assert rollups.rebuild(check=True, only=("population_stats", "member_days")) == []
     assert sum(PopulationStat.objects.values_list("people", flat=True)) == Membership.objects.filter(status="approved").count()
     assert PopulationStat.objects.filter(birth_year__gt=0).count() > 100
     # New rows after the load get fresh ids (sequences were moved past the explicit ids).

@@ -1,6 +1,6 @@
-"""宝山用户数据's 近7天/近30天活跃 from the ``ActiveDay`` rollup: a real sign-in moves the person's row, a
-review that approves someone who signed in before counts them, the figures stay inside the observer's
-scope, and the nightly rebuild finds and repairs a drift."""
+"""宝山用户数据 from the ``MemberDay`` rollup: a real sign-in moves the person's 近7天/近30天活跃, a review
+that approves someone who signed in before counts them, a join request counts on its local day, the
+figures stay inside the observer's scope, and the nightly rebuild finds and repairs a drift."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from shequtong.accounts import services as account_services
-from shequtong.accounts.models import ActiveDay
+from shequtong.accounts.models import MemberDay
 from shequtong.accounts.roles import Role
 from shequtong.observe import figures, rollups
 
@@ -47,9 +47,9 @@ def test_a_sign_in_counts_the_person_on_its_local_day_and_moves_with_the_next(tr
     district = make_with_role(Role.DISTRICT_OBSERVER)
     with time_machine.travel(LATE, tick=False):
         assert active(district)[:2] == (0, 1)
-        assert ActiveDay.objects.get().day == dt.date(2026, 11, 11)  # 23:30 Shanghai on 11 November
+        assert MemberDay.objects.get(active=1).day == dt.date(2026, 11, 11)  # 23:30 Shanghai on 11 November
         Client().force_login(person)
-        assert ActiveDay.objects.get().day == dt.date(2026, 12, 1)
+        assert MemberDay.objects.get(active=1).day == dt.date(2026, 12, 1)
         assert active(district)[:2] == (1, 1)
         # At the community level the row is the person's estate.
         assert active(district, community_id=tree.comm_a1.pk)[2][estate.pk] == 1
@@ -58,7 +58,7 @@ def test_a_sign_in_counts_the_person_on_its_local_day_and_moves_with_the_next(tr
         assert active(district)[:2] == (0, 1)
     with time_machine.travel(LATE + dt.timedelta(days=6), tick=False):
         assert active(district)[:2] == (1, 1)
-    assert rollups.rebuild(check=True, only=("active_days",)) == []
+    assert rollups.rebuild(check=True, only=("member_days",)) == []
 
 
 def test_approving_someone_who_signed_in_before_counts_them(tree):  # type: ignore[no-untyped-def]
@@ -66,12 +66,22 @@ def test_approving_someone_who_signed_in_before_counts_them(tree):  # type: igno
     with time_machine.travel(LATE, tick=False):
         user = make_user()
         Client().force_login(user)  # no community yet: nothing to count
-        assert not ActiveDay.objects.exists()
+        assert not MemberDay.objects.exists()
         m = account_services.request_membership(actor=user, community_id=tree.comm_b1.pk)
-        assert not ActiveDay.objects.exists()  # pending members are not residents yet
+        # Counted as a request on its local day (1 December in Shanghai), not yet as an active resident.
+        row = MemberDay.objects.get(community=tree.comm_b1)
+        assert (row.day, row.requested, row.approved, row.active) == (dt.date(2026, 12, 1), 1, 0, 0)
         account_services.review_membership(actor=staff, membership_id=m.pk, approve=True, reason="")
-        assert ActiveDay.objects.get(community=tree.comm_b1).people == 1
-        assert active(make_with_role(Role.DISTRICT_OBSERVER))[:2] == (1, 1)
+        row.refresh_from_db()
+        assert (row.requested, row.approved, row.active) == (1, 1, 1)
+        district = make_with_role(Role.DISTRICT_OBSERVER)
+        assert active(district)[:2] == (1, 1)
+        t = figures.theme("users", figures.place_for(district), figures.period_of("7"))
+        assert (t.total.values["registered"], t.total.values["approved"]) == (1, 1)
+    # A week later the request has left the 7-day period.
+    with time_machine.travel(LATE + dt.timedelta(days=7), tick=False):
+        t = figures.theme("users", figures.place_for(district), figures.period_of("7"))
+        assert (t.total.values["registered"], t.total.values["approved"]) == (0, 0)
 
 
 def test_an_observer_outside_the_scope_counts_none_of_it(tree):  # type: ignore[no-untyped-def]
@@ -90,12 +100,14 @@ def test_the_nightly_rebuild_finds_and_repairs_activity_drift(tree):  # type: ig
     with time_machine.travel(LATE, tick=False):
         Client().force_login(resident(tree.comm_a1, staff))
         Client().force_login(resident(tree.comm_a1, staff))
-    assert ActiveDay.objects.get().people == 2
-    ActiveDay.objects.update(people=7)
-    ActiveDay.objects.create(community=tree.comm_b1, subdistrict=tree.sub_b, day=dt.date(2026, 11, 30), people=3)
+    row = MemberDay.objects.get()
+    assert (row.active, row.requested, row.approved) == (2, 2, 2)
+    MemberDay.objects.update(active=7)
+    MemberDay.objects.create(community=tree.comm_b1, subdistrict=tree.sub_b, day=dt.date(2026, 11, 30), requested=3)
     out = io.StringIO()
     with pytest.raises(SystemExit):
-        call_command("rebuild_rollups", "--only", "active_days", stdout=out)
+        call_command("rebuild_rollups", "--only", "member_days", stdout=out)
     assert "2 drift(s) repaired" in out.getvalue()
-    assert ActiveDay.objects.get().people == 2
-    assert rollups.rebuild(check=True, only=("active_days",)) == []
+    row = MemberDay.objects.get()
+    assert (row.active, row.requested, row.approved) == (2, 2, 2)
+    assert rollups.rebuild(check=True, only=("member_days",)) == []

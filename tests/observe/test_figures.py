@@ -146,7 +146,7 @@ class FiguresEqualDirectCounts(TestCase):
                     # A sign-in in the past: stored as the import of an older system would, then the
                     # activity rollup refreshed as every bulk writer does (a real sign-in refreshes it itself).
                     type(user).objects.filter(pk=user.pk).update(last_login=T0 - dt.timedelta(hours=login_ago))
-                    population.refresh_activity([communities[ci].pk])
+                    population.refresh_members([communities[ci].pk])
             traveller.move_to(T0)
             for ci, board, ago, visible, replies, readers, stage, aid in posts:
                 at = T0 - dt.timedelta(days=ago)
