@@ -81,7 +81,8 @@ def main() -> None:
     evs = [engine.Event(str(e["resident"]), e["type"], e["text"],
                         dt.datetime.fromisoformat(e["time"])) for e in events if e.get("text")]
     ref = max(e.time for e in evs)
-    cache = d / ("profiles-nocolloquial.json" if args.no_colloquial else "profiles.json")
+    cache = d / (("profiles-nocolloquial" if args.no_colloquial else "profiles")
+                 + ("" if not engine.NGRAMS else "-ngrams" + "".join(map(str, engine.NGRAM_SIZES))) + ".json")
     if args.cache and cache.exists():
         profiles = json.loads(cache.read_text(encoding="utf-8"))
     else:

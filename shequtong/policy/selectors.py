@@ -50,8 +50,8 @@ def match_rows(user: User, policy: Policy, conditions: list[Any], limit: int = M
     lex = store.current_lexicon()
     today = clock.now().date()
     shown: dict[int, list[str]] = {}
-    wanted = {int(m.resident): {f[2:] for f in m.evidence if f.startswith("c:")} |
-              {f[2:] for f in m.evidence if f.startswith("w:")} for m in matches}
+    # Terms, words and character n-grams (g:, a phrase jieba cut into single characters) are all evidence.
+    wanted = {int(m.resident): {f[2:] for f in m.evidence if f.startswith(("c:", "w:", "g:"))} for m in matches}
     for pid, text in BehaviourEvent.objects.filter(profile_id__in=ids, kind__in=["post", "reply", "letter", "case"]) \
             .order_by("-occurred_at").values_list("profile_id", "text").iterator(chunk_size=2000):
         if len(shown.setdefault(pid, [])) >= EVIDENCE_POSTS:
@@ -68,7 +68,7 @@ def match_rows(user: User, policy: Policy, conditions: list[Any], limit: int = M
         order = sorted(m.evidence, key=lambda f: -m.evidence[f])
         rows.append(MatchRow(profile=p, score=round(m.score, 2), age=age_on(p.birth_date, today),
                              terms=[f[2:] for f in order if f.startswith("c:")][:6],
-                             words=[f[2:] for f in order if f.startswith("w:")][:6],
+                             words=[f[2:] for f in order if f.startswith(("w:", "g:"))][:6],
                              met=[c.describe() for c in m.met], posts=shown.get(pid, []), demoted=m.demoted))
     return rows, analysis
 

@@ -78,15 +78,16 @@ def test_evidence_names_the_features_and_the_conditions_met():
     assert [c.describe() for c in matches[0].met] == ["年龄≥60", "户籍：本区"]
 
 
-def _voicing_district(outsiders_voice: int):  # type: ignore[no-untyped-def]
-    """360 eligible residents (70, 失能): 300 本区, 60 外省市; 120 本区 say the need, and `outsiders_voice` 外省市."""
+def _voicing_district(outsiders_voice: int, registered: int = 300, registered_voice: int = 120):  # type: ignore[no-untyped-def]
+    """`registered` + 60 eligible residents (70, 失能): `registered` 本区, 60 外省市; `registered_voice` 本区 say the
+    need, and `outsiders_voice` 外省市."""
     t = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     res, evs = {}, []
-    for i in range(360):
+    for i in range(registered + 60):
         rid = f"r{i:03d}"
-        hukou = "本区" if i < 300 else "外省市"
+        hukou = "本区" if i < registered else "外省市"
         res[rid] = engine.ResidentAttrs(rid, Attributes(70, "F", hukou, frozenset({"失能"})))
-        voices = i < 120 or 300 <= i < 300 + outsiders_voice
+        voices = i < registered_voice or registered <= i < registered + outsiders_voice
         evs.append(engine.Event(rid, "post", "长护险怎么申请，老人瘫在床上" if voices else "小区停车位太少了", t))
     tf = engine.TextFeatures(fixture_lexicon())
     idx = engine.Index(engine.build_profiles(evs, tf, t))
@@ -106,6 +107,21 @@ def test_attribute_feedback_ranks_lower_a_registration_the_residents_voicing_the
     assert outsider.score > 0 and len(ranked) == 360          # ranked lower, not excluded
     # When outsiders voice it as often as the others, nothing is demoted.
     a, idx, res = _voicing_district(outsiders_voice=24)
+    assert not any(m.demoted for m in engine.rank(a, idx, res))
+
+
+def test_attribute_feedback_fires_below_chance_at_z_minus_2_5_with_the_ratio_guard():
+    # 116 residents voice the need, 6 of them 外省市 where 17.4 are expected (15 % of the eligible): ratio 0.34,
+    # binomial z -2.96 (the fresh 长护险 text without 本市户籍 that z <= -3 missed).
+    a, idx, res = _voicing_district(outsiders_voice=6, registered=340, registered_voice=110)
+    expected = 116 * 60 / 400
+    z = (6 - expected) / (expected * (1 - 60 / 400)) ** 0.5
+    assert -3.0 < z <= engine.ATTR_MAX_Z and 6 / expected <= engine.ATTR_MAX_RATIO
+    ranked = engine.rank(a, idx, res)
+    assert all(m.demoted == "户籍：外省市" for m in ranked if m.resident >= "r340")
+    assert not any(m.demoted for m in ranked if m.resident < "r340")
+    # Twice as many outsiders voicing it (ratio 0.67) is not clearly missing: nothing is demoted.
+    a, idx, res = _voicing_district(outsiders_voice=12, registered=340, registered_voice=110)
     assert not any(m.demoted for m in engine.rank(a, idx, res))
 
 

@@ -21,7 +21,7 @@ from shequtong.policy.models import (
 )
 from shequtong.policy.policies import access_policy
 
-from .conftest import ELEVATOR, District
+from .conftest import ELEVATOR, District, say
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,28 @@ def test_a_policy_is_decomposed_into_terms_keywords_phrases_and_conditions(cast)
     assert "加装电梯" in p.analysis["terms"] and p.analysis["domains"][0] == "elevator"
     assert p.analysis["keywords"] and p.analysis["phrases"]
     assert p.conditions == [{"field": "hukou", "op": "in", "value": ["本区"], "text": "本区户籍", "soft": False}]
+
+
+def test_a_resident_found_by_character_ngrams_shows_them_and_the_post_that_says_them(cast, district: District,
+                                                                                    monkeypatch):
+    # A resident whose only evidence is a phrase jieba cut into single characters (g: features learnt by feedback).
+    from shequtong.policy import engine, store
+
+    say(district.plain_a[0], "唉，老公查出重病家里没钱了，电话13912345678")
+    store.rebuild_profiles()
+    pid = str(district.profile(district.plain_a[0]).pk)
+    assert {"g:没钱", "g:钱了"} <= set(district.profile(district.plain_a[0]).features)
+    real_match = store.match
+
+    def match(*args, **kwargs):  # type: ignore[no-untyped-def]
+        analysis, _ = real_match(*args, **kwargs)
+        return analysis, [engine.Match(pid, 0.8, {"g:没钱": 0.5, "g:钱了": 0.3}, [])]
+
+    monkeypatch.setattr(store, "match", match)
+    p = services.create_policy(actor=cast.policy_officer, title="临时救助", text="本区户籍家庭遭遇突发困难的，可申请临时救助。")
+    (row,) = ranked(cast, p)
+    assert row.profile.user == district.plain_a[0] and row.words == ["没钱", "钱了"]
+    assert row.posts == ["唉，老公查出重病家里没钱了，电话139****5678"]
 
 
 def test_matching_finds_colloquial_needs_in_scope_with_evidence_and_skips_the_rest(cast, district: District):
