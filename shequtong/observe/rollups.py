@@ -13,7 +13,10 @@ Rollups covered (each kept by a service in the transaction of its cause):
 - ``places.Estate.covered_households``: distinct (building, room) among an estate's approved
   residents (accounts.households; memberships);
 - ``accounts.PopulationStat``: approved memberships per community, sex and birth year
-  (accounts.population; 数据透视 · 人口画像), and ``accounts.PopulationDay`` per community and birth date.
+  (accounts.population; 数据透视 · 人口画像), and ``accounts.PopulationDay`` per community and birth date;
+- ``boards.PostDay``: visible posts, 互助 posts, replies and reads per local day, community and board
+  (boards.rollups; 数据 · 综合信息 and 思想阵地). Its reads are counted from the ``Read`` rows, not from
+  ``Post.read_count``, so a drift of one is reported as itself, not as the other's.
 
 Each is recomputed with one grouped query over its source table. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
@@ -35,6 +38,7 @@ from django.utils import timezone
 from shequtong.accounts import households, population
 from shequtong.accounts.models import Membership, PopulationDay, PopulationStat, RoleGrant
 from shequtong.accounts.roles import Role
+from shequtong.boards import rollups as board_rollups
 from shequtong.boards.models import Post, Read
 from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import Case, CaseRating, CaseStep, CaseTermDay, CaseTermStat, RatingStat
@@ -199,6 +203,16 @@ def _population_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[
     return stored, expected, write
 
 
+def _post_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored, ids = board_rollups.stored()
+    expected: dict[Any, Values] = dict(board_rollups.expected())
+
+    def write(drifts: list[Drift]) -> None:
+        board_rollups.write({d.key: {f: d.expected[f] for f in board_rollups.FIELDS} for d in drifts}, ids)
+
+    return dict(stored), expected, write
+
+
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
     "rating_stats": (_rating_stats, ("ratings", "stars_total")),
@@ -209,6 +223,7 @@ ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "covered_households": (_covered_households, ("covered_households",)),
     "population_stats": (_population_stats, ("people",)),
     "population_days": (_population_days, ("people",)),
+    "post_days": (_post_days, board_rollups.FIELDS),
 }
 
 
