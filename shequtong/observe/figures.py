@@ -157,6 +157,20 @@ def grouped(place: Place, qs: QuerySet[Any], aggregates: dict[str, Any], *, esta
     (subdistrict level) or the estate (community level; rows of a model without
     an estate all count towards the community itself under the key None).
     """
+    qs, key = _by_child(place, qs, estate_field=estate_field, community_field=community_field)
+    if key is None:
+        row = qs.aggregate(**aggregates)
+        return {None: {k: _num(v) for k, v in row.items()}}
+    out: dict[int | None, dict[str, int]] = {}
+    for row in qs.order_by().values(key).annotate(**aggregates):
+        k = row.pop(key)
+        out[k] = {name: _num(v) for name, v in row.items()}
+    return out
+
+
+def _by_child(place: Place, qs: QuerySet[Any], *, estate_field: str | None = None,
+              community_field: str = "community") -> tuple[QuerySet[Any], str | None]:
+    """``qs`` inside the observer's scope and the place, and the field that names a row's child (None: one row)."""
     qs = place.scope.filter(qs, community_field)
     own_sub = _has_own_subdistrict(qs)
     sub_key = "subdistrict_id" if own_sub and community_field == "community" else f"{community_field}__subdistrict_id"
@@ -168,14 +182,7 @@ def grouped(place: Place, qs: QuerySet[Any], aggregates: dict[str, Any], *, esta
         key = f"{community_field}_id"
     else:
         key = sub_key
-    if key is None:
-        row = qs.aggregate(**aggregates)
-        return {None: {k: _num(v) for k, v in row.items()}}
-    out: dict[int | None, dict[str, int]] = {}
-    for row in qs.order_by().values(key).annotate(**aggregates):
-        k = row.pop(key)
-        out[k] = {name: _num(v) for name, v in row.items()}
-    return out
+    return qs, key
 
 
 def _has_own_subdistrict(qs: QuerySet[Any]) -> bool:
@@ -352,15 +359,6 @@ def _trend_chart(buckets: Buckets, labels: list[str], chart_id: str, title: str)
                  [{"name": label, "data": [buckets[d].get(label, 0) for d in days]} for label in labels])
 
 
-def bucket_of(period: Period, day: dt.date) -> dt.date:
-    """The trend's bucket of a local day: the day, its week's Monday, or its month's first day (as period.trunc)."""
-    if period.trunc is TruncDate:
-        return day
-    if period.trunc is TruncWeek:
-        return day - dt.timedelta(days=day.weekday())
-    return day.replace(day=1)
-
-
 def _rollup_days(period: Period) -> tuple[dt.date, dt.date, dt.datetime]:
     """Split a period for a daily rollup: its whole local days before the last (first..last; none when the period
     starts on its last day), and the moment from which the source rows answer (the start of the day ``period.end``
@@ -373,17 +371,36 @@ def _rollup_days(period: Period) -> tuple[dt.date, dt.date, dt.datetime]:
     return first, last_day - dt.timedelta(days=1), clock.day_start(last_day)
 
 
-def _rollup_trend(place: Place, period: Period, days: QuerySet[Any], series: list[tuple[str, str]]) -> Buckets:
-    """The rollup's sums per day of each (label, field), added to the trend's buckets (only where not zero, so a
-    bucket appears exactly when a direct count finds a row in it)."""
-    qs = _in_place(place, place.scope.filter(days))
+def _posts_from_rollup(place: Place, period: Period, days: QuerySet[Any], labels: tuple[str, str]) -> tuple[
+        dict[int | None, dict[str, int]], Counter[str], Buckets]:
+    """综合信息's whole days from ``PostDay`` in one scan: per child, per board, and per trend bucket.
+
+    One grouped query by (child, board, bucket) — the bucket is the day, or the week or month it
+    falls in, truncated in the database as ``period.trunc`` truncates the source rows' local days —
+    summed here three ways. A bucket enters the trend only where its sum is not zero, so it appears
+    exactly when a direct count finds a row in it.
+    """
+    qs, key = _by_child(place, days)
+    bucket: Any = F("day") if period.trunc is TruncDate else period.trunc("day")
+    fields = [*([key] if key else []), "board", "b"]
+    raw: dict[int | None, dict[str, int]] = {}
+    by_board: Counter[str] = Counter()
+    sums: dict[dt.date, Counter[str]] = {}
+    for row in qs.order_by().annotate(b=bucket).values(*fields).annotate(
+            p=Sum("posts"), a=Sum("mutual_aid"), r=Sum("replies")):
+        child = raw.setdefault(row[key] if key else None, {"posts": 0, "mutual_aid": 0, "replies": 0})
+        child["posts"] += row["p"]
+        child["mutual_aid"] += row["a"]
+        child["replies"] += row["r"]
+        by_board[row["board"]] += row["p"]
+        b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
+        sums.setdefault(b, Counter()).update({labels[0]: row["p"], labels[1]: row["r"]})
     buckets: Buckets = {}
-    for row in qs.order_by().values("day").annotate(**{f"s{i}": Sum(f) for i, (_l, f) in enumerate(series)}):
-        for i, (label, _f) in enumerate(series):
-            if row[f"s{i}"]:
-                bucket = buckets.setdefault(bucket_of(period, row["day"]), {})
-                bucket[label] = bucket.get(label, 0) + row[f"s{i}"]
-    return buckets
+    for b, c in sums.items():
+        shown = {label: n for label, n in c.items() if n}
+        if shown:
+            buckets[b] = shown
+    return raw, by_board, buckets
 
 
 def add(*parts: dict[int | None, dict[str, int]]) -> dict[int | None, dict[str, int]]:
@@ -518,8 +535,10 @@ def posts(place: Place, period: Period) -> Theme:
     today = {"created_at__gte": running, "created_at__lte": period.end}
     posts_today = Post.objects.filter(visibility=Visibility.VISIBLE, **today)
     replies_today = Reply.objects.filter(visibility=Visibility.VISIBLE, **today)
+    posted, replied = str(_("发帖")), str(_("回复"))
+    from_days, by_board, buckets = _posts_from_rollup(place, period, days, (posted, replied))
     raw = add(
-        grouped(place, days, {"posts": Sum("posts"), "mutual_aid": Sum("mutual_aid"), "replies": Sum("replies")}),
+        from_days,
         grouped(place, posts_today, {"posts": Count("pk"), "mutual_aid": Count("pk", filter=Q(is_mutual_aid=True))}),
         grouped(place, replies_today, {"replies": Count("pk")}),
     )
@@ -535,11 +554,8 @@ def posts(place: Place, period: Period) -> Theme:
     t = Theme("posts", str(_("综合信息")), place, period, columns, rows, total, attention="posts")
     t.headline = [(str(_("发帖")), total.values["posts"], "int"), (str(_("回复")), total.values["replies"], "int"),
                   (str(_("帖均回复")), total.values["replies_per_post"], "avg")]
-    by_board: Counter[str] = Counter()
-    for qs, n in ((days, Sum("posts")), (posts_today, Count("pk"))):
-        by_board.update(dict(_in_place(place, place.scope.filter(qs)).order_by().values_list("board").annotate(n=n)))
-    posted, replied = str(_("发帖")), str(_("回复"))
-    buckets = _rollup_trend(place, period, days, [(posted, "posts"), (replied, "replies")])
+    by_board.update(dict(_in_place(place, place.scope.filter(posts_today)).order_by().values_list("board")
+                         .annotate(n=Count("pk"))))
     _trend_buckets(place, period, [(posted, posts_today, "created_at"), (replied, replies_today, "created_at")], running,
                    buckets)
     t.charts = [
