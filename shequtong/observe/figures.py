@@ -14,8 +14,9 @@ period are grouped aggregates over the source rows, always filtered by the
 observer's scope (``accounts.scope``) and the place, on indexed columns
 (cases: subdistrict/community + created_at; memberships: community + status +
 requested_at, reviewed_at; posts: community + board + created_at). 综合信息 and
-思想阵地 read the daily boards rollup ``PostDay`` for the period's whole days and
-the source rows for its last, running day (``_rollup_days``).
+思想阵地 read the daily boards rollup ``PostDay`` (posts, replies, and the reads of
+the posts published each day) for the period's whole days and the source rows for
+its last, running day (``_rollup_days``).
 """
 
 from __future__ import annotations
