@@ -18,7 +18,7 @@ Rollups covered (each kept by a service in the transaction of its cause):
   (boards.rollups; 数据 · 综合信息 and 思想阵地). Its reads are counted from the ``Read`` rows, not from
   ``Post.read_count``, so a drift of one is reported as itself, not as the other's.
 
-Each is recomputed with one grouped query over its source table. A drift is
+Each is recomputed with grouped queries over its source tables. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
 counts as zeros, so a lost row and a stray row are both reported).
 """
