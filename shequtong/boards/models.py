@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequtong.common.categories import Category
 from shequtong.common.models import AppendOnly
-from shequtong.places.models import Community
+from shequtong.places.models import Community, Subdistrict
 
 from .catalogue import Board
 
@@ -148,6 +148,46 @@ class Reply(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.visibility == Visibility.HIDDEN
+
+
+class PostDay(models.Model):
+    """Visible posts, 互助 posts, replies and reads per local day, community and board.
+
+    The rollup behind 数据 · 综合信息 and 思想阵地 (observe/figures.py). ``day`` is the
+    local (Asia/Shanghai) day of the post's or reply's ``created_at``; ``board`` is the
+    post's board (a reply counts on its post's board); ``reads`` is the readers of the
+    posts *published* that day (the sum of their ``read_count``). Only visible content
+    counts: a reply by its own visibility, reads by their post's.
+
+    Kept by ``boards.rollups`` from the boards services in the transaction of each write
+    (post, reply, read, hide, restore) and by the bulk writers (history import, full-scale
+    generator); checked and repaired nightly (observe/rollups.py, "post_days"). Counters
+    are plain integers, not positive ones: a decrement on a drifted row must not fail a
+    moderator's action; the nightly check repairs the row.
+    """
+
+    day = models.DateField()
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
+    board = models.CharField(max_length=20, choices=Board.choices)
+    posts = models.IntegerField(default=0)
+    mutual_aid = models.IntegerField(default=0)
+    replies = models.IntegerField(default=0)
+    reads = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("版块每日统计")
+        verbose_name_plural = _("版块每日统计")
+        constraints = [models.UniqueConstraint(fields=["day", "community", "board"], name="uniq_post_day")]
+        indexes = [
+            # A period's rows summed per subdistrict, community, board or day from the index alone.
+            models.Index(fields=["day"], include=["subdistrict", "community", "board", "posts", "mutual_aid", "replies",
+                                                  "reads"], name="postday_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.community_id} {self.board}"
 
 
 class Like(models.Model):

@@ -28,7 +28,7 @@ from shequtong.inbox.services import send_system_message
 from shequtong.points import services as points
 from shequtong.points.models import Action as PointsAction
 
-from . import catalogue, images, policies
+from . import catalogue, images, policies, rollups
 from .catalogue import Board
 from .errors import BoardError
 from .models import (
@@ -149,6 +149,7 @@ def create_post(
             tagged_by=actor if category else None, tagged_at=now if category else None,
             is_giveaway=giveaway is not None,
         )
+        rollups.post_created(post)
         if stage:
             _stage_row(post, actor=actor, from_stage="", to_stage=stage, note="", at=now)
         if giveaway is not None:
@@ -202,6 +203,7 @@ def _count_read(actor: User, post: Post, access: policies.PostAccess) -> bool:
         with transaction.atomic():
             Read.objects.create(post=post, community_id=post.community_id, user=actor, created_at=clock.now())
             Post.objects.filter(pk=post.pk).update(read_count=F("read_count") + 1)
+            rollups.read_counted(post.pk)
             _activity(actor.pk, "read", post.community_id, "post", post.pk)
     except IntegrityError:
         return False  # a second tab read it at the same moment
@@ -241,6 +243,7 @@ def reply_to(*, actor: User, post_id: int, body: str, mention: bool = False) -> 
             post=post, community_id=post.community_id, author=actor, body=body, created_at=clock.now(),
         )
         Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") + 1)
+        rollups.reply_created(reply, post)
         _activity(actor.pk, "reply", post.community_id, "reply", reply.pk)
         if post.board == Board.COUNCIL:
             _topic_step(post, actor=actor, step="回复", note="", at=reply.created_at)
@@ -728,6 +731,7 @@ def hide_post(*, actor: User, post_id: int, reason: str) -> Post:
             raise Conflict("该主题已隐藏")
         locked.visibility, locked.hidden_reason = Visibility.HIDDEN, reason
         locked.save(update_fields=["visibility", "hidden_reason", "updated_at"])
+        rollups.post_visibility(locked, visible=False)
         ModerationAction.objects.create(
             community_id=post.community_id, actor=actor, action=ModerationAction.Action.HIDE, post=locked,
             reason=reason, created_at=clock.now(),
@@ -750,6 +754,7 @@ def restore_post(*, actor: User, post_id: int) -> Post:
             raise Conflict("该主题未被隐藏")
         locked.visibility, locked.hidden_reason = Visibility.VISIBLE, ""
         locked.save(update_fields=["visibility", "hidden_reason", "updated_at"])
+        rollups.post_visibility(locked, visible=True)
         ModerationAction.objects.create(
             community_id=post.community_id, actor=actor, action=ModerationAction.Action.RESTORE, post=locked,
             created_at=clock.now(),
@@ -773,6 +778,7 @@ def hide_reply(*, actor: User, reply_id: int, reason: str) -> Reply:
         locked.save(update_fields=["visibility", "hidden_reason"])
         # reply_count counts what readers can see.
         Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") - 1)
+        rollups.reply_visibility(locked, post, visible=False)
         ModerationAction.objects.create(
             community_id=post.community_id, actor=actor, action=ModerationAction.Action.HIDE, post=post,
             reply=locked, reason=reason, created_at=clock.now(),
@@ -795,6 +801,7 @@ def restore_reply(*, actor: User, reply_id: int) -> Reply:
         locked.visibility, locked.hidden_reason = Visibility.VISIBLE, ""
         locked.save(update_fields=["visibility", "hidden_reason"])
         Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") + 1)
+        rollups.reply_visibility(locked, post, visible=True)
         ModerationAction.objects.create(
             community_id=post.community_id, actor=actor, action=ModerationAction.Action.RESTORE, post=post,
             reply=locked, created_at=clock.now(),

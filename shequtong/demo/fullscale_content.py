@@ -30,6 +30,7 @@ from django.db.models import Count, Sum
 
 from shequtong.accounts.models import Membership, RoleGrant
 from shequtong.accounts.roles import Role
+from shequtong.boards import rollups as board_rollups
 from shequtong.boards.models import Like, Post, Read, Reply
 from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat
@@ -224,6 +225,8 @@ def load_boards(rng: random.Random, log: Log, *, ratios: ContentRatios | None = 
             if defer:
                 log(f"  boards: {min(start + group, len(communities))}/{len(communities)} communities, "
                     + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    # 综合信息's daily rollup, as the boards services would have kept it.
+    totals["post_days"] = board_rollups.rebuild()
     log("  boards: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     return totals
 

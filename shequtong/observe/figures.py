@@ -13,13 +13,17 @@ residents and party members; ``Post.read_count``: reads); flow figures over a
 period are grouped aggregates over the source rows, always filtered by the
 observer's scope (``accounts.scope``) and the place, on indexed columns
 (cases: subdistrict/community + created_at; memberships: community + status +
-requested_at, reviewed_at; posts: community + board + created_at).
+requested_at, reviewed_at; posts: community + board + created_at). 综合信息 and
+思想阵地 read the daily boards rollup ``PostDay`` (posts, replies, and the reads of
+the posts published each day) for the period's whole days and the source rows for
+its last, running day (``_rollup_days``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from shequtong.accounts import households, scope
 from shequtong.accounts.models import MemberDay, Membership, PopulationDay, PopulationStat, User
 from shequtong.boards.catalogue import Board
-from shequtong.boards.models import Ballot, Booking, Post, Reply, Visibility, Vote
+from shequtong.boards.models import Ballot, Booking, Post, PostDay, Reply, Visibility, Vote
 from shequtong.cases import overdue
 from shequtong.cases.models import Case, CaseRating, Source, Status
 from shequtong.common import clock
@@ -156,6 +160,20 @@ def grouped(place: Place, qs: QuerySet[Any], aggregates: dict[str, Any], *, esta
     (subdistrict level) or the estate (community level; rows of a model without
     an estate all count towards the community itself under the key None).
     """
+    qs, key = _by_child(place, qs, estate_field=estate_field, community_field=community_field)
+    if key is None:
+        row = qs.aggregate(**aggregates)
+        return {None: {k: _num(v) for k, v in row.items()}}
+    out: dict[int | None, dict[str, int]] = {}
+    for row in qs.order_by().values(key).annotate(**aggregates):
+        k = row.pop(key)
+        out[k] = {name: _num(v) for name, v in row.items()}
+    return out
+
+
+def _by_child(place: Place, qs: QuerySet[Any], *, estate_field: str | None = None,
+              community_field: str = "community") -> tuple[QuerySet[Any], str | None]:
+    """``qs`` inside the observer's scope and the place, and the field that names a row's child (None: one row)."""
     qs = place.scope.filter(qs, community_field)
     own_sub = _has_own_subdistrict(qs)
     sub_key = "subdistrict_id" if own_sub and community_field == "community" else f"{community_field}__subdistrict_id"
@@ -167,14 +185,7 @@ def grouped(place: Place, qs: QuerySet[Any], aggregates: dict[str, Any], *, esta
         key = f"{community_field}_id"
     else:
         key = sub_key
-    if key is None:
-        row = qs.aggregate(**aggregates)
-        return {None: {k: _num(v) for k, v in row.items()}}
-    out: dict[int | None, dict[str, int]] = {}
-    for row in qs.order_by().values(key).annotate(**aggregates):
-        k = row.pop(key)
-        out[k] = {name: _num(v) for name, v in row.items()}
-    return out
+    return qs, key
 
 
 def _has_own_subdistrict(qs: QuerySet[Any]) -> bool:
@@ -321,19 +332,89 @@ def _per_child_chart(chart_id: str, title: str, rows: list[Row], series: list[tu
                  [{"name": label, "data": [r.values.get(k) or 0 for r in shown]} for k, label in series], unit)
 
 
+Buckets = dict[dt.date, dict[str, int]]
+
+
 def _trend(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], str]], chart_id: str, title: str) -> Chart:
     """Counts per day (week, month) over the period for each (label, queryset, date field)."""
+    buckets = _trend_buckets(place, period, series, period.start)
+    return _trend_chart(buckets, [label for label, _q, _f in series], chart_id, title)
+
+
+def _trend_buckets(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], str]], since: dt.datetime,
+                   buckets: Buckets | None = None) -> Buckets:
+    """Add the rows of each (label, queryset, date field) from `since` to the period's end to their day (week, month)."""
     tz = timezone.get_current_timezone()
-    buckets: dict[dt.date, dict[str, int]] = {}
+    buckets = {} if buckets is None else buckets
     for label, qs, fld in series:
         qs = place.scope.filter(qs)
-        qs = _in_place(place, qs).filter(**{f"{fld}__gte": period.start, f"{fld}__lte": period.end})
+        qs = _in_place(place, qs).filter(**{f"{fld}__gte": since, f"{fld}__lte": period.end})
         for row in qs.order_by().annotate(b=period.trunc(fld, tzinfo=tz)).values("b").annotate(n=count_rows()):
             b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
-            buckets.setdefault(b, {})[label] = row["n"]
+            bucket = buckets.setdefault(b, {})
+            bucket[label] = bucket.get(label, 0) + row["n"]
+    return buckets
+
+
+def _trend_chart(buckets: Buckets, labels: list[str], chart_id: str, title: str) -> Chart:
     days = sorted(buckets)
     return Chart(chart_id, "line", title, [d.strftime("%m-%d") for d in days],
-                 [{"name": label, "data": [buckets[d].get(label, 0) for d in days]} for label, _q, _f in series])
+                 [{"name": label, "data": [buckets[d].get(label, 0) for d in days]} for label in labels])
+
+
+def _rollup_days(period: Period) -> tuple[dt.date, dt.date, dt.datetime]:
+    """Split a period for a daily rollup: its whole local days before the last (first..last; none when the period
+    starts on its last day), and the moment from which the source rows answer (the start of the day ``period.end``
+    falls on, up to ``period.end``). The rollup's row of the running day is never read, so the figures equal a
+    direct count over [start, end] even for rows written after ``end``."""
+    first = timezone.localdate(period.start)
+    if clock.day_start(first) != period.start:
+        raise ValueError("a period starts at local midnight")
+    last_day = timezone.localdate(period.end)
+    return first, last_day - dt.timedelta(days=1), clock.day_start(last_day)
+
+
+def _posts_from_rollup(place: Place, period: Period, days: QuerySet[Any], labels: tuple[str, str]) -> tuple[
+        dict[int | None, dict[str, int]], Counter[str], Buckets]:
+    """综合信息's whole days from ``PostDay`` in one scan: per child, per board, and per trend bucket.
+
+    One grouped query by (child, board, bucket) — the bucket is the day, or the week or month it
+    falls in, truncated in the database as ``period.trunc`` truncates the source rows' local days —
+    summed here three ways. A bucket enters the trend only where its sum is not zero, so it appears
+    exactly when a direct count finds a row in it.
+    """
+    qs, key = _by_child(place, days)
+    bucket: Any = F("day") if period.trunc is TruncDate else period.trunc("day")
+    fields = [*([key] if key else []), "board", "b"]
+    raw: dict[int | None, dict[str, int]] = {}
+    by_board: Counter[str] = Counter()
+    sums: dict[dt.date, Counter[str]] = {}
+    for row in qs.order_by().annotate(b=bucket).values(*fields).annotate(
+            p=Sum("posts"), a=Sum("mutual_aid"), r=Sum("replies")):
+        child = raw.setdefault(row[key] if key else None, {"posts": 0, "mutual_aid": 0, "replies": 0})
+        child["posts"] += row["p"]
+        child["mutual_aid"] += row["a"]
+        child["replies"] += row["r"]
+        by_board[row["board"]] += row["p"]
+        b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
+        sums.setdefault(b, Counter()).update({labels[0]: row["p"], labels[1]: row["r"]})
+    buckets: Buckets = {}
+    for b, c in sums.items():
+        shown = {label: n for label, n in c.items() if n}
+        if shown:
+            buckets[b] = shown
+    return raw, by_board, buckets
+
+
+def add(*parts: dict[int | None, dict[str, int]]) -> dict[int | None, dict[str, int]]:
+    """Sum grouped figures of the same names (a rollup's part of a period and the source rows' part)."""
+    out: dict[int | None, dict[str, int]] = {}
+    for part in parts:
+        for key, values in part.items():
+            row = out.setdefault(key, {})
+            for name, v in values.items():
+                row[name] = row.get(name, 0) + v
+    return out
 
 
 def _day_trend(place: Place, period: Period, rollup: QuerySet[Any], fld: str, label: str, chart_id: str,
@@ -366,9 +447,14 @@ def _breakdown(place: Place, qs: QuerySet[Any], fld: str, choices: Any, chart_id
     """Counts by a choice field (status, source, category, board) over the place, in the choices' order."""
     qs = _in_place(place, place.scope.filter(qs))
     counts = dict(qs.order_by().values_list(fld).annotate(n=count_rows()))
+    return _choices_chart(counts, choices, chart_id, title, kind, series_label)
+
+
+def _choices_chart(counts: dict[Any, int], choices: Any, chart_id: str, title: str, kind: str,
+                   series_label: str) -> Chart:
     labels = [(v, str(lbl)) for v, lbl in choices]
     if kind == "pie":
-        data = [{"name": lbl, "value": counts.get(v, 0)} for v, lbl in labels if counts.get(v)]
+        data: list[dict[str, Any]] = [{"name": lbl, "value": counts.get(v, 0)} for v, lbl in labels if counts.get(v)]
         return Chart(chart_id, "pie", title, [d["name"] for d in data], [{"name": series_label, "data": [d["value"] for d in data]}])
     return Chart(chart_id, kind, title, [lbl for _v, lbl in labels], [{"name": series_label, "data": [counts.get(v, 0) for v, _l in labels]}])
 
@@ -462,13 +548,22 @@ def _coverage_chart(place: Place, rows: list[Row]) -> Chart:
 
 
 def posts(place: Place, period: Period) -> Theme:
-    """综合信息: posts and replies by board and period, and their trend."""
-    in_period = {"created_at__gte": period.start, "created_at__lte": period.end}
-    visible_posts = Post.objects.filter(visibility=Visibility.VISIBLE, **in_period)
-    visible_replies = Reply.objects.filter(visibility=Visibility.VISIBLE, **in_period)
-    raw = merge(
-        grouped(place, visible_posts, {"posts": count_rows(), "mutual_aid": count_rows(filter=Q(is_mutual_aid=True))}),
-        grouped(place, visible_replies, {"replies": count_rows()}),
+    """综合信息: posts and replies by board and period, and their trend.
+
+    The period's whole days come from the daily rollup ``PostDay`` (boards.rollups), its running
+    day from the posts and replies themselves.
+    """
+    first, last, running = _rollup_days(period)
+    days = PostDay.objects.filter(day__gte=first, day__lte=last)
+    today = {"created_at__gte": running, "created_at__lte": period.end}
+    posts_today = Post.objects.filter(visibility=Visibility.VISIBLE, **today)
+    replies_today = Reply.objects.filter(visibility=Visibility.VISIBLE, **today)
+    posted, replied = str(_("发帖")), str(_("回复"))
+    from_days, by_board, buckets = _posts_from_rollup(place, period, days, (posted, replied))
+    raw = add(
+        from_days,
+        grouped(place, posts_today, {"posts": count_rows(), "mutual_aid": count_rows(filter=Q(is_mutual_aid=True))}),
+        grouped(place, replies_today, {"replies": count_rows()}),
     )
     columns = [Column("posts", str(_("发帖"))), Column("replies", str(_("回复"))), Column("mutual_aid", str(_("互助帖"))),
                Column("replies_per_post", str(_("帖均回复")), "avg", chart=False)]
@@ -482,10 +577,13 @@ def posts(place: Place, period: Period) -> Theme:
     t = Theme("posts", str(_("综合信息")), place, period, columns, rows, total, attention="posts")
     t.headline = [(str(_("发帖")), total.values["posts"], "int"), (str(_("回复")), total.values["replies"], "int"),
                   (str(_("帖均回复")), total.values["replies_per_post"], "avg")]
+    by_board.update(dict(_in_place(place, place.scope.filter(posts_today)).order_by().values_list("board")
+                         .annotate(n=count_rows())))
+    _trend_buckets(place, period, [(posted, posts_today, "created_at"), (replied, replies_today, "created_at")], running,
+                   buckets)
     t.charts = [
-        _breakdown(place, visible_posts, "board", Board.choices, "posts-by-board", str(_("各版块发帖")), "bar", str(_("发帖"))),
-        _trend(place, period, [(str(_("发帖")), visible_posts, "created_at"), (str(_("回复")), visible_replies, "created_at")],
-               "posts-trend", str(_("发帖与回复趋势"))),
+        _choices_chart(by_board, Board.choices, "posts-by-board", str(_("各版块发帖")), "bar", posted),
+        _trend_chart(buckets, [posted, replied], "posts-trend", str(_("发帖与回复趋势"))),
         _per_child_chart("posts-by-place", str(_("各{0}发帖与回复").format(place.child_label)), rows,
                          [("posts", str(_("发帖"))), ("replies", str(_("回复")))]),
     ]
@@ -493,16 +591,30 @@ def posts(place: Place, period: Period) -> Theme:
 
 
 def thought(place: Place, period: Period) -> Theme:
-    """思想阵地: reach of 党建园地 and 社区公告 posts published in the period (reads: the posts' read counters)."""
+    """思想阵地: reach of 党建园地 and 社区公告 posts published in the period (reads: the posts' read counters).
+
+    The period's whole days come from ``PostDay`` (its ``reads``: the readers of the posts published
+    that day, kept when a read is counted), its running day from the posts' own counters.
+    """
+    first, last, running = _rollup_days(period)
+    days = PostDay.objects.filter(board__in=THOUGHT_BOARDS, day__gte=first, day__lte=last)
     qs = Post.objects.filter(board__in=THOUGHT_BOARDS, visibility=Visibility.VISIBLE,
-                             created_at__gte=period.start, created_at__lte=period.end)
+                             created_at__gte=running, created_at__lte=period.end)
     raw = merge(
-        grouped(place, qs, {
-            "party_posts": count_rows(filter=Q(board=Board.PARTY)),
-            "notice_posts": count_rows(filter=Q(board=Board.NOTICE)),
-            "party_reads": Sum("read_count", filter=Q(board=Board.PARTY)),
-            "notice_reads": Sum("read_count", filter=Q(board=Board.NOTICE)),
-        }),
+        add(
+            grouped(place, days, {
+                "party_posts": Sum("posts", filter=Q(board=Board.PARTY)),
+                "notice_posts": Sum("posts", filter=Q(board=Board.NOTICE)),
+                "party_reads": Sum("reads", filter=Q(board=Board.PARTY)),
+                "notice_reads": Sum("reads", filter=Q(board=Board.NOTICE)),
+            }),
+            grouped(place, qs, {
+                "party_posts": count_rows(filter=Q(board=Board.PARTY)),
+                "notice_posts": count_rows(filter=Q(board=Board.NOTICE)),
+                "party_reads": Sum("read_count", filter=Q(board=Board.PARTY)),
+                "notice_reads": Sum("read_count", filter=Q(board=Board.NOTICE)),
+            }),
+        ),
         _residents(place),
     )
     columns = [

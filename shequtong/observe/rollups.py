@@ -16,8 +16,11 @@ Rollups covered (each kept by a service in the transaction of its cause):
   (accounts.population; 数据透视 · 人口画像), and ``accounts.PopulationDay`` per community and birth date;
 - ``accounts.MemberDay``: per community, estate and local day, approved members last signed in then,
   join requests made then and of them approved (accounts.population; 宝山用户数据).
+- ``boards.PostDay``: visible posts, 互助 posts, replies and reads per local day, community and board
+  (boards.rollups; 数据 · 综合信息 and 思想阵地). Its reads are counted from the ``Read`` rows, not from
+  ``Post.read_count``, so a drift of one is reported as itself, not as the other's.
 
-Each is recomputed with one grouped query over its source table. A drift is
+Each is recomputed with grouped queries over its source tables. A drift is
 a key whose stored values differ from the recomputed ones (a missing row
 counts as zeros, so a lost row and a stray row are both reported).
 """
@@ -43,6 +46,7 @@ from shequtong.accounts.models import (
     RoleGrant,
 )
 from shequtong.accounts.roles import Role
+from shequtong.boards import rollups as board_rollups
 from shequtong.boards.models import Post, Read
 from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import Case, CaseRating, CaseStep, CaseTermDay, CaseTermStat, RatingStat
@@ -218,6 +222,16 @@ def _member_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list
     return stored, expected, write
 
 
+def _post_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
+    stored, ids = board_rollups.stored()
+    expected: dict[Any, Values] = dict(board_rollups.expected())
+
+    def write(drifts: list[Drift]) -> None:
+        board_rollups.write({d.key: {f: d.expected[f] for f in board_rollups.FIELDS} for d in drifts}, ids)
+
+    return dict(stored), expected, write
+
+
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
     "rating_stats": (_rating_stats, ("ratings", "stars_total")),
@@ -229,6 +243,7 @@ ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "population_stats": (_population_stats, ("people",)),
     "population_days": (_population_days, ("people",)),
     "member_days": (_member_days, population.MEMBER_FIELDS),
+    "post_days": (_post_days, board_rollups.FIELDS),
 }
 
 

@@ -160,6 +160,15 @@ def test_content_respects_the_apps_rules_counters_and_rollups(monkeypatch):
     assert (last.created_at - first.created_at).days > 3 * 365
     reads = sorted(posts.values_list("read_count", flat=True))
     assert reads[-1] >= 5 * max(1, reads[len(reads) // 2])
+    # 综合信息's daily rollup is filled and equals the posts, replies and reads.
+    from django.db.models import Sum
+
+    from shequtong.boards.models import PostDay
+    from shequtong.observe import rollups
+
+    totals = PostDay.objects.aggregate(p=Sum("posts"), r=Sum("replies"), rd=Sum("reads"))
+    assert (totals["p"], totals["r"], totals["rd"]) == (posts.count(), Reply.objects.count(), Read.objects.count())
+    assert rollups.rebuild(only=("post_days",), check=True) == []
     _check_letters_and_cases()
 
 

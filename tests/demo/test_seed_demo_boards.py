@@ -29,5 +29,13 @@ def test_seed_demo_boards_fills_each_board_and_runs_twice():
     assert set(council.values_list("stage", flat=True)) == set(Post.Stage.values)
     assert all(TopicStageChange.objects.filter(post=p).exists() for p in council)
     assert set(Giveaway.objects.values_list("status", flat=True)) == {"available", "given"}
+    # 综合信息's daily rollup was kept by the services the seed goes through.
+    from django.db.models import Sum
+
+    from shequtong.boards.models import PostDay
+    from shequtong.observe import rollups
+
+    assert PostDay.objects.aggregate(n=Sum("posts"))["n"] == Post.objects.filter(visibility="visible").count()
+    assert rollups.rebuild(only=("post_days",), check=True) == []
     call_command("seed_demo_boards", verbosity=0)
     assert Post.objects.count() == posts

@@ -65,3 +65,34 @@ def test_only_and_unknown_names(world: World):
     assert run("--check", "--only", "letter_stats")[0] == 0
     with pytest.raises(CommandError, match="unknown rollup"):
         run("--only", "chats")
+
+
+def test_post_days_drift_is_found_and_repaired(world: World, tree, cast):  # type: ignore[no-untyped-def]
+    """综合信息's daily rollup: a changed row, a lost row and a stray row are each reported, then repaired."""
+    import datetime as dt
+
+    from shequtong.boards import rollups as board_rollups
+    from shequtong.boards import services as board_services
+    from shequtong.boards.models import PostDay
+
+    board_services.record_read(actor=cast.resident_a, post_id=world.council_a.pk)
+    assert run("--only", "post_days")[0] == 0  # the services kept it: nothing to repair
+    good = set(PostDay.objects.values_list("day", "community_id", "board", *board_rollups.FIELDS))
+    council = PostDay.objects.get(community=tree.comm_a1, board="council", posts=1)
+    assert council.reads == 1
+    PostDay.objects.filter(pk=council.pk).update(reads=7, replies=3)
+    lost = PostDay.objects.get(community=tree.comm_b1, posts=1)
+    lost.delete()
+    PostDay.objects.create(day=dt.date(2026, 1, 1), community=tree.comm_a2, subdistrict=tree.sub_a, board="notice", posts=2)
+
+    code, out = run("--check", "--only", "post_days")
+    assert code == 1 and "3 drift(s) found" in out
+    assert f"post_days (datetime.date({council.day.year}, {council.day.month}, {council.day.day}), {tree.comm_a1.pk}, " \
+           "'council'): stored {'posts': 1, 'mutual_aid': 0, 'replies': 3, 'reads': 7}" in out
+    assert f"{tree.comm_b1.pk}, '{lost.board}'): stored {{'posts': 0" in out and "'notice'): stored {'posts': 2" in out
+
+    code, out = run("--only", "post_days")
+    assert code == 1 and "3 drift(s) repaired" in out
+    assert set(PostDay.objects.values_list("day", "community_id", "board", *board_rollups.FIELDS)) == good
+    assert PostDay.objects.get(pk=council.pk).reads == 1  # repaired in place
+    assert run("--only", "post_days") == (0, "0 drift(s) repaired\n")

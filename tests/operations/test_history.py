@@ -86,6 +86,12 @@ def test_history_lands_as_posts_replies_letters_and_cases_with_steps_and_ratings
     assert hours == {("new", "accepted"): 1.0, ("accepted", "resolved"): 24.0, ("resolved", "closed"): 24.0}
     assert CaseTermDay.objects.filter(day=dt.date(2021, 6, 1), cases=1).exists()
     assert rollups.rebuild(only=("case_steps", "case_terms"), check=True) == []
+    # 综合信息's daily rollup: the imported post and reply on their local days, as the services keep it.
+    from shequtong.boards.models import PostDay
+
+    assert rollups.rebuild(only=("post_days",), check=True) == []
+    assert sum(PostDay.objects.values_list("posts", flat=True)) == 1
+    assert sum(PostDay.objects.values_list("replies", flat=True)) == 1
 
 
 def test_history_rerun_changes_nothing(platform):

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from shequtong.boards import rollups as board_rollups
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Post, Reply
 from shequtong.cases import rollups as case_rollups
@@ -288,6 +289,7 @@ class HistoryImporter(_PeopleImporter):
                               title=title, body=body, created_at=_at(d["created_at"]),
                               search_text=chinese.search_text(title, body)))
         insert(Post, posts)
+        board_rollups.add(board_rollups.counts_of(posts, []))  # 综合信息's daily rollup, as create_post keeps it
         for r, post in zip(recs, posts, strict=True):
             self._made.append(ImportedRecord(kind="post", external_id=r.id, object_id=post.pk))
             refs.ids["post"][r.id] = post.pk
@@ -303,6 +305,8 @@ class HistoryImporter(_PeopleImporter):
             replies.append(Reply(post_id=post_id, community_id=refs.post_community[post_id], author_id=refs.user(d["author"]),  # type: ignore[misc]
                                  body=_text(d, "body"), created_at=_at(d["created_at"])))
         insert(Reply, replies)
+        boards = dict(Post.objects.filter(pk__in=list(per_post)).values_list("pk", "board"))
+        board_rollups.add(board_rollups.counts_of([], [(r, boards[r.post_id]) for r in replies]))  # as reply_to does
         by_count: dict[int, list[int]] = defaultdict(list)  # one UPDATE per distinct count, not per post
         for post_id, n in per_post.items():
             by_count[n].append(post_id)

@@ -2,7 +2,7 @@
 
     manage.py rebuild_rollups [--check] [--only community_stats,rating_stats,letter_stats,read_counts,case_steps,
                                                case_terms,covered_households,population_stats,population_days,
-                                               member_days]
+                                               member_days,post_days]
 
 Prints one line per drift and a summary; ``--check`` only reports. Exits with
 status 1 when drift was found, so a scheduler (cron, systemd timer) can alert.
