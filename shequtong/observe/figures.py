@@ -133,14 +133,17 @@ class Place:
         return {"community": key} if self.subdistrict is not None else {"subdistrict": key}
 
 
-def place_for(user: User, *, subdistrict_id: Any = None, community_id: Any = None) -> Place:
-    """The place the query names, checked against the observer's scope (NotFound alike for missing and outside)."""
-    s = scope.scope_for(user, "observe")
+def place_for(user: User, *, subdistrict_id: Any = None, community_id: Any = None, capability: str = "observe") -> Place:
+    """The place the query names, checked against the observer's scope (NotFound alike for missing and outside).
+
+    ``capability``: whose scope (a drill-down with an audience of its own, e.g. 评分's "patrol", passes its own).
+    """
+    s = scope.scope_for(user, capability)
     try:
         if community_id not in (None, ""):
-            return Place(s, community=scope.community_in_scope(user, "observe", int(community_id)))
+            return Place(s, community=scope.community_in_scope(user, capability, int(community_id)))
         if subdistrict_id not in (None, ""):
-            return Place(s, subdistrict=scope.subdistrict_in_scope(user, "observe", int(subdistrict_id)))
+            return Place(s, subdistrict=scope.subdistrict_in_scope(user, capability, int(subdistrict_id)))
     except (TypeError, ValueError):
         raise NotFound("该地区不存在或不在您的管辖范围内") from None
     return Place(s)
