@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -283,7 +284,11 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 def _avg(total: int, n: int, scale: int = 1) -> float | None:
-    return round(total / n / scale, 1) if n else None
+    """One decimal, half up as people round (and as the apps' pages write it with floatformat): 17 / 4 is 4.3,
+    where round() would give 4.2 (half to even)."""
+    if not n:
+        return None
+    return float((Decimal(total) / Decimal(n * scale)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def _build(code: str, title: str, place: Place, period: Period | None, columns: list[Column],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db.models import Count, Sum
@@ -120,7 +121,7 @@ def _expected(ratings, key):  # type: ignore[no-untyped-def]
     """{place id: (ratings, average)} counted directly over the rating rows."""
     out: dict[int, tuple[int, float]] = {}
     for row in ratings.order_by().values(key).annotate(n=Count("pk"), s=Sum("stars")):
-        out[row[key]] = (row["n"], round(row["s"] / row["n"], 1))
+        out[row[key]] = (row["n"], float((Decimal(row["s"]) / row["n"]).quantize(Decimal("0.1"), ROUND_HALF_UP)))
     return out
 
 
@@ -229,3 +230,20 @@ def test_the_old_ratings_address_redirects_after_the_scope_check(client, tree): 
     assert client.get(reverse("cases:ratings")).status_code == 200
     client.force_login(make_with_role(Role.DISTRICT_OBSERVER))
     assert f'href="{reverse("observe:ratings")}"' in client.get(reverse("cases:list")).content.decode()
+
+
+def test_the_drill_and_its_leaf_write_the_same_average(client, tree):  # type: ignore[no-untyped-def]
+    """17 stars over 4 ratings: 4.25, which both pages write as people round it (half up), not half to even."""
+    from shequtong.cases import services as case_services
+
+    staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
+    for stars in (5, 4, 4, 4):
+        raiser = resident_of(tree.comm_a1)
+        case = helpers.handle(staff, helpers.letter(raiser, tree.comm_a1).case, "accept", "resolve")
+        case_services.rate_case(actor=raiser, case_id=case.pk, stars=stars)
+    client.force_login(make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a))
+    drill = _table(client.get(reverse("observe:ratings"), {"subdistrict": tree.sub_a.pk}).content.decode())
+    leaf = client.get(reverse("cases:ratings"), {"community": tree.comm_a1.pk}).content.decode()
+    shown = re.search(r'data-testid="average">([^<]+)<', leaf)
+    assert shown is not None
+    assert drill == [(tree.comm_a1.name, [shown.group(1), "4"])] and shown.group(1) == "4.3"
