@@ -168,8 +168,8 @@ STARS = (1, 2, 3, 4, 5)
 def ratings(place: Place, period: Period) -> Theme:
     """Case ratings per subdistrict → community, lowest average first; a community opens its rated cases.
 
-    Over all time from the ``RatingStat`` rollup (kept by ``rate_case``); for a picked period from the
-    ratings themselves, since the rollup keeps no days. The star distribution is one grouped count of the ratings.
+    Over all time from the ``RatingStat`` rollup (kept by ``rate_case``: count, star total, ratings per star);
+    for a picked period from the ratings themselves, since the rollup keeps no days.
     """
     from shequtong.cases.models import CaseRating, RatingStat
 
@@ -216,11 +216,12 @@ def ratings(place: Place, period: Period) -> Theme:
 
 
 def _star_counts(place: Place, period: Period) -> dict[int, int]:
-    from shequtong.cases.models import CaseRating
+    from shequtong.cases.models import STAR_FIELDS, CaseRating, RatingStat
 
-    qs: Any = CaseRating.objects.all()
-    if period.code != ALL_TIME:
-        qs = qs.filter(created_at__gte=period.start, created_at__lte=period.end)
+    if period.code == ALL_TIME:
+        sums = _in_place(place, place.scope.filter(RatingStat.objects.all())).aggregate(**{f: Sum(f) for f in STAR_FIELDS})
+        return {n: sums[f] or 0 for n, f in enumerate(STAR_FIELDS, 1)}
+    qs = CaseRating.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
     qs = _in_place(place, place.scope.filter(qs))
     return dict(qs.order_by().values_list("stars").annotate(n=Count("pk")))
 
