@@ -50,5 +50,6 @@ class CasesConfig(AppConfig):
         for section in ("observer_home", "observe", "data"):
             registry.register(Tile(section=section, label="问题跟踪", url_name="cases:list", capability="patrol",
                                    icon="warn", order=21))
-            registry.register(Tile(section=section, label="评分", url_name="cases:ratings", capability="patrol",
+            # The drill-down in the observer room (observe.drills.ratings); cases:ratings keeps the lists it opens.
+            registry.register(Tile(section=section, label="评分", url_name="observe:ratings", capability="patrol",
                                    icon="heart", order=22))

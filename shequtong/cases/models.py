@@ -319,12 +319,18 @@ class CaseRating(models.Model):
 
 
 class RatingStat(models.Model):
-    """Per-community rating rollup (count and star total), kept by `rate_case`."""
+    """Per-community rating rollup (count, star total and the ratings of each star), kept by `rate_case`."""
 
     community = models.OneToOneField(Community, on_delete=models.CASCADE, primary_key=True, related_name="rating_stat")
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
     ratings = models.PositiveIntegerField(default=0)
     stars_total = models.PositiveIntegerField(default=0)
+    # The star distribution (评分's drill-down, observe.drills.ratings): how many ratings gave 1 … 5 stars.
+    stars_1 = models.PositiveIntegerField(default=0)
+    stars_2 = models.PositiveIntegerField(default=0)
+    stars_3 = models.PositiveIntegerField(default=0)
+    stars_4 = models.PositiveIntegerField(default=0)
+    stars_5 = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("评分统计")
@@ -336,6 +342,13 @@ class RatingStat(models.Model):
     @property
     def average(self) -> float | None:
         return self.stars_total / self.ratings if self.ratings else None
+
+
+STAR_FIELDS = ("stars_1", "stars_2", "stars_3", "stars_4", "stars_5")  # RatingStat's count of each star, 1 … 5
+
+
+def star_field(stars: int) -> str:
+    return STAR_FIELDS[stars - 1]
 
 
 class OverdueReminder(models.Model):

@@ -59,6 +59,7 @@ from .models import (
     SendState,
     Source,
     Status,
+    star_field,
 )
 from .policies import access_case
 
@@ -646,7 +647,7 @@ def rate_case(*, actor: User, case_id: int, stars: int, feedback: str = "") -> C
                                            subdistrict_id=case.subdistrict_id, stars=stars, feedback=feedback,
                                            created_at=clock.now())
         counters.increment(
-            RatingStat, keys={"community_id": case.community_id}, deltas={"ratings": 1, "stars_total": stars},
+            RatingStat, keys={"community_id": case.community_id}, deltas={"ratings": 1, "stars_total": stars, star_field(stars): 1},
             defaults={"subdistrict_id": case.subdistrict_id},
         )
         _event(case, actor=actor, kind=CaseEvent.Kind.RATED, note=f"{stars}星" + (f"：{feedback}" if feedback else ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -155,45 +156,46 @@ def rate(request: AuthedRequest, case_id: int) -> HttpResponse:
 
 @access.capability("committee", "patrol")
 def ratings(request: AuthedRequest) -> HttpResponse:
-    """评分: the committee's own; per community for a subdistrict; per subdistrict and community for the district."""
+    """评分's lists: the committee's own ratings; for the patrol a community's (the drill-down's leaf) or all of them.
+
+    The patrol's figures per subdistrict and community live in the observer room (observe.drills.ratings):
+    this address without a list leads there, after the same scope check.
+    """
     cap = _capability(request)
     user = request.user
     ctx: dict[str, object] = {"cap": cap}
     if cap == "committee":
         community = scope.work_community(user)
         ctx.update(summary=selectors.overall_average(user, cap), community=community,
-                   page_obj=paginate(request, selectors.ratings_for(user, cap)), mode="list")
+                   page_obj=paginate(request, selectors.ratings_for(user, cap)))
         return render(request, "cases/ratings.html", ctx)
     community_id = _int(request.GET.get("community"))
     subdistrict_id = _int(request.GET.get("subdistrict"))
     if community_id:
         community = scope.community_in_scope(user, cap, community_id)
-        ctx.update(mode="list", community=community, subdistrict=community.subdistrict,
+        ctx.update(community=community, subdistrict=community.subdistrict,
                    summary=_summary(selectors.rating_stat(community.pk)),
                    page_obj=paginate(request, selectors.ratings_for(user, cap, community_id=community.pk)),
                    keep_query=query_without_page(request))
         return render(request, "cases/ratings.html", ctx)
+    sub = scope.subdistrict_in_scope(user, cap, subdistrict_id) if subdistrict_id else None
     if request.GET.get("all"):
-        sub = scope.subdistrict_in_scope(user, cap, subdistrict_id) if subdistrict_id else None
-        ctx.update(mode="list", subdistrict=sub, summary=selectors.overall_average(user, cap),
+        ctx.update(subdistrict=sub, summary=selectors.overall_average(user, cap) if sub is None else
+                   _summary_of(selectors.subdistrict_averages(user), sub.pk),
                    page_obj=paginate(request, selectors.ratings_for(user, cap, subdistrict_id=sub.pk if sub else None)),
                    keep_query=query_without_page(request))
         return render(request, "cases/ratings.html", ctx)
-    subs = selectors.subdistrict_averages(user)
-    if subdistrict_id or len(subs) == 1:
-        sub = scope.subdistrict_in_scope(user, cap, subdistrict_id or subs[0]["subdistrict"].pk)
-        row = next((r for r in subs if r["subdistrict"].pk == sub.pk), None)
-        ctx.update(mode="communities", subdistrict=sub, rows=selectors.community_averages(user, sub),
-                   summary=row or {"ratings": 0, "average": None}, show_back=len(subs) > 1)
-        return render(request, "cases/ratings.html", ctx)
-    ctx.update(mode="subdistricts", rows=subs, summary=selectors.overall_average(user, cap))
-    return render(request, "cases/ratings.html", ctx)
+    return redirect(reverse("observe:ratings") + (f"?subdistrict={sub.pk}" if sub is not None else ""))
 
 
 def _summary(stat: object) -> dict[str, object]:
     if stat is None:
         return {"ratings": 0, "average": None}
     return {"ratings": stat.ratings, "average": stat.average}  # type: ignore[attr-defined]
+
+
+def _summary_of(rows: list[dict[str, object]], subdistrict_id: int) -> dict[str, object]:
+    return next((r for r in rows if r["subdistrict"].pk == subdistrict_id), {"ratings": 0, "average": None})  # type: ignore[attr-defined]
 
 
 def _int(value: str | None) -> int | None:

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from shequtong.accounts.models import Membership, RoleGrant
 from shequtong.accounts.roles import Role
 from shequtong.boards import rollups as board_rollups
 from shequtong.boards.models import Like, Post, Read, Reply
 from shequtong.cases import rollups as case_rollups
-from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat
+from shequtong.cases.models import STAR_FIELDS, Case, CaseEvent, CaseRating, RatingStat
 from shequtong.common import chinese, clock
 from shequtong.common.categories import Category
 from shequtong.demo.fullscale import (
@@ -392,9 +392,10 @@ def load_cases(rng: random.Random, log: Log, *, defer: bool = False) -> dict[str
     with transaction.atomic():
         RatingStat.objects.all().delete()
         RatingStat.objects.bulk_create([
-            RatingStat(community_id=r["community_id"], subdistrict_id=r["subdistrict_id"], ratings=r["n"],
-                       stars_total=r["stars"])
-            for r in CaseRating.objects.values("community_id", "subdistrict_id").annotate(n=Count("id"), stars=Sum("stars"))
+            RatingStat(community_id=r.pop("community_id"), subdistrict_id=r.pop("subdistrict_id"), ratings=r.pop("n"),
+                       stars_total=r.pop("total"), **r)
+            for r in CaseRating.objects.values("community_id", "subdistrict_id").annotate(
+                n=Count("id"), total=Sum("stars"), **{f: Count("id", filter=Q(stars=i)) for i, f in enumerate(STAR_FIELDS, 1)})
         ], batch_size=1000)
     totals["letter_stats"] = letter_services.rebuild_stats()
     totals["case_steps"] = case_rollups.rebuild_steps()

@@ -1,10 +1,15 @@
 """The apps' observer drill-downs on observe's one drill-down component (figures.Theme + observe/_drill.html).
 
-人民信箱 (letters, LB-5) and 我与群众面对面 (visits, FV-5) were each a page per level with its
-own scope look-up and template; here each is a theme like 数据's: the observer's place
+人民信箱 (letters, LB-5), 我与群众面对面 (visits, FV-5) and 问题跟踪's 评分 (ratings, CT-7) were each
+a page per level with its own scope look-up and template; here each is a theme like 数据's: the observer's place
 (scope-checked by figures.place_for), one row per child place with its figures, sorted
 by what needs attention, zero rows folded, the breadcrumb back, a chart and an XLSX.
-The apps' lists (a community's letters, the visit records) stay the leaves the rows open.
+The apps' lists (a community's letters, the visit records, a community's rated cases) stay the leaves
+the rows open.
+
+A drill is read in the scope of its audience's capability (CAPABILITIES; "observe" unless named):
+评分 belongs to the case patrol ("patrol": subdistrict and district observers, not the 系统管理员),
+as the page it replaced did.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from .figures import (
     Period,
     Place,
     Theme,
+    _avg,
     _build,
+    _in_place,
     _pct,
     _per_child_chart,
     grouped,
@@ -154,10 +161,85 @@ def visits_extra(user: Any) -> dict[str, Any]:
             "statuses": [(s, Status(s).label) for s in PUBLISHED_STATUSES], "list_url": reverse("visits:observe_list")}
 
 
+# --- 评分 (问题跟踪, CT-7) -------------------------------------------------------------------
+
+STARS = (1, 2, 3, 4, 5)
+
+
+def ratings(place: Place, period: Period) -> Theme:
+    """Case ratings per subdistrict → community, lowest average first; a community opens its rated cases.
+
+    Over all time from the ``RatingStat`` rollup (kept by ``rate_case``: count, star total, ratings per star);
+    for a picked period from the ratings themselves, since the rollup keeps no days.
+    """
+    from shequtong.cases.models import CaseRating, RatingStat
+
+    if period.code == ALL_TIME:
+        raw = grouped(place, RatingStat.objects.all(), {"ratings": Sum("ratings"), "stars": Sum("stars_total")})
+    else:
+        raw = grouped(place, CaseRating.objects.filter(created_at__gte=period.start, created_at__lte=period.end),
+                      {"ratings": count_rows(), "stars": Sum("stars")})
+    columns = [Column("average", str(_("平均评分")), "avg", chart=False), Column("ratings", str(_("评价数")))]
+
+    def derive(v: dict[str, int]) -> dict[str, Any]:
+        n = v.get("ratings", 0)
+        return {"ratings": n, "average": _avg(v.get("stars", 0), n)}
+
+    # Lowest average first: the places whose residents are least satisfied need attention.
+    rows, total = _build("ratings", "", place, period, columns, raw, derive, "average", ascending=True)
+    t = Theme("ratings", str(_("评分")), place, period, columns, rows, total, attention="average")
+    by_stars = _star_counts(place, period)
+    low = by_stars.get(1, 0) + by_stars.get(2, 0)
+    t.headline = [(str(_("平均评分")), total.values["average"], "avg"), (str(_("评价数")), total.values["ratings"], "int"),
+                  (str(_("1–2星评价")), low, "int")]
+    t.charts = [
+        Chart("ratings-stars", "bar", str(_("星级分布")), [str(_("{0}星").format(n)) for n in STARS],
+              [{"name": str(_("评价数")), "data": [by_stars.get(n, 0) for n in STARS]}]),
+        _per_child_chart("ratings-by-place", str(_("各{0}平均评分").format(place.child_label)), rows,
+                         [("average", str(_("平均评分")))]),
+    ]
+    list_url = reverse("cases:ratings")
+    community = place.community
+    if community is not None:
+        # The community is its own row (cases have no estate): it opens the community's rated cases.
+        t.row_link = lambda r: f"{list_url}?community={community.pk}"
+        where = f"?community={community.pk}"
+    elif place.subdistrict is not None:
+        t.row_link = lambda r: f"{list_url}?community={r.key}" if r.key is not None else None
+        where = f"?all=1&subdistrict={place.subdistrict.pk}"
+    else:
+        where = "?all=1"
+    # The list holds every rating (all time), so its count is the rollup's whatever period the table shows.
+    all_time = total.values["ratings"] if period.code == ALL_TIME else _ratings_all_time(place)
+    t.links_title = str(_("每个问题的评分及反馈"))
+    t.links = [(str(_("查看全部评价及反馈")), list_url + where, all_time)]
+    return t
+
+
+def _star_counts(place: Place, period: Period) -> dict[int, int]:
+    from shequtong.cases.models import STAR_FIELDS, CaseRating, RatingStat
+
+    if period.code == ALL_TIME:
+        sums = _in_place(place, place.scope.filter(RatingStat.objects.all())).aggregate(**{f: Sum(f) for f in STAR_FIELDS})
+        return {n: sums[f] or 0 for n, f in enumerate(STAR_FIELDS, 1)}
+    qs = CaseRating.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
+    qs = _in_place(place, place.scope.filter(qs))
+    return dict(qs.order_by().values_list("stars").annotate(n=count_rows()))
+
+
+def _ratings_all_time(place: Place) -> int:
+    from shequtong.cases.models import RatingStat
+
+    return sum(v.get("ratings", 0) for v in grouped(place, RatingStat.objects.all(), {"ratings": Sum("ratings")}).values())
+
+
 DRILLS: dict[str, tuple[Any, Any]] = {
     "letters": (_("人民信箱"), letters),
     "visits": (_("我与群众面对面"), visits),
+    "ratings": (_("评分"), ratings),
 }
+# Whose scope a drill is read in, when not "observe" (the page and its export check it: observe.views._theme).
+CAPABILITIES: dict[str, str] = {"ratings": "patrol"}
 # Page context a drill keeps beside its table, read for the observer (not the place).
 EXTRAS: dict[str, Any] = {"visits": visits_extra}
 # The drill-downs count over all time unless a period is picked.

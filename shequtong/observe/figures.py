@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
@@ -139,14 +140,17 @@ class Place:
         return {"community": key} if self.subdistrict is not None else {"subdistrict": key}
 
 
-def place_for(user: User, *, subdistrict_id: Any = None, community_id: Any = None) -> Place:
-    """The place the query names, checked against the observer's scope (NotFound alike for missing and outside)."""
-    s = scope.scope_for(user, "observe")
+def place_for(user: User, *, subdistrict_id: Any = None, community_id: Any = None, capability: str = "observe") -> Place:
+    """The place the query names, checked against the observer's scope (NotFound alike for missing and outside).
+
+    ``capability``: whose scope (a drill-down with an audience of its own, e.g. 评分's "patrol", passes its own).
+    """
+    s = scope.scope_for(user, capability)
     try:
         if community_id not in (None, ""):
-            return Place(s, community=scope.community_in_scope(user, "observe", int(community_id)))
+            return Place(s, community=scope.community_in_scope(user, capability, int(community_id)))
         if subdistrict_id not in (None, ""):
-            return Place(s, subdistrict=scope.subdistrict_in_scope(user, "observe", int(subdistrict_id)))
+            return Place(s, subdistrict=scope.subdistrict_in_scope(user, capability, int(subdistrict_id)))
     except (TypeError, ValueError):
         raise NotFound("该地区不存在或不在您的管辖范围内") from None
     return Place(s)
@@ -293,7 +297,11 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 def _avg(total: int, n: int, scale: int = 1) -> float | None:
-    return round(total / n / scale, 1) if n else None
+    """One decimal, half up as people round (and as the apps' pages write it with floatformat): 17 / 4 is 4.3,
+    where round() would give 4.2 (half to even)."""
+    if not n:
+        return None
+    return float((Decimal(total) / Decimal(n * scale)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def _build(code: str, title: str, place: Place, period: Period | None, columns: list[Column],

@@ -4,7 +4,7 @@ report every difference (drift), and write the recomputed values unless asked on
 Rollups covered (each kept by a service in the transaction of its cause):
 
 - ``places.CommunityStats``: residents and party members per community (accounts grants);
-- ``cases.RatingStat``: ratings and star total per community (case ratings);
+- ``cases.RatingStat``: ratings, star total and ratings per star (1–5) per community (case ratings);
 - ``letters.LetterStat``: letters per day, community and category (letters);
 - ``boards.Post.read_count``: readers per post (boards reads);
 - ``cases.CaseStep``: the handling flow's status moves and the time before each (case events);
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -49,7 +49,15 @@ from shequtong.accounts.roles import Role
 from shequtong.boards import rollups as board_rollups
 from shequtong.boards.models import Post, Read
 from shequtong.cases import rollups as case_rollups
-from shequtong.cases.models import Case, CaseRating, CaseStep, CaseTermDay, CaseTermStat, RatingStat
+from shequtong.cases.models import (
+    STAR_FIELDS,
+    Case,
+    CaseRating,
+    CaseStep,
+    CaseTermDay,
+    CaseTermStat,
+    RatingStat,
+)
 from shequtong.letters.models import Letter, LetterStat
 from shequtong.places.models import Community, CommunityStats, Estate
 
@@ -98,13 +106,17 @@ def _community_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[
     return stored, expected, write
 
 
+RATING_FIELDS = ("ratings", "stars_total", *STAR_FIELDS)
+
+
 def _rating_stats() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[Drift]], None]]:
     stored: dict[Any, Values] = {
-        pk: {"ratings": a, "stars_total": b}
-        for pk, a, b in RatingStat.objects.values_list("community_id", "ratings", "stars_total")}
+        r.pop("community_id"): r for r in RatingStat.objects.values("community_id", *RATING_FIELDS)}
+    per_star = {f: Count("pk", filter=Q(stars=i)) for i, f in enumerate(STAR_FIELDS, 1)}
     expected: dict[Any, Values] = {
-        r["community_id"]: {"ratings": r["ratings"], "stars_total": r["stars_total"] or 0}
-        for r in CaseRating.objects.order_by().values("community_id").annotate(ratings=Count("pk"), stars_total=Sum("stars"))}
+        r.pop("community_id"): {**r, "stars_total": r["stars_total"] or 0}
+        for r in CaseRating.objects.order_by().values("community_id").annotate(
+            ratings=Count("pk"), stars_total=Sum("stars"), **per_star)}
 
     def write(drifts: list[Drift]) -> None:
         subs = dict(Community.objects.filter(pk__in=[d.key for d in drifts]).values_list("pk", "subdistrict_id"))
@@ -234,7 +246,7 @@ def _post_days() -> tuple[dict[Any, Values], dict[Any, Values], Callable[[list[D
 
 ROLLUPS: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "community_stats": (_community_stats, ("residents", "party_members")),
-    "rating_stats": (_rating_stats, ("ratings", "stars_total")),
+    "rating_stats": (_rating_stats, RATING_FIELDS),
     "letter_stats": (_letter_stats, ("letters",)),
     "read_counts": (_read_counts, ("read_count",)),
     "case_steps": (_case_steps, STEP_FIELDS),

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -41,9 +42,14 @@ def search(request: AuthedRequest) -> HttpResponse:
 
 
 def _theme(request: AuthedRequest, default: str = "users") -> figures.Theme:
-    place = figures.place_for(request.user, subdistrict_id=request.GET.get("subdistrict"),
-                              community_id=request.GET.get("community"))
     code = request.GET.get("theme") or default
+    # A drill with an audience of its own (评分: "patrol") is refused to the other observers, here and in the export,
+    # and read in that capability's scope.
+    capability = drills.CAPABILITIES.get(code, "observe")
+    if not access.has_capability(request.user, capability):
+        raise PermissionDenied
+    place = figures.place_for(request.user, subdistrict_id=request.GET.get("subdistrict"),
+                              community_id=request.GET.get("community"), capability=capability)
     period_of = drills.period_of if code in drills.DRILLS else figures.period_of
     return figures.theme(code, place, period_of(request.GET.get("period")))
 
@@ -69,8 +75,19 @@ def pivot(request: AuthedRequest) -> HttpResponse:
 @access.capability("observe")
 def drill(request: AuthedRequest, code: str) -> HttpResponse:
     """An app's observer drill-down (人民信箱, 面对面) on the one drill-down component: `?subdistrict=`, `?community=`."""
-    if code not in drills.DRILLS:
+    if code not in drills.DRILLS or code in drills.CAPABILITIES:
         raise Http404
+    return _drill_page(request, code)
+
+
+@access.capability("patrol")
+def ratings(request: AuthedRequest) -> HttpResponse:
+    """问题跟踪's 评分 on the drill-down component, for its own audience: the case patrol (街镇/区 observers),
+    not every observer (the 系统管理员 holds "observe" but not "patrol")."""
+    return _drill_page(request, "ratings")
+
+
+def _drill_page(request: AuthedRequest, code: str) -> HttpResponse:
     extra = drills.EXTRAS.get(code)
     return _data_page(request, {code: drills.DRILLS[code]}, code, str(drills.DRILLS[code][0]),
                       periods={**drills.PERIODS, **{k: label for k, (_d, label) in figures.PERIODS.items()}},

@@ -84,11 +84,13 @@ def test_letter_reply_resolve_rate_and_observe_the_average(live_server, new_page
     # The subdistrict observer sees the rating in the community's average.
     obs = new_page()
     login(obs, base, observer.username, PASSWORD)
+    # 评分 is observe's drill-down (observe.drills.ratings): the observer's subdistrict, then its communities.
     obs.click(".tile:has-text('评分')")
-    row = obs.locator("[data-testid=community-rating]", has_text=tree.comm_a1.name)
-    assert "4.0" in row.inner_text() and "1条" in row.inner_text()
-    assert obs.locator("[data-testid=average]").inner_text() == "4.0"
+    obs.locator("[data-testid=drill-row]", has_text=tree.sub_a.name).get_by_role("link").click()
+    row = obs.locator("[data-testid=drill-row]", has_text=tree.comm_a1.name)
+    assert row.locator("td.num").all_inner_texts() == ["4.0", "1"]
+    assert obs.locator("[data-testid=total-ratings]").inner_text() == "4.0"
     shot(obs, "cases-07-subdistrict-averages")
-    row.click()
+    row.get_by_role("link").click()  # the leaf: the community's rated cases
     assert "处理很及时，谢谢居委。" in obs.locator("[data-testid=rating-item]").inner_text()
     shot(obs, "cases-08-community-ratings")

@@ -96,3 +96,31 @@ def test_post_days_drift_is_found_and_repaired(world: World, tree, cast):  # typ
     assert set(PostDay.objects.values_list("day", "community_id", "board", *board_rollups.FIELDS)) == good
     assert PostDay.objects.get(pk=council.pk).reads == 1  # repaired in place
     assert run("--only", "post_days") == (0, "0 drift(s) repaired\n")
+
+
+def test_the_ratings_per_star_are_kept_checked_and_repaired(tree):  # type: ignore[no-untyped-def]
+    """rate_case keeps RatingStat's count of each star (评分's star distribution); a drift in one is found and repaired."""
+    from django.db.models import Count
+
+    from shequtong.accounts.roles import Role
+    from shequtong.cases import services as case_services
+    from shequtong.cases.models import STAR_FIELDS, CaseRating
+
+    from ..cases import helpers
+    from ..factories import make_with_role, resident_of
+
+    staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
+    for stars in (5, 4, 4, 1):
+        raiser = resident_of(tree.comm_a1)
+        case = helpers.handle(staff, helpers.letter(raiser, tree.comm_a1).case, "accept", "resolve")
+        case_services.rate_case(actor=raiser, case_id=case.pk, stars=stars)
+    counted = dict(CaseRating.objects.filter(community=tree.comm_a1).values_list("stars").annotate(n=Count("pk")))
+    stat = RatingStat.objects.get(community=tree.comm_a1)
+    assert [getattr(stat, f) for f in STAR_FIELDS] == [counted.get(n, 0) for n in range(1, 6)]
+    assert run("--check", "--only", "rating_stats") == (0, "0 drift(s) found\n")
+    RatingStat.objects.filter(pk=stat.pk).update(stars_4=0)
+    code, out = run("--check", "--only", "rating_stats")
+    assert code == 1 and f"rating_stats {tree.comm_a1.pk}" in out and "'stars_4': 0" in out
+    assert run("--only", "rating_stats")[0] == 1
+    stat.refresh_from_db()
+    assert stat.stars_4 == counted[4]

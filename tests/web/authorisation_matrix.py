@@ -320,7 +320,8 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET cases:list": {"*": 403, "login": "anonymous", 200: "@committee subdistrict_observer subdistrict_observer_other district"},
     "GET cases:export": {"*": 403, "login": "anonymous", 200: "@committee subdistrict_observer subdistrict_observer_other district"},
     "GET cases:mine": {"*": 200, "login": "anonymous"},
-    "GET cases:ratings": {"*": 403, "login": "anonymous", 200: "@committee subdistrict_observer subdistrict_observer_other district"},
+    # 评分: the committee's own list; the patrol is sent to the drill-down observe:ratings (the lists stay its leaves).
+    "GET cases:ratings": {"*": 403, "login": "anonymous", 200: "@committee", 302: "subdistrict_observer subdistrict_observer_other district"},
     "GET cases:detail[A]": {"*": 404, "login": "anonymous", 200: "@committee_a subdistrict_observer district"},
     "GET cases:detail[B]": {"*": 404, "login": "anonymous", 200: "@committee_b subdistrict_observer_other district"},
     "POST cases:set_category[A]": {"*": 403, "login": "anonymous", 302: "@committee"},
@@ -417,6 +418,8 @@ TABLE: dict[str, dict[Any, Any]] = {
     "GET observe:me": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET observe:letters": {"*": 403, "login": "anonymous", 200: "@observers"},
     "GET observe:visits": {"*": 403, "login": "anonymous", 200: "@observers"},
+    # 评分's drill-down keeps the audience of the page it replaced: the case patrol, not the 系统管理员.
+    "GET observe:ratings": {"*": 403, "login": "anonymous", 200: "subdistrict_observer subdistrict_observer_other district"},
     # The stream exists only with Redis under ASGI (the test client is WSGI, without Redis).
     "GET observe:feed_stream": {"*": 403, "login": "anonymous", 404: "@observers"},
     # 关注/收藏 (OB-7): whoever may view the thing may follow or favourite it (an empty POST follows;

@@ -24,7 +24,15 @@ from shequtong.boards import rollups as board_rollups
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Post, Reply
 from shequtong.cases import rollups as case_rollups
-from shequtong.cases.models import Case, CaseEvent, CaseRating, RatingStat, Source, Status
+from shequtong.cases.models import (
+    Case,
+    CaseEvent,
+    CaseRating,
+    RatingStat,
+    Source,
+    Status,
+    star_field,
+)
 from shequtong.common import chinese, counters
 from shequtong.common.categories import Category
 from shequtong.common.text import clean_text
@@ -318,7 +326,7 @@ class HistoryImporter(_PeopleImporter):
     def _write_cases(self, recs: list[Rec], refs: _Refs) -> None:
         """The batch's cases with their steps, ratings and letters: one COPY per table, not a statement per row."""
         cases, events, ratings, letters, letter_subs = [], [], [], [], []
-        stars: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+        stars: dict[tuple[int, int], Counter[str]] = defaultdict(Counter)
         for r in recs:
             d = r.data
             created = _at(d["created_at"])
@@ -353,8 +361,7 @@ class HistoryImporter(_PeopleImporter):
                                           stars=rating["stars"], feedback=_text(rating, "feedback")[:1000],
                                           created_at=_at(rating["created_at"])))
                 tally = stars[(case.community_id, case.subdistrict_id)]
-                tally[0] += 1
-                tally[1] += rating["stars"]
+                tally.update({"ratings": 1, "stars_total": rating["stars"], star_field(rating["stars"]): 1})
             if case.source == Source.LETTER:
                 letter_data = d.get("letter") or {}
                 letters.append(Letter(
@@ -382,9 +389,9 @@ class HistoryImporter(_PeopleImporter):
             of.origin_type, of.origin_id, of.origin_url = "letter", letter.pk, letter.get_absolute_url()
             letter_cases.append(of)
         Case.objects.bulk_update(letter_cases, ["origin_type", "origin_id", "origin_url"], batch_size=1000)
-        for (community_id, subdistrict_id), (n, total) in stars.items():
+        for (community_id, subdistrict_id), tally in stars.items():
             counters.increment(RatingStat, keys={"community_id": community_id},
-                               deltas={"ratings": n, "stars_total": total}, defaults={"subdistrict_id": subdistrict_id})
+                               deltas=dict(tally), defaults={"subdistrict_id": subdistrict_id})
 
     def finish(self, report: Any, *, dry_run: bool) -> None:
         if not dry_run and report.counts["created"]:

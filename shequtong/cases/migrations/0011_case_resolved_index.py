@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0009_caseevent_created'),
+        ('cases', '0010_ratingstat_stars'),
         ('places', '0002_estate_households'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
