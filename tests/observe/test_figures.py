@@ -33,7 +33,8 @@ from shequtong.boards import services as board_services
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Ballot, Post, Reply, Vote, VoteOption
 from shequtong.cases import overdue
-from shequtong.cases.models import Case, CaseRating
+from shequtong.cases.models import Case, CaseRating, Source, Status
+from shequtong.common.categories import Category
 from shequtong.observe import figures
 from shequtong.observe import rollups as observe_rollups
 from shequtong.places.models import Community, Estate
@@ -351,6 +352,7 @@ class FiguresEqualDirectCounts(TestCase):
             att = [r.values[theme.attention] for r in theme.rows if r.values[theme.attention] is not None]
             assert att == sorted(att, reverse=True)
         self.check_posts_charts(place, period, covered, all_posts, within)
+        self.check_cases_and_users_charts(place, period, covered, all_cases, members, within)
         # No observer sees a place outside their scope: every row is a child of a covered place.
         if place.subdistrict is None and place.community is None:
             assert all(covered(Community(subdistrict_id=k)) for k, _n in place.children())
@@ -384,6 +386,46 @@ class FiguresEqualDirectCounts(TestCase):
         assert trend.categories == [d.strftime("%m-%d") for d in sorted(buckets)], (place.name, period.code)
         assert [s["data"] for s in trend.series] == [[buckets[d][k] for d in sorted(buckets)]
                                                      for k in ("posts", "replies")], (place.name, period.code)
+
+
+    def check_cases_and_users_charts(self, place: figures.Place, period: figures.Period,
+                                     covered: Callable[[Community], bool], all_cases: list[Case],
+                                     members: list[Membership], within: Callable[[dt.datetime], bool]) -> None:
+        """问题解决's status, source and category charts and its trend, and 宝山用户数据's trend, counted here."""
+        def inside(c: Community) -> bool:
+            return covered(c) and (place.community is None or c.pk == place.community.pk) and (
+                place.subdistrict is None or c.subdistrict_id == place.subdistrict.pk)
+
+        def bucket(day: dt.date) -> dt.date:
+            if period.days <= 31:
+                return day
+            return day - dt.timedelta(days=day.weekday()) if period.days <= 120 else day.replace(day=1)
+
+        raised = [c for c in all_cases if within(c.created_at) and inside(c.community)]
+        charts = {c.id: c for c in figures.theme("cases", place, period).charts}
+        for chart_id, attr, choices in (("cases-source", "source", Source.choices),
+                                        ("cases-category", "category", Category.choices)):
+            per = Counter(getattr(c, attr) for c in raised)
+            assert charts[chart_id].series[0]["data"] == [per.get(v, 0) for v, _l in choices], (chart_id, place.name)
+        per_status = Counter(c.status for c in raised)
+        assert dict(zip(charts["cases-status"].categories, charts["cases-status"].series[0]["data"], strict=True)) == {
+            str(label): per_status[v] for v, label in Status.choices if per_status.get(v)}
+        buckets: dict[dt.date, Counter] = {}
+        for c in raised:
+            buckets.setdefault(bucket(timezone.localdate(c.created_at)), Counter())["raised"] += 1
+        for c in all_cases:
+            if c.status in ("resolved", "closed") and c.resolved_at and within(c.resolved_at) and inside(c.community):
+                buckets.setdefault(bucket(timezone.localdate(c.resolved_at)), Counter())["resolved"] += 1
+        trend = charts["cases-trend"]
+        assert trend.categories == [d.strftime("%m-%d") for d in sorted(buckets)], (place.name, period.code)
+        assert [s["data"] for s in trend.series] == [[buckets[d][k] for d in sorted(buckets)]
+                                                     for k in ("raised", "resolved")], (place.name, period.code)
+        # 宝山用户数据's trend of join requests (from the MemberDay rollup).
+        requested = Counter(bucket(timezone.localdate(m.requested_at)) for m in members
+                            if within(m.requested_at) and inside(m.community))
+        trend = {c.id: c for c in figures.theme("users", place, period).charts}["users-trend"]
+        assert trend.categories == [d.strftime("%m-%d") for d in sorted(requested)], (place.name, period.code)
+        assert trend.series[0]["data"] == [requested[d] for d in sorted(requested)], (place.name, period.code)
 
 
 def test_estates_listed_for_the_community_level(db):  # type: ignore[no-untyped-def]
