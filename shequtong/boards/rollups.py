@@ -33,7 +33,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from shequtong.common import counters
+from shequtong.common import counters, versioned
+from shequtong.places import selectors as places_selectors
 from shequtong.places.models import Community
 
 from .models import Post, PostDay, Read, Reply, Visibility
@@ -48,14 +49,24 @@ def day_of(at: dt.datetime) -> dt.date:
     return timezone.localdate(at)
 
 
+# Touched whenever a past day's posts, 互助 posts or replies change (moderation of older content, a bulk
+# writer, a repair): 综合信息 keeps its closed days' sums under this version (observe.figures.posts), so they
+# are summed again only then, not on every page view. New posts and replies land on today, which is never
+# kept; reads of older posts change only ``reads`` (思想阵地 reads the table each time).
+PAST_POSTS_CHANGED = "boards:post-days-past"
+_PAST_FIELDS = frozenset({"posts", "mutual_aid", "replies"})
+
+
 def _bump(day: dt.date, community_id: int, board: str, deltas: dict[str, int], subdistrict_id: int | None = None) -> None:
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
     if subdistrict_id is None:
-        subdistrict_id = Community.objects.filter(pk=community_id).values_list("subdistrict_id", flat=True).get()
+        subdistrict_id = places_selectors.subdistrict_of(community_id)
     counters.increment(PostDay, keys={"day": day, "community_id": community_id, "board": board}, deltas=deltas,
                        defaults={"subdistrict_id": subdistrict_id})
+    if day < timezone.localdate() and _PAST_FIELDS & deltas.keys():
+        versioned.touch(PAST_POSTS_CHANGED)
 
 
 def _post_deltas(post: Post, sign: int, *, read_count: int) -> dict[str, int]:
@@ -141,6 +152,7 @@ def expected() -> dict[Key, dict[str, int]]:
 
 def write(rows: dict[Key, dict[str, int]], existing: dict[Key, int]) -> None:
     """Set these keys to these values (all zeros: no row), given the ids of the rows that exist; in bulk."""
+    versioned.touch(PAST_POSTS_CHANGED)
     subs = dict(Community.objects.values_list("pk", "subdistrict_id"))
     gone = [existing[k] for k, v in rows.items() if k in existing and not any(v.values())]
     changed = [PostDay(pk=existing[k], subdistrict_id=subs[k[1]], **v) for k, v in rows.items()

@@ -22,6 +22,7 @@ its last, running day (``_rollup_days``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -36,11 +37,12 @@ from django.utils.translation import gettext_lazy as _
 
 from shequtong.accounts import households, scope
 from shequtong.accounts.models import MemberDay, Membership, PopulationDay, PopulationStat, User
+from shequtong.boards import rollups as board_rollups
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Ballot, Booking, Post, PostDay, Reply, Visibility, Vote
 from shequtong.cases import overdue
 from shequtong.cases.models import Case, CaseRating, Source, Status
-from shequtong.common import clock
+from shequtong.common import clock, versioned
 from shequtong.common.categories import Category
 from shequtong.common.counting import count_rows
 from shequtong.common.errors import NotFound
@@ -370,6 +372,16 @@ def _trend_chart(buckets: Buckets, labels: list[str], chart_id: str, title: str)
                  [{"name": label, "data": [buckets[d].get(label, 0) for d in days]} for label in labels])
 
 
+def _place_key(place: Place) -> str:
+    """The place and the observer's scope in a cache key (the same figures for everyone with the same both)."""
+    s = place.scope
+    scope_part = "all" if s.everything else hashlib.sha1(  # noqa: S324 - a cache key, not a secret
+        f"{sorted(s.subdistrict_ids)}|{sorted(s.community_ids)}".encode()).hexdigest()[:16]
+    where = (f"c{place.community.pk}" if place.community is not None
+             else f"s{place.subdistrict.pk}" if place.subdistrict is not None else "d")
+    return f"{scope_part}:{where}"
+
+
 def _rollup_days(period: Period) -> tuple[dt.date, dt.date, dt.datetime]:
     """Split a period for a daily rollup: its whole local days before the last (first..last; none when the period
     starts on its last day), and the moment from which the source rows answer (the start of the day ``period.end``
@@ -589,7 +601,13 @@ def posts(place: Place, period: Period) -> Theme:
     posts_today = Post.objects.filter(visibility=Visibility.VISIBLE, **today)
     replies_today = Reply.objects.filter(visibility=Visibility.VISIBLE, **today)
     posted, replied = str(_("发帖")), str(_("回复"))
-    from_days, by_board, buckets = _posts_from_rollup(place, period, days, (posted, replied))
+    # The closed days' sums change only when an older post or reply is hidden or restored or a bulk writer
+    # runs (boards.rollups touches PAST_POSTS_CHANGED then): kept until then, so a one-year view (900,000
+    # day rows at full scale) is summed once, not on every view. Exact: the running day is counted each time.
+    from_days, by_board, buckets = versioned.remember(
+        f"posts-days:{_place_key(place)}:{period.trunc.__name__}:{first}:{last}", [board_rollups.PAST_POSTS_CHANGED],
+        lambda: _posts_from_rollup(place, period, days, (posted, replied)))
+    by_board, buckets = Counter(by_board), {b: dict(v) for b, v in buckets.items()}  # the kept value stays as kept
     raw = add(
         from_days,
         grouped(place, posts_today, {"posts": count_rows(), "mutual_aid": count_rows(filter=Q(is_mutual_aid=True))}),

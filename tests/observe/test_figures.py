@@ -121,6 +121,9 @@ class FiguresEqualDirectCounts(TestCase):
            cases=st.lists(case_st, max_size=8), period=st.sampled_from(list(figures.PERIODS)), registered=households_st,
            births=st.lists(birth_st, min_size=8, max_size=8), portrait_day=portrait_day_st)
     def test_every_theme_every_level(self, members, posts, cases, period, registered, births, portrait_day):  # type: ignore[no-untyped-def]
+        from django.core.cache import cache
+
+        cache.clear()  # each example starts from an empty database (its ids reused): no kept value from the last
         tree = make_tree()
         communities = [tree.comm_a1, tree.comm_a2, tree.comm_b1]
         estates = [list(c.estates.order_by("id")) for c in communities]
