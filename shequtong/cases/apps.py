@@ -8,17 +8,21 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
+        from django.utils import timezone
 
         from shequtong.common import hooks, registry, versioned
         from shequtong.notifications import outbox, scheduler
 
         from . import rollups, selectors, services
-        from .models import Case
+        from .models import CASES_BEFORE_TODAY, Case
 
         # A case saved or deleted changes its raiser's open count (selectors.open_raised_count).
         def case_changed(sender: type, instance: Case, **kwargs: object) -> None:
             if instance.raised_by_id:
                 versioned.touch(selectors.raised_dep(instance.raised_by_id))
+            # 数据 问题解决 keeps the figures of the cases raised before today until one of them changes.
+            if instance.created_at is not None and timezone.localdate(instance.created_at) < timezone.localdate():
+                versioned.touch(CASES_BEFORE_TODAY)
 
         post_save.connect(case_changed, sender=Case, weak=False, dispatch_uid="cases.raised")
         post_delete.connect(case_changed, sender=Case, weak=False, dispatch_uid="cases.raised")

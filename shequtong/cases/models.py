@@ -74,6 +74,11 @@ class SendState(models.TextChoices):
     FAILED = "failed", _("上报失败")
 
 
+# Touched when a case raised before today is saved or deleted, by a bulk writer of cases (the history
+# import) and by a community merge: 数据 问题解决 keeps those cases' figures under it (observe.figures.cases).
+CASES_BEFORE_TODAY = "cases:before-today"
+
+
 class Case(models.Model):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="cases")
     # Denormalised from the community so subdistrict lists and rollups need no join.

@@ -41,7 +41,7 @@ from shequtong.boards import rollups as board_rollups
 from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Ballot, Booking, Post, PostDay, Reply, Visibility, Vote
 from shequtong.cases import overdue
-from shequtong.cases.models import Case, CaseRating, Source, Status
+from shequtong.cases.models import CASES_BEFORE_TODAY, Case, CaseRating, Source, Status
 from shequtong.common import clock, versioned
 from shequtong.common.categories import Category
 from shequtong.common.counting import count_rows
@@ -352,18 +352,29 @@ def _trend(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], 
 
 
 def _trend_buckets(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], str]], since: dt.datetime,
-                   buckets: Buckets | None = None) -> Buckets:
-    """Add the rows of each (label, queryset, date field) from `since` to the period's end to their day (week, month)."""
+                   buckets: Buckets | None = None, *, until: dt.datetime | None = None) -> Buckets:
+    """Add the rows of each (label, queryset, date field) from `since` to the period's end (or to before `until`)
+    to their day (week, month)."""
     tz = timezone.get_current_timezone()
     buckets = {} if buckets is None else buckets
     for label, qs, fld in series:
         qs = place.scope.filter(qs)
-        qs = _in_place(place, qs).filter(**{f"{fld}__gte": since, f"{fld}__lte": period.end})
+        end = {f"{fld}__lt": until} if until is not None else {f"{fld}__lte": period.end}
+        qs = _in_place(place, qs).filter(**{f"{fld}__gte": since}, **end)
         for row in qs.order_by().annotate(b=period.trunc(fld, tzinfo=tz)).values("b").annotate(n=count_rows()):
             b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
             bucket = buckets.setdefault(b, {})
             bucket[label] = bucket.get(label, 0) + row["n"]
     return buckets
+
+
+def _add_buckets(into: Buckets, more: Buckets) -> Buckets:
+    """Add one part's trend buckets to another's (the kept days and today)."""
+    for b, values in more.items():
+        bucket = into.setdefault(b, {})
+        for label, n in values.items():
+            bucket[label] = bucket.get(label, 0) + n
+    return into
 
 
 def _trend_chart(buckets: Buckets, labels: list[str], chart_id: str, title: str) -> Chart:
@@ -712,9 +723,28 @@ def cases(place: Place, period: Period) -> Theme:
     """问题解决: cases raised in the period by status, source and category; response and resolution times;
     overdue now; ratings; the 即时回应 indicator (every case answered, target 100%)."""
     now = clock.now()
-    raised = Case.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
     done = Q(status__in=(Status.RESOLVED, Status.CLOSED))
-    per_child, by_status, by_source, by_category, buckets = _raised(place, period, raised, done, str(_("新增问题")))
+    raised_label, resolved_label = str(_("新增问题")), str(_("已解决"))
+    # The cases raised before today change only when one of them is saved (cases.apps touches
+    # CASES_BEFORE_TODAY then): their figures are kept until that happens, today's are counted each time.
+    _first, _last, running = _rollup_days(period)
+
+    def closed_days() -> tuple[Any, ...]:
+        before = Case.objects.filter(created_at__gte=period.start, created_at__lt=running)
+        resolved = _trend_buckets(place, period, [(resolved_label, Case.objects.filter(done), "resolved_at")],
+                                  period.start, until=running)
+        return (*_raised(place, period, before, done, raised_label), resolved)
+
+    kept = versioned.remember(f"cases-days:{_place_key(place)}:{period.trunc.__name__}:{period.start.date()}:{running.date()}",
+                              [CASES_BEFORE_TODAY], closed_days)
+    today = _raised(place, period, Case.objects.filter(created_at__gte=running, created_at__lte=period.end), done,
+                    raised_label)
+    per_child = add(kept[0], today[0])
+    by_status, by_source, by_category = (Counter(kept[i]) + Counter(today[i]) for i in (1, 2, 3))
+    buckets = _add_buckets(_add_buckets({}, kept[4]), kept[5])
+    buckets = _add_buckets(buckets, today[4])
+    buckets = _trend_buckets(place, period, [(resolved_label, Case.objects.filter(done), "resolved_at")], running,
+                             buckets)
     raw = merge(
         per_child,
         grouped(place, Case.objects.filter(status__in=overdue.OPEN), {
@@ -747,8 +777,6 @@ def cases(place: Place, period: Period) -> Theme:
     t.headline = [(str(_("新增问题")), tv["cases"], "int"), (str(_("已解决")), tv["resolved"], "int"),
                   (str(_("逾期")), tv["overdue"], "int"), (str(_("即时回应率")), tv["response_rate"], "pct"),
                   (str(_("平均评分")), tv["avg_stars"], "avg")]
-    buckets = _trend_buckets(place, period, [(str(_("已解决")), Case.objects.filter(done), "resolved_at")], period.start,
-                             buckets)
     t.charts = [
         _choices_chart(by_status, Status.choices, "cases-status", str(_("按状态")), "pie", str(_("问题数"))),
         _choices_chart(by_source, Source.choices, "cases-source", str(_("按来源")), "bar", str(_("问题数"))),

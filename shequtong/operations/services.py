@@ -32,7 +32,8 @@ from shequtong.accounts.models import (
     User,
 )
 from shequtong.accounts.roles import ADMIN_ROLES, Role
-from shequtong.common import clock
+from shequtong.cases.models import CASES_BEFORE_TODAY
+from shequtong.common import clock, versioned
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
 from shequtong.common.phones import InvalidPhone, normalise_phone
@@ -372,6 +373,7 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
             CommunityStats.objects.filter(community=source).delete()
             _recount(target)
             population.refresh([target.pk])
+            versioned.touch(CASES_BEFORE_TODAY)  # the cases moved by a queryset update: 数据's kept figures
             name = source.name
             source.delete()
             audit.record(AuditEvent.Action.PLACE, actor=actor, target=target,

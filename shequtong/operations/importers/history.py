@@ -25,6 +25,7 @@ from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Post, Reply
 from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import (
+    CASES_BEFORE_TODAY,
     Case,
     CaseEvent,
     CaseRating,
@@ -33,7 +34,7 @@ from shequtong.cases.models import (
     Status,
     star_field,
 )
-from shequtong.common import chinese, counters
+from shequtong.common import chinese, counters, versioned
 from shequtong.common.categories import Category
 from shequtong.common.text import clean_text
 from shequtong.letters import services as letter_services
@@ -397,6 +398,7 @@ class HistoryImporter(_PeopleImporter):
         if not dry_run and report.counts["created"]:
             letter_services.rebuild_stats()  # 人民信箱's per-day rollups, as the services keep them
             case_rollups.recount_days(self.case_days)  # 问题跟踪's words of those days (cases/rollups.py)
+            versioned.touch(CASES_BEFORE_TODAY)  # 数据 问题解决's kept figures of older cases
 
 
 class _Refs:
