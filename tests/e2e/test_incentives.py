@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from shequtong.accounts import services as account_services
 from shequtong.accounts.roles import Role
@@ -58,7 +59,7 @@ def test_district_lottery_with_banner_resident_draws_district_sees_the_winner(li
     shot(page, "incentives-01-lottery-form")
     page.click("[data-testid=save]")
     page.wait_for_selector("[data-testid=preview-note]")
-    assert page.locator("[data-testid=banner]").is_visible()
+    expect(page.locator("[data-testid=banner]")).to_be_visible()  # (the image arrives after the page)
     shot(page, "incentives-02-lottery-preview")
     page.once("dialog", lambda d: d.accept())
     page.click("[data-testid=publish]")
