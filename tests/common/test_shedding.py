@@ -137,6 +137,19 @@ def test_nginx_refuses_over_its_cap_at_once_and_stamps_what_it_passes(tmp_path):
         t2.join()
         assert api_refused.value.headers["Content-Type"].startswith("application/json")
         assert BUSY_MESSAGE in api_refused.value.read().decode()
+        # A shed POST (a form, an API write) gets the same 503 and words, not nginx's 405 for a file.
+        for path, kind in (("/boards/posts/1/reply/", "text/html"), ("/api/v1/letters", "application/json")):
+            t3 = threading.Thread(target=first)
+            t3.start()
+            time.sleep(0.3)
+            with pytest.raises(urllib.error.HTTPError) as post_refused:
+                urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
+                    f"http://127.0.0.1:{port}{path}", data=b"body=x", method="POST"))
+            t3.join()
+            assert post_refused.value.code == 503, path
+            assert post_refused.value.headers["Retry-After"] == "3"
+            assert post_refused.value.headers["Content-Type"].startswith(kind), path
+            assert BUSY_MESSAGE in post_refused.value.read().decode()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
