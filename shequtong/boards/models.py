@@ -83,7 +83,7 @@ class Post(models.Model):
             # 数据 · 综合信息/思想阵地/自治共治: a period's posts counted per place and board from the index alone.
             models.Index(fields=["created_at"], include=["community", "board", "visibility", "is_mutual_aid", "stage", "id"],
                          name="post_period"),
-            # 自治共治 and 数据透视 · 议事: a period's visible 议事厅 topics (one post in seven) per place and stage,
+            # 自治共治 and 数据透视 · 议事: a period's visible 议事厅 topics (one post in twelve at full scale) per place and stage,
             # without reading the other boards' posts of the period (40 ms of the 30-day page at full scale).
             models.Index(fields=["created_at"], include=["community", "stage"],
                          condition=Q(board="council", visibility="visible"), name="post_council"),

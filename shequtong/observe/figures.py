@@ -345,12 +345,6 @@ def _per_child_chart(chart_id: str, title: str, rows: list[Row], series: list[tu
 Buckets = dict[dt.date, dict[str, int]]
 
 
-def _trend(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], str]], chart_id: str, title: str) -> Chart:
-    """Counts per day (week, month) over the period for each (label, queryset, date field)."""
-    buckets = _trend_buckets(place, period, series, period.start)
-    return _trend_chart(buckets, [label for label, _q, _f in series], chart_id, title)
-
-
 def _trend_buckets(place: Place, period: Period, series: list[tuple[str, QuerySet[Any], str]], since: dt.datetime,
                    buckets: Buckets | None = None, *, until: dt.datetime | None = None) -> Buckets:
     """Add the rows of each (label, queryset, date field) from `since` to the period's end (or to before `until`)
@@ -415,7 +409,7 @@ def _posts_from_rollup(place: Place, period: Period, days: QuerySet[Any], labels
     exactly when a direct count finds a row in it.
     """
     qs, key = _by_child(place, days)
-    bucket: Any = F("day") if period.trunc is TruncDate else period.trunc("day")
+    bucket = _day_bucket(period)
     fields = [*([key] if key else []), "board", "b"]
     raw: dict[int | None, dict[str, int]] = {}
     by_board: Counter[str] = Counter()
@@ -448,20 +442,23 @@ def add(*parts: dict[int | None, dict[str, int]]) -> dict[int | None, dict[str, 
     return out
 
 
+def _day_bucket(period: Period) -> Any:
+    """A daily rollup's ``day`` truncated as ``period.trunc`` truncates the source rows' local days."""
+    return F("day") if period.trunc is TruncDate else period.trunc("day")
+
+
 def _day_trend(place: Place, period: Period, rollup: QuerySet[Any], fld: str, label: str, chart_id: str,
                title: str) -> Chart:
     """The trend of one figure of a daily rollup (a ``day`` and the figure per row): the same buckets as
-    ``_trend`` over the source rows (day, week from Monday, month), from the period's day rows."""
+    ``_trend_buckets`` over the source rows, from the period's day rows."""
     qs = _in_place(place, place.scope.filter(rollup)).filter(day__gte=period.start.date(), day__lte=clock.today())
-    buckets: dict[dt.date, int] = {}
-    for day, n in qs.order_by().values_list("day").annotate(n=Sum(fld)):
-        if period.trunc is TruncWeek:
-            day -= dt.timedelta(days=day.weekday())
-        elif period.trunc is TruncMonth:
-            day = day.replace(day=1)
-        buckets[day] = buckets.get(day, 0) + (n or 0)
-    days = sorted(buckets)
-    return Chart(chart_id, "line", title, [d.strftime("%m-%d") for d in days], [{"name": label, "data": [buckets[d] for d in days]}])
+    buckets: Buckets = {}
+    for row in qs.order_by().annotate(b=_day_bucket(period)).values("b").annotate(n=Sum(fld)):
+        b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
+        if row["n"]:
+            bucket = buckets.setdefault(b, {})
+            bucket[label] = bucket.get(label, 0) + row["n"]
+    return _trend_chart(buckets, [label], chart_id, title)
 
 
 def _in_place(place: Place, qs: QuerySet[Any]) -> QuerySet[Any]:
