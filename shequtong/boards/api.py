@@ -108,7 +108,7 @@ def list_posts(
     stage: str = "", page: PageNo = 1,
 ) -> PostPage:
     acc = _access(request, community_id)
-    paginator = Paginator(selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage), 20)
+    paginator = Paginator(selectors.with_images(selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage)), 20)
     p = paginator.get_page(page)
     return PostPage(count=paginator.count, page=p.number, num_pages=paginator.num_pages,
                     items=[_post_out(x) for x in p.object_list])

@@ -29,6 +29,7 @@ from django.db.models import QuerySet
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User, private_fields_of
 from shequtong.accounts.roles import Role, Version
+from shequtong.common import prepared
 from shequtong.common.errors import NotFound
 from shequtong.places.models import Community
 
@@ -285,9 +286,15 @@ def _posts(for_update: bool) -> QuerySet[Post]:
         *private_fields_of("author", "tagged_by"))
 
 
+@prepared.query
+def _post_by_id(post_id: int, *, for_update: bool) -> QuerySet[Post]:
+    return _posts(for_update).filter(pk=post_id)[:1]
+
+
 def access_post(actor: User, post_id: int, *, for_update: bool = False) -> tuple[Post, PostAccess]:
     """The post and what ``actor`` may do to it; NotFound when it is missing or not theirs to see."""
-    post = _posts(for_update).filter(pk=post_id).first()
+    rows = _post_by_id(int(post_id), for_update=for_update)
+    post = rows[0] if rows else None
     if post is None:
         raise NotFound(POST_NOT_FOUND, code=BoardError.POST_NOT_FOUND)
     access = post_access(actor, post)

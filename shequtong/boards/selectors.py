@@ -11,10 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User, private_fields_of
+from shequtong.common import prepared
 from shequtong.common.errors import NotFound
 from shequtong.common.hooks import ReadRecord
 from shequtong.places.models import Community
@@ -43,38 +44,83 @@ from .policies import BoardAccess, PostAccess
 
 
 def _list_qs(qs: QuerySet[Post]) -> QuerySet[Post]:
-    return qs.select_related("author").defer(*private_fields_of("author")).prefetch_related(
-        Prefetch("images", queryset=PostImage.objects.order_by("position", "id"))
-    ).annotate(author_level=level_expression("author"))  # 社区达人 beside the name, in the same query
+    # The author's name and 社区达人 level, and the first image's id (the list's thumbnail), in the
+    # list's own query: no second query for images, none per row.
+    first_image = PostImage.objects.filter(post=OuterRef("pk")).order_by("position", "id").values("pk")[:1]
+    return qs.select_related("author").defer(*private_fields_of("author")).annotate(
+        author_level=level_expression("author"), thumb_id=Subquery(first_image))
+
+
+def _filters(access: BoardAccess, board: str, mutual_aid: bool, stage: str, giveaway: bool) -> dict[str, Any]:
+    if not access.has_board(board):
+        raise NotFound("该版块不存在", code=BoardError.BOARD_NOT_FOUND)
+    return {"visible_only": not access.sees_hidden, "mutual_aid": mutual_aid and board == Board.NEIGHBOURS,
+            "giveaway": giveaway and board == Board.NEIGHBOURS, "stage": stage if board == Board.COUNCIL else ""}
+
+
+def _board_qs(community_id: int, board: str, *, visible_only: bool, mutual_aid: bool, giveaway: bool,
+              stage: str) -> QuerySet[Post]:
+    qs = Post.objects.filter(community_id=community_id, board=board)
+    if visible_only:
+        qs = qs.filter(visibility=Visibility.VISIBLE)
+    if mutual_aid:
+        qs = qs.filter(is_mutual_aid=True)
+    if giveaway:
+        qs = qs.filter(is_giveaway=True)
+    if stage:
+        qs = qs.filter(stage=stage)
+    return _list_qs(qs).order_by("-created_at", "-id")
+
+
+@prepared.query
+def _board_rows(community_id: int, board: str, *, start: int, stop: int, **filters: Any) -> QuerySet[Post]:
+    return _board_qs(community_id, board, **filters)[start:stop]
 
 
 def posts(
     access: BoardAccess, board: str, *, q: str = "", mutual_aid: bool = False, stage: str = "", giveaway: bool = False,
 ) -> QuerySet[Post]:
     """A board's posts for this reader, newest first; keyword search inside the board (PC-7)."""
-    if not access.has_board(board):
-        raise NotFound("该版块不存在", code=BoardError.BOARD_NOT_FOUND)
-    qs = Post.objects.filter(community=access.community, board=board)
-    if not access.sees_hidden:
-        qs = qs.filter(visibility=Visibility.VISIBLE)
-    if mutual_aid and board == Board.NEIGHBOURS:
-        qs = qs.filter(is_mutual_aid=True)
-    if giveaway and board == Board.NEIGHBOURS:
-        qs = qs.filter(is_giveaway=True)
-    if stage and board == Board.COUNCIL:
-        qs = qs.filter(stage=stage)
+    qs = _board_qs(access.community.pk, board, **_filters(access, board, mutual_aid, stage, giveaway))
     q = q.strip()[:50]
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
-    return _list_qs(qs).order_by("-created_at", "-id")
+    return qs
+
+
+def with_images(qs: QuerySet[Post]) -> QuerySet[Post]:
+    """A post list with every post's images (the API lists them all; pages show only the thumbnail)."""
+    return qs.prefetch_related(Prefetch("images", queryset=PostImage.objects.order_by("position", "id")))
+
+
+def post_rows(access: BoardAccess, board: str, start: int, stop: int, *, mutual_aid: bool = False, stage: str = "",
+              giveaway: bool = False) -> list[Post]:
+    """``posts(...)[start:stop]`` without a search word, its SQL compiled once per shape (common/prepared.py)."""
+    return _board_rows(access.community.pk, board, start=start, stop=stop,  # type: ignore[no-any-return]
+                       **_filters(access, board, mutual_aid, stage, giveaway))
+
+
+def _replies_qs(post_id: int, *, visible_only: bool) -> QuerySet[Reply]:
+    qs = (Reply.objects.filter(post_id=post_id).select_related("author").defer(*private_fields_of("author"))
+          .annotate(author_level=level_expression("author")))
+    if visible_only:
+        qs = qs.filter(visibility=Visibility.VISIBLE)
+    return qs.order_by("created_at", "id")
+
+
+@prepared.query
+def _reply_rows(post_id: int, *, start: int, stop: int, visible_only: bool) -> QuerySet[Reply]:
+    return _replies_qs(post_id, visible_only=visible_only)[start:stop]
 
 
 def replies(post: Post, access: PostAccess) -> QuerySet[Reply]:
-    qs = (Reply.objects.filter(post=post).select_related("author").defer(*private_fields_of("author"))
-          .annotate(author_level=level_expression("author")))
-    if not access.board.sees_hidden:
-        qs = qs.filter(visibility=Visibility.VISIBLE)
-    return qs.order_by("created_at", "id")
+    return _replies_qs(post.pk, visible_only=not access.board.sees_hidden)
+
+
+def reply_rows(post: Post, access: PostAccess, start: int, stop: int) -> list[Reply]:
+    """``replies(...)[start:stop]``, compiled once per shape."""
+    return _reply_rows(post.pk, start=start, stop=stop,  # type: ignore[no-any-return]
+                       visible_only=not access.board.sees_hidden)
 
 
 def author_level(post: Post) -> str:
@@ -82,13 +128,28 @@ def author_level(post: Post) -> str:
     return levels_of([post.author_id])[post.author_id]
 
 
+@prepared.query
+def _reader_state(post_id: int, user_id: int) -> QuerySet[Any, Any]:
+    return (Post.objects.filter(pk=post_id)
+            .annotate(has_read=Exists(Read.objects.filter(post_id=post_id, user_id=user_id)),
+                      has_liked=Exists(Like.objects.filter(post_id=post_id, user_id=user_id)))
+            .values_list("has_read", "has_liked")[:1])
+
+
 def reader_state(user: User, post: Post) -> tuple[bool, bool]:
     """Has the user read the post, and liked it? One statement for the post page."""
-    row = (Post.objects.filter(pk=post.pk)
-           .annotate(has_read=Exists(Read.objects.filter(post=post, user=user)),
-                     has_liked=Exists(Like.objects.filter(post=post, user=user)))
-           .values_list("has_read", "has_liked").first())
-    return (bool(row[0]), bool(row[1])) if row else (False, False)
+    rows = _reader_state(post.pk, user.pk)
+    return (bool(rows[0][0]), bool(rows[0][1])) if rows else (False, False)
+
+
+@prepared.query
+def _images(post_id: int) -> QuerySet[PostImage]:
+    return PostImage.objects.filter(post_id=post_id).order_by("position", "id")
+
+
+def images(post: Post) -> list[PostImage]:
+    """A post's images in their order (the post page)."""
+    return _images(post.pk)  # type: ignore[no-any-return]
 
 
 def history(post: Post) -> QuerySet[ModerationAction]:

@@ -70,7 +70,7 @@ def _board_access(request: AuthedRequest, community_id: int | None) -> BoardAcce
 def index(request: AuthedRequest, community_id: int | None = None) -> HttpResponse:
     """A community's boards: the resident's own, or (with an id) any community the user may read."""
     acc = _board_access(request, community_id)
-    notices = selectors.posts(acc, Board.NOTICE)[:3]
+    notices = selectors.post_rows(acc, Board.NOTICE, 0, 3) if acc.has_board(Board.NOTICE) else []
     return render(request, "boards/index.html", {
         "acc": acc, "community": acc.community, "boards": _board_links(acc, community_id),
         "observing": bool(community_id) and acc.is_observer, "community_id": community_id, "notices": notices,
@@ -100,7 +100,10 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
     back = reverse("boards:community", args=[community_id]) if community_id else reverse("boards:index")
     return render(request, "boards/board.html", {
         "acc": acc, "community": acc.community, "board": board, "spec": spec, "label": spec.label_for(kind),
-        "page_obj": paginate(request, qs), "keep_query": query_without_page(request), "q": q,
+        # Without a search word the page's rows come from SQL compiled once (common/prepared.py).
+        "page_obj": paginate(request, qs, window=None if q.strip() else lambda start, stop: selectors.post_rows(
+            acc, board, start, stop, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway)),
+        "keep_query": query_without_page(request), "q": q,
         "mutual_aid": mutual_aid, "giveaway": giveaway, "stage": stage, "stages": Post.Stage.choices, "siblings": siblings if len(siblings) > 1 else [],
         "can_publish": acc.can_publish(board) and not community_id, "observing": acc.is_observer,
         "community_id": community_id, "back": back,
@@ -158,14 +161,15 @@ def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
     post, pa = policies.access_post(request.user, post_id)
     kind = post.community.kind
     user = request.user
-    replies_page = paginate(request, selectors.replies(post, pa), per_page=50)
+    replies_page = paginate(request, selectors.replies(post, pa), per_page=50,
+                            window=lambda start, stop: selectors.reply_rows(post, pa, start, stop))
     has_read, liked = selectors.reader_state(user, post)
     return render(request, "boards/post.html", {
         "post": post, "pa": pa, "label": catalogue.spec(post.board).label_for(kind),
         "author_level": selectors.author_level(post),
         # The read receipt (and its 积分) is a POST the page sends once shown: nothing is written on GET.
         "send_read": pa.counts_as_read and not has_read,
-        "images": list(post.images.all()),
+        "images": selectors.images(post),
         "page_obj": replies_page,
         "liked": liked and pa.may_like,
         "committee_label": post.community.committee_label,

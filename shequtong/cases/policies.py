@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User, private_fields_of
+from shequtong.common import prepared
 from shequtong.common.errors import NotFound
 
 from .errors import CaseError
@@ -74,9 +75,15 @@ def _base(for_update: bool) -> QuerySet[Case]:
         *private_fields_of("raised_by"))
 
 
+@prepared.query
+def _case_by_id(case_id: int, *, for_update: bool) -> QuerySet[Case]:
+    return _base(for_update).filter(pk=case_id)[:1]
+
+
 def access_case(actor: User, case_id: int, *, for_update: bool = False) -> tuple[Case, CaseAccess]:
     """The case and what ``actor`` may do to it; NotFound when it is missing or not theirs to see."""
-    case = _base(for_update).filter(pk=case_id).first()
+    rows = _case_by_id(int(case_id), for_update=for_update)
+    case = rows[0] if rows else None
     if case is None:
         raise NotFound("该问题不存在或您无权查看", code=CaseError.NOT_FOUND)
     access = case_access(actor, case)

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from shequtong.accounts import audit, scope
 from shequtong.accounts.models import User, private_fields_of
 from shequtong.accounts.roles import Version
-from shequtong.common import clock, versioned
+from shequtong.common import clock, prepared, versioned
 from shequtong.notifications.models import Outbox
 from shequtong.places.models import Subdistrict
 
@@ -57,6 +57,23 @@ def cases_for(user: User, capability: str | None = None) -> QuerySet[Case]:
     if capability not in LIST_CAPABILITIES:
         return Case.objects.none()
     return scope.scope_for(user, capability).filter(_base())
+
+
+@prepared.query
+def _scoped_rows(community_ids: list[int], subdistrict_ids: list[int], *, everything: bool, start: int,
+                 stop: int) -> QuerySet[Case]:
+    area = scope.Scope(everything=everything, subdistrict_ids=frozenset(subdistrict_ids),
+                       community_ids=frozenset(community_ids))
+    return area.filter(_base())[start:stop]
+
+
+def case_rows(user: User, capability: str, start: int, stop: int) -> list[Case]:
+    """``cases_for(user, capability)[start:stop]`` (no filter), its SQL compiled once per shape."""
+    if capability not in LIST_CAPABILITIES:
+        return []
+    area = scope.scope_for(user, capability)
+    return _scoped_rows(sorted(area.community_ids), sorted(area.subdistrict_ids),  # type: ignore[no-any-return]
+                        everything=area.everything, start=start, stop=stop)
 
 
 @dataclass(frozen=True)
@@ -149,6 +166,16 @@ def open_raised_count(user: User) -> int:
     """How many of the person's own problems are still open (their home page, every visit)."""
     return versioned.remember(f"cases-open-raised:{user.pk}", [raised_dep(user.pk)],
                               lambda: Case.objects.filter(raised_by=user, status__in=OPEN_STATUSES).count())
+
+
+@prepared.query
+def _open_raised_rows(user_id: int, *, limit: int) -> QuerySet[Case]:
+    return _base().filter(raised_by_id=user_id, status__in=OPEN_STATUSES).order_by("-created_at", "-id")[:limit]
+
+
+def open_raised_rows(user: User, limit: int = 3) -> list[Case]:
+    """The person's newest open problems (their home page), SQL compiled once (common/prepared.py)."""
+    return _open_raised_rows(user.pk, limit=limit)  # type: ignore[no-any-return]
 
 
 def raised_dep(user_id: int) -> str:

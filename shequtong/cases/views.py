@@ -46,7 +46,10 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.filter_cases(base, f, now)
     counts = selectors.bucket_counts(base, now)
     return render(request, "cases/list.html", {
-        "cap": cap, "form": form, "filter": f, "page_obj": paginate(request, qs), "keep_query": query_without_page(request),
+        "cap": cap, "form": form, "filter": f, "keep_query": query_without_page(request),
+        # Unfiltered (the list as it opens), the rows come from SQL compiled once (common/prepared.py).
+        "page_obj": paginate(request, qs, window=None if f != selectors.CaseFilter() else (
+            lambda start, stop: selectors.case_rows(request.user, cap, start, stop))),
         "overdue_counts": [(b.value, b.label, counts[b.value]) for b in overdue.Overdue],
         "choices": selectors.filter_choices(request.user, cap, f.subdistrict_id),
         "title": "问题提醒" if cap == "committee" else "问题跟踪", "show_place": cap == "patrol",

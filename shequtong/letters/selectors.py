@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from shequtong.accounts import audit, scope
 from shequtong.accounts.models import User
 from shequtong.accounts.roles import Version
-from shequtong.common import clock
+from shequtong.common import clock, prepared
 from shequtong.common.categories import Category
 from shequtong.places.models import Community, Subdistrict
 
@@ -59,6 +59,16 @@ def my_letters(user: User, q: str = "") -> QuerySet[Letter]:
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(content__icontains=q))
     return qs
+
+
+@prepared.query
+def _my_letter_rows(author_id: int, *, start: int, stop: int) -> QuerySet[Letter]:
+    return _letters().filter(author_id=author_id)[start:stop]
+
+
+def my_letter_rows(user: User, start: int, stop: int) -> list[Letter]:
+    """``my_letters(user)[start:stop]``, its SQL compiled once per shape (common/prepared.py)."""
+    return _my_letter_rows(user.pk, start=start, stop=stop)  # type: ignore[no-any-return]
 
 
 # --- Drill-down (LB-5) ------------------------------------------------------------

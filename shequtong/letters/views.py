@@ -67,7 +67,8 @@ def mine(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     community, _ = selectors.writer_for(request.user)
     return render(request, "letters/mine.html", {
-        "page_obj": paginate(request, selectors.my_letters(request.user, q)), "q": q,
+        "page_obj": paginate(request, selectors.my_letters(request.user, q), window=None if q else (
+            lambda start, stop: selectors.my_letter_rows(request.user, start, stop))), "q": q,
         "keep_query": query_without_page(request), "can_write": community is not None,
     })
 

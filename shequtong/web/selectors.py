@@ -18,15 +18,13 @@ def resident_digest(user: User, community: Community | None) -> dict[str, Any]:
     from shequtong.boards import selectors as board_selectors
     from shequtong.boards.catalogue import Board
     from shequtong.cases import selectors as case_selectors
-    from shequtong.cases.models import OPEN_STATUSES
 
     notices: list[Any] = []
     if community is not None:
         access = board_policies.board_access(user, community)
         if access.has_board(Board.NOTICE):
-            notices = list(board_selectors.posts(access, Board.NOTICE)[:3])
+            notices = board_selectors.post_rows(access, Board.NOTICE, 0, 3)
     # Most residents have no open problem: the kept count spares them the list's query too.
     open_count = case_selectors.open_raised_count(user)
-    open_cases = (list(case_selectors.my_cases(user).filter(status__in=OPEN_STATUSES).order_by("-created_at", "-id")[:3])
-                  if open_count else [])
+    open_cases = case_selectors.open_raised_rows(user, 3) if open_count else []
     return {"notices": notices, "open_cases": open_cases, "open_count": open_count}

@@ -1,0 +1,208 @@
+"""Hot queries compiled once per process: the ORM's SQL building paid once, not per request.
+
+A Django queryset costs more CPU to build and compile (``filter`` → ``build_filter`` →
+``setup_joins``, then ``SQLCompiler.as_sql``) than PostgreSQL spends answering a small indexed
+query: at full scale about 45 % of the app's CPU per operation of the mix went there (issue 11,
+docs/performance.md "Issue 11, fourth step"). A query on the hot path is therefore written as
+a builder decorated with ``@prepared.query``:
+
+    @prepared.query
+    def _page(community_id: int, board: str, *, start: int, stop: int) -> QuerySet[Post]:
+        return Post.objects.filter(community_id=community_id, board=board).order_by("-id")[start:stop]
+
+    rows = _page(community.pk, "neighbours", start=0, stop=21)    # a list of Post
+
+- Positional arguments are the query's **values**: ints, strings, dates and datetimes, or lists
+  and tuples of them (their length is part of the shape). The builder is run once per shape
+  with stand-in values, the SQL compiled, and each later call only swaps its values into the
+  parameters and lets Django's own iterable turn the rows into objects (``select_related``,
+  ``values_list``, ``prefetch_related``, annotations all work as usual).
+- Keyword arguments are the query's **shape**: anything that changes the SQL text (slice
+  bounds, a flag that adds a filter). They are passed as they are and key the compiled form.
+  ``None`` or a bool given as a value is treated as shape too (``IS NULL`` is other SQL).
+- The builder must be a pure function of its arguments: no ``timezone.now()`` or settings
+  read inside (pass them in). Preparing compiles the builder twice with different stand-ins
+  and refuses (``PreparedQueryError``) a builder whose constant parameters differ between the
+  two (a clock read inside), whose SQL text depends on a value, or which uses a value in a
+  transformed form (``icontains`` wraps it in ``%``): such a query stays a plain queryset.
+- The call returns a list: no queryset escapes, so nothing can be chained onto SQL compiled
+  for another shape. ``first()`` is ``[:1]`` in the builder and ``rows[0] if rows else None``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+class PreparedQueryError(TypeError):
+    """The builder cannot be compiled once and reused (see the module's rules)."""
+
+
+def _stand_in(value: Any, slot: int, variant: int) -> Any:
+    """A value of the same type no real argument or constant carries."""
+    if isinstance(value, int):
+        # Inside a 32-bit IntegerField's range: Django answers an out-of-range lookup without SQL.
+        return 2_100_000_000 + variant * 100_000 + slot
+    if isinstance(value, str):
+        return f"\x1fprepared:{variant}:{slot}\x1f"
+    if isinstance(value, dt.datetime):
+        return dt.datetime(1901 + variant, 1, 1, 0, 0, 0, slot + 1, tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.date(1801 + variant, 1, 1) + dt.timedelta(days=slot)
+    raise PreparedQueryError(f"a prepared query's value must be int, str, date or datetime, not {type(value).__name__}")
+
+
+def _adapters(value: Any, connection: Any) -> list[Callable[[Any], Any]]:
+    """How a value of this type may appear among the compiled parameters (the backend adapts dates)."""
+    out: list[Callable[[Any], Any]] = [lambda v: v]
+    if isinstance(value, dt.datetime):
+        out.append(connection.ops.adapt_datetimefield_value)
+    elif isinstance(value, dt.date):
+        out.append(connection.ops.adapt_datefield_value)
+    return out
+
+
+@dataclass(frozen=True)
+class _Slot:
+    index: int  # into the flattened values
+    adapt: Callable[[Any], Any]
+
+
+class _Template:
+    """One shape of one builder, compiled: SQL, where each value goes, and the set-up compiler."""
+
+    def __init__(self, queryset: QuerySet[Any], compiler: Any, sql: str, params: list[Any | _Slot]) -> None:
+        self.queryset = queryset
+        self.compiler = compiler
+        self.sql = sql
+        self.params = params
+
+    def run(self, alias: str, values: Sequence[Any]) -> list[Any]:
+        if not self.sql:
+            return []
+        params = tuple(p.adapt(values[p.index]) if isinstance(p, _Slot) else p for p in self.params)
+        template = self
+
+        def get_compiler(using: str | None = None, connection: Any = None, elide_empty: bool = True) -> Any:
+            compiler = copy.copy(template.compiler)
+            compiler.connection = connections[using or alias]  # this thread's connection
+            compiler.as_sql = lambda *a, **k: (template.sql, params)
+            return compiler
+
+        query = copy.copy(self.queryset.query)
+        query.get_compiler = get_compiler  # type: ignore[method-assign]
+        qs = copy.copy(self.queryset)
+        qs._query = query  # type: ignore[attr-defined]
+        qs._result_cache = None
+        qs._prefetch_done = False  # type: ignore[attr-defined]
+        qs._db = alias  # type: ignore[attr-defined]
+        return list(qs)
+
+
+class PreparedQuery(Generic[P, T]):
+    def __init__(self, build: Callable[P, QuerySet[Any]]) -> None:
+        self.build = build
+        self.model: type[Model] | None = None
+        self._templates: dict[tuple[Any, ...], _Template] = {}
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, build)  # type: ignore[arg-type]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> list[T]:
+        values: list[Any] = []
+        signature: list[Any] = []
+        for arg in args:
+            if arg is None or isinstance(arg, bool):
+                signature.append(("shape", arg))
+            elif isinstance(arg, (list, tuple)):
+                signature.append(("list", len(arg)))
+                values.extend(arg)
+            else:
+                signature.append(type(arg))
+                values.append(arg)
+        if self.model is None:
+            self.model = self.build(*args, **kwargs).model
+        alias = router.db_for_read(self.model)
+        key = (alias, tuple(signature), tuple(sorted(kwargs.items())))
+        template = self._templates.get(key)
+        if template is None:
+            with self._lock:
+                template = self._templates.get(key) or self._prepare(alias, key, args, values, kwargs)
+        return template.run(alias, values)
+
+    def _prepare(self, alias: str, key: tuple[Any, ...], args: Sequence[Any], values: list[Any],
+                 kwargs: dict[str, Any]) -> _Template:
+        connection = connections[alias]
+        compiled = []
+        for variant in (0, 1):
+            stand_ins = [_stand_in(v, i, variant) for i, v in enumerate(values)]
+            it = iter(stand_ins)
+            built_args = [arg if arg is None or isinstance(arg, bool)
+                          else type(arg)(next(it) for _ in arg) if isinstance(arg, (list, tuple)) else next(it)
+                          for arg in args]
+            qs = self.build(*built_args, **kwargs)  # type: ignore[arg-type]
+            qs = qs.using(alias) if qs._db is None else qs  # type: ignore[attr-defined]
+            compiler = qs.query.get_compiler(using=alias)
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:  # e.g. an empty list of ids: Django asks nothing and finds nothing
+                sql, params = "", ()
+            compiled.append((qs, compiler, sql, list(params), stand_ins))
+        (qs, compiler, sql, params_a, stand_a), (_, _, sql_b, params_b, stand_b) = compiled
+        name = getattr(self.build, "__qualname__", repr(self.build))
+        if not sql and not sql_b:
+            template = _Template(qs, compiler, "", [])
+            self._templates[key] = template
+            return template
+        if sql != sql_b or len(params_a) != len(params_b):
+            raise PreparedQueryError(f"{name}: the SQL depends on a value; pass that argument by keyword (shape)")
+        slots: list[Any | _Slot] = []
+        used: set[int] = set()
+        for a, b in zip(params_a, params_b, strict=True):
+            slot = self._slot_of(a, b, values, stand_a, stand_b, connection)
+            if slot is None:
+                if a != b:
+                    raise PreparedQueryError(f"{name}: a parameter changes between two compilations of the same "
+                                             f"values (a clock or setting read inside the builder?), or a value "
+                                             f"is used in a transformed form: {a!r} / {b!r}")
+                slots.append(a)
+            else:
+                used.add(slot.index)
+                slots.append(slot)
+        missing = set(range(len(values))) - used
+        if missing:
+            raise PreparedQueryError(f"{name}: value argument(s) at {sorted(missing)} do not reach the SQL as they "
+                                     f"are (transformed by a lookup, or used only in Python): pass them as shape")
+        template = _Template(qs, compiler, sql, slots)
+        self._templates[key] = template
+        return template
+
+    @staticmethod
+    def _slot_of(a: Any, b: Any, values: list[Any], stand_a: list[Any], stand_b: list[Any],
+                 connection: Any) -> _Slot | None:
+        for i, value in enumerate(values):
+            for adapt in _adapters(value, connection):
+                if _same(a, adapt(stand_a[i])) and _same(b, adapt(stand_b[i])):
+                    return _Slot(i, adapt)
+        return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def query(build: Callable[P, QuerySet[Any]]) -> PreparedQuery[P, Any]:
+    """Decorate a queryset builder: calls compile once per shape and return lists (module docstring)."""
+    return PreparedQuery(build)
+

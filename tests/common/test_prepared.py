@@ -1,0 +1,127 @@
+"""common/prepared.py: a builder compiled once per shape gives what the plain queryset gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from shequtong.boards.models import Post, Reply
+from shequtong.common import prepared
+from tests.factories import make_post, make_tree, resident_of
+
+pytestmark = pytest.mark.django_db
+
+
+@prepared.query
+def _posts(community_id: int, board: str, *, start: int, stop: int) -> QuerySet[Post]:
+    return (Post.objects.filter(community_id=community_id, board=board).select_related("author")
+            .order_by("-created_at", "-id")[start:stop])
+
+
+@prepared.query
+def _since(community_id: int, since: dt.datetime) -> QuerySet[Post]:
+    return Post.objects.filter(community_id=community_id, created_at__gte=since).order_by("id")
+
+
+@prepared.query
+def _titles(ids: list[int]) -> QuerySet[Post]:
+    return Post.objects.filter(pk__in=ids).order_by("id").values_list("title", flat=True)
+
+
+@prepared.query
+def _with_replies(community_id: int) -> QuerySet[Post]:
+    return (Post.objects.filter(community_id=community_id)
+            .annotate(answered=Exists(Reply.objects.filter(post=OuterRef("pk")))).order_by("id"))
+
+
+def _world() -> tuple[object, object, list[Post]]:
+    tree = make_tree()
+    alice, bob = resident_of(tree.comm_a1, "alice"), resident_of(tree.comm_b1, "bob")
+    posts = [make_post(alice, tree.comm_a1, title=f"帖子{i}") for i in range(5)]
+    posts.append(make_post(bob, tree.comm_b1, title="别处"))
+    posts.append(Post.objects.create(community=tree.comm_a1, board="council", author=alice, title="议事", body="议一议",
+                                created_at=timezone.now()))
+    return tree, alice, posts
+
+
+def test_rows_equal_the_plain_querysets_for_every_value_and_shape() -> None:
+    tree, _, posts = _world()
+    for community, board in ((tree.comm_a1, "neighbours"), (tree.comm_b1, "neighbours"), (tree.comm_a1, "council")):
+        for start, stop in ((0, 3), (3, 10)):
+            plain = list(_posts.build(community.pk, board, start=start, stop=stop))
+            got = _posts(community.pk, board, start=start, stop=stop)
+            assert [p.pk for p in got] == [p.pk for p in plain]
+            assert [p.author.username for p in got] == [p.author.username for p in plain]  # select_related
+    assert [p.title for p in _posts(tree.comm_b1.pk, "neighbours", start=0, stop=5)] == ["别处"]
+
+
+def test_the_sql_is_compiled_once_per_shape_and_then_only_its_values_change() -> None:
+    tree, _, _ = _world()
+    _posts(tree.comm_a1.pk, "neighbours", start=0, stop=2)
+    with CaptureQueriesContext(connection) as ctx:
+        _posts(tree.comm_b1.pk, "neighbours", start=0, stop=2)
+        _posts(tree.comm_a1.pk, "council", start=0, stop=2)
+    assert len(ctx.captured_queries) == 2
+    shapes = [k for k in _posts._templates if k[2] == (("start", 0), ("stop", 2))]
+    assert len(shapes) == 1
+
+
+def test_datetimes_lists_values_lists_and_subqueries() -> None:
+    tree, _, posts = _world()
+    cut = timezone.now() - dt.timedelta(minutes=1)
+    Post.objects.filter(pk=posts[0].pk).update(created_at=cut - dt.timedelta(days=2))
+    assert [p.pk for p in _since(tree.comm_a1.pk, cut)] == [p.pk for p in Post.objects.filter(
+        community=tree.comm_a1, created_at__gte=cut).order_by("id")]
+    assert _titles([posts[1].pk, posts[5].pk]) == ["帖子1", "别处"]
+    assert _titles([posts[2].pk]) == ["帖子2"]
+    assert _titles([]) == []
+    Reply.objects.create(post=posts[3], community=tree.comm_a1, author=posts[3].author, body="好",
+                         created_at=timezone.now())
+    answered = {p.pk for p in _with_replies(tree.comm_a1.pk) if p.answered}
+    assert answered == {posts[3].pk}
+
+
+def test_a_builder_that_reads_the_clock_inside_is_refused() -> None:
+    @prepared.query
+    def recent(community_id: int) -> QuerySet[Post]:
+        return Post.objects.filter(community_id=community_id, created_at__gte=timezone.now() - dt.timedelta(days=1))
+
+    tree, _, _ = _world()
+    with pytest.raises(prepared.PreparedQueryError, match="clock"):
+        recent(tree.comm_a1.pk)
+
+
+def test_a_value_used_in_a_transformed_form_is_refused() -> None:
+    @prepared.query
+    def search(community_id: int, q: str) -> QuerySet[Post]:
+        return Post.objects.filter(community_id=community_id, title__icontains=q)
+
+    tree, _, _ = _world()
+    with pytest.raises(prepared.PreparedQueryError):
+        search(tree.comm_a1.pk, "帖")
+
+
+def test_a_value_that_changes_the_sql_must_be_shape() -> None:
+    @prepared.query
+    def by_board(community_id: int, board: str) -> QuerySet[Post]:
+        qs = Post.objects.filter(community_id=community_id)
+        return qs.filter(board=board) if board.startswith("n") else qs
+
+    tree, _, _ = _world()
+    with pytest.raises(prepared.PreparedQueryError):
+        by_board(tree.comm_a1.pk, "neighbours")
+
+
+def test_none_and_bools_are_shape() -> None:
+    @prepared.query
+    def tagged(community_id: int, tagged_by: int | None) -> QuerySet[Post]:
+        return Post.objects.filter(community_id=community_id, tagged_by_id=tagged_by).order_by("id")
+
+    tree, alice, posts = _world()
+    assert len(tagged(tree.comm_a1.pk, None)) == 6
+    assert tagged(tree.comm_a1.pk, alice.pk) == []
