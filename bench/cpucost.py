@@ -67,52 +67,66 @@ def backend_pids(dsn: str, db: str) -> list[int]:
     return [r[0] for r in rows]
 
 
-def measure(plan: dict[str, Any], base: str, master: int, dsn: str, db: str, n: int) -> list[dict[str, Any]]:
-    rng = random.Random(3)
+def sender(plan: dict[str, Any], base: str, rng: random.Random) -> Any:
+    """``send(op)``: one request of the operation as a random prepared user, on one kept-alive connection."""
     url = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    pools = {role: [u for u in plan["users"] if u["role"] == role] for role in {op.role for op in mix.OPS}}
+
+    def send(op: mix.Op) -> int:
+        user = rng.choice(pools[op.role])
+        values = values_for(user, plan, rng)
+        path = fill(plan["urls"][op.name], values)
+        headers = {"Cookie": f"{plan['session_cookie']}={user['session']}; {plan['csrf_cookie']}={user['csrf']}",
+                   "X-CSRFToken": user["csrf"], "Accept-Language": "zh-hans"}
+        body = None
+        if op.method == "POST":
+            form = {k: fill(v, values) for k, v in (plan["forms"].get(op.name) or {}).items()}
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(op.method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+
+    return send
+
+
+def measure_op(send: Any, op: mix.Op, master: int, dsn: str, db: str, n: int) -> dict[str, Any]:
+    """CPU of the worker and the database backends for n requests of one operation (after the server is warm)."""
+    pids = worker_pids(master)
+    backends = backend_pids(dsn, db)
+    app0, db0, wall0 = tree_cpu(pids), tree_cpu(backends), time.perf_counter()
+    statuses: dict[int, int] = {}
+    for _ in range(n):
+        s = send(op)
+        statuses[s] = statuses.get(s, 0) + 1
+    wall = time.perf_counter() - wall0
+    backends = sorted(set(backends) | set(backend_pids(dsn, db)))
+    app, dbcpu = tree_cpu(pids) - app0, tree_cpu(backends) - db0
+    return {"name": op.name, "requests": n, "statuses": statuses, "app_ms": app / n * 1000,
+            "db_ms": dbcpu / n * 1000, "wall_ms": wall / n * 1000}
+
+
+def weighted(rows: list[dict[str, Any]], available: list[str]) -> dict[str, Any]:
+    total_w = sum(op.weight for op in mix.OPS if op.name in available)
+    mixed = {k: sum(r[k] * mix.OPS_BY_NAME[r["name"]].weight for r in rows) / total_w
+             for k in ("app_ms", "db_ms", "wall_ms")}
+    return {"name": "mix (weighted)", "requests": sum(r["requests"] for r in rows), "statuses": {}, **mixed}
+
+
+def measure(plan: dict[str, Any], base: str, master: int, dsn: str, db: str, n: int) -> list[dict[str, Any]]:
+    send = sender(plan, base, random.Random(3))
     rows = []
     for op in mix.OPS:
         if op.name not in plan["available"]:
             continue
-        pool = [u for u in plan["users"] if u["role"] == op.role]
-
-        def one(op: mix.Op = op, pool: list[dict[str, Any]] = pool) -> int:
-            user = rng.choice(pool)
-            values = values_for(user, plan, rng)
-            path = fill(plan["urls"][op.name], values)
-            headers = {"Cookie": f"{plan['session_cookie']}={user['session']}; {plan['csrf_cookie']}={user['csrf']}",
-                       "X-CSRFToken": user["csrf"], "Accept-Language": "zh-hans"}
-            body = None
-            if op.method == "POST":
-                form = {k: fill(v, values) for k, v in (plan["forms"].get(op.name) or {}).items()}
-                body = urllib.parse.urlencode(form)
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
-            conn.request(op.method, path, body=body, headers=headers)
-            resp = conn.getresponse()
-            resp.read()
-            return resp.status
-
         # Warm as a running server is: the worker's caches, the backend's connection, and
         # (with Redis) the users' sessions and identities, cached by their earlier requests.
         for _ in range(n):
-            one()
-        pids = worker_pids(master)
-        backends = backend_pids(dsn, db)
-        app0, db0, wall0 = tree_cpu(pids), tree_cpu(backends), time.perf_counter()
-        statuses: dict[int, int] = {}
-        for _ in range(n):
-            s = one()
-            statuses[s] = statuses.get(s, 0) + 1
-        wall = time.perf_counter() - wall0
-        backends = sorted(set(backends) | set(backend_pids(dsn, db)))
-        app, dbcpu = tree_cpu(pids) - app0, tree_cpu(backends) - db0
-        rows.append({"name": op.name, "requests": n, "statuses": statuses, "app_ms": app / n * 1000,
-                     "db_ms": dbcpu / n * 1000, "wall_ms": wall / n * 1000})
-    total_w = sum(op.weight for op in mix.OPS if op.name in plan["available"])
-    mixed = {k: sum(r[k] * mix.OPS_BY_NAME[r["name"]].weight for r in rows) / total_w
-             for k in ("app_ms", "db_ms", "wall_ms")}
-    rows.append({"name": "mix (weighted)", "requests": sum(r["requests"] for r in rows), "statuses": {}, **mixed})
+            send(op)
+        rows.append(measure_op(send, op, master, dsn, db, n))
+    rows.append(weighted(rows, plan["available"]))
     return rows
 
 

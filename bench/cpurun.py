@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -38,6 +39,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--fresh-plan", action="store_true", help="prepare new sessions even if a plan exists")
     parser.add_argument("--out")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="sample the worker with py-spy during the rounds (raw folded stacks to FILE) and "
+                             "print the share of samples under each part of the request (bench/spyshare.py)")
     args = parser.parse_args()
 
     redis = server.start_redis(args.redis_port)
@@ -54,6 +58,13 @@ def main() -> int:
         proc = server.start_server(env, args.port, 1, 1)
         server.wait_ready(f"http://127.0.0.1:{args.port}", proc=proc)
         time.sleep(1)
+        spy = None
+        if args.profile:
+            worker = cpucost.worker_pids(proc.pid)[-1]
+            spy = subprocess.Popen([str(server.BIN / "py-spy"), "record", "--pid", str(worker), "--format", "raw",
+                                    "--rate", "250", "--nonblocking", "--output", args.profile],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         plan = json.loads(plan_path.read_text(encoding="utf-8"))
         dsn = server.PG + "/postgres"
         rounds: list[list[dict[str, Any]]] = []
@@ -67,6 +78,12 @@ def main() -> int:
             print(f"median of {args.rounds} rounds\n{cpucost.table(median)}")
         if args.out:
             Path(args.out).write_text(json.dumps(rounds, indent=1), encoding="utf-8")
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
+            import spyshare
+
+            print(spyshare.report(Path(args.profile)))
     finally:
         server.stop(proc)
         server.stop(redis)
