@@ -137,9 +137,19 @@ def property_window_shown(actor: User) -> bool:
     return community is None or not community.is_rural or has_property_management(community)
 
 
+def _community(community_id: int) -> Community | None:
+    rows = _community_by_id(community_id)
+    return rows[0] if rows else None
+
+
+@prepared.query
+def _community_by_id(community_id: int) -> QuerySet[Community]:
+    return Community.objects.select_related("subdistrict").filter(pk=community_id)[:1]
+
+
 def access_community_boards(actor: User, community_id: int) -> BoardAccess:
     """A community's boards as the actor may read them; NotFound when missing or outside their scope."""
-    community = Community.objects.select_related("subdistrict").filter(pk=community_id).first()
+    community = _community(int(community_id))
     if community is None:
         raise NotFound(COMMUNITY_NOT_FOUND, code=BoardError.COMMUNITY_NOT_FOUND)
     access = board_access(actor, community)
@@ -150,7 +160,7 @@ def access_community_boards(actor: User, community_id: int) -> BoardAccess:
 
 def access_board(actor: User, community_id: int, board: str) -> BoardAccess:
     """One board of a community the actor may read; NotFound when either is missing or out of their scope."""
-    community = Community.objects.select_related("subdistrict").filter(pk=community_id).first()
+    community = _community(int(community_id))
     access = board_access(actor, community) if community is not None else None
     if access is None or not access.can_read or not access.has_board(board):
         raise NotFound("该版块不存在或您无权查看", code=BoardError.BOARD_NOT_FOUND)

@@ -46,6 +46,10 @@ from django.db.models import Model, QuerySet
 T = TypeVar("T")
 P = ParamSpec("P")
 
+# Shapes kept per builder (page numbers, list lengths); past this, calls run as plain querysets.
+MAX_SHAPES = 256
+
+
 class PreparedQueryError(TypeError):
     """The builder cannot be compiled once and reused (see the module's rules)."""
 
@@ -136,6 +140,8 @@ class PreparedQuery(Generic[P, T]):
         alias = router.db_for_read(self.model)
         key = (alias, tuple(signature), tuple(sorted(kwargs.items())))
         template = self._templates.get(key)
+        if template is None and len(self._templates) >= MAX_SHAPES:
+            return list(self.build(*args, **kwargs))  # a builder called with ever new shapes: plain ORM
         if template is None:
             with self._lock:
                 template = self._templates.get(key) or self._prepare(alias, key, args, values, kwargs)

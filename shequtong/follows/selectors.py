@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from shequtong.accounts.models import User
+from shequtong.common import prepared
 from shequtong.inbox.models import Message
 
 from . import kinds
@@ -29,7 +30,13 @@ def is_following(user: Any, target_type: str, target_id: int) -> bool:
 def is_favourite(user: Any, target_type: str, target_id: int) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return Favourite.objects.filter(user=user, target_type=target_type, target_id=target_id).exists()
+    return bool(_favourite(user.pk, target_type, int(target_id)))
+
+
+@prepared.query
+def _favourite(user_id: int, target_type: str, target_id: int) -> QuerySet[Any, Any]:
+    return Favourite.objects.filter(user_id=user_id, target_type=target_type, target_id=target_id).values_list(
+        "pk", flat=True)[:1]
 
 
 def follower_counts(target_type: str, ids: Iterable[int] | QuerySet[Any]) -> dict[int, int]:

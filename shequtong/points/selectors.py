@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
+from shequtong.common import prepared
 
 from .models import (
     LEVELS,
@@ -32,8 +33,13 @@ def account_of(user: User) -> PointsAccount:
 
 def levels_of(user_ids: list[int]) -> dict[int, str]:
     """社区达人 level per person, in one query (for names in lists)."""
-    found = dict(PointsAccount.objects.filter(pk__in=user_ids).values_list("user_id", "reputation"))
+    found = dict(_reputations(sorted(set(user_ids))))
     return {uid: level_of(found.get(uid, 0)) for uid in user_ids}
+
+
+@prepared.query
+def _reputations(user_ids: list[int]) -> QuerySet[Any, Any]:
+    return PointsAccount.objects.filter(pk__in=user_ids).values_list("user_id", "reputation")
 
 
 def ledger(user: User) -> QuerySet[PointsEntry]:

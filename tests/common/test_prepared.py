@@ -125,3 +125,16 @@ def test_none_and_bools_are_shape() -> None:
     tree, alice, posts = _world()
     assert len(tagged(tree.comm_a1.pk, None)) == 6
     assert tagged(tree.comm_a1.pk, alice.pk) == []
+
+
+def test_past_the_shape_limit_calls_run_as_plain_querysets(monkeypatch: pytest.MonkeyPatch) -> None:
+    tree, _, _ = _world()
+
+    @prepared.query
+    def page(community_id: int, *, stop: int) -> QuerySet[Post]:
+        return Post.objects.filter(community_id=community_id).order_by("id")[:stop]
+
+    monkeypatch.setattr(prepared, "MAX_SHAPES", 1)
+    assert len(page(tree.comm_a1.pk, stop=2)) == 2
+    assert len(page(tree.comm_a1.pk, stop=4)) == 4  # a new shape past the limit: still right
+    assert len(page._templates) == 1
