@@ -167,6 +167,26 @@ def test_like_toggles(tree, people):
         services.toggle_like(actor=people.outsider, post_id=post.pk)
 
 
+def test_a_like_is_twelve_statements_an_unlike_five_and_a_like_again_nine(tree, people, django_assert_num_queries):
+    """Issue 11: the post's lock orders two toggles, so the like is inserted without a savepoint."""
+    from shequtong.points.models import Action, PointsEntry
+
+    post = make_post(people.resident, tree.comm_a1)
+    services.toggle_like(actor=people.neighbour, post_id=make_post(people.resident, tree.comm_a1, title="另一帖").pk)
+    # The transaction's two; the post (locked), no like to take back, the like, the post's count;
+    # the reward's five (points/services.py earn); 政策找人's queue.
+    with django_assert_num_queries(12):
+        assert services.toggle_like(actor=people.neighbour, post_id=post.pk) is True
+    with django_assert_num_queries(5):  # the transaction's two; the post, the like taken back, the count
+        assert services.toggle_like(actor=people.neighbour, post_id=post.pk) is False
+    # Liked again: the reward of this post is found in the reward's one look, and nothing is earned twice.
+    with django_assert_num_queries(9):
+        assert services.toggle_like(actor=people.neighbour, post_id=post.pk) is True
+    post.refresh_from_db()
+    assert post.like_count == 1 == Like.objects.filter(post=post).count()
+    assert PointsEntry.objects.filter(user=people.neighbour, action=Action.LIKE, ref_id=post.pk).count() == 1
+
+
 def test_images_are_checked_with_pillow(tree, people):
     post = make_post(people.resident, tree.comm_a1, image_files=[image_upload("a.png"), image_upload("b.jpg", fmt="JPEG")])
     imgs = list(PostImage.objects.filter(post=post))
