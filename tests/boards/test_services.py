@@ -187,6 +187,29 @@ def test_a_like_is_twelve_statements_an_unlike_five_and_a_like_again_nine(tree, 
     assert PointsEntry.objects.filter(user=people.neighbour, action=Action.LIKE, ref_id=post.pk).count() == 1
 
 
+def test_a_reply_past_the_days_cap_is_seven_statements_once_the_cap_is_kept(
+        tree, people, django_assert_num_queries, django_capture_on_commit_callbacks):
+    """Issue 11: the benchmark's people reply past their daily cap; once it is kept, the reward asks nothing."""
+    from shequtong.points.models import Action, PointsEntry
+    from shequtong.points.services import EARN_RULES
+
+    post = make_post(people.resident, tree.comm_a1)
+    cap = EARN_RULES[Action.REPLY].daily_cap
+    assert cap is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(cap):
+            services.reply_to(actor=people.neighbour, post_id=post.pk, body=f"同意{i}")
+        # Capped, not yet kept: the reward locks the account and looks at the ledger once.
+        with django_assert_num_queries(9):
+            services.reply_to(actor=people.neighbour, post_id=post.pk, body="同意")
+    # The transaction's two; the post (locked), the reply, the post's and the day's counts; 政策找人's queue.
+    with django_assert_num_queries(7):
+        services.reply_to(actor=people.neighbour, post_id=post.pk, body="再次同意")
+    assert PointsEntry.objects.filter(user=people.neighbour, action=Action.REPLY).count() == cap
+    post.refresh_from_db()
+    assert post.reply_count == cap + 2
+
+
 def test_images_are_checked_with_pillow(tree, people):
     post = make_post(people.resident, tree.comm_a1, image_files=[image_upload("a.png"), image_upload("b.jpg", fmt="JPEG")])
     imgs = list(PostImage.objects.filter(post=post))
