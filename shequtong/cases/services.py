@@ -158,6 +158,7 @@ def create_case(
     origin_type: str = "",
     origin_id: int | None = None,
     origin_url: str = "",
+    new_origin: bool = False,
 ) -> Case:
     """Record a case from any source; the one entry point (letters, hooks, visits call it).
 
@@ -173,8 +174,11 @@ def create_case(
       defaults to the actor for letters.
     - `origin_type`/`origin_id`/`origin_url`: the link back. With an
       origin_id the call is idempotent: the same origin returns the same case.
+    - `new_origin`: the origin was created in the caller's transaction (a
+      letter just written), so it can have no case yet and none is looked up.
 
-    Call it inside the transaction of the change that causes it.
+    Call it inside the transaction of the change that causes it. It makes no
+    savepoint of its own (no caller goes on after a failure inside it).
     """
     if source not in Source.values:
         raise ValidationFailed("未知的问题来源", field="source")
@@ -199,8 +203,8 @@ def create_case(
     if source == Source.LETTER and raised_by is None:
         raised_by = actor
     now = clock.now()
-    with transaction.atomic():
-        if origin_id is not None:
+    with transaction.atomic(savepoint=False):
+        if origin_id is not None and not new_origin:
             existing = Case.objects.filter(origin_type=origin_type, origin_id=origin_id).first()
             if existing is not None:
                 return existing

@@ -10,6 +10,7 @@ from shequtong.boards.forms import MultipleImageField, MultipleImageInput
 from shequtong.boards.images import MAX_IMAGES
 from shequtong.common.categories import Category
 
+from . import selectors
 from .models import Letter, SubCategory
 
 
@@ -32,9 +33,7 @@ class LetterForm(forms.Form):
         self.multi = multi
         subcategories = self.fields["subcategories"]
         assert isinstance(subcategories, forms.TypedMultipleChoiceField)
-        subcategories.choices = [
-            (s.pk, s.name) for s in SubCategory.objects.filter(is_active=True).order_by("category", "sort_order", "id")
-        ]
+        subcategories.choices = [(pk, name) for pk, _category, name in selectors.active_subcategories()]
         self.fields["subcategories"].error_messages["required"] = "请选择问题小类"
         self.fields["category"].error_messages["required"] = "请选择问题大类"
 

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from shequtong.accounts import audit, scope
 from shequtong.accounts.models import User
 from shequtong.accounts.roles import Version
-from shequtong.common import clock, prepared
+from shequtong.common import clock, prepared, versioned
 from shequtong.common.categories import Category
 from shequtong.places.models import Community, Subdistrict
 
@@ -39,12 +39,28 @@ def writer_for(user: User) -> tuple[Community | None, bool]:
     return None, False
 
 
+# Touched whenever a sub-category is saved or deleted (apps.py): the kept list below is read again.
+SUBCATEGORIES_DEP = "letters:subcategories"
+
+
+def active_subcategories() -> list[tuple[int, str, str]]:
+    """The active sub-categories as (id, category, name), in their order (category, sort_order, id).
+
+    Reference data every 我要提问题/建议 reads twice (the form's choices, the service's check): kept
+    until a sub-category changes (common/versioned.py), so a submission asks the database for none.
+    """
+    return versioned.remember("letters:active-subcategories", [SUBCATEGORIES_DEP], lambda: list(
+        SubCategory.objects.filter(is_active=True).order_by("category", "sort_order", "id")
+        .values_list("id", "category", "name")))
+
+
 def subcategories_by_category(active_only: bool = True) -> dict[str, list[SubCategory]]:
-    qs = SubCategory.objects.all()
-    if active_only:
-        qs = qs.filter(is_active=True)
     out: dict[str, list[SubCategory]] = {c: [] for c in Category.values}
-    for sub in qs.order_by("category", "sort_order", "id"):
+    if active_only:
+        for pk, category, name in active_subcategories():
+            out[category].append(SubCategory(id=pk, category=category, name=name, is_active=True))
+        return out
+    for sub in SubCategory.objects.order_by("category", "sort_order", "id"):
         out[sub.category].append(sub)
     return out
 

@@ -21,6 +21,7 @@ from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
 from shequtong.places.models import Community
 
+from . import selectors
 from .errors import LetterError
 from .models import Letter, LetterPhoto, LetterStat, SubCategory
 
@@ -60,7 +61,7 @@ def submit_letter(
         raise ValidationFailed("请选择问题小类", field="subcategories")
     if not by_committee and len(ids) > 1:
         raise ValidationFailed("小类只能选择一个", field="subcategories")
-    subs = list(SubCategory.objects.filter(pk__in=ids, category=category, is_active=True))
+    subs = [(pk, name) for pk, cat, name in selectors.active_subcategories() if pk in ids and cat == category]
     if len(subs) != len(ids):
         raise ValidationFailed("所选小类不属于该大类", field="subcategories")
     content = (content or "").strip()
@@ -81,16 +82,16 @@ def submit_letter(
             estate_id=estate_id,
             kind=kind, category=category, title=title, content=content, created_at=now,
         )
-        letter.subcategories.add(*subs)  # a new letter has none: add() skips set()'s read
+        letter.subcategories.add(*(pk for pk, _name in subs))  # a new letter has none: add() skips set()'s read
         for position, (clean, ext) in enumerate(checked):
             photo = LetterPhoto(letter=letter, community=community, position=position)
             photo.image.save(f"{uuid.uuid4().hex}.{ext}", clean, save=False)
             photo.save()
-        names = "、".join(s.name for s in subs)
+        names = "、".join(name for _pk, name in subs)
         case = case_services.create_case(
             actor=actor, community=community, source=Source.LETTER, category=category, title=title,
             content=f"【{Letter.Kind(kind).label}·{names}】{content}", raised_by=actor,
-            origin_type="letter", origin_id=letter.pk, origin_url=letter.get_absolute_url(),
+            origin_type="letter", origin_id=letter.pk, origin_url=letter.get_absolute_url(), new_origin=True,
         )
         letter.case = case
         letter.save(update_fields=["case"])

@@ -13,12 +13,15 @@ constraint is the last guard).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import operator
 import secrets
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Q, Sum
 
 from shequtong.accounts import scope
 from shequtong.accounts import services as account_services
@@ -98,32 +101,83 @@ def _bump(community_id: int | None, **deltas: int) -> None:
                        defaults={"subdistrict_id": sub_id})
 
 
+def _already(action: str, ref_type: str, ref_id: int | None) -> Q | None:
+    """The entries that make a reward of ``action`` for this source a second one (the ledger's unique constraints).
+
+    The join grant is once per person; a capped action once per source (a source without an id is
+    never a repeat); 签到 once a day is its daily cap of 1.
+    """
+    if action == Action.JOIN:
+        return Q()
+    if action in _ONCE_PER_SOURCE and ref_id is not None:
+        return Q(ref_type=ref_type, ref_id=ref_id)
+    return None
+
+
+# The actions of the ledger's "points_one_reward_per_source" constraint (models.py).
+_ONCE_PER_SOURCE = frozenset({Action.POST, Action.READ, Action.REPLY, Action.LIKE, Action.VOTE, Action.INVITE,
+                              Action.CONVENTION})
+
+
+CAPPED_SECONDS = 26 * 3600   # the day is in the key; a little over a day covers any clock's day
+
+
+def _capped_key(user_id: int, action: str, day: dt.date) -> str:
+    return f"points-capped:{user_id}:{action}:{day.isoformat()}"
+
+
+def _remember_capped(key: str) -> None:
+    """Once the transaction commits, today's cap of this person and action is reached for good.
+
+    The ledger is append-only, so a reached cap stays reached; the kept flag lets the next rewards of
+    the day return at once, without locking the account or counting (issue 11). Lost (eviction, Redis
+    gone), it only costs the count again.
+    """
+    transaction.on_commit(lambda: cache.set(key, 1, CAPPED_SECONDS))
+
+
 def earn(*, user_id: int, action: str, community_id: int | None = None, ref_type: str = "",
          ref_id: int | None = None, reason: str = "") -> PointsEntry | None:
     """Reward ``action`` once per source and within its daily cap; None when nothing is due.
 
     Runs inside the caller's transaction (the post, the reply, the join), so the
-    reward commits or rolls back with its cause. The account row is locked, so
-    two rewards of one person at once count their cap one after the other.
+    reward commits or rolls back with its cause. The account row is locked first,
+    so two rewards of one person at once come one after the other: the second's
+    one look at the ledger (today's count and an earlier reward for the source)
+    sees the first's entry, and the entry is inserted without a savepoint (the
+    unique constraints stay the last guard). Five statements when it rewards:
+    lock, look, entry, account, 统计; two when it does not; none once today's cap
+    is reached and kept (``_remember_capped``) (issue 11).
     """
     rule = EARN_RULES[action]
     today = clock.today()
-    with transaction.atomic():
+    capped_key = _capped_key(user_id, action, today) if rule.daily_cap is not None else ""
+    if capped_key and cache.get(capped_key):
+        return None  # today's cap was reached and committed: the ledger only grows, so it still is
+    # No savepoint of our own: nothing here is caught inside the caller's transaction.
+    with transaction.atomic(savepoint=False):
         account = PointsAccount.objects.select_for_update().filter(pk=user_id).first()
         if account is None:  # the first reward of this person
             _ensure_account(user_id, community_id)
             account = PointsAccount.objects.select_for_update().get(pk=user_id)
-        if rule.daily_cap is not None and (
-                PointsEntry.objects.filter(user_id=user_id, action=action, day=today).count() >= rule.daily_cap):
-            return None
-        try:
-            with transaction.atomic():
-                entry = PointsEntry.objects.create(
-                    user_id=user_id, action=action, reputation=rule.reputation, beans=rule.beans,
-                    reason=(reason or str(Action(action).label))[:200], ref_type=ref_type, ref_id=ref_id,
-                    community_id=community_id or account.community_id, day=today, created_at=clock.now())
-        except IntegrityError:
-            return None  # already rewarded for this source (or today's 签到, or the join grant)
+        looks: dict[str, Q] = {}
+        if rule.daily_cap is not None:
+            looks["today"] = Q(day=today)
+        already = _already(action, ref_type, ref_id)
+        if already is not None:
+            looks["already"] = already
+        if looks:
+            found = (PointsEntry.objects.filter(user_id=user_id, action=action)
+                     .filter(functools.reduce(operator.or_, looks.values()))
+                     .aggregate(**{name: Count("pk", filter=q) for name, q in looks.items()}))
+            if rule.daily_cap is not None and found["today"] + (0 if found.get("already") else 1) >= rule.daily_cap:
+                _remember_capped(capped_key)  # this reward (or none) is today's last
+            if found.get("already") or (rule.daily_cap is not None and found["today"] >= rule.daily_cap):
+                return None  # already rewarded for this source (or the join grant), or today's cap (签到) is reached
+        entry = PointsEntry.objects.create(
+            user_id=user_id, action=action, reputation=rule.reputation, beans=rule.beans,
+            reason=(reason or str(Action(action).label))[:200], ref_type=ref_type, ref_id=ref_id,
+            community_id=community_id or account.community_id, day=today, created_at=clock.now())
         PointsAccount.objects.filter(pk=user_id).update(
             reputation=F("reputation") + rule.reputation, beans=F("beans") + rule.beans, updated_at=clock.now())
         _bump(entry.community_id, reputation_earned=rule.reputation, beans_earned=rule.beans,

@@ -167,6 +167,49 @@ def test_like_toggles(tree, people):
         services.toggle_like(actor=people.outsider, post_id=post.pk)
 
 
+def test_a_like_is_twelve_statements_an_unlike_five_and_a_like_again_nine(tree, people, django_assert_num_queries):
+    """Issue 11: the post's lock orders two toggles, so the like is inserted without a savepoint."""
+    from shequtong.points.models import Action, PointsEntry
+
+    post = make_post(people.resident, tree.comm_a1)
+    services.toggle_like(actor=people.neighbour, post_id=make_post(people.resident, tree.comm_a1, title="另一帖").pk)
+    # The transaction's two; the post (locked), no like to take back, the like, the post's count;
+    # the reward's five (points/services.py earn); 政策找人's queue.
+    with django_assert_num_queries(12):
+        assert services.toggle_like(actor=people.neighbour, post_id=post.pk) is True
+    with django_assert_num_queries(5):  # the transaction's two; the post, the like taken back, the count
+        assert services.toggle_like(actor=people.neighbour, post_id=post.pk) is False
+    # Liked again: the reward of this post is found in the reward's one look, and nothing is earned twice.
+    with django_assert_num_queries(9):
+        assert services.toggle_like(actor=people.neighbour, post_id=post.pk) is True
+    post.refresh_from_db()
+    assert post.like_count == 1 == Like.objects.filter(post=post).count()
+    assert PointsEntry.objects.filter(user=people.neighbour, action=Action.LIKE, ref_id=post.pk).count() == 1
+
+
+def test_a_reply_past_the_days_cap_is_seven_statements_once_the_cap_is_kept(
+        tree, people, django_assert_num_queries, django_capture_on_commit_callbacks):
+    """Issue 11: the benchmark's people reply past their daily cap; once it is kept, the reward asks nothing."""
+    from shequtong.points.models import Action, PointsEntry
+    from shequtong.points.services import EARN_RULES
+
+    post = make_post(people.resident, tree.comm_a1)
+    cap = EARN_RULES[Action.REPLY].daily_cap
+    assert cap is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(cap):
+            services.reply_to(actor=people.neighbour, post_id=post.pk, body=f"同意{i}")
+        # Capped, not yet kept: the reward locks the account and looks at the ledger once.
+        with django_assert_num_queries(9):
+            services.reply_to(actor=people.neighbour, post_id=post.pk, body="同意")
+    # The transaction's two; the post (locked), the reply, the post's and the day's counts; 政策找人's queue.
+    with django_assert_num_queries(7):
+        services.reply_to(actor=people.neighbour, post_id=post.pk, body="再次同意")
+    assert PointsEntry.objects.filter(user=people.neighbour, action=Action.REPLY).count() == cap
+    post.refresh_from_db()
+    assert post.reply_count == cap + 2
+
+
 def test_images_are_checked_with_pillow(tree, people):
     post = make_post(people.resident, tree.comm_a1, image_files=[image_upload("a.png"), image_upload("b.jpg", fmt="JPEG")])
     imgs = list(PostImage.objects.filter(post=post))
