@@ -42,6 +42,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -141,7 +142,7 @@ class PreparedQuery(Generic[P, T]):
         key = (alias, tuple(signature), tuple(sorted(kwargs.items())))
         template = self._templates.get(key)
         if template is None and len(self._templates) >= MAX_SHAPES:
-            return list(self.build(*args, **kwargs))  # a builder called with ever new shapes: plain ORM
+            return self._plain(*args, **kwargs)  # a builder called with ever new shapes: plain ORM
         if template is None:
             with self._lock:
                 template = self._templates.get(key) or self._prepare(alias, key, args, values, kwargs)
@@ -159,16 +160,12 @@ class PreparedQuery(Generic[P, T]):
                           for arg in args]
             qs = self.build(*built_args, **kwargs)  # type: ignore[arg-type]
             qs = qs.using(alias) if qs._db is None else qs  # type: ignore[attr-defined]
-            compiler = qs.query.get_compiler(using=alias)
-            try:
-                sql, params = compiler.as_sql()
-            except EmptyResultSet:  # e.g. an empty list of ids: Django asks nothing and finds nothing
-                sql, params = "", ()
+            compiler, sql, params = self._compile(qs, alias)
             compiled.append((qs, compiler, sql, list(params), stand_ins))
         (qs, compiler, sql, params_a, stand_a), (_, _, sql_b, params_b, stand_b) = compiled
         name = getattr(self.build, "__qualname__", repr(self.build))
         if not sql and not sql_b:
-            template = _Template(qs, compiler, "", [])
+            template = self._template_class(qs, compiler, "", [])
             self._templates[key] = template
             return template
         if sql != sql_b or len(params_a) != len(params_b):
@@ -190,9 +187,22 @@ class PreparedQuery(Generic[P, T]):
         if missing:
             raise PreparedQueryError(f"{name}: value argument(s) at {sorted(missing)} do not reach the SQL as they "
                                      f"are (transformed by a lookup, or used only in Python): pass them as shape")
-        template = _Template(qs, compiler, sql, slots)
+        template = self._template_class(qs, compiler, sql, slots)
         self._templates[key] = template
         return template
+
+    _template_class: type[_Template] = _Template
+
+    def _compile(self, qs: QuerySet[Any], alias: str) -> tuple[Any, str, tuple[Any, ...]]:
+        compiler = qs.query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # e.g. an empty list of ids: Django asks nothing and finds nothing
+            sql, params = "", ()
+        return compiler, sql, params
+
+    def _plain(self, *args: Any, **kwargs: Any) -> Any:
+        return list(self.build(*args, **kwargs))
 
     @staticmethod
     def _slot_of(a: Any, b: Any, values: list[Any], stand_a: list[Any], stand_b: list[Any],
@@ -206,6 +216,80 @@ class PreparedQuery(Generic[P, T]):
 
 def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
+
+
+class _Capture(threading.local):
+    compiler: Any = None
+    active: bool = False
+
+
+_capture = _Capture()
+_execute_sql = SQLCompiler.execute_sql
+
+
+def _capturing_execute_sql(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+    """While a count is prepared (in this thread): remember the compiler Django built for it, run nothing.
+
+    Django builds a count's SQL inside ``Query.get_aggregation`` and executes it there, with no
+    way to ask for the SQL alone; this is the one place we reach into the ORM. Outside a
+    preparation it is Django's own method, called straight through.
+    """
+    if not _capture.active:
+        return _execute_sql(self, *args, **kwargs)
+    _capture.compiler = self
+    return None  # the aggregation then reads its empty-set result, which is not used
+
+
+SQLCompiler.execute_sql = _capturing_execute_sql  # type: ignore[method-assign]
+
+
+class _CountTemplate(_Template):
+    def run(self, alias: str, values: Sequence[Any]) -> Any:
+        if not self.sql:
+            return 0
+        params = tuple(p.adapt(values[p.index]) if isinstance(p, _Slot) else p for p in self.params)
+        compiler = copy.copy(self.compiler)
+        compiler.connection = connections[alias]
+        with compiler.connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return 0
+        cols = list(compiler.query.annotation_select.values())
+        converted = next(compiler.apply_converters((row[:compiler.col_count],), compiler.get_converters(cols)))
+        return converted[0] or 0
+
+
+class PreparedCount(PreparedQuery[P, int]):
+    """``build(...).count()``, compiled once per shape: the pager's total without building the query again."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> int:  # type: ignore[override]
+        return super().__call__(*args, **kwargs)  # type: ignore[return-value]
+
+    def _compile(self, qs: QuerySet[Any], alias: str) -> tuple[Any, str, tuple[Any, ...]]:
+        _capture.active, _capture.compiler = True, None
+        try:
+            qs.query.chain().get_count(alias)
+        finally:
+            _capture.active = False
+        compiler = _capture.compiler
+        if compiler is None:
+            raise PreparedQueryError("the count ran no query")
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            sql, params = "", ()
+        return compiler, sql, params
+
+    def _plain(self, *args: Any, **kwargs: Any) -> Any:
+        return self.build(*args, **kwargs).count()
+
+    _template_class = _CountTemplate
+
+
+def count(build: Callable[P, QuerySet[Any]]) -> PreparedCount[P]:
+    """Decorate a queryset builder: calls give its ``count()``, compiled once per shape (module docstring)."""
+    return PreparedCount(build)
 
 
 def query(build: Callable[P, QuerySet[Any]]) -> PreparedQuery[P, Any]:

@@ -138,3 +138,37 @@ def test_past_the_shape_limit_calls_run_as_plain_querysets(monkeypatch: pytest.M
     assert len(page(tree.comm_a1.pk, stop=2)) == 2
     assert len(page(tree.comm_a1.pk, stop=4)) == 4  # a new shape past the limit: still right
     assert len(page._templates) == 1
+
+
+@prepared.count
+def _count(community_id: int, *, visible_only: bool) -> QuerySet[Post]:
+    from shequtong.boards.selectors import _list_qs  # an annotated, joined list: Django counts it as usual
+
+    qs = Post.objects.filter(community_id=community_id)
+    return _list_qs(qs.filter(visibility="visible") if visible_only else qs)
+
+
+def test_counts_equal_the_plain_counts_and_compile_once() -> None:
+    tree, _, posts = _world()
+    Post.objects.filter(pk=posts[0].pk).update(visibility="hidden")
+    for community in (tree.comm_a1, tree.comm_b1, tree.comm_a2):
+        for visible_only in (True, False):
+            assert _count(community.pk, visible_only=visible_only) == _count.build(
+                community.pk, visible_only=visible_only).count()
+    assert _count(tree.comm_a1.pk, visible_only=True) == 5
+    with CaptureQueriesContext(connection) as ctx:
+        assert _count(tree.comm_b1.pk, visible_only=False) == 1
+    assert len(ctx.captured_queries) == 1
+    assert Post.objects.count() == 7  # the ORM's own counts run as ever after a preparation
+
+
+def test_a_count_of_nothing_is_zero_without_a_query() -> None:
+    @prepared.count
+    def of(ids: list[int]) -> QuerySet[Post]:
+        return Post.objects.filter(pk__in=ids)
+
+    _world()
+    with CaptureQueriesContext(connection) as ctx:
+        assert of([]) == 0
+    assert ctx.captured_queries == []
+    assert of([Post.objects.first().pk]) == 1  # type: ignore[union-attr]
