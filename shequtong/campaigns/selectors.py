@@ -58,10 +58,10 @@ def home_banners(user: User) -> list[Lottery | Quiz]:
         return rows
 
     now = clock.now()
+    kept = versioned.remember(key, [BANNERS_DEP], candidates)  # one cache round trip for both kinds
     out: list[Lottery | Quiz] = []
     for model in (Lottery, Quiz):
-        out += [c for c in versioned.remember(key, [BANNERS_DEP], candidates)
-                if isinstance(c, model) and c.starts_at <= now < c.ends_at][:3]
+        out += [c for c in kept if isinstance(c, model) and c.starts_at <= now < c.ends_at][:3]
     return out
 
 

@@ -101,6 +101,25 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
 
+    def bump_versions(self, keys: list[str], seed: int) -> None:
+        """For each key: seed it with ``seed`` if missing, then add one; all keys in one round trip.
+
+        common/versioned.py's touch, which Django's ``add`` + ``incr`` (an EXISTS and an INCRBY)
+        made three round trips per key. MULTI/EXEC: no eviction can fall between the seed and the add.
+        """
+        if not keys or not breaker.allows():
+            return
+        client = self._cache.get_client(write=True)
+        try:
+            with client.pipeline(transaction=True) as pipe:
+                for key in keys:
+                    name = self.make_and_validate_key(key)
+                    pipe.set(name, seed, nx=True)
+                    pipe.incr(name)
+                pipe.execute()
+        except _redis_errors() as exc:
+            breaker.trip(exc)
+
     get = _failing_open("get", _default)
     set = _failing_open("set", lambda *a, **k: None)
     add = _failing_open("add", lambda *a, **k: False)

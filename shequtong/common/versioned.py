@@ -69,6 +69,10 @@ def touch(*deps: str) -> None:
 
 
 def _bump(keys: list[str]) -> None:
+    bump_versions = getattr(cache, "bump_versions", None)
+    if bump_versions is not None:  # Redis (common/redis_cache.py): every key in one round trip
+        bump_versions(keys, int(time.time() * 1000))
+        return
     for key in keys:
         # add() seeds a version no stored value can carry; incr() then moves it on atomically.
         cache.add(key, int(time.time() * 1000), None)

@@ -36,3 +36,25 @@ def test_values_round_trip(backend):
     assert backend.incr("n", 1) == 2
     backend.delete("k")
     assert backend.get("k") is None
+
+
+def test_bump_versions_seeds_a_missing_key_and_moves_every_key_on_in_one_round_trip(backend):
+    backend.delete_many(["v:a", "v:b"])
+    backend.set("v:b", 7, None)
+    client = backend._cache.get_client(write=True)
+    sent: list[object] = []
+    execute = redis.client.Pipeline.execute
+
+    def counting(self, *a, **k):  # type: ignore[no-untyped-def]
+        sent.append(self)
+        return execute(self, *a, **k)
+
+    redis.client.Pipeline.execute = counting
+    try:
+        backend.bump_versions(["v:a", "v:b"], 1000)
+    finally:
+        redis.client.Pipeline.execute = execute
+    assert len(sent) == 1
+    assert backend.get("v:a") == 1001  # seeded, then moved on
+    assert backend.get("v:b") == 8  # existing: moved on, never reseeded
+    assert client.ttl(backend.make_and_validate_key("v:a")) == -1  # versions never expire
