@@ -142,7 +142,8 @@ def test_past_the_shape_limit_calls_run_as_plain_querysets(monkeypatch: pytest.M
 
 @prepared.count
 def _count(community_id: int, *, visible_only: bool) -> QuerySet[Post]:
-    from shequtong.boards.selectors import _list_qs  # an annotated, joined list: Django counts it as usual
+    # An annotated, joined list (the board's): Django counts it through a subquery or with joins.
+    from shequtong.boards.selectors import _list_qs
 
     qs = Post.objects.filter(community_id=community_id)
     return _list_qs(qs.filter(visibility="visible") if visible_only else qs)
