@@ -209,13 +209,22 @@ class PreparedQuery(Generic[P, T]):
                  connection: Any) -> _Slot | None:
         for i, value in enumerate(values):
             for adapt in _adapters(value, connection):
-                if _same(a, adapt(stand_a[i])) and _same(b, adapt(stand_b[i])):
+                want_a, want_b = adapt(stand_a[i]), adapt(stand_b[i])
+                if _same(a, want_a) and _same(b, want_b):
+                    if type(a) is not type(want_a):
+                        # The backend wrapped it (psycopg's Int8 for a big integer column): wrap ours alike.
+                        return _Slot(i, _wrapped(adapt, type(a)))
                     return _Slot(i, adapt)
         return None
 
 
-def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b
+def _wrapped(adapt: Callable[[Any], Any], wrap: type) -> Callable[[Any], Any]:
+    return lambda v: wrap(adapt(v))
+
+
+def _same(param: Any, stand_in: Any) -> bool:
+    """The compiled parameter is the stand-in, as it is or in a subclass the backend wraps values in."""
+    return isinstance(param, type(stand_in)) and param == stand_in and not isinstance(param, bool)
 
 
 class _Capture(threading.local):

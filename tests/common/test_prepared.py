@@ -173,3 +173,14 @@ def test_a_count_of_nothing_is_zero_without_a_query() -> None:
         assert of([]) == 0
     assert ctx.captured_queries == []
     assert of([Post.objects.first().pk]) == 1  # type: ignore[union-attr]
+
+
+def test_a_big_integer_column_the_backend_wraps_its_values_for() -> None:
+    """PostgreSQL's backend sends a BigIntegerField's value as psycopg's Int8: the slot wraps alike."""
+    from shequtong.follows import selectors as follow_selectors
+    from shequtong.follows.models import Favourite
+
+    tree, alice, posts = _world()
+    Favourite.objects.create(user=alice, target_type="post", target_id=posts[1].pk, created_at=timezone.now())
+    assert follow_selectors.is_favourite(alice, "post", posts[1].pk) is True
+    assert follow_selectors.is_favourite(alice, "post", posts[2].pk) is False
