@@ -34,11 +34,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
@@ -116,11 +118,18 @@ class _Template:
         return list(qs)
 
 
+class _PlainTemplate:
+    """A shape the rules refused in service: its calls run as plain querysets."""
+
+    def __init__(self, owner: Any) -> None:
+        self.owner = owner
+
+
 class PreparedQuery(Generic[P, T]):
     def __init__(self, build: Callable[P, QuerySet[Any]]) -> None:
         self.build = build
         self.model: type[Model] | None = None
-        self._templates: dict[tuple[Any, ...], _Template] = {}
+        self._templates: dict[tuple[Any, ...], _Template | _PlainTemplate] = {}
         self._lock = threading.Lock()
         functools.update_wrapper(self, build)  # type: ignore[arg-type]
 
@@ -145,7 +154,16 @@ class PreparedQuery(Generic[P, T]):
             return self._plain(*args, **kwargs)  # a builder called with ever new shapes: plain ORM
         if template is None:
             with self._lock:
-                template = self._templates.get(key) or self._prepare(alias, key, args, values, kwargs)
+                try:
+                    template = self._templates.get(key) or self._prepare(alias, key, args, values, kwargs)
+                except PreparedQueryError:
+                    if settings.DEBUG or settings.TESTING:
+                        raise  # a developer's mistake: show it where it is made
+                    # In service, a builder the rules refuse still answers, through the plain ORM.
+                    logger.exception("prepared query refused; running it as a plain queryset")
+                    template = self._templates[key] = _PlainTemplate(self)
+        if isinstance(template, _PlainTemplate):
+            return self._plain(*args, **kwargs)
         return template.run(alias, values)
 
     def _prepare(self, alias: str, key: tuple[Any, ...], args: Sequence[Any], values: list[Any],
@@ -233,6 +251,7 @@ class _Capture(threading.local):
 
 
 _capture = _Capture()
+logger = logging.getLogger(__name__)
 _execute_sql = SQLCompiler.execute_sql
 
 

@@ -109,7 +109,7 @@ class RedisCache(DjangoRedisCache):
         """
         if not keys or not breaker.allows():
             return
-        client = self._cache.get_client(write=True)
+        client = self._cache.get_client(write=True)  # type: ignore[attr-defined]
         try:
             with client.pipeline(transaction=True) as pipe:
                 for key in keys:

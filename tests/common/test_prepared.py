@@ -184,3 +184,17 @@ def test_a_big_integer_column_the_backend_wraps_its_values_for() -> None:
     Favourite.objects.create(user=alice, target_type="post", target_id=posts[1].pk, created_at=timezone.now())
     assert follow_selectors.is_favourite(alice, "post", posts[1].pk) is True
     assert follow_selectors.is_favourite(alice, "post", posts[2].pk) is False
+
+
+def test_in_service_a_refused_builder_still_answers_through_the_plain_orm(settings, caplog) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    settings.TESTING = False
+
+    @prepared.query
+    def search(community_id: int, q: str) -> QuerySet[Post]:
+        return Post.objects.filter(community_id=community_id, title__icontains=q).order_by("id")
+
+    tree, _, _ = _world()
+    assert [p.title for p in search(tree.comm_a1.pk, "帖子1")] == ["帖子1"]
+    assert [p.title for p in search(tree.comm_a1.pk, "帖子")][:2] == ["帖子0", "帖子1"]
+    assert "prepared query refused" in caplog.text
