@@ -6,7 +6,6 @@ services decide, and the API's exception handler renders their DomainErrors.
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.urls import reverse
 from ninja import Router, Status
 
@@ -15,6 +14,7 @@ from shequtong.common import access
 from shequtong.common.errors import NotFound
 from shequtong.common.idempotency import idempotent
 from shequtong.common.inputs import Id, PageNo
+from shequtong.common.pagination import CountingPaginator
 
 from . import catalogue, policies, selectors, services
 from .errors import BoardError
@@ -108,7 +108,8 @@ def list_posts(
     stage: str = "", page: PageNo = 1,
 ) -> PostPage:
     acc = _access(request, community_id)
-    paginator = Paginator(selectors.with_images(selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage)), 20)
+    matching = selectors.matching_posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage)
+    paginator = CountingPaginator(selectors.with_images(selectors.post_list(matching)), 20, matching)
     p = paginator.get_page(page)
     return PostPage(count=paginator.count, page=p.number, num_pages=paginator.num_pages,
                     items=[_post_out(x) for x in p.object_list])
@@ -147,7 +148,7 @@ def mark_read(request: AuthedRequest, post_id: Id) -> Status[None]:
 @access.login
 def list_replies(request: AuthedRequest, post_id: Id, page: PageNo = 1) -> list[ReplyOut]:
     post, pa = policies.access_post(request.user, post_id)
-    p = Paginator(selectors.replies(post, pa), 50).get_page(page)
+    p = CountingPaginator(selectors.replies(post, pa), 50, selectors.matching_replies(post, pa)).get_page(page)
     return [_reply_out(r) for r in p.object_list]
 
 

@@ -60,6 +60,12 @@ def _filters(access: BoardAccess, board: str, mutual_aid: bool, stage: str, give
 
 def _board_qs(community_id: int, board: str, *, visible_only: bool, mutual_aid: bool, giveaway: bool,
               stage: str) -> QuerySet[Post]:
+    return post_list(_board_filter(community_id, board, visible_only=visible_only, mutual_aid=mutual_aid,
+                                   giveaway=giveaway, stage=stage))
+
+
+def _board_filter(community_id: int, board: str, *, visible_only: bool, mutual_aid: bool, giveaway: bool,
+                  stage: str) -> QuerySet[Post]:
     qs = Post.objects.filter(community_id=community_id, board=board)
     if visible_only:
         qs = qs.filter(visibility=Visibility.VISIBLE)
@@ -69,7 +75,12 @@ def _board_qs(community_id: int, board: str, *, visible_only: bool, mutual_aid: 
         qs = qs.filter(is_giveaway=True)
     if stage:
         qs = qs.filter(stage=stage)
-    return _list_qs(qs).order_by("-created_at", "-id")
+    return qs
+
+
+def post_list(matching: QuerySet[Post]) -> QuerySet[Post]:
+    """Posts as a list shows them: author, 社区达人 level and thumbnail, newest first."""
+    return _list_qs(matching).order_by("-created_at", "-id")
 
 
 @prepared.query
@@ -81,7 +92,14 @@ def posts(
     access: BoardAccess, board: str, *, q: str = "", mutual_aid: bool = False, stage: str = "", giveaway: bool = False,
 ) -> QuerySet[Post]:
     """A board's posts for this reader, newest first; keyword search inside the board (PC-7)."""
-    qs = _board_qs(access.community.pk, board, **_filters(access, board, mutual_aid, stage, giveaway))
+    return post_list(matching_posts(access, board, q=q, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway))
+
+
+def matching_posts(
+    access: BoardAccess, board: str, *, q: str = "", mutual_aid: bool = False, stage: str = "", giveaway: bool = False,
+) -> QuerySet[Post]:
+    """The posts of `posts()` with no join or annotation: what the board's pager counts (index `post_board_list`)."""
+    qs = _board_filter(access.community.pk, board, **_filters(access, board, mutual_aid, stage, giveaway))
     q = q.strip()[:50]
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
@@ -115,6 +133,14 @@ def _reply_rows(post_id: int, *, start: int, stop: int, visible_only: bool) -> Q
 
 def replies(post: Post, access: PostAccess) -> QuerySet[Reply]:
     return _replies_qs(post.pk, visible_only=not access.board.sees_hidden)
+
+
+def matching_replies(post: Post, access: PostAccess) -> QuerySet[Reply]:
+    """The replies of `replies()` with no join or annotation: what the post page's pager counts."""
+    qs = Reply.objects.filter(post_id=post.pk)
+    if not access.board.sees_hidden:
+        qs = qs.filter(visibility=Visibility.VISIBLE)
+    return qs
 
 
 def reply_rows(post: Post, access: PostAccess, start: int, stop: int) -> list[Reply]:
@@ -212,7 +238,12 @@ def giveaway_of(post: Post, user: User) -> dict[str, Any] | None:
 
 
 def my_posts(user: User) -> QuerySet[Post]:
-    return _list_qs(Post.objects.filter(author=user).select_related("community")).order_by("-created_at", "-id")
+    return _list_qs(my_posts_matching(user).select_related("community")).order_by("-created_at", "-id")
+
+
+def my_posts_matching(user: User) -> QuerySet[Post]:
+    """The posts of `my_posts()` with no join or annotation: what 我的发布's pager counts (index `post_author`)."""
+    return Post.objects.filter(author=user)
 
 
 def my_replies(user: User) -> QuerySet[Reply]:

@@ -88,7 +88,8 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
     mutual_aid = request.GET.get("filter") == "aid"
     giveaway = request.GET.get("filter") == "giveaway"
     stage = request.GET.get("stage", "")
-    qs = selectors.posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway)
+    matching = selectors.matching_posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway)
+    qs = selectors.post_list(matching)
     # 社区公告 and its sub-board 居务公开/办事指南 share one page with a switch (§4.2.7.1).
     siblings = []
     root = spec.parent or spec.code
@@ -101,7 +102,8 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
     return render(request, "boards/board.html", {
         "acc": acc, "community": acc.community, "board": board, "spec": spec, "label": spec.label_for(kind),
         # Without a search word the page's rows come from SQL compiled once (common/prepared.py).
-        "page_obj": paginate(request, qs, window=None if q.strip() else lambda start, stop: selectors.post_rows(
+        # The total is counted from the bare filter (no author join: an index-only scan).
+        "page_obj": paginate(request, qs, count_from=matching, window=None if q.strip() else lambda start, stop: selectors.post_rows(
             acc, board, start, stop, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway)),
         "keep_query": query_without_page(request), "q": q,
         "mutual_aid": mutual_aid, "giveaway": giveaway, "stage": stage, "stages": Post.Stage.choices, "siblings": siblings if len(siblings) > 1 else [],
@@ -162,7 +164,8 @@ def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
     kind = post.community.kind
     user = request.user
     replies_page = paginate(request, selectors.replies(post, pa), per_page=50,
-                            window=lambda start, stop: selectors.reply_rows(post, pa, start, stop))
+                            window=lambda start, stop: selectors.reply_rows(post, pa, start, stop),
+                            count_from=selectors.matching_replies(post, pa))
     has_read, liked = selectors.reader_state(user, post)
     return render(request, "boards/post.html", {
         "post": post, "pa": pa, "label": catalogue.spec(post.board).label_for(kind),
@@ -436,8 +439,10 @@ def mine(request: AuthedRequest, kind: str) -> HttpResponse:
         "bookings": selectors.my_bookings, "votes": selectors.my_ballots,
     }[kind](user)
     provided = list(selectors.bookings_of_my_services(user)[:50]) if kind == "bookings" else []
+    count_from = selectors.my_posts_matching(user) if kind == "posts" else None
     return render(request, "boards/mine.html", {
-        "kind": kind, "tabs": MINE.items(), "title": MINE[kind], "page_obj": paginate(request, qs), "provided": provided,
+        "kind": kind, "tabs": MINE.items(), "title": MINE[kind], "page_obj": paginate(request, qs, count_from=count_from),
+        "provided": provided,
     })
 
 

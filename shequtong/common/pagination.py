@@ -7,10 +7,11 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 
 
 def paginate(request: HttpRequest, items: Any, *, per_page: int = 20,
-             window: Callable[[int, int], list[Any]] | None = None) -> Page:
+             window: Callable[[int, int], list[Any]] | None = None, count_from: Any = None) -> Page:
     """The requested page (Django's `get_page` rules), with no COUNT query when the page is the last.
 
     The page's rows are read with one row more than a page holds. If that extra row is absent,
@@ -21,8 +22,14 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int = 20,
 
     ``window(start, stop)``, when given, reads the rows ``items[start:stop]`` would give, faster
     (a prepared query, common/prepared.py); ``items`` is then only counted.
+
+    ``count_from``: the same rows as ``items`` without what only displays them (the selector's
+    filtered queryset before ``select_related``, ``defer`` and annotations), for the total.
+    Django's ``count()`` drops an unused annotation but keeps the joins it made, so a list
+    annotated through a relation (``author_level``) would count through ``JOIN``s; its bare
+    filter is an index scan.
     """
-    paginator = Paginator(items, per_page)
+    paginator = Paginator(items, per_page) if count_from is None else CountingPaginator(items, per_page, count_from)
     number = page_number(request)
     start = (number - 1) * per_page
     rows = window(start, start + per_page + 1) if window is not None else list(items[start:start + per_page + 1])
@@ -32,6 +39,18 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int = 20,
         paginator.__dict__["count"] = start + len(rows)  # Paginator.count is a cached_property
         return Page(rows, number, paginator)
     return paginator.get_page(number)  # past the end: Django's last page
+
+
+class CountingPaginator(Paginator):
+    """A paginator whose total is counted from another queryset of the same rows (`paginate(count_from=)`, APIs)."""
+
+    def __init__(self, object_list: Any, per_page: int, count_from: Any) -> None:
+        super().__init__(object_list, per_page)
+        self.count_from = count_from
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.count_from.count())
 
 
 def query_without_page(request: HttpRequest) -> str:

@@ -303,3 +303,69 @@ def test_social_org_of_the_community_opens_the_posts_its_board_lists_show(client
     assert client.get(reverse("boards:image", args=[post.images.first().pk])).status_code == 200
     other = make_post(resident_of(tree.comm_b1), tree.comm_b1)
     assert client.get(other.get_absolute_url()).status_code == 404
+
+
+def _counts_of(captured, table):
+    """The COUNT statements a request ran over `table` (the pager's total)."""
+    return [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT(*)") and f'FROM "{table}"' in q["sql"]]
+
+
+def test_board_pager_counts_from_the_posts_alone(client, tree, people):
+    """Issue 11: the total is counted from the board's filter, without the author join the list needs
+    (an index scan of post_board_list), and stays right for hidden posts, 互助 and keyword search."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    posts = [make_post(people.resident, tree.comm_a1, title=f"第{i}条 {'停车' if i % 2 else '绿化'}",
+                       is_mutual_aid=bool(i % 2)) for i in range(45)]  # 22 停车 (互助), 23 绿化
+    services.hide_post(actor=people.staff, post_id=posts[1].pk, reason="广告")   # a 停车 post
+    services.hide_post(actor=people.staff, post_id=posts[2].pk, reason="广告")   # a 绿化 post
+    url = reverse("boards:board", args=["neighbours"])
+    for user, query, total in [
+        (people.neighbour, "", 43), (people.neighbour, "?q=停车", 21), (people.neighbour, "?filter=aid", 21),
+        (people.staff, "", 45), (people.staff, "?q=停车", 22),
+    ]:
+        login(client, user)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url + query).content.decode()
+        assert f"共 {total} 条" in html, (user, query)
+        counts = _counts_of(ctx.captured_queries, "boards_post")
+        assert len(counts) == 1 and "JOIN" not in counts[0], counts
+    # The API's total is the same count.
+    login(client, people.neighbour)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/api/v1/boards/posts", {"board": "neighbours", "q": "停车"}).json()
+    assert page["count"] == 21 and len(page["items"]) == 20
+    counts = _counts_of(ctx.captured_queries, "boards_post")
+    assert len(counts) == 1 and "JOIN" not in counts[0], counts
+
+
+def test_reply_pager_counts_from_the_replies_alone(client, tree, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post = make_post(people.resident, tree.comm_a1)
+    replies = [services.reply_to(actor=people.neighbour, post_id=post.pk, body=f"+{i}") for i in range(53)]
+    services.hide_reply(actor=people.staff, reply_id=replies[0].pk, reason="广告")
+    for user, total in [(people.neighbour, 52), (people.staff, 53)]:
+        login(client, user)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(post.get_absolute_url()).content.decode()
+        assert f"回复（{total}）" in html
+        counts = _counts_of(ctx.captured_queries, "boards_reply")
+        assert len(counts) == 1 and "JOIN" not in counts[0], counts
+
+
+def test_my_posts_pager_counts_from_the_posts_alone(client, tree, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(21):
+        make_post(people.resident, tree.comm_a1, title=f"第{i}条")
+    make_post(people.neighbour, tree.comm_a1, title="别人的")
+    login(client, people.resident)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(reverse("boards:mine", args=["posts"])).content.decode()
+    assert "共 21 条" in html
+    counts = _counts_of(ctx.captured_queries, "boards_post")
+    assert len(counts) == 1 and "JOIN" not in counts[0], counts

@@ -215,3 +215,23 @@ def test_the_home_open_count_follows_the_residents_cases(client, tree, secretary
     assert "我的待办：1件处理中" in client.get("/").content.decode()
     helpers.handle(secretary, raised, "accept", "resolve")
     assert "我的待办" not in client.get("/").content.decode()
+
+
+def test_case_list_pager_counts_the_cases_alone(client, tree, secretary):
+    """Issue 11: the committee list's total is a COUNT over cases_case by community (index case_comm_status),
+    without the joins of the rows' community, raiser and rating."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(23):
+        helpers.case(secretary, tree.comm_a1, title=f"问题{i}", category="social" if i < 2 else "construction")
+    helpers.case(make_with_role(Role.COMMITTEE_SECRETARY, tree.comm_b1), tree.comm_b1)  # another community's
+    client.force_login(secretary)
+    client.get(reverse("cases:list"))
+    for params, total in [({}, 23), ({"category": "construction"}, 21)]:
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(reverse("cases:list"), params).content.decode()
+        assert f"共 {total} 个问题" in html
+        counts = [q["sql"] for q in ctx.captured_queries
+                  if q["sql"].startswith("SELECT COUNT(*)") and 'FROM "cases_case"' in q["sql"]]
+        assert len(counts) == 1 and "JOIN" not in counts[0] and '"community_id" IN' in counts[0], counts
