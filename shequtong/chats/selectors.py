@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -9,6 +11,7 @@ from django.http import HttpRequest
 from shequtong.accounts import audit, names, scope
 from shequtong.accounts.models import PRIVATE_FIELDS, RoleGrant, User
 from shequtong.accounts.roles import roles_with
+from shequtong.common import versioned
 from shequtong.places.models import Community
 from shequtong.points.models import level_expression
 
@@ -63,7 +66,63 @@ def groups_for(user: User) -> QuerySet[GroupChat]:
 
 
 def unread_groups(user: User) -> int:
-    """How many of the person's groups have messages they have not read (home tile badge)."""
+    """How many of the person's groups have messages they have not read: the home's tile badge, on every
+    visit, so kept (common/versioned.py) until one of their groups gets a message or they read, join or
+    leave one (the touches: services `_post`, `mark_read`, `add_members`, `remove_member`; operations' merges).
+
+    Which groups are "theirs" follows from their grants (estates, communities, committee places), which
+    come with the identity: the kept value's name carries them, so a grant given or taken (a move, a new
+    role) reads under a new name and is computed afresh.
+    """
+    estates = sorted(resident_estate_ids(user))
+    communities = sorted(resident_community_ids(user))
+    staff = scope.scope_for(user, "committee")
+    if staff.everything or staff.subdistrict_ids:  # staff over whole subdistricts: no narrow dependency, computed
+        return _unread_groups(user)
+    staff_communities = sorted(staff.community_ids)
+    deps = [user_dep(user.pk), *(estate_dep(e) for e in estates), *(custom_dep(c) for c in communities),
+            *(community_dep(c) for c in staff_communities)]
+    name = f"chats-unread:{user.pk}:{_ids(estates)}:{_ids(communities)}:{_ids(staff_communities)}"
+    return versioned.remember(name, deps, lambda: _unread_groups(user))
+
+
+def _ids(ids: list[int]) -> str:
+    return ",".join(map(str, ids))
+
+
+def user_dep(user_id: int) -> str:
+    """Touched when the person's read markers or group memberships change."""
+    return f"chats-user:{user_id}"
+
+
+def estate_dep(estate_id: int) -> str:
+    """Touched by a message in an estate group or a residents' group of the estate."""
+    return f"chats-estate:{estate_id}"
+
+
+def custom_dep(community_id: int) -> str:
+    """Touched by a message in a committee-made group of the community (its members are its residents)."""
+    return f"chats-custom:{community_id}"
+
+
+def community_dep(community_id: int) -> str:
+    """Touched by a message in any group of the community (its committee staff belong to all of them)."""
+    return f"chats-community:{community_id}"
+
+
+def group_deps(group: GroupChat) -> list[str]:
+    """What a new message in ``group`` (or the group moving) changes: its residents' and its staff's counts."""
+    place = estate_dep(group.estate_id) if group.estate_id else custom_dep(group.community_id)
+    return [place, community_dep(group.community_id)]
+
+
+def touch_places(*, community_ids: Iterable[int] = (), estate_ids: Iterable[int] = ()) -> None:
+    """Groups moved between places (operations' merges): every count over them is computed again."""
+    versioned.touch(*(d for c in sorted(set(community_ids)) for d in (custom_dep(c), community_dep(c))),
+                    *(estate_dep(e) for e in sorted(set(estate_ids))))
+
+
+def _unread_groups(user: User) -> int:
     read = GroupReadState.objects.filter(group_id=OuterRef("pk"), user_id=user.pk).values("last_read_id")[:1]
     return (
         GroupChat.objects.filter(my_groups_q(user))

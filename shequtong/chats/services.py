@@ -15,12 +15,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from shequtong.accounts import scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import roles_with
-from shequtong.common import clock, hooks
+from shequtong.common import clock, hooks, versioned
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.inbox.services import send_system_message
 from shequtong.places.models import Community, Estate
 
-from . import live, policies
+from . import live, policies, selectors
 from .errors import ChatError
 from .models import GroupChat, GroupHistory, GroupMember, GroupMention, GroupMessage, GroupReadState
 
@@ -110,6 +110,7 @@ def _post(group: GroupChat, *, author: User, body: str, kind: str = GroupMessage
         kind=kind, body=body, created_at=now,
     )
     GroupChat.objects.filter(pk=group.pk, last_message_id__lt=message.pk).update(last_message_id=message.pk, last_message_at=now)
+    versioned.touch(*selectors.group_deps(group))  # a new unread message for everyone in the group (unread_groups)
     transaction.on_commit(lambda: live.publish(group.pk, message.pk))
     return message
 
@@ -142,11 +143,15 @@ def mark_read(*, actor: User, group_id: int, last_id: int) -> None:
     """
     if last_id <= 0:
         return
+    # The person's unread-groups badge (selectors.unread_groups) is computed again; the insert below
+    # cannot tell a new row from an existing one, so it touches too.
     if GroupReadState.objects.filter(group_id=group_id, user_id=actor.pk, last_read_id__lt=last_id).update(last_read_id=last_id):
+        versioned.touch(selectors.user_dep(actor.pk))
         return
     # No row yet, or already at/after last_id: insert, and let an existing row win.
     GroupReadState.objects.bulk_create([GroupReadState(group_id=group_id, user_id=actor.pk, last_read_id=last_id)],
                                        ignore_conflicts=True)
+    versioned.touch(selectors.user_dep(actor.pk))
 
 
 # --- @居委 ------------------------------------------------------------------------
@@ -384,6 +389,7 @@ def add_members(*, actor: User, group_id: int, user_ids: Iterable[int]) -> int:
         new = [u for u in ids if u not in existing]
         GroupMember.objects.bulk_create([GroupMember(group=group, user_id=u, added_by=actor, added_at=now) for u in new],
                                         ignore_conflicts=True)
+        versioned.touch(*(selectors.user_dep(u) for u in new))  # the group's messages count for them now
         if new:
             GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.MEMBER_ADDED,
                                         detail={"members": new}, created_at=now)
@@ -397,6 +403,7 @@ def remove_member(*, actor: User, group_id: int, user_id: int) -> None:
         deleted, _ = GroupMember.objects.filter(group=group, user_id=user_id).delete()
         if not deleted:
             raise NotFound("该成员不在群中", code=ChatError.MEMBER_NOT_FOUND)
+        versioned.touch(selectors.user_dep(user_id))
         GroupHistory.objects.create(group=group, actor=actor, action=GroupHistory.Action.MEMBER_REMOVED,
                                     detail={"members": [user_id]}, created_at=clock.now())
 

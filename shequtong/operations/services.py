@@ -33,6 +33,7 @@ from shequtong.accounts.models import (
 )
 from shequtong.accounts.roles import ADMIN_ROLES, Role
 from shequtong.cases.models import CASES_BEFORE_TODAY
+from shequtong.chats import selectors as chat_selectors
 from shequtong.common import clock, versioned
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
@@ -338,6 +339,9 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
             if source.kind != target.kind:
                 raise ValidationFailed("居委和村委不能合并", code=OperationsError.MERGE_KIND, field="target")
             users = _affected_users(source.pk) | _affected_users(target.pk)
+            # 小区群 follow their community and estates: the unread-group badges over both are computed again.
+            chat_selectors.touch_places(community_ids=[source.pk, target.pk], estate_ids=[
+                *source.estates.values_list("pk", flat=True), *target.estates.values_list("pk", flat=True)])
             # Estates: same name → one estate (its group and memberships follow); else moved over.
             target_estates = {e.name: e for e in target.estates.all()}
             for estate in list(source.estates.all()):

@@ -11,7 +11,7 @@ from shequtong.chats import services
 from shequtong.chats.models import GroupMention, GroupMessage
 from shequtong.inbox.models import Message
 
-from ..factories import chat_message, estate_group, make_with_role, resident_of_estate
+from ..factories import chat_message, estate_group, grant, make_with_role, resident_of_estate
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +223,67 @@ def test_tiles_lead_to_group_chats_with_unread_badges(client, people):
     assert reverse("chats:observe") in client.get(reverse("web:observe")).content.decode()
     client.force_login(make_with_role(Role.POLICE, people.tree.comm_a1))
     assert reverse("chats:manage") not in client.get(reverse("web:manage")).content.decode()
+
+
+# --- the unread-groups badge, kept until a write touches it (issue 11) -------------------------------
+
+def test_unread_groups_badge_is_kept_and_every_write_behind_it_touches_it(people, django_assert_num_queries):
+    from shequtong.chats import selectors
+
+    alice, staff = people.alice, people.staff
+    assert selectors.unread_groups(alice) == 0 and selectors.unread_groups(staff) == 0
+    with django_assert_num_queries(0):  # kept: the home asks nothing for it
+        assert selectors.unread_groups(alice) == 0
+        assert selectors.unread_groups(staff) == 0
+
+    chat_message(people.bob, people.group_a1, "停水通知")        # alice's estate group
+    assert selectors.unread_groups(alice) == 1 and selectors.unread_groups(staff) == 1
+    chat_message(people.carol, people.group_a2, "另一个小区")    # not alice's estate; her committee's
+    assert selectors.unread_groups(alice) == 1 and selectors.unread_groups(staff) == 2
+    chat_message(people.dave, people.group_b1, "别的社区")       # neither
+    assert selectors.unread_groups(alice) == 1 and selectors.unread_groups(staff) == 2
+    with django_assert_num_queries(0):
+        assert selectors.unread_groups(alice) == 1
+
+    # A read marker (opening the group) clears it.
+    last = GroupMessage.objects.filter(group=people.group_a1).latest("id")
+    services.mark_read(actor=alice, group_id=people.group_a1.pk, last_id=last.pk)
+    assert selectors.unread_groups(alice) == 0 and selectors.unread_groups(staff) == 2
+
+    # A committee group: its messages count for its members; joining and leaving change the count.
+    group = services.create_group(actor=staff, community_id=people.tree.comm_a1.pk, name="楼组长群", member_ids=[people.bob.pk])
+    assert selectors.unread_groups(alice) == 0
+    chat_message(staff, group, "开会")
+    assert selectors.unread_groups(alice) == 0 and selectors.unread_groups(people.bob) == 1  # he read his own
+    services.add_members(actor=staff, group_id=group.pk, user_ids=[alice.pk])
+    assert selectors.unread_groups(alice) == 1
+    services.remove_member(actor=staff, group_id=group.pk, user_id=alice.pk)
+    assert selectors.unread_groups(alice) == 0
+
+    # A residents' group of the estate: a message touches the estate.
+    own = services.create_resident_group(actor=people.bob, estate_id=people.group_a1.estate_id, name="宠物群",
+                                         member_ids=[alice.pk])
+    chat_message(people.bob, own, "遛狗")
+    assert selectors.unread_groups(alice) == 1
+
+    # A new place (a grant of another estate): read under a new name, computed afresh.
+    grant(alice, Role.RESIDENT, people.group_a2.estate)
+    assert selectors.unread_groups(alice) == 2  # group_a2's unread message now counts too
+
+
+def test_warm_resident_home_asks_nothing_for_the_group_badge(client, people, django_assert_num_queries):
+    """The warm resident home: session, user, grants, the 社区公告 notices; 5 before the badge was kept."""
+    chat_message(people.bob, people.group_a1, "停水通知")
+    client.force_login(people.alice)
+    client.get("/")
+    client.get("/")  # warm: session, identity and kept values
+    with django_assert_num_queries(4) as ctx:
+        html = client.get("/").content.decode()
+    assert re.search(r'href="/chats/".*?tile__count">1<', html, re.S)
+    assert not [q for q in ctx.captured_queries if "chats_groupchat" in q["sql"]]
+    chat_message(people.bob, people.group_a1, "再来一条")  # touched: the next home counts once, then keeps it
+    with django_assert_num_queries(5):
+        client.get("/")
+    with django_assert_num_queries(4):
+        html = client.get("/").content.decode()
+    assert re.search(r'href="/chats/".*?tile__count">1<', html, re.S)
