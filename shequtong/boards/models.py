@@ -75,8 +75,10 @@ class Post(models.Model):
         verbose_name = _("主题")
         verbose_name_plural = _("主题")
         indexes = [
-            models.Index(fields=["community", "board", "-created_at"], name="post_board_list"),
-            models.Index(fields=["community", "board", "is_mutual_aid", "-created_at"], name="post_board_aid"),
+            # A board's list, and its pager's COUNT from the index alone (visibility carried: readers see visible posts).
+            models.Index(fields=["community", "board", "-created_at"], include=["visibility"], name="post_board_list"),
+            models.Index(fields=["community", "board", "is_mutual_aid", "-created_at"], include=["visibility"],
+                         name="post_board_aid"),
             models.Index(fields=["author", "-created_at"], name="post_author"),
             # Newest first across communities (全局信息穿透 with a frequent keyword or none).
             models.Index(fields=["-created_at", "-id"], name="post_created"),
