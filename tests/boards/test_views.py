@@ -312,7 +312,7 @@ def _counts_of(captured, table):
 
 def test_board_pager_counts_from_the_posts_alone(client, tree, people):
     """Issue 11: the total is counted from the board's filter, without the author join the list needs
-    (an index scan of post_board_list), and stays right for hidden posts, 互助 and keyword search."""
+    (an index-only scan of post_board_list on PostgreSQL), and stays right for hidden posts, 互助 and keyword search."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
