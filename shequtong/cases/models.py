@@ -141,6 +141,10 @@ class Case(models.Model):
                          condition=Q(status__in=["new", "accepted", "in_progress", "escalated"]), name="case_open"),
             # Newest first across the district (全局信息穿透, the district's case list): 20 rows, not a sort.
             models.Index(fields=["-created_at", "-id"], name="case_created"),
+            # A committee's list as it opens (its communities, newest first): the page's 21 rows read in
+            # order, then joined; without it the planner joined all the community's cases to their
+            # ratings (a sequential scan) before sorting (9.4 ms at full scale, 0.3 ms with it).
+            models.Index(fields=["community", "-created_at", "-id"], name="case_comm_created"),
             # The cases raised in a period, counted per subdistrict, status, source and category, and
             # how many were responded to (the city operations centre's 问题跟踪 and 治慧中心 feeds):
             # answered from this index alone.
