@@ -52,6 +52,8 @@ def main() -> int:
     parser.add_argument("--ports", default="8771,8772")
     parser.add_argument("--redis-port", type=int, default=6397)
     parser.add_argument("--ops", help="comma-separated operation names (default: the whole mix)")
+    parser.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for version B only (A/B of a setting: --other .)")
     parser.add_argument("--out")
     args = parser.parse_args()
     plan_path = server.VAR / f"{args.db}.cpu-plan.json"
@@ -69,6 +71,7 @@ def main() -> int:
         base_env = server.bench_env(args.db, args.redis_port if redis else None)
         env_a = {**base_env, "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/1"} if redis else base_env
         env_b = {**base_env, "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/0"} if redis else base_env
+        env_b.update(dict(kv.split("=", 1) for kv in args.env_b))
         procs = [start(other, env_a, port_a), start(ROOT, env_b, port_b)]
         for port, proc in zip((port_a, port_b), procs, strict=True):
             server.wait_ready(f"http://127.0.0.1:{port}", proc=proc)
