@@ -201,7 +201,7 @@ def main() -> int:  # noqa: C901 - one linear script
     parser.add_argument("--proxy-port", type=int, default=8764,
                         help="nginx in front of the app (load shedding, as deployed); 0 measures gunicorn directly")
     parser.add_argument("--max-conns", type=int, default=0,
-                        help="nginx's cap of requests in flight to the app (default workers x threads x 4)")
+                        help="nginx's cap of requests in flight to the app (default workers x threads x 2)")
     parser.add_argument("--redis-port", type=int, default=6399)
     parser.add_argument("--db", default="shequtong_bench")
     parser.add_argument("--reuse-db", action="store_true", help="keep an existing benchmark database (no reseed)")
@@ -234,7 +234,7 @@ def main() -> int:  # noqa: C901 - one linear script
     res["redis"] = redis is not None
     env = server.bench_env(args.db, args.redis_port if redis else None)
     base = f"http://127.0.0.1:{args.proxy_port or args.port}"
-    res["proxy"] = (f"nginx on :{args.proxy_port}, at most {args.max_conns or args.workers * args.threads * 4} "
+    res["proxy"] = (f"nginx on :{args.proxy_port}, at most {args.max_conns or args.workers * args.threads * 2} "
                     "requests in flight to the app" if args.proxy_port else "none (gunicorn directly)")
     try:
         return measure(args, preset, res, env, base, out, redis)
@@ -295,7 +295,7 @@ def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any
         proc = server.start_server(env, args.port, args.workers, args.threads)
         server.wait_ready(f"http://127.0.0.1:{args.port}", proc=proc)
         if args.proxy_port:
-            proxy = server.start_proxy(args.proxy_port, args.port, args.max_conns or args.workers * args.threads * 4)
+            proxy = server.start_proxy(args.proxy_port, args.port, args.max_conns or args.workers * args.threads * 2)
             server.wait_ready(base, proc=proxy)
         plan_path, capture_path = out / "plan.json", out / "capture.pkl"
         sh([PY, "bench/prepare.py", "--users", str(max(preset["levels"])), "--out", str(plan_path),

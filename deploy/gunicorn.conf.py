@@ -3,7 +3,7 @@
 Everything can be overridden from the environment: GUNICORN_BIND, GUNICORN_WORKERS,
 GUNICORN_THREADS, GUNICORN_TIMEOUT. 3 gthread workers × 4 threads gave the highest
 throughput on two cores (docs/performance.md); MAX_CONNS in nginx should be about
-workers × threads × 4.
+workers × threads × 2 (docs/performance.md, issue 11: × 4 queued requests for ~0.8 s).
 
 The live process (compose's `live`, shequtong-live.service) uses this file too, with
 `-k asgi shequtong.asgi:application` on the command line (which wins over worker_class

@@ -118,6 +118,17 @@ def post_rows(access: BoardAccess, board: str, start: int, stop: int, *, mutual_
                        **_filters(access, board, mutual_aid, stage, giveaway))
 
 
+@prepared.count
+def _board_total(community_id: int, board: str, **filters: Any) -> QuerySet[Post]:
+    return _board_filter(community_id, board, **filters)
+
+
+def post_total(access: BoardAccess, board: str, *, mutual_aid: bool = False, stage: str = "",
+               giveaway: bool = False) -> int:
+    """``matching_posts(...).count()`` without a search word, compiled once per shape (the board's pager)."""
+    return _board_total(access.community.pk, board, **_filters(access, board, mutual_aid, stage, giveaway))
+
+
 def _replies_qs(post_id: int, *, visible_only: bool) -> QuerySet[Reply]:
     qs = (Reply.objects.filter(post_id=post_id).select_related("author").defer(*private_fields_of("author"))
           .annotate(author_level=level_expression("author")))

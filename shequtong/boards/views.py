@@ -99,12 +99,17 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
                    else reverse("boards:board", args=[s.code]))
             siblings.append({"code": s.code, "label": s.label_for(kind), "url": url})
     back = reverse("boards:community", args=[community_id]) if community_id else reverse("boards:index")
+    if q.strip():  # a keyword search: the plain querysets, the total counted from the bare filter (no join)
+        page_obj = paginate(request, qs, count_from=matching)
+    else:  # the rows and the total from SQL compiled once (common/prepared.py)
+        page_obj = paginate(
+            request, qs,
+            window=lambda start, stop: selectors.post_rows(acc, board, start, stop, mutual_aid=mutual_aid, stage=stage,
+                                                           giveaway=giveaway),
+            count_from=lambda: selectors.post_total(acc, board, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway))
     return render(request, "boards/board.html", {
         "acc": acc, "community": acc.community, "board": board, "spec": spec, "label": spec.label_for(kind),
-        # Without a search word the page's rows come from SQL compiled once (common/prepared.py).
-        # The total is counted from the bare filter (no author join: an index-only scan).
-        "page_obj": paginate(request, qs, count_from=matching, window=None if q.strip() else lambda start, stop: selectors.post_rows(
-            acc, board, start, stop, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway)),
+        "page_obj": page_obj,
         "keep_query": query_without_page(request), "q": q,
         "mutual_aid": mutual_aid, "giveaway": giveaway, "stage": stage, "stages": Post.Stage.choices, "siblings": siblings if len(siblings) > 1 else [],
         "can_publish": acc.can_publish(board) and not community_id, "observing": acc.is_observer,

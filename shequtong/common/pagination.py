@@ -23,7 +23,7 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int = 20,
     ``window(start, stop)``, when given, reads the rows ``items[start:stop]`` would give, faster
     (a prepared query, common/prepared.py); ``items`` is then only counted.
 
-    ``count_from``: the same rows as ``items`` without what only displays them (the selector's
+    ``count_from``: a function giving the total (``prepared.count``), or the same rows as ``items`` without what only displays them (the selector's
     filtered queryset before ``select_related``, ``defer`` and annotations), for the total.
     Django's ``count()`` drops an unused annotation but keeps the joins it made, so a list
     annotated through a relation (``author_level``) would count through ``JOIN``s; its bare
@@ -50,7 +50,8 @@ class CountingPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return int(self.count_from.count())
+        # A queryset of the same rows, or a function giving their number (a prepared count).
+        return int(self.count_from() if callable(self.count_from) else self.count_from.count())
 
 
 def query_without_page(request: HttpRequest) -> str:
