@@ -74,7 +74,8 @@ def test_compose_has_the_whole_platform_and_consistent_dependencies(compose):
     # Only nginx is reachable from outside; the app, the worker and the data stores are not.
     assert [n for n, s in services.items() if s.get("ports")] == ["nginx"]
     app = services["app"]
-    assert app["command"][:3] == ["gunicorn", "-c", "deploy/gunicorn.conf.py"]
+    # The app runs below nginx and PostgreSQL in priority (docs/operations.md "Load shedding").
+    assert app["command"][:6] == ["nice", "-n", "5", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
     assert services["worker"]["command"] == ["python", "manage.py", "worker"]
     assert services["migrate"]["command"][:3] == ["python", "manage.py", "migrate"]
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
@@ -185,7 +186,7 @@ def test_nginx_accepts_the_configuration_compose_assembles(compose, tmp_path):
     nginx = compose["services"]["nginx"]
     mounts = {v.split(":")[1]: v.split(":")[0] for v in nginx["volumes"]}
     env = {k: str(v) for k, v in nginx["environment"].items()}
-    env["MAX_CONNS"] = _envsubst(env["MAX_CONNS"], {}).replace("${NGINX_MAX_CONNS:-48}", "48")
+    env["MAX_CONNS"] = _envsubst(env["MAX_CONNS"], {}).replace("${NGINX_MAX_CONNS:-24}", "24")
     # nginx resolves upstream host names when it loads; "app" exists only in compose's network.
     assert env["UPSTREAM"] == "app:8000" and env["LIVE_UPSTREAM"] == "live:8001"
     env["UPSTREAM"] = "127.0.0.1:8000"
@@ -223,9 +224,9 @@ def test_nginx_accepts_the_configuration_compose_assembles(compose, tmp_path):
     assert "test is successful" in result.stderr
     server = (confd / "shequtong.conf").read_text()
     assert "listen 443 ssl backlog=4096;" in server
-    assert "limit_conn shequtong_app 48;" in server and "X-Request-ID $request_id" in server
+    assert "limit_conn shequtong_app 24;" in server and "X-Request-ID $request_id" in server
     assert re.search(r"location = /metrics \{\s*return 404;", server)
-    _assert_streams_go_to_the_live_process(server, live_upstream="127.0.0.1:8001", app_cap="48")
+    _assert_streams_go_to_the_live_process(server, live_upstream="127.0.0.1:8001", app_cap="24")
     tls_conf = (confd / "00-tls.conf").read_text()
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in tls_conf and "TLSv1 " not in tls_conf
 
