@@ -390,10 +390,21 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
 
 
 def _merge_estate(estate: Estate, twin: Estate) -> None:
-    from shequtong.chats.models import GroupChat
+    from shequtong.accounts.roles import roles_with
+    from shequtong.chats.models import GroupChat, GroupMember
 
-    # The source estate's 小区群 stays readable as a community group; the twin keeps the estate's.
-    GroupChat.objects.filter(estate=estate).update(estate=None)
+    # The twin keeps its 小区群, which the source estate's people join with their grants (moved below).
+    # The source estate's 小区群 and its history stay readable as a committee group (居委建群) listing
+    # the people who lived in that estate; residents' groups (居民建群) follow their people to the twin.
+    old = list(GroupChat.objects.filter(estate=estate, kind=GroupChat.Kind.ESTATE))
+    if old:
+        people = set(RoleGrant.objects.filter(estate=estate, role__in=sorted(roles_with("member")))
+                     .values_list("user_id", flat=True))
+        GroupChat.objects.filter(pk__in=[g.pk for g in old]).update(estate=None, kind=GroupChat.Kind.CUSTOM)
+        now = timezone.now()
+        GroupMember.objects.bulk_create([GroupMember(group=g, user_id=uid, added_at=now) for g in old for uid in people],
+                                        ignore_conflicts=True)
+    GroupChat.objects.filter(estate=estate, kind=GroupChat.Kind.RESIDENT).update(estate=twin)
     for model, field in _models_pointing_at(Estate):
         if model is GroupChat:
             continue
