@@ -31,7 +31,7 @@ from shequtong.accounts.models import (
     RoleGrant,
     User,
 )
-from shequtong.accounts.roles import ADMIN_ROLES, Role
+from shequtong.accounts.roles import ADMIN_ROLES, Role, roles_with
 from shequtong.cases.models import CASES_BEFORE_TODAY
 from shequtong.chats import selectors as chat_selectors
 from shequtong.common import clock, versioned
@@ -390,7 +390,6 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
 
 
 def _merge_estate(estate: Estate, twin: Estate) -> None:
-    from shequtong.accounts.roles import roles_with
     from shequtong.chats.models import GroupChat, GroupMember
 
     # The twin keeps its 小区群, which the source estate's people join with their grants (moved below).
@@ -401,7 +400,7 @@ def _merge_estate(estate: Estate, twin: Estate) -> None:
         people = set(RoleGrant.objects.filter(estate=estate, role__in=sorted(roles_with("member")))
                      .values_list("user_id", flat=True))
         GroupChat.objects.filter(pk__in=[g.pk for g in old]).update(estate=None, kind=GroupChat.Kind.CUSTOM)
-        now = timezone.now()
+        now = clock.now()
         GroupMember.objects.bulk_create([GroupMember(group=g, user_id=uid, added_at=now) for g in old for uid in people],
                                         ignore_conflicts=True)
     GroupChat.objects.filter(estate=estate, kind=GroupChat.Kind.RESIDENT).update(estate=twin)

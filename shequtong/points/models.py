@@ -70,6 +70,11 @@ class Action(models.TextChoices):
     DONATED = "donated", _("收到捐赠")
 
 
+# Rewarded at most once per source (a post, a reply, a like ...): the ledger's constraint
+# "points_one_reward_per_source" and services.earn's look before the insert.
+ONCE_PER_SOURCE = ("post", "read", "reply", "like", "vote", "invite", "convention")
+
+
 # What 社区豆 are spent on: the action of the spend → its PointsStats column and label (统计: 社区豆用途).
 SPEND_PURPOSES: dict[str, tuple[str, str]] = {
     Action.GIFT: ("spent_gift", "积分换礼品"),
@@ -139,7 +144,7 @@ class PointsEntry(AppendOnly, models.Model):
             models.UniqueConstraint(fields=["user"], condition=Q(action="join"), name="points_one_join_grant"),
             models.UniqueConstraint(fields=["user", "day"], condition=Q(action="checkin"), name="points_one_checkin_a_day"),
             models.UniqueConstraint(fields=["user", "action", "ref_type", "ref_id"],
-                                    condition=Q(action__in=["post", "read", "reply", "like", "vote", "invite", "convention"]),
+                                    condition=Q(action__in=list(ONCE_PER_SOURCE)),
                                     name="points_one_reward_per_source"),
             # A hold or a charge is given back at most once (a cancelled booking, an outbid bid).
             models.UniqueConstraint(fields=["user", "ref_type", "ref_id"], condition=Q(action="refund"),

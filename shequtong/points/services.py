@@ -37,6 +37,7 @@ from shequtong.places.models import Community
 
 from .errors import PointsError
 from .models import (
+    ONCE_PER_SOURCE,
     REFUND_PURPOSE,
     SPEND_PURPOSES,
     Action,
@@ -114,9 +115,8 @@ def _already(action: str, ref_type: str, ref_id: int | None) -> Q | None:
     return None
 
 
-# The actions of the ledger's "points_one_reward_per_source" constraint (models.py).
-_ONCE_PER_SOURCE = frozenset({Action.POST, Action.READ, Action.REPLY, Action.LIKE, Action.VOTE, Action.INVITE,
-                              Action.CONVENTION})
+# The actions of the ledger's "points_one_reward_per_source" constraint.
+_ONCE_PER_SOURCE = frozenset(ONCE_PER_SOURCE)
 
 
 CAPPED_SECONDS = 26 * 3600   # the day is in the key; a little over a day covers any clock's day
