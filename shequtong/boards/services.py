@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from shequtong.accounts.models import User
-from shequtong.common import chinese, clock, hooks
+from shequtong.common import chinese, clock, hooks, prepared
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.text import cleaned
@@ -142,8 +142,8 @@ def create_post(
     checked = images.check_images(list(image_files or []))
     now = clock.now()
     with transaction.atomic():
-        post = Post.objects.create(
-            community=community, board=board, author=actor, title=title, body=body,
+        post = prepared.create(
+            Post, community=community, board=board, author=actor, title=title, body=body,
             search_text=chinese.search_text(title, body),
             is_mutual_aid=bool(is_mutual_aid), category=category, stage=stage, created_at=now,
             tagged_by=actor if category else None, tagged_at=now if category else None,
@@ -222,14 +222,29 @@ def toggle_like(*, actor: User, post_id: int) -> bool:
         if not access.may_like:
             raise PermissionRefused("观察模式下不能点赞")
         _require_visible(access)
-        deleted, _ = Like.objects.filter(post=post, user=actor).delete()
-        if deleted:
-            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+        if _unlike(post.pk, actor.pk):
+            _count_likes(post.pk, -1)
             return False
-        Like.objects.create(post=post, community_id=post.community_id, user=actor, created_at=clock.now())
-        Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+        prepared.create(Like, post=post, community_id=post.community_id, user=actor, created_at=clock.now())
+        _count_likes(post.pk, 1)
         _activity(actor.pk, "like", post.community_id, "post", post.pk)
     return True
+
+
+# The counter updates and the like's delete of the write paths, compiled once (common/prepared.py).
+@prepared.delete
+def _unlike(post_id: int, user_id: int) -> QuerySet[Like]:
+    return Like.objects.filter(post_id=post_id, user_id=user_id)
+
+
+@prepared.update
+def _count_likes(post_id: int, delta: int) -> tuple[QuerySet[Post], dict[str, Any]]:
+    return Post.objects.filter(pk=post_id), {"like_count": F("like_count") + delta}
+
+
+@prepared.update
+def _count_replies(post_id: int, delta: int) -> tuple[QuerySet[Post], dict[str, Any]]:
+    return Post.objects.filter(pk=post_id), {"reply_count": F("reply_count") + delta}
 
 
 def reply_to(*, actor: User, post_id: int, body: str, mention: bool = False) -> Reply:
@@ -240,10 +255,10 @@ def reply_to(*, actor: User, post_id: int, body: str, mention: bool = False) -> 
             raise PermissionRefused("您没有在该版块回复的权限")
         _require_visible(access)
         body = _clean(body, field="body", label="回复内容", max_length=2000)
-        reply = Reply.objects.create(
-            post=post, community_id=post.community_id, author=actor, body=body, created_at=clock.now(),
+        reply = prepared.create(
+            Reply, post=post, community_id=post.community_id, author=actor, body=body, created_at=clock.now(),
         )
-        Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") + 1)
+        _count_replies(post.pk, 1)
         rollups.reply_created(reply, post)
         _activity(actor.pk, "reply", post.community_id, "reply", reply.pk)
         if post.board == Board.COUNCIL:
@@ -778,7 +793,7 @@ def hide_reply(*, actor: User, reply_id: int, reason: str) -> Reply:
         locked.visibility, locked.hidden_reason = Visibility.HIDDEN, reason
         locked.save(update_fields=["visibility", "hidden_reason"])
         # reply_count counts what readers can see.
-        Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") - 1)
+        _count_replies(post.pk, -1)
         rollups.reply_visibility(locked, post, visible=False)
         ModerationAction.objects.create(
             community_id=post.community_id, actor=actor, action=ModerationAction.Action.HIDE, post=post,
@@ -801,7 +816,7 @@ def restore_reply(*, actor: User, reply_id: int) -> Reply:
             raise Conflict("该回复未被隐藏")
         locked.visibility, locked.hidden_reason = Visibility.VISIBLE, ""
         locked.save(update_fields=["visibility", "hidden_reason"])
-        Post.objects.filter(pk=post.pk).update(reply_count=F("reply_count") + 1)
+        _count_replies(post.pk, 1)
         rollups.reply_visibility(locked, post, visible=True)
         ModerationAction.objects.create(
             community_id=post.community_id, actor=actor, action=ModerationAction.Action.RESTORE, post=post,

@@ -21,10 +21,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from shequtong.common import clock
+from shequtong.common import clock, prepared
 
 from .models import Case, CaseEvent, CaseStep, CaseTermDay, CaseTermStat
 
@@ -48,15 +48,19 @@ def is_move(status_from: str, status_to: str) -> bool:
     return bool(status_from and status_to) and status_from != status_to
 
 
+@prepared.query
+def _last_step_at(case_id: int) -> QuerySet[CaseStep]:
+    return CaseStep.objects.filter(case_id=case_id).order_by("-at", "-event_id").values_list("at", flat=True)[:1]
+
+
 def record_step(event: CaseEvent, case: Case) -> CaseStep | None:
     """Add the step of a just-written event (inside its transaction); nothing for an event that moves nothing."""
     if not is_move(event.status_from, event.status_to):
         return None
-    previous = (CaseStep.objects.filter(case_id=case.pk).order_by("-at", "-event_id")
-                .values_list("at", flat=True).first())
-    start = previous or case.created_at
-    return CaseStep.objects.create(
-        event=event, case_id=case.pk, subdistrict_id=case.subdistrict_id, case_created_at=case.created_at,
+    previous = _last_step_at(case.pk)
+    start = previous[0] if previous else case.created_at
+    return prepared.create(
+        CaseStep, event=event, case_id=case.pk, subdistrict_id=case.subdistrict_id, case_created_at=case.created_at,
         status_from=event.status_from, status_to=event.status_to, at=event.created_at,
         seconds=max(0.0, (event.created_at - start).total_seconds()))
 

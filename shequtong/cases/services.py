@@ -28,7 +28,7 @@ from django.utils.module_loading import import_string
 from shequtong.accounts import audit, scope
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import CAPABILITIES, Role
-from shequtong.common import chinese, clock, counters, hooks, masking
+from shequtong.common import chinese, clock, counters, hooks, masking, prepared
 from shequtong.common.categories import Category
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from shequtong.common.hooks import MentionEvent, PostTaggedEvent
@@ -76,8 +76,8 @@ def _title_from(content: str) -> str:
 
 def _event(case: Case, *, actor: User | None, kind: str, status_from: str = "", status_to: str = "", note: str = "") -> CaseEvent:
     """A step of the case's history; a status move also adds its row to the handling-flow rollup (CaseStep)."""
-    event = CaseEvent.objects.create(
-        case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
+    event = prepared.create(
+        CaseEvent, case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
         status_from=status_from, status_to=status_to, note=note[:5000], created_at=clock.now(),
     )
     rollups.record_step(event, case)

@@ -23,9 +23,10 @@ from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from . import clock
+from . import clock, prepared
 from .errors import Conflict, ValidationFailed
 from .models import IdempotencyKey
 
@@ -62,7 +63,7 @@ def once(*, actor: Any, key: str, action: str, run: Callable[[], T]) -> T:
         if isinstance(result, models.Model) and result.pk is not None:
             row.result_type = result._meta.label_lower
             row.result_id = result.pk
-            row.save(update_fields=["result_type", "result_id"])
+            _record_result(row.pk, row.result_type, row.result_id)
         return result
 
 
@@ -75,13 +76,18 @@ def _claim(actor: Any, action: str, key: str) -> tuple[bool, IdempotencyKey]:
     for _ in range(2):
         try:
             with transaction.atomic():
-                return True, IdempotencyKey.objects.create(user=actor, action=action, key=key, created_at=now)
+                return True, prepared.create(IdempotencyKey, user=actor, action=action, key=key, created_at=now)
         except IntegrityError:
             row = IdempotencyKey.objects.select_for_update().get(user=actor, action=action, key=key)
             if row.created_at > now - WINDOW:
                 return False, row
             row.delete()  # expired: the key starts over
     raise Conflict("请求重复，请稍后重试")
+
+
+@prepared.update
+def _record_result(row_id: int, result_type: str, result_id: int) -> tuple[QuerySet[IdempotencyKey], dict[str, Any]]:
+    return IdempotencyKey.objects.filter(pk=row_id), {"result_type": result_type, "result_id": result_id}
 
 
 def _replay(row: IdempotencyKey) -> Any:

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from shequtong.accounts import audit
 from shequtong.accounts.models import User
-from shequtong.common import clock, hooks, versioned
+from shequtong.common import clock, hooks, prepared, versioned
 from shequtong.common.errors import NotFound, ValidationFailed
 from shequtong.common.text import cleaned
 
@@ -34,8 +34,8 @@ def send_system_message(*, recipient: Any, subject: str, body: str, link: str = 
     ``recipient`` is a User; typed Any because callers pass a related user
     (``case.raised_by``, ``message.author``) whose id they have just checked.
     """
-    return Message.objects.create(
-        recipient=recipient, kind=kind, subject=subject[:120], body=body[:5000], link=link[:200], created_at=clock.now()
+    return prepared.create(
+        Message, recipient=recipient, kind=kind, subject=subject[:120], body=body[:5000], link=link[:200], created_at=clock.now()
     )
 
 

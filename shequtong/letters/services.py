@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from shequtong.accounts.roles import roles_with
 from shequtong.boards import images
 from shequtong.cases import services as case_services
 from shequtong.cases.models import Source
-from shequtong.common import clock, counters, hooks
+from shequtong.common import clock, counters, hooks, prepared
 from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused, ValidationFailed
 from shequtong.places.models import Community
@@ -77,8 +77,8 @@ def submit_letter(
     now = clock.now()
     estate_id = None if by_committee else writer_estate_id(actor, community)
     with transaction.atomic():
-        letter = Letter.objects.create(
-            community=community, subdistrict_id=community.subdistrict_id, author=actor, by_committee=by_committee,
+        letter = prepared.create(
+            Letter, community=community, subdistrict_id=community.subdistrict_id, author=actor, by_committee=by_committee,
             estate_id=estate_id,
             kind=kind, category=category, title=title, content=content, created_at=now,
         )
@@ -106,12 +106,23 @@ def submit_letter(
 def writer_estate_id(user: User, community: Community) -> int | None:
     """The estate (or village group) the writer lives in: the resident grant their approved membership gave them,
     else the approved membership itself."""
-    grant = (RoleGrant.objects.filter(user=user, community=community, role__in=sorted(roles_with("member")))
-             .exclude(estate=None).order_by("-id").values_list("estate_id", flat=True).first())
-    if grant is not None:
-        return grant
-    return (Membership.objects.filter(user=user, community=community, status=Membership.Status.APPROVED)
-            .exclude(estate=None).order_by("-id").values_list("estate_id", flat=True).first())
+    grant = _granted_estate(user.pk, community.pk, sorted(roles_with("member")))
+    if grant:
+        return grant[0]  # type: ignore[no-any-return]
+    member = _member_estate(user.pk, community.pk, Membership.Status.APPROVED.value)
+    return member[0] if member else None
+
+
+@prepared.query
+def _granted_estate(user_id: int, community_id: int, roles: list[str]) -> QuerySet[RoleGrant]:
+    return (RoleGrant.objects.filter(user_id=user_id, community_id=community_id, role__in=roles)
+            .exclude(estate=None).order_by("-id").values_list("estate_id", flat=True)[:1])
+
+
+@prepared.query
+def _member_estate(user_id: int, community_id: int, status: str) -> QuerySet[Membership]:
+    return (Membership.objects.filter(user_id=user_id, community_id=community_id, status=status)
+            .exclude(estate=None).order_by("-id").values_list("estate_id", flat=True)[:1])
 
 
 def _bump(letter: Letter) -> None:

@@ -18,16 +18,17 @@ import logging
 import operator
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from shequtong.accounts import scope
 from shequtong.accounts import services as account_services
 from shequtong.accounts.models import RoleGrant, User
 from shequtong.accounts.roles import Role
-from shequtong.common import clock, counters, hooks
+from shequtong.common import clock, counters, hooks, prepared
 from shequtong.common.errors import Conflict, PermissionRefused, ValidationFailed
 from shequtong.common.masking import mask_phone
 from shequtong.common.phones import InvalidPhone, normalise_phone
@@ -136,6 +137,29 @@ def _remember_capped(key: str) -> None:
     transaction.on_commit(lambda: cache.set(key, 1, CAPPED_SECONDS))
 
 
+@prepared.query
+def _locked_account(user_id: int) -> QuerySet[PointsAccount]:
+    """The person's account, locked until the transaction ends (a list of one, or empty)."""
+    return PointsAccount.objects.select_for_update().filter(pk=user_id)[:1]
+
+
+@prepared.query
+def _today_and_source(user_id: int, action: str, today: dt.date, ref_type: str,
+                      ref_id: int) -> QuerySet[PointsEntry]:
+    """(rewards of ``action`` today, rewards for this source) of one person: earn's one look."""
+    today_q, source_q = Q(day=today), Q(ref_type=ref_type, ref_id=ref_id)
+    return (PointsEntry.objects.filter(today_q | source_q, user_id=user_id, action=action)
+            .values("user_id").order_by()
+            .annotate(today=Count("pk", filter=today_q), already=Count("pk", filter=source_q))
+            .values_list("today", "already"))
+
+
+@prepared.update
+def _credit(user_id: int, reputation: int, beans: int, at: dt.datetime) -> tuple[QuerySet[PointsAccount], dict[str, Any]]:
+    return (PointsAccount.objects.filter(pk=user_id),
+            {"reputation": F("reputation") + reputation, "beans": F("beans") + beans, "updated_at": at})
+
+
 def earn(*, user_id: int, action: str, community_id: int | None = None, ref_type: str = "",
          ref_id: int | None = None, reason: str = "") -> PointsEntry | None:
     """Reward ``action`` once per source and within its daily cap; None when nothing is due.
@@ -156,10 +180,11 @@ def earn(*, user_id: int, action: str, community_id: int | None = None, ref_type
         return None  # today's cap was reached and committed: the ledger only grows, so it still is
     # No savepoint of our own: nothing here is caught inside the caller's transaction.
     with transaction.atomic(savepoint=False):
-        account = PointsAccount.objects.select_for_update().filter(pk=user_id).first()
-        if account is None:  # the first reward of this person
+        locked = _locked_account(user_id)
+        if not locked:  # the first reward of this person
             _ensure_account(user_id, community_id)
-            account = PointsAccount.objects.select_for_update().get(pk=user_id)
+            locked = _locked_account(user_id)
+        account = locked[0]
         looks: dict[str, Q] = {}
         if rule.daily_cap is not None:
             looks["today"] = Q(day=today)
@@ -167,19 +192,23 @@ def earn(*, user_id: int, action: str, community_id: int | None = None, ref_type
         if already is not None:
             looks["already"] = already
         if looks:
-            found = (PointsEntry.objects.filter(user_id=user_id, action=action)
-                     .filter(functools.reduce(operator.or_, looks.values()))
-                     .aggregate(**{name: Count("pk", filter=q) for name, q in looks.items()}))
+            if len(looks) == 2 and ref_id is not None and action in _ONCE_PER_SOURCE:
+                # The board's rewards (a post, a reply, a like, a read): the look compiled once.
+                counts = _today_and_source(user_id, action, today, ref_type, ref_id)
+                found = dict(zip(("today", "already"), counts[0] if counts else (0, 0), strict=True))
+            else:
+                found = (PointsEntry.objects.filter(user_id=user_id, action=action)
+                         .filter(functools.reduce(operator.or_, looks.values()))
+                         .aggregate(**{name: Count("pk", filter=q) for name, q in looks.items()}))
             if rule.daily_cap is not None and found["today"] + (0 if found.get("already") else 1) >= rule.daily_cap:
                 _remember_capped(capped_key)  # this reward (or none) is today's last
             if found.get("already") or (rule.daily_cap is not None and found["today"] >= rule.daily_cap):
                 return None  # already rewarded for this source (or the join grant), or today's cap (签到) is reached
-        entry = PointsEntry.objects.create(
-            user_id=user_id, action=action, reputation=rule.reputation, beans=rule.beans,
+        entry = prepared.create(
+            PointsEntry, user_id=user_id, action=action, reputation=rule.reputation, beans=rule.beans,
             reason=(reason or str(Action(action).label))[:200], ref_type=ref_type, ref_id=ref_id,
             community_id=community_id or account.community_id, day=today, created_at=clock.now())
-        PointsAccount.objects.filter(pk=user_id).update(
-            reputation=F("reputation") + rule.reputation, beans=F("beans") + rule.beans, updated_at=clock.now())
+        _credit(user_id, rule.reputation, rule.beans, clock.now())
         _bump(entry.community_id, reputation_earned=rule.reputation, beans_earned=rule.beans,
               checkins=1 if action == Action.CHECKIN else 0)
     return entry

@@ -24,7 +24,7 @@ from django.urls import reverse
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
 from shequtong.chats.services import open_group_with_announcement
-from shequtong.common import clock, hooks
+from shequtong.common import clock, hooks, prepared
 from shequtong.common.errors import PermissionRefused, ValidationFailed
 from shequtong.common.idcard import InvalidIdNumber, parse_id_number
 from shequtong.inbox.services import send_system_message
@@ -372,7 +372,7 @@ def on_activity(event: hooks.ActivityEvent) -> None:
     kind = _QUEUED.get(event.action)
     if kind is None:
         return
-    PendingBehaviour.objects.create(user_id=event.user_id, kind=kind, community_id=event.community_id,
+    prepared.create(PendingBehaviour, user_id=event.user_id, kind=kind, community_id=event.community_id,
                                     source_type=event.source_type, source_id=event.source_id, at=clock.now())
 
 

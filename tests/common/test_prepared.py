@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, QuerySet, signals
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shequtong.boards.models import Post, Reply
+from shequtong.boards.models import Like, Post, Reply
 from shequtong.common import prepared
 from tests.factories import make_post, make_tree, resident_of
 
@@ -198,3 +198,133 @@ def test_in_service_a_refused_builder_still_answers_through_the_plain_orm(settin
     assert [p.title for p in search(tree.comm_a1.pk, "帖子1")] == ["帖子1"]
     assert [p.title for p in search(tree.comm_a1.pk, "帖子")][:2] == ["帖子0", "帖子1"]
     assert "prepared query refused" in caplog.text
+
+
+# --- Writes -------------------------------------------------------------------------------
+
+
+@prepared.update
+def _add_likes(post_id: int, delta: int) -> tuple[QuerySet[Post], dict[str, object]]:
+    return Post.objects.filter(pk=post_id), {"like_count": F("like_count") + delta}
+
+
+@prepared.update
+def _retitle(community_id: int, title: str, at: dt.datetime) -> tuple[QuerySet[Post], dict[str, object]]:
+    return Post.objects.filter(community_id=community_id), {"title": title, "updated_at": at}
+
+
+@prepared.delete
+def _unlike(post_id: int, user_id: int) -> QuerySet[Like]:
+    return Like.objects.filter(post_id=post_id, user_id=user_id)
+
+
+def test_updates_change_what_the_plain_update_changes_and_compile_once() -> None:
+    tree, alice, posts = _world()
+    first, second = posts[0], posts[1]
+    assert _add_likes(first.pk, 3) == 1
+    with CaptureQueriesContext(connection) as ctx:
+        assert _add_likes(second.pk, 2) == 1
+        assert _add_likes(first.pk, -1) == 1
+        assert _add_likes(10**9, 1) == 0  # no such row
+    assert len(ctx.captured_queries) == 3
+    assert len(_add_likes._templates) == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.like_count, second.like_count) == (2, 2)
+    at = timezone.now().replace(microsecond=0)
+    assert _retitle(tree.comm_b1.pk, "改过的标题", at) == 1
+    moved = Post.objects.get(community=tree.comm_b1)
+    assert (moved.title, moved.updated_at) == ("改过的标题", at)
+    assert not Post.objects.filter(community=tree.comm_a1, title="改过的标题").exists()
+
+
+def test_an_update_that_joins_another_table_is_refused() -> None:
+    tree, alice, _ = _world()
+
+    @prepared.update
+    def _by_author_name(username: str) -> tuple[QuerySet[Post], dict[str, object]]:
+        return Post.objects.filter(author__username=username), {"like_count": 0}
+
+    with pytest.raises(prepared.PreparedQueryError, match="its own table"):
+        _by_author_name(alice.username)
+
+
+def test_deletes_remove_only_the_rows_asked_for() -> None:
+    tree, alice, posts = _world()
+    bob = resident_of(tree.comm_a1, "bob2")
+    for user in (alice, bob):
+        Like.objects.create(post=posts[0], community=tree.comm_a1, user=user, created_at=timezone.now())
+    assert _unlike(posts[0].pk, alice.pk) == 1
+    assert _unlike(posts[0].pk, alice.pk) == 0
+    assert list(Like.objects.values_list("user_id", flat=True)) == [bob.pk]
+
+
+def test_a_delete_that_would_cascade_is_refused() -> None:
+    _world()
+
+    @prepared.delete
+    def _posts_of(community_id: int) -> QuerySet[Post]:
+        return Post.objects.filter(community_id=community_id)
+
+    with pytest.raises(prepared.PreparedQueryError, match="cascade"):
+        _posts_of(1)
+
+
+def test_a_delete_signal_connected_later_sends_the_call_through_the_orm() -> None:
+    tree, alice, posts = _world()
+    Like.objects.create(post=posts[0], community=tree.comm_a1, user=alice, created_at=timezone.now())
+    _unlike(posts[0].pk, alice.pk)  # prepared without receivers
+    Like.objects.create(post=posts[0], community=tree.comm_a1, user=alice, created_at=timezone.now())
+    seen: list[int] = []
+
+    def receiver(sender: object, instance: Like, **kwargs: object) -> None:
+        seen.append(instance.user_id)
+
+    signals.post_delete.connect(receiver, sender=Like)
+    try:
+        assert _unlike(posts[0].pk, alice.pk) == 1
+    finally:
+        signals.post_delete.disconnect(receiver, sender=Like)
+    assert seen == [alice.pk]
+
+
+def test_create_saves_what_the_orm_saves_sends_the_signals_and_compiles_once() -> None:
+    tree, alice, posts = _world()
+    sent: list[tuple[str, bool]] = []
+
+    def before(sender: object, instance: Reply, **kwargs: object) -> None:
+        sent.append(("pre", instance._state.adding))
+
+    def after(sender: object, instance: Reply, created: bool, **kwargs: object) -> None:
+        sent.append(("post", created))
+
+    signals.pre_save.connect(before, sender=Reply)
+    signals.post_save.connect(after, sender=Reply)
+    try:
+        at = timezone.now()
+        reply = prepared.create(Reply, post=posts[0], community=tree.comm_a1, author=alice, body="  你好\u200b ",
+                                created_at=at)
+        with CaptureQueriesContext(connection) as ctx:
+            second = prepared.create(Reply, post=posts[0], community=tree.comm_a1, author=alice, body="第二条",
+                                     created_at=at)
+    finally:
+        signals.pre_save.disconnect(before, sender=Reply)
+        signals.post_save.disconnect(after, sender=Reply)
+    assert len(ctx.captured_queries) == 1
+    assert sent == [("pre", True), ("post", True)] * 2
+    assert reply.pk and second.pk and second.pk > reply.pk
+    assert not reply._state.adding and reply._state.db == "default"
+    stored = Reply.objects.get(pk=reply.pk)
+    plain = Reply.objects.create(post=posts[0], community=tree.comm_a1, author=alice, body="  你好\u200b ",
+                                 created_at=at)
+    # The project's pre_save text cleaning and the fields' defaults apply as they do for the ORM.
+    assert stored.body == Reply.objects.get(pk=plain.pk).body
+    assert (stored.is_hidden, stored.created_at) == (plain.is_hidden, at)
+
+
+def test_create_refuses_a_second_insert_of_the_same_key_like_the_orm() -> None:
+    tree, alice, posts = _world()
+    prepared.create(Like, post=posts[0], community=tree.comm_a1, user=alice, created_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        prepared.create(Like, post=posts[0], community=tree.comm_a1, user=alice, created_at=timezone.now())
+    assert Like.objects.count() == 1
