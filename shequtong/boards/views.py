@@ -88,8 +88,6 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
     mutual_aid = request.GET.get("filter") == "aid"
     giveaway = request.GET.get("filter") == "giveaway"
     stage = request.GET.get("stage", "")
-    matching = selectors.matching_posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway)
-    qs = selectors.post_list(matching)
     # 社区公告 and its sub-board 居务公开/办事指南 share one page with a switch (§4.2.7.1).
     siblings = []
     root = spec.parent or spec.code
@@ -100,10 +98,11 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
             siblings.append({"code": s.code, "label": s.label_for(kind), "url": url})
     back = reverse("boards:community", args=[community_id]) if community_id else reverse("boards:index")
     if q.strip():  # a keyword search: the plain querysets, the total counted from the bare filter (no join)
-        page_obj = paginate(request, qs, count_from=matching)
-    else:  # the rows and the total from SQL compiled once (common/prepared.py)
+        matching = selectors.matching_posts(acc, board, q=q, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway)
+        page_obj = paginate(request, selectors.post_list(matching), count_from=matching)
+    else:  # the rows and the total from SQL compiled once (common/prepared.py); the queryset only past the end
         page_obj = paginate(
-            request, qs,
+            request, lambda: selectors.posts(acc, board, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway),
             window=lambda start, stop: selectors.post_rows(acc, board, start, stop, mutual_aid=mutual_aid, stage=stage,
                                                            giveaway=giveaway),
             count_from=lambda: selectors.post_total(acc, board, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway))

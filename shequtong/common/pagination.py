@@ -21,7 +21,9 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int = 20,
     Django's paginator counts as usual.
 
     ``window(start, stop)``, when given, reads the rows ``items[start:stop]`` would give, faster
-    (a prepared query, common/prepared.py); ``items`` is then only counted.
+    (a prepared query, common/prepared.py); ``items`` is then only counted, or read for a page
+    past the end. ``items`` may be a function giving the queryset: it is then built only if so
+    (building a list's queryset costs more than its prepared rows).
 
     ``count_from``: a function giving the total (``prepared.count``), or the same rows as ``items`` without what only displays them (the selector's
     filtered queryset before ``select_related``, ``defer`` and annotations), for the total.
@@ -29,6 +31,8 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int = 20,
     annotated through a relation (``author_level``) would count through ``JOIN``s; its bare
     filter is an index scan.
     """
+    if callable(items):
+        items = _Later(items)
     paginator = Paginator(items, per_page) if count_from is None else CountingPaginator(items, per_page, count_from)
     number = page_number(request)
     start = (number - 1) * per_page
@@ -39,6 +43,31 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int = 20,
         paginator.__dict__["count"] = start + len(rows)  # Paginator.count is a cached_property
         return Page(rows, number, paginator)
     return paginator.get_page(number)  # past the end: Django's last page
+
+
+class _Later:
+    """The rows of ``paginate(items=function)``: the function is called when they are first needed."""
+
+    ordered = None  # Paginator's check for an unordered list: the function's queryset is ordered
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._items: Any = None
+
+    def _get(self) -> Any:
+        if self._items is None:
+            self._items = self._build()
+        return self._items
+
+    def count(self) -> int:
+        items = self._get()
+        return int(items.count()) if hasattr(items, "count") and not isinstance(items, list) else len(items)
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._get()[key]
 
 
 class CountingPaginator(Paginator):
