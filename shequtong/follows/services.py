@@ -14,14 +14,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from shequtong.accounts import scope
 from shequtong.accounts.models import User
-from shequtong.common import clock, hooks, masking
+from shequtong.common import clock, hooks, masking, prepared
 from shequtong.common.errors import ValidationFailed
 from shequtong.inbox.services import send_system_messages
 
@@ -90,16 +91,31 @@ def on_step(event: hooks.StepEvent) -> None:
     notify_followers(event)
 
 
+def _targets(types: list[str], ids: list[int]) -> Q:
+    where = Q(pk__in=[])
+    for target_type, target_id in zip(types, ids, strict=True):
+        where |= Q(target_type=target_type, target_id=target_id)
+    return where
+
+
+@prepared.query
+def _follows_of(types: list[str], ids: list[int]) -> QuerySet[Follow]:
+    return Follow.objects.filter(_targets(types, ids)).values_list("user_id", "target_type", "target_id")
+
+
+@prepared.update
+def _stepped(types: list[str], ids: list[int], at: dt.datetime) -> tuple[QuerySet[Follow], dict[str, Any]]:
+    return Follow.objects.filter(_targets(types, ids)), {"last_step_at": at}
+
+
 def notify_followers(event: hooks.StepEvent) -> int:
     """One 信箱 notice per follower who may still view the target; returns how many were sent."""
     targets = [(event.target_type, event.target_id, event.link), *event.also]
-    where = Q(pk__in=[])
-    for target_type, target_id, _link in targets:
-        where |= Q(target_type=target_type, target_id=target_id)
-    rows = list(Follow.objects.filter(where).values_list("user_id", "target_type", "target_id"))
+    types, ids = [t for t, _i, _l in targets], [i for _t, i, _l in targets]
+    rows = _follows_of(types, ids)  # every step asks; most targets have no follower
     if not rows:
         return 0
-    Follow.objects.filter(where).update(last_step_at=event.at)
+    _stepped(types, ids, event.at)
     # One notice per person: about the first target they follow in `targets` order (the case before its letter).
     order = {(t, i): n for n, (t, i, _l) in enumerate(targets)}
     chosen: dict[int, tuple[str, int]] = {}
