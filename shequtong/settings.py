@@ -374,7 +374,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "shequtong.common.staticfiles.KeptUrlStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
