@@ -210,8 +210,8 @@ def create_case(
                 return existing
         title = (title or "").strip()[:200] or _title_from(content)
         content = content[:5000]
-        case = Case.objects.create(
-            community=community, subdistrict_id=community.subdistrict_id, source=source, category=category,
+        case = prepared.create(
+            Case, community=community, subdistrict_id=community.subdistrict_id, source=source, category=category,
             title=title, content=content, search_text=chinese.search_text(title, content),
             raised_by=raised_by, created_by=actor if getattr(actor, "pk", None) else None,
             origin_type=origin_type, origin_id=origin_id, origin_url=origin_url[:300],

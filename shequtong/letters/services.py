@@ -94,13 +94,18 @@ def submit_letter(
             origin_type="letter", origin_id=letter.pk, origin_url=letter.get_absolute_url(), new_origin=True,
         )
         letter.case = case
-        letter.save(update_fields=["case"])
+        _link_case(letter.pk, case.pk)
         _bump(letter)
         if not by_committee:
             # 政策找人 queues it for the writer's demand profile (the text is read later, in the background).
             hooks.activity_recorded.publish(hooks.ActivityEvent(
                 user_id=actor.pk, action="letter", community_id=community.pk, source_type="letter", source_id=letter.pk))
     return letter
+
+
+@prepared.update
+def _link_case(letter_id: int, case_id: int) -> tuple[QuerySet[Letter], dict[str, int]]:
+    return Letter.objects.filter(pk=letter_id), {"case_id": case_id}
 
 
 def writer_estate_id(user: User, community: Community) -> int | None:
