@@ -101,6 +101,9 @@ class _Template:
     """One shape of one builder, compiled: SQL, where each value goes, and the set-up compiler."""
 
     def __init__(self, queryset: QuerySet[Any], compiler: Any, sql: str, params: list[Any | _Slot]) -> None:
+        # A prototype, never run: copy.copy of a queryset pickles it, which evaluates one not yet
+        # evaluated (here: the first call of each shape ran the query with the stand-in values).
+        queryset._result_cache = []  # type: ignore[attr-defined]
         self.queryset = queryset
         self.compiler = compiler
         self.sql = sql

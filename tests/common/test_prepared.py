@@ -72,6 +72,14 @@ def test_the_sql_is_compiled_once_per_shape_and_then_only_its_values_change() ->
     assert len(shapes) == 1
 
 
+def test_the_first_call_of_a_shape_runs_its_one_query_and_no_other() -> None:
+    tree, _, _ = _world()
+    with CaptureQueriesContext(connection) as ctx:
+        rows = _posts(tree.comm_a1.pk, "neighbours", start=1, stop=3)
+    assert len(rows) == 2
+    assert len(ctx.captured_queries) == 1  # not one more with the stand-in values while preparing
+
+
 def test_datetimes_lists_values_lists_and_subqueries() -> None:
     tree, _, posts = _world()
     cut = timezone.now() - dt.timedelta(minutes=1)
