@@ -33,7 +33,12 @@ _patterns: dict[tuple[Any, ...], str | None] = {}
 
 
 def _plain(value: Any) -> bool:
-    return type(value) is str or type(value) is int
+    # A str subclass (a TextChoices member: a board's code) reverses as its str(), which the key holds.
+    return isinstance(value, str) or type(value) is int
+
+
+def _keyed(value: Any) -> Any:
+    return str(value) if isinstance(value, str) else value
 
 
 def reverse(viewname: str, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None,
@@ -52,7 +57,8 @@ def reverse(viewname: str, args: Sequence[Any] = (), kwargs: Mapping[str, Any] |
     values = args or (kwargs.values() if kwargs else ())
     if not all(_plain(v) for v in values):
         return django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
-    key = (viewname, tuple(args), tuple(sorted(kwargs.items())) if kwargs else (), *where)
+    key = (viewname, tuple(_keyed(a) for a in args),
+           tuple(sorted((k, _keyed(v)) for k, v in kwargs.items())) if kwargs else (), *where)
     url = _kept.get(key)
     if url is None:
         url = django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)

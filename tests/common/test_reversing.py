@@ -7,6 +7,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
+from shequtong.boards.catalogue import Board
 from shequtong.common import reversing
 from shequtong.common.templatetags.reversing import KeptURLNode
 
@@ -15,10 +16,12 @@ def test_the_kept_urls_are_djangos_for_every_kind_of_argument():
     cases = [("web:home", (), None), ("accounts:me", (), None), ("boards:board", ("notice",), None),
              ("boards:board", (), {"board": "neighbours"}), ("boards:post", (42,), None),
              ("boards:post", (900_000_000_001,), None), ("boards:community_board", (7, "council"), None),
-             ("boards:mine", (), {"kind": "posts"})]
+             ("boards:mine", (), {"kind": "posts"}), ("boards:board", (), {"board": Board.NOTICE}),
+             ("boards:board", (Board.COUNCIL,), None)]
     for _ in range(2):  # reversed, then kept
         for name, args, kwargs in cases:
             assert reversing.reverse(name, args, kwargs) == reverse(name, args=args, kwargs=kwargs), name
+    assert any(k[:3] == ("boards:board", (), (("board", "notice"),)) for k in reversing._kept)  # a choice: by its text
     with pytest.raises(NoReverseMatch):
         reversing.reverse("boards:post", (-1,))  # not a pattern's id: Django's answer
     with pytest.raises(NoReverseMatch):
