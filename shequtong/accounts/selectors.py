@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from shequtong.common import crypto, prepared
@@ -78,7 +80,7 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
 
 
 @prepared.query
-def _real_name(user_id: int) -> QuerySet[User]:
+def _real_name(user_id: int) -> QuerySet[User, Any]:
     return User.objects.filter(pk=user_id).values_list("real_name", flat=True)
 
 

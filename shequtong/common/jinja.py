@@ -80,7 +80,7 @@ class WidgetRenderer(renderers.Jinja2):
     def engine(self) -> Any:
         return self.backend({
             "APP_DIRS": True, "NAME": "djangoforms-jinja2", "OPTIONS": {},
-            "DIRS": [Path(__file__).parent / "widgets", Path(renderers.__file__).parent / self.backend.app_dirname],
+            "DIRS": [Path(__file__).parent / "widgets", Path(renderers.__file__).parent / "jinja2"],
         })
 
 

@@ -19,7 +19,7 @@ builtin), the Jinja2 fragments' ``url()``, the tab bar and the tiles.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -41,7 +41,7 @@ def _keyed(value: Any) -> Any:
     return str(value) if isinstance(value, str) else value
 
 
-def reverse(viewname: str, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None,
+def reverse(viewname: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None,
             current_app: str | None = None) -> str:
     """``django.urls.reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)``, kept (module docstring)."""
     if args and kwargs:
