@@ -138,6 +138,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shequtong.web.context_processors.shell",
             ],
+            # {% url %} with its URLs kept per process (common/reversing.py), in every template.
+            "builtins": ["shequtong.common.templatetags.reversing"],
         },
     },
     # Hot list fragments (docs/architecture.md "Rendering a list"): compiled Jinja2 templates

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
-from shequtong.common import crypto
+from shequtong.common import crypto, prepared
 from shequtong.common.phones import InvalidPhone, normalise_phone
 
 from . import names, scope
@@ -75,3 +77,20 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     """A user's own tokens, newest first (never the key: only its hash is stored)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+@prepared.query
+def _real_name(user_id: int) -> QuerySet[User, Any]:
+    return User.objects.filter(pk=user_id).values_list("real_name", flat=True)
+
+
+def own_real_name(user: User) -> str:
+    """The person's real name, for their own greeting (the resident home, every visit).
+
+    The cached identity leaves it deferred (accounts/identity.py): then it is read and decrypted
+    from the row with SQL compiled once (common/prepared.py), not through ``refresh_from_db``.
+    """
+    if "real_name" not in user.get_deferred_fields():
+        return user.real_name  # type: ignore[no-any-return]
+    names = _real_name(user.pk)
+    return names[0] if names else ""

@@ -154,6 +154,17 @@ def matching_replies(post: Post, access: PostAccess) -> QuerySet[Reply]:
     return qs
 
 
+@prepared.count
+def _reply_total(post_id: int, *, visible_only: bool) -> QuerySet[Reply]:
+    qs = Reply.objects.filter(post_id=post_id)
+    return qs.filter(visibility=Visibility.VISIBLE) if visible_only else qs
+
+
+def reply_total(post: Post, access: PostAccess) -> int:
+    """``matching_replies(...).count()``, compiled once per shape (the post page's pager, past 50 replies)."""
+    return _reply_total(post.pk, visible_only=not access.board.sees_hidden)
+
+
 def reply_rows(post: Post, access: PostAccess, start: int, stop: int) -> list[Reply]:
     """``replies(...)[start:stop]``, compiled once per shape."""
     return _reply_rows(post.pk, start=start, stop=stop,  # type: ignore[no-any-return]

@@ -167,9 +167,10 @@ def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
     post, pa = policies.access_post(request.user, post_id)
     kind = post.community.kind
     user = request.user
-    replies_page = paginate(request, selectors.replies(post, pa), per_page=50,
+    # Rows and total from SQL compiled once (common/prepared.py); the queryset only past the end.
+    replies_page = paginate(request, lambda: selectors.replies(post, pa), per_page=50,
                             window=lambda start, stop: selectors.reply_rows(post, pa, start, stop),
-                            count_from=selectors.matching_replies(post, pa))
+                            count_from=lambda: selectors.reply_total(post, pa))
     has_read, liked = selectors.reader_state(user, post)
     return render(request, "boards/post.html", {
         "post": post, "pa": pa, "label": catalogue.spec(post.board).label_for(kind),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 
 from shequtong.common.categories import Category
+from shequtong.common.jinja import WidgetRenderer
 
 from . import overdue
 from .models import SOURCE_FILTER_LABELS, Status
@@ -21,6 +24,9 @@ CATEGORY_FILTER_CHOICES = [("", "全部标签"), *[(c.value, str(c.label)) for c
 
 
 class CaseFilterForm(forms.Form):
+    # Drawn on every open of the case list: its selects through Jinja2, the same markup (common/jinja.py).
+    default_renderer = WidgetRenderer()
+
     status = forms.ChoiceField(label="状态", choices=STATUS_FILTER_CHOICES, required=False)
     source = forms.ChoiceField(label="来源", choices=SOURCE_CHOICES, required=False)
     category = forms.ChoiceField(label="标签", choices=CATEGORY_FILTER_CHOICES, required=False)
@@ -30,6 +36,22 @@ class CaseFilterForm(forms.Form):
     community = forms.IntegerField(label="居村委", required=False, min_value=1)
     date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    # The fields the list draws as widgets, and the empty form's drawing (widgets()).
+    SHOWN = ("status", "source", "category", "date_from", "date_to", "q")
+    _empty_widgets: ClassVar[dict[str, str]] = {}
+
+    def widgets(self) -> dict[str, str]:
+        """Each shown field's widget as HTML, for ``{{ widgets.status }}``.
+
+        An unbound form (the list as it opens, no query string) draws the same every time: that
+        drawing is kept for the process (the choices are fixed at import, the one language too).
+        """
+        if self.is_bound:
+            return {name: str(self[name]) for name in self.SHOWN}
+        if not CaseFilterForm._empty_widgets:
+            CaseFilterForm._empty_widgets = {name: str(self[name]) for name in self.SHOWN}
+        return CaseFilterForm._empty_widgets
 
     def to_filter(self) -> CaseFilter:
         """The valid part of the query string (a bad value is ignored, not an error page)."""

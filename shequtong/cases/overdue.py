@@ -11,6 +11,7 @@ few days depending on when a case was raised.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -39,16 +40,30 @@ _AGE_WINDOWS: dict[str, tuple[dt.timedelta, dt.timedelta | None]] = {
 }
 
 
-def q(bucket: str, now: dt.datetime | None = None, prefix: str = "") -> Q:
-    """A filter for cases in `bucket` at `now` (prefix for a related lookup, e.g. "case__")."""
+# Every age a bucket is bounded by: a bucket's filter compares created_at with ``now`` minus these.
+AGES: tuple[dt.timedelta, ...] = (RESPONSE_LIMIT, 1 * MONTH, 3 * MONTH, 6 * MONTH)
+
+
+def cutoffs(now: dt.datetime | None = None) -> list[dt.datetime]:
+    """``now`` minus each of ``AGES``: the instants the buckets' filters compare with (a prepared query's values)."""
     now = now or clock.now()
+    return [now - age for age in AGES]
+
+
+def q(bucket: str, now: dt.datetime | None = None, prefix: str = "", *,
+      at: Sequence[dt.datetime] | None = None) -> Q:
+    """A filter for cases in `bucket` at `now` (prefix for a related lookup, e.g. "case__").
+
+    ``at``: ``cutoffs(now)`` computed by the caller, for a builder that must not read the clock.
+    """
+    before = dict(zip(AGES, at if at is not None else cutoffs(now), strict=True))
     open_q = Q(**{f"{prefix}status__in": _OPEN})
     if bucket == Overdue.NO_RESPONSE_24H:
-        return open_q & Q(**{f"{prefix}first_response_at__isnull": True, f"{prefix}created_at__lte": now - RESPONSE_LIMIT})
+        return open_q & Q(**{f"{prefix}first_response_at__isnull": True, f"{prefix}created_at__lte": before[RESPONSE_LIMIT]})
     low, high = _AGE_WINDOWS[bucket]
-    cond = open_q & Q(**{f"{prefix}created_at__lte": now - low})
+    cond = open_q & Q(**{f"{prefix}created_at__lte": before[low]})
     if high is not None:
-        cond &= Q(**{f"{prefix}created_at__gt": now - high})
+        cond &= Q(**{f"{prefix}created_at__gt": before[high]})
     return cond
 
 

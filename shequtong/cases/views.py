@@ -41,15 +41,18 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     cap = _capability(request)
     form = CaseFilterForm(request.GET or None)
     f = form.to_filter() if request.GET else selectors.CaseFilter()
-    base = selectors.cases_for(request.user, cap)
     now = clock.now()
-    qs = selectors.filter_cases(base, f, now)
-    counts = selectors.bucket_counts(base, now)
+    if f == selectors.CaseFilter():  # the list as it opens: rows and total from SQL compiled once (common/prepared.py)
+        page_obj = paginate(request, lambda: selectors.cases_for(request.user, cap).only(*selectors.LIST_FIELDS),
+                            window=lambda start, stop: selectors.case_rows(request.user, cap, start, stop),
+                            count_from=lambda: selectors.case_count(request.user, cap))
+    else:
+        qs = selectors.filter_cases(selectors.cases_for(request.user, cap), f, now)
+        page_obj = paginate(request, qs.only(*selectors.LIST_FIELDS))  # the columns a row shows
+    counts = selectors.bucket_counts(request.user, cap, now)
     return render(request, "cases/list.html", {
-        "cap": cap, "form": form, "filter": f, "keep_query": query_without_page(request),
-        # Unfiltered (the list as it opens), the rows come from SQL compiled once (common/prepared.py).
-        "page_obj": paginate(request, qs, window=None if f != selectors.CaseFilter() else (
-            lambda start, stop: selectors.case_rows(request.user, cap, start, stop))),
+        "cap": cap, "widgets": form.widgets(), "filter": f, "keep_query": query_without_page(request),
+        "page_obj": page_obj,
         "overdue_counts": [(b.value, b.label, counts[b.value]) for b in overdue.Overdue],
         "choices": selectors.filter_choices(request.user, cap, f.subdistrict_id),
         "title": "问题提醒" if cap == "committee" else "问题跟踪", "show_place": cap == "patrol",

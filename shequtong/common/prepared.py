@@ -27,6 +27,9 @@ a builder decorated with ``@prepared.query``:
   transformed form (``icontains`` wraps it in ``%``): such a query stays a plain queryset.
 - The call returns a list: no queryset escapes, so nothing can be chained onto SQL compiled
   for another shape. ``first()`` is ``[:1]`` in the builder and ``rows[0] if rows else None``.
+- ``@prepared.count`` gives the builder's ``count()``; ``@prepared.aggregate`` takes a builder
+  returning ``(queryset, {name: aggregate})`` and gives ``queryset.aggregate(...)``'s dict (one
+  row of conditional counts, say), by the same rules.
 
 Writes follow the same rules (the section "Writes" below): ``@prepared.update`` (a builder
 returning ``(queryset, changes)``), ``@prepared.delete`` and ``prepared.create(Model, **fields)``.
@@ -98,6 +101,9 @@ class _Template:
     """One shape of one builder, compiled: SQL, where each value goes, and the set-up compiler."""
 
     def __init__(self, queryset: QuerySet[Any], compiler: Any, sql: str, params: list[Any | _Slot]) -> None:
+        # A prototype, never run: copy.copy of a queryset pickles it, which evaluates one not yet
+        # evaluated (here: the first call of each shape ran the query with the stand-in values).
+        queryset._result_cache = []  # type: ignore[attr-defined]
         self.queryset = queryset
         self.compiler = compiler
         self.sql = sql
@@ -274,9 +280,10 @@ _execute_sql = SQLCompiler.execute_sql
 
 
 def _capturing_execute_sql(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
-    """While a count is prepared (in this thread): remember the compiler Django built for it, run nothing.
+    """While a count or an aggregate is prepared (in this thread): remember the compiler Django built for it,
+    run nothing.
 
-    Django builds a count's SQL inside ``Query.get_aggregation`` and executes it there, with no
+    Django builds an aggregation's SQL inside ``Query.get_aggregation`` and executes it there, with no
     way to ask for the SQL alone; this is the one place we reach into the ORM. Outside a
     preparation it is Django's own method, called straight through.
     """
@@ -291,8 +298,13 @@ SQLCompiler.execute_sql = _capturing_execute_sql  # type: ignore[method-assign]
 
 class _CountTemplate(_Template):
     def run(self, alias: str, values: Sequence[Any]) -> Any:
+        row = self._row(alias, values)
+        return (row[0] or 0) if row is not None else 0
+
+    def _row(self, alias: str, values: Sequence[Any]) -> tuple[Any, ...] | None:
+        """The one row of the aggregation, converted as Django converts it; None: no SQL to run, or no row."""
         if not self.sql:
-            return 0
+            return None
         params = self.bind(values)
         compiler = copy.copy(self.compiler)
         compiler.connection = connections[alias]
@@ -300,10 +312,35 @@ class _CountTemplate(_Template):
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None:
-            return 0
+            return None
         cols = list(compiler.query.annotation_select.values())
-        converted = next(compiler.apply_converters((row[:compiler.col_count],), compiler.get_converters(cols)))
-        return converted[0] or 0
+        return tuple(next(compiler.apply_converters((row[:compiler.col_count],), compiler.get_converters(cols))))
+
+
+class _AggregateTemplate(_CountTemplate):
+    def run(self, alias: str, values: Sequence[Any]) -> Any:
+        annotations = self.compiler.query.annotation_select
+        row = self._row(alias, values)
+        if row is None:  # nothing to ask (an empty list of ids): what Django gives for an empty set
+            row = tuple(a.empty_result_set_value for a in annotations.values())
+        return dict(zip(annotations, row, strict=True))
+
+
+def _captured(aggregate: Callable[[], Any]) -> tuple[Any, str, tuple[Any, ...]]:
+    """The compiler, SQL and parameters of the aggregation that ``aggregate()`` has Django build, not run."""
+    _capture.active, _capture.compiler = True, None
+    try:
+        aggregate()
+    finally:
+        _capture.active = False
+    compiler = _capture.compiler
+    if compiler is None:
+        raise PreparedQueryError("the aggregation ran no query")
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        sql, params = "", ()
+    return compiler, sql, params
 
 
 class PreparedCount(PreparedQuery[P, int]):
@@ -313,24 +350,40 @@ class PreparedCount(PreparedQuery[P, int]):
         return super().__call__(*args, **kwargs)  # type: ignore[return-value]
 
     def _compile(self, qs: QuerySet[Any], alias: str, built: Any = None) -> tuple[Any, str, tuple[Any, ...]]:
-        _capture.active, _capture.compiler = True, None
-        try:
-            qs.query.chain().get_count(alias)
-        finally:
-            _capture.active = False
-        compiler = _capture.compiler
-        if compiler is None:
-            raise PreparedQueryError("the count ran no query")
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            sql, params = "", ()
-        return compiler, sql, params
+        return _captured(lambda: qs.query.chain().get_count(alias))
 
     def _plain(self, *args: Any, **kwargs: Any) -> Any:
         return self.build(*args, **kwargs).count()
 
     _template_class = _CountTemplate
+
+
+class PreparedAggregate(PreparedQuery[P, dict[str, Any]]):
+    """``qs.aggregate(**aggregates)`` for a builder returning ``(qs, aggregates)``, compiled once per shape."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:  # type: ignore[override]
+        return super().__call__(*args, **kwargs)  # type: ignore[return-value]
+
+    @staticmethod
+    def _queryset(built: Any) -> QuerySet[Any]:
+        qs, _ = built
+        return qs  # type: ignore[no-any-return]
+
+    def _compile(self, qs: QuerySet[Any], alias: str, built: Any = None) -> tuple[Any, str, tuple[Any, ...]]:
+        _, aggregates = built
+        return _captured(lambda: qs.aggregate(**aggregates))
+
+    def _plain(self, *args: Any, **kwargs: Any) -> Any:
+        qs, aggregates = self.build(*args, **kwargs)
+        return qs.aggregate(**aggregates)
+
+    _template_class = _AggregateTemplate
+
+
+def aggregate(build: Callable[P, tuple[QuerySet[Any], dict[str, Any]]]) -> PreparedAggregate[P]:
+    """Decorate a builder of ``(queryset, {name: aggregate})``: calls give ``queryset.aggregate(...)``'s dict,
+    compiled once per shape (module docstring)."""
+    return PreparedAggregate(build)  # type: ignore[arg-type]
 
 
 def count(build: Callable[P, QuerySet[Any]]) -> PreparedCount[P]:

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import reverse
-
+from . import reversing
 from .access import has_capability
 
 SECTIONS = ("resident_home", "committee_home", "manage", "observer_home", "observe", "data", "me", "admin")
@@ -65,7 +64,7 @@ def tiles_for(section: str, user: Any, *, community_kind: str | None = None) -> 
             continue
         out.append({
             "label": tile.label,
-            "url": reverse(tile.url_name, kwargs=tile.url_kwargs or None) + (f"?{tile.query}" if tile.query else ""),
+            "url": reversing.reverse(tile.url_name, kwargs=tile.url_kwargs or None) + (f"?{tile.query}" if tile.query else ""),
             "icon": tile.icon,
             "count": tile.count(user) if tile.count else None,
         })

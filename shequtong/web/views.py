@@ -44,6 +44,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             "tiles": registry.tiles_for("resident_home", user, community_kind=community.kind if community else None),
             "banners": campaign_selectors.home_banners(user),  # 首页宣传 of running 抽奖/有奖答题 (LQ-1 ⑦)
             "offer_elder_mode": account_services.offers_elder_mode(user),
+            "greeting_name": account_selectors.own_real_name(user) or user.display_name,
             **selectors.resident_digest(user, community),
         })
     if version == Version.COMMITTEE:

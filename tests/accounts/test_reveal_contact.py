@@ -103,3 +103,16 @@ def test_the_resident_sees_their_own_name_in_full_in_the_greeting(client, tree, 
     client.force_login(people.resident)
     page = client.get(reverse("web:home")).content.decode()
     assert f"{people.resident.real_name}，您好" in page
+
+
+def test_the_greeting_reads_the_real_name_the_cached_identity_leaves_deferred(tree, people, django_assert_num_queries):
+    """With the identity cache (accounts/identity.py) the real name is not in the user object: one prepared read."""
+    from shequtong.accounts import identity, selectors
+    from shequtong.accounts.models import User
+
+    cached = User.objects.defer(*identity.DEFERRED_FIELDS).get(pk=people.resident.pk)
+    with django_assert_num_queries(1):
+        assert selectors.own_real_name(cached) == people.resident.real_name
+    loaded = User.objects.get(pk=people.resident.pk)
+    with django_assert_num_queries(0):  # loaded already: nothing to ask
+        assert selectors.own_real_name(loaded) == people.resident.real_name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -354,6 +356,10 @@ def test_reply_pager_counts_from_the_replies_alone(client, tree, people):
         assert f"回复（{total}）" in html
         counts = _counts_of(ctx.captured_queries, "boards_reply")
         assert len(counts) == 1 and "JOIN" not in counts[0], counts
+        # A page past the end is the last page, as Django's get_page gives it (here from the prepared rows).
+        shown = [re.findall(r">\+(\d+)<", client.get(post.get_absolute_url() + f"?page={n}").content.decode())
+                 for n in (2, 9)]
+        assert shown[0] == shown[1] and "52" in shown[1] and "3" not in shown[1]
 
 
 def test_my_posts_pager_counts_from_the_posts_alone(client, tree, people):

@@ -106,6 +106,31 @@ def test_list_filter_by_each_bucket(tree, staff):
         assert selectors.overdue_count(staff) == 4
 
 
+def test_the_lists_bucket_counts_are_its_filters_counts_for_every_hat(tree, staff):
+    """The chips' counts (one prepared aggregate) give what each bucket's filter lists, per scope."""
+    other = make_with_role(Role.COMMITTEE_STAFF, tree.comm_b1)
+    patrol_a = make_with_role(Role.SUBDISTRICT_OBSERVER, tree.sub_a)
+    district = make_with_role(Role.DISTRICT_OBSERVER)
+    with time_machine.travel(T0, tick=False) as clock:
+        for days in (0, 2, 40, 40, 100, 200):
+            clock.move_to(T0 - days * DAY)
+            helpers.case(staff, tree.comm_a1)
+            helpers.case(other, tree.comm_b1)
+        helpers.handle(other, helpers.case(other, tree.comm_b1), "accept")  # answered: not 24 hours unanswered
+        clock.move_to(T0)
+        seen = {}
+        for user, hat in ((staff, "committee"), (other, "committee"), (patrol_a, "patrol"), (district, "patrol")):
+            base = selectors.cases_for(user, hat)
+            expected = {b: selectors.filter_cases(base, selectors.CaseFilter(status=b), T0).count()
+                        for b in overdue.Overdue.values}
+            assert selectors.bucket_counts(user, hat, T0) == expected
+            seen[(user.pk, hat)] = expected
+        assert seen[(staff.pk, "committee")] == {"no_response_24h": 5, "unresolved_1_3m": 2, "unresolved_3_6m": 1,
+                                                 "unresolved_6m": 1}
+        assert seen[(district.pk, "patrol")]["unresolved_1_3m"] == 4
+        assert selectors.bucket_counts(patrol_a, "committee", T0) == dict.fromkeys(overdue.Overdue.values, 0)
+
+
 # --- Reminders ---------------------------------------------------------------------------------
 
 @pytest.fixture

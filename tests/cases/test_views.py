@@ -69,6 +69,35 @@ def test_list_filters_by_status_source_category_keyword_and_time(client, tree, s
     assert 'data-testid="overdue-marker">1-3个月未解决<' in html
 
 
+@pytest.mark.parametrize("data", [
+    None,  # the list as it opens: drawn once per process
+    {"status": "overdue", "source": "letter", "category": "none", "q": "漏水", "date_from": "2026-01-01"},
+    {"status": "bogus", "category": "<b>", "q": "长" * 60, "date_from": "xx", "date_to": "2026-02-30"},  # invalid
+])
+def test_the_filter_form_draws_its_widgets_as_django_draws_them(data):
+    """The Jinja2 widget renderer (common/jinja.py) and the kept empty form give Django's own markup:
+    the same names, ids, selected options, values and aria-invalid on a bad value."""
+    from django.forms.renderers import DjangoTemplates
+
+    from shequtong.cases.forms import CaseFilterForm
+
+    ours, django = CaseFilterForm(data), CaseFilterForm(data, renderer=DjangoTemplates())
+    if data:  # as the view does: a bound form is validated before it is drawn
+        ours.to_filter()
+        django.to_filter()
+    expected = {name: str(django[name]) for name in CaseFilterForm.SHOWN}
+    assert ours.widgets() == expected
+    if not data:
+        assert CaseFilterForm(data).widgets() == expected  # the kept drawing
+        assert '<option value="" selected>全部状态</option>' in expected["status"]
+    elif data["status"] == "bogus":
+        assert 'aria-invalid="true"' in expected["status"] and 'aria-invalid="true"' in expected["date_from"]
+        assert "<option value=\"\" selected>" not in expected["status"]
+    else:
+        assert '<option value="overdue" selected>全部逾期</option>' in expected["status"]
+        assert 'value="漏水"' in expected["q"]
+
+
 def test_detail_requires_a_category_for_a_mention_then_offers_actions(client, tree, secretary):
     case = helpers.mention(actor=resident_of(tree.comm_a1), community=tree.comm_a1)
     client.force_login(secretary)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, signals
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, signals
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -69,6 +70,14 @@ def test_the_sql_is_compiled_once_per_shape_and_then_only_its_values_change() ->
     assert len(ctx.captured_queries) == 2
     shapes = [k for k in _posts._templates if k[2] == (("start", 0), ("stop", 2))]
     assert len(shapes) == 1
+
+
+def test_the_first_call_of_a_shape_runs_its_one_query_and_no_other() -> None:
+    tree, _, _ = _world()
+    with CaptureQueriesContext(connection) as ctx:
+        rows = _posts(tree.comm_a1.pk, "neighbours", start=1, stop=3)
+    assert len(rows) == 2
+    assert len(ctx.captured_queries) == 1  # not one more with the stand-in values while preparing
 
 
 def test_datetimes_lists_values_lists_and_subqueries() -> None:
@@ -173,6 +182,55 @@ def test_a_count_of_nothing_is_zero_without_a_query() -> None:
         assert of([]) == 0
     assert ctx.captured_queries == []
     assert of([Post.objects.first().pk]) == 1  # type: ignore[union-attr]
+
+
+@prepared.aggregate
+def _tallies(community_id: int, since: dt.datetime) -> tuple[QuerySet[Post], dict[str, Any]]:
+    # Conditional counts and a sum over one community's posts, as a list's chips count them.
+    return Post.objects.filter(community_id=community_id), {
+        "recent": Count("id", filter=Q(created_at__gte=since)),
+        "neighbours": Count("id", filter=Q(board="neighbours")),
+        "ids": Sum("id"),
+    }
+
+
+def test_aggregates_equal_the_plain_aggregate_and_compile_once() -> None:
+    tree, _, posts = _world()
+    cut = timezone.now() - dt.timedelta(minutes=1)
+    Post.objects.filter(pk__in=[posts[0].pk, posts[1].pk]).update(created_at=cut - dt.timedelta(days=2))
+    for community in (tree.comm_a1, tree.comm_b1, tree.comm_a2):
+        qs, aggregates = _tallies.build(community.pk, cut)
+        assert _tallies(community.pk, cut) == qs.aggregate(**aggregates)
+    assert _tallies(tree.comm_a1.pk, cut) == {"recent": 4, "neighbours": 5, "ids": sum(p.pk for p in posts[:5]) + posts[6].pk}
+    assert _tallies(tree.comm_a2.pk, cut) == {"recent": 0, "neighbours": 0, "ids": None}  # no rows: Django's values
+    with CaptureQueriesContext(connection) as ctx:
+        assert _tallies(tree.comm_b1.pk, cut - dt.timedelta(days=3))["recent"] == 1
+    assert len(ctx.captured_queries) == 1
+    assert len(_tallies._templates) == 1
+    assert Post.objects.aggregate(n=Count("id"))["n"] == 7  # the ORM's own aggregates run as ever after a preparation
+
+
+def test_an_aggregate_of_nothing_gives_the_empty_values_without_a_query() -> None:
+    @prepared.aggregate
+    def of(ids: list[int]) -> tuple[QuerySet[Post], dict[str, Any]]:
+        return Post.objects.filter(pk__in=ids), {"n": Count("id"), "top": Max("id")}
+
+    _, _, posts = _world()
+    with CaptureQueriesContext(connection) as ctx:
+        assert of([]) == {"n": 0, "top": None}
+    assert ctx.captured_queries == []
+    assert of([posts[0].pk, posts[2].pk]) == {"n": 2, "top": posts[2].pk}
+
+
+def test_an_aggregate_reading_the_clock_inside_is_refused() -> None:
+    @prepared.aggregate
+    def recent(community_id: int) -> tuple[QuerySet[Post], dict[str, Any]]:
+        return Post.objects.filter(community_id=community_id), {
+            "n": Count("id", filter=Q(created_at__gte=timezone.now() - dt.timedelta(days=1)))}
+
+    tree, _, _ = _world()
+    with pytest.raises(prepared.PreparedQueryError, match="clock"):
+        recent(tree.comm_a1.pk)
 
 
 def test_a_big_integer_column_the_backend_wraps_its_values_for() -> None:

@@ -21,18 +21,20 @@ register = template.Library()
 _FOLLOW_AS = {"case": "case", "letter": "letter"}
 
 
-@register.simple_tag(takes_context=True)
-def follow_buttons(context: template.Context, target_type: str, target_id: int, board: str = "") -> SafeString:
+# An inclusion tag: drawn in the page's own context (its csrf_token), not through render_to_string with
+# the request, which ran every context processor (the shell's versions, tabs and counts) once more.
+@register.inclusion_tag("follows/_buttons.html", takes_context=True)
+def follow_buttons(context: template.Context, target_type: str, target_id: int, board: str = "") -> dict[str, Any]:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
-        return mark_safe("")  # noqa: S308 - empty
+        return {"buttons": []}
     follow_as = "topic" if target_type == "post" and board == "council" else _FOLLOW_AS.get(target_type)
     buttons = []
     if follow_as in kinds.FOLLOWABLE:
         buttons.append(button(request, "follow", follow_as, target_id))
     if target_type in kinds.FAVOURITABLE:
         buttons.append(button(request, "favourite", target_type, target_id))
-    return mark_safe(render_to_string("follows/_buttons.html", {"buttons": buttons}, request=request))  # noqa: S308
+    return {"buttons": buttons}
 
 
 @register.simple_tag(takes_context=True)
