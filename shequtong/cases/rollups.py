@@ -49,7 +49,7 @@ def is_move(status_from: str, status_to: str) -> bool:
 
 
 @prepared.query
-def _last_step_at(case_id: int) -> QuerySet[CaseStep]:
+def _last_step_at(case_id: int) -> QuerySet[CaseStep, dt.datetime]:
     return CaseStep.objects.filter(case_id=case_id).order_by("-at", "-event_id").values_list("at", flat=True)[:1]
 
 

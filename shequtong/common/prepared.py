@@ -433,7 +433,7 @@ class PreparedUpdate(PreparedQuery[P, int]):
         return built[0]  # type: ignore[no-any-return]
 
     def _compile(self, qs: QuerySet[Any], alias: str, built: Any = None) -> tuple[Any, str, tuple[Any, ...]]:
-        query = qs.query.chain(sql.UpdateQuery)
+        query: Any = qs.query.chain(sql.UpdateQuery)
         query.add_update_values(built[1])
         query.annotations = {}
         query.get_initial_alias()
@@ -534,17 +534,19 @@ def insert(obj: Model) -> None:
         obj.save(force_insert=True)
         return
     alias = router.db_for_write(cls, instance=obj)
-    obj._prepare_related_fields_for_save(operation_name="save")
+    instance: Any = obj  # Model.save's own steps, which django-stubs does not declare
+    instance._prepare_related_fields_for_save(operation_name="save")
     if not meta.auto_created:
         signals.pre_save.send(sender=cls, instance=obj, raw=False, using=alias, update_fields=None)
-    if not obj._is_pk_set(meta):
-        setattr(obj, meta.pk.attname, meta.pk.get_pk_value_on_save(obj))
-    pk_set = obj._is_pk_set(meta)
+    pk: Any = meta.pk
+    if not instance._is_pk_set(meta):
+        setattr(obj, pk.attname, pk.get_pk_value_on_save(obj))
+    pk_set = bool(instance._is_pk_set(meta))
     key = (cls, alias, pk_set)
-    kept = _inserts.get(key, False)
-    if kept is False:
+    if key not in _inserts:
         with _inserts_lock:
-            kept = _inserts[key] = _compile_insert(obj, alias, pk_set)
+            _inserts[key] = _compile_insert(obj, alias, pk_set)
+    kept = _inserts[key]
     values = None
     if kept is not None:
         compiler = copy.copy(kept.compiler)
@@ -554,12 +556,13 @@ def insert(obj: Model) -> None:
     with transaction.mark_for_rollback_on_error(alias):
         if kept is None or values is None or any(hasattr(v, "as_sql") for v in values):
             # A database default or an expression among the values: other SQL, Django's as usual.
-            rows = cls._base_manager.using(alias)._insert(
+            manager: Any = cls._base_manager.using(alias)
+            rows = manager._insert(
                 [obj], fields=[f for f in meta.local_concrete_fields if not f.generated
                                and (pk_set or f is not meta.auto_field)], returning_fields=returning, using=alias)
         else:
-            params = (*values, *kept.returning_params)
-            compiler.as_sql = lambda: [(kept.statement, params)]
+            statement, params = kept.statement, (*values, *kept.returning_params)
+            compiler.as_sql = lambda: [(statement, params)]
             rows = compiler.execute_sql(returning)
     if rows:
         for value, field in zip(rows[0], returning, strict=False):

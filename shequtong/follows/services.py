@@ -99,7 +99,7 @@ def _targets(types: list[str], ids: list[int]) -> Q:
 
 
 @prepared.query
-def _follows_of(types: list[str], ids: list[int]) -> QuerySet[Follow]:
+def _follows_of(types: list[str], ids: list[int]) -> QuerySet[Follow, tuple[int, str, int]]:
     return Follow.objects.filter(_targets(types, ids)).values_list("user_id", "target_type", "target_id")
 
 

@@ -119,13 +119,13 @@ def writer_estate_id(user: User, community: Community) -> int | None:
 
 
 @prepared.query
-def _granted_estate(user_id: int, community_id: int, roles: list[str]) -> QuerySet[RoleGrant]:
+def _granted_estate(user_id: int, community_id: int, roles: list[str]) -> QuerySet[RoleGrant, int]:
     return (RoleGrant.objects.filter(user_id=user_id, community_id=community_id, role__in=roles)
             .exclude(estate=None).order_by("-id").values_list("estate_id", flat=True)[:1])
 
 
 @prepared.query
-def _member_estate(user_id: int, community_id: int, status: str) -> QuerySet[Membership]:
+def _member_estate(user_id: int, community_id: int, status: str) -> QuerySet[Membership, int]:
     return (Membership.objects.filter(user_id=user_id, community_id=community_id, status=status)
             .exclude(estate=None).order_by("-id").values_list("estate_id", flat=True)[:1])
 

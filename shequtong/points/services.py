@@ -145,7 +145,7 @@ def _locked_account(user_id: int) -> QuerySet[PointsAccount]:
 
 @prepared.query
 def _today_and_source(user_id: int, action: str, today: dt.date, ref_type: str,
-                      ref_id: int) -> QuerySet[PointsEntry]:
+                      ref_id: int) -> QuerySet[PointsEntry, tuple[int, int]]:
     """(rewards of ``action`` today, rewards for this source) of one person: earn's one look."""
     today_q, source_q = Q(day=today), Q(ref_type=ref_type, ref_id=ref_id)
     return (PointsEntry.objects.filter(today_q | source_q, user_id=user_id, action=action)
