@@ -204,7 +204,7 @@ def main() -> int:  # noqa: C901 - one linear script
                         help="nginx's cap of requests in flight to the app (default workers x threads x 2)")
     parser.add_argument("--redis-port", type=int, default=6399)
     parser.add_argument("--db", default="shequtong_bench")
-    parser.add_argument("--reuse-db", action="store_true", help="keep an existing benchmark database (no reseed)")
+    parser.add_argument("--reuse-db", action="store_true", help="measure an existing benchmark database (no reseed; seeded if missing) and keep it")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--seed-only", action="store_true",
                         help="create and seed the database, record the seed time, keep it, and stop "
@@ -240,7 +240,7 @@ def main() -> int:  # noqa: C901 - one linear script
         return measure(args, preset, res, env, base, out, redis)
     finally:
         server.stop(redis)
-        if not args.keep_db:
+        if not (args.keep_db or args.reuse_db):  # a database named for reuse is kept for the next run
             drop_database(args.db)
 
 
