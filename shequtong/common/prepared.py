@@ -237,11 +237,7 @@ class PreparedQuery(Generic[P, T]):
 
     def _compile(self, qs: QuerySet[Any], alias: str, built: Any = None) -> tuple[Any, str, tuple[Any, ...]]:
         compiler = qs.query.get_compiler(using=alias)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:  # e.g. an empty list of ids: Django asks nothing and finds nothing
-            sql, params = "", ()
-        return compiler, sql, params
+        return _sql_of(compiler)
 
     def _plain(self, *args: Any, **kwargs: Any) -> Any:
         return list(self.build(*args, **kwargs))
@@ -258,6 +254,15 @@ class PreparedQuery(Generic[P, T]):
                         return _Slot(i, _wrapped(adapt, type(a)))
                     return _Slot(i, adapt)
         return None
+
+
+def _sql_of(compiler: Any) -> tuple[Any, str, tuple[Any, ...]]:
+    """The compiler with its SQL and parameters; none for a query Django knows finds nothing (an empty id list)."""
+    try:
+        statement, params = compiler.as_sql()
+    except EmptyResultSet:
+        statement, params = "", ()
+    return compiler, statement, tuple(params)
 
 
 def _wrapped(adapt: Callable[[Any], Any], wrap: type) -> Callable[[Any], Any]:
@@ -336,11 +341,7 @@ def _captured(aggregate: Callable[[], Any]) -> tuple[Any, str, tuple[Any, ...]]:
     compiler = _capture.compiler
     if compiler is None:
         raise PreparedQueryError("the aggregation ran no query")
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
-        sql, params = "", ()
-    return compiler, sql, params
+    return _sql_of(compiler)
 
 
 class PreparedCount(PreparedQuery[P, int]):
@@ -440,11 +441,7 @@ class PreparedUpdate(PreparedQuery[P, int]):
         if query.related_updates or query.count_active_tables() != 1:
             raise PreparedQueryError(f"{self.model}: a prepared update must filter its own table only")
         compiler = query.get_compiler(using=alias)
-        try:
-            statement, params = compiler.as_sql()
-        except EmptyResultSet:
-            statement, params = "", ()
-        return compiler, statement, params
+        return _sql_of(compiler)
 
     def _plain(self, *args: Any, **kwargs: Any) -> Any:
         qs, changes = self.build(*args, **kwargs)  # type: ignore[misc]
@@ -478,11 +475,7 @@ class PreparedDelete(PreparedQuery[P, int]):
         query.select_related = False
         query.clear_ordering(force=True)
         compiler = query.get_compiler(using=alias)
-        try:
-            statement, params = compiler.as_sql()
-        except EmptyResultSet:
-            statement, params = "", ()
-        return compiler, statement, params
+        return _sql_of(compiler)
 
     def _plain(self, *args: Any, **kwargs: Any) -> Any:
         return self.build(*args, **kwargs).delete()[0]
