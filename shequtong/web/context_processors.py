@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from shequtong.accounts import scope
 from shequtong.accounts.roles import Version
+from shequtong.common import reversing
 
 TABS: dict[str, list[tuple[str, str, str]]] = {
     # version: [(label, url name, icon)]
@@ -27,12 +26,6 @@ TABS: dict[str, list[tuple[str, str, str]]] = {
 TAB_CAPABILITY = {"web:observe": "observe", "web:data": "observe"}
 
 
-@functools.lru_cache(maxsize=64)
-def _tab_url(prefix: str, url_name: str) -> str:
-    """A tab's address: no arguments, so one ``reverse`` per process and script prefix."""
-    return reverse(url_name)
-
-
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -46,7 +39,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             continue  # 社会组织服务中心 and 农委 work in the observer version without 观察/数据 (issue 12 item 15)
         if url_name == "observe:me" and not scope.has_capability(user, "observe"):
             url_name = "accounts:me"  # ... and their 我的 is the common one
-        url = _tab_url(get_script_prefix(), url_name)
+        url = reversing.reverse(url_name)  # kept per process
         active = path == url if url == "/" else path.startswith(url)
         tabs.append({"label": _(label), "url": url, "icon": icon, "active": active})
     # One tab is current: the one whose address matches the most (/observe/me/ is 我的, not 观察).
