@@ -460,8 +460,10 @@ class PreparedDelete(PreparedQuery[P, int]):
     _template_class = _WriteTemplate
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> int:  # type: ignore[override]
+        if self.model is None:
+            self.model = self.build(*args, **kwargs).model
         model = self.model
-        if model is not None and (signals.pre_delete.has_listeners(model) or signals.post_delete.has_listeners(model)):
+        if signals.pre_delete.has_listeners(model) or signals.post_delete.has_listeners(model):
             return self._plain(*args, **kwargs)  # type: ignore[no-any-return]
         return super().__call__(*args, **kwargs)  # type: ignore[return-value]
 
