@@ -126,18 +126,20 @@ ROOT_URLCONF = "shequtong.urls"
 WSGI_APPLICATION = "shequtong.wsgi.application"
 ASGI_APPLICATION = "shequtong.asgi.application"
 
+# What every page's template sees (Django and Jinja2 pages alike; not the Jinja2 list fragments).
+CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "shequtong.web.context_processors.shell",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "shequtong" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "shequtong.web.context_processors.shell",
-            ],
+            "context_processors": CONTEXT_PROCESSORS,
             # {% url %} with its URLs kept per process (common/reversing.py), in every template.
             "builtins": ["shequtong.common.templatetags.reversing"],
         },
@@ -147,9 +149,20 @@ TEMPLATES = [
     # processors: a fragment gets exactly what its caller passes.
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "shequtong" / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {"environment": "shequtong.common.jinja.environment", "autoescape": True},
+    },
+    # Whole pages in Jinja2 (docs/architecture.md "Rendering a page"): a page extends
+    # shell/page.jinja and is rendered by common.pages.render, with the context processors'
+    # values as a Django template gets them.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "pages",
+        "DIRS": [BASE_DIR / "shequtong" / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "shequtong.common.jinja.environment", "autoescape": True,
+                    "context_processors": CONTEXT_PROCESSORS},
     },
 ]
 

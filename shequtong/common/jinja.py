@@ -9,6 +9,7 @@ What a fragment may use, beyond Jinja2's own:
 - ``_("…")`` / ``gettext`` / ``ngettext``: Django's translations (i18n extension), ``gettext``
   remembered per language and message;
 - ``icon("home")``: the shell's inline SVG icon (common/icons.py);
+- ``static("css/app.css")``: a static file's URL (kept per name, common/staticfiles.py);
 - ``url("app:name", pk)``: ``reverse()`` once per URL name and argument count, then
   string formatting for every row (integer arguments; string ones are kept per value,
   anything else falls back to ``reverse()``: common/reversing.py);
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.forms import renderers
+from django.templatetags.static import static
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -88,6 +90,6 @@ def environment(**options: Any) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     env = Environment(**options)  # noqa: S701 - autoescape is set in settings.TEMPLATES
     env.install_gettext_callables(gettext, translation.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(url=url, gettext=gettext, icon=svg)
+    env.globals.update(url=url, icon=svg, static=static)  # gettext: the newstyle one installed above
     env.filters.update(truncatechars=truncatechars, localtime=localtime, urlencode=urlencode)
     return env

@@ -12,7 +12,7 @@ from shequtong.accounts.roles import Version
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.campaigns import selectors as campaign_selectors
 from shequtong.charity import home as charity_home
-from shequtong.common import access, registry
+from shequtong.common import access, pages, registry
 from shequtong.rural import selectors as rural_selectors
 
 from . import selectors
@@ -39,7 +39,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         return own
     if version == Version.RESIDENT:
         community = scope.home_community(user)
-        return render(request, "web/home_resident.html", {
+        return pages.render(request, "web/home_resident.jinja", {
             "community": community, "rural_items": _rural_board(community),
             "tiles": registry.tiles_for("resident_home", user, community_kind=community.kind if community else None),
             "banners": campaign_selectors.home_banners(user),  # 首页宣传 of running 抽奖/有奖答题 (LQ-1 ⑦)
