@@ -29,6 +29,30 @@ def _clear_cache() -> None:
     forget_subdistrict()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _jinja_pages_recorded():  # type: ignore[no-untyped-def]
+    """response.context for Jinja2 pages too (common/pages.py).
+
+    Django's test set-up records the Django templates a response rendered; this records the
+    Jinja2 ones the same way (the template_rendered signal), so a test reads a page's context
+    whichever engine drew it.
+    """
+    from django.template.backends import jinja2
+    from django.test.signals import template_rendered
+
+    render = jinja2.Template.render
+
+    def recorded(self, context=None, request=None):  # type: ignore[no-untyped-def]
+        context = {} if context is None else context
+        html = render(self, context, request)
+        template_rendered.send(sender=self, template=self, context=context)
+        return html
+
+    jinja2.Template.render = recorded  # type: ignore[method-assign]
+    yield
+    jinja2.Template.render = render  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def _clear_sms_outbox():  # type: ignore[no-untyped-def]
     ConsoleSmsGateway.sent.clear()

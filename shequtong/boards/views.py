@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
-from shequtong.common import access
+from shequtong.common import access, pages
 from shequtong.common.categories import Category
 from shequtong.common.pagination import paginate, query_without_page
 from shequtong.common.perform import perform
@@ -106,7 +106,7 @@ def board(request: AuthedRequest, board: str, community_id: int | None = None) -
             window=lambda start, stop: selectors.post_rows(acc, board, start, stop, mutual_aid=mutual_aid, stage=stage,
                                                            giveaway=giveaway),
             count_from=lambda: selectors.post_total(acc, board, mutual_aid=mutual_aid, stage=stage, giveaway=giveaway))
-    return render(request, "boards/board.html", {
+    return pages.render(request, "boards/board.jinja", {
         "acc": acc, "community": acc.community, "board": board, "spec": spec, "label": spec.label_for(kind),
         "page_obj": page_obj,
         "keep_query": query_without_page(request), "q": q,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
-from shequtong.common import access, clock
+from shequtong.common import access, clock, pages
 from shequtong.common.categories import Category
 from shequtong.common.errors import PermissionRefused
 from shequtong.common.pagination import paginate, query_without_page
@@ -50,7 +50,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         qs = selectors.filter_cases(selectors.cases_for(request.user, cap), f, now)
         page_obj = paginate(request, qs.only(*selectors.LIST_FIELDS))  # the columns a row shows
     counts = selectors.bucket_counts(request.user, cap, now)
-    return render(request, "cases/list.html", {
+    return pages.render(request, "cases/list.jinja", {
         "cap": cap, "widgets": form.widgets(), "filter": f, "keep_query": query_without_page(request),
         "page_obj": page_obj,
         "overdue_counts": [(b.value, b.label, counts[b.value]) for b in overdue.Overdue],

@@ -14,7 +14,7 @@ from shequtong.accounts import scope
 from shequtong.accounts.typing import AuthedRequest
 from shequtong.cases import selectors as case_selectors
 from shequtong.cases.forms import RatingForm
-from shequtong.common import access
+from shequtong.common import access, pages
 from shequtong.common.categories import Category
 from shequtong.common.errors import NotFound, PermissionRefused
 from shequtong.common.pagination import paginate, query_without_page
@@ -66,7 +66,7 @@ def new(request: AuthedRequest) -> HttpResponse:
 def mine(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     community, _ = selectors.writer_for(request.user)
-    return render(request, "letters/mine.html", {
+    return pages.render(request, "letters/mine.jinja", {
         "page_obj": paginate(request, selectors.my_letters(request.user, q), window=None if q else (
             lambda start, stop: selectors.my_letter_rows(request.user, start, stop))), "q": q,
         "keep_query": query_without_page(request), "can_write": community is not None,
