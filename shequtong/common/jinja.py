@@ -27,8 +27,8 @@ from typing import Any
 from urllib.parse import quote
 
 from django.forms import renderers
-from django.templatetags.static import static
 from django.template.defaultfilters import truncatechars
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from jinja2 import Environment

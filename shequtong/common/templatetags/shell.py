@@ -24,7 +24,7 @@ SHELL_VALUES = ("elder_mode", "messages", "shell_tabs", "shell_unread", "shell_v
 class ShellNode(template.Node):
     def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist  # walked by {% extends %} for the blocks a page overrides
-        self.blocks = nodelist.get_nodes_by_type(BlockNode)
+        self.blocks: list[BlockNode] = nodelist.get_nodes_by_type(BlockNode)  # type: ignore[assignment]
 
     def render(self, context: template.Context) -> SafeString:
         values: dict[str, Any] = {name: context.get(name) for name in SHELL_VALUES}
