@@ -1,13 +1,13 @@
-"""The Jinja2 environment of hot list fragments (docs/architecture.md "Rendering a list").
+"""The Jinja2 environment of hot pages and list fragments (docs/architecture.md "Rendering a list").
 
-A list page stays a Django template; the loop over its rows is one compiled
-Jinja2 template, rendered through ``{% fragment %}`` (common/templatetags/fragments.py).
+A hot page is a Jinja2 page (common/pages.py); on a Django page, the loop over a list's rows is
+one compiled Jinja2 template rendered through ``{% fragment %}`` (common/templatetags/fragments.py).
 A row then costs a few attribute reads and string joins instead of an include
 with its own context stack, ~20 variable resolutions and a ``reverse()``.
 
-What a fragment may use, beyond Jinja2's own:
-- ``_("…")`` / ``gettext`` / ``ngettext``: Django's translations (i18n extension), ``gettext``
-  remembered per language and message;
+What a template may use, beyond Jinja2's own:
+- ``_("…")`` / ``gettext`` / ``ngettext``: Django's translations, remembered per language and
+  message, variables as keywords (``translate``);
 - ``icon("home")``: the shell's inline SVG icon (common/icons.py);
 - ``static("css/app.css")``: a static file's URL (kept per name, common/staticfiles.py);
 - ``url("app:name", pk)``: ``reverse()`` once per URL name and argument count, then
@@ -32,6 +32,7 @@ from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from jinja2 import Environment
+from markupsafe import Markup
 
 from . import reversing
 from .icons import svg
@@ -55,6 +56,21 @@ def gettext(message: str) -> str:
     if text is None:
         text = table[message] = translation.gettext(message)
     return text
+
+
+def translate(message: str, **variables: Any) -> Markup:
+    """``_("…")`` in a template: ``gettext``, safe as markup (translations are ours), and with keyword
+    variables formatted in escaped (``_("%(name)s，您好", name=n)``, the msgid of Django's
+    ``blocktranslate``). Unlike Jinja2's own newstyle gettext, a message without variables is not
+    %-formatted: it costs a dictionary look-up, as most calls (a row's labels) are of that kind."""
+    text = Markup(gettext(message))
+    return text % variables if variables else text
+
+
+def ntranslate(singular: str, plural: str, number: int, **variables: Any) -> Markup:
+    """``ngettext(singular, plural, n, n=n)`` in a template, as ``translate``."""
+    variables.setdefault("num", number)
+    return Markup(translation.ngettext(singular, plural, number)) % variables
 
 
 def localtime(value: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
@@ -89,7 +105,8 @@ class WidgetRenderer(renderers.Jinja2):
 def environment(**options: Any) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     env = Environment(**options)  # noqa: S701 - autoescape is set in settings.TEMPLATES
-    env.install_gettext_callables(gettext, translation.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(url=url, icon=svg, static=static)  # gettext: the newstyle one installed above
+    # The i18n extension's calls with our functions: _() straight to translate (no alias per call).
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.update(_=translate, gettext=translate, ngettext=ntranslate, url=url, icon=svg, static=static)
     env.filters.update(truncatechars=truncatechars, localtime=localtime, urlencode=urlencode)
     return env

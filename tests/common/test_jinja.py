@@ -54,3 +54,11 @@ def test_remembered_gettext_follows_the_active_language():
         assert gettext("首页") == translation.gettext("首页")
     with translation.override("zh-hans"):
         assert gettext("首页") == translation.gettext("首页")
+
+
+@pytest.mark.django_db
+def test_translate_formats_escaped_keywords_and_leaves_a_plain_message_alone():
+    tpl = engines["jinja2"].from_string(
+        "{{ _('%(name)s，您好！欢迎来到社区通。', name=n) }}|{{ _('完成率 100%') }}|"
+        "{{ ngettext('共 %(n)s 个问题', '共 %(n)s 个问题', 3, n=3) }}")
+    assert tpl.render({"n": "<b>李</b>"}) == "&lt;b&gt;李&lt;/b&gt;，您好！欢迎来到社区通。|完成率 100%|共 3 个问题"
