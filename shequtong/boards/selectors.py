@@ -58,10 +58,17 @@ def _filters(access: BoardAccess, board: str, mutual_aid: bool, stage: str, give
             "giveaway": giveaway and board == Board.NEIGHBOURS, "stage": stage if board == Board.COUNCIL else ""}
 
 
+# The columns a board's row shows (boards/_post_item.jinja): a row is read and built from these only.
+ROW_FIELDS = (
+    "community", "board", "title", "body", "visibility", "is_mutual_aid", "is_giveaway", "stage", "category",
+    "created_at", "read_count", "reply_count", "like_count", "author", "author__masked_name", "author__username",
+)
+
+
 def _board_qs(community_id: int, board: str, *, visible_only: bool, mutual_aid: bool, giveaway: bool,
               stage: str) -> QuerySet[Post]:
     return post_list(_board_filter(community_id, board, visible_only=visible_only, mutual_aid=mutual_aid,
-                                   giveaway=giveaway, stage=stage))
+                                   giveaway=giveaway, stage=stage)).only(*ROW_FIELDS)
 
 
 def _board_filter(community_id: int, board: str, *, visible_only: bool, mutual_aid: bool, giveaway: bool,
