@@ -62,3 +62,16 @@ def test_translate_formats_escaped_keywords_and_leaves_a_plain_message_alone():
         "{{ _('%(name)s，您好！欢迎来到社区通。', name=n) }}|{{ _('完成率 100%') }}|"
         "{{ ngettext('共 %(n)s 个问题', '共 %(n)s 个问题', 3, n=3) }}")
     assert tpl.render({"n": "<b>李</b>"}) == "&lt;b&gt;李&lt;/b&gt;，您好！欢迎来到社区通。|完成率 100%|共 3 个问题"
+
+
+@pytest.mark.parametrize("text", [
+    "", "短", "三号楼二单元的楼道灯坏了好几天了", "楼道灯" * 30, "a" * 59, "a" * 60, "a" * 61, "x" * 200,
+    "e\u0301" * 40, "cafe\u0301 " * 20, "<b>加粗</b>" * 10, 12345678901234567890,
+])
+@pytest.mark.parametrize("length", [0, 1, 2, 5, 60, "60", "x"])
+def test_truncatechars_gives_what_djangos_filter_gives(text, length):
+    from django.template.defaultfilters import truncatechars as djangos
+
+    from shequtong.common.jinja import truncatechars
+
+    assert truncatechars(text, length) == djangos(text, length)
