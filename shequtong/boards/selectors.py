@@ -144,9 +144,14 @@ def _replies_qs(post_id: int, *, visible_only: bool) -> QuerySet[Reply]:
     return qs.order_by("created_at", "id")
 
 
+# What a reply on the post page shows of its author: the name (User.display_name), not the whole row.
+REPLY_AUTHOR_FIELDS = ("author__masked_name", "author__username")
+
+
 @prepared.query
 def _reply_rows(post_id: int, *, start: int, stop: int, visible_only: bool) -> QuerySet[Reply]:
-    return _replies_qs(post_id, visible_only=visible_only)[start:stop]
+    fields = [f.name for f in Reply._meta.concrete_fields]
+    return _replies_qs(post_id, visible_only=visible_only).only(*fields, *REPLY_AUTHOR_FIELDS)[start:stop]
 
 
 def replies(post: Post, access: PostAccess) -> QuerySet[Reply]:
