@@ -172,7 +172,7 @@ def post_detail(request: AuthedRequest, post_id: int) -> HttpResponse:
                             window=lambda start, stop: selectors.reply_rows(post, pa, start, stop),
                             count_from=lambda: selectors.reply_total(post, pa))
     has_read, liked = selectors.reader_state(user, post)
-    return render(request, "boards/post.html", {
+    return pages.render(request, "boards/post.jinja", {
         "post": post, "pa": pa, "label": catalogue.spec(post.board).label_for(kind),
         "author_level": selectors.author_level(post),
         # The read receipt (and its 积分) is a POST the page sends once shown: nothing is written on GET.

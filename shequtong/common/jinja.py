@@ -13,8 +13,12 @@ What a template may use, beyond Jinja2's own:
 - ``url("app:name", pk)``: ``reverse()`` once per URL name and argument count, then
   string formatting for every row (integer arguments; string ones are kept per value,
   anything else falls back to ``reverse()``: common/reversing.py);
+- ``idempotency_field()``: a form's fresh idempotency key (as ``{% idempotency_field %}``);
 - filters ``truncatechars`` (Django's result, faster), ``localtime(fmt)`` (an aware datetime in the
-  site's zone, strftime format), ``urlencode`` (a query-string value).
+  site's zone, strftime format), ``urlencode`` (a query-string value), ``linebreaks`` and
+  ``linebreaksbr`` (Django's: the text escaped, then its paragraphs and line breaks as HTML);
+- what apps register with ``register_global`` in their AppConfig.ready() (``follow_buttons``:
+  follows/apps.py), as their Django tags are found by Django without common naming them.
 A fragment queries nothing: its rows come prefetched (the list's selector), and
 each hot page has a test keeping its query count flat as rows grow (django_assert_max_num_queries).
 """
@@ -32,11 +36,13 @@ from django.template import defaultfilters
 from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
 from jinja2 import Environment
 from markupsafe import Markup
 
 from . import reversing
 from .icons import svg
+from .templatetags.idempotency import idempotency_field
 
 
 def url(name: str, *args: Any) -> str:
@@ -121,6 +127,28 @@ def urlencode(value: Any) -> str:
     return quote(str(value), safe="/")
 
 
+def linebreaks(value: Any) -> SafeString:
+    """Django's ``|linebreaks``: the text escaped (not when it is HTML already), in ``<p>`` and ``<br>``."""
+    return defaultfilters.linebreaks_filter(value, autoescape=not hasattr(value, "__html__"))  # type: ignore[no-any-return]
+
+
+def linebreaksbr(value: Any) -> SafeString:
+    """Django's ``|linebreaksbr``: the text escaped (not when it is HTML already), newlines as ``<br>``."""
+    return defaultfilters.linebreaksbr(value, autoescape=not hasattr(value, "__html__"))  # type: ignore[no-any-return]
+
+
+# Globals of apps above common (registered in their AppConfig.ready()), and the environments built.
+_app_globals: dict[str, Any] = {}
+_environments: list[Environment] = []
+
+
+def register_global(name: str, value: Any) -> None:
+    """Give every Jinja2 template ``name`` (an app's helper, e.g. follows' ``follow_buttons``)."""
+    _app_globals[name] = value
+    for env in _environments:
+        env.globals[name] = value
+
+
 class WidgetRenderer(renderers.Jinja2):
     """Django's own widget templates in their Jinja2 version (django/forms/jinja2), for a form on a hot page.
 
@@ -144,6 +172,9 @@ def environment(**options: Any) -> Environment:
     env = Environment(**options)  # noqa: S701 - autoescape is set in settings.TEMPLATES
     # The i18n extension's calls with our functions: _() straight to translate (no alias per call).
     env.newstyle_gettext = True  # type: ignore[attr-defined]
-    env.globals.update(_=translate, gettext=translate, ngettext=ntranslate, url=url, icon=svg, static=static)
-    env.filters.update(truncatechars=truncatechars, localtime=localtime, urlencode=urlencode)
+    env.globals.update(_=translate, gettext=translate, ngettext=ntranslate, url=url, icon=svg, static=static,
+                       idempotency_field=idempotency_field, **_app_globals)
+    env.filters.update(truncatechars=truncatechars, localtime=localtime, urlencode=urlencode,
+                       linebreaks=linebreaks, linebreaksbr=linebreaksbr)
+    _environments.append(env)
     return env

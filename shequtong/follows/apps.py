@@ -11,13 +11,15 @@ class FollowsConfig(AppConfig):
     verbose_name = "关注与收藏"
 
     def ready(self) -> None:
-        from shequtong.common import hooks
+        from shequtong.common import hooks, jinja
         from shequtong.common.registry import Tile, register
 
-        from . import services
+        from . import services, views
 
         # A followed thing's new step reaches its followers' 信箱 in the step's transaction.
         hooks.step_recorded.subscribe(services.on_step)
+        # The 关注/收藏 bar of a Jinja2 detail page: {% follow_buttons %} of the Django ones.
+        jinja.register_global("follow_buttons", views.buttons)
         # 我的 of residents and committees; the observers' 我的 shows both lists as cards (observe/me.html).
         for label, url_name, icon, order in (("我的关注", "follows:following", "notice", 14),
                                              ("我的收藏", "follows:favourites", "heart", 15)):

@@ -18,13 +18,15 @@ from shequtong.common import access
 from shequtong.common.pagination import paginate
 from shequtong.common.perform import perform
 
-from . import selectors, services
+from . import kinds, selectors, services
 
 LABELS = {"follow": ("关注", "已关注"), "favourite": ("收藏", "已收藏")}
+# Posts are followed as 议事厅 topics; any post may be favourited.
+_FOLLOW_AS = {"case": "case", "letter": "letter"}
 
 
 def button(request: Any, verb: str, target_type: str, target_id: int, *, on: bool | None = None) -> dict[str, Any]:
-    """The context of one toggle (follows/_button.html): where it posts and what it says now."""
+    """The context of one toggle (follows/button.jinja): where it posts and what it says now."""
     if on is None:
         on = (selectors.is_following if verb == "follow" else selectors.is_favourite)(request.user, target_type, target_id)
     off_label, on_label = LABELS[verb]
@@ -33,6 +35,23 @@ def button(request: Any, verb: str, target_type: str, target_id: int, *, on: boo
         "url": reverse(f"follows:{verb}_{target_type}", args=[target_id]),
         "next": request.get_full_path() if request.method == "GET" else request.POST.get("next", ""),
     }
+
+
+def buttons(request: Any, target_type: str, target_id: int, board: str = "") -> list[dict[str, Any]]:
+    """The toggles of a detail page's bar (follows/buttons.jinja): two small questions, asked once per page.
+
+    ``{% follow_buttons "case" case.pk %}`` in a Django page (templatetags/follows_tags.py), the
+    Jinja2 global ``follow_buttons(request, "post", post.pk, post.board)`` in a Jinja2 one (apps.py).
+    """
+    if request is None or not request.user.is_authenticated:
+        return []
+    follow_as = "topic" if target_type == "post" and board == "council" else _FOLLOW_AS.get(target_type)
+    out = []
+    if follow_as in kinds.FOLLOWABLE:
+        out.append(button(request, "follow", follow_as, target_id))
+    if target_type in kinds.FAVOURITABLE:
+        out.append(button(request, "favourite", target_type, target_id))
+    return out
 
 
 def _toggle(request: AuthedRequest, verb: str, target_type: str, target_id: int) -> HttpResponse:

@@ -75,3 +75,16 @@ def test_truncatechars_gives_what_djangos_filter_gives(text, length):
     from shequtong.common.jinja import truncatechars
 
     assert truncatechars(text, length) == djangos(text, length)
+
+
+def test_linebreaks_filters_escape_as_django_does():
+    from django.template import engines as all_engines
+
+    text = '第一段 <b>粗</b> & "引号"\n第二行\n\n第二段'
+    django = Template("{{ t|linebreaks }}|{{ t|linebreaksbr }}").render(Context({"t": text}))
+    jinja = all_engines["pages"].from_string("{{ t|linebreaks }}|{{ t|linebreaksbr }}").render({"t": text})
+    assert jinja == django and "&lt;b&gt;" in jinja and "<br>" in jinja and "<p>" in jinja
+    # Already HTML (Markup) is not escaped twice.
+    from markupsafe import Markup
+
+    assert all_engines["pages"].from_string("{{ t|linebreaksbr }}").render({"t": Markup("<i>a</i>\nb")}) == "<i>a</i><br>b"

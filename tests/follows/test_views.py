@@ -36,6 +36,30 @@ def test_detail_pages_show_the_toggles(client, cast: Cast) -> None:  # type: ign
     assert ">已关注<" in html and 'aria-pressed="true"' in html
 
 
+def test_a_jinja2_page_and_a_django_page_draw_the_same_bar(client, rf, cast: Cast) -> None:  # type: ignore[no-untyped-def]
+    """The bar has one copy (follows/buttons.jinja): the post page's global and the Django tag draw it alike."""
+    import re
+
+    from django.template import Context, Template
+
+    post = make_post(cast.resident_a, cast.a, board="council", title="垃圾投放时间")
+    client.force_login(cast.resident_a)
+    url = reverse("boards:post", args=[post.pk])
+    html = client.get(url).content.decode()
+    request = rf.get(url)
+    request.user = cast.resident_a
+    tag = Template('{% load follows_tags %}{% follow_buttons "post" post.pk post.board %}').render(
+        Context({"post": post, "request": request}))
+
+    def bar(page: str) -> str:
+        found = re.search(r'<div class="follow-bar".*?</form></div>', page)
+        assert found, page
+        return re.sub(r'name="(csrfmiddlewaretoken|idempotency_key)" value="[^"]+"', r'name="\1"', found.group(0))
+
+    assert bar(html) == bar(tag)
+    assert 'data-testid="follow-form"' in bar(html) and 'data-testid="favourite-form"' in bar(html)
+
+
 def test_htmx_toggle_answers_the_new_button_and_the_form_redirects(client, cast: Cast) -> None:  # type: ignore[no-untyped-def]
     case = case_helpers.case(cast.staff_a, cast.a)
     client.force_login(cast.district)

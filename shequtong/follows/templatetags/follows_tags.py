@@ -12,29 +12,19 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from shequtong.follows import kinds, selectors
-from shequtong.follows.views import button
+from shequtong.common.templatetags.fragments import fragment
+from shequtong.follows import selectors, views
 
 register = template.Library()
 
-# Posts are followed as 议事厅 topics; any post may be favourited.
-_FOLLOW_AS = {"case": "case", "letter": "letter"}
 
-
-# An inclusion tag: drawn in the page's own context (its csrf_token), not through render_to_string with
-# the request, which ran every context processor (the shell's versions, tabs and counts) once more.
-@register.inclusion_tag("follows/_buttons.html", takes_context=True)
-def follow_buttons(context: template.Context, target_type: str, target_id: int, board: str = "") -> dict[str, Any]:
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return {"buttons": []}
-    follow_as = "topic" if target_type == "post" and board == "council" else _FOLLOW_AS.get(target_type)
-    buttons = []
-    if follow_as in kinds.FOLLOWABLE:
-        buttons.append(button(request, "follow", follow_as, target_id))
-    if target_type in kinds.FAVOURITABLE:
-        buttons.append(button(request, "favourite", target_type, target_id))
-    return {"buttons": buttons}
+# The bar's one copy is follows/buttons.jinja, rendered in place with the request (its csrf_input), not
+# through render_to_string with the request, which ran every context processor (the shell's versions,
+# tabs and counts) once more.
+@register.simple_tag(takes_context=True)
+def follow_buttons(context: template.Context, target_type: str, target_id: int, board: str = "") -> SafeString:
+    buttons = views.buttons(context.get("request"), target_type, target_id, board)
+    return fragment(context, "follows/buttons.jinja", buttons=buttons)
 
 
 @register.simple_tag(takes_context=True)
