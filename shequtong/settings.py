@@ -153,7 +153,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {"environment": "shequtong.common.jinja.environment", "autoescape": True},
     },
-    # Whole pages in Jinja2 (docs/architecture.md "Rendering a page"): a page extends
+    # Whole pages in Jinja2 (docs/architecture.md "Rendering a list (the hot path)"): a page extends
     # shell/page.jinja and is rendered by common.pages.render, with the context processors'
     # values as a Django template gets them.
     {

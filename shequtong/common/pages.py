@@ -1,4 +1,4 @@
-"""Whole pages in Jinja2 (docs/architecture.md "Rendering a page").
+"""Whole pages in Jinja2 (docs/architecture.md "Rendering a list (the hot path)").
 
 A hot page is a Jinja2 template under ``<app>/jinja2/`` that extends ``shell/page.jinja``; its view
 ends with ``pages.render(request, "app/page.jinja", {...})``. It is rendered by the "pages" engine

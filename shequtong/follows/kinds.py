@@ -136,6 +136,14 @@ FOLLOWABLE: dict[str, Kind] = {k.code: k for k in (CASE, LETTER, TOPIC)}
 FAVOURITABLE: dict[str, Kind] = {k.code: k for k in (POST, CASE, LETTER)}
 
 
+def follow_kind(target_type: str, board: str = "") -> str | None:
+    """What a detail page's thing is followed as: a 议事厅 post as a topic (its steps reach followers),
+    a case or a letter as itself; other posts are only favourited (None)."""
+    if target_type == "post":
+        return TOPIC.code if board == Board.COUNCIL else None
+    return target_type if target_type in (CASE.code, LETTER.code) else None
+
+
 def followable(target_type: str) -> Kind:
     kind = FOLLOWABLE.get(target_type)
     if kind is None:

@@ -21,8 +21,6 @@ from shequtong.common.perform import perform
 from . import kinds, selectors, services
 
 LABELS = {"follow": ("关注", "已关注"), "favourite": ("收藏", "已收藏")}
-# Posts are followed as 议事厅 topics; any post may be favourited.
-_FOLLOW_AS = {"case": "case", "letter": "letter"}
 
 
 def button(request: Any, verb: str, target_type: str, target_id: int, *, on: bool | None = None) -> dict[str, Any]:
@@ -45,9 +43,9 @@ def buttons(request: Any, target_type: str, target_id: int, board: str = "") -> 
     """
     if request is None or not request.user.is_authenticated:
         return []
-    follow_as = "topic" if target_type == "post" and board == "council" else _FOLLOW_AS.get(target_type)
+    follow_as = kinds.follow_kind(target_type, board)
     out = []
-    if follow_as in kinds.FOLLOWABLE:
+    if follow_as is not None:
         out.append(button(request, "follow", follow_as, target_id))
     if target_type in kinds.FAVOURITABLE:
         out.append(button(request, "favourite", target_type, target_id))
