@@ -112,7 +112,7 @@ MIDDLEWARE = [
     "shequtong.common.middleware.DomainErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "shequtong.common.csp.CSPMiddleware",  # django-csp's, the header built once (common/csp.py)
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

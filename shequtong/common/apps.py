@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 from django.db.models.signals import pre_save
 
 
@@ -18,3 +19,12 @@ class CommonConfig(AppConfig):
         pre_save.connect(clean_on_save, dispatch_uid="shequtong.common.text.clean_on_save")
         # get_<field>_display() from one table per field and language (common/choices.py).
         choices.install()
+        # The CSP header is built once per process (common/csp.py); a test that changes the policy rebuilds it.
+        setting_changed.connect(_csp_setting_changed, dispatch_uid="shequtong.common.csp")
+
+
+def _csp_setting_changed(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        from .csp import forget_settings_policy
+
+        forget_settings_policy()
