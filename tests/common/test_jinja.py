@@ -56,6 +56,26 @@ def test_remembered_gettext_follows_the_active_language():
         assert gettext("首页") == translation.gettext("首页")
 
 
+def test_a_render_translates_in_the_language_active_when_it_starts():
+    """Templates read the language once per render (common/jinja.Template); each render reads it anew."""
+    from django.utils import translation
+
+    from shequtong.common.jinja import gettext
+
+    template = engines["jinja2"].from_string("{{ _('January') }}|{{ text|truncatechars(5) }}")
+    django = Template("{% load i18n %}{% translate 'January' %}|{{ text|truncatechars:5 }}")
+    text = {"text": "abcdefghij"}
+    with translation.override("en"):
+        english = template.render(text)
+        assert english == django.render(Context(text)) and english.startswith("January|")
+        assert gettext("January") == "January"  # outside a render: the active language again
+    with translation.override("zh-hans"):
+        chinese = template.render(text)
+        assert chinese == django.render(Context(text)) and not chinese.startswith("January")
+    with translation.override("en"):
+        assert template.render(text) == english
+
+
 @pytest.mark.django_db
 def test_translate_formats_escaped_keywords_and_leaves_a_plain_message_alone():
     tpl = engines["jinja2"].from_string(
