@@ -11,6 +11,11 @@ start, var/bench/<db>.page-plan.json; the same database, a Redis of its own), an
 around --requests requests after as many unmeasured ones. The versions alternate --rounds times
 so both meet the same background; it prints each round and the medians with their ratio.
 Writes (a POST in the plan) work too, and change the database like cpuab's do.
+
+    python bench/pageab.py --db shequtong_full --op home --profile [--sort tottime --top 40]
+
+profiles this checkout's page instead (cProfile around the measured requests, no other
+version): where one request's time goes, per function, divided by the requests.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests: int) -> None:
+def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests: int,
+          profile: tuple[str, int] | None = None) -> None:
     """In a process of its own: set up Django from ``root`` and measure ``op``."""
     sys.path[:0] = [root, str(Path(root) / "bench")]
     os.chdir(root)
@@ -72,6 +78,22 @@ def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests
 
     for i in range(requests):
         once(i)
+    if profile is not None:
+        import cProfile
+        import io
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(requests):
+            once(i)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(profile[0]).print_stats(profile[1])
+        print(f"{requests} requests profiled: divide the times below by {requests} for one request")
+        print(out.getvalue())
+        return
     started = time.process_time()
     for i in range(requests):
         once(i)
@@ -86,20 +108,24 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--redis-port", type=int, default=6397)
+    parser.add_argument("--profile", action="store_true", help="profile this checkout's page (cProfile) instead")
+    parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key (tottime, cumulative)")
+    parser.add_argument("--top", type=int, default=40, help="with --profile: functions to print")
     parser.add_argument("--child", metavar="ROOT", help=argparse.SUPPRESS)
     parser.add_argument("--plan", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.plan, args.db, args.redis_port, args.op, args.requests)
+        child(args.child, args.plan, args.db, args.redis_port, args.op, args.requests,
+              (args.sort, args.top) if args.profile else None)
         return 0
-    if not args.other:
-        parser.error("--other is required")
+    if not args.other and not args.profile:
+        parser.error("--other or --profile is required")
 
     sys.path.insert(0, str(ROOT / "bench"))
     import server
 
     redis = server.start_redis(args.redis_port)
-    versions = {"A": str(Path(args.other).resolve()), "B": str(ROOT)}
+    versions = {"B": str(ROOT)} if args.profile else {"A": str(Path(args.other).resolve()), "B": str(ROOT)}
     results: dict[str, list[float]] = {"A": [], "B": []}
     plan = server.VAR / f"{args.db}.page-plan.json"
     try:
@@ -107,6 +133,12 @@ def main() -> int:
         subprocess.run([sys.executable, "bench/prepare.py", "--users", "50", "--out", str(plan),
                         "--capture", str(server.VAR / f"{args.db}.page-capture.pkl")],
                        cwd=ROOT, env=server.bench_env(args.db, args.redis_port), check=True, stdout=subprocess.DEVNULL)
+        if args.profile:
+            command = [sys.executable, __file__, "--child", str(ROOT), "--plan", str(plan), "--db", args.db,
+                       "--op", args.op, "--requests", str(args.requests), "--redis-port", str(args.redis_port),
+                       "--profile", "--sort", args.sort, "--top", str(args.top)]
+            subprocess.run(command, check=True)
+            return 0
         for round_ in range(args.rounds):
             for version, root in versions.items():
                 out = subprocess.run([sys.executable, __file__, "--child", root, "--plan", str(plan), "--db", args.db,
