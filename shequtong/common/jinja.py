@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import jinja2
 from django.forms import renderers
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
-import jinja2
 from jinja2 import Environment
 from markupsafe import Markup
 
