@@ -34,13 +34,15 @@ from urllib.parse import quote
 
 import jinja2
 from django.forms import renderers
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.utils import timezone, translation
-from django.utils.functional import cached_property
+from django.utils.functional import Promise, cached_property
 from django.utils.safestring import SafeString
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import reversing
 from .icons import svg
@@ -64,15 +66,56 @@ def _language() -> str | None:
     return _render_language.get() or translation.get_language()
 
 
+class _CsrfToken:
+    """The request's masked CSRF token, made when first printed and then the same for the whole render.
+
+    Django's Jinja2 backend passes ``csrf_token`` and ``csrf_input`` as lazy values that call
+    ``get_token`` each time they are printed, and every call masks the secret anew (32 characters,
+    one ``os.urandom`` each): the post page printed it five times. A Django template prints one
+    masked token per render too (its context processor's value is evaluated once).
+    """
+
+    __slots__ = ("_request", "_value")
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+        self._value: str | None = None
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = get_token(self._request)
+        return self._value
+
+
+class _CsrfInput:
+    """``{{ csrf_input }}``: the hidden field with the render's one masked token."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, token: _CsrfToken) -> None:
+        self._token = token
+
+    def __html__(self) -> str:
+        return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(self._token))}">'
+
+    __str__ = __html__
+
+
 class Template(jinja2.Template):
-    """A Jinja2 template that reads the active language once for its render (``_language``)."""
+    """A Jinja2 template that reads the active language once for its render (``_language``) and
+    prints one masked CSRF token however many forms it has (``_CsrfToken``)."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        token = _render_language.set(translation.get_language())
+        context = dict(*args, **kwargs)
+        request = context.get("request")
+        if request is not None and isinstance(context.get("csrf_token"), Promise):  # the backend's lazy values
+            token = _CsrfToken(request)
+            context["csrf_token"], context["csrf_input"] = token, _CsrfInput(token)
+        language = _render_language.set(translation.get_language())
         try:
-            return super().render(*args, **kwargs)
+            return super().render(context)
         finally:
-            _render_language.reset(token)
+            _render_language.reset(language)
 
 
 def gettext(message: str) -> str:

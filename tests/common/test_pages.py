@@ -71,3 +71,26 @@ def test_a_django_page_overrides_blocks_and_reads_the_parent_with_block_super(rf
     assert '<header class="topbar">\n      <a class="topbar__back" href="/x/">‹</a>' in html
     assert "<h1 class=\"topbar__title\">宝山社区通</h1>" in html  # base.html's default heading
     assert "<p>&lt;script&gt;</p>" in html  # escaped once, by Django
+
+
+def test_a_jinja2_page_prints_one_csrf_token_and_it_is_accepted(tree):
+    """Every form of a page carries the render's one masked token (common/jinja._CsrfToken), and a
+    form posted with it passes Django's CSRF check."""
+    from django.test import Client
+
+    from ..factories import make_post
+
+    resident = make_with_role(Role.RESIDENT, tree.comm_a1)
+    post = make_post(make_with_role(Role.RESIDENT, tree.comm_a1), tree.comm_a1)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(resident)
+    html = client.get(f"/boards/posts/{post.pk}/").content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) >= 2  # the like button and the reply box at least
+    assert set(tokens) == set(re.findall(r'data-csrf="([^"]+)"', html))
+    assert len(set(tokens)) == 1 and re.fullmatch(r"[A-Za-z0-9]{64}", tokens[0])
+    second = client.get(f"/boards/posts/{post.pk}/").content.decode()
+    assert tokens[0] not in second  # a new mask for each response, as Django's own templates give
+    response = client.post(f"/boards/posts/{post.pk}/like/", {"csrfmiddlewaretoken": tokens[0]})
+    assert response.status_code == 302
+    assert client.post(f"/boards/posts/{post.pk}/like/", {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
