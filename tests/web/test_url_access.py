@@ -121,3 +121,37 @@ def test_the_declared_rules_hold_in_the_authorisation_matrix(cast):
             if not any(scope.has_capability(user, c) for c in rule.capabilities) and table.expected(key, name) != 403:
                 wrong.append(f"{key}: {rule.description}, yet {name} (without it) gets {table.expected(key, name)}")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.django_db
+def test_a_signed_in_view_gets_the_user_itself_and_a_public_one_loads_nobody(rf):
+    """After the rule has loaded the user, request.user is the user, not Django's lazy proxy
+    (every read through the proxy raised and caught an AttributeError); a public view's stays lazy."""
+    from django.http import HttpResponse
+    from django.utils.functional import SimpleLazyObject
+
+    from shequtong.common import access
+
+    user = make_user()
+    loads = []
+
+    def lazy_user(request):
+        request.user = SimpleLazyObject(lambda: loads.append(1) or user)
+
+    @access.login
+    def signed_in(request):
+        return HttpResponse()
+
+    @access.public
+    def open_to_all(request):
+        return HttpResponse()
+
+    middleware = access.AccessRuleMiddleware(lambda r: HttpResponse())
+    request = rf.get("/")
+    lazy_user(request)
+    assert middleware.process_view(request, signed_in, (), {}) is None
+    assert type(request.user) is type(user) and request.user == user and loads == [1]
+    request = rf.get("/")
+    lazy_user(request)
+    assert middleware.process_view(request, open_to_all, (), {}) is None
+    assert isinstance(request.user, SimpleLazyObject) and loads == [1]
