@@ -84,6 +84,26 @@ def test_signed_in_pages_and_api_answers_are_no_store(client):
     assert "no-store" in client.get("/api/v1/accounts/me")["Cache-Control"]
 
 
+@pytest.mark.parametrize("present", [{}, {"Cache-Control": "max-age=60, public"}, {"Vary": "Accept-Language"},
+                                     {"Expires": "Thu, 01 Jan 2026 00:00:00 GMT"}])
+def test_no_store_headers_are_django_s_whatever_the_answer_had(rf, present, monkeypatch):
+    """NoStoreMiddleware writes the headers itself on a plain answer: the same as Django's functions."""
+    from django.http import HttpResponse
+    from django.utils import cache as django_cache
+
+    from shequtong.accounts import middleware
+
+    monkeypatch.setattr(django_cache.time, "time", lambda: 1_790_000_000.0)
+    monkeypatch.setattr(middleware, "http_date", lambda epoch_seconds=None: django_cache.http_date(1_790_000_000.0))
+    expected = HttpResponse(headers=present)
+    django_cache.add_never_cache_headers(expected)
+    django_cache.patch_vary_headers(expected, ("Cookie",))
+    request = rf.get("/")
+    request.user = make_user()
+    response = middleware.NoStoreMiddleware(lambda r: HttpResponse(headers=present))(request)
+    assert dict(response.headers) == dict(expected.headers)
+
+
 def test_production_settings_turn_on_https_controls():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     env.update({"SHEQUTONG_NO_DOTENV": "1", "DJANGO_SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEY": "a" * 44,
