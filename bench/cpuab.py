@@ -32,10 +32,19 @@ import mix  # noqa: E402
 import server  # noqa: E402
 
 
-def start(checkout: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start(checkout: Path, env: dict[str, str], port: int, server_name: str = "gunicorn") -> subprocess.Popen[bytes]:
     if server.port_in_use(port):
         raise SystemExit(f"port {port} is already in use")
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=checkout, env=env, check=True)
+    if server_name == "uwsgi":  # a measuring option (pip install pyuwsgi), not a dependency
+        if not (server.BIN / "uwsgi").exists():
+            raise SystemExit("--server-b uwsgi needs uWSGI in the venv: .venv/bin/pip install pyuwsgi")
+        # uWSGI's HTTP parsing is C; one process, one thread, as the gunicorn below.
+        cmd = [str(server.BIN / "uwsgi"), "--http11-socket", f"127.0.0.1:{port}", "--module", "shequtong.wsgi:application",
+               "--master", "--processes", "1", "--threads", "1", "--enable-threads", "--chdir", str(checkout),
+               "--buffer-size", "32768",
+               "--disable-logging", "--die-on-term", "--need-app", "--harakiri", "120"]
+        return subprocess.Popen(cmd, cwd=checkout, env={**env, "PYTHONPATH": str(checkout)})
     cmd = [str(server.BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", "1", "--worker-class", "gthread", "--threads", "1", "--keep-alive", "10",
            "--log-level", "warning", "--timeout", "120", "--chdir", str(checkout)]
@@ -54,6 +63,8 @@ def main() -> int:
     parser.add_argument("--ops", help="comma-separated operation names (default: the whole mix)")
     parser.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for version B only (A/B of a setting: --other .)")
+    parser.add_argument("--server-b", choices=("gunicorn", "uwsgi"), default="gunicorn",
+                        help="the app server of version B (A/B of the server: --other . --server-b uwsgi)")
     parser.add_argument("--out")
     args = parser.parse_args()
     plan_path = server.VAR / f"{args.db}.cpu-plan.json"
@@ -72,7 +83,7 @@ def main() -> int:
         env_a = {**base_env, "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/1"} if redis else base_env
         env_b = {**base_env, "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/0"} if redis else base_env
         env_b.update(dict(kv.split("=", 1) for kv in args.env_b))
-        procs = [start(other, env_a, port_a), start(ROOT, env_b, port_b)]
+        procs = [start(other, env_a, port_a), start(ROOT, env_b, port_b, args.server_b)]
         for port, proc in zip((port_a, port_b), procs, strict=True):
             server.wait_ready(f"http://127.0.0.1:{port}", proc=proc)
         time.sleep(1)

@@ -1,11 +1,17 @@
-"""Turn domain errors that escape a view into the right HTTP answer."""
+"""Turn domain errors that escape a view into the right HTTP answer; refuse NUL input; the locale."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from .errors import DomainError
 from .inputs import MAX_DB_INT, has_nul
@@ -58,3 +64,24 @@ class CleanInputMiddleware:
         if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             return has_nul(dict(request.POST.lists()))
         return False
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware, without looking for a language in the path of a site that has no
+    ``i18n_patterns`` (ours): Django's reads the first path segment as a language code in both halves
+    of every request (``/boards/…`` → "boards"), and the failed look-up raises an exception that its
+    cache does not keep (~35 µs a request). With ``i18n_patterns`` it is Django's own code."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
