@@ -270,8 +270,10 @@ AXES_CLIENT_IP_CALLABLE = "shequtong.common.clientip.client_ip"
 
 # With Redis, sessions are read from the cache and written to both (no session
 # query per request); without it, from the database.
-SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if SHARED_CACHE
-                  else "django.contrib.sessions.backends.db")
+# With Redis: Django's cached_db, whose idle-timeout refreshes go to the cache alone while the database
+# copy is younger than SESSION_DB_REFRESH_SECONDS (accounts/sessions.py).
+SESSION_ENGINE = "shequtong.accounts.sessions" if SHARED_CACHE else "django.contrib.sessions.backends.db"
+SESSION_DB_REFRESH_SECONDS = int(os.environ.get("SESSION_DB_REFRESH_SECONDS", "300"))
 SESSION_COOKIE_AGE = 30 * 60  # 30-minute idle timeout ...
 SESSION_SAVE_EVERY_REQUEST = False  # ... refreshed by IdleTimeoutMiddleware at most once a minute
 SESSION_COOKIE_HTTPONLY = True

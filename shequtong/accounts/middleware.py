@@ -21,8 +21,9 @@ from django.utils.http import http_date
 from shequtong.common import access
 
 from .errors import AccountError
+from .sessions import TOUCHED
 
-_KEY = "_touched"
+_KEY = TOUCHED  # the refresh's own key: accounts/sessions.py writes a save of only this to the cache
 # What django.utils.cache.add_never_cache_headers writes on a response without caching headers.
 _NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
