@@ -80,6 +80,23 @@ def test_my_letters_with_status_search_and_create_button(client, tree):
     assert "没有找到" in client.get(reverse("letters:mine"), {"q": "不存在的词"}).content.decode()
 
 
+def test_my_letters_show_their_sub_categories_in_order_and_fresh(client, tree, django_assert_max_num_queries):
+    """The rows' 小类 come from one look at the links and the kept names (selectors.with_subcategory_names)."""
+    staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)  # a committee's letter may have several 小类
+    first, second = SubCategory.objects.filter(category="construction", is_active=True).order_by("sort_order", "id")[:2]
+    for i in range(13):
+        helpers.letter(staff, content=f"第{i}个问题的内容", subs=[second.pk, first.pk], by_committee=True)
+    client.force_login(staff)
+    html = client.get(reverse("letters:mine")).content.decode()
+    assert html.index(f'<span class="tag">{first.name}</span>') < html.index(f'<span class="tag">{second.name}</span>')
+    first.name = "改名后的小类"
+    first.is_active = False  # a letter keeps showing a sub-category retired since
+    first.save()
+    with django_assert_max_num_queries(12):
+        html = client.get(reverse("letters:mine")).content.decode()
+    assert html.count('<span class="tag">改名后的小类</span>') == 13
+
+
 def test_detail_shows_history_and_lets_the_author_rate_once_resolved(client, tree):
     resident = resident_of(tree.comm_a1)
     staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
