@@ -35,7 +35,7 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequtong.accounts import households, scope
+from shequtong.accounts import households, population, scope
 from shequtong.accounts.models import MemberDay, Membership, PopulationDay, PopulationStat, User
 from shequtong.boards import rollups as board_rollups
 from shequtong.boards.catalogue import Board
@@ -447,20 +447,6 @@ def _day_bucket(period: Period) -> Any:
     return F("day") if period.trunc is TruncDate else period.trunc("day")
 
 
-def _day_trend(place: Place, period: Period, rollup: QuerySet[Any], fld: str, label: str, chart_id: str,
-               title: str) -> Chart:
-    """The trend of one figure of a daily rollup (a ``day`` and the figure per row): the same buckets as
-    ``_trend_buckets`` over the source rows, from the period's day rows."""
-    qs = _in_place(place, place.scope.filter(rollup)).filter(day__gte=period.start.date(), day__lte=clock.today())
-    buckets: Buckets = {}
-    for row in qs.order_by().annotate(b=_day_bucket(period)).values("b").annotate(n=Sum(fld)):
-        b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
-        if row["n"]:
-            bucket = buckets.setdefault(b, {})
-            bucket[label] = bucket.get(label, 0) + row["n"]
-    return _trend_chart(buckets, [label], chart_id, title)
-
-
 def _in_place(place: Place, qs: QuerySet[Any]) -> QuerySet[Any]:
     if place.community is not None:
         return qs.filter(community_id=place.community.pk)
@@ -532,9 +518,24 @@ def users(place: Place, period: Period) -> Theme:
         "active_7": Sum("active", filter=Q(day__gte=d7)),
         "active_30": Sum("active"),
     }, estate_field="estate_id")
-    new = grouped(place, members.filter(day__gte=period.start.date(), requested__gt=0), {
+    # 新申请加入/新通过审核 and their trend: the period's days before today change only when a request of such a
+    # day is reviewed, imported or merged (accounts.population touches MEMBERS_PAST_CHANGED then), so their sums
+    # are kept until that happens (a one-year district view reads ~120,000 day rows); today's rows are read each time.
+    first, last, running = _rollup_days(period)
+    requested_label = str(_("新申请加入"))
+    kept_new, kept_trend = versioned.remember(
+        f"member-days:{_place_key(place)}:{period.trunc.__name__}:{first}:{last}", [population.MEMBERS_PAST_CHANGED],
+        lambda: _requests_from_days(place, period, MemberDay.objects.filter(day__gte=first, day__lte=last,
+                                                                            requested__gt=0)))
+    today_rows = MemberDay.objects.filter(day__gte=running.date(), requested__gt=0)
+    new = add(kept_new, grouped(place, today_rows, {
         "registered": Sum("requested"), "approved": Sum("approved"),
-    }, estate_field="estate_id")
+    }, estate_field="estate_id"))
+    trend: Buckets = {b: {requested_label: n} for b, n in kept_trend.items()}
+    for row in (_in_place(place, place.scope.filter(today_rows)).filter(day__lte=clock.today()).order_by()
+                .annotate(b=_day_bucket(period)).values("b").annotate(n=Sum("requested"))):
+        if row["n"]:
+            _add_buckets(trend, {_as_date(row["b"]): {requested_label: row["n"]}})
     if place.community is not None:
         # Estates: the approved members of each estate (the rollup is per community).
         stock = grouped(place, approved, {"residents": count_rows()}, estate_field="estate_id")
@@ -576,13 +577,34 @@ def users(place: Place, period: Period) -> Theme:
         _per_child_chart("users-by-place", str(_("各{0}居村民与活跃").format(place.child_label)), rows,
                          [("residents", str(_("实名居村民"))), ("active_30", str(_("近30天活跃")))]),
         _coverage_chart(place, rows),
-        _day_trend(place, period, MemberDay.objects.filter(requested__gt=0), "requested", str(_("新申请加入")),
-                   "users-trend", str(_("新申请加入趋势"))),
+        _trend_chart(trend, [requested_label], "users-trend", str(_("新申请加入趋势"))),
     ]
     t.notes.append(str(_("近7天活跃、近30天活跃 = 最近7天、30天内（含今天）登录过的实名居村民。")))
     t.notes.append(str(_("户覆盖率 = 已有实名居村民的户数（小区/村民小组内不同的楼号+室号）÷ 各居村委登记的户数，"
                          "目标{0}%；未登记户数的小区不计入。").format(COVERAGE_INDICATOR)))
     return t
+
+
+def _as_date(b: Any) -> dt.date:
+    return b.date() if isinstance(b, dt.datetime) else b  # type: ignore[no-any-return]
+
+
+def _requests_from_days(place: Place, period: Period, days: QuerySet[Any]) -> tuple[
+        dict[int | None, dict[str, int]], dict[dt.date, int]]:
+    """新申请加入 and 新通过审核 per child, and 新申请加入 per trend bucket, from ``MemberDay`` rows in one grouped
+    scan (by child and bucket; summed here both ways). A bucket is kept only where its sum is not zero, so it
+    appears exactly when a direct sum of the period's rows gives it a figure."""
+    qs, key = _by_child(place, days, estate_field="estate_id")
+    per_child: dict[int | None, dict[str, int]] = {}
+    sums: dict[dt.date, int] = {}
+    for row in (qs.order_by().annotate(b=_day_bucket(period)).values(*([key] if key else []), "b")
+                .annotate(r=Sum("requested"), a=Sum("approved"))):
+        child = per_child.setdefault(row[key] if key else None, {"registered": 0, "approved": 0})
+        child["registered"] += _num(row["r"])
+        child["approved"] += _num(row["a"])
+        b = _as_date(row["b"])
+        sums[b] = sums.get(b, 0) + _num(row["r"])
+    return per_child, {b: n for b, n in sums.items() if n}
 
 
 def household_coverage(place: Place) -> dict[int | None, dict[str, int]]:
@@ -1069,7 +1091,10 @@ def portrait(place: Place, period: Period) -> Theme:
     """人口画像: the approved residents of each place by age band and sex, from the stored birth date and sex
     (the subdistrict and community rows from the rollup ``PopulationStat``; a community's estates directly)."""
     if place.community is None:
-        raw = _portrait_from_rollup(place)
+        # Kept for the day until a population row changes (accounts.population touches POPULATION_CHANGED on every
+        # write of the two tables): summing 78,000 rollup rows under eight filters took ~25 ms a view.
+        raw = versioned.remember(f"portrait:{_place_key(place)}:{clock.today()}", [population.POPULATION_CHANGED],
+                                 lambda: _portrait_from_rollup(place))
     else:
         approved = Membership.objects.filter(status=Membership.Status.APPROVED)
         aggregates: dict[str, Any] = {"residents": count_rows(),
