@@ -156,6 +156,10 @@ class Case(models.Model):
             # The cases resolved in a period, per day (数据 问题解决 and 数据透视 trends): from the index alone.
             models.Index(fields=["resolved_at"], include=["status", "subdistrict", "community"],
                          condition=Q(resolved_at__isnull=False), name="case_resolved"),
+            # The cases first answered in a period, per place (数据透视 · 社工与居民互动): from the index alone, not a
+            # parallel scan of every case (45 ms at full scale).
+            models.Index(fields=["first_response_at"], include=["subdistrict", "community"],
+                         condition=Q(first_response_at__isnull=False), name="case_first_response"),
         ]
 
     def __str__(self) -> str:
