@@ -328,7 +328,12 @@ class CaseRating(models.Model):
         verbose_name = _("问题评分")
         verbose_name_plural = _("问题评分")
         constraints = [models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_1_5")]
-        indexes = [models.Index(fields=["community", "-created_at"], name="rating_comm")]
+        indexes = [
+            models.Index(fields=["community", "-created_at"], name="rating_comm"),
+            # The ratings given in a period, counted and summed per place (数据 问题解决, 数据透视 问题处置): from
+            # the index alone instead of a scan of every rating.
+            models.Index(fields=["created_at"], include=["subdistrict", "community", "stars"], name="rating_period"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.case_id}: {self.stars}★"
