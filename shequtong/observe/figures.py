@@ -433,25 +433,33 @@ def _posts_from_rollup(place: Place, period: Period, days: QuerySet[Any], labels
 
 def _running_day(place: Place, period: Period, qs: QuerySet[Any], aggregates: dict[str, Any], counted: str, label: str,
                  *, by: str | None = None) -> tuple[dict[int | None, dict[str, int]], Counter[str], Buckets]:
-    """The source rows ``qs`` (created on the running day) in one grouped scan by child, trend bucket and ``by``:
-    the aggregates per child (as ``grouped``), the ``counted`` aggregate per value of ``by`` and per trend bucket
-    under ``label`` (as ``_trend_buckets``: a bucket only where a row falls)."""
+    """The source rows ``qs`` (created on the running day) in one grouped scan by child and ``by``: the aggregates
+    per child (as ``grouped``), the ``counted`` aggregate per value of ``by``, and the trend bucket of the running
+    day under ``label`` (as ``_trend_buckets`` gives it: every row falls on that one local day, so its bucket is
+    that day's, not truncated row by row; present only where a row falls)."""
     qs, key = _by_child(place, qs)
-    tz = timezone.get_current_timezone()
-    fields = [*([key] if key else []), *([by] if by else []), "b"]
+    fields = [*([key] if key else []), *([by] if by else [])]
     per_child: dict[int | None, dict[str, int]] = {}
     per_by: Counter[str] = Counter()
-    buckets: Buckets = {}
-    for row in (qs.order_by().annotate(b=period.trunc("created_at", tzinfo=tz)).values(*fields)
-                .annotate(**aggregates)):
+    n = 0
+    for row in qs.order_by().values(*fields).annotate(**aggregates) if fields else [qs.aggregate(**aggregates)]:
         child = per_child.setdefault(row[key] if key else None, dict.fromkeys(aggregates, 0))
         for name in aggregates:
             child[name] += _num(row[name])
         if by:
             per_by[row[by]] += _num(row[counted])
-        bucket = buckets.setdefault(_as_date(row["b"]), {})
-        bucket[label] = bucket.get(label, 0) + _num(row[counted])
+        n += _num(row[counted])
+    buckets: Buckets = {_bucket_of(period, timezone.localdate(period.end)): {label: n}} if n else {}
     return per_child, per_by, buckets
+
+
+def _bucket_of(period: Period, day: dt.date) -> dt.date:
+    """The trend bucket ``period.trunc`` puts a local day in: the day, its week's Monday or its month's first day."""
+    if period.trunc is TruncDate:
+        return day
+    if period.trunc is TruncWeek:
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
 
 
 def add(*parts: dict[int | None, dict[str, int]]) -> dict[int | None, dict[str, int]]:
