@@ -1031,8 +1031,14 @@ def _communities_per_subdistrict(place: Place) -> dict[int | None, dict[str, int
 
 
 def community_panel(user: User, community: Community) -> dict[str, Any]:
-    """The community's own figures for its 观察 page: the row its subdistrict's 观察 shows for it."""
-    parent = Place(scope.scope_for(user, "observe"), subdistrict=community.subdistrict)
+    """The community's own figures for its 观察 page: the row its subdistrict's 观察 shows for it.
+
+    Counted for this community alone (a scope of just it, when the observer's scope covers it): every figure
+    of that row is grouped per community, so the row is the same without summing its ~80 neighbours too."""
+    observer_scope = scope.scope_for(user, "observe")
+    own = (scope.Scope(community_ids=frozenset({community.pk})) if observer_scope.covers_community(community)
+           else observer_scope)
+    parent = Place(own, subdistrict=community.subdistrict)
     t = overview(parent)
     row = next((r for r in t.rows if r.key == community.pk), None)
     return {"columns": t.columns, "values": row.values if row else {}}
