@@ -677,8 +677,9 @@ def posts(place: Place, period: Period) -> Theme:
         f"posts-days:{_place_key(place)}:{period.trunc.__name__}:{first}:{last}", [board_rollups.PAST_POSTS_CHANGED],
         lambda: _posts_from_rollup(place, period, days, (posted, replied)))
     by_board, buckets = Counter(by_board), {b: dict(v) for b, v in buckets.items()}  # the kept value stays as kept
-    # The running day from the posts and replies themselves: one scan of each (grouped by child, board and trend
-    # bucket, summed here), not five (per child, per board and the trend, each over the day's ~20,000 replies).
+    # The running day from the posts and replies themselves: one scan of each (grouped by child, and board for the
+    # posts; the day's one trend bucket added here), not five (per child, per board and the trend, each over the
+    # day's ~20,000 replies).
     posts_now, board_now, trend_now = _running_day(
         place, period, posts_today, {"posts": count_rows(), "mutual_aid": count_rows(filter=Q(is_mutual_aid=True))},
         "posts", posted, by="board")
