@@ -37,6 +37,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--plan", required=True)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only pages whose name contains this (repeatable)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure each page this many times; print the median")
     args = parser.parse_args()
     plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
     clients = {}
@@ -44,13 +48,20 @@ def main() -> int:
         clients[who] = Client()
         clients[who].cookies[settings.SESSION_COOKIE_NAME] = observer["session"]
     for page in plan["observer_pages"]:
+        if args.only and not any(o in page["name"] for o in args.only):
+            continue
         client = clients[page["as"]]
         client.get(page["url"])
-        t0 = time.perf_counter()
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(page["url"])
-        wall = (time.perf_counter() - t0) * 1000
-        sql = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+        runs = []
+        for _ in range(max(1, args.repeat)):
+            t0 = time.perf_counter()
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(page["url"])
+            wall = (time.perf_counter() - t0) * 1000
+            sql = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+            runs.append((wall, sql))
+        wall = sorted(r[0] for r in runs)[len(runs) // 2]
+        sql = sorted(r[1] for r in runs)[len(runs) // 2]
         print(f"{page['name'][:48]:48s} {response.status_code} wall {wall:6.1f} ms, SQL {sql:6.1f} ms "
               f"in {len(ctx.captured_queries)} statements")
         if args.verbose:

@@ -156,6 +156,9 @@ class Membership(models.Model):
             # Requests waiting for review (a handful among 800,000): the alerts and 待审核.
             models.Index(fields=["requested_at"], include=["community", "estate"], condition=Q(status="pending"),
                          name="membership_pending"),
+            # A community's approved residents per estate (观察 and 宝山用户数据 at community level): an index-only
+            # scan of its ~10,000 entries instead of a bitmap heap scan of ~6,700 table pages (16 ms at full scale).
+            models.Index(fields=["community", "estate"], condition=Q(status="approved"), name="membership_approved"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,11 @@ any membership. The nightly ``rebuild_rollups`` compares every row with the sour
 The same refresh keeps ``MemberDay`` (per community, estate and local day: members last signed
 in, join requests made, of them approved; 宝山用户数据). A join request and a sign-in change only
 that one, so ``refresh_members`` recomputes it alone (accounts.services, accounts.signals).
+
+Every write here touches what ``observe.figures`` keeps (``common.versioned``) when it changes it:
+``POPULATION_CHANGED`` for any row of the two population tables (人口画像 keeps its district and
+subdistrict sums), ``MEMBERS_PAST_CHANGED`` for the requests or approvals of a day before today
+(宝山用户数据 keeps those days' sums; today's row and ``active`` are read on every view).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear, TruncDate
 from django.utils import timezone
 
+from shequtong.common import clock, versioned
 from shequtong.common.counting import count_rows
 from shequtong.places.models import Community
 
@@ -32,6 +38,9 @@ Key = tuple[int, str, int]  # (community, sex, birth year; 0 = not stored)
 DayKey = tuple[int, Any]  # (community, birth date)
 MemberKey = tuple[int, int | None, Any]  # (community, estate, local day)
 MEMBER_FIELDS = ("active", "requested", "approved")
+POPULATION_CHANGED = "accounts:population"
+MEMBERS_PAST_CHANGED = "accounts:member-days-past"
+_PAST_FIELDS = ("requested", "approved")
 
 
 def counts(memberships: QuerySet[Membership]) -> dict[Key, int]:
@@ -99,14 +108,22 @@ def refresh_members(community_ids: Iterable[int | None]) -> None:
 def _write_members(ids: list[int], subs: dict[int, Any]) -> None:
     fresh = member_days(Membership.objects.filter(community_id__in=ids))
     stored = {(r.community_id, r.estate_id, r.day): r for r in MemberDay.objects.filter(community_id__in=ids)}
-    MemberDay.objects.filter(pk__in=[r.pk for k, r in stored.items() if k not in fresh]).delete()
+    gone = [r for k, r in stored.items() if k not in fresh]
+    MemberDay.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    today = clock.today()
+    past_changed = any(r.day < today and any(getattr(r, f) for f in _PAST_FIELDS) for r in gone)
     changed = []
     for k, values in fresh.items():
         row = stored.get(k)
         if row is not None and any(getattr(row, f) != values[f] for f in MEMBER_FIELDS):
+            past_changed = past_changed or (row.day < today and any(getattr(row, f) != values[f] for f in _PAST_FIELDS))
             for f in MEMBER_FIELDS:
                 setattr(row, f, values[f])
             changed.append(row)
+        elif row is None and k[2] < today and any(values[f] for f in _PAST_FIELDS):
+            past_changed = True
+    if past_changed:
+        versioned.touch(MEMBERS_PAST_CHANGED)
     MemberDay.objects.bulk_update(changed, list(MEMBER_FIELDS), batch_size=1000)
     MemberDay.objects.bulk_create([MemberDay(community_id=k[0], subdistrict_id=subs[k[0]], estate_id=k[1], day=k[2], **v)
                                    for k, v in fresh.items() if k not in stored], batch_size=1000)
@@ -133,6 +150,8 @@ def _sync(model: Any, fields: tuple[str, ...], fresh: dict[Any, int], subs: dict
         if row is not None and row.people != n:
             row.people = n
             changed.append(row)
+    if gone or changed or any(k not in stored for k in fresh):
+        versioned.touch(POPULATION_CHANGED)
     model.objects.bulk_update(changed, ["people"], batch_size=1000)
     model.objects.bulk_create(
         [model(community_id=k[0], subdistrict_id=subs[k[0]], people=n, **dict(zip(fields, k[1:], strict=True)))

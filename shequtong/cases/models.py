@@ -156,6 +156,10 @@ class Case(models.Model):
             # The cases resolved in a period, per day (数据 问题解决 and 数据透视 trends): from the index alone.
             models.Index(fields=["resolved_at"], include=["status", "subdistrict", "community"],
                          condition=Q(resolved_at__isnull=False), name="case_resolved"),
+            # The cases first answered in a period, per place (数据透视 · 社工与居民互动): from the index alone, not a
+            # parallel scan of every case (45 ms at full scale).
+            models.Index(fields=["first_response_at"], include=["subdistrict", "community"],
+                         condition=Q(first_response_at__isnull=False), name="case_first_response"),
         ]
 
     def __str__(self) -> str:
@@ -324,7 +328,12 @@ class CaseRating(models.Model):
         verbose_name = _("问题评分")
         verbose_name_plural = _("问题评分")
         constraints = [models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_1_5")]
-        indexes = [models.Index(fields=["community", "-created_at"], name="rating_comm")]
+        indexes = [
+            models.Index(fields=["community", "-created_at"], name="rating_comm"),
+            # The ratings given in a period, counted and summed per place (数据 问题解决, 数据透视 问题处置): from
+            # the index alone instead of a scan of every rating.
+            models.Index(fields=["created_at"], include=["subdistrict", "community", "stars"], name="rating_period"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.case_id}: {self.stars}★"

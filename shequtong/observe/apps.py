@@ -9,11 +9,15 @@ class ObserveConfig(AppConfig):
     verbose_name = "观察"
 
     def ready(self) -> None:
-        from shequtong.common import hooks
+        from shequtong.common import hooks, jinja
         from shequtong.common.registry import Tile, register
         from shequtong.notifications import scheduler
 
         from . import feed
+        from .templatetags.figure_tags import figure
+
+        # 数据's tables loop in Jinja2 (observe/jinja2/observe/*_rows.jinja): a figure written as the Django filter does.
+        jinja.register_global("observe_figure", figure)
 
         hooks.activity_recorded.subscribe(feed.on_activity)  # 宝山圈 pages hear of new posts and replies
         hooks.step_recorded.subscribe(feed.on_step)  # ... and of case steps and topic moves

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +33,7 @@ from .figures import (
     Theme,
     _avg,
     _build,
+    _by_child,
     _in_place,
     _pct,
     _per_child_chart,
@@ -52,22 +53,16 @@ def period_all() -> Period:
 
 def letters(place: Place, period: Period) -> Theme:
     """Letters per subdistrict → community (the daily rollup ``LetterStat``) → estate (the letters themselves)."""
-    from shequtong.letters.models import Letter, LetterStat
+    from shequtong.letters.models import Letter
 
     community = place.community
     if community is not None:
         rows_qs = Letter.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
         raw = grouped(place, rows_qs, {"letters": count_rows()}, estate_field="estate_id")
+        by_category = _letter_categories(place, period)
     else:
-        stats = LetterStat.objects.filter(day__gte=period.start.date(), day__lte=clock.today())
-        raw = grouped(place, stats, {"letters": Sum("letters")})
+        raw, writing, by_category = _letters_from_stats(place, period)
         if place.subdistrict is None:
-            # Communities, and communities that wrote, per subdistrict (hash aggregates over the rollup).
-            writing: dict[int | None, dict[str, int]] = {}
-            for sub_id, n in (place.scope.filter(stats).order_by().values("subdistrict_id", "community_id")
-                              .annotate(n=Sum("letters")).values_list("subdistrict_id", "n")):
-                w = writing.setdefault(sub_id, {"writing": 0})
-                w["writing"] += 1 if n else 0
             counts = {r["subdistrict_id"]: {"communities": r["n"]} for r in
                       place.scope.communities().order_by().values("subdistrict_id").annotate(n=count_rows())}
             raw = merge(raw, writing, counts)
@@ -89,7 +84,6 @@ def letters(place: Place, period: Period) -> Theme:
     t.headline = [(str(_("问题/建议")), total.values["letters"], "int"), (place.child_label, len(rows), "int")]
     t.charts = [_per_child_chart("letters-by-place", str(_("各{0}问题/建议").format(place.child_label)), rows,
                                  [("letters", str(_("问题/建议")))])]
-    by_category = _letter_categories(place, period)
     t.charts.append(Chart("letters-by-category", "bar", str(_("按问题分类")), [str(c.label) for c in Category],
                           [{"name": str(_("问题/建议")), "data": [by_category.get(c.value, 0) for c in Category]}]))
     here = f"?subdistrict={place.subdistrict.pk}" if place.subdistrict is not None else ""
@@ -106,17 +100,43 @@ def letters(place: Place, period: Period) -> Theme:
     return t
 
 
-def _letter_categories(place: Place, period: Period) -> dict[str, int]:
-    from shequtong.letters.models import Letter, LetterStat
+def _letters_from_stats(place: Place, period: Period) -> tuple[
+        dict[int | None, dict[str, int]], dict[int | None, dict[str, int]], dict[str, int]]:
+    """A subdistrict's or the district's letters from ``LetterStat`` in one grouped scan (by child, community and
+    category; three scans of the all-time rollup before, ~70 ms at full scale): the letters per child (days up to
+    today), the communities that wrote per subdistrict (district level) and the letters per category (every day
+    from the period's start)."""
+    from shequtong.letters.models import LetterStat
 
-    if place.community is not None:
-        qs: Any = place.scope.filter(Letter.objects.filter(community=place.community, created_at__gte=period.start,
-                                                           created_at__lte=period.end))
-        return dict(qs.order_by().values_list("category").annotate(n=count_rows()))
-    qs = place.scope.filter(LetterStat.objects.filter(day__gte=period.start.date()))
-    if place.subdistrict is not None:
-        qs = qs.filter(subdistrict_id=place.subdistrict.pk)
-    return {k: n or 0 for k, n in qs.order_by().values_list("category").annotate(n=Sum("letters"))}
+    today = clock.today()
+    qs, key = _by_child(place, LetterStat.objects.filter(day__gte=period.start.date()))
+    assert key is not None  # a subdistrict's communities or the district's subdistricts
+    fields = list(dict.fromkeys([key, "community_id", "category"]))
+    raw: dict[int | None, dict[str, int]] = {}
+    per_community: dict[tuple[Any, Any], int] = {}
+    by_category: dict[str, int] = {}
+    for row in qs.order_by().values(*fields).annotate(shown=Sum("letters", filter=Q(day__lte=today)),
+                                                       n=Sum("letters")):
+        if row["shown"] is not None:
+            child = raw.setdefault(row[key], {"letters": 0})
+            child["letters"] += row["shown"]
+            pair = (row[key], row["community_id"])
+            per_community[pair] = per_community.get(pair, 0) + row["shown"]
+        by_category[row["category"]] = by_category.get(row["category"], 0) + (row["n"] or 0)
+    writing: dict[int | None, dict[str, int]] = {}
+    for (child_key, _community), n in per_community.items():
+        w = writing.setdefault(child_key, {"writing": 0})
+        w["writing"] += 1 if n else 0
+    return raw, writing, by_category
+
+
+def _letter_categories(place: Place, period: Period) -> dict[str, int]:
+    """A community's letters per category, from the letters themselves."""
+    from shequtong.letters.models import Letter
+
+    qs: Any = place.scope.filter(Letter.objects.filter(community=place.community, created_at__gte=period.start,
+                                                       created_at__lte=period.end))
+    return dict(qs.order_by().values_list("category").annotate(n=count_rows()))
 
 
 # --- 我与群众面对面 -------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shequtong.accounts import households, scope
+from shequtong.accounts import households, population, scope
 from shequtong.accounts.models import MemberDay, Membership, PopulationDay, PopulationStat, User
 from shequtong.boards import rollups as board_rollups
 from shequtong.boards.catalogue import Board
@@ -431,6 +431,37 @@ def _posts_from_rollup(place: Place, period: Period, days: QuerySet[Any], labels
     return raw, by_board, buckets
 
 
+def _running_day(place: Place, period: Period, qs: QuerySet[Any], aggregates: dict[str, Any], counted: str, label: str,
+                 *, by: str | None = None) -> tuple[dict[int | None, dict[str, int]], Counter[str], Buckets]:
+    """The source rows ``qs`` (created on the running day) in one grouped scan by child and ``by``: the aggregates
+    per child (as ``grouped``), the ``counted`` aggregate per value of ``by``, and the trend bucket of the running
+    day under ``label`` (as ``_trend_buckets`` gives it: every row falls on that one local day, so its bucket is
+    that day's, not truncated row by row; present only where a row falls)."""
+    qs, key = _by_child(place, qs)
+    fields = [*([key] if key else []), *([by] if by else [])]
+    per_child: dict[int | None, dict[str, int]] = {}
+    per_by: Counter[str] = Counter()
+    n = 0
+    for row in qs.order_by().values(*fields).annotate(**aggregates) if fields else [qs.aggregate(**aggregates)]:
+        child = per_child.setdefault(row[key] if key else None, dict.fromkeys(aggregates, 0))
+        for name in aggregates:
+            child[name] += _num(row[name])
+        if by:
+            per_by[row[by]] += _num(row[counted])
+        n += _num(row[counted])
+    buckets: Buckets = {_bucket_of(period, timezone.localdate(period.end)): {label: n}} if n else {}
+    return per_child, per_by, buckets
+
+
+def _bucket_of(period: Period, day: dt.date) -> dt.date:
+    """The trend bucket ``period.trunc`` puts a local day in: the day, its week's Monday or its month's first day."""
+    if period.trunc is TruncDate:
+        return day
+    if period.trunc is TruncWeek:
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
 def add(*parts: dict[int | None, dict[str, int]]) -> dict[int | None, dict[str, int]]:
     """Sum grouped figures of the same names (a rollup's part of a period and the source rows' part)."""
     out: dict[int | None, dict[str, int]] = {}
@@ -445,20 +476,6 @@ def add(*parts: dict[int | None, dict[str, int]]) -> dict[int | None, dict[str, 
 def _day_bucket(period: Period) -> Any:
     """A daily rollup's ``day`` truncated as ``period.trunc`` truncates the source rows' local days."""
     return F("day") if period.trunc is TruncDate else period.trunc("day")
-
-
-def _day_trend(place: Place, period: Period, rollup: QuerySet[Any], fld: str, label: str, chart_id: str,
-               title: str) -> Chart:
-    """The trend of one figure of a daily rollup (a ``day`` and the figure per row): the same buckets as
-    ``_trend_buckets`` over the source rows, from the period's day rows."""
-    qs = _in_place(place, place.scope.filter(rollup)).filter(day__gte=period.start.date(), day__lte=clock.today())
-    buckets: Buckets = {}
-    for row in qs.order_by().annotate(b=_day_bucket(period)).values("b").annotate(n=Sum(fld)):
-        b = row["b"].date() if isinstance(row["b"], dt.datetime) else row["b"]
-        if row["n"]:
-            bucket = buckets.setdefault(b, {})
-            bucket[label] = bucket.get(label, 0) + row["n"]
-    return _trend_chart(buckets, [label], chart_id, title)
 
 
 def _in_place(place: Place, qs: QuerySet[Any]) -> QuerySet[Any]:
@@ -532,9 +549,24 @@ def users(place: Place, period: Period) -> Theme:
         "active_7": Sum("active", filter=Q(day__gte=d7)),
         "active_30": Sum("active"),
     }, estate_field="estate_id")
-    new = grouped(place, members.filter(day__gte=period.start.date(), requested__gt=0), {
+    # 新申请加入/新通过审核 and their trend: the period's days before today change only when a request of such a
+    # day is reviewed, imported or merged (accounts.population touches MEMBERS_PAST_CHANGED then), so their sums
+    # are kept until that happens (a one-year district view reads ~120,000 day rows); today's rows are read each time.
+    first, last, running = _rollup_days(period)
+    requested_label = str(_("新申请加入"))
+    kept_new, kept_trend = versioned.remember(
+        f"member-days:{_place_key(place)}:{period.trunc.__name__}:{first}:{last}", [population.MEMBERS_PAST_CHANGED],
+        lambda: _requests_from_days(place, period, MemberDay.objects.filter(day__gte=first, day__lte=last,
+                                                                            requested__gt=0)))
+    today_rows = MemberDay.objects.filter(day__gte=running.date(), requested__gt=0)
+    new = add(kept_new, grouped(place, today_rows, {
         "registered": Sum("requested"), "approved": Sum("approved"),
-    }, estate_field="estate_id")
+    }, estate_field="estate_id"))
+    trend: Buckets = {b: {requested_label: n} for b, n in kept_trend.items()}
+    for row in (_in_place(place, place.scope.filter(today_rows)).filter(day__lte=clock.today()).order_by()
+                .annotate(b=_day_bucket(period)).values("b").annotate(n=Sum("requested"))):
+        if row["n"]:
+            _add_buckets(trend, {_as_date(row["b"]): {requested_label: row["n"]}})
     if place.community is not None:
         # Estates: the approved members of each estate (the rollup is per community).
         stock = grouped(place, approved, {"residents": count_rows()}, estate_field="estate_id")
@@ -576,13 +608,34 @@ def users(place: Place, period: Period) -> Theme:
         _per_child_chart("users-by-place", str(_("各{0}居村民与活跃").format(place.child_label)), rows,
                          [("residents", str(_("实名居村民"))), ("active_30", str(_("近30天活跃")))]),
         _coverage_chart(place, rows),
-        _day_trend(place, period, MemberDay.objects.filter(requested__gt=0), "requested", str(_("新申请加入")),
-                   "users-trend", str(_("新申请加入趋势"))),
+        _trend_chart(trend, [requested_label], "users-trend", str(_("新申请加入趋势"))),
     ]
     t.notes.append(str(_("近7天活跃、近30天活跃 = 最近7天、30天内（含今天）登录过的实名居村民。")))
     t.notes.append(str(_("户覆盖率 = 已有实名居村民的户数（小区/村民小组内不同的楼号+室号）÷ 各居村委登记的户数，"
                          "目标{0}%；未登记户数的小区不计入。").format(COVERAGE_INDICATOR)))
     return t
+
+
+def _as_date(b: Any) -> dt.date:
+    return b.date() if isinstance(b, dt.datetime) else b  # type: ignore[no-any-return]
+
+
+def _requests_from_days(place: Place, period: Period, days: QuerySet[Any]) -> tuple[
+        dict[int | None, dict[str, int]], dict[dt.date, int]]:
+    """新申请加入 and 新通过审核 per child, and 新申请加入 per trend bucket, from ``MemberDay`` rows in one grouped
+    scan (by child and bucket; summed here both ways). A bucket is kept only where its sum is not zero, so it
+    appears exactly when a direct sum of the period's rows gives it a figure."""
+    qs, key = _by_child(place, days, estate_field="estate_id")
+    per_child: dict[int | None, dict[str, int]] = {}
+    sums: dict[dt.date, int] = {}
+    for row in (qs.order_by().annotate(b=_day_bucket(period)).values(*([key] if key else []), "b")
+                .annotate(r=Sum("requested"), a=Sum("approved"))):
+        child = per_child.setdefault(row[key] if key else None, {"registered": 0, "approved": 0})
+        child["registered"] += _num(row["r"])
+        child["approved"] += _num(row["a"])
+        b = _as_date(row["b"])
+        sums[b] = sums.get(b, 0) + _num(row["r"])
+    return per_child, {b: n for b, n in sums.items() if n}
 
 
 def household_coverage(place: Place) -> dict[int | None, dict[str, int]]:
@@ -624,11 +677,15 @@ def posts(place: Place, period: Period) -> Theme:
         f"posts-days:{_place_key(place)}:{period.trunc.__name__}:{first}:{last}", [board_rollups.PAST_POSTS_CHANGED],
         lambda: _posts_from_rollup(place, period, days, (posted, replied)))
     by_board, buckets = Counter(by_board), {b: dict(v) for b, v in buckets.items()}  # the kept value stays as kept
-    raw = add(
-        from_days,
-        grouped(place, posts_today, {"posts": count_rows(), "mutual_aid": count_rows(filter=Q(is_mutual_aid=True))}),
-        grouped(place, replies_today, {"replies": count_rows()}),
-    )
+    # The running day from the posts and replies themselves: one scan of each (grouped by child, and board for the
+    # posts; the day's one trend bucket added here), not five (per child, per board and the trend, each over the
+    # day's ~20,000 replies).
+    posts_now, board_now, trend_now = _running_day(
+        place, period, posts_today, {"posts": count_rows(), "mutual_aid": count_rows(filter=Q(is_mutual_aid=True))},
+        "posts", posted, by="board")
+    replies_now, _unused, replies_trend = _running_day(place, period, replies_today, {"replies": count_rows()},
+                                                       "replies", replied)
+    raw = add(from_days, posts_now, replies_now)
     columns = [Column("posts", str(_("发帖"))), Column("replies", str(_("回复"))), Column("mutual_aid", str(_("互助帖"))),
                Column("replies_per_post", str(_("帖均回复")), "avg", chart=False)]
 
@@ -641,10 +698,8 @@ def posts(place: Place, period: Period) -> Theme:
     t = Theme("posts", str(_("综合信息")), place, period, columns, rows, total, attention="posts")
     t.headline = [(str(_("发帖")), total.values["posts"], "int"), (str(_("回复")), total.values["replies"], "int"),
                   (str(_("帖均回复")), total.values["replies_per_post"], "avg")]
-    by_board.update(dict(_in_place(place, place.scope.filter(posts_today)).order_by().values_list("board")
-                         .annotate(n=count_rows())))
-    _trend_buckets(place, period, [(posted, posts_today, "created_at"), (replied, replies_today, "created_at")], running,
-                   buckets)
+    by_board.update(board_now)
+    _add_buckets(_add_buckets(buckets, trend_now), replies_trend)
     t.charts = [
         _choices_chart(by_board, Board.choices, "posts-by-board", str(_("各版块发帖")), "bar", posted),
         _trend_chart(buckets, [posted, replied], "posts-trend", str(_("发帖与回复趋势"))),
@@ -977,8 +1032,14 @@ def _communities_per_subdistrict(place: Place) -> dict[int | None, dict[str, int
 
 
 def community_panel(user: User, community: Community) -> dict[str, Any]:
-    """The community's own figures for its 观察 page: the row its subdistrict's 观察 shows for it."""
-    parent = Place(scope.scope_for(user, "observe"), subdistrict=community.subdistrict)
+    """The community's own figures for its 观察 page: the row its subdistrict's 观察 shows for it.
+
+    Counted for this community alone (a scope of just it, when the observer's scope covers it): every figure
+    of that row is grouped per community, so the row is the same without summing its ~80 neighbours too."""
+    observer_scope = scope.scope_for(user, "observe")
+    own = (scope.Scope(community_ids=frozenset({community.pk})) if observer_scope.covers_community(community)
+           else observer_scope)
+    parent = Place(own, subdistrict=community.subdistrict)
     t = overview(parent)
     row = next((r for r in t.rows if r.key == community.pk), None)
     return {"columns": t.columns, "values": row.values if row else {}}
@@ -1069,7 +1130,10 @@ def portrait(place: Place, period: Period) -> Theme:
     """人口画像: the approved residents of each place by age band and sex, from the stored birth date and sex
     (the subdistrict and community rows from the rollup ``PopulationStat``; a community's estates directly)."""
     if place.community is None:
-        raw = _portrait_from_rollup(place)
+        # Kept for the day until a population row changes (accounts.population touches POPULATION_CHANGED on every
+        # write of the two tables): summing 78,000 rollup rows under eight filters took ~25 ms a view.
+        raw = versioned.remember(f"portrait:{_place_key(place)}:{clock.today()}", [population.POPULATION_CHANGED],
+                                 lambda: _portrait_from_rollup(place))
     else:
         approved = Membership.objects.filter(status=Membership.Status.APPROVED)
         aggregates: dict[str, Any] = {"residents": count_rows(),

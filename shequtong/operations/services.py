@@ -378,6 +378,8 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
             _recount(target)
             population.refresh([target.pk])
             versioned.touch(CASES_BEFORE_TODAY)  # the cases moved by a queryset update: 数据's kept figures
+            # the source's population and member-day rows were deleted above, not through population's writes
+            versioned.touch(population.POPULATION_CHANGED, population.MEMBERS_PAST_CHANGED)
             name = source.name
             source.delete()
             audit.record(AuditEvent.Action.PLACE, actor=actor, target=target,

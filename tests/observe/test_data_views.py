@@ -107,3 +107,19 @@ def test_pivot_themes_draw_and_export(client, world: World, theme: str, tree):  
     assert client.get(EXPORT, {"theme": theme}).status_code == 200
     assert client.get(reverse("web:pivot"), {"theme": "users"}).status_code == 404  # 数据's themes stay in 数据
     assert client.get(reverse("web:pivot"), {"community": tree.comm_b1.pk}).status_code == 404
+
+
+def test_the_drill_table_rows_and_the_chart_tables_come_from_their_jinja2_loops(client, world: World):  # type: ignore[no-untyped-def]
+    """The rows of the drill-down table and of each chart's table are rendered by observe/jinja2 fragments: a row per
+    child with its figures as the Django filter writes them (— for no basis), the total, and an empty table's row."""
+    html = get(client, world.district, theme="cases", period="30").content.decode()
+    table = html[html.index('data-testid="drill-table"'):html.index("</table>", html.index('data-testid="drill-table"'))]
+    rows = re.findall(r'<tr data-testid="drill-row"><td>(.*?)</td>((?:<td class="num">[^<]*</td>)+)</tr>\n  ', table)
+    assert rows
+    assert all(len(re.findall("<td", cells)) == 10 for _n, cells in rows)  # the cases theme's ten columns
+    assert all(re.fullmatch(r"(<td class=\"num\">(\d+|\d+\.\d%?|—)</td>)+", cells) for _n, cells in rows)
+    assert '<tr class="obs-total"><td>合计</td>' in table
+    assert re.search(r"<tbody><tr><td>[^<]+</td><td class=\"num\">\d+</td>", html)  # a chart's table rows
+    # A theme with nothing to show (this world's users rollups are empty): the one row spans the name and the columns.
+    empty = get(client, world.district, theme="users", period="7").content.decode()
+    assert '<tbody>\n  <tr><td colspan="11" class="muted">暂无数据</td></tr>\n  <tr class="obs-total">' in empty

@@ -67,3 +67,18 @@ def test_outside_the_scope_is_not_found(client, world: World, tree):  # type: ig
     assert client.get(reverse("web:observe_community", args=[tree.comm_b1.pk])).status_code == 404
     html = client.get(reverse("web:observe")).content.decode()
     assert tree.sub_b.name not in html
+
+
+def test_the_community_panel_is_its_row_in_the_subdistricts_overview(world: World, tree):  # type: ignore[no-untyped-def]
+    """The panel is counted for the community alone; every figure of the subdistrict's rows is grouped per
+    community, so it equals the community's row there, for a district and for a subdistrict observer."""
+    from shequtong.accounts import scope
+    from shequtong.observe import figures
+
+    for observer in (world.district, world.sub_a, world.sysadmin):
+        for community in (tree.comm_a1, tree.comm_a2):
+            parent = figures.overview(figures.Place(scope.scope_for(observer, "observe"), subdistrict=tree.sub_a))
+            row = next(r for r in parent.rows if r.key == community.pk)
+            panel = figures.community_panel(observer, community)
+            assert panel["values"] == row.values
+            assert [c.key for c in panel["columns"]] == [c.key for c in parent.columns]
