@@ -157,6 +157,26 @@ def test_postgres_uses_the_full_text_index(world: World):
     assert Post.objects.filter(pk=world.post_a.pk).exists()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored vector exists on PostgreSQL only")
+def test_postgres_matches_cases_on_their_stored_vector(world: World):
+    """Cases keep their vector in a generated column (common/fulltext.py): the search reads it, its GIN
+    index is on it, and it follows the text as the services rewrite it."""
+    from shequtong.cases.models import Case
+
+    qs = selectors.cases(world.district, SearchFilters(q="杂物"))
+    sql = str(qs.query)
+    assert '"cases_case"."search_vector" @@' in sql and "to_tsvector" not in sql
+    assert world.letter_a.case.pk in {c.pk for c in qs}
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("SET LOCAL enable_indexscan = off")
+        plan = qs.explain()
+    assert "case_search" in plan, plan
+    Case.objects.filter(pk=world.letter_a.case.pk).update(search_text="完全 不同 的 文字")
+    assert world.letter_a.case.pk not in {c.pk for c in selectors.cases(world.district, SearchFilters(q="杂物"))}
+    assert world.letter_a.case.pk in {c.pk for c in selectors.cases(world.district, SearchFilters(q="文字"))}
+
+
 def test_excerpt_shows_the_keyword_and_cuts_only_when_it_would_be_out_of_sight():
     short = "楼道堆放杂物有安全隐患"
     assert selectors.excerpt(short, ["隐患"]) == short
