@@ -29,6 +29,20 @@ def values_for(user: dict[str, Any], plan: dict[str, Any], rng: random.Random) -
     return values
 
 
+def send_in_process(client: Any, plan: dict[str, Any], op: str, user: dict[str, Any], rng: random.Random) -> Any:
+    """One request of ``op`` as ``user`` through Django's test client (bench/pageab.py, bench/middleware_cost.py):
+    the user's prepared session and CSRF cookies, the plan's URL and form filled in. Returns (url, response)."""
+    client.cookies.clear()
+    client.cookies[plan["session_cookie"]] = user["session"]
+    client.cookies[plan["csrf_cookie"]] = user["csrf"]
+    values = values_for(user, plan, rng)
+    url, form = fill(plan["urls"][op], values), plan["forms"][op]
+    if form is None:
+        return url, client.get(url)
+    data = {k: fill(v, values) if isinstance(v, str) else v for k, v in form.items()}
+    return url, client.post(url, {**data, "csrfmiddlewaretoken": user["csrf"]}, HTTP_X_CSRFTOKEN=user["csrf"])
+
+
 def run_loop(coro: Any) -> Any:
     """asyncio.run on uvloop when it is installed (less client CPU on a machine shared with the server)."""
     try:

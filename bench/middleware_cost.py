@@ -63,7 +63,7 @@ def main() -> int:
 
     django.setup()
     logging.disable(logging.CRITICAL)
-    from common import fill, values_for
+    from common import send_in_process
     from django.test import Client
 
     names = list(settings.MIDDLEWARE)
@@ -84,17 +84,7 @@ def main() -> int:
     rng = random.Random(1)
 
     def once(i: int) -> None:
-        user = users[i % len(users)]
-        client.cookies.clear()
-        client.cookies[plan["session_cookie"]] = user["session"]
-        client.cookies[plan["csrf_cookie"]] = user["csrf"]
-        values = values_for(user, plan, rng)
-        url, form = fill(plan["urls"][args.op], values), plan["forms"][args.op]
-        if form is None:
-            client.get(url)
-        else:
-            data = {k: fill(v, values) if isinstance(v, str) else v for k, v in form.items()}
-            client.post(url, {**data, "csrfmiddlewaretoken": user["csrf"]}, HTTP_X_CSRFTOKEN=user["csrf"])
+        send_in_process(client, plan, args.op, users[i % len(users)], rng)
 
     for i in range(args.requests):  # warm: handlers, kept values, prepared shapes
         once(i)

@@ -51,7 +51,7 @@ def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests
 
     django.setup()
     logging.disable(logging.CRITICAL)  # the access log goes nowhere here; gunicorn's run writes it
-    from common import fill, values_for
+    from common import send_in_process
     from django.test import Client
 
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
@@ -62,17 +62,7 @@ def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests
     expected = set(plan.get("capture_statuses", {}).get(op) or [200 if plan["forms"][op] is None else 302])
 
     def once(i: int) -> None:
-        user = users[i % len(users)]
-        client.cookies.clear()
-        client.cookies[plan["session_cookie"]] = user["session"]
-        client.cookies[plan["csrf_cookie"]] = user["csrf"]
-        values = values_for(user, plan, rng)
-        url, form = fill(plan["urls"][op], values), plan["forms"][op]
-        if form is None:
-            response = client.get(url)
-        else:
-            data = {k: fill(v, values) if isinstance(v, str) else v for k, v in form.items()}
-            response = client.post(url, {**data, "csrfmiddlewaretoken": user["csrf"]}, HTTP_X_CSRFTOKEN=user["csrf"])
+        url, response = send_in_process(client, plan, op, users[i % len(users)], rng)
         if response.status_code not in expected:  # a 302 to the login page is no measurement of the page
             raise SystemExit(f"{op}: {url} answered {response.status_code}, not {sorted(expected)}")
 
