@@ -6,6 +6,8 @@ from shequtong.common.fulltext import postgres_stored_vector
 
 
 class Migration(migrations.Migration):
+    # Not in a transaction: the step vacuums the table it rewrote (common/fulltext.postgres_stored_vector).
+    atomic = False
 
     dependencies = [
         ("cases", "0015_rating_period"),
