@@ -132,7 +132,7 @@ def _unwrap_user(request: HttpRequest) -> None:
     """Once the rule has loaded the user, ``request.user`` is the user itself, not Django's lazy proxy.
 
     AuthenticationMiddleware gives a ``SimpleLazyObject``: each attribute read through it raises and
-    catches an AttributeError on its way to the user (~1 µs), and a page read ``request.user.…``
+    catches an AttributeError on its way to the user, and a page read ``request.user.…``
     200–270 times (views, services given ``request.user``, templates). A public view never loaded the
     user and keeps the proxy, so it still costs no session read.
     """

@@ -70,7 +70,7 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's LocaleMiddleware, without looking for a language in the path of a site that has no
     ``i18n_patterns`` (ours): Django's reads the first path segment as a language code in both halves
     of every request (``/boards/…`` → "boards"), and the failed look-up raises an exception that its
-    cache does not keep (~35 µs a request). With ``i18n_patterns`` it is Django's own code."""
+    cache does not keep (the middleware's own time 90 → 45 µs, bench/middleware_cost.py). With ``i18n_patterns`` it is Django's own code."""
 
     def process_request(self, request: HttpRequest) -> None:
         if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:

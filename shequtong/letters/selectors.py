@@ -106,7 +106,7 @@ def _subcategory_links(letter_ids: list[int]) -> QuerySet[Any]:
 def with_subcategory_names(letters: list[Letter]) -> None:
     """Give each letter ``subcategory_names`` (in the sub-categories' order) from one look at the links
     and the kept names: Django's ``prefetch_related`` built a manager and cloned a queryset per
-    letter, ~2 ms of a 20-row page (issue 11)."""
+    letter (the page 10.9 → 8.1 ms of CPU in process, bench/pageab.py; issue 11)."""
     if not letters:
         return
     order = {pk: (i, name) for i, (pk, name) in enumerate(all_subcategories())}
