@@ -32,6 +32,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from shequtong.common import versioned  # noqa: E402
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -41,6 +43,10 @@ def main() -> int:
                         help="run only pages whose name contains this (repeatable)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="measure each page this many times; print the median")
+    parser.add_argument("--touch", action="append", default=[], metavar="DEP",
+                        help="touch this versioned dependency before each measured request, as the write that "
+                             "moves it does (e.g. cases:before-today, what handling an older case touches); "
+                             "needs REDIS_URL, without which nothing is kept (repeatable)")
     args = parser.parse_args()
     plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
     clients = {}
@@ -54,6 +60,7 @@ def main() -> int:
         client.get(page["url"])
         runs = []
         for _ in range(max(1, args.repeat)):
+            versioned.touch(*args.touch)
             t0 = time.perf_counter()
             with CaptureQueriesContext(connection) as ctx:
                 response = client.get(page["url"])

@@ -14,7 +14,12 @@ class CasesConfig(AppConfig):
         from shequtong.notifications import outbox, scheduler
 
         from . import rollups, selectors, services
-        from .models import CASES_BEFORE_TODAY, Case
+        from .models import (
+            CASES_BEFORE_TODAY,
+            CASES_RAISED_BEFORE_TODAY,
+            CASES_RESOLVED_BEFORE_TODAY,
+            Case,
+        )
 
         # A case saved or deleted changes its raiser's open count (selectors.open_raised_count).
         def case_changed(sender: type, instance: Case, **kwargs: object) -> None:
@@ -22,7 +27,27 @@ class CasesConfig(AppConfig):
                 versioned.touch(selectors.raised_dep(instance.raised_by_id))
             # 数据 问题解决 keeps the figures of the cases raised before today until one of them changes.
             if instance.created_at is not None and timezone.localdate(instance.created_at) < timezone.localdate():
-                versioned.touch(CASES_BEFORE_TODAY)
+                versioned.touch(CASES_BEFORE_TODAY, *kept_trends_moved(instance, kwargs))
+
+        def kept_trends_moved(case: Case, signal: dict[str, object]) -> list[str]:
+            """Which of the two kept trends a save or delete of a case raised before today moves.
+
+            Handling a case (its status, first response, resolution today) moves neither: a full save,
+            a create or a delete may move both; a moved case both; a resolution before today (an import)
+            or one taken back (reopen: the case may have been resolved on an earlier day) the 已解决 one.
+            """
+            fields = signal.get("update_fields")  # None for a delete (post_delete has none) and a full save
+            if fields is None or signal.get("created"):
+                return [CASES_RAISED_BEFORE_TODAY, CASES_RESOLVED_BEFORE_TODAY]
+            changed = set(fields)  # type: ignore[call-overload]
+            if changed & {"created_at", "community", "community_id", "subdistrict", "subdistrict_id"}:
+                return [CASES_RAISED_BEFORE_TODAY, CASES_RESOLVED_BEFORE_TODAY]
+            resolved = case.resolved_at
+            if "resolved_at" in changed and (resolved is None or timezone.localdate(resolved) < timezone.localdate()):
+                return [CASES_RESOLVED_BEFORE_TODAY]
+            if "status" in changed and resolved is not None and timezone.localdate(resolved) < timezone.localdate():
+                return [CASES_RESOLVED_BEFORE_TODAY]
+            return []
 
         post_save.connect(case_changed, sender=Case, weak=False, dispatch_uid="cases.raised")
         post_delete.connect(case_changed, sender=Case, weak=False, dispatch_uid="cases.raised")

@@ -77,6 +77,14 @@ class SendState(models.TextChoices):
 # Touched when a case raised before today is saved or deleted, by a bulk writer of cases (the history
 # import) and by a community merge: 数据 问题解决 keeps those cases' figures under it (observe.figures.cases).
 CASES_BEFORE_TODAY = "cases:before-today"
+# Two narrower parts of the same figures, kept apart because handling a case (the frequent write) leaves
+# them as they are (cases.apps says when each is touched):
+# - which cases were raised on which day before today, and where (the trend's 新增问题);
+CASES_RAISED_BEFORE_TODAY = "cases:raised-before-today"
+# - which cases were resolved on which day before today, and where (the trend's 已解决).
+CASES_RESOLVED_BEFORE_TODAY = "cases:resolved-before-today"
+# All three: what a bulk writer of cases touches.
+CASES_KEPT_FIGURES = (CASES_BEFORE_TODAY, CASES_RAISED_BEFORE_TODAY, CASES_RESOLVED_BEFORE_TODAY)
 
 
 class Case(models.Model):

@@ -59,6 +59,11 @@ def remember(name: str, deps: Sequence[str], compute: Callable[[], T], *, second
     return value
 
 
+def version(dep: str) -> int:
+    """The version a dependency is at (0: never touched, or evicted): which writes move it is a rule to test."""
+    return int(cache.get(_VERSION.format(dep), 0))
+
+
 def touch(*deps: str) -> None:
     """The rows behind these dependencies changed (call inside the writing transaction)."""
     if not enabled() or not deps:

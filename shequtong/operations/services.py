@@ -32,7 +32,7 @@ from shequtong.accounts.models import (
     User,
 )
 from shequtong.accounts.roles import ADMIN_ROLES, Role, roles_with
-from shequtong.cases.models import CASES_BEFORE_TODAY
+from shequtong.cases.models import CASES_KEPT_FIGURES
 from shequtong.chats import selectors as chat_selectors
 from shequtong.common import clock, versioned
 from shequtong.common.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
@@ -377,7 +377,7 @@ def merge_communities(*, actor: User, source_id: int, target_id: int, request: H
             CommunityStats.objects.filter(community=source).delete()
             _recount(target)
             population.refresh([target.pk])
-            versioned.touch(CASES_BEFORE_TODAY)  # the cases moved by a queryset update: 数据's kept figures
+            versioned.touch(*CASES_KEPT_FIGURES)  # the cases moved by a queryset update: 数据's kept figures
             # the source's population and member-day rows were deleted above, not through population's writes
             versioned.touch(population.POPULATION_CHANGED, population.MEMBERS_PAST_CHANGED)
             name = source.name

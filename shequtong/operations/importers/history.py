@@ -25,7 +25,7 @@ from shequtong.boards.catalogue import Board
 from shequtong.boards.models import Post, Reply
 from shequtong.cases import rollups as case_rollups
 from shequtong.cases.models import (
-    CASES_BEFORE_TODAY,
+    CASES_KEPT_FIGURES,
     Case,
     CaseEvent,
     CaseRating,
@@ -398,7 +398,7 @@ class HistoryImporter(_PeopleImporter):
         if not dry_run and report.counts["created"]:
             letter_services.rebuild_stats()  # 人民信箱's per-day rollups, as the services keep them
             case_rollups.recount_days(self.case_days)  # 问题跟踪's words of those days (cases/rollups.py)
-            versioned.touch(CASES_BEFORE_TODAY)  # 数据 问题解决's kept figures of older cases
+            versioned.touch(*CASES_KEPT_FIGURES)  # 数据 问题解决's kept figures of older cases
 
 
 class _Refs:
