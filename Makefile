@@ -55,13 +55,19 @@ serve:
 ## Set up everything, load the demo district if the database is empty, serve it.
 run: seed serve
 
+## The suites run on one pytest-xdist worker per core (at most 4), each with its own test database.
+## Tests go out in pytest-django's order (plain database tests, then transactional ones), so a
+## worker runs its transactional tests, which empty the tables, after its other database tests.
+## XDIST= runs them in one process.
+XDIST ?= -n auto --maxprocesses 4 --dist load
+
 ## The whole suite on SQLite (browser tests run by test-e2e).
 test: assets
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider $(XDIST)
 
 ## The whole suite against PostgreSQL.
 test-pg: assets
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider $(XDIST)
 
 ## Browser tests: Playwright driving Debian's Chromium.
 test-e2e: assets

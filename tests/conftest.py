@@ -69,10 +69,38 @@ def last_sms_code() -> str:
     return match.group(1)
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    """Say what the authorisation matrix covered, even in a quiet (-q) run such as CI's."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:  # type: ignore[no-untyped-def]
+    """Tests marked ``long`` first: pytest-xdist hands tests out in this order, so a two-minute test started
+    last would leave the other workers idle. pytest-django sorts after this (stably: plain database tests,
+    then transactional ones, then the rest), so a long test goes first within its group."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
+_WORKERS_COVERED: list[str] = []
+
+
+def _covered_here() -> list[str]:
     import sys
 
     module = sys.modules.get("tests.web.test_authorisation_matrix")
-    for line in getattr(module, "COVERED", []):
+    return list(getattr(module, "COVERED", []))
+
+
+def pytest_sessionfinish(session) -> None:  # type: ignore[no-untyped-def]
+    """In a pytest-xdist worker, hand the matrix's summary to the controller (make test runs -n)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["matrix_covered"] = _covered_here()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    """The controller collects what each worker's matrix covered (an xdist hook)."""
+    _WORKERS_COVERED.extend(getattr(node, "workeroutput", {}).get("matrix_covered", []))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """Say what the authorisation matrix covered, even in a quiet (-q) run such as CI's."""
+    for line in _covered_here() + _WORKERS_COVERED:
         terminalreporter.write_line(line)

@@ -33,6 +33,7 @@ def _press(url: str, key: str, idem: str) -> int:
     return r.status_code
 
 
+@pytest.mark.long
 def test_1000_draws_from_200_people_win_exactly_the_10_prizes_within_every_limit(live_server) -> None:
     tree = make_tree()
     staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import redis
 
 from shequtong.common.redis_cache import RedisCache
 
-URL = "redis://127.0.0.1:6379/15"
+# A database of its own per pytest-xdist worker (gw0 15, gw1 14, ...): the fixture empties it.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+URL = f"redis://127.0.0.1:6379/{15 - WORKER % 8}"
 
 
 @pytest.fixture

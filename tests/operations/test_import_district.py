@@ -32,6 +32,7 @@ RESIDENTS = 20_000
 CASES = 1_000
 
 
+@pytest.mark.long
 def test_a_generated_20000_resident_district_imports_from_files_and_reimports_unchanged(tmp_path, capsys):
     District.objects.create(name="宝山区", code="310113")
     make_with_role(Role.SYSADMIN, None)

@@ -111,6 +111,7 @@ BEFORE = [("accounts", "0009_drop_clear_real_name")]
 AFTER = [("accounts", "0010_otp_secrets_encrypted")]
 
 
+@pytest.mark.long
 @pytest.mark.django_db(transaction=True)
 def test_devices_enrolled_before_the_migration_keep_working():
     tree = make_tree()

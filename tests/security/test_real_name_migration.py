@@ -37,6 +37,7 @@ def latest() -> list[tuple[str, str]]:
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
+@pytest.mark.long
 @pytest.mark.django_db(transaction=True)
 def test_clear_names_are_encrypted_by_the_migration_and_restored_by_its_reverse():
     tree = make_tree()

@@ -49,6 +49,7 @@ def _format(targets, outcomes) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(lines).replace("'login'", '"login"')
 
 
+@pytest.mark.long
 @pytest.mark.django_db
 def test_every_url_and_operation_answers_every_role_as_the_table_says(cast) -> None:  # type: ignore[no-untyped-def]
     world = matrix.make_world(cast)
