@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var COLOURS = ["#d9332e", "#1485ee", "#07a04f", "#f5a623", "#8e44ad", "#16a2b8", "#7f8c8d"];
-  function option(c, font) {
+  function option(c, font, width) {
     if (c.kind === "pie") {
       return {
         color: COLOURS,
@@ -15,7 +15,10 @@
           label: { fontSize: font, formatter: "{b}\n{c}" } }]
       };
     }
-    var many = c.categories.length > 6;
+    // Slanted labels when they would not fit side by side (长辈模式's larger font makes six 4-character
+    // 问题标签 collide on a phone).
+    var chars = c.categories.reduce(function (n, name) { return n + String(name).length; }, 0);
+    var many = c.categories.length > 6 || chars * font > width - 60;
     return {
       color: COLOURS,
       tooltip: { trigger: "axis" },
@@ -43,7 +46,7 @@
       var el = document.getElementById(c.id);
       if (!el) { return; }
       var chart = window.echarts.init(el);
-      chart.setOption(option(c, font));
+      chart.setOption(option(c, font, el.clientWidth));
       el.setAttribute("data-drawn", "1");
       charts.push(chart);
     });
