@@ -15,7 +15,7 @@
           label: { fontSize: font, formatter: "{b}\n{c}" } }]
       };
     }
-    // Slanted labels when they would not fit side by side (长辈模式's larger font makes six 4-character
+    // Slanted labels when they would not fit side by side (长辈模式's larger font makes the five 4-character
     // 问题标签 collide on a phone).
     var chars = c.categories.reduce(function (n, name) { return n + String(name).length; }, 0);
     var many = c.categories.length > 6 || chars * font > width - 60;
