@@ -66,7 +66,8 @@ def test_handling_moves_the_kept_figures_but_not_the_kept_trend_days(tree):  # t
         assert totals(observer) == (1, 1, 1, 1)
 
 
-def test_a_resolution_of_an_earlier_day_taken_back_leaves_the_trend(tree):  # type: ignore[no-untyped-def]
+def test_reopening_a_case_resolved_on_an_earlier_day_takes_it_off_the_kept_trend(tree):  # type: ignore[no-untyped-def]
+    """The 已解决 of a day before today is kept; reopening the case moves that key (not the 新增问题 one)."""
     staff = make_with_role(Role.COMMITTEE_STAFF, tree.comm_a1)
     with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
         case = helpers.letter(resident_of(tree.comm_a1), tree.comm_a1).case
