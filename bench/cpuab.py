@@ -45,8 +45,11 @@ def start(checkout: Path, env: dict[str, str], port: int, server_name: str = "gu
                "--buffer-size", "32768",
                "--disable-logging", "--die-on-term", "--need-app", "--harakiri", "120"]
         return subprocess.Popen(cmd, cwd=checkout, env={**env, "PYTHONPATH": str(checkout)})
+    # gunicorn-sync: the sync worker (no thread pool, no poller; one request a process, the
+    # connection closed after it, so each request also pays a TCP connect, as behind nginx).
+    worker_class = "sync" if server_name == "gunicorn-sync" else "gthread"
     cmd = [str(server.BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", "1", "--worker-class", "gthread", "--threads", "1", "--keep-alive", "10",
+           "--workers", "1", "--worker-class", worker_class, "--threads", "1", "--keep-alive", "10",
            "--log-level", "warning", "--timeout", "120", "--chdir", str(checkout)]
     # The checkout's own package first, whatever the venv's editable install points at.
     return subprocess.Popen(cmd, cwd=checkout, env={**env, "PYTHONPATH": str(checkout)})
@@ -63,7 +66,7 @@ def main() -> int:
     parser.add_argument("--ops", help="comma-separated operation names (default: the whole mix)")
     parser.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for version B only (A/B of a setting: --other .)")
-    parser.add_argument("--server-b", choices=("gunicorn", "uwsgi"), default="gunicorn",
+    parser.add_argument("--server-b", choices=("gunicorn", "gunicorn-sync", "uwsgi"), default="gunicorn",
                         help="the app server of version B (A/B of the server: --other . --server-b uwsgi)")
     parser.add_argument("--out")
     args = parser.parse_args()

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests: int,
-          profile: tuple[str, int] | None = None) -> None:
+          profile: tuple[str, int] | None = None, gc_stats: bool = False) -> None:
     """In a process of its own: set up Django from ``root`` and measure ``op``."""
     sys.path[:0] = [root, str(Path(root) / "bench")]
     os.chdir(root)
@@ -47,9 +47,9 @@ def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests
     os.environ["DJANGO_SETTINGS_MODULE"] = "shequtong.settings"
     import logging
 
-    import django
+    # As a server's worker starts: settings, the app, the word dictionary, the collector's tuning.
+    import shequtong.wsgi  # noqa: F401
 
-    django.setup()
     logging.disable(logging.CRITICAL)  # the access log goes nowhere here; gunicorn's run writes it
     from common import send_in_process
     from django.test import Client
@@ -84,10 +84,34 @@ def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests
         print(f"{requests} requests profiled: divide the times below by {requests} for one request")
         print(out.getvalue())
         return
+    collections: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    if gc_stats:
+        import gc
+
+        began: list[float] = []
+
+        def timed(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                began.append(time.perf_counter())
+            elif began:
+                collections[info["generation"]].append(time.perf_counter() - began.pop())
+
+        gc.callbacks.append(timed)
     started = time.process_time()
     for i in range(requests):
         once(i)
-    print(json.dumps({"ms": (time.process_time() - started) / requests * 1000}))
+    result = {"ms": (time.process_time() - started) / requests * 1000}
+    if gc_stats:
+        gc.callbacks.remove(timed)
+        result["gc"] = {f"gen{g}": {"per_request": len(times) / requests, "ms_per_request": sum(times) / requests * 1000,
+                                    "longest_ms": max(times, default=0) * 1000}
+                        for g, times in collections.items()}
+        import gc as gc_module
+
+        result["gc"]["objects"] = len(gc_module.get_objects())
+        result["gc"]["frozen"] = gc_module.get_freeze_count()
+        result["gc"]["threshold"] = gc_module.get_threshold()
+    print(json.dumps(result))
 
 
 def main() -> int:
@@ -101,12 +125,16 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="profile this checkout's page (cProfile) instead")
     parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key (tottime, cumulative)")
     parser.add_argument("--top", type=int, default=40, help="with --profile: functions to print")
+    parser.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for version B only (A/B of a setting: --other .)")
+    parser.add_argument("--gc", action="store_true",
+                        help="also print the cyclic garbage collector's collections and time per request")
     parser.add_argument("--child", metavar="ROOT", help=argparse.SUPPRESS)
     parser.add_argument("--plan", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.plan, args.db, args.redis_port, args.op, args.requests,
-              (args.sort, args.top) if args.profile else None)
+              (args.sort, args.top) if args.profile else None, args.gc)
         return 0
     if not args.other and not args.profile:
         parser.error("--other or --profile is required")
@@ -133,13 +161,19 @@ def main() -> int:
             for version, root in versions.items():
                 out = subprocess.run([sys.executable, __file__, "--child", root, "--plan", str(plan), "--db", args.db,
                                       "--op", args.op,
-                                      "--requests", str(args.requests), "--redis-port", str(args.redis_port)],
-                                     capture_output=True, text=True)
+                                      "--requests", str(args.requests), "--redis-port", str(args.redis_port),
+                                      *(["--gc"] if args.gc else [])],
+                                     capture_output=True, text=True,
+                                     env={**os.environ, **(dict(item.split("=", 1) for item in args.env_b)
+                                                           if version == "B" else {})})
                 if out.returncode:
                     raise SystemExit(f"{version} ({root}) failed:\n{out.stderr[-3000:]}")
-                ms = json.loads(out.stdout.strip().splitlines()[-1])["ms"]
+                measured = json.loads(out.stdout.strip().splitlines()[-1])
+                ms = measured["ms"]
                 results[version].append(ms)
                 print(f"round {round_ + 1} {version}: {ms:.2f} ms", flush=True)
+                if "gc" in measured:
+                    print(f"  gc: {json.dumps(measured['gc'])}", flush=True)
     finally:
         if redis is not None:
             redis.terminate()

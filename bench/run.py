@@ -137,7 +137,7 @@ def report(res: dict[str, Any]) -> str:
             f"{', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}",
             f"- PostgreSQL {m['postgresql']} ({', '.join(f'{k}={v}' for k, v in m['pg_settings'].items())}); "
             f"Python {m['python']}",
-            f"- gunicorn gthread, {res['workers']} workers x {res['threads']} threads, DEBUG off; "
+            f"- {res.get('server', 'gunicorn')}, {res['workers']} workers x {res['threads']} threads, DEBUG off; "
             f"front proxy: {res.get('proxy', 'none')}; "
             f"Redis cache: {'yes' if res['redis'] else 'NO (redis-server missing)'}; app, PostgreSQL and load "
             f"generator on this one machine",
@@ -229,6 +229,7 @@ def main() -> int:  # noqa: C901 - one linear script
     res: dict[str, Any] = {"started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                            "command": " ".join([Path(PY).name, *sys.argv]), "machine": machine(),
                            "scale": preset["scale"], "workers": args.workers, "threads": args.threads,
+                           "server": {"gunicorn": "gunicorn gthread"}.get(server.SERVER, server.SERVER),
                            "think": args.think, "duration": preset["duration"]}
     redis = server.start_redis(args.redis_port)
     res["redis"] = redis is not None

@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 VAR = ROOT / "var" / "bench"
 BIN = Path(sys.executable).parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-# The app server: gunicorn gthread (the default, as deployed) or granian (BENCH_SERVER=granian).
+# The app server: gunicorn gthread (the default, as deployed), gunicorn's sync worker
+# (BENCH_SERVER=gunicorn-sync: --workers processes, --threads ignored) or granian (BENCH_SERVER=granian).
 SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
 APP_NICE = int(os.environ.get("BENCH_APP_NICE", "5"))
 
@@ -145,6 +146,11 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
         cmd = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--blocking-threads", str(threads), "--runtime-threads", "1",
                "--backlog", "4096", "--log-level", "warning", "--no-ws", "shequtong.wsgi:application"]
+    elif SERVER == "gunicorn-sync":
+        # One request a process, no thread pool or poller; nginx buffers slow clients in front.
+        cmd = [str(BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--worker-class", "sync", "--backlog", "4096",
+               "--log-level", "warning", "--graceful-timeout", "5", "--timeout", "120"]
     else:
         cmd = [str(BIN / "gunicorn"), "shequtong.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
