@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import sys
@@ -32,6 +33,61 @@ import stats  # noqa: E402
 from common import fill, raise_open_files, run_loop, values_for  # noqa: E402
 
 TIMEOUT = 30.0
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_pids(root: int) -> list[int]:
+    """A process and all its descendants (gunicorn's workers, PostgreSQL's backends, nginx's workers)."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(x) for x in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return found
+
+
+def tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) of each live process of the tree, by pid."""
+    out = {}
+    for pid in tree_pids(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return out
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / TICKS, sum(ticks[:8]) / TICKS
+
+
+def self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def watch_window(watched: dict[str, int], start: float, end: float, result: dict[str, Any]) -> None:
+    """CPU seconds each watched process tree, the generator and the machine spent in [start, end).
+
+    A process that starts or ends inside the window counts only from or up to the moment it was seen."""
+    await asyncio.sleep(max(0.0, start - time.monotonic()))
+    before = {name: tree_cpu(pid) for name, pid in watched.items()}
+    gen0, (busy0, total0), t0 = self_cpu(), machine_busy(), time.monotonic()
+    await asyncio.sleep(max(0.0, end - time.monotonic()))
+    after = {name: tree_cpu(pid) for name, pid in watched.items()}
+    gen1, (busy1, total1), t1 = self_cpu(), machine_busy(), time.monotonic()
+    seconds = {name: sum(cpu - before[name].get(pid, cpu) for pid, cpu in after[name].items()) for name in watched}
+    seconds["load generator"] = gen1 - gen0
+    result.update({"window_seconds": t1 - t0, "cpu_seconds": seconds, "machine_busy_seconds": busy1 - busy0,
+                   "machine_cpu_seconds": total1 - total0})
 
 
 def succeeded(method: str, status: int) -> bool:
@@ -78,7 +134,7 @@ async def one_user(user: dict[str, Any], plan: dict[str, Any], ops: list[mix.Op]
 
 
 async def run(plan: dict[str, Any], base: str, n_users: int, duration: float, warmup: float, think: float,
-              seed: int) -> dict[str, Any]:
+              seed: int, watched: dict[str, int] | None = None) -> dict[str, Any]:
     rng = random.Random(seed)
     ops = mix.available(mix.OPS, set(plan["available"]))
     roles = mix.assign_roles(n_users, ops)
@@ -96,11 +152,16 @@ async def run(plan: dict[str, Any], base: str, n_users: int, duration: float, wa
         user = pool[used[role] % len(pool)]
         used[role] += 1
         tasks.append(one_user(user, plan, role_ops, base, start, end, think, random.Random(rng.random()), samples))
+    window: dict[str, Any] = {}
+    if watched:
+        tasks.append(watch_window(watched, start, end, window))
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     await asyncio.gather(*tasks)
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     rows = stats.by_endpoint(samples, duration)
     return {
+        # CPU seconds in the measured window by process tree (--watch), the generator and the machine.
+        **({"window_cpu": window} if window else {}),
         "users": n_users, "active_users": len(tasks), "duration": duration, "warmup": warmup, "think": think,
         "summaries": [r.as_dict() for r in rows], "mix": stats.mix_shares(samples),
         "generator_cpu_seconds": (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime),
@@ -118,10 +179,13 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--watch", action="append", default=[], metavar="NAME=PID",
+                        help="count the CPU of this process and its descendants in the measured window")
     args = parser.parse_args()
+    watched = {name: int(pid) for name, pid in (item.split("=", 1) for item in args.watch)}
     plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
     raise_open_files()
-    result = run_loop(run(plan, args.base, args.users, args.duration, args.warmup, args.think, args.seed))
+    result = run_loop(run(plan, args.base, args.users, args.duration, args.warmup, args.think, args.seed, watched))
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     overall = result["summaries"][-1]
     print(f"{args.users} users: {overall['throughput']:.1f} ops/s, p50 {overall['p50_ms']:.1f} ms, "

@@ -143,7 +143,9 @@ def report(res: dict[str, Any]) -> str:
             f"generator on this one machine",
             f"- data: scale `{res['scale']}`: " + ", ".join(f"{k} {v:,}" for k, v in res["rows"].items()),
             f"- seed time: {res['seed_seconds']:.0f} s (migrate + seed_demo), then VACUUM ANALYZE "
-            f"{res.get('vacuum_seconds', float('nan')):.0f} s", ""]
+            f"{res.get('vacuum_seconds', float('nan')):.0f} s"
+            + (f"; autovacuum is off on this server, so the reused database was vacuumed before measuring "
+               f"({res['vacuum_before_run']:.0f} s)" if res.get("vacuum_before_run") is not None else ""), ""]
     if res["plan"]["unavailable"]:
         out += ["Operations not measured (not in this build or nothing to act on): "
                 + "; ".join(f"{k}: {v}" for k, v in res["plan"]["unavailable"].items()), ""]
@@ -163,6 +165,7 @@ def report(res: dict[str, Any]) -> str:
                                   "503 share (answered in)", "slowest served ms",
                                   f"ops/s ÷ SQL limit ({res['limit']['summaries'][-1]['throughput']:.0f} ops/s)", "mix",
                                   "load generator CPU (cores)"], rows), ""]
+    out += cpu_section(res)
     for lv in res["levels"]:
         out += [f"### {lv['users']} users, per endpoint", "",
                 stats.summary_table([stats.Summary(**s) for s in lv["summaries"]]), ""]
@@ -182,6 +185,35 @@ def report(res: dict[str, Any]) -> str:
     out += ["## Targets", "", stats.markdown_table(["target", "measured", "verdict"], res["verdicts"]), ""]
     out += [f"## Profile of the slowest endpoint ({res['profile_op']})", "", "```", res["profile_head"], "```", ""]
     return "\n".join(out)
+
+
+def cpu_section(res: dict[str, Any]) -> list[str]:
+    """Where the machine's CPU went in each level's measured window, per process tree and per served op."""
+    rows = []
+    for lv in res["levels"]:
+        window = lv.get("window_cpu")
+        if not window:
+            continue
+        o = lv["summaries"][-1]
+        served = o["count"] - o["errors"]
+        seconds = window["window_seconds"]
+        for name, cpu in [*window["cpu_seconds"].items(),
+                          ("whole machine", window["machine_busy_seconds"])]:
+            rows.append([lv["users"], name, f"{cpu / seconds:.2f}", f"{cpu * 1000 / max(o['count'], 1):.2f}",
+                         f"{cpu * 1000 / max(served, 1):.2f}"])
+        busy_ms = window["machine_busy_seconds"] * 1000 / max(served, 1)
+        cores = window["machine_cpu_seconds"] / seconds
+        rows.append([lv["users"], "**ceiling at this cost**", f"{cores:.2f} cores busy "
+                     f"{window['machine_busy_seconds'] / window['machine_cpu_seconds']:.0%}", "",
+                     f"{cores * 1000 / busy_ms:.0f} ops/s" if busy_ms else ""])
+    if not rows:
+        return []
+    return ["## Where the CPU went (measured window)", "",
+            "Cores each process tree used while the level was measured, and its CPU per answered request "
+            "(503s included) and per served operation. The ceiling is the served operations per second "
+            "the machine's cores would give if every one of them were busy at this cost per operation.", "",
+            stats.markdown_table(["users", "process", "cores", "ms per answered request", "ms per served op"], rows),
+            ""]
 
 
 def main() -> int:  # noqa: C901 - one linear script
@@ -249,6 +281,24 @@ def seed_file(db: str) -> Path:
     return server.VAR / f"{db}.seed.json"
 
 
+def vacuum_if_autovacuum_is_off(db: str) -> float | None:
+    """Vacuum a reused database first when the server never does (CI's PostgreSQL runs with autovacuum
+    off); return the seconds it took, or None when autovacuum is on.
+
+    Each run writes thousands of rows, and every write unmarks its page in the visibility map. A live
+    server's autovacuum marks them again; here nothing would, so each run's observer counts would read
+    more of the heap than the last (a third of cases_case's pages after one run; case list, all overdue
+    128 ms against 45 ms after a vacuum). Vacuuming visits only the pages written since the last one."""
+    with psycopg.connect(f"{server.PG}/{db}", autocommit=True) as c:
+        if c.execute("SHOW autovacuum").fetchone()[0] == "on":
+            return None
+        t0 = time.monotonic()
+        c.execute("VACUUM ANALYZE")
+    seconds = time.monotonic() - t0
+    log(f"autovacuum is off on this server: VACUUM ANALYZE before measuring took {seconds:.0f} s")
+    return seconds
+
+
 def seed_database(args: argparse.Namespace, preset: dict[str, Any], env: dict[str, str]) -> float:
     """Create, migrate and seed the benchmark database; return the seconds it took and remember them."""
     t0 = time.monotonic()
@@ -288,6 +338,7 @@ def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any
             seeded = json.loads(seed_file(args.db).read_text()) if seed_file(args.db).exists() else {}
             res["seed_seconds"] = seeded.get("seconds", float("nan"))
             res["vacuum_seconds"] = seeded.get("vacuum_seconds", float("nan"))
+            res["vacuum_before_run"] = vacuum_if_autovacuum_is_off(args.db)
         else:
             res["seed_seconds"] = seed_database(args, preset, env)
             res["vacuum_seconds"] = json.loads(seed_file(args.db).read_text())["vacuum_seconds"]
@@ -305,11 +356,16 @@ def measure(args: argparse.Namespace, preset: dict[str, Any], res: dict[str, Any
         res["plan"] = {k: plan[k] for k in ("available", "unavailable", "capture_statuses", "statements_per_op",
                                             "observer_pages_missing")}
         res["levels"] = []
+        # Whose CPU the measured window spent: the app server, nginx, PostgreSQL (all its processes), Redis.
+        postmaster = server.postmaster_pid(env["DATABASE_URL"].replace("postgres://", "postgresql://"))
+        watched = {"app": proc.pid, "nginx": proxy.pid if proxy else None, "postgresql": postmaster,
+                   "redis": redis.pid if redis else None}
+        watch = [f"--watch={name}={pid}" for name, pid in watched.items() if pid]
         for users in preset["levels"]:
             path = out / f"level-{users}.json"
             sh([PY, "bench/load.py", "--plan", str(plan_path), "--base", base, "--users", str(users),
                 "--duration", str(preset["duration"]), "--warmup", str(preset["warmup"]), "--think", str(args.think),
-                "--out", str(path)], env)
+                "--out", str(path), *watch], env)
             res["levels"].append(json.loads(path.read_text(encoding="utf-8")))
         conns = args.workers * args.threads
         sh([PY, "bench/sqllimit.py", "--plan", str(plan_path), "--capture", str(capture_path),

@@ -121,7 +121,10 @@ def start_proxy(port: int, upstream_port: int, max_conns: int) -> subprocess.Pop
     conf.write_text("\n".join([
         "worker_processes 1;", "pid " + str(prefix / "nginx.pid") + ";", "error_log " + str(prefix / "logs" / "error.log") + " warn;",
         "events { worker_connections 8192; }",
-        "http {", "  access_log off;", "  keepalive_timeout 10s;", "  keepalive_requests 100000;",
+        # Idle client connections are kept as long as Debian's nginx.conf keeps them (65 s, as deployed).
+        # Below the load generator's own idle limit (aiohttp: 15 s) a user back from thinking could send
+        # on a connection nginx was closing and count an error no browser shows (browsers resend).
+        "http {", "  access_log off;", "  keepalive_timeout 65s;", "  keepalive_requests 100000;",
         render_nginx(f"127.0.0.1:{port}", f"127.0.0.1:{upstream_port}", max_conns), "}", ""]), encoding="utf-8")
     return subprocess.Popen([exe, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
 
@@ -159,6 +162,18 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
     # The app runs at a lower priority than nginx, PostgreSQL and Redis, as deployed (deploy/systemd
     # Nice=5): on a saturated machine the edge still refuses at once instead of waiting for a core.
     return subprocess.Popen(cmd, cwd=ROOT, env=env, preexec_fn=lambda: os.nice(APP_NICE))  # noqa: PLW1509
+
+
+def postmaster_pid(dsn: str) -> int | None:
+    """PostgreSQL's postmaster, the parent of every backend (None when the server is on another machine)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
 
 
 def wait_ready(base: str, timeout: float = 60, proc: subprocess.Popen[bytes] | None = None) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import random
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,66 @@ def test_sql_replay_swaps_the_sampled_users_values():
     small = sqllimit.variable_map({"community_id": 1}, {"user_id": 5, "session": "s", "community_id": 7}, {})
     assert sqllimit.substitute([1], small) == [1]
     assert sqllimit.substitute(None, mapping) is None
+
+
+# --- where the CPU went: process trees in the measured window (bench/load.py --watch, bench/run.py) ---
+
+BUSY_CHILD = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(5)"
+
+
+def test_tree_cpu_counts_a_process_and_its_children():
+    import subprocess
+
+    import load
+
+    child = subprocess.Popen([sys.executable, "-c", BUSY_CHILD])  # noqa: S603 - this interpreter, our code
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            seen = load.tree_cpu(os.getpid())
+            if seen.get(child.pid, 0) >= 0.35:
+                break
+            time.sleep(0.05)
+        assert child.pid in load.tree_pids(os.getpid())
+        assert seen[child.pid] >= 0.35
+        busy, total = load.machine_busy()
+        assert 0 < busy <= total
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_watch_window_measures_only_the_window():
+    import asyncio
+    import subprocess
+
+    import load
+
+    child = subprocess.Popen([sys.executable, "-c", BUSY_CHILD])  # noqa: S603 - this interpreter, our code
+    try:
+        # The child burns 0.4 s at once; the window opens after that, so it sees the child idle.
+        time.sleep(1.0)
+        result: dict = {}
+        now = time.monotonic()
+        asyncio.run(load.watch_window({"child": child.pid}, now, now + 0.3, result))
+        assert result["window_seconds"] == pytest.approx(0.3, abs=0.1)
+        assert result["cpu_seconds"]["child"] < 0.05
+        assert 0 <= result["machine_busy_seconds"] <= result["machine_cpu_seconds"]
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_cpu_section_divides_by_answers_and_served_operations():
+    import run
+
+    level = {"users": 2000, "summaries": [{"count": 1000, "errors": 200}],
+             "window_cpu": {"window_seconds": 10.0, "cpu_seconds": {"app": 6.0, "load generator": 1.0},
+                            "machine_busy_seconds": 16.0, "machine_cpu_seconds": 20.0}}
+    text = "\n".join(run.cpu_section({"levels": [level]}))
+    # app: 0.60 cores, 6 ms per answered request, 7.5 ms per served op (800 served).
+    assert "| 2000 | app | 0.60 | 6.00 | 7.50 |" in text
+    # The machine: 16 s busy for 800 served = 20 ms each; two cores → 100 ops/s if all were busy.
+    assert "| 2000 | whole machine | 1.60 | 16.00 | 20.00 |" in text
+    assert "100 ops/s" in text and "busy 80%" in text
+    assert run.cpu_section({"levels": [{"users": 1, "summaries": []}]}) == []
