@@ -152,6 +152,7 @@ async def run(plan: dict[str, Any], base: str, n_users: int, duration: float, wa
         user = pool[used[role] % len(pool)]
         used[role] += 1
         tasks.append(one_user(user, plan, role_ops, base, start, end, think, random.Random(rng.random()), samples))
+    active_users = len(tasks)
     window: dict[str, Any] = {}
     if watched:
         tasks.append(watch_window(watched, start, end, window))
@@ -162,7 +163,7 @@ async def run(plan: dict[str, Any], base: str, n_users: int, duration: float, wa
     return {
         # CPU seconds in the measured window by process tree (--watch), the generator and the machine.
         **({"window_cpu": window} if window else {}),
-        "users": n_users, "active_users": len(tasks), "duration": duration, "warmup": warmup, "think": think,
+        "users": n_users, "active_users": active_users, "duration": duration, "warmup": warmup, "think": think,
         "summaries": [r.as_dict() for r in rows], "mix": stats.mix_shares(samples),
         "generator_cpu_seconds": (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime),
         "wall_seconds": time.monotonic() - t_begin,
