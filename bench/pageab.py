@@ -47,7 +47,7 @@ def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests
     os.environ["DJANGO_SETTINGS_MODULE"] = "shequtong.settings"
     import logging
 
-    # As a server's worker starts: settings, the app, the word dictionary, the collector's tuning.
+    # As a server's worker starts: settings, the app and the word dictionary (shequtong/wsgi.py).
     import shequtong.wsgi  # noqa: F401
 
     logging.disable(logging.CRITICAL)  # the access log goes nowhere here; gunicorn's run writes it
@@ -106,11 +106,9 @@ def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests
         result["gc"] = {f"gen{g}": {"per_request": len(times) / requests, "ms_per_request": sum(times) / requests * 1000,
                                     "longest_ms": max(times, default=0) * 1000}
                         for g, times in collections.items()}
-        import gc as gc_module
-
-        result["gc"]["objects"] = len(gc_module.get_objects())
-        result["gc"]["frozen"] = gc_module.get_freeze_count()
-        result["gc"]["threshold"] = gc_module.get_threshold()
+        result["gc"]["objects"] = len(gc.get_objects())
+        result["gc"]["frozen"] = gc.get_freeze_count()
+        result["gc"]["threshold"] = gc.get_threshold()
     print(json.dumps(result))
 
 
