@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,7 +101,7 @@ def child(root: str, plan_path: str, db: str, redis_port: int, op: str, requests
     started = time.process_time()
     for i in range(requests):
         once(i)
-    result = {"ms": (time.process_time() - started) / requests * 1000}
+    result: dict[str, Any] = {"ms": (time.process_time() - started) / requests * 1000}
     if gc_stats:
         gc.callbacks.remove(timed)
         result["gc"] = {f"gen{g}": {"per_request": len(times) / requests, "ms_per_request": sum(times) / requests * 1000,

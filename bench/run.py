@@ -290,7 +290,7 @@ def vacuum_if_autovacuum_is_off(db: str) -> float | None:
     more of the heap than the last (a third of cases_case's pages after one run; case list, all overdue
     128 ms against 45 ms after a vacuum). Vacuuming visits only the pages written since the last one."""
     with psycopg.connect(f"{server.PG}/{db}", autocommit=True) as c:
-        if c.execute("SHOW autovacuum").fetchone()[0] == "on":
+        if (c.execute("SHOW autovacuum").fetchone() or ("on",))[0] == "on":
             return None
         t0 = time.monotonic()
         c.execute("VACUUM ANALYZE")

@@ -169,11 +169,11 @@ def postmaster_pid(dsn: str) -> int | None:
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:
-        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    try:
-        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        return None
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+        try:  # while the connection is open: its backend exits with it
+            return int(Path(f"/proc/{row[0] if row else 0}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            return None
 
 
 def wait_ready(base: str, timeout: float = 60, proc: subprocess.Popen[bytes] | None = None) -> None:

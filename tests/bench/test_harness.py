@@ -169,3 +169,23 @@ def test_cpu_section_divides_by_answers_and_served_operations():
     assert "| 2000 | whole machine | 1.60 | 16.00 | 20.00 |" in text
     assert "100 ops/s" in text and "busy 80%" in text
     assert run.cpu_section({"levels": [{"users": 1, "summaries": []}]}) == []
+
+
+@pytest.mark.django_db
+def test_postmaster_pid_is_the_parent_of_the_backends():
+    import server
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's processes")
+    params = connection.get_connection_params()
+    dsn = f"postgresql://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/postgres"
+    pid = server.postmaster_pid(dsn)
+    assert pid is not None
+    assert Path(f"/proc/{pid}/comm").read_text().strip() == "postgres"
+    import load
+
+    # Every backend, this test's own among them, is in the postmaster's tree.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] in load.tree_pids(pid)
