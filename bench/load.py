@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import resource
 import sys
@@ -30,66 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp  # noqa: E402
 import mix  # noqa: E402
 import stats  # noqa: E402
-from common import fill, raise_open_files, run_loop, values_for  # noqa: E402
+from common import fill, raise_open_files, run_loop, values_for, watch_window  # noqa: E402
 
 TIMEOUT = 30.0
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def tree_pids(root: int) -> list[int]:
-    """A process and all its descendants (gunicorn's workers, PostgreSQL's backends, nginx's workers)."""
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        try:
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(x) for x in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return found
-
-
-def tree_cpu(root: int) -> dict[int, float]:
-    """CPU seconds (user + system) of each live process of the tree, by pid."""
-    out = {}
-    for pid in tree_pids(root):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / TICKS
-    return out
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
-    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle + iowait
-    return (sum(ticks[:8]) - idle) / TICKS, sum(ticks[:8]) / TICKS
-
-
-def self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-async def watch_window(watched: dict[str, int], start: float, end: float, result: dict[str, Any]) -> None:
-    """CPU seconds each watched process tree, the generator and the machine spent in [start, end).
-
-    A process that starts or ends inside the window counts only from or up to the moment it was seen."""
-    await asyncio.sleep(max(0.0, start - time.monotonic()))
-    before = {name: tree_cpu(pid) for name, pid in watched.items()}
-    gen0, (busy0, total0), t0 = self_cpu(), machine_busy(), time.monotonic()
-    await asyncio.sleep(max(0.0, end - time.monotonic()))
-    after = {name: tree_cpu(pid) for name, pid in watched.items()}
-    gen1, (busy1, total1), t1 = self_cpu(), machine_busy(), time.monotonic()
-    seconds = {name: sum(cpu - before[name].get(pid, cpu) for pid, cpu in after[name].items()) for name in watched}
-    seconds["load generator"] = gen1 - gen0
-    result.update({"window_seconds": t1 - t0, "cpu_seconds": seconds, "machine_busy_seconds": busy1 - busy0,
-                   "machine_cpu_seconds": total1 - total0})
-
-
 def succeeded(method: str, status: int) -> bool:
     if method == "GET":
         return status == 200

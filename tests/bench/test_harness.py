@@ -116,19 +116,19 @@ BUSY_CHILD = "import time\nend = time.process_time() + 0.4\nwhile time.process_t
 def test_tree_cpu_counts_a_process_and_its_children():
     import subprocess
 
-    import load
+    import common
 
     child = subprocess.Popen([sys.executable, "-c", BUSY_CHILD])  # noqa: S603 - this interpreter, our code
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            seen = load.tree_cpu(os.getpid())
+            seen = common.tree_cpu(os.getpid())
             if seen.get(child.pid, 0) >= 0.35:
                 break
             time.sleep(0.05)
-        assert child.pid in load.tree_pids(os.getpid())
+        assert child.pid in common.tree_pids(os.getpid())
         assert seen[child.pid] >= 0.35
-        busy, total = load.machine_busy()
+        busy, total = common.machine_busy()
         assert 0 < busy <= total
     finally:
         child.kill()
@@ -139,7 +139,7 @@ def test_watch_window_measures_only_the_window():
     import asyncio
     import subprocess
 
-    import load
+    import common
 
     child = subprocess.Popen([sys.executable, "-c", BUSY_CHILD])  # noqa: S603 - this interpreter, our code
     try:
@@ -147,7 +147,7 @@ def test_watch_window_measures_only_the_window():
         time.sleep(1.0)
         result: dict = {}
         now = time.monotonic()
-        asyncio.run(load.watch_window({"child": child.pid}, now, now + 0.3, result))
+        asyncio.run(common.watch_window({"child": child.pid}, now, now + 0.3, result))
         assert result["window_seconds"] == pytest.approx(0.3, abs=0.1)
         assert result["cpu_seconds"]["child"] < 0.05
         assert 0 <= result["machine_busy_seconds"] <= result["machine_cpu_seconds"]
@@ -183,9 +183,9 @@ def test_postmaster_pid_is_the_parent_of_the_backends():
     pid = server.postmaster_pid(dsn)
     assert pid is not None
     assert Path(f"/proc/{pid}/comm").read_text().strip() == "postgres"
-    import load
+    import common
 
     # Every backend, this test's own among them, is in the postmaster's tree.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        assert cursor.fetchone()[0] in load.tree_pids(pid)
+        assert cursor.fetchone()[0] in common.tree_pids(pid)
