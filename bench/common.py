@@ -84,15 +84,20 @@ def tree_pids(root: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, in seconds (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:13]) / TICKS
+
+
 def tree_cpu(root: int) -> dict[int, float]:
     """CPU seconds (user + system) of each live process of the tree, by pid."""
     out = {}
     for pid in tree_pids(root):
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = cpu_seconds(pid)
         except (FileNotFoundError, ProcessLookupError):
             continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / TICKS
     return out
 
 

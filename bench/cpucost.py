@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import sys
 import time
@@ -29,15 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mix  # noqa: E402
 import psycopg  # noqa: E402
-from common import fill, values_for  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process (and its reaped children), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:13]) / TICKS
+from common import cpu_seconds, fill, values_for  # noqa: E402
 
 
 def tree_cpu(pids: list[int]) -> float:

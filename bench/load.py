@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import random
-import resource
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp  # noqa: E402
 import mix  # noqa: E402
 import stats  # noqa: E402
-from common import fill, raise_open_files, run_loop, values_for, watch_window  # noqa: E402
+from common import fill, raise_open_files, run_loop, self_cpu, values_for, watch_window  # noqa: E402
 
 TIMEOUT = 30.0
 def succeeded(method: str, status: int) -> bool:
@@ -98,16 +97,16 @@ async def run(plan: dict[str, Any], base: str, n_users: int, duration: float, wa
     window: dict[str, Any] = {}
     if watched:
         tasks.append(watch_window(watched, start, end, window))
-    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = self_cpu()
     await asyncio.gather(*tasks)
-    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu1 = self_cpu()
     rows = stats.by_endpoint(samples, duration)
     return {
         # CPU seconds in the measured window by process tree (--watch), the generator and the machine.
         **({"window_cpu": window} if window else {}),
         "users": n_users, "active_users": active_users, "duration": duration, "warmup": warmup, "think": think,
         "summaries": [r.as_dict() for r in rows], "mix": stats.mix_shares(samples),
-        "generator_cpu_seconds": (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime),
+        "generator_cpu_seconds": cpu1 - cpu0,
         "wall_seconds": time.monotonic() - t_begin,
     }
 

@@ -22,10 +22,10 @@ def count_rows(filter: Q | None = None) -> Count:  # noqa: A002 - the name Djang
 # PostgreSQL answers a count from the index alone only for the heap pages its visibility map marks
 # all-visible, and any write to a page clears its mark until a vacuum sets it again. With the default
 # autovacuum thresholds (a fifth of the table changed) a table the committees and residents write all
-# day, say cases_case with 150,000 rows, is vacuumed after 30,000 changes: in between, half its pages
-# were unmarked and the observers' case counts read the heap (case list, all overdue: 128 ms, 45 ms
-# after a vacuum; docs/performance.md, issue 11, ninth step). These tables are vacuumed after about
-# one per cent changed instead; a vacuum then visits only the pages written since the last one.
+# day, say cases_case with 150,000 rows, waits for 30,000 changes, and its unmarked pages send the
+# observers' case counts to the heap (measured with half of cases_case unmarked: case list, all overdue
+# 128 ms, 45 ms after a vacuum; docs/performance.md, issue 11, ninth step). These tables are vacuumed
+# after about one per cent changed instead; a vacuum then visits only the pages written since the last.
 FREQUENT_VACUUM = {
     "autovacuum_vacuum_scale_factor": "0.01",
     "autovacuum_vacuum_insert_scale_factor": "0.01",
